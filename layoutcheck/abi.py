@@ -1,0 +1,178 @@
+"""ABI records: the facts and switches one layout engine consults.
+
+An ABI is data, not a code path.  Each record holds what GCC says about a
+target (sizes, alignments, endianness, which bitfield rules apply) and is
+loaded from ``data/abis.json``, which ``tools/abi_probe.py`` regenerates
+from the cross compilers.  Names are fixed by CONTRACT.md.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import struct
+import sys
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from .errors import LayoutError
+
+DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
+
+
+@dataclass(frozen=True)
+class ScalarInfo:
+    """Layout of one scalar kind on one ABI (all values in bytes)."""
+
+    size: int
+    align: int  # C11 _Alignof, the alignment a struct member gets
+    pref_align: int  # GCC __alignof__, the type's own (preferred) alignment
+    field_align: int  # offset of the type in struct { char c; T x; }
+
+
+@dataclass(frozen=True, eq=False)
+class ABI:
+    """Everything the layout engine needs to know about one target."""
+
+    name: str
+    bits: int
+    endian: str  # "little" or "big"
+    oracle: Tuple[str, ...]
+    package: str
+    clang_target: Optional[str]
+    multiarch: str
+    char_signed: bool
+    biggest_alignment: int
+    # GCC's PCC_BITFIELD_TYPE_MATTERS: bitfields may not straddle the
+    # alignment units of their declared type, and named bitfields give the
+    # struct the alignment of their type.
+    pcc_bitfield_type_matters: bool
+    # targetm.align_anon_bitfield: unnamed bitfields raise the struct's
+    # alignment to their type's as well (AAPCS, AAPCS64).
+    align_anon_bitfield: bool
+    # EMPTY_FIELD_BOUNDARY in bytes: the alignment `T :0` forces on targets
+    # where bitfield types do not matter (m68k).
+    empty_field_boundary: int
+    # STRUCTURE_SIZE_BOUNDARY in bytes: least alignment of any struct/union.
+    structure_size_boundary: int
+    size_type: str
+    ptrdiff_type: str
+    wchar_type: str
+    scalars: Dict[str, ScalarInfo] = field(repr=False)
+
+    @property
+    def big_endian(self) -> bool:
+        return self.endian == "big"
+
+    @property
+    def pointer_size(self) -> int:
+        return self.scalars["pointer"].size
+
+    def scalar(self, kind: str) -> ScalarInfo:
+        try:
+            return self.scalars[kind]
+        except KeyError:
+            raise LayoutError(f"type '{kind}' does not exist on ABI {self.name}") from None
+
+    def has_scalar(self, kind: str) -> bool:
+        return kind in self.scalars
+
+    @property
+    def macros_path(self) -> str:
+        """A file of #define lines: GCC's predefined macros for this ABI."""
+        return os.path.join(DATA_DIR, "macros", f"{self.name}.h")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+@lru_cache(maxsize=1)
+def _load() -> Dict[str, ABI]:
+    with open(os.path.join(DATA_DIR, "abis.json")) as fh:
+        raw = json.load(fh)
+    table = {}
+    for name, rec in raw.items():
+        scalars = {k: ScalarInfo(**v) for k, v in rec.pop("types").items()}
+        rec["oracle"] = tuple(rec["oracle"])
+        table[name] = ABI(name=name, scalars=scalars, **rec)
+    return table
+
+
+def all_abis() -> List[ABI]:
+    """Every ABI of CONTRACT.md, in its order."""
+    return list(_load().values())
+
+
+def abi_names() -> List[str]:
+    return list(_load().keys())
+
+
+def host_abi_name() -> str:
+    """The ABI of the running Python, as CONTRACT.md names it."""
+    machine = platform.machine().lower()
+    bits = struct.calcsize("P") * 8
+    little = sys.byteorder == "little"
+    if machine in ("x86_64", "amd64"):
+        if bits == 64:
+            return "x86_64"
+        return "x32" if platform.architecture()[0] == "32bit" and "x32" in sys.version else "i386"
+    if machine in ("i386", "i486", "i586", "i686"):
+        return "i386"
+    if machine in ("aarch64", "arm64"):
+        return "aarch64" if bits == 64 else "arm"
+    if machine.startswith("arm"):
+        return "arm"
+    if machine.startswith("ppc64") or machine.startswith("powerpc64"):
+        return "ppc64le" if little else "ppc64"
+    if machine in ("ppc", "powerpc"):
+        return "ppc"
+    if machine == "s390x":
+        return "s390x"
+    if machine.startswith("mips"):
+        if bits == 64:
+            return "mips64el"
+        return "mipsel" if little else "mips"
+    if machine == "riscv64":
+        return "riscv64"
+    if machine.startswith("sparc"):
+        return "sparc64"
+    if machine == "m68k":
+        return "m68k"
+    if machine.startswith("parisc"):
+        return "hppa"
+    if machine.startswith("sh"):
+        return "sh4"
+    if machine == "alpha":
+        return "alpha"
+    raise LayoutError(f"unknown host machine {machine!r}")
+
+
+def get_abi(name: str) -> ABI:
+    table = _load()
+    if name == "host":
+        name = host_abi_name()
+    try:
+        return table[name]
+    except KeyError:
+        raise LayoutError(
+            f"unknown ABI {name!r}; known: {', '.join(table)}, all, host"
+        ) from None
+
+
+def resolve_abis(names: Optional[Sequence[str]]) -> List[ABI]:
+    """Expand a list of ABI names ('all' and 'host' allowed) without repeats."""
+    if not names:
+        return [get_abi("x86_64")]
+    out: List[ABI] = []
+    for name in names:
+        for part in name.split(","):
+            part = part.strip()
+            if not part:
+                continue
+            chosen = all_abis() if part == "all" else [get_abi(part)]
+            for abi in chosen:
+                if abi not in out:
+                    out.append(abi)
+    return out
