@@ -1,0 +1,651 @@
+"""Turn a pycparser AST into the ABI-independent model.
+
+The builder keeps C's namespaces (ordinary identifiers, tags), the
+``#pragma pack`` stack as GCC keeps it, and GCC's reading of attributes.
+Anything that could change a layout and is not understood stops with a
+``LayoutError`` naming file:line:column; nothing is guessed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Dict, List, Optional
+
+from pycparser import c_ast
+
+from .. import expr as E
+from ..errors import LayoutError, where_of
+from ..model import (
+    MAX_ALIGN,
+    VOID,
+    Aligned,
+    Array,
+    CType,
+    Enum,
+    Enumerator,
+    Function,
+    Member,
+    Pointer,
+    Qualified,
+    Record,
+    Scalar,
+    StaticAssert,
+    TranslationUnit,
+    Typedef,
+    TypeofExpr,
+)
+
+# Attributes that change layout and are modelled.
+_MODELLED = {"aligned", "packed", "mode"}
+# Attributes that change layout and are not modelled: refuse them.
+_REFUSED = {
+    "vector_size": "vector types",
+    "scalar_storage_order": "reversed scalar storage order",
+    "ms_struct": "Microsoft struct layout",
+    "copy": "attributes copied from another declaration",
+    "randomize_layout": "randomized struct layout",
+    "ext_vector_type": "vector types",
+    "matrix_type": "matrix types",
+}
+
+_MODES = {
+    "QI": "char", "byte": "char", "HI": "short", "SI": "int", "DI": "long long",
+    "TI": "__int128", "word": "mode:word", "pointer": "mode:pointer",
+    "unwind_word": "mode:word",
+}
+
+_BUILTIN_TYPEDEF_KINDS = {
+    "__int128_t": ("__int128", True, "__int128"),
+    "__uint128_t": ("__int128", False, "unsigned __int128"),
+    "_Float128": ("_Float128", True, "_Float128"),
+    "__float128": ("_Float128", True, "__float128"),
+    "_Float32": ("float", True, "_Float32"),
+    "_Float64": ("double", True, "_Float64"),
+}
+
+
+def _err(msg: str, coord) -> LayoutError:
+    return LayoutError(msg, where_of(coord))
+
+
+class Builder:
+    """Build a TranslationUnit from one parsed text."""
+
+    def __init__(self) -> None:
+        self.tu = TranslationUnit()
+        self.typedefs: Dict[str, CType] = {}
+        self.tags: Dict[str, CType] = {}
+        self.ordinary: Dict[str, object] = {}
+        self.pack: Optional[int] = None
+        self.pack_stack: List[tuple] = []
+        # Declarators sharing specifiers share one AST node for a struct
+        # definition ("typedef struct s {...} S, *PS;"): build it once.
+        self._defined: Dict[int, CType] = {}
+
+    # ----------------------------------------------------------- top level
+    def build(self, ast: c_ast.FileAST) -> TranslationUnit:
+        for node in ast.ext:
+            self._external(node)
+        self.tu.typedefs = {k: v for k, v in self.typedefs.items() if isinstance(v, Typedef)}
+        self.tu.tags = dict(self.tags)
+        return self.tu
+
+    def _external(self, node) -> None:
+        if isinstance(node, c_ast.Pragma):
+            self._pragma(node)
+        elif isinstance(node, c_ast.StaticAssert):
+            self._static_assert(node)
+        elif isinstance(node, c_ast.Typedef):
+            self._typedef(node)
+        elif isinstance(node, c_ast.Decl):
+            self._object_decl(node)
+        elif isinstance(node, c_ast.FuncDef):
+            self._object_decl(node.decl)
+        else:
+            raise _err(f"unsupported top-level construct {type(node).__name__}", node.coord)
+
+    def _static_assert(self, node: c_ast.StaticAssert) -> None:
+        message = node.message.value if node.message is not None else None
+        self.tu.static_asserts.append(StaticAssert(self.expr(node.cond), message, node.coord))
+
+    def _object_decl(self, node: c_ast.Decl) -> None:
+        """A variable or function: only the types it defines matter."""
+        self.decl_type(node.type)
+        if node.name:
+            self.ordinary[node.name] = "object"
+
+    def _typedef(self, node: c_ast.Typedef) -> None:
+        target = self.decl_type(node.type)
+        target = self._with_quals(target, node.quals)
+        aligned = None
+        mode = None
+        for attr in self._gnu(node.attributes):
+            if attr.name == "aligned":
+                aligned = self._align_arg(attr)
+            elif attr.name == "mode":
+                mode = attr
+            elif attr.name == "packed":
+                pass  # GCC: "'packed' attribute ignored" on a typedef
+        if mode is not None:
+            target = self._apply_mode(target, mode)
+        if aligned is not None:
+            target = Aligned(target, aligned, node.coord)
+        td = Typedef(node.name, target, node.coord)
+        self.typedefs[node.name] = td
+        self.ordinary.pop(node.name, None)
+
+    def _pragma(self, node: c_ast.Pragma) -> None:
+        text = node.string.strip() if isinstance(node.string, str) else ""
+        m = re.match(r"(?:GCC\s+)?(\w+)\s*(.*)$", text, re.S)
+        if not m:
+            return
+        name, rest = m.group(1), m.group(2).strip()
+        if name == "scalar_storage_order":
+            raise _err("#pragma scalar_storage_order is not supported", node.coord)
+        if name != "pack":
+            return
+        if not (rest.startswith("(") and rest.endswith(")")):
+            raise _err(f"malformed #pragma pack {rest!r}", node.coord)
+        args = [a.strip() for a in rest[1:-1].split(",") if a.strip()]
+
+        def value(text: str) -> int:
+            try:
+                n = int(text, 0)
+            except ValueError:
+                raise _err(f"#pragma pack: bad value {text!r}", node.coord) from None
+            if n not in (1, 2, 4, 8, 16):
+                raise _err(f"#pragma pack({n}): not a small power of two", node.coord)
+            return n
+
+        if not args:
+            self.pack = None
+        elif args[0] == "push":
+            ident = None
+            new = self.pack
+            for arg in args[1:]:
+                if arg[:1].isdigit():
+                    new = value(arg)
+                else:
+                    ident = arg
+            self.pack_stack.append((ident, self.pack))
+            self.pack = new
+        elif args[0] == "pop":
+            ident = None
+            new_value = None
+            for arg in args[1:]:
+                if arg[:1].isdigit():
+                    new_value = value(arg)
+                else:
+                    ident = arg
+            if not self.pack_stack:
+                return  # GCC warns and ignores
+            if ident is None:
+                _, self.pack = self.pack_stack.pop()
+            else:
+                while self.pack_stack:
+                    sid, saved = self.pack_stack.pop()
+                    self.pack = saved
+                    if sid == ident:
+                        break
+            if new_value is not None:
+                self.pack = new_value
+        elif len(args) == 1:
+            self.pack = value(args[0])
+        else:
+            raise _err(f"malformed #pragma pack {rest!r}", node.coord)
+
+    # ---------------------------------------------------------- attributes
+    @staticmethod
+    def _gnu(attrs) -> list:
+        out = []
+        for a in attrs or ():
+            if isinstance(a, c_ast.Attribute):
+                if a.namespace != "gnu":
+                    raise _err("C23 attributes are not supported", a.coord)
+                if a.name in _REFUSED:
+                    raise _err(
+                        f"__attribute__(({a.name})): {_REFUSED[a.name]} are not supported",
+                        a.coord,
+                    )
+                out.append(a)
+            else:
+                raise _err("C23 attributes are not supported", getattr(a, "coord", None))
+        return out
+
+    def _align_arg(self, attr):
+        if attr.arguments is None or attr.arguments == []:
+            return MAX_ALIGN
+        if len(attr.arguments) != 1:
+            raise _err("aligned takes one argument", attr.coord)
+        return self.expr(attr.arguments[0])
+
+    def _apply_mode(self, ctype: CType, attr) -> CType:
+        args = attr.arguments or []
+        if len(args) != 1 or not isinstance(args[0], str):
+            raise _err("mode takes one machine mode", attr.coord)
+        mode = args[0]
+        kind = _MODES.get(mode)
+        if kind is None:
+            raise _err(f"__attribute__((mode({mode}))) is not supported", attr.coord)
+        base = ctype.strip_typedefs()
+        if isinstance(base, Qualified):
+            base = base.strip_typedefs()
+        if not (isinstance(base, Scalar) and base.is_integer) and not isinstance(base, Enum):
+            raise _err(f"mode({mode}) on a type that is not an integer", attr.coord)
+        signed = base.signed if isinstance(base, Scalar) else True
+        spelling = {"char": "char", "short": "short", "int": "int", "long long": "long long",
+                    "__int128": "__int128"}.get(kind, f"__attribute__((mode({mode}))) int")
+        if not signed:
+            spelling = "unsigned " + spelling
+        elif kind == "char":
+            spelling = "signed char"
+        return Scalar(kind, signed, spelling)
+
+    # ---------------------------------------------------------------- types
+    def decl_type(self, node) -> CType:
+        """Convert a declarator chain (TypeDecl/PtrDecl/ArrayDecl/...)."""
+        if isinstance(node, c_ast.TypeDecl):
+            base = self.specifier_type(node.type)
+            return self._with_quals(base, node.quals)
+        if isinstance(node, c_ast.PtrDecl):
+            target = self.decl_type(node.type)
+            ptr: CType = Pointer(target)
+            ptr = self._with_quals(ptr, node.quals)
+            aligned = None
+            for attr in self._gnu(node.attributes):
+                if attr.name == "aligned":
+                    aligned = self._align_arg(attr)
+                elif attr.name == "mode":
+                    raise _err("mode on a pointer type is not supported", attr.coord)
+            if aligned is not None:
+                ptr = Aligned(ptr, aligned, node.coord)
+            return ptr
+        if isinstance(node, c_ast.ArrayDecl):
+            elem = self.decl_type(node.type)
+            dim = self.expr(node.dim) if node.dim is not None else None
+            if node.dim_quals and "static" in node.dim_quals:
+                pass
+            return Array(elem, dim, node.coord)
+        if isinstance(node, c_ast.FuncDecl):
+            ret = self.decl_type(node.type)
+            if node.args is not None:
+                for param in node.args.params:
+                    if isinstance(param, (c_ast.Decl, c_ast.Typename)):
+                        self.decl_type(param.type)
+            return Function(ret)
+        if isinstance(node, c_ast.Typename):
+            t = self.decl_type(node.type)
+            return self._with_quals(t, node.quals)
+        if isinstance(node, (c_ast.Struct, c_ast.Union, c_ast.Enum, c_ast.IdentifierType)):
+            return self.specifier_type(node)
+        raise _err(f"unsupported declarator {type(node).__name__}", getattr(node, "coord", None))
+
+    @staticmethod
+    def _with_quals(t: CType, quals) -> CType:
+        quals = tuple(q for q in (quals or ()) if q in ("const", "volatile", "restrict", "_Atomic"))
+        if not quals:
+            return t
+        if isinstance(t, Qualified):
+            return Qualified(t.base, tuple(dict.fromkeys(t.quals + quals)))
+        return Qualified(t, quals)
+
+    def specifier_type(self, node) -> CType:
+        if isinstance(node, c_ast.IdentifierType):
+            return self._identifier_type(node)
+        if isinstance(node, (c_ast.Struct, c_ast.Union)):
+            return self._record(node)
+        if isinstance(node, c_ast.Enum):
+            return self._enum(node)
+        if isinstance(node, c_ast.TypeOf):
+            if isinstance(node.expr, c_ast.Typename):
+                return self.decl_type(node.expr)
+            return TypeofExpr(self.expr(node.expr), node.coord)
+        if isinstance(node, (c_ast.TypeDecl, c_ast.PtrDecl, c_ast.ArrayDecl, c_ast.Typename)):
+            return self.decl_type(node)
+        raise _err(f"unsupported type {type(node).__name__}", getattr(node, "coord", None))
+
+    def _identifier_type(self, node: c_ast.IdentifierType) -> CType:
+        names = list(node.names)
+        if len(names) == 1 and names[0] in self.typedefs:
+            return self.typedefs[names[0]]
+        if len(names) == 1 and names[0] in _BUILTIN_TYPEDEF_KINDS:
+            kind, signed, spelling = _BUILTIN_TYPEDEF_KINDS[names[0]]
+            return Scalar(kind, signed, spelling)
+        words = {}
+        for n in names:
+            words[n] = words.get(n, 0) + 1
+        if any(n not in ("void", "char", "short", "int", "long", "signed", "unsigned",
+                         "float", "double", "_Bool", "_Complex", "__int128") for n in words):
+            unknown = [n for n in names if n not in words or n][0]
+            raise _err(f"unknown type name '{' '.join(names)}'", node.coord)
+        if "void" in words:
+            return VOID
+        unsigned = "unsigned" in words
+        signed_kw = "signed" in words
+        longs = words.get("long", 0)
+        complex_ = "_Complex" in words
+        if "_Bool" in words:
+            return Scalar("_Bool", False, "_Bool")
+        if "float" in words or "double" in words:
+            if "float" in words:
+                kind = "float"
+            elif longs:
+                kind = "long double"
+            else:
+                kind = "double"
+            if complex_:
+                return Scalar("_Complex " + kind, True, "_Complex " + kind)
+            return Scalar(kind, True, kind)
+        if complex_:
+            raise _err("complex integer types are not supported", node.coord)
+        if "__int128" in words:
+            return Scalar("__int128", not unsigned, "unsigned __int128" if unsigned else "__int128")
+        if "char" in words:
+            if unsigned:
+                return Scalar("char", False, "unsigned char")
+            if signed_kw:
+                return Scalar("char", True, "signed char")
+            return Scalar("char", None, "char")  # signedness is the ABI's
+        if "short" in words:
+            kind = "short"
+        elif longs == 1:
+            kind = "long"
+        elif longs >= 2:
+            kind = "long long"
+        else:
+            kind = "int"
+        spelling = ("unsigned " if unsigned else "") + kind
+        return Scalar(kind, not unsigned, spelling)
+
+    # ------------------------------------------------------------- records
+    def _tag_key(self, kind: str, name: str) -> str:
+        return f"{kind} {name}"
+
+    def _record(self, node) -> Record:
+        done = self._defined.get(id(node))
+        if done is not None:
+            return done
+        kind = "struct" if isinstance(node, c_ast.Struct) else "union"
+        name = node.name
+        if node.decls is None:
+            key = self._tag_key(kind, name)
+            found = self.tags.get(key)
+            if found is None:
+                other = "union" if kind == "struct" else "struct"
+                if self._tag_key(other, name) in self.tags or self._tag_key("enum", name) in self.tags:
+                    raise _err(f"'{name}' defined as wrong kind of tag", node.coord)
+                found = Record(kind, name, node.coord)
+                self.tags[key] = found
+            return found
+        if name is not None:
+            key = self._tag_key(kind, name)
+            rec = self.tags.get(key)
+            if rec is None:
+                rec = Record(kind, name, node.coord)
+                self.tags[key] = rec
+            elif rec.complete:
+                raise _err(f"redefinition of '{kind} {name}'", node.coord)
+        else:
+            rec = Record(kind, None, node.coord)
+        rec.def_coord = node.coord
+        members: List[Member] = []
+        for decl in node.decls:
+            if isinstance(decl, c_ast.Pragma):
+                self._pragma(decl)
+            elif isinstance(decl, c_ast.StaticAssert):
+                self._static_assert(decl)
+            elif isinstance(decl, c_ast.Decl):
+                member = self._member(decl)
+                if member is not None:
+                    members.append(member)
+            else:
+                raise _err(f"unsupported member {type(decl).__name__}", decl.coord)
+        for attr in self._gnu(node.attributes):
+            if attr.name == "packed":
+                rec.packed = True
+            elif attr.name == "aligned":
+                rec.aligns.append(self._align_arg(attr))
+            elif attr.name == "mode":
+                raise _err("mode on a struct or union type", attr.coord)
+        rec.pack = self.pack
+        rec.members = members
+        self.tu.records.append(rec)
+        self._defined[id(node)] = rec
+        return rec
+
+    def _member(self, decl: c_ast.Decl) -> Optional[Member]:
+        if decl.storage:
+            raise _err(f"storage class '{decl.storage[0]}' on a member", decl.coord)
+        dtype = decl.type
+        if decl.name is None and decl.bitsize is None:
+            # No declarator: an anonymous struct/union member, or a tag
+            # declaration that declares no member at all.
+            inner = dtype.type if isinstance(dtype, c_ast.TypeDecl) else dtype
+            ctype = self.decl_type(dtype)
+            if isinstance(inner, (c_ast.Struct, c_ast.Union)) and inner.name is None and inner.decls is not None:
+                member = Member(None, ctype, decl.coord)
+                self._member_attrs(member, decl)
+                return member
+            if isinstance(inner, (c_ast.Struct, c_ast.Union, c_ast.Enum)):
+                return None  # "declaration does not declare anything"
+            raise _err("declaration does not declare anything", decl.coord)
+        ctype = self.decl_type(dtype)
+        member = Member(decl.name, ctype, decl.coord)
+        if decl.bitsize is not None:
+            member.bitwidth = self.expr(decl.bitsize)
+        self._member_attrs(member, decl)
+        return member
+
+    def _member_attrs(self, member: Member, decl: c_ast.Decl) -> None:
+        for alignas in decl.align or ():
+            arg = alignas.alignment
+            if isinstance(arg, c_ast.Typename):
+                member.aligns.append(E.AlignofType(self.decl_type(arg), False, alignas.coord))
+            else:
+                member.aligns.append(self.expr(arg))
+        for attr in self._gnu(decl.attributes):
+            if attr.name == "aligned":
+                member.aligns.append(self._align_arg(attr))
+            elif attr.name == "packed":
+                member.packed = True
+            elif attr.name == "mode":
+                member.type = self._apply_mode(member.type, attr)
+
+    # --------------------------------------------------------------- enums
+    def _enum(self, node: c_ast.Enum) -> Enum:
+        done = self._defined.get(id(node))
+        if done is not None:
+            return done
+        name = node.name
+        if node.values is None:
+            key = self._tag_key("enum", name)
+            found = self.tags.get(key)
+            if found is None:
+                found = Enum(name, node.coord)
+                self.tags[key] = found
+            return found
+        if name is not None:
+            key = self._tag_key("enum", name)
+            enum = self.tags.get(key)
+            if enum is None:
+                enum = Enum(name, node.coord)
+                self.tags[key] = enum
+            elif enum.complete:
+                raise _err(f"redefinition of 'enum {name}'", node.coord)
+        else:
+            enum = Enum(None, node.coord)
+        enumerators: List[Enumerator] = []
+        for item in node.values.enumerators:
+            if isinstance(item, c_ast.Pragma):
+                self._pragma(item)
+                continue
+            value = self.expr(item.value) if item.value is not None else None
+            e = Enumerator(item.name, value, enum, len(enumerators), item.coord)
+            enumerators.append(e)
+            self.ordinary[item.name] = e
+            self.tu.enumerators[item.name] = e
+        enum.enumerators = enumerators
+        for attr in self._gnu(node.attributes):
+            if attr.name == "packed":
+                enum.packed = True
+            elif attr.name == "aligned":
+                enum.aligns.append(self._align_arg(attr))
+            elif attr.name == "mode":
+                raise _err("mode on an enum type is not supported", attr.coord)
+        self.tu.enums.append(enum)
+        self._defined[id(node)] = enum
+        return enum
+
+    # --------------------------------------------------------- expressions
+    def expr(self, node) -> E.Expr:
+        coord = getattr(node, "coord", None)
+        if isinstance(node, c_ast.Constant):
+            return _constant(node)
+        if isinstance(node, c_ast.ID):
+            found = self.ordinary.get(node.name)
+            if isinstance(found, Enumerator):
+                return E.EnumConst(found, coord)
+            if node.name in ("__FUNCTION__", "__func__", "__PRETTY_FUNCTION__"):
+                raise _err(f"'{node.name}' is not a constant", coord)
+            raise _err(f"'{node.name}' is not an integer constant here", coord)
+        if isinstance(node, c_ast.UnaryOp):
+            op = node.op
+            if op == "sizeof":
+                if isinstance(node.expr, c_ast.Typename):
+                    return E.SizeofType(self.decl_type(node.expr), coord)
+                return E.SizeofExpr(self.expr(node.expr), coord)
+            if op in ("_Alignof", "__alignof__"):
+                return E.AlignofType(self.decl_type(node.expr), op == "__alignof__", coord)
+            if op == "__alignof__expr":
+                return E.AlignofExpr(self.expr(node.expr), True, coord)
+            if op in ("-", "+", "~", "!", "&", "*"):
+                return E.Unary(op, self.expr(node.expr), coord)
+            raise _err(f"operator '{op}' in a constant expression", coord)
+        if isinstance(node, c_ast.BinaryOp):
+            return E.Binary(node.op, self.expr(node.left), self.expr(node.right), coord)
+        if isinstance(node, c_ast.TernaryOp):
+            return E.Cond(self.expr(node.cond), self.expr(node.iftrue), self.expr(node.iffalse), coord)
+        if isinstance(node, c_ast.Cast):
+            return E.Cast(self.decl_type(node.to_type), self.expr(node.expr), coord)
+        if isinstance(node, c_ast.ExprList):
+            items = [self.expr(e) for e in node.exprs]
+            out = items[0]
+            for item in items[1:]:
+                out = E.Binary(",", out, item, coord)
+            return out
+        if isinstance(node, c_ast.StructRef):
+            return E.MemberRef(self.expr(node.name), node.field.name, node.type == "->", coord)
+        if isinstance(node, c_ast.ArrayRef):
+            return E.Index(self.expr(node.name), self.expr(node.subscript), coord)
+        if isinstance(node, c_ast.FuncCall):
+            return self._call(node)
+        raise _err(f"unsupported expression ({type(node).__name__})", coord)
+
+    def _call(self, node: c_ast.FuncCall) -> E.Expr:
+        coord = node.coord
+        fname = node.name.name if isinstance(node.name, c_ast.ID) else None
+        args = node.args.exprs if node.args is not None else []
+        if fname == "offsetof":
+            typ = self.decl_type(args[0])
+            steps = []
+            self._designator(args[1], steps)
+            return E.Offsetof(typ, steps, coord)
+        if fname in ("__builtin_constant_p", "__builtin_expect"):
+            return E.Builtin(fname, [self.expr(a) for a in args], coord)
+        raise _err(f"call to '{fname or '?'}' in a constant expression", coord)
+
+    def _designator(self, node, steps: list) -> None:
+        if isinstance(node, c_ast.ID):
+            steps.append(("member", node.name))
+        elif isinstance(node, c_ast.StructRef):
+            self._designator(node.name, steps)
+            steps.append(("member", node.field.name))
+        elif isinstance(node, c_ast.ArrayRef):
+            self._designator(node.name, steps)
+            steps.append(("index", self.expr(node.subscript)))
+        else:
+            raise _err("unsupported offsetof designator", getattr(node, "coord", None))
+
+
+_INT_RE = re.compile(r"^(0[xX][0-9a-fA-F']+|0[bB][01']+|0[0-7']*|[1-9][0-9']*)([uUlL]*)$")
+
+
+def _constant(node: c_ast.Constant) -> E.Expr:
+    coord = node.coord
+    text = node.value
+    if node.type == "string":
+        return _string(node)
+    if node.type in ("char", "wchar_t", "char16_t", "char32_t", "char8_t") or text[:1] == "'" or text[1:2] == "'":
+        return E.CharLit(_char_value(text, coord), coord)
+    m = _INT_RE.match(text)
+    if m:
+        digits, suffix = m.group(1).replace("'", ""), m.group(2).lower()
+        if digits[:2].lower() == "0x":
+            value, decimal = int(digits, 16), False
+        elif digits[:2].lower() == "0b":
+            value, decimal = int(digits[2:], 2), False
+        elif digits.startswith("0") and len(digits) > 1:
+            value, decimal = int(digits, 8), False
+        else:
+            value, decimal = int(digits), True
+        return E.IntLit(value, "u" in suffix, suffix.count("l"), decimal, coord)
+    try:
+        t = text.rstrip("fFlL")
+        kind = "float" if text[-1:] in "fF" else ("long double" if text[-1:] in "lL" else "double")
+        return E.FloatLit(float.fromhex(t) if "x" in t.lower() else float(t), kind, coord)
+    except ValueError:
+        raise _err(f"cannot read constant {text!r}", coord) from None
+
+
+_ESCAPES = {"n": 10, "t": 9, "r": 13, "0": 0, "a": 7, "b": 8, "f": 12, "v": 11,
+            "\\": 92, "'": 39, '"': 34, "?": 63, "e": 27}
+
+
+def _unescape(body: str, coord) -> List[int]:
+    out = []
+    i = 0
+    while i < len(body):
+        c = body[i]
+        if c != "\\":
+            out.extend(c.encode("utf-8"))
+            i += 1
+            continue
+        nxt = body[i + 1]
+        if nxt in "01234567":
+            j = i + 1
+            while j < len(body) and j < i + 4 and body[j] in "01234567":
+                j += 1
+            out.append(int(body[i + 1:j], 8))
+            i = j
+        elif nxt == "x":
+            j = i + 2
+            while j < len(body) and body[j] in "0123456789abcdefABCDEF":
+                j += 1
+            out.append(int(body[i + 2:j], 16))
+            i = j
+        elif nxt in _ESCAPES:
+            out.append(_ESCAPES[nxt])
+            i += 2
+        else:
+            raise _err(f"unknown escape '\\{nxt}'", coord)
+    return out
+
+
+def _char_value(text: str, coord) -> int:
+    prefix = text[: text.index("'")]
+    if prefix:
+        raise _err("wide character constants are not supported", coord)
+    vals = _unescape(text[1:-1], coord)
+    if len(vals) != 1:
+        raise _err(f"multi-character constant {text}", coord)
+    return vals[0]
+
+
+def _string(node: c_ast.Constant) -> E.Expr:
+    text = node.value
+    if not text.startswith('"'):
+        raise _err("wide string literals are not supported", node.coord)
+    # pycparser joins adjacent literals into one token text
+    parts = re.findall(r'"((?:[^"\\]|\\.)*)"', text)
+    data = bytes(v for part in parts for v in _unescape(part, node.coord))
+    return E.StrLit(data, 1, node.coord)

@@ -1,0 +1,573 @@
+"""pycparser taught the GNU C that real headers are written in.
+
+pycparser 3 parses standard C.  Headers are written in GNU C, so this module
+adds, on top of pycparser's recursive-descent parser:
+
+* a token filter for the GNU keyword spellings (``__extension__``,
+  ``__signed__``, ``__inline``, ``__restrict``, ``__typeof__``,
+  ``__alignof__``, ``__builtin_offsetof``, ``asm`` labels, ...);
+* ``__attribute__((...))`` in every position GCC accepts it, recorded on the
+  node GCC would apply it to (see ``layoutcheck.model`` for the meaning):
+  in declaration specifiers (the declaration's), after a declarator or a
+  bitfield width (the declaration's), after ``struct``/``union``/``enum`` or
+  after the closing brace of a definition (the type's, in place), after a
+  ``*`` (that pointer type's), after an enumerator or a parameter (ignored);
+* function bodies skipped by brace matching: they cannot change a layout,
+  and they are where GNU C is at its most inventive.
+
+Attributes become ``c_ast.Attribute(name, "gnu", args)`` in the ``attributes``
+list of the node; ``args`` is a list of expression nodes for the attributes
+whose arguments matter to layout, and the raw token text otherwise.
+"""
+
+from __future__ import annotations
+
+from typing import List, Optional
+
+from pycparser import c_ast
+from pycparser.c_lexer import Token
+from pycparser.c_parser import CParser, Coord, ParseError, _TokenStream
+
+from ..errors import LayoutError
+
+# GNU spellings that mean a standard token.
+_ALIASES = {
+    "__signed__": ("SIGNED", "signed"),
+    "__signed": ("SIGNED", "signed"),
+    "__inline__": ("INLINE", "inline"),
+    "__inline": ("INLINE", "inline"),
+    "__restrict__": ("RESTRICT", "restrict"),
+    "__restrict": ("RESTRICT", "restrict"),
+    "__const__": ("CONST", "const"),
+    "__const": ("CONST", "const"),
+    "__volatile__": ("VOLATILE", "volatile"),
+    "__volatile": ("VOLATILE", "volatile"),
+    "__typeof__": ("TYPEOF", "typeof"),
+    "__typeof": ("TYPEOF", "typeof"),
+    "typeof": ("TYPEOF", "typeof"),
+    "__alignof__": ("_ALIGNOF", "__alignof__"),
+    "__alignof": ("_ALIGNOF", "__alignof__"),
+    "__builtin_offsetof": ("OFFSETOF", "offsetof"),
+    "__thread": ("_THREAD_LOCAL", "_Thread_local"),
+    "__attribute__": ("GNU_ATTRIBUTE", "__attribute__"),
+    "__attribute": ("GNU_ATTRIBUTE", "__attribute__"),
+    "__asm__": ("GNU_ASM", "asm"),
+    "__asm": ("GNU_ASM", "asm"),
+    "asm": ("GNU_ASM", "asm"),
+    "__int128__": ("__INT128", "__int128"),
+}
+_DROPPED = {"__extension__"}
+_UNSUPPORTED = {
+    "__auto_type": "__auto_type",
+    "_Decimal32": "decimal floating types",
+    "_Decimal64": "decimal floating types",
+    "_Decimal128": "decimal floating types",
+}
+
+# Type names GCC predeclares.  The model maps each to its layout kind.
+BUILTIN_TYPEDEFS = (
+    "__builtin_va_list",
+    "__int128_t",
+    "__uint128_t",
+    "_Float128",
+    "__float128",
+    "_Float32",
+    "_Float64",
+    "_Float32x",
+    "_Float64x",
+    "__float80",
+    "__ieee128",
+    "__ibm128",
+    "_Float16",
+    "__fp16",
+    "__bf16",
+)
+
+# Attributes whose arguments are constant expressions that matter here.
+_EXPR_ARG_ATTRIBUTES = {"aligned", "vector_size", "warn_if_not_aligned"}
+# Attributes whose single argument is an identifier.
+_IDENT_ARG_ATTRIBUTES = {"mode"}
+
+
+def attribute_name(raw: str) -> str:
+    """``__aligned__`` -> ``aligned``."""
+    if raw.startswith("__") and raw.endswith("__") and len(raw) > 4:
+        return raw[2:-2]
+    return raw
+
+
+class GnuCParser(CParser):
+    """A pycparser CParser that reads GNU C declarations."""
+
+    def __init__(self) -> None:
+        super().__init__()
+
+    # ------------------------------------------------------------ tokens
+    def parse(self, text: str, filename: str = "", debug: bool = False) -> c_ast.FileAST:
+        self._scope_stack = [{name: True for name in BUILTIN_TYPEDEFS}]
+        self._typedef_checked_token = None
+        self.clex.input(text, filename)
+        self._tokens = _TokenStream(self._filtered_token)
+        try:
+            ast = self._parse_translation_unit_or_empty()
+            tok = self._peek()
+            if tok is not None:
+                self._parse_error(f"unexpected '{tok.value}'", self._tok_coord(tok))
+        except RecursionError:
+            raise LayoutError("declarations nested too deeply to parse", filename) from None
+        return ast
+
+    def _filtered_token(self) -> Optional[Token]:
+        lex = self.clex.token
+        while True:
+            tok = lex()
+            if tok is None:
+                return None
+            if tok.type != "ID":
+                return tok
+            value = tok.value
+            if value in _DROPPED:
+                continue
+            alias = _ALIASES.get(value)
+            if alias is not None:
+                tok.type, tok.value = alias
+                return tok
+            if value in _UNSUPPORTED:
+                self._parse_error(f"{_UNSUPPORTED[value]} are not supported", self._tok_coord(tok))
+            return tok
+
+    def _parse_error(self, msg, coord):
+        if msg.startswith("before: "):
+            msg = f"syntax error before '{msg[8:]}'"
+        if isinstance(coord, Coord):
+            where = f"{coord.file}:{coord.line}"
+            if coord.column is not None:
+                where += f":{coord.column}"
+        else:
+            where = str(coord) if coord else None
+        raise LayoutError(msg, where)
+
+    def _lex_error_func(self, msg, line, column):
+        self._parse_error(msg, Coord(self.clex.filename, line, column))
+
+    def _starts_declaration(self, tok=None) -> bool:
+        tok = tok or self._peek()
+        if tok is not None and tok.type == "GNU_ATTRIBUTE":
+            return True
+        return super()._starts_declaration(tok)
+
+    # ------------------------------------------------------- attributes
+    def _parse_gnu_attributes(self) -> List[c_ast.Attribute]:
+        """Zero or more ``__attribute__((...))`` groups."""
+        out: List[c_ast.Attribute] = []
+        while self._peek_type() == "GNU_ATTRIBUTE":
+            self._advance()
+            self._expect("LPAREN")
+            self._expect("LPAREN")
+            while True:
+                tok = self._peek()
+                if tok is None:
+                    self._parse_error("unterminated __attribute__", self.clex.filename)
+                if tok.type == "RPAREN":
+                    break
+                if tok.type == "COMMA":
+                    self._advance()
+                    continue
+                name_tok = self._advance()
+                if not (name_tok.value[:1].isalpha() or name_tok.value[:1] == "_"):
+                    self._parse_error(
+                        f"unexpected '{name_tok.value}' in __attribute__", self._tok_coord(name_tok)
+                    )
+                name = attribute_name(name_tok.value)
+                coord = self._tok_coord(name_tok)
+                args = None
+                if self._peek_type() == "LPAREN":
+                    if name in _EXPR_ARG_ATTRIBUTES:
+                        self._advance()
+                        args = []
+                        while self._peek_type() != "RPAREN":
+                            args.append(self._parse_assignment_expression())
+                            if not self._accept("COMMA"):
+                                break
+                        self._expect("RPAREN")
+                    elif name in _IDENT_ARG_ATTRIBUTES:
+                        self._advance()
+                        arg = self._advance()
+                        args = [attribute_name(arg.value)]
+                        self._expect("RPAREN")
+                    else:
+                        args = self._skip_balanced_parens()
+                out.append(c_ast.Attribute(name, "gnu", args, coord))
+                if not self._accept("COMMA"):
+                    break
+            self._expect("RPAREN")
+            self._expect("RPAREN")
+        return out
+
+    def _skip_balanced_parens(self) -> str:
+        """Consume '( ... )' and return the text between the parentheses."""
+        self._expect("LPAREN")
+        depth = 1
+        parts = []
+        while True:
+            tok = self._tokens.next()
+            if tok is None:
+                self._parse_error("unbalanced parentheses", self.clex.filename)
+            if tok.type == "LPAREN":
+                depth += 1
+            elif tok.type == "RPAREN":
+                depth -= 1
+                if depth == 0:
+                    return " ".join(parts)
+            parts.append(tok.value)
+
+    def _skip_asm(self) -> None:
+        """``asm [volatile|goto|inline]* ( ... )`` (labels and top-level asm)."""
+        self._expect("GNU_ASM")
+        while self._peek_type() in {"VOLATILE", "INLINE", "GOTO"}:
+            self._advance()
+        self._skip_balanced_parens()
+
+    def _parse_postfix_attributes(self) -> List[c_ast.Attribute]:
+        """Attributes and asm labels after a declarator."""
+        attrs: List[c_ast.Attribute] = []
+        while True:
+            kind = self._peek_type()
+            if kind == "GNU_ATTRIBUTE":
+                attrs.extend(self._parse_gnu_attributes())
+            elif kind == "GNU_ASM":
+                self._skip_asm()
+            else:
+                return attrs
+
+    # ------------------------------------------------------ declarations
+    def _unknown_type_check(self) -> None:
+        tok = self._peek()
+        if tok is not None and tok.type == "ID":
+            self._parse_error(f"unknown type name '{tok.value}'", self._tok_coord(tok))
+
+    def _parse_specifier_qualifier_list(self):
+        spec, saw_type, first_coord = self._parse_specifiers(allow_storage_and_function=False)
+        if spec is None or (not saw_type and not spec["alignment"]):
+            self._unknown_type_check()
+            tok = self._peek()
+            self._parse_error(
+                f"expected a type before '{tok.value}'" if tok else "expected a type",
+                self._tok_coord(tok) if tok else self.clex.filename)
+        return spec
+
+    def _add_declaration_specifier(self, declspec, newspec, kind):
+        spec = super()._add_declaration_specifier(declspec, newspec, kind)
+        spec.setdefault("gnu", [])
+        return spec
+
+    def _new_spec(self):
+        spec = super()._add_declaration_specifier(None, "", "qual")
+        spec["qual"].clear()
+        spec["gnu"] = []
+        return spec
+
+    def _parse_specifiers(self, *, allow_storage_and_function: bool):
+        """Declaration specifiers, with GNU attributes anywhere among them."""
+        spec = None
+        saw_type = False
+        first_coord = None
+        from pycparser.c_parser import (
+            _FUNCTION_SPEC,
+            _STORAGE_CLASS,
+            _TYPE_QUALIFIER,
+            _TYPE_SPEC_SIMPLE,
+            _TYPEOF_SPEC,
+        )
+
+        while True:
+            tok = self._peek()
+            if tok is None:
+                break
+            if first_coord is None:
+                first_coord = self._tok_coord(tok)
+            kind = tok.type
+            if kind == "GNU_ATTRIBUTE":
+                if spec is None:
+                    spec = self._new_spec()
+                spec["gnu"].extend(self._parse_gnu_attributes())
+                continue
+            if kind == "TYPEID" and saw_type:
+                break
+            spec_kind = "type"
+            if kind == "_ALIGNAS":
+                spec_kind = "alignment"
+                newspec = self._parse_alignment_specifier()
+            elif kind == "_ATOMIC" and self._peek_type(2) == "LPAREN":
+                newspec = self._parse_atomic_specifier()
+            elif kind in _TYPEOF_SPEC:
+                newspec = self._parse_typeof_specifier()
+            elif kind in _TYPE_QUALIFIER:
+                spec_kind = "qual"
+                newspec = self._advance().value
+            elif allow_storage_and_function and kind in _STORAGE_CLASS:
+                spec_kind = "storage"
+                newspec = self._advance().value
+            elif allow_storage_and_function and kind in _FUNCTION_SPEC:
+                spec_kind = "function"
+                newspec = self._advance().value
+            elif kind in _TYPE_SPEC_SIMPLE or kind == "TYPEID":
+                tok = self._advance()
+                newspec = c_ast.IdentifierType([tok.value], coord=self._tok_coord(tok))
+            elif kind in {"STRUCT", "UNION"}:
+                newspec = self._parse_struct_or_union_specifier()
+            elif kind == "ENUM":
+                newspec = self._parse_enum_specifier()
+            else:
+                break
+            if spec is None:
+                spec = self._new_spec()
+            spec = self._add_declaration_specifier(spec, newspec, spec_kind)
+            if spec_kind == "type":
+                saw_type = True
+        return spec, saw_type, first_coord
+
+    def _build_declarations(self, spec, decls, typedef_namespace=False):
+        built = super()._build_declarations(spec, decls, typedef_namespace)
+        prefix = spec.get("gnu", [])
+        for node, info in zip(built, decls):
+            post = info.get("gnu", [])
+            if post or prefix:
+                # GCC applies the declarator's attributes, then the
+                # specifiers' (chainon (postfix, prefix)): order decides
+                # which of two 'aligned' on a typedef wins.
+                node.attributes = list(post) + list(prefix)
+        return built
+
+    def _parse_external_declaration(self):
+        tok = self._peek()
+        if tok is None:
+            return []
+        kind = tok.type
+        if kind == "PPHASH":
+            self._parse_error("preprocessor directive in preprocessed text", self._tok_coord(tok))
+        if kind in {"PPPRAGMA", "_PRAGMA"}:
+            return [self._parse_pppragma_directive()]
+        if kind == "SEMI":
+            self._advance()
+            return []
+        if kind == "_STATIC_ASSERT":
+            return [self._parse_static_assert()]
+        if kind == "GNU_ASM":
+            self._skip_asm()
+            self._expect("SEMI")
+            return []
+        if not self._starts_declaration(tok):
+            self._parse_error(f"expected a declaration before '{tok.value}'", self._tok_coord(tok))
+        spec, saw_type, spec_coord = self._parse_declaration_specifiers(allow_no_type=True)
+        name_type, _ = self._peek_declarator_name_info()
+        if name_type != "ID":
+            decls = self._parse_decl_body_with_spec(spec, saw_type)
+            return self._parse_declaration_end(decls)
+        decl = self._parse_id_declarator()
+        if self._peek_type() == "LBRACE":
+            if not spec["type"]:
+                spec["type"] = [c_ast.IdentifierType(["int"], coord=spec_coord)]
+            return [self._parse_function_definition(spec, decl)]
+        if isinstance(decl, c_ast.FuncDecl) and super()._starts_declaration():
+            self._parse_error("K&R-style function definitions are not supported", decl.coord)
+        first = self._finish_init_declarator(decl)
+        decls = self._parse_init_declarator_list(first=first)
+        decls = self._build_declarations(spec=spec, decls=decls, typedef_namespace=True)
+        return self._parse_declaration_end(decls)
+
+    def _finish_init_declarator(self, decl):
+        info = {"decl": decl}
+        attrs = self._parse_postfix_attributes()
+        if attrs:
+            info["gnu"] = attrs
+        if self._accept("EQUALS"):
+            info["init"] = self._parse_initializer()
+        return info
+
+    def _parse_init_declarator(self, id_only: bool = False):
+        decl = self._parse_id_declarator() if id_only else self._parse_declarator()
+        return self._finish_init_declarator(decl)
+
+    def _parse_struct_declarator(self):
+        if self._peek_type() == "COLON":
+            self._advance()
+            info = {"decl": c_ast.TypeDecl(None, None, None, None),
+                    "bitsize": self._parse_constant_expression()}
+        else:
+            info = {"decl": self._parse_declarator()}
+            if self._accept("COLON"):
+                info["bitsize"] = self._parse_constant_expression()
+        attrs = self._parse_postfix_attributes()
+        if attrs:
+            info["gnu"] = attrs
+        return info
+
+    def _parse_function_definition(self, spec, decl):
+        """Keep the declaration, skip the body: it cannot change a layout."""
+        if self._peek_type() != "LBRACE":
+            self._parse_error("expected a function body", decl.coord)
+        lbrace = self._tokens.next()
+        depth = 1
+        while depth:
+            tok = self._tokens.next()
+            if tok is None:
+                self._parse_error("unterminated function body", self._tok_coord(lbrace))
+            if tok.type == "LBRACE":
+                depth += 1
+            elif tok.type == "RBRACE":
+                depth -= 1
+            elif tok.type == "PPPRAGMASTR" and tok.value.split("(")[0].strip() == "pack":
+                self._parse_error(
+                    "#pragma pack inside a function body is not supported", self._tok_coord(tok)
+                )
+        body = c_ast.Compound([], self._tok_coord(lbrace))
+        return self._build_function_definition(spec, decl, None, body)
+
+    def _parse_parameter_declaration(self):
+        decl = super()._parse_parameter_declaration()
+        self._parse_postfix_attributes()
+        return decl
+
+    # ------------------------------------------------- struct/union/enum
+    def _parse_struct_or_union_specifier(self):
+        tok = self._advance()
+        klass = c_ast.Struct if tok.value == "struct" else c_ast.Union
+        attrs = self._parse_gnu_attributes()
+        name = None
+        coord = self._tok_coord(tok)
+        if self._peek_type() in {"ID", "TYPEID"}:
+            name_tok = self._advance()
+            name = name_tok.value
+            coord = self._tok_coord(name_tok)
+        if self._peek_type() != "LBRACE":
+            if name is None:
+                self._parse_error(f"expected '{{' after '{tok.value}'", coord)
+            # GCC ignores attributes on a reference to a tag.
+            return klass(name=name, decls=None, coord=coord, attributes=[])
+        lbrace = self._advance()
+        if name is None:
+            coord = self._tok_coord(lbrace)
+        decls = [] if self._accept("RBRACE") else None
+        if decls is None:
+            decls = self._parse_struct_declaration_list()
+            self._expect("RBRACE")
+        attrs.extend(self._parse_gnu_attributes())
+        return klass(name=name, decls=decls, coord=coord, attributes=attrs)
+
+    def _parse_enum_specifier(self):
+        tok = self._expect("ENUM")
+        attrs = self._parse_gnu_attributes()
+        name = None
+        coord = self._tok_coord(tok)
+        if self._peek_type() in {"ID", "TYPEID"}:
+            name_tok = self._advance()
+            name = name_tok.value
+            coord = self._tok_coord(name_tok)
+        if self._peek_type() == "COLON" and self._starts_declaration(self._peek(2)):
+            self._parse_error("enums with a fixed underlying type are not supported", coord)
+        if self._peek_type() != "LBRACE":
+            if name is None:
+                self._parse_error("expected '{' after 'enum'", coord)
+            return c_ast.Enum(name, None, None, coord, attributes=[])
+        self._advance()
+        values = self._parse_enumerator_list()
+        self._expect("RBRACE")
+        attrs.extend(self._parse_gnu_attributes())
+        return c_ast.Enum(name, values, None, coord, attributes=attrs)
+
+    def _parse_enumerator(self):
+        name_tok = self._expect("ID")
+        self._parse_gnu_attributes()  # deprecated/unavailable: no layout effect
+        value = self._parse_constant_expression() if self._accept("EQUALS") else None
+        enum = c_ast.Enumerator(name_tok.value, value, self._tok_coord(name_tok))
+        self._add_identifier(enum.name, enum.coord)
+        return enum
+
+    # -------------------------------------------------------- declarators
+    def _parse_pointer(self):
+        from pycparser.c_parser import _TYPE_QUALIFIER
+
+        stars = []
+        while True:
+            times = self._accept("TIMES")
+            if times is None:
+                break
+            quals: List[str] = []
+            attrs: List[c_ast.Attribute] = []
+            while True:
+                kind = self._peek_type()
+                if kind in _TYPE_QUALIFIER:
+                    quals.append(self._advance().value)
+                elif kind == "GNU_ATTRIBUTE":
+                    attrs.extend(self._parse_gnu_attributes())
+                else:
+                    break
+            stars.append((quals, self._tok_coord(times), attrs))
+        if not stars:
+            return None
+        ptr = None
+        for quals, coord, attrs in stars:
+            ptr = c_ast.PtrDecl(quals=quals, type=ptr, coord=coord, attributes=attrs)
+        return ptr
+
+    def _scan_declarator_name_info(self):
+        from pycparser.c_parser import _TYPE_QUALIFIER
+
+        saw_paren = False
+        while self._accept("TIMES"):
+            while True:
+                kind = self._peek_type()
+                if kind in _TYPE_QUALIFIER:
+                    self._advance()
+                elif kind == "GNU_ATTRIBUTE":
+                    self._advance()
+                    self._skip_balanced_parens()
+                else:
+                    break
+        tok = self._peek()
+        if tok is None:
+            return None, saw_paren
+        if tok.type in {"ID", "TYPEID"}:
+            self._advance()
+            return tok.type, saw_paren
+        if tok.type == "LPAREN":
+            saw_paren = True
+            self._advance()
+            tok_type, nested = self._scan_declarator_name_info()
+            saw_paren = saw_paren or nested
+            depth = 1
+            while True:
+                tok = self._peek()
+                if tok is None:
+                    return None, saw_paren
+                self._advance()
+                if tok.type == "LPAREN":
+                    depth += 1
+                elif tok.type == "RPAREN":
+                    depth -= 1
+                    if depth == 0:
+                        break
+            return tok_type, saw_paren
+        return None, saw_paren
+
+    # --------------------------------------------------------- expressions
+    def _parse_unary_expression(self):
+        if self._peek_type() == "_ALIGNOF":
+            tok = self._advance()
+            result = self._try_parse_paren_type_name()
+            if result is not None:
+                return c_ast.UnaryOp(tok.value, result[0], self._tok_coord(tok))
+            if tok.value == "_Alignof":
+                self._parse_error("_Alignof needs a type name", self._tok_coord(tok))
+            expr = self._parse_unary_expression()
+            return c_ast.UnaryOp(tok.value + "expr", expr, self._tok_coord(tok))
+        return super()._parse_unary_expression()
+
+
+def parse_c(text: str, filename: str) -> c_ast.FileAST:
+    """Parse preprocessed GNU C text into a pycparser AST."""
+    try:
+        return GnuCParser().parse(text, filename)
+    except ParseError as exc:  # anything pycparser raised past our hooks
+        raise LayoutError(str(exc)) from None

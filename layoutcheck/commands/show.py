@@ -1,0 +1,40 @@
+"""``layoutcheck show``: the layout of structs and unions, per ABI."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..cli import abis_from, add_source_options, parse_defines
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("paths", nargs="+", metavar="PATH", help="C header or source file")
+    p.add_argument("--struct", action="append", metavar="NAME",
+                   help="struct/union tag or typedef name to show (repeatable); "
+                        "default: every tagged struct and union with a definition")
+    add_source_options(p)
+    p.add_argument("--format", choices=["text", "json"], default="text",
+                   help="text for people (default), json for scripts")
+    p.add_argument("--cacheline", type=int, default=64, metavar="BYTES",
+                   help="cacheline size marked in text output (default 64, 0 for none)")
+
+
+def run(args) -> int:
+    from ..api import Program
+    from ..render import render_json, render_text
+
+    defines = parse_defines(args.defines)
+    layouts = []
+    for path in args.paths:
+        prog = Program(path, abis_from(args), defines=defines, undefs=args.undefs,
+                       include_dirs=args.include_dirs, cpp=args.cpp, pp_abi=args.pp_abi)
+        layouts.extend(prog.layouts(args.struct))
+    if args.format == "json":
+        sys.stdout.write(render_json(layouts))
+    else:
+        if not layouts:
+            print("/* no struct or union with a definition */")
+        else:
+            sys.stdout.write(render_text(layouts, args.cacheline))
+    return 0

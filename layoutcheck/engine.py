@@ -1,0 +1,489 @@
+"""The layout engine: GCC's struct layout rules, driven by an ABI record.
+
+One ``LayoutEngine`` per ABI lays out model types and memoises the results.
+The algorithm follows GCC's stor-layout (``layout_decl``,
+``update_alignment_for_field``, ``place_field``, ``finalize_record_size``)
+for the non-MS bitfield rules every Linux ABI uses; where targets differ the
+ABI record says how (``pcc_bitfield_type_matters``, ``align_anon_bitfield``,
+``empty_field_boundary``, ``structure_size_boundary``, and the per-type
+``field_align`` that stands for i386's ADJUST_FIELD_ALIGN).
+
+All positions inside the engine are in bits, as in GCC.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Tuple
+
+from .abi import ABI
+from .consteval import Evaluator
+from .errors import LayoutError, where_of
+from .model import (
+    MAX_ALIGN,
+    VOID,
+    Aligned,
+    Array,
+    CType,
+    Enum,
+    Enumerator,
+    Function,
+    Member,
+    Pointer,
+    Qualified,
+    Record,
+    Scalar,
+    Typedef,
+    TypeofExpr,
+    Void,
+    unqualified,
+)
+
+
+def _err(msg: str, node) -> LayoutError:
+    return LayoutError(msg, where_of(getattr(node, "coord", None)))
+
+
+def _round_up(x: int, align: int) -> int:
+    return -(-x // align) * align
+
+
+def _least_bit(x: int) -> int:
+    return x & -x
+
+
+@dataclass
+class TypeLayout:
+    """Size and alignment of a type on one ABI (bytes)."""
+
+    size: Optional[int]  # None for incomplete types (and flexible arrays)
+    align: int  # GCC TYPE_ALIGN: what a variable or array element gets
+    c_align: int  # C11 _Alignof
+    user_align: bool = False  # TYPE_USER_ALIGN: exempt from field caps
+    field_cap: Optional[int] = None  # i386-style cap on field alignment
+    int_mode: bool = False  # an integer-class type (bitfield mode rules)
+    record: Optional["RecordLayout"] = None
+
+
+@dataclass
+class FieldLayout:
+    member: Member
+    bit_offset: int  # from the start of the enclosing record
+    bit_size: int  # bitfield width, or the type's size in bits (0 if none)
+    is_bitfield: bool
+    type_layout: TypeLayout
+
+    @property
+    def name(self) -> Optional[str]:
+        return self.member.name
+
+
+@dataclass
+class RecordLayout:
+    record: Record
+    size: int
+    align: int
+    fields: List[FieldLayout] = field(default_factory=list)
+    data_bits: int = 0  # end of the last field, before tail padding
+
+    @property
+    def kind(self) -> str:
+        return self.record.kind
+
+
+class LayoutEngine:
+    """Lays out model types for one ABI."""
+
+    def __init__(self, abi: ABI):
+        self.abi = abi
+        self.ev = Evaluator(self)
+        self._types: Dict[int, TypeLayout] = {}
+        self._keep: List[CType] = []  # keep ids stable
+        self._in_progress: set = set()
+        self._enum_values: Dict[int, int] = {}
+        self._enum_under: Dict[int, Tuple[str, bool]] = {}
+
+    # ------------------------------------------------------------ scalars
+    def scalar_kind(self, s: Scalar) -> str:
+        kind = s.kind
+        if kind == "mode:word":
+            word = 8 if self.abi.name == "x32" else self.abi.pointer_size
+            return "long" if self.abi.scalar("long").size == word else "long long"
+        if kind == "mode:pointer":
+            return "long"
+        return kind
+
+    # ------------------------------------------------------------- public
+    def layout(self, t: CType) -> TypeLayout:
+        key = id(t)
+        found = self._types.get(key)
+        if found is not None:
+            return found
+        if key in self._in_progress:
+            raise _err("type contains itself", getattr(t, "coord", None))
+        self._in_progress.add(key)
+        try:
+            result = self._compute(t)
+        finally:
+            self._in_progress.discard(key)
+        self._types[key] = result
+        self._keep.append(t)
+        return result
+
+    def sizeof(self, t: CType, node=None) -> int:
+        tl = self.layout(t)
+        if tl.size is None:
+            base = unqualified(t)
+            if isinstance(base, Function):
+                return 1  # GCC extension
+            raise _err(f"sizeof of incomplete type '{_describe(t)}'", node)
+        return tl.size
+
+    def alignof(self, t: CType, gnu: bool, node=None) -> int:
+        tl = self.layout(t)
+        return tl.align if gnu else tl.c_align
+
+    def record_layout(self, rec: Record) -> RecordLayout:
+        tl = self.layout(rec)
+        if tl.record is None:
+            raise _err(f"'{rec.kind} {rec.tag}' is incomplete", rec.coord)
+        return tl.record
+
+    # ---------------------------------------------------------- by kind
+    def _compute(self, t: CType) -> TypeLayout:
+        if isinstance(t, Scalar):
+            kind = self.scalar_kind(t)
+            info = self.abi.scalar(kind)
+            cap = info.field_align if info.field_align < info.pref_align else None
+            return TypeLayout(info.size, info.pref_align, info.align, False, cap,
+                              int_mode=t.is_integer)
+        if isinstance(t, Pointer):
+            info = self.abi.scalar("pointer")
+            return TypeLayout(info.size, info.pref_align, info.align, int_mode=True)
+        if isinstance(t, Typedef):
+            return self.layout(t.target)
+        if isinstance(t, Qualified):
+            base = self.layout(t.base)
+            if not t.atomic:
+                return base
+            return self._atomic(t, base)
+        if isinstance(t, Aligned):
+            base = self.layout(t.base)
+            align = self._align_value(t.align, t)
+            return TypeLayout(base.size, align, align, True, None, base.int_mode, base.record)
+        if isinstance(t, Array):
+            return self._array(t)
+        if isinstance(t, Record):
+            if not t.complete:
+                return TypeLayout(None, 1, 1)
+            rl = self._record(t)
+            return TypeLayout(rl.size, rl.align, rl.align, self._record_user_align(t), None,
+                              False, rl)
+        if isinstance(t, Enum):
+            if not t.complete:
+                return TypeLayout(None, 1, 1)
+            if t.aligns:
+                raise _err("aligned on an enum type is not supported", t.coord)
+            kind, _signed = self.enum_underlying(t)
+            info = self.abi.scalar(kind)
+            cap = info.field_align if info.field_align < info.pref_align else None
+            return TypeLayout(info.size, info.pref_align, info.align, False, cap, int_mode=True)
+        if isinstance(t, TypeofExpr):
+            return self.layout(self.ev.type_of(t.expr))
+        if isinstance(t, (Void, Function)):
+            return TypeLayout(None, 1, 1)
+        raise _err(f"cannot lay out {t!r}", getattr(t, "coord", None))
+
+    def _atomic(self, t: Qualified, base: TypeLayout) -> TypeLayout:
+        inner = unqualified(t.base)
+        if not isinstance(inner, (Scalar, Pointer, Enum)):
+            raise _err("_Atomic on a non-scalar type is not supported", getattr(inner, "coord", None))
+        size = base.size
+        align = base.align
+        if size in (1, 2, 4, 8, 16):
+            align = max(align, min(size, self.abi.biggest_alignment))
+        return TypeLayout(size, align, align, True, None, base.int_mode)
+
+    def _align_value(self, arg, node) -> int:
+        if arg is MAX_ALIGN:
+            return self.abi.biggest_alignment
+        value = self.ev.integer(arg)
+        if value <= 0 or value & (value - 1):
+            raise _err(f"requested alignment {value} is not a positive power of 2", arg)
+        return value
+
+    def _array(self, t: Array) -> TypeLayout:
+        elem = self.layout(t.elem)
+        if elem.size is None:
+            raise _err(f"array of incomplete type '{_describe(t.elem)}'", t)
+        if t.dim is None:
+            size = None
+        else:
+            n = self.ev.integer(t.dim)
+            if n < 0:
+                raise _err(f"array size {n} is negative", t.dim)
+            if elem.size and elem.size % elem.align and n:
+                raise _err("alignment of array elements is greater than element size", t)
+            size = elem.size * n
+        return TypeLayout(size, elem.align, elem.c_align, elem.user_align, elem.field_cap,
+                          False, None)
+
+    def _record_user_align(self, rec: Record) -> bool:
+        return bool(rec.aligns)
+
+    # ------------------------------------------------------------- enums
+    def enumerator_value(self, e: Enumerator) -> int:
+        key = id(e)
+        if key in self._enum_values:
+            return self._enum_values[key]
+        if key in self._in_progress:
+            raise _err(f"enumerator '{e.name}' depends on itself", e)
+        self._in_progress.add(key)
+        try:
+            if e.expr is not None:
+                value = self.ev.integer(e.expr)
+            elif e.index == 0:
+                value = 0
+            else:
+                value = self.enumerator_value(e.enum.enumerators[e.index - 1]) + 1
+        finally:
+            self._in_progress.discard(key)
+        self._enum_values[key] = value
+        return value
+
+    def enum_underlying(self, en: Enum) -> Tuple[str, bool]:
+        """GCC's choice of integer type for a complete enum."""
+        key = id(en)
+        found = self._enum_under.get(key)
+        if found is not None:
+            return found
+        if not en.complete:
+            raise _err(f"enum '{en.tag}' is incomplete", en)
+        values = [self.enumerator_value(e) for e in en.enumerators] or [0]
+        lo, hi = min(values), max(values)
+        unsigned = lo >= 0
+
+        def prec(v: int) -> int:
+            if unsigned:
+                return max(v.bit_length(), 1)
+            return (v if v >= 0 else ~v).bit_length() + 1
+
+        precision = max(prec(lo), prec(hi))
+        int_bits = self.abi.scalar("int").size * 8
+        if en.packed or precision > int_bits:
+            kind = None
+            for cand in ("char", "short", "int", "long", "long long", "__int128"):
+                if self.abi.has_scalar(cand) and self.abi.scalar(cand).size * 8 >= precision:
+                    kind = cand
+                    break
+            if kind is None:
+                raise _err("enumeration values exceed range of largest integer", en)
+        else:
+            kind = "int"
+        result = (kind, not unsigned)
+        self._enum_under[key] = result
+        return result
+
+    # ----------------------------------------------------------- records
+    def _record(self, rec: Record) -> RecordLayout:
+        abi = self.abi
+        is_union = rec.kind == "union"
+        pack_bits = rec.pack * 8 if rec.pack else 0
+        user_align_bits = 0
+        for arg in rec.aligns:  # the last one given wins
+            user_align_bits = self._align_value(arg, rec) * 8
+        record_align = max(8, user_align_bits)
+        if not rec.packed:
+            ssb = abi.structure_size_boundary * 8
+            if pack_bits:
+                ssb = min(ssb, pack_bits)
+            record_align = max(record_align, ssb)
+        biggest = abi.biggest_alignment * 8
+        pos = 0  # bits
+        union_size = 0  # bytes
+        fields: List[FieldLayout] = []
+        members = rec.members or []
+        for index, m in enumerate(members):
+            tl = self.layout(m.type)
+            base = unqualified(m.type)
+            if isinstance(base, (Function, Void)):
+                raise _err(f"member '{m.name}' has {'function' if isinstance(base, Function) else 'void'} type", m)
+            width = None
+            if m.bitwidth is not None:
+                width = self.ev.integer(m.bitwidth)
+                it = self.ev.ctype_int(m.type)
+                if it is None:
+                    raise _err(f"bit-field '{m.name}' has a non-integer type", m)
+                if width < 0:
+                    raise _err(f"negative width in bit-field '{m.name}'", m)
+                if width > tl.size * 8 or (it.kind == "_Bool" and width > 1):
+                    raise _err(f"width of '{m.name}' exceeds its type", m)
+                if width == 0 and m.name is not None:
+                    raise _err(f"zero width for bit-field '{m.name}'", m)
+            if tl.size is None:
+                flexible = isinstance(base, Array) and base.dim is None
+                if not flexible:
+                    raise _err(f"member '{m.name}' has incomplete type '{_describe(m.type)}'", m)
+                if is_union:
+                    raise _err(f"flexible array member '{m.name}' in a union", m)
+                if index != len(members) - 1:
+                    raise _err(f"flexible array member '{m.name}' not at end of struct", m)
+            type_align = tl.align * 8
+            type_user = tl.user_align
+            type_size_bits = (tl.size or 0) * 8
+
+            def adjust(computed: int) -> int:
+                # ADJUST_FIELD_ALIGN (i386: long long, double in structs).
+                if tl.field_cap is not None:
+                    return min(computed, tl.field_cap * 8)
+                return computed
+
+            # ---- layout_decl
+            decl_packed = m.packed or (rec.packed and type_align > 8)
+            decl_user = bool(m.aligns)
+            decl_align = 1
+            for arg in m.aligns:
+                decl_align = max(decl_align, self._align_value(arg, m) * 8)
+            old_user = decl_user
+            packed_p = decl_packed
+            zero_bitfield = False
+            still_bitfield = width is not None
+            known_align = _least_bit(pos) if (pos and not is_union) else 0
+            if width is not None:
+                if width == 0:
+                    zero_bitfield = True
+                    packed_p = False
+                    if abi.pcc_bitfield_type_matters:
+                        if type_align > decl_align:
+                            decl_align = type_align
+                            decl_user = type_user
+                    else:
+                        efb = abi.empty_field_boundary * 8
+                        if efb > decl_align:
+                            decl_align = efb
+                            decl_user = False
+                if tl.int_mode and width in (8, 16, 32, 64, 128) and width <= biggest * 0 + 128:
+                    if width <= 64 or abi.has_scalar("__int128"):
+                        xalign = min(width, biggest)
+                        if not (xalign > 8 and decl_packed) and (known_align == 0 or known_align >= xalign):
+                            decl_align = max(xalign, decl_align)
+                            still_bitfield = False
+            elif packed_p and decl_user:
+                pass
+            else:
+                if type_align > decl_align:
+                    decl_align = type_align
+                    decl_user = type_user
+            if packed_p and not old_user:
+                decl_align = min(decl_align, 8)
+            if not packed_p and not decl_user:
+                decl_align = adjust(decl_align)
+            mfa = 0 if zero_bitfield else pack_bits
+            if mfa:
+                decl_align = min(decl_align, mfa)
+            desired = decl_align
+
+            # ---- update_alignment_for_field
+            if width is not None and type_size_bits and abi.pcc_bitfield_type_matters:
+                if m.name is not None or abi.align_anon_bitfield:
+                    ta = type_align if type_user else adjust(type_align)
+                    if width == 0:
+                        pass
+                    elif pack_bits:
+                        ta = min(ta, pack_bits)
+                    elif decl_packed:
+                        ta = min(ta, 8)
+                    record_align = max(record_align, desired, ta)
+            else:
+                record_align = max(record_align, desired)
+
+            if is_union:
+                size_unit = (width + 7) // 8 if width is not None else (tl.size or 0)
+                union_size = max(union_size, size_unit)
+                fields.append(FieldLayout(m, 0, width if width is not None else type_size_bits,
+                                          width is not None, tl))
+                continue
+
+            # ---- place_field
+            if known_align == 0 and pos == 0:
+                pass
+            elif _least_bit(pos) < desired if pos else False:
+                pos = _round_up(pos, desired)
+            if (abi.pcc_bitfield_type_matters and still_bitfield
+                    and (not decl_packed or type_align <= 8)
+                    and pack_bits == 0 and width):
+                ta = type_align if type_user else adjust(type_align)
+                off = pos % ta
+                if (off + width + ta - 1) // ta > type_size_bits // ta:
+                    if not decl_packed:
+                        pos = _round_up(pos, ta)
+            fields.append(FieldLayout(m, pos, width if width is not None else type_size_bits,
+                                      width is not None, tl))
+            if width is not None:
+                pos += width
+            elif tl.size is not None:
+                pos += type_size_bits
+
+        # ---- finalize_record_size
+        align_bits = max(user_align_bits, record_align)
+        if is_union:
+            data_bits = union_size * 8
+        else:
+            data_bits = pos
+        size_bytes = _round_up(_round_up(data_bits, 8) // 8, align_bits // 8)
+        return RecordLayout(rec, size_bytes, align_bits // 8, fields, data_bits)
+
+    # ------------------------------------------------------- member paths
+    def member_offset(self, rtype: CType, name: str, node) -> Tuple[int, CType, bool]:
+        """Bit offset, type and bitfield-ness of ``name`` in a struct/union.
+
+        Searches anonymous members the way C does.
+        """
+        rec = unqualified(rtype)
+        if isinstance(rec, TypeofExpr):
+            rec = unqualified(self.ev.type_of(rec.expr))
+        if not isinstance(rec, Record):
+            raise _err(f"request for member '{name}' in something not a struct or union", node)
+        rl = self.record_layout(rec)
+        found = _find_member(rl, name, self)
+        if found is None:
+            raise _err(f"'{_describe(rec)}' has no member named '{name}'", node)
+        return found
+
+    def offsetof(self, t: CType, steps, node, ev: Evaluator) -> int:
+        cur = t
+        bits = 0
+        for kind, arg in steps:
+            if kind == "member":
+                off, mtype, is_bf = self.member_offset(cur, arg, node)
+                if is_bf:
+                    raise _err(f"offsetof of bit-field '{arg}'", node)
+                bits += off
+                cur = mtype
+            else:
+                arr = unqualified(cur)
+                if not isinstance(arr, Array):
+                    raise _err("offsetof subscript on a non-array", node)
+                bits += ev.integer(arg) * self.sizeof(arr.elem, node) * 8
+                cur = arr.elem
+        return bits // 8
+
+
+def _find_member(rl: RecordLayout, name: str, engine: LayoutEngine):
+    for f in rl.fields:
+        if f.member.name == name:
+            return f.bit_offset, f.member.type, f.is_bitfield
+        if f.member.name is None and f.type_layout.record is not None:
+            inner = _find_member(f.type_layout.record, name, engine)
+            if inner is not None:
+                return f.bit_offset + inner[0], inner[1], inner[2]
+    return None
+
+
+def _describe(t: CType) -> str:
+    from .typenames import type_name
+
+    try:
+        return type_name(t)
+    except Exception:  # pragma: no cover - only for messages
+        return repr(t)

@@ -1,0 +1,190 @@
+"""The GCC oracle: ask the real compiler of an ABI where every member is.
+
+The same preprocessed text the engine parsed is compiled (compile-only, no
+C library) by the ABI's GCC from CONTRACT.md, followed by generated data:
+
+* per struct, an array of ``unsigned long long``: sizeof, _Alignof, then for
+  each member ``offsetof`` and ``sizeof``;
+* per bitfield, a byte image: a union of the struct with a byte array,
+  initialised with that bitfield set to all ones.  The image's non-zero bits
+  are the bitfield's bits in memory, endianness included.
+
+The object file is read back with pyelftools (``objfile``).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from dataclasses import dataclass, field
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from ..abi import ABI
+from ..errors import LayoutError
+from ..layout import Layout
+from ..model import Enum, Scalar, unqualified
+from .objfile import ObjectFile
+
+
+class OracleMissing(Exception):
+    """The oracle compiler for an ABI is not installed."""
+
+    def __init__(self, abi: ABI):
+        self.abi = abi
+        super().__init__(
+            f"{abi.name}: oracle compiler '{abi.oracle[0]}' not found; "
+            f"install it with: apt-get install --no-install-recommends {abi.package}")
+
+
+@dataclass
+class OracleMember:
+    path: str
+    offset: int
+    size: int
+    mask: bytes
+
+
+@dataclass
+class OracleLayout:
+    kind: str
+    name: str
+    size: int
+    align: int
+    members: Dict[str, OracleMember] = field(default_factory=dict)
+
+
+def compiler_available(abi: ABI) -> bool:
+    return shutil.which(abi.oracle[0]) is not None
+
+
+def _c_name(lay: Layout) -> str:
+    return f"{lay.kind} {lay.name}"
+
+
+def _bitfield_value(lay: Layout, m) -> str:
+    mtype = unqualified(m.field.member.type)
+    if isinstance(mtype, Scalar) and mtype.kind == "_Bool":
+        return "1"
+    return "-1"
+
+
+def build_source(text: str, layouts: Sequence[Layout]) -> Tuple[str, Dict[str, tuple]]:
+    """The oracle translation unit and a map symbol -> what it answers."""
+    out = [text, "\n/* layoutcheck oracle questions */\n"]
+    answers: Dict[str, tuple] = {}
+    for i, lay in enumerate(layouts):
+        cname = _c_name(lay)
+        out.append(f"typedef {cname} __lc_T{i};\n")
+        items = [f"sizeof(__lc_T{i})", f"_Alignof(__lc_T{i})"]
+        plain = []
+        for m in lay.members:
+            if m.is_bitfield:
+                continue
+            items.append(f"__builtin_offsetof(__lc_T{i}, {m.path})")
+            if m.flexible:
+                items.append("0")
+            else:
+                items.append(f"sizeof(((__lc_T{i} *)0)->{m.path})")
+            plain.append(m.path)
+        out.append(f"const unsigned long long __lc_i{i}[] = {{ {', '.join(items)} }};\n")
+        answers[f"__lc_i{i}"] = ("info", i, plain)
+        for j, m in enumerate(lay.members):
+            if not m.is_bitfield:
+                continue
+            value = _bitfield_value(lay, m)
+            sym = f"__lc_b{i}_{j}"
+            out.append(
+                f"const union {{ __lc_T{i} s; unsigned char b[sizeof(__lc_T{i})]; }} "
+                f"{sym} = {{ .s.{m.path} = {value} }};\n")
+            answers[sym] = ("bits", i, m.path)
+    return "".join(out), answers
+
+
+def _image_to_member(path: str, image: bytes) -> OracleMember:
+    nz = [i for i, b in enumerate(image) if b]
+    if not nz:
+        return OracleMember(path, 0, 0, b"")
+    first, last = nz[0], nz[-1]
+    return OracleMember(path, first, last - first + 1, bytes(image[first:last + 1]))
+
+
+def ask_gcc(abi: ABI, text: str, layouts: Sequence[Layout], workdir: Optional[str] = None
+            ) -> List[OracleLayout]:
+    """Compile ``text`` plus questions about ``layouts`` with the ABI's GCC."""
+    if not compiler_available(abi):
+        raise OracleMissing(abi)
+    source, answers = build_source(text, layouts)
+    own = workdir is None
+    workdir = workdir or tempfile.mkdtemp(prefix="layoutcheck-")
+    try:
+        src = os.path.join(workdir, f"oracle-{abi.name}.c")
+        obj = os.path.join(workdir, f"oracle-{abi.name}.o")
+        with open(src, "w") as fh:
+            fh.write(source)
+        cmd = list(abi.oracle) + ["-c", "-w", "-O0", "-fno-common", "-x", "c",
+                                  "-std=gnu11", "-o", obj, src]
+        proc = subprocess.run(cmd, capture_output=True, text=True)
+        if proc.returncode != 0:
+            first = next((ln for ln in proc.stderr.splitlines() if "error" in ln),
+                         proc.stderr.strip()[:500])
+            raise LayoutError(f"{abi.name}: the oracle compiler rejected the input: {first}")
+        of = ObjectFile.from_path(obj)
+    finally:
+        if own:
+            shutil.rmtree(workdir, ignore_errors=True)
+    results = [OracleLayout(lay.kind, lay.name, 0, 0) for lay in layouts]
+    for sym, what in answers.items():
+        if what[0] == "info":
+            _, i, plain = what
+            vals = of.u64_array(sym)
+            res = results[i]
+            res.size, res.align = vals[0], vals[1]
+            for k, path in enumerate(plain):
+                off, size = vals[2 + 2 * k], vals[3 + 2 * k]
+                res.members[path] = OracleMember(path, off, size, b"\xff" * size)
+        else:
+            _, i, path = what
+            res = results[i]
+            image = of.symbol(sym)
+            res.members[path] = _image_to_member(path, image)
+    return results
+
+
+@dataclass
+class Mismatch:
+    abi: str
+    struct: str
+    what: str  # "size", "align", or a member path
+    engine: object
+    oracle: object
+
+    def __str__(self) -> str:
+        return f"{self.abi}: {self.struct}: {self.what}: layoutcheck {self.engine} != gcc {self.oracle}"
+
+
+def compare(lay: Layout, orc: OracleLayout) -> Tuple[int, List[Mismatch]]:
+    """Items compared and mismatches between an engine layout and GCC's."""
+    name = f"{lay.kind} {lay.name}"
+    out: List[Mismatch] = []
+    items = 2
+    if lay.size != orc.size:
+        out.append(Mismatch(lay.abi, name, "size", lay.size, orc.size))
+    if lay.align != orc.align:
+        out.append(Mismatch(lay.abi, name, "align", lay.align, orc.align))
+    for m in lay.members:
+        o = orc.members.get(m.path)
+        items += 1
+        if o is None:
+            out.append(Mismatch(lay.abi, name, m.path, "present", "missing"))
+            continue
+        mine = (m.offset, m.size, m.mask.hex())
+        theirs = (o.offset, o.size, o.mask.hex())
+        if m.size == 0 and o.size == 0:
+            mine, theirs = (m.offset, 0, ""), (o.offset if not m.is_bitfield else m.offset, 0, "")
+        if mine != theirs:
+            out.append(Mismatch(lay.abi, name, m.path,
+                                f"offset {mine[0]} size {mine[1]} mask {mine[2]}",
+                                f"offset {theirs[0]} size {theirs[1]} mask {theirs[2]}"))
+    return items, out

@@ -1,0 +1,102 @@
+"""C spellings of model types, as GCC prints them in diagnostics.
+
+``struct list_head *``, ``char[16]``, ``void (*)()``: typedef names are
+kept as written and anonymous records print as ``struct {...}``.  Array
+dimensions are evaluated for an ABI when an engine is given (a dimension
+written as ``sizeof(long)`` differs between ABIs).
+"""
+
+from __future__ import annotations
+
+from typing import Optional
+
+from .model import (
+    Aligned,
+    Array,
+    CType,
+    Enum,
+    Function,
+    Pointer,
+    Qualified,
+    Record,
+    Scalar,
+    Typedef,
+    TypeofExpr,
+    Void,
+)
+
+
+def _strip_aligned(t: CType) -> CType:
+    while isinstance(t, Aligned):
+        t = t.base
+    return t
+
+
+def _is_array_or_function(t: CType) -> bool:
+    t = _strip_aligned(t)
+    if isinstance(t, Qualified):
+        t = _strip_aligned(t.base)
+    return isinstance(t, (Array, Function))
+
+
+def _dim_text(t: Array, engine) -> str:
+    from . import expr as E
+
+    if t.dim is None:
+        return ""
+    if isinstance(t.dim, E.IntLit):
+        return str(t.dim.value)
+    if engine is not None:
+        try:
+            return str(engine.ev.integer(t.dim))
+        except Exception:
+            pass
+    return "?"
+
+
+def _specifier(t: CType) -> str:
+    if isinstance(t, Typedef):
+        return t.name
+    if isinstance(t, Scalar):
+        return t.spelling
+    if isinstance(t, Void):
+        return "void"
+    if isinstance(t, Record):
+        return f"{t.kind} {t.tag}" if t.tag else f"{t.kind} {{...}}"
+    if isinstance(t, Enum):
+        return f"enum {t.tag}" if t.tag else "enum {...}"
+    if isinstance(t, TypeofExpr):
+        return "typeof(...)"
+    return repr(t)
+
+
+def _render(t: CType, inner: str, engine) -> str:
+    t = _strip_aligned(t)
+    if isinstance(t, Pointer):
+        new = "*" + inner
+        if _is_array_or_function(t.target):
+            new = "(" + new + ")"
+        return _render(t.target, new, engine)
+    if isinstance(t, Qualified):
+        base = _strip_aligned(t.base)
+        quals = " ".join(t.quals)
+        if isinstance(base, Pointer):
+            return _render(base, quals + (" " + inner if inner else ""), engine)
+        if isinstance(base, (Array, Function)):
+            return _render(base, inner, engine)
+        return quals + " " + _render(base, inner, engine)
+    if isinstance(t, Array):
+        return _render(t.elem, inner + "[" + _dim_text(t, engine) + "]", engine)
+    if isinstance(t, Function):
+        return _render(t.ret, inner + "()", engine)
+    spec = _specifier(t)
+    if not inner:
+        return spec
+    if inner.startswith("["):
+        return spec + inner
+    return spec + " " + inner
+
+
+def type_name(t: CType, engine: Optional[object] = None) -> str:
+    """The C spelling of a type (abstract declarator form)."""
+    return _render(t, "", engine)

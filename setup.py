@@ -1,0 +1,43 @@
+"""layoutcheck: bit-exact C struct layouts for every Linux ABI."""
+
+import os
+
+from setuptools import find_packages, setup
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+
+with open(os.path.join(HERE, "README.md"), encoding="utf-8") as fh:
+    LONG_DESCRIPTION = fh.read()
+
+setup(
+    name="layoutcheck",
+    version="0.1.0",
+    description="Lay out C structs bit-exactly for every Linux ABI and check layout rules",
+    long_description=LONG_DESCRIPTION,
+    long_description_content_type="text/markdown",
+    license="MIT",
+    python_requires=">=3.11",
+    packages=find_packages(include=["layoutcheck", "layoutcheck.*"]),
+    package_data={"layoutcheck": ["data/*.json", "data/macros/*.h", "data/include/*.h"]},
+    install_requires=[
+        # The GNU C front end subclasses pycparser's parser: pin the minor
+        # version it was written and tested against.
+        "pycparser>=3.12,<3.13",
+        # Pure-Python preprocessor for machines without a C compiler.
+        "pcpp>=1.30",
+        # Reads the compilers' answers out of ELF objects (verify).
+        "pyelftools>=0.31",
+        "cffi>=1.17",
+        "construct>=2.10",
+    ],
+    extras_require={
+        "test": ["pytest>=8", "hypothesis>=6.100"],
+    },
+    entry_points={"console_scripts": ["layoutcheck = layoutcheck.cli:main"]},
+    classifiers=[
+        "Programming Language :: Python :: 3",
+        "Programming Language :: C",
+        "Topic :: Software Development :: Testing",
+        "Operating System :: POSIX :: Linux",
+    ],
+)
