@@ -1,0 +1,136 @@
+/*
+ * lru-dma-pinned.h - v4.20 struct page with John Hubbard's RFC overlay of
+ * page->lru by a DMA-pin flags word and pin count.
+ *
+ * Source: "[PATCH 4/6] mm: introduce page->dma_pinned_flags, _count",
+ * John Hubbard, linux-mm, Thu, 11 Oct 2018 23:00:12 -0700,
+ * Message-Id: <20181012060014.10242-5-jhubbard@nvidia.com> (series
+ * <20181012060014.10242-1-jhubbard@nvidia.com>); an earlier form was
+ * "[PATCH v2 2/6] ..." <20180702005654.20369-3-jhubbard@nvidia.com>,
+ * 1 Jul 2018.  The patch was made against an autumn-2018 tree (its
+ * mm_types.h was blob 5ed8f6292a53, also the base of Hubbard's 7 Dec 2018
+ * diff), not against the v4.20 release (which could not be compared
+ * blob-for-blob); the struct page lines it touches read the same in
+ * v4.20, so it is applied to v4.20 here.
+ *
+ * What it changes: in the page-cache member of the big union, lru becomes
+ * a union of lru with struct { dma_pinned_flags; dma_pinned_count; }.
+ * The size of struct page does not change.  dma_pinned_flags shares the
+ * word whose bit 0 is PageTail(), so the RFC kept its flag in bit 1; and
+ * ZONE_DEVICE pages use the same two words for pgmap and hmm_data.
+ */
+#include "prelude.h"
+
+#ifndef LAYOUTCHECK_PAGE_LRU_DMA_PINNED_H
+#define LAYOUTCHECK_PAGE_LRU_DMA_PINNED_H
+
+struct page {
+	unsigned long flags;		/* page-flags bits plus section/node/zone */
+	/*
+	 * Five words shared by the page's current users.  Bit 0 of the
+	 * first word is PageTail(); nothing else may set it.
+	 */
+	union {
+		struct {	/* file-backed or anonymous memory */
+			union {
+				struct list_head lru;	/* LRU or owner's list */
+				/*
+				 * get_user_pages() takes the page off the LRU
+				 * before using these two.
+				 */
+				struct {
+					unsigned long dma_pinned_flags;
+					atomic_t      dma_pinned_count;
+				};
+			};
+			struct address_space *mapping;	/* low bits: PAGE_MAPPING_* */
+			pgoff_t index;		/* offset in mapping, in pages */
+			unsigned long private;	/* buffers, swap entry, buddy order */
+		};
+		struct {	/* SLAB, SLOB and SLUB allocators */
+			union {
+				struct list_head slab_list;	/* on lru */
+				struct {	/* SLUB per-cpu partial list */
+					struct page *next;
+#ifdef CONFIG_64BIT
+					int pages;	/* pages left on the list */
+					int pobjects;	/* rough free-object count */
+#else
+					short int pages;
+					short int pobjects;
+#endif
+				};
+			};
+			struct kmem_cache *slab_cache;	/* unused by slob */
+			/* freelist starts a double word (cmpxchg_double) */
+			void *freelist;		/* head of the free-object chain */
+			union {
+				void *s_mem;	/* SLAB: address of object 0 */
+				unsigned long counters;	/* SLUB: the three below */
+				struct {	/* SLUB's split of counters */
+					unsigned inuse:16;
+					unsigned objects:15;
+					unsigned frozen:1;
+				};
+			};
+		};
+		struct {	/* every tail page of a compound page */
+			unsigned long compound_head;	/* head pointer | 1 */
+
+			/* meaningful in the first tail page only */
+			unsigned char compound_dtor;
+			unsigned char compound_order;
+			atomic_t compound_mapcount;
+		};
+		struct {	/* page[2] of a compound page */
+			unsigned long _compound_pad_1;	/* on compound_head */
+			unsigned long _compound_pad_2;
+			struct list_head deferred_list;	/* THP split queue */
+		};
+		struct {	/* pages holding page tables */
+			unsigned long _pt_pad_1;	/* on compound_head */
+			pgtable_t pmd_huge_pte;	/* guarded by ptl */
+			unsigned long _pt_pad_2;	/* on mapping */
+			union {
+				struct mm_struct *pt_mm;	/* x86 pgd pages */
+				atomic_t pt_frag_refcount;	/* powerpc fragments */
+			};
+#if ALLOC_SPLIT_PTLOCKS
+			spinlock_t *ptl;
+#else
+			spinlock_t ptl;
+#endif
+		};
+		struct {	/* ZONE_DEVICE memory */
+			struct dev_pagemap *pgmap;	/* owning device map */
+			unsigned long hmm_data;
+			unsigned long _zd_pad_1;	/* on mapping, which stays in use */
+		};
+
+		struct rcu_head rcu_head;	/* for freeing after a grace period */
+	};
+
+	union {		/* one 32-bit word */
+		atomic_t _mapcount;	/* page-table mappings, biased by -1 */
+		unsigned int page_type;	/* PG_buddy etc. when never mapped */
+		unsigned int active;	/* used by SLAB */
+		int units;		/* used by SLOB */
+	};
+
+	atomic_t _refcount;	/* use the page_ref.h helpers */
+
+#ifdef CONFIG_MEMCG
+	struct mem_cgroup *mem_cgroup;
+#endif
+
+	/* kernel virtual address, for architectures that store it */
+#if defined(WANT_PAGE_VIRTUAL)
+	void *virtual;
+#endif /* WANT_PAGE_VIRTUAL */
+
+#ifdef LAST_CPUPID_NOT_IN_PAGE_FLAGS
+	int _last_cpupid;
+#endif
+} _struct_page_alignment;
+
+#endif /* LAYOUTCHECK_PAGE_LRU_DMA_PINNED_H */

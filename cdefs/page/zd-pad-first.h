@@ -1,0 +1,124 @@
+/*
+ * zd-pad-first.h - v4.20 struct page with Matthew Wilcox's rearrangement
+ * of the ZONE_DEVICE member, proposed so that the LRU words could hold a
+ * DMA-pin count on device pages too.
+ *
+ * Source: Matthew Wilcox, Re: [PATCH 1/2] mm: introduce put_user_page*(),
+ * placeholder versions, linux-mm/LKML, Tue, 4 Dec 2018 17:15:19 -0800,
+ * Message-ID: <20181205011519.GV10377@bombadil.infradead.org> (quoted in
+ * <7b4733be-13d3-c790-ff1b-ac51b505e9a6@nvidia.com> and in the seed mail
+ * <20181208022445.GA7024@redhat.com>).  Applied to v4.20 (see v4.20.h).
+ *
+ * What it changes: two new pads take the lru words and _zd_pad_1 keeps
+ * mapping, which pushes pgmap onto index and hmm_data onto private.
+ * Jerome Glisse answered (<20181205014441.GA3045@redhat.com>) that HMM
+ * device pages already use index and private, so this clashes with HMM.
+ * Nothing else in struct page moves.
+ */
+#include "prelude.h"
+
+#ifndef LAYOUTCHECK_PAGE_ZD_PAD_FIRST_H
+#define LAYOUTCHECK_PAGE_ZD_PAD_FIRST_H
+
+struct page {
+	unsigned long flags;		/* page-flags bits plus section/node/zone */
+	/*
+	 * Five words shared by the page's current users.  Bit 0 of the
+	 * first word is PageTail(); nothing else may set it.
+	 */
+	union {
+		struct {	/* file-backed or anonymous memory */
+			struct list_head lru;	/* LRU or owner's private list */
+			struct address_space *mapping;	/* low bits: PAGE_MAPPING_* */
+			pgoff_t index;		/* offset in mapping, in pages */
+			unsigned long private;	/* buffers, swap entry, buddy order */
+		};
+		struct {	/* SLAB, SLOB and SLUB allocators */
+			union {
+				struct list_head slab_list;	/* on lru */
+				struct {	/* SLUB per-cpu partial list */
+					struct page *next;
+#ifdef CONFIG_64BIT
+					int pages;	/* pages left on the list */
+					int pobjects;	/* rough free-object count */
+#else
+					short int pages;
+					short int pobjects;
+#endif
+				};
+			};
+			struct kmem_cache *slab_cache;	/* unused by slob */
+			/* freelist starts a double word (cmpxchg_double) */
+			void *freelist;		/* head of the free-object chain */
+			union {
+				void *s_mem;	/* SLAB: address of object 0 */
+				unsigned long counters;	/* SLUB: the three below */
+				struct {	/* SLUB's split of counters */
+					unsigned inuse:16;
+					unsigned objects:15;
+					unsigned frozen:1;
+				};
+			};
+		};
+		struct {	/* every tail page of a compound page */
+			unsigned long compound_head;	/* head pointer | 1 */
+
+			/* meaningful in the first tail page only */
+			unsigned char compound_dtor;
+			unsigned char compound_order;
+			atomic_t compound_mapcount;
+		};
+		struct {	/* page[2] of a compound page */
+			unsigned long _compound_pad_1;	/* on compound_head */
+			unsigned long _compound_pad_2;
+			struct list_head deferred_list;	/* THP split queue */
+		};
+		struct {	/* pages holding page tables */
+			unsigned long _pt_pad_1;	/* on compound_head */
+			pgtable_t pmd_huge_pte;	/* guarded by ptl */
+			unsigned long _pt_pad_2;	/* on mapping */
+			union {
+				struct mm_struct *pt_mm;	/* x86 pgd pages */
+				atomic_t pt_frag_refcount;	/* powerpc fragments */
+			};
+#if ALLOC_SPLIT_PTLOCKS
+			spinlock_t *ptl;
+#else
+			spinlock_t ptl;
+#endif
+		};
+		struct {	/* ZONE_DEVICE memory */
+			unsigned long _zd_pad_2;	/* on lru.next */
+			unsigned long _zd_pad_3;	/* on lru.prev */
+			unsigned long _zd_pad_1;	/* on mapping, which stays in use */
+			struct dev_pagemap *pgmap;	/* owning device map, on index */
+			unsigned long hmm_data;		/* on private */
+		};
+
+		struct rcu_head rcu_head;	/* for freeing after a grace period */
+	};
+
+	union {		/* one 32-bit word */
+		atomic_t _mapcount;	/* page-table mappings, biased by -1 */
+		unsigned int page_type;	/* PG_buddy etc. when never mapped */
+		unsigned int active;	/* used by SLAB */
+		int units;		/* used by SLOB */
+	};
+
+	atomic_t _refcount;	/* use the page_ref.h helpers */
+
+#ifdef CONFIG_MEMCG
+	struct mem_cgroup *mem_cgroup;
+#endif
+
+	/* kernel virtual address, for architectures that store it */
+#if defined(WANT_PAGE_VIRTUAL)
+	void *virtual;
+#endif /* WANT_PAGE_VIRTUAL */
+
+#ifdef LAST_CPUPID_NOT_IN_PAGE_FLAGS
+	int _last_cpupid;
+#endif
+} _struct_page_alignment;
+
+#endif /* LAYOUTCHECK_PAGE_ZD_PAD_FIRST_H */
