@@ -81,6 +81,7 @@ def _build_parser() -> argparse.ArgumentParser:
 
 COMMANDS = {
     "show": ("show", "print the layout of structs and unions (text or JSON)"),
+    "verify": ("verify", "compare the layouts with GCC (and cffi, clang) for each ABI"),
 }
 
 

@@ -85,6 +85,7 @@ class RecordLayout:
     align: int
     fields: List[FieldLayout] = field(default_factory=list)
     data_bits: int = 0  # end of the last field, before tail padding
+    user_align: bool = False  # TYPE_USER_ALIGN: some alignment came from the user
 
     @property
     def kind(self) -> str:
@@ -177,8 +178,14 @@ class LayoutEngine:
             if not t.complete:
                 return TypeLayout(None, 1, 1)
             rl = self._record(t)
-            return TypeLayout(rl.size, rl.align, rl.align, self._record_user_align(t), None,
-                              False, rl)
+            cap = None
+            c_align = rl.align
+            gcap = self._general_field_cap()
+            if gcap and not rl.user_align and rl.align > gcap and rl.size in (1, 2, 4, 8):
+                # i386: a record GCC gives an integer mode (DImode here)
+                # is capped like long long when it is a field.
+                cap = c_align = gcap
+            return TypeLayout(rl.size, rl.align, c_align, rl.user_align, cap, False, rl)
         if isinstance(t, Enum):
             if not t.complete:
                 return TypeLayout(None, 1, 1)
@@ -202,7 +209,9 @@ class LayoutEngine:
         align = base.align
         if size in (1, 2, 4, 8, 16):
             align = max(align, min(size, self.abi.biggest_alignment))
-        return TypeLayout(size, align, align, True, None, base.int_mode)
+        # Not TYPE_USER_ALIGN in GCC (a struct holding it stays cappable),
+        # but exempt from the i386 field cap itself (GCC 11 and later).
+        return TypeLayout(size, align, align, False, None, base.int_mode)
 
     def _align_value(self, arg, node) -> int:
         if arg is MAX_ALIGN:
@@ -228,8 +237,10 @@ class LayoutEngine:
         return TypeLayout(size, elem.align, elem.c_align, elem.user_align, elem.field_cap,
                           False, None)
 
-    def _record_user_align(self, rec: Record) -> bool:
-        return bool(rec.aligns)
+    def _general_field_cap(self) -> Optional[int]:
+        """i386's ADJUST_FIELD_ALIGN limit for integer-mode types, if any."""
+        info = self.abi.scalar("long long")
+        return info.field_align if info.field_align < info.pref_align else None
 
     # ------------------------------------------------------------- enums
     def enumerator_value(self, e: Enumerator) -> int:
@@ -293,13 +304,26 @@ class LayoutEngine:
         for arg in rec.aligns:  # the last one given wins
             user_align_bits = self._align_value(arg, rec) * 8
         record_align = max(8, user_align_bits)
+        record_user = bool(rec.aligns)
         if not rec.packed:
             ssb = abi.structure_size_boundary * 8
             if pack_bits:
                 ssb = min(ssb, pack_bits)
             record_align = max(record_align, ssb)
         biggest = abi.biggest_alignment * 8
-        pos = 0  # bits
+        # GCC keeps the position as a byte offset plus a bit position below
+        # offset_align; a few roundings act on the bit part alone, which
+        # shows when a type's alignment exceeds BIGGEST_ALIGNMENT (sh4).
+        offset_align = max(8, user_align_bits, biggest)
+        offset = 0  # bytes
+        bitpos = 0  # bits
+
+        def normalize(off: int, bp: int, oa: int):
+            if bp >= oa:
+                off += (bp // oa) * (oa // 8)
+                bp %= oa
+            return off, bp
+
         union_size = 0  # bytes
         fields: List[FieldLayout] = []
         members = rec.members or []
@@ -339,7 +363,9 @@ class LayoutEngine:
                 return computed
 
             # ---- layout_decl
-            decl_packed = m.packed or (rec.packed and type_align > 8)
+            # finish_struct: in a packed struct every bitfield is packed,
+            # and every field whose type is aligned beyond a byte.
+            decl_packed = m.packed or (rec.packed and (m.bitwidth is not None or type_align > 8))
             decl_user = bool(m.aligns)
             decl_align = 1
             for arg in m.aligns:
@@ -348,7 +374,14 @@ class LayoutEngine:
             packed_p = decl_packed
             zero_bitfield = False
             still_bitfield = width is not None
-            known_align = _least_bit(pos) if (pos and not is_union) else 0
+            if is_union:
+                known_align = 0
+            elif bitpos:
+                known_align = _least_bit(bitpos)
+            elif offset == 0:
+                known_align = 0
+            else:
+                known_align = 8 * _least_bit(offset)
             if width is not None:
                 if width == 0:
                     zero_bitfield = True
@@ -394,8 +427,10 @@ class LayoutEngine:
                     elif decl_packed:
                         ta = min(ta, 8)
                     record_align = max(record_align, desired, ta)
+                    record_user |= type_user
             else:
                 record_align = max(record_align, desired)
+            record_user |= decl_user
 
             if is_union:
                 size_unit = (width + 7) // 8 if width is not None else (tl.size or 0)
@@ -405,33 +440,41 @@ class LayoutEngine:
                 continue
 
             # ---- place_field
-            if known_align == 0 and pos == 0:
-                pass
-            elif _least_bit(pos) < desired if pos else False:
-                pos = _round_up(pos, desired)
+            if known_align == 0:
+                known_align = max(biggest, record_align)
+            if known_align < desired:
+                if desired < offset_align:
+                    bitpos = _round_up(bitpos, desired)
+                else:
+                    offset += -(-bitpos // 8)
+                    bitpos = 0
+                    offset = _round_up(offset, desired // 8)
             if (abi.pcc_bitfield_type_matters and still_bitfield
                     and (not decl_packed or type_align <= 8)
                     and pack_bits == 0 and width):
                 ta = type_align if type_user else adjust(type_align)
-                off = pos % ta
-                if (off + width + ta - 1) // ta > type_size_bits // ta:
+                start = (offset * 8 + bitpos) % ta
+                if (start + width + ta - 1) // ta > type_size_bits // ta:
                     if not decl_packed:
-                        pos = _round_up(pos, ta)
+                        bitpos = _round_up(bitpos, ta)
+            offset, bitpos = normalize(offset, bitpos, offset_align)
+            pos = offset * 8 + bitpos
             fields.append(FieldLayout(m, pos, width if width is not None else type_size_bits,
                                       width is not None, tl))
             if width is not None:
-                pos += width
+                bitpos += width
             elif tl.size is not None:
-                pos += type_size_bits
+                bitpos += type_size_bits
+            offset, bitpos = normalize(offset, bitpos, offset_align)
 
         # ---- finalize_record_size
         align_bits = max(user_align_bits, record_align)
         if is_union:
             data_bits = union_size * 8
         else:
-            data_bits = pos
+            data_bits = offset * 8 + bitpos
         size_bytes = _round_up(_round_up(data_bits, 8) // 8, align_bits // 8)
-        return RecordLayout(rec, size_bytes, align_bits // 8, fields, data_bits)
+        return RecordLayout(rec, size_bytes, align_bits // 8, fields, data_bits, record_user)
 
     # ------------------------------------------------------- member paths
     def member_offset(self, rtype: CType, name: str, node) -> Tuple[int, CType, bool]:

@@ -116,6 +116,13 @@ class Layout:
 
     @property
     def align(self) -> int:
+        """C11 _Alignof: what the struct gets as a member of another
+        (i386 caps a few 8-byte-aligned records to 4 there; GCC's
+        __alignof__, the ``preferred_align``, does not)."""
+        return self.engine.layout(self.record).c_align
+
+    @property
+    def preferred_align(self) -> int:
         return self.tree.align
 
     @property

@@ -110,26 +110,23 @@ def _image_to_member(path: str, image: bytes) -> OracleMember:
     return OracleMember(path, first, last - first + 1, bytes(image[first:last + 1]))
 
 
-def ask_gcc(abi: ABI, text: str, layouts: Sequence[Layout], workdir: Optional[str] = None
-            ) -> List[OracleLayout]:
-    """Compile ``text`` plus questions about ``layouts`` with the ABI's GCC."""
-    if not compiler_available(abi):
-        raise OracleMissing(abi)
+def _compile_and_read(cmd: List[str], label: str, text: str, layouts: Sequence[Layout],
+                      workdir: Optional[str]) -> List[OracleLayout]:
     source, answers = build_source(text, layouts)
     own = workdir is None
     workdir = workdir or tempfile.mkdtemp(prefix="layoutcheck-")
     try:
-        src = os.path.join(workdir, f"oracle-{abi.name}.c")
-        obj = os.path.join(workdir, f"oracle-{abi.name}.o")
+        src = os.path.join(workdir, f"oracle-{label}.c")
+        obj = os.path.join(workdir, f"oracle-{label}.o")
         with open(src, "w") as fh:
             fh.write(source)
-        cmd = list(abi.oracle) + ["-c", "-w", "-O0", "-fno-common", "-x", "c",
-                                  "-std=gnu11", "-o", obj, src]
-        proc = subprocess.run(cmd, capture_output=True, text=True)
+        proc = subprocess.run(cmd + ["-c", "-w", "-O0", "-fno-common", "-x", "c",
+                                     "-std=gnu11", "-o", obj, src],
+                              capture_output=True, text=True)
         if proc.returncode != 0:
             first = next((ln for ln in proc.stderr.splitlines() if "error" in ln),
                          proc.stderr.strip()[:500])
-            raise LayoutError(f"{abi.name}: the oracle compiler rejected the input: {first}")
+            raise LayoutError(f"{label}: the oracle compiler rejected the input: {first}")
         of = ObjectFile.from_path(obj)
     finally:
         if own:
@@ -146,10 +143,36 @@ def ask_gcc(abi: ABI, text: str, layouts: Sequence[Layout], workdir: Optional[st
                 res.members[path] = OracleMember(path, off, size, b"\xff" * size)
         else:
             _, i, path = what
-            res = results[i]
-            image = of.symbol(sym)
-            res.members[path] = _image_to_member(path, image)
+            results[i].members[path] = _image_to_member(path, of.symbol(sym))
     return results
+
+
+def ask_gcc(abi: ABI, text: str, layouts: Sequence[Layout], workdir: Optional[str] = None
+            ) -> List[OracleLayout]:
+    """Compile ``text`` plus questions about ``layouts`` with the ABI's GCC."""
+    if not compiler_available(abi):
+        raise OracleMissing(abi)
+    return _compile_and_read(list(abi.oracle), abi.name, text, layouts, workdir)
+
+
+def clang_command() -> Optional[str]:
+    for name in ("clang", "clang-16", "clang-15", "clang-14"):
+        if shutil.which(name):
+            return name
+    return None
+
+
+def ask_clang(abi: ABI, text: str, layouts: Sequence[Layout], workdir: Optional[str] = None
+              ) -> Optional[List[OracleLayout]]:
+    """The same questions to clang, a second opinion (None if unavailable)."""
+    clang = clang_command()
+    if clang is None or not abi.clang_target:
+        return None
+    try:
+        return _compile_and_read([clang, f"--target={abi.clang_target}", "-ffreestanding"],
+                                 f"clang-{abi.name}", text, layouts, workdir)
+    except LayoutError:
+        return None
 
 
 @dataclass
