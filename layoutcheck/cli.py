@@ -29,7 +29,7 @@ def add_source_options(p: argparse.ArgumentParser, abi_default: Optional[List[st
     """Options shared by every command that reads C: -D/-U/-I/--abi/--cpp."""
     p.add_argument("--abi", action="append", metavar="NAME",
                    help="ABI to lay out for (repeatable; 'all', 'host', or a "
-                        "comma-separated list); default: host")
+                        "comma-separated list); default: host (check, diff: all)")
     p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VALUE]",
                    help="define a macro, as cc -D")
     p.add_argument("-U", dest="undefs", action="append", default=[], metavar="NAME",
@@ -44,6 +44,22 @@ def add_source_options(p: argparse.ArgumentParser, abi_default: Optional[List[st
                    help="preprocessor: the system cpp, pure-Python pcpp, or none "
                         "(default auto: none when the text has no directives, "
                         "else system cpp when installed, else pcpp)")
+
+
+def make_program(path: str, args, abi_names: List[str], defines: Dict[str, str]):
+    """A Program for a command's options.  Macros that follow the ABI
+    (CONFIG_64BIT for the kernel) come from the header's rules file, so
+    `show cdefs/page/v4.20.h --abi all` reads each ABI as the kernel would."""
+    from .abi import resolve_abis
+    from .api import Program
+    from .rules import load_rules, load_rules_for
+
+    rules_path = getattr(args, "rules", None)
+    ruleset = load_rules(rules_path) if rules_path else load_rules_for(path)
+    abi_defines = ruleset.defines_for_abis(resolve_abis(abi_names))
+    return Program(path, abi_names, defines=defines, undefs=args.undefs,
+                   include_dirs=args.include_dirs, cpp=args.cpp, pp_abi=args.pp_abi,
+                   abi_defines=abi_defines)
 
 
 def parse_defines(items: List[str]) -> Dict[str, str]:
@@ -82,6 +98,7 @@ def _build_parser() -> argparse.ArgumentParser:
 COMMANDS = {
     "show": ("show", "print the layout of structs and unions (text or JSON)"),
     "verify": ("verify", "compare the layouts with GCC (and cffi, clang) for each ABI"),
+    "check": ("check", "check layout rules on every ABI and config (struct page's by default)"),
 }
 
 

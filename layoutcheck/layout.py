@@ -11,7 +11,7 @@ exactly CONTRACT.md's JSON.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Dict, Iterator, List, Optional
+from typing import Dict, Iterator, List, Optional, Tuple
 
 from .engine import FieldLayout, LayoutEngine, RecordLayout
 from .errors import LayoutError
@@ -173,6 +173,33 @@ class Layout:
                 mask=mask, depth=depth, flexible=flexible, field=f))
             if inner is not None and not isinstance(unqualified(f.member.type), Array):
                 self._flatten(inner, absolute, path + ".", depth + 1)
+
+    def enclosing(self, path: str, kind: str = "union") -> Optional[Tuple[int, int]]:
+        """(offset, size) of the innermost struct/union of ``kind`` holding
+        member ``path`` (named or anonymous), or None.  This is how rules
+        name an anonymous union: "the union that holds compound_head"."""
+        parts = path.split(".")
+
+        def walk(rl: RecordLayout, base_bits: int, remaining, found):
+            here = (base_bits // 8, rl.size) if rl.kind == kind else found
+            name = remaining[0]
+            for f in rl.fields:
+                inner = f.type_layout.record
+                start = base_bits + f.bit_offset
+                if f.member.name == name:
+                    if len(remaining) == 1:
+                        return here
+                    if inner is not None:
+                        return walk(inner, start, remaining[1:], here)
+                    return None
+                if f.member.name is None and inner is not None and not f.is_bitfield:
+                    got = walk(inner, start, remaining, here)
+                    if got is not None:
+                        return got
+            return None
+
+        top = (0, self.tree.size) if self.tree.kind == kind else None
+        return walk(self.tree, 0, parts, top)
 
     def to_json(self) -> dict:
         return {

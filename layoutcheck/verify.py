@@ -8,12 +8,14 @@ size and bit mask.  The host ABI is also asked through cffi when
 
 from __future__ import annotations
 
+import os
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
 from .abi import ABI, get_abi
 from .api import Program
-from .oracle.gcc import Mismatch, OracleMissing, ask_gcc, compare, compiler_available
+from .oracle.gcc import Mismatch, ask_clang, ask_gcc, compare, compiler_available
 
 
 @dataclass
@@ -25,6 +27,10 @@ class VerifyReport:
     cffi_items: int = 0
     cffi_structs: int = 0
     notes: List[str] = field(default_factory=list)
+    # clang's differences from GCC (GCC is the oracle); per ABI, None when
+    # clang had no opinion (not installed, or no such target)
+    clang: Dict[str, Optional[int]] = field(default_factory=dict)
+    clang_differences: List[Mismatch] = field(default_factory=list)
 
     @property
     def total_items(self) -> int:
@@ -46,11 +52,25 @@ class VerifyReport:
         self.cffi_items += other.cffi_items
         self.cffi_structs += other.cffi_structs
         self.notes.extend(other.notes)
+        for k, v in other.clang.items():
+            if v is None:
+                self.clang.setdefault(k, None)
+            else:
+                self.clang[k] = (self.clang.get(k) or 0) + v
+        self.clang_differences.extend(other.clang_differences)
+
+
+def default_jobs() -> int:
+    return max(1, min(8, os.cpu_count() or 1))
 
 
 def verify_program(prog: Program, structs: Optional[Sequence[str]] = None,
-                   with_cffi: bool = False) -> VerifyReport:
+                   with_cffi: bool = False, jobs: Optional[int] = None,
+                   with_clang: bool = False) -> VerifyReport:
+    """Compare every layout of ``prog`` with its ABI's GCC (compiles run in
+    ``jobs`` threads; the layouts themselves are computed first)."""
     report = VerifyReport()
+    work = []
     for group in prog.groups:
         for abi in group.abis:
             if not compiler_available(abi):
@@ -58,14 +78,28 @@ def verify_program(prog: Program, structs: Optional[Sequence[str]] = None,
                     report.missing.append(abi)
                 continue
             layouts = prog.layouts(structs, [abi])
-            if not layouts:
-                continue
-            answers = ask_gcc(abi, group.text, layouts)
-            for lay, orc in zip(layouts, answers):
+            if layouts:
+                work.append((abi, group.text, layouts))
+    with ThreadPoolExecutor(max_workers=jobs or default_jobs()) as pool:
+        futures = [pool.submit(ask_gcc, abi, text, layouts) for abi, text, layouts in work]
+        clang_futures = [pool.submit(ask_clang, abi, text, layouts) if with_clang else None
+                         for abi, text, layouts in work]
+        for (abi, _text, layouts), fut, cfut in zip(work, futures, clang_futures):
+            for lay, orc in zip(layouts, fut.result()):
                 n, bad = compare(lay, orc)
                 report.items[abi.name] = report.items.get(abi.name, 0) + n
                 report.structs[abi.name] = report.structs.get(abi.name, 0) + 1
                 report.mismatches.extend(bad)
+            answers = cfut.result() if cfut is not None else None
+            if answers is None:
+                report.clang.setdefault(abi.name, None)
+                continue
+            count = report.clang.get(abi.name) or 0
+            for lay, orc in zip(layouts, answers):
+                _, bad = compare(lay, orc)
+                count += len(bad)
+                report.clang_differences.extend(bad)
+            report.clang[abi.name] = count
     if with_cffi:
         from .oracle.cffi_host import verify_host
 

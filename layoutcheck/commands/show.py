@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..cli import abis_from, add_source_options, parse_defines
+from ..cli import abis_from, add_source_options, make_program, parse_defines
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -14,6 +14,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="struct/union tag or typedef name to show (repeatable); "
                         "default: every tagged struct and union with a definition")
     add_source_options(p)
+    p.add_argument("--rules", metavar="FILE",
+                   help="rules file whose [matrix.abi_defines] to apply (default: the "
+                        "header's, found as `check` finds it)")
     p.add_argument("--format", choices=["text", "json"], default="text",
                    help="text for people (default), json for scripts")
     p.add_argument("--cacheline", type=int, default=64, metavar="BYTES",
@@ -21,14 +24,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    from ..api import Program
     from ..render import render_json, render_text
 
     defines = parse_defines(args.defines)
     layouts = []
     for path in args.paths:
-        prog = Program(path, abis_from(args), defines=defines, undefs=args.undefs,
-                       include_dirs=args.include_dirs, cpp=args.cpp, pp_abi=args.pp_abi)
+        prog = make_program(path, args, abis_from(args), defines)
         layouts.extend(prog.layouts(args.struct))
     if args.format == "json":
         sys.stdout.write(render_json(layouts))

@@ -1,0 +1,180 @@
+"""`layoutcheck check` on the struct page proposals: the thread's verdicts.
+
+Every assertion runs on all 18 ABIs and every config of the matrix in
+cdefs/page/layoutcheck.toml.
+"""
+
+import json
+import os
+
+import pytest
+
+import layoutcheck as lc
+from layoutcheck.abi import all_abis
+from layoutcheck.errors import LayoutError
+from layoutcheck.rules import check_file, load_rules_for, parse_rules
+
+from .conftest import CDEFS
+
+PAGE = os.path.join(CDEFS, "page")
+ABIS = all_abis()
+ALL = {a.name for a in ABIS}
+BITS64 = {a.name for a in ABIS if a.bits == 64}
+
+
+def page(name):
+    return os.path.join(PAGE, name)
+
+
+_cache = {}
+
+
+def results(name):
+    if name not in _cache:
+        rs = load_rules_for(page(name))
+        _cache[name] = check_file(page(name), rs, ABIS, rs.configs)
+    return _cache[name]
+
+
+def failures(name, rule=None):
+    return [r for r in results(name) if not r.passed and (rule is None or r.rule == rule)]
+
+
+def test_matrix_has_memcg_on_and_off():
+    rs = load_rules_for(page("v4.20.h"))
+    names = [c.name for c in rs.configs]
+    assert "default" in names and "CONFIG_MEMCG" in names and len(names) == 10
+    assert rs.abi_defines == {"CONFIG_64BIT": "64bit"}
+
+
+@pytest.mark.parametrize("name", ["v4.20.h", "gup-as-mapping.h", "hpage-pinned-refcount.h",
+                                  "compound-pincount.h"])
+def test_accepted_layouts_pass_every_rule_everywhere(name):
+    res = results(name)
+    assert len(res) >= 18 * 10 * 12
+    assert {r.abi for r in res} == ALL
+    assert failures(name) == [], failures(name)[:3]
+
+
+def test_compound_pincount_static_asserts_are_evaluated():
+    asserts = [r for r in results("compound-pincount.h") if r.kind == "static-assert"]
+    assert len(asserts) >= 18 * 10 * 8 and all(r.passed for r in asserts)
+
+
+def test_lru_dma_pinned_breaks_page_tail_and_zone_device():
+    tail = failures("lru-dma-pinned.h", "page-tail-bit")
+    assert {r.abi for r in tail} == ALL
+    assert all(r.members == ["dma_pinned_flags"] for r in tail)
+    assert "dma_pinned_flags" in tail[0].message and "PageTail" in tail[0].message
+    zd = failures("lru-dma-pinned.h", "dma-pin-state-off-zone-device")
+    assert {r.abi for r in zd} == ALL
+    assert {"dma_pinned_flags", "pgmap"} <= set(zd[0].members)
+
+
+def test_zd_pad_first_moves_zone_device_onto_index_and_private():
+    bad = failures("zd-pad-first.h", "zone-device-off-mapping-index-private")
+    assert {r.abi for r in bad} == ALL
+    for r in bad:
+        assert {"pgmap", "index"} <= set(r.members) or {"hmm_data", "private"} <= set(r.members)
+    x86 = next(r for r in bad if r.abi == "x86_64")
+    assert "pgmap (offset 32, size 8) overlaps index (offset 32, size 8)" in x86.message
+
+
+def test_zd_swap_puts_hmm_data_on_mapping():
+    on_mapping = failures("zd-swap.h", "zone-device-off-mapping-index-private")
+    assert {r.abi for r in on_mapping} == ALL
+    assert all(set(r.members) == {"hmm_data", "mapping"} for r in on_mapping)
+    off_prev = failures("zd-swap.h", "hmm-data-on-lru-prev")
+    assert {r.abi for r in off_prev} == ALL
+    assert all("hmm_data" in r.members and "lru.prev" in r.members for r in off_prev)
+
+
+def test_dma_pinned_count_grows_the_struct_on_64_bit_memcg():
+    size = failures("dma-pinned-count.h", "page-64-bytes")
+    assert {r.abi for r in size} == BITS64
+    for r in size:
+        assert "CONFIG_MEMCG" in r.config
+        want = 80 if "CONFIG_HAVE_ALIGNED_STRUCT_PAGE" in r.config else 72
+        assert f"size is {want}" in r.message, r.message
+    assert failures("dma-pinned-count.h", "page-tail-bit") == []
+    assert {r.rule for r in failures("dma-pinned-count.h")} == {"page-64-bytes"}
+
+
+FLAG_ON_UNION = """
+#include "prelude.h"
+struct page {
+	unsigned long flags;
+	union {
+		struct { struct list_head lru; void *mapping; unsigned long index, private; };
+		struct { unsigned char pinned_flag; };   /* a one-byte flag on the first byte */
+		struct { unsigned long compound_head; unsigned char compound_dtor;
+			 unsigned char compound_order; atomic_t compound_mapcount; };
+	};
+	atomic_t _refcount;
+};
+"""
+
+
+def test_one_byte_flag_on_the_union_fails_little_endian_only(tmp_path):
+    hdr = tmp_path / "flag.h"
+    hdr.write_text(FLAG_ON_UNION)
+    (tmp_path / "prelude.h").write_text(open(page("prelude.h")).read())
+    rules = parse_rules('struct = "page"\n[matrix.abi_defines]\nCONFIG_64BIT = "64bit"\n'
+                        '[[rule]]\nkind = "tail-bit"\nword = "compound_head"\n')
+    res = check_file(str(hdr), rules, ABIS, rules.configs)
+    verdict = {r.abi: r for r in res if r.kind == "tail-bit"}
+    for abi in ABIS:
+        if abi.endian == "little":
+            assert not verdict[abi.name].passed and verdict[abi.name].members == ["pinned_flag"]
+        else:
+            assert verdict[abi.name].passed, abi.name
+
+
+def test_missing_member_fails_unless_optional(tmp_path):
+    hdr = tmp_path / "s.h"
+    hdr.write_text("struct s { long a; long b; };\n")
+    strict = parse_rules('struct = "s"\n[[rule]]\nkind = "alias"\nmembers = ["a", "renamed"]\n')
+    (r,) = check_file(str(hdr), strict, [ABIS[0]], strict.configs)
+    assert not r.passed and "no member 'renamed'" in r.message
+    lenient = parse_rules('struct = "s"\n[[rule]]\nkind = "alias"\nmembers = ["a", "renamed"]\n'
+                          'optional = ["renamed"]\n')
+    (r,) = check_file(str(hdr), lenient, [ABIS[0]], lenient.configs)
+    assert r.passed
+
+
+def test_static_asserts_checked_without_rules(tmp_path):
+    hdr = tmp_path / "sa.h"
+    hdr.write_text("struct s { long a; };\n_Static_assert(sizeof(struct s) == 8, \"LP64 only\");\n")
+    rs = load_rules_for(str(hdr))
+    res = check_file(str(hdr), rs, ABIS, rs.configs)
+    failed = {r.abi for r in res if not r.passed}
+    assert failed == ALL - BITS64
+    assert "LP64 only" in next(r for r in res if not r.passed).message
+
+
+@pytest.mark.parametrize("text, message", [
+    ('[[rule]]\nkind = "sizes"\n', "unknown kind"),
+    ('[[rule]]\nkind = "alias"\nmembers = ["a"]\n', "alias rule needs"),
+    ('[[rule]]\nkind = "size"\nexpect = 4\nbogus = 1\n', "unknown keys"),
+    ('[[rule]\n', "bad rules file"),
+])
+def test_bad_rules_are_errors(text, message):
+    with pytest.raises(LayoutError, match=message):
+        parse_rules(text)
+
+
+def test_check_cli_text_json_and_exit_codes(run_cli):
+    code, out, _ = run_cli("check", page("v4.20.h"))
+    assert code == 0
+    assert "fail" in out and out.strip().endswith("0 fail")
+    code, out, _ = run_cli("check", page("lru-dma-pinned.h"), "--abi", "x86_64",
+                           "--config", "CONFIG_MEMCG", "--format", "json")
+    assert code == 1
+    doc = json.loads(out)
+    bad = [r for r in doc["results"] if r["status"] == "fail"]
+    assert {r["kind"] for r in bad} == {"tail-bit", "disjoint"}
+    assert set(bad[0]) == {"file", "abi", "config", "rule", "kind", "status", "members", "message"}
+    code, out, _ = run_cli("check", page("zd-swap.h"), "--abi", "ppc")
+    assert code == 1 and "FAIL zone-device-off-mapping-index-private (disjoint) on ppc" in out
+    code, _, err = run_cli("check", page("v4.20.h"), "--rules", "/nonexistent.toml")
+    assert code == 2 and "nonexistent" in err

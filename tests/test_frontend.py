@@ -1,0 +1,197 @@
+"""The GNU C front end: what real headers contain, read as GCC reads it.
+
+Expected numbers here were taken from GCC 12 (x86_64 unless noted); the
+oracle tests check the same constructs against every ABI's compiler.
+"""
+
+import pytest
+
+import layoutcheck as lc
+from layoutcheck.errors import LayoutError
+
+
+def lay(text, name, abi="x86_64", **kw):
+    return lc.layout(text, name, abi, **kw)
+
+
+def test_attribute_positions_follow_gcc():
+    text = """
+    __attribute__((packed)) struct ignored { char c; int x; };   /* GCC ignores it */
+    struct __attribute__((packed)) after_kw { char c; int x; };
+    struct after_brace { char c; int x; } __attribute__((packed));
+    struct member_prefix { char c; __attribute__((packed)) struct { char d; int x; } s; };
+    typedef unsigned long long __u64;
+    struct between { char c; __u64 __attribute__((aligned(16))) key; };
+    struct postfix { char c; int x __attribute__((aligned(2))); };   /* cannot lower */
+    typedef int lowered __attribute__((aligned(2)));
+    struct typedef_lowers { char c; lowered x; };
+    struct star { char c; char * __attribute__((aligned(2))) p; };
+    struct bitfield_postfix { char c; int x : 3 __attribute__((packed)); };
+    """
+    assert (lay(text, "ignored").size, lay(text, "ignored").align) == (8, 4)
+    assert (lay(text, "after_kw").size, lay(text, "after_brace").size) == (5, 5)
+    assert lay(text, "member_prefix").member("s").offset == 1
+    assert lay(text, "member_prefix").member("s.x").offset == 5
+    assert lay(text, "between").member("key").offset == 16
+    assert lay(text, "postfix").member("x").offset == 4
+    assert lay(text, "typedef_lowers").member("x").offset == 2
+    assert lay(text, "star").member("p").offset == 2
+    assert (lay(text, "bitfield_postfix").size, lay(text, "bitfield_postfix").align) == (2, 1)
+
+
+def test_typedef_attribute_order_last_wins():
+    text = """
+    typedef int a __attribute__((aligned(16))) __attribute__((aligned(4)));
+    typedef int __attribute__((aligned(4))) b __attribute__((aligned(16)));
+    struct s { char c; a x; b y; };
+    """
+    s = lay(text, "s")
+    assert s.member("x").offset == 4      # the later aligned(4) wins
+    assert s.member("y").offset == 8      # declarator attrs apply before specifier attrs
+
+
+def test_gnu_keywords_and_skipped_functions():
+    text = """
+    __extension__ typedef __signed__ long long s64;
+    static __inline__ int twice(int x __attribute__((unused))) {
+        return ({ int y = x; asm volatile("" : "+r"(y)); y * 2; });
+    }
+    extern int f(void) __attribute__((__noreturn__)) __asm__("real_f");
+    struct s { __const s64 a; volatile char * __restrict p; __typeof__(int) t; };
+    """
+    s = lay(text, "s")
+    assert [(m.path, m.offset, m.size) for m in s] == [("a", 0, 8), ("p", 8, 8), ("t", 16, 4)]
+    assert s.member("a").type == "const s64"
+
+
+def test_alignas_static_assert_and_sizeof_expressions():
+    text = """
+    struct s { char c; _Alignas(16) char d; char e[sizeof(long) * 2 + __alignof__(long long)]; };
+    _Static_assert(sizeof(struct s) == 48, "x86_64");
+    enum { N = sizeof(struct s) / 8 };
+    struct t { int arr[N]; char z[__builtin_offsetof(struct s, e)]; };
+    """
+    s = lay(text, "s")
+    assert (s.member("d").offset, s.member("e").size, s.size) == (16, 24, 48)
+    t = lay(text, "t")
+    assert (t.member("arr").size, t.member("z").size) == (24, 17)
+    i386 = lay(text, "s", "i386")
+    assert i386.member("e").size == 16  # __alignof__(long long) is 8 there too
+
+
+def test_pragma_pack_is_read_at_the_closing_brace():
+    text = """
+    #pragma pack(push, 1)
+    struct p1 { char c; int x; };
+    #pragma pack(pop)
+    struct p2 { char c;
+    #pragma pack(push, 2)
+        int x; };
+    #pragma pack(pop)
+    struct p3 { char c; int x; };
+    """
+    assert lay(text, "p1").size == 5
+    assert lay(text, "p2").size == 6
+    assert lay(text, "p3").size == 8
+
+
+def test_bitfields_of_every_integer_type():
+    text = """
+    enum e { A, B, C };
+    struct s {
+        _Bool b : 1; char c : 3; signed char sc : 2; unsigned char uc : 3;
+        short s : 9; unsigned short us : 7; int i : 17; unsigned u : 15;
+        long l : 33; unsigned long ul : 31; long long ll : 40; unsigned long long ull : 24;
+        enum e en : 2; int : 0; int : 5; char last;
+    };
+    """
+    s = lay(text, "s")
+    assert [m.path for m in s if m.is_bitfield] == [
+        "b", "c", "sc", "uc", "s", "us", "i", "u", "l", "ul", "ll", "ull", "en"]
+    assert s.member("en").bit_size == 2
+    assert s.size == 32
+
+
+def test_anonymous_members_and_paths():
+    text = """
+    struct list { struct list *next, *prev; };
+    struct page { unsigned long flags;
+        union { struct { struct list lru; void *mapping; }; struct { unsigned long head; }; };
+        int arr[2]; struct list items[2]; int flex[]; };
+    """
+    page = lay(text, "page")
+    paths = [m.path for m in page]
+    assert paths == ["flags", "lru", "lru.next", "lru.prev", "mapping", "head", "arr",
+                     "items", "flex"]
+    assert page.member("head").offset == page.member("lru.next").offset == 8
+    flex = page.member("flex")
+    assert (flex.size, flex.mask_hex) == (0, "")
+
+
+def test_enums_wider_than_int_and_packed():
+    text = """
+    enum big { BIG = 0x100000000ULL };
+    enum __attribute__((packed)) small { S1 = 1, S2 = 200 };
+    enum neg { NEG = -1, POS = 0x7fffffff };
+    struct s { enum big b; enum small s; enum neg n; };
+    """
+    s = lay(text, "s")
+    assert [(m.offset, m.size) for m in s] == [(0, 8), (8, 1), (12, 4)]
+
+
+def test_typedef_chains_and_mode():
+    text = """
+    typedef unsigned int u32; typedef u32 my32; typedef my32 arr3[3];
+    typedef int byte __attribute__((mode(QI)));
+    typedef unsigned word __attribute__((mode(word)));
+    struct s { arr3 a; byte b; word w; };
+    """
+    s = lay(text, "s")
+    assert [(m.path, m.offset, m.size) for m in s] == [("a", 0, 12), ("b", 12, 1), ("w", 16, 8)]
+    assert s.member("a").type == "arr3"
+    assert lay(text, "s", "x32").member("w").size == 8
+    assert lay(text, "s", "i386").member("w").size == 4
+
+
+def test_errors_name_file_line_column(tmp_path):
+    bad = tmp_path / "bad.h"
+    bad.write_text("struct ok { int a; };\nstruct s {\n  int v __attribute__((vector_size(16)));\n};\n")
+    with pytest.raises(LayoutError) as info:
+        lc.load(str(bad)).layouts()
+    assert info.value.where == f"{bad}:3:24"
+    assert "vector" in info.value.message
+
+
+@pytest.mark.parametrize("text, message", [
+    ("struct s { size_t n; };", "unknown type name 'size_t'"),
+    ("struct s { int x[FOO]; };", "'FOO' is not an integer constant"),
+    ("struct s { int x : 40; };", "width of 'x' exceeds its type"),
+    ("struct t; struct s { struct t inner; };", "incomplete type"),
+    ("struct s { int a[]; int b; };", "flexible array member"),
+    ("struct s { int x; } __attribute__((scalar_storage_order(\"big-endian\")));", "storage order"),
+    ("#pragma scalar_storage_order big-endian\nstruct s { int x; };", "scalar_storage_order"),
+    ("struct s { int x; }; struct s { int y; };", "redefinition"),
+    ("struct s { char c; int x __attribute__((aligned(3))); };", "power of 2"),
+])
+def test_unsupported_or_invalid_input_is_an_error(text, message):
+    with pytest.raises(LayoutError, match=message) as info:
+        lc.load(text).layouts()
+    assert info.value.where and info.value.where.count(":") >= 2
+
+
+def test_preprocessing_defines_and_groups(tmp_path):
+    header = tmp_path / "h.h"
+    header.write_text("#ifdef __LP64__\nstruct s { long x; };\n#else\nstruct s { long long x; };\n#endif\n"
+                      "#ifdef WIDE\nstruct w { char c[16]; };\n#else\nstruct w { char c[4]; };\n#endif\n")
+    prog = lc.load(str(header), abis=["all"], defines={"WIDE": "1"})
+    assert len(prog.groups) == 2  # LP64 and ILP32 texts; each parsed once
+    assert prog.layout("w", "m68k").size == 16
+    assert {a.name for a in prog.groups[0].abis} >= {"x86_64", "aarch64", "s390x"}
+
+
+def test_pure_python_preprocessor_agrees(tmp_path):
+    header = tmp_path / "h.h"
+    header.write_text("#define N (2 * sizeof(long))\n#if defined(__x86_64__)\nstruct s { char c[N]; };\n#endif\n")
+    fast = lc.layout(str(header), "s", "x86_64", cpp="system")
+    slow = lc.layout(str(header), "s", "x86_64", cpp="python")
+    assert fast.size == slow.size == 16

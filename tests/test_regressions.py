@@ -1,0 +1,86 @@
+"""Every disagreement between the engine and GCC that the generator found.
+
+Each test pins GCC's answer (read from the ABI's compiler when the test was
+written) and, where the compiler is installed, asks it again.
+"""
+
+import pytest
+
+import layoutcheck as lc
+from layoutcheck.abi import get_abi
+from layoutcheck.oracle.gcc import ask_gcc, compare
+
+from .conftest import need_compiler
+
+
+def _live(text, abi_name, struct):
+    abi = get_abi(abi_name)
+    need_compiler(abi)
+    prog = lc.load(text, abis=[abi_name])
+    lay = prog.layout(struct, abi_name)
+    (answer,) = ask_gcc(abi, prog.groups[0].text, [lay])
+    assert compare(lay, answer)[1] == []
+
+
+# Generator seed 1: GCC rounds a straddling bitfield with the bit part of its
+# position only.  On sh4 (BIGGEST_ALIGNMENT 4) a type aligned to 8 makes that
+# rounding a no-op, so the bitfield stays at offset 4.
+OVERALIGNED_BITFIELD = """
+typedef unsigned short t8 __attribute__((aligned(8)));
+struct over { int a; t8 b : 1; };
+"""
+
+
+def test_sh4_overaligned_bitfield_type_keeps_its_offset():
+    sh4 = lc.layout(OVERALIGNED_BITFIELD, "over", "sh4")
+    assert (sh4.member("b").offset, sh4.size, sh4.align) == (4, 8, 8)
+    x86 = lc.layout(OVERALIGNED_BITFIELD, "over", "x86_64")
+    assert (x86.member("b").offset, x86.size) == (8, 16)
+
+
+@pytest.mark.parametrize("abi", ["sh4", "x86_64", "m68k"])
+def test_sh4_overaligned_bitfield_live(abi):
+    _live(OVERALIGNED_BITFIELD, abi, "over")
+
+
+# Generator seed 5: in a packed struct every bitfield is packed, even one of
+# type char, so it may straddle a byte boundary.
+PACKED_CHAR_BITFIELD = """
+struct __attribute__((packed)) pc { unsigned a : 7; unsigned char b : 6; };
+struct plain { unsigned a : 7; unsigned char b : 6; };
+"""
+
+
+def test_packed_struct_char_bitfield_straddles():
+    packed = lc.layout(PACKED_CHAR_BITFIELD, "pc", "x86_64").member("b")
+    assert (packed.offset, packed.mask_hex) == (0, "801f")
+    plain = lc.layout(PACKED_CHAR_BITFIELD, "plain", "x86_64").member("b")
+    assert (plain.offset, plain.mask_hex) == (1, "3f")
+
+
+@pytest.mark.parametrize("abi", ["x86_64", "ppc", "m68k"])
+def test_packed_struct_char_bitfield_live(abi):
+    _live(PACKED_CHAR_BITFIELD, abi, "pc")
+
+
+# Generator seeds 27, 38, 142, 196: on i386 a struct holding only an _Atomic
+# long long has DImode, and GCC caps it to 4-byte alignment as a member and
+# in _Alignof, while the atomic member itself keeps 8.
+ATOMIC_RECORD = """
+struct a1 { _Atomic long long x; };
+struct holder { char c; struct a1 a; };
+struct b1 { char c; _Atomic long long x; };
+"""
+
+
+def test_i386_atomic_long_long_record_is_capped():
+    prog = lc.load(ATOMIC_RECORD, abis=["i386"])
+    a1 = prog.layout("a1", "i386")
+    assert (a1.size, a1.align, a1.preferred_align) == (8, 4, 8)
+    assert prog.layout("holder", "i386").member("a").offset == 4
+    assert prog.layout("b1", "i386").member("x").offset == 8
+
+
+@pytest.mark.parametrize("struct", ["a1", "holder", "b1"])
+def test_i386_atomic_long_long_record_live(struct):
+    _live(ATOMIC_RECORD, "i386", struct)

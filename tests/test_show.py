@@ -1,0 +1,95 @@
+"""`layoutcheck show`, held to CONTRACT.md."""
+
+import json
+import os
+
+import pytest
+
+from .conftest import CDEFS
+
+V420 = os.path.join(CDEFS, "page", "v4.20.h")
+
+
+def test_json_shape_and_members(run_cli):
+    code, out, err = run_cli("show", V420, "--struct", "page", "--abi", "x86_64",
+                             "-DCONFIG_64BIT", "-DCONFIG_MEMCG", "--format", "json")
+    assert code == 0, err
+    doc = json.loads(out)
+    (page,) = doc["layouts"]
+    assert {k: page[k] for k in ("abi", "kind", "name", "size", "align")} == {
+        "abi": "x86_64", "kind": "struct", "name": "page", "size": 64, "align": 8}
+    assert page["defines"] == {"CONFIG_64BIT": "1", "CONFIG_MEMCG": "1"}
+    by_path = {m["path"]: m for m in page["members"]}
+    assert by_path["flags"] == {"path": "flags", "type": "unsigned long", "offset": 0,
+                                "size": 8, "mask": "ffffffffffffffff"}
+    assert by_path["lru.next"] == {"path": "lru.next", "type": "struct list_head *",
+                                   "offset": 8, "size": 8, "mask": "ffffffffffffffff"}
+    assert by_path["inuse"] == {"path": "inuse", "type": "unsigned int", "offset": 40,
+                                "size": 2, "bit_size": 16, "mask": "ffff"}
+    assert by_path["objects"]["mask"] == "ff7f" and by_path["frozen"]["mask"] == "80"
+    # every named member at every depth, each anonymous member adds nothing
+    assert "lru" in by_path and "compound_head" in by_path and "_refcount.counter" in by_path
+
+
+def test_json_big_endian_masks(run_cli):
+    code, out, _ = run_cli("show", V420, "--struct", "page", "--abi", "ppc", "--format", "json")
+    by_path = {m["path"]: m for m in json.loads(out)["layouts"][0]["members"]}
+    assert (by_path["inuse"]["offset"], by_path["inuse"]["mask"]) == (20, "ffff")
+    assert (by_path["objects"]["offset"], by_path["objects"]["mask"]) == (22, "fffe")
+    assert (by_path["frozen"]["offset"], by_path["frozen"]["mask"]) == (23, "01")
+
+
+def test_every_struct_without_struct_option(run_cli):
+    code, out, _ = run_cli("show", V420, "--abi", "arm,m68k", "--format", "json")
+    names = [(l["abi"], l["name"]) for l in json.loads(out)["layouts"]]
+    assert ("arm", "page") in names and ("m68k", "list_head") in names
+    assert ("arm", "callback_head") in names
+
+
+def test_abi_all_text(run_cli):
+    code, out, _ = run_cli("show", V420, "--struct", "page", "--abi", "all", "-DCONFIG_MEMCG")
+    assert code == 0
+    assert out.count("struct page {") == 18
+    assert "/* m68k -DCONFIG_MEMCG */" in out
+    assert "/* XXX 2 bytes hole */" in out
+    assert "mask ffff */" in out
+    # each anonymous union/struct once, absolute offsets inside it
+    first = out.split("\n\n")[0]
+    assert first.count("hmm_data;") == 1
+    assert "struct list_head lru;" in first
+
+
+def test_cacheline_markers(run_cli):
+    text_file = os.path.join(os.path.dirname(__file__), "data", "expectations.h")
+    code, out, _ = run_cli("show", text_file, "--struct", "ll_in_struct", "--abi", "x86_64",
+                           "--cacheline", "16")
+    assert "/* --- cacheline 1 boundary (16 bytes) --- */" in out
+    assert "/* size: 48, align: 8, cachelines: 3, members: 5 */" in out
+
+
+def test_exit_2_with_location(run_cli, tmp_path):
+    bad = tmp_path / "bad.h"
+    bad.write_text("struct s {\n  int x : 99;\n};\n")
+    code, out, err = run_cli("show", str(bad))
+    assert code == 2
+    assert f"{bad}:2:" in err and "exceeds" in err
+    code, _, err = run_cli("show", str(tmp_path / "missing.h"))
+    assert code == 2 and "no such file" in err
+    code, _, err = run_cli("show", V420, "--struct", "nosuch", "--abi", "x86_64")
+    assert code == 2 and "nosuch" in err
+
+
+def test_help_lists_commands(run_cli):
+    with pytest.raises(SystemExit) as info:
+        run_cli("--help")
+    assert info.value.code == 0
+
+
+def test_console_script_runs():
+    import subprocess
+    import sys
+
+    proc = subprocess.run([sys.executable, "-m", "layoutcheck", "show", V420, "--struct", "page",
+                           "--abi", "i386", "-DCONFIG_MEMCG"], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert "/* size: 36, align: 4" in proc.stdout
