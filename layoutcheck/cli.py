@@ -99,6 +99,7 @@ COMMANDS = {
     "show": ("show", "print the layout of structs and unions (text or JSON)"),
     "verify": ("verify", "compare the layouts with GCC (and cffi, clang) for each ABI"),
     "check": ("check", "check layout rules on every ABI and config (struct page's by default)"),
+    "diff": ("diff", "what a change to a header does to its layouts, on every ABI and config"),
 }
 
 

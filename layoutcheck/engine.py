@@ -171,7 +171,10 @@ class LayoutEngine:
         if isinstance(t, Aligned):
             base = self.layout(t.base)
             align = self._align_value(t.align, t)
-            return TypeLayout(base.size, align, align, True, None, base.int_mode, base.record)
+            # The variant keeps its machine mode, so i386's mode-based field
+            # cap still applies where GCC ignores user alignment (bitfields).
+            return TypeLayout(base.size, align, align, True, base.field_cap, base.int_mode,
+                              base.record)
         if isinstance(t, Array):
             return self._array(t)
         if isinstance(t, Record):
@@ -181,10 +184,13 @@ class LayoutEngine:
             cap = None
             c_align = rl.align
             gcap = self._general_field_cap()
-            if gcap and not rl.user_align and rl.align > gcap and rl.size in (1, 2, 4, 8):
-                # i386: a record GCC gives an integer mode (DImode here)
-                # is capped like long long when it is a field.
-                cap = c_align = gcap
+            if gcap and rl.align > gcap and rl.size in (1, 2, 4, 8):
+                # i386: a record GCC gives an integer mode (DImode here) is
+                # capped like long long when it is a field, unless its
+                # alignment came from the user.
+                cap = gcap
+                if not rl.user_align:
+                    c_align = gcap
             return TypeLayout(rl.size, rl.align, c_align, rl.user_align, cap, False, rl)
         if isinstance(t, Enum):
             if not t.complete:

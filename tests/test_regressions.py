@@ -84,3 +84,32 @@ def test_i386_atomic_long_long_record_is_capped():
 @pytest.mark.parametrize("struct", ["a1", "holder", "b1"])
 def test_i386_atomic_long_long_record_live(struct):
     _live(ATOMIC_RECORD, "i386", struct)
+
+
+# Generator seed 1087: a 64-bit bitfield of a long long typedef aligned to 2
+# on i386.  GCC gives the field the alignment of its DImode (8), then caps it
+# to 4 with the i386 field rule: the cap follows the machine mode, and user
+# alignment only exempts a member whose declaration inherits it, which a
+# bitfield's does not.
+LOWERED_TYPEDEF_BITFIELD = """
+typedef long long ll2 __attribute__((aligned(2)));
+union u { ll2 x : 64; };
+struct s { int a; ll2 x : 64; };
+"""
+
+
+def test_i386_bitfield_of_lowered_long_long():
+    prog = lc.load(LOWERED_TYPEDEF_BITFIELD, abis=["i386", "x86_64"])
+    assert (prog.layout("u", "i386").size, prog.layout("u", "i386").align) == (8, 4)
+    s = prog.layout("s", "i386")
+    assert (s.member("x").offset, s.size, s.align) == (4, 12, 4)
+    # x86_64 has no cap: the union keeps DImode's 8, the struct's bitfield
+    # fits its 2-byte units right after a
+    assert prog.layout("u", "x86_64").align == 8
+    assert (prog.layout("s", "x86_64").member("x").offset, prog.layout("s", "x86_64").align) == (4, 4)
+
+
+@pytest.mark.parametrize("abi", ["i386", "x86_64"])
+@pytest.mark.parametrize("struct", ["u", "s"])
+def test_i386_bitfield_of_lowered_long_long_live(abi, struct):
+    _live(LOWERED_TYPEDEF_BITFIELD, abi, struct)

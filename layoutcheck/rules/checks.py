@@ -103,15 +103,14 @@ class RuleChecker:
 
     def _bounds(self, rule: Rule, label: str, value: int, what: str, members) -> None:
         p = rule.params
-        abi = self.abi.name
         if "expect" in p and value != self._val(rule, "expect"):
-            raise _Fail(f"{label}: {what} is {value} on {abi}, the rule expects "
+            raise _Fail(f"{label}: {what} is {value}, the rule expects "
                         f"{self._val(rule, 'expect')} ({p['expect']})", members)
         if "min" in p and value < self._val(rule, "min"):
-            raise _Fail(f"{label}: {what} is {value} on {abi}, below the minimum "
+            raise _Fail(f"{label}: {what} is {value}, below the minimum "
                         f"{self._val(rule, 'min')}", members)
         if "max" in p and value > self._val(rule, "max"):
-            raise _Fail(f"{label}: {what} is {value} on {abi}, above the maximum "
+            raise _Fail(f"{label}: {what} is {value}, above the maximum "
                         f"{self._val(rule, 'max')}", members)
 
     def _size(self, lay: Layout, rule: Rule) -> List[str]:
