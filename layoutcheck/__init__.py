@@ -6,14 +6,32 @@ The public API (see ``layoutcheck.api``):
 * ``load(source, abis, ...)`` -> ``Program`` with ``.layout()``/``.layouts()``
 * ``LayoutError``: input that cannot be read, parsed or laid out
 * ``abi_names()``: the ABI names of CONTRACT.md
+
+Names are imported on first use, so that the command line starts fast.
 """
 
-from .abi import abi_names, get_abi
-from .api import Program, Session, layout, load
-from .errors import LayoutError
-from .layout import Layout, MemberLayout
+from importlib import import_module
 
 __version__ = "0.1.0"
 
-__all__ = ["layout", "load", "Program", "Session", "Layout", "MemberLayout",
-           "LayoutError", "abi_names", "get_abi", "__version__"]
+_LAZY = {
+    "layout": "api", "load": "api", "Program": "api", "Session": "api",
+    "Layout": "layout", "MemberLayout": "layout",
+    "LayoutError": "errors",
+    "abi_names": "abi", "get_abi": "abi",
+}
+
+__all__ = list(_LAZY) + ["__version__"]
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'layoutcheck' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return sorted(__all__)

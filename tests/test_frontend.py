@@ -195,3 +195,16 @@ def test_pure_python_preprocessor_agrees(tmp_path):
     fast = lc.layout(str(header), "s", "x86_64", cpp="system")
     slow = lc.layout(str(header), "s", "x86_64", cpp="python")
     assert fast.size == slow.size == 16
+
+
+def test_without_a_compiler_the_bundled_headers_stand_in(tmp_path, monkeypatch):
+    from layoutcheck.cfront import preprocess
+
+    monkeypatch.setattr(preprocess, "_compiler_include_dir", lambda abi_name: None)
+    header = tmp_path / "h.h"
+    header.write_text("#include <stddef.h>\n#include <stdint.h>\n#include <stdbool.h>\n"
+                      "struct s { size_t n; uint16_t h; bool b; int64_t v; };\n")
+    for abi, want in (("x86_64", (0, 8, 10, 16, 24)), ("i386", (0, 4, 6, 8, 16)),
+                      ("m68k", (0, 4, 6, 8, 16))):
+        s = lc.layout(str(header), "s", abi, cpp="python")
+        assert tuple(m.offset for m in s) + (s.size,) == want, abi
