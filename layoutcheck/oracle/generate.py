@@ -179,6 +179,29 @@ def _member(ctx: _Ctx, depth: int, in_union: bool) -> str:
     return f"{decl};"
 
 
+# (cumulative probability, after 'struct', after '}'): attributes of a type
+_NESTED_RECORD_ATTRS = ((0.1, "packed", ""), (0.2, "", "packed"), (0.28, "", "aligned"),
+                        (0.32, "packed", "aligned"))
+_TOP_RECORD_ATTRS = ((0.12, "packed", ""), (0.24, "", "packed"), (0.32, "", "aligned"),
+                     (0.36, "aligned", "packed"))
+
+
+def _record_attrs(rnd: random.Random, table) -> Tuple[str, str]:
+    def text(which: str) -> str:
+        if which == "packed":
+            return " __attribute__((packed))"
+        if which == "aligned":
+            return " " + _attr_aligned(rnd)
+        return ""
+
+    r = rnd.random()
+    for limit, pre, post in table:
+        if r < limit:
+            pre_text = text(pre)
+            return pre_text, text(post)
+    return "", ""
+
+
 def _record_text(ctx: _Ctx, depth: int, anonymous: bool, inline_tag: bool = False) -> str:
     rnd = ctx.rnd
     kind = "union" if rnd.random() < 0.3 else "struct"
@@ -186,17 +209,7 @@ def _record_text(ctx: _Ctx, depth: int, anonymous: bool, inline_tag: bool = Fals
     members = [_member(ctx, depth, kind == "union") for _ in range(n)]
     if not any(":" not in m or m.count(":") == 0 for m in members):
         members.append(f"char {ctx.name('f')};")
-    pre, post = "", ""
-    r = rnd.random()
-    if r < 0.1:
-        pre = " __attribute__((packed))"
-    elif r < 0.2:
-        post = " __attribute__((packed))"
-    elif r < 0.28:
-        post = " " + _attr_aligned(rnd)
-    elif r < 0.32:
-        pre = " __attribute__((packed))"
-        post = " " + _attr_aligned(rnd)
+    pre, post = _record_attrs(rnd, _NESTED_RECORD_ATTRS)
     tag = ""
     if inline_tag:
         tag = " " + ctx.name("u" if kind == "union" else "s")
@@ -216,17 +229,7 @@ def _top_record(ctx: _Ctx) -> None:
     if all(m.split(":")[0].strip().endswith(("char", "int", "long", "short")) and ":" in m and "0;" in m
            for m in members):
         members.append(f"int {ctx.name('f')};")
-    pre, post = "", ""
-    r = rnd.random()
-    if r < 0.12:
-        pre = " __attribute__((packed))"
-    elif r < 0.24:
-        post = " __attribute__((packed))"
-    elif r < 0.32:
-        post = " " + _attr_aligned(rnd)
-    elif r < 0.36:
-        pre = " " + _attr_aligned(rnd)
-        post = " __attribute__((packed))"
+    pre, post = _record_attrs(rnd, _TOP_RECORD_ATTRS)
     pack = None
     if rnd.random() < 0.15:
         pack = rnd.choice([1, 2, 4, 8])
