@@ -2,8 +2,10 @@
 
 The declarations are compiled through cffi in API mode: ``set_source``
 gets the real declarations (the same preprocessed text the engine read),
-``cdef`` declares each struct as ``struct tag { ...; };`` so that cffi asks
-the compiler for its size and alignment, plus small C functions, compiled
+``cdef`` declares each struct as ``struct tag { T member; ...; };``, naming
+the members whose types cffi can spell (scalars, pointers as ``void *``),
+so that cffi asks the compiler for the size, the alignment and those
+members' offsets (``ffi.offsetof``); small C functions, compiled
 into the same module, that report ``offsetof``/``sizeof`` of every member
 and fill byte images with one bitfield set to all ones.  Everything read
 back (``ffi.sizeof``, ``ffi.alignof``, the functions' output) comes from the
@@ -29,6 +31,40 @@ from ..model import Scalar, unqualified
 from .gcc import Mismatch, OracleLayout, OracleMember, _image_to_member, compare
 
 
+_CFFI_SCALARS = {"char", "short", "int", "long", "long long", "float", "double", "long double"}
+
+
+def _cffi_field_type(member) -> Optional[str]:
+    """A type cffi's cdef parser accepts for a member, or None to leave the
+    member out of the cdef (it is still asked through the helpers)."""
+    from ..model import Pointer
+
+    t = unqualified(member.field.member.type)
+    if isinstance(t, Pointer):
+        return "void *"
+    if isinstance(t, Scalar) and t.kind in _CFFI_SCALARS:
+        if t.kind == "char":
+            return {None: "char", True: "signed char", False: "unsigned char"}[t.signed]
+        if t.is_float:
+            return t.kind
+        return t.kind if t.signed else f"unsigned {t.kind}"
+    if isinstance(t, Scalar) and t.kind == "_Bool":
+        return "_Bool"
+    return None
+
+
+def cffi_fields(lay: Layout) -> List[Tuple[str, str]]:
+    """(type, name) of the members declared to cffi, so ffi.offsetof works."""
+    out = []
+    for m in lay.members:
+        if "." in m.path or m.is_bitfield or m.flexible:
+            continue
+        t = _cffi_field_type(m)
+        if t is not None:
+            out.append((t, m.path))
+    return out
+
+
 def _build(text: str, layouts: Sequence[Layout], workdir: str):
     import cffi
 
@@ -37,7 +73,8 @@ def _build(text: str, layouts: Sequence[Layout], workdir: str):
     helpers: List[str] = []
     for i, lay in enumerate(layouts):
         cname = f"{lay.kind} {lay.name}"
-        cdef.append(f"{cname} {{ ...; }};")
+        fields = "".join(f"{t} {name}; " for t, name in cffi_fields(lay))
+        cdef.append(f"{cname} {{ {fields}...; }};")
         plain = [m for m in lay.members if not m.is_bitfield]
         body = [f"out[0] = sizeof({cname});", f"out[1] = _Alignof({cname});"]
         for k, m in enumerate(plain):
@@ -87,6 +124,13 @@ def ask_cffi(text: str, layouts: Sequence[Layout]) -> List[OracleLayout]:
             for k, m in enumerate(plain):
                 off, size = out[2 + 2 * k], out[3 + 2 * k]
                 res.members[m.path] = OracleMember(m.path, off, size, b"\xff" * size)
+            # Members cffi knows by type: their offsets through ffi.offsetof,
+            # which must agree with the compiled offsetof.
+            for _t, name in cffi_fields(lay):
+                via_ffi = ffi.offsetof(cname, name)
+                if via_ffi != res.members[name].offset:
+                    res.members[name].offset = -1
+            res.ffi_offsets = len(cffi_fields(lay))
             for j, m in enumerate(lay.members):
                 if not m.is_bitfield:
                     continue

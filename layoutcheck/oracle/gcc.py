@@ -53,6 +53,7 @@ class OracleLayout:
     size: int
     align: int
     members: Dict[str, OracleMember] = field(default_factory=dict)
+    ffi_offsets: int = 0  # cffi oracle: members whose offset ffi.offsetof confirmed
 
 
 def compiler_available(abi: ABI) -> bool:
