@@ -16,7 +16,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "layout": "api", "load": "api", "Program": "api", "Session": "api",
-    "Layout": "layout", "MemberLayout": "layout",
+    "Layout": "layouts", "MemberLayout": "layouts",
     "LayoutError": "errors",
     "abi_names": "abi", "get_abi": "abi",
 }

@@ -26,7 +26,7 @@ from .cfront.parser import parse_c
 from .cfront.preprocess import PPConfig, Preprocessed, preprocess_for_abis
 from .engine import LayoutEngine
 from .errors import LayoutError
-from .layout import Layout
+from .layouts import Layout
 from .model import Record, TranslationUnit
 
 SourceLike = Union[str, os.PathLike]

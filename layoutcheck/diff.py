@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .abi import ABI
-from .layout import Layout, MemberLayout
+from .layouts import Layout, MemberLayout
 
 KIND_ORDER = ("size", "align", "added", "removed", "offset", "bits", "overlap", "rule")
 

@@ -63,6 +63,7 @@ class TypeLayout:
     field_cap: Optional[int] = None  # i386-style cap on field alignment
     int_mode: bool = False  # an integer-class type (bitfield mode rules)
     record: Optional["RecordLayout"] = None
+    blk: bool = False  # GCC would give the type BLKmode (no scalar mode)
 
 
 @dataclass
@@ -184,14 +185,15 @@ class LayoutEngine:
             cap = None
             c_align = rl.align
             gcap = self._general_field_cap()
-            if gcap and rl.align > gcap and rl.size in (1, 2, 4, 8):
+            blk = self._record_blk(rl)
+            if gcap and not blk and rl.align > gcap:
                 # i386: a record GCC gives an integer mode (DImode here) is
                 # capped like long long when it is a field, unless its
                 # alignment came from the user.
                 cap = gcap
                 if not rl.user_align:
                     c_align = gcap
-            return TypeLayout(rl.size, rl.align, c_align, rl.user_align, cap, False, rl)
+            return TypeLayout(rl.size, rl.align, c_align, rl.user_align, cap, False, rl, blk)
         if isinstance(t, Enum):
             if not t.complete:
                 return TypeLayout(None, 1, 1)
@@ -240,8 +242,31 @@ class LayoutEngine:
             if elem.size and elem.size % elem.align and n:
                 raise _err("alignment of array elements is greater than element size", t)
             size = elem.size * n
+        # mode_for_array: one element keeps the element's mode, otherwise an
+        # integer mode of the total size if there is one (at most 8 bytes).
+        if size is None:
+            blk = True
+        elif self.ev.integer(t.dim) == 1:
+            blk = elem.blk
+        else:
+            blk = size not in (1, 2, 4, 8)
         return TypeLayout(size, elem.align, elem.c_align, elem.user_align, elem.field_cap,
-                          False, None)
+                          False, None, blk)
+
+    @staticmethod
+    def _record_blk(rl: "RecordLayout") -> bool:
+        """compute_record_mode, as far as it matters here: a record is
+        BLKmode if a member has no size (flexible array) or is BLKmode
+        itself (zero-sized members excepted), or if no integer mode fits."""
+        if rl.size not in (1, 2, 4, 8):
+            return True
+        for f in rl.fields:
+            tl = f.type_layout
+            if tl.size is None and not f.is_bitfield:
+                return True
+            if tl.blk and tl.size:
+                return True
+        return False
 
     def _general_field_cap(self) -> Optional[int]:
         """i386's ADJUST_FIELD_ALIGN limit for integer-mode types, if any."""

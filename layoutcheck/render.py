@@ -13,7 +13,7 @@ import json
 from typing import Dict, Iterable, List, Optional
 
 from .engine import RecordLayout
-from .layout import Layout, member_mask
+from .layouts import Layout, member_mask
 from .model import Array, unqualified
 from .typenames import type_name
 

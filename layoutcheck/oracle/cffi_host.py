@@ -26,7 +26,7 @@ import tempfile
 from typing import List, Optional, Sequence, Tuple
 
 from ..abi import get_abi
-from ..layout import Layout
+from ..layouts import Layout
 from ..model import Scalar, unqualified
 from .gcc import Mismatch, OracleLayout, OracleMember, _image_to_member, compare
 

@@ -23,7 +23,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..abi import ABI
 from ..errors import LayoutError
-from ..layout import Layout
+from ..layouts import Layout
 from ..model import Enum, Scalar, unqualified
 from .objfile import ObjectFile
 

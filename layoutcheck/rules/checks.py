@@ -11,7 +11,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..abi import ABI
 from ..errors import LayoutError, where_of
-from ..layout import Layout, MemberLayout
+from ..layouts import Layout, MemberLayout
 from ..model import Array, Pointer, Record, unqualified
 from .spec import Config, Rule, RuleSet, size_value
 
