@@ -426,12 +426,15 @@ class LayoutEngine:
                         if efb > decl_align:
                             decl_align = efb
                             decl_user = False
-                if tl.int_mode and width in (8, 16, 32, 64, 128) and width <= biggest * 0 + 128:
-                    if width <= 64 or abi.has_scalar("__int128"):
-                        xalign = min(width, biggest)
-                        if not (xalign > 8 and decl_packed) and (known_align == 0 or known_align >= xalign):
-                            decl_align = max(xalign, decl_align)
-                            still_bitfield = False
+                # A width that is an integer mode's, already aligned for it:
+                # GCC makes the field an ordinary integer (DECL_BIT_FIELD off)
+                # with that mode's alignment.  TImode exists with __int128.
+                if tl.int_mode and (width in (8, 16, 32, 64)
+                                    or (width == 128 and abi.has_scalar("__int128"))):
+                    xalign = min(width, biggest)
+                    if not (xalign > 8 and decl_packed) and (known_align == 0 or known_align >= xalign):
+                        decl_align = max(xalign, decl_align)
+                        still_bitfield = False
             elif packed_p and decl_user:
                 pass
             else:

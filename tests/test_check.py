@@ -178,3 +178,18 @@ def test_check_cli_text_json_and_exit_codes(run_cli):
     assert code == 1 and "FAIL zone-device-off-mapping-index-private (disjoint) on ppc" in out
     code, _, err = run_cli("check", page("v4.20.h"), "--rules", "/nonexistent.toml")
     assert code == 2 and "nonexistent" in err
+
+
+def test_within_words_of_the_union(tmp_path):
+    hdr = tmp_path / "w.h"
+    hdr.write_text("struct page { unsigned long flags; union {"
+                   " struct { void *a, *b, *c, *d, *e; };"
+                   " struct { unsigned char compound_dtor; unsigned long compound_head; }; }; };\n")
+    rs = parse_rules('struct = "page"\n[[rule]]\nkind = "offset"\nunion_of = "compound_head"\n'
+                     'members = ["compound_dtor"]\nwithin = [1, 5]\n')
+    res = check_file(str(hdr), rs, ABIS, rs.configs)
+    assert all(not r.passed for r in res)
+    x86 = next(r for r in res if r.abi == "x86_64")
+    assert x86.members == ["compound_dtor"]
+    assert "compound_dtor (offset 8, size 1) leave words 1..4" in x86.message
+    assert "(bytes 16..47)" in x86.message

@@ -38,6 +38,13 @@ class Result:
         return self.status == "pass"
 
 
+def rule_without(rule: Rule, key: str) -> Rule:
+    """The rule with one parameter dropped (to reuse a target lookup)."""
+    params = {k: v for k, v in rule.params.items() if k != key}
+    return Rule(rule.kind, rule.name, rule.struct, params, rule.optional, rule.abis, rule.when,
+                rule.why, rule.source)
+
+
 class _Fail(Exception):
     def __init__(self, message: str, members: Sequence[str]):
         self.message = message
@@ -154,16 +161,12 @@ class RuleChecker:
         """Members stay within words [first, end) of the union holding an anchor."""
         p = rule.params
         names = [n for n in [p.get("member")] + list(p.get("members", [])) if n]
-        kind = "union" if p.get("union_of") else "struct"
-        anchor = p.get("union_of") or p.get("struct_of")
-        if self._member(lay, anchor, rule) is None:
+        label, base, _size = self._target(lay, rule_without(rule, "member"))
+        if base is None:
             return names
-        span = lay.enclosing(anchor, kind)
-        if span is None:
-            raise _Fail(f"no {kind} holds '{anchor}' in {lay.kind} {lay.name}", [anchor])
         first, end = p["within"]
-        lo = span[0] + first * self.word
-        hi = span[0] + end * self.word
+        lo = base + first * self.word
+        hi = base + end * self.word
         outside = []
         for n in names:
             m = self._member(lay, n, rule)
@@ -171,8 +174,8 @@ class RuleChecker:
                 outside.append(m)
         if outside:
             text = ", ".join(_span(m) for m in outside)
-            raise _Fail(f"{text} leave words {first}..{end - 1} of the {kind} "
-                        f"holding {anchor} (bytes {lo}..{hi - 1})", [m.path for m in outside])
+            raise _Fail(f"{text} leave words {first}..{end - 1} of {label} (bytes {lo}..{hi - 1})",
+                        [m.path for m in outside])
         return names
 
     def _alias(self, lay: Layout, rule: Rule) -> List[str]:
