@@ -25,11 +25,11 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
     pass
 
 
-def add_source_options(p: argparse.ArgumentParser, abi_default: Optional[List[str]] = None) -> None:
+def add_source_options(p: argparse.ArgumentParser, abi_default: str = "host") -> None:
     """Options shared by every command that reads C: -D/-U/-I/--abi/--cpp."""
     p.add_argument("--abi", action="append", metavar="NAME",
                    help="ABI to lay out for (repeatable; 'all', 'host', or a "
-                        "comma-separated list); default: host (check, diff: all)")
+                        f"comma-separated list); default: {abi_default}")
     p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VALUE]",
                    help="define a macro, as cc -D")
     p.add_argument("-U", dest="undefs", action="append", default=[], metavar="NAME",
@@ -98,7 +98,7 @@ def _build_parser() -> argparse.ArgumentParser:
 COMMANDS = {
     "show": ("show", "print the layout of structs and unions (text or JSON)"),
     "verify": ("verify", "compare the layouts with GCC (and cffi, clang) for each ABI"),
-    "check": ("check", "check layout rules on every ABI and config (struct page's by default)"),
+    "check": ("check", "check the rules found for each header on every ABI and config"),
     "diff": ("diff", "what a change to a header does to its layouts, on every ABI and config"),
 }
 

@@ -24,7 +24,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--config", action="append", metavar="CONFIG",
                    help="check only this config: a name from the rules' matrix, or a "
                         "comma-separated macro list (NAME or NAME=VALUE); repeatable")
-    add_source_options(p)
+    add_source_options(p, abi_default="all")
     p.add_argument("--format", choices=["text", "json"], default="text")
 
 

@@ -35,7 +35,7 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="rules file: its config matrix and rules (default: found for NEW)")
     p.add_argument("--config", action="append", metavar="CONFIG",
                    help="only this config (a matrix name or a macro list); repeatable")
-    add_source_options(p)
+    add_source_options(p, abi_default="all")
     p.add_argument("--format", choices=["text", "json", "markdown"], default="text")
 
 
