@@ -176,6 +176,10 @@ def _member(ctx: _Ctx, depth: int, in_union: bool) -> str:
         return f"_Alignas(16) {decl};"
     if attrs < 0.42 and "(*)" not in t.spelling and "[" not in decl:
         return f"{t.spelling} * {_attr_aligned(rnd)} {name};"
+    if attrs < 0.44:
+        return f"{decl} __attribute__((aligned));"  # the target's biggest alignment
+    if attrs < 0.46:
+        return f"_Alignas(long long) char {name};"
     return f"{decl};"
 
 
@@ -235,12 +239,25 @@ def _top_record(ctx: _Ctx) -> None:
         pack = rnd.choice([1, 2, 4, 8])
         ctx.out.append(f"#pragma pack(push, {pack})")
     ctx.out.append(f"{kind}{pre} {tag} {{")
+    inner_pack = None
+    if pack is None and len(members) > 1 and rnd.random() < 0.05:
+        # pushed between members: GCC reads the pack at the closing brace
+        inner_pack = rnd.choice([1, 2, 4])
+        at = rnd.randrange(1, len(members))
+        members = members[:at] + [f"#pragma pack(push, {inner_pack})"] + members[at:]
     for m in members:
-        ctx.out.append(f"\t{m}")
+        ctx.out.append(m if m.startswith("#") else f"\t{m}")
     ctx.out.append(f"}}{post};")
+    if inner_pack is not None:
+        ctx.out.append("#pragma pack(pop)")
     if pack is not None:
         ctx.out.append("#pragma pack(pop)")
     ctx.records.append(tag)
+    if rnd.random() < 0.1:
+        # a typedef that raises or lowers the record's alignment
+        td = ctx.name("r")
+        ctx.out.append(f"typedef {kind} {tag} {td} {_attr_aligned(rnd)};")
+        ctx.types.append(_TypeInfo(td, arrayable=False, is_record=True))
 
 
 def generate(seed: int, count: int) -> str:
