@@ -193,3 +193,19 @@ def test_within_words_of_the_union(tmp_path):
     assert x86.members == ["compound_dtor"]
     assert "compound_dtor (offset 8, size 1) leave words 1..4" in x86.message
     assert "(bytes 16..47)" in x86.message
+
+
+def test_v5_7_page_pool_breaks_32_bit_with_64_bit_dma_addresses():
+    """Outside the default matrix: with CONFIG_ARCH_DMA_ADDR_T_64BIT on a
+    32-bit ABI that aligns u64 to 8, v5.7's page_pool dma_addr grows the big
+    union to six words and moves freelist off its double word: the layout
+    bug Linux fixed in 2021 ("mm: fix struct page layout on 32-bit
+    systems").  i386, m68k and sh4 align u64 to 4 or 2 and escape."""
+    from layoutcheck.rules import make_config
+
+    rs = load_rules_for(page("hpage-pinned-refcount.h"))
+    cfg = make_config(["CONFIG_MEMCG", "CONFIG_ARCH_DMA_ADDR_T_64BIT"])
+    res = check_file(page("hpage-pinned-refcount.h"), rs, ABIS, [cfg])
+    broken = {r.abi for r in res if not r.passed and r.rule == "big-union-five-words"}
+    assert broken == {"x32", "arm", "ppc", "mips", "mipsel", "hppa"}
+    assert {r.abi for r in res if not r.passed} == broken
