@@ -17,7 +17,6 @@ through its ``Session``.
 from __future__ import annotations
 
 import os
-import pathlib
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from .abi import ABI, get_abi, resolve_abis

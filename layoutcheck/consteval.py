@@ -14,16 +14,11 @@ from . import expr as E
 from .errors import LayoutError, where_of
 from .model import (
     VOID,
-    Aligned,
     Array,
     CType,
     Enum,
-    Function,
     Pointer,
-    Qualified,
-    Record,
     Scalar,
-    Typedef,
     TypeofExpr,
     unqualified,
 )

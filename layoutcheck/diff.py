@@ -16,7 +16,6 @@ import json
 from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
-from .abi import ABI
 from .layouts import Layout, MemberLayout
 
 KIND_ORDER = ("size", "align", "added", "removed", "offset", "bits", "overlap", "rule")

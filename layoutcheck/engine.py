@@ -21,7 +21,6 @@ from .consteval import Evaluator
 from .errors import LayoutError, where_of
 from .model import (
     MAX_ALIGN,
-    VOID,
     Aligned,
     Array,
     CType,

@@ -9,7 +9,7 @@ any ABI without the symbol table it was written under.  Evaluation lives in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, List, Optional, Tuple
+from typing import Any, List, Tuple
 
 
 class Expr:

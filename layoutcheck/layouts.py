@@ -14,7 +14,6 @@ from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Tuple
 
 from .engine import FieldLayout, LayoutEngine, RecordLayout
-from .errors import LayoutError
 from .model import Array, Record, unqualified
 from .typenames import type_name
 

@@ -10,11 +10,10 @@ own as a hex mask over the bytes they touch (the same mask as the JSON).
 from __future__ import annotations
 
 import json
-from typing import Dict, Iterable, List, Optional
+from typing import Iterable, List, Optional
 
 from .engine import RecordLayout
 from .layouts import Layout, member_mask
-from .model import Array, unqualified
 from .typenames import type_name
 
 INDENT = "    "
@@ -97,7 +96,6 @@ class TextRenderer:
             tl = f.type_layout
             name = f.member.name
             inner = tl.record
-            is_array = isinstance(unqualified(f.member.type), Array)
             if name is None and inner is not None and not f.is_bitfield:
                 kw = inner.kind
                 self.lines.append(_pad(f"{ind}{kw} {{") + f"/* {start // 8:5d} {tl.size:5d} */")

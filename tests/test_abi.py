@@ -51,7 +51,6 @@ def test_names_are_the_contracts():
 @pytest.mark.parametrize("abi", list(FACTS))
 def test_scalar_facts(abi):
     prog = lc.load(PROBES, abis=[abi])
-    eng = prog.engine(abi)
     cells = FACTS[abi][0].split()
     for i, t in enumerate(TYPES):
         lay = prog.layout(f"T{i}", abi)

@@ -9,7 +9,6 @@ import os
 
 import pytest
 
-import layoutcheck as lc
 from layoutcheck.abi import all_abis
 from layoutcheck.errors import LayoutError
 from layoutcheck.rules import check_file, load_rules_for, parse_rules

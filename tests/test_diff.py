@@ -4,7 +4,6 @@ import json
 import os
 import subprocess
 
-import pytest
 
 from layoutcheck.abi import all_abis
 

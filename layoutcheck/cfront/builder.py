@@ -316,7 +316,6 @@ class Builder:
             words[n] = words.get(n, 0) + 1
         if any(n not in ("void", "char", "short", "int", "long", "signed", "unsigned",
                          "float", "double", "_Bool", "_Complex", "__int128") for n in words):
-            unknown = [n for n in names if n not in words or n][0]
             raise _err(f"unknown type name '{' '.join(names)}'", node.coord)
         if "void" in words:
             return VOID

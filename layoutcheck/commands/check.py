@@ -92,7 +92,6 @@ def render_text(path: str, results, abis, configs, n_rules: int) -> str:
 def run(args) -> int:
     from ..abi import resolve_abis
     from ..cli import parse_defines
-    from ..errors import LayoutError
     from ..rules import check_file, load_rules, load_rules_for
 
     abis = resolve_abis(args.abi or ["all"])

@@ -19,9 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
-import os
 import shutil
-import sys
 import tempfile
 from typing import List, Optional, Sequence, Tuple
 

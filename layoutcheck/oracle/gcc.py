@@ -24,7 +24,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 from ..abi import ABI
 from ..errors import LayoutError
 from ..layouts import Layout
-from ..model import Enum, Scalar, unqualified
+from ..model import Scalar, unqualified
 from .objfile import ObjectFile
 
 

@@ -44,7 +44,7 @@ import tomllib
 from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Sequence
 
-from ..abi import ABI, all_abis
+from ..abi import ABI
 from ..errors import LayoutError
 
 KINDS = ("offset", "size", "align", "alias", "disjoint", "tail-bit")
