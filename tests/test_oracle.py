@@ -129,3 +129,33 @@ def test_verify_command_reports_and_exit_codes(run_cli, tmp_path):
     assert out.count("  ok") == 18
     if clang_command():
         assert "m68k" in out and "GCC is the oracle" in out
+
+
+def test_verify_exit_2_names_the_missing_package(run_cli, monkeypatch):
+    import layoutcheck.oracle.gcc as gcc
+
+    real = gcc.compiler_available
+    monkeypatch.setattr(gcc, "compiler_available", lambda abi: abi.name != "m68k" and real(abi))
+    code, out, err = run_cli("verify", os.path.join(CDEFS, "page", "v4.20.h"), "--abi", "m68k")
+    assert code == 2
+    assert "apt-get install --no-install-recommends gcc-m68k-linux-gnu" in err
+
+
+def test_verify_exit_1_on_a_mismatch(run_cli, monkeypatch, tmp_path):
+    """A wrong answer from the oracle must show as a mismatch, not pass."""
+    need_compiler(get_abi("x86_64"))
+    import layoutcheck.verify as verify
+
+    real = verify.ask_gcc
+
+    def lying(abi, text, layouts, workdir=None):
+        answers = real(abi, text, layouts, workdir)
+        answers[0].members["x"].offset += 1
+        return answers
+
+    monkeypatch.setattr(verify, "ask_gcc", lying)
+    header = tmp_path / "h.h"
+    header.write_text("struct s { char c; int x; };\n")
+    code, out, _ = run_cli("verify", str(header), "--abi", "x86_64", "--no-cffi", "--no-clang")
+    assert code == 1
+    assert "MISMATCH x86_64: struct s: x: layoutcheck offset 4" in out
