@@ -521,7 +521,7 @@ class LayoutEngine:
         if not isinstance(rec, Record):
             raise _err(f"request for member '{name}' in something not a struct or union", node)
         rl = self.record_layout(rec)
-        found = _find_member(rl, name, self)
+        found = _find_member(rl, name)
         if found is None:
             raise _err(f"'{_describe(rec)}' has no member named '{name}'", node)
         return found
@@ -545,12 +545,12 @@ class LayoutEngine:
         return bits // 8
 
 
-def _find_member(rl: RecordLayout, name: str, engine: LayoutEngine):
+def _find_member(rl: RecordLayout, name: str):
     for f in rl.fields:
         if f.member.name == name:
             return f.bit_offset, f.member.type, f.is_bitfield
         if f.member.name is None and f.type_layout.record is not None:
-            inner = _find_member(f.type_layout.record, name, engine)
+            inner = _find_member(f.type_layout.record, name)
             if inner is not None:
                 return f.bit_offset + inner[0], inner[1], inner[2]
     return None

@@ -26,7 +26,6 @@ class VerifyReport:
     missing: List[ABI] = field(default_factory=list)
     cffi_items: int = 0
     cffi_structs: int = 0
-    notes: List[str] = field(default_factory=list)
     # clang's differences from GCC (GCC is the oracle); per ABI, None when
     # clang had no opinion (not installed, or no such target)
     clang: Dict[str, Optional[int]] = field(default_factory=dict)
@@ -51,7 +50,6 @@ class VerifyReport:
                 self.missing.append(abi)
         self.cffi_items += other.cffi_items
         self.cffi_structs += other.cffi_structs
-        self.notes.extend(other.notes)
         for k, v in other.clang.items():
             if v is None:
                 self.clang.setdefault(k, None)

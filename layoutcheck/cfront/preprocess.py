@@ -372,12 +372,13 @@ def preprocess_for_abis(
         body = f'# 1 "{filename}"\n' + strip_comments(text)
         return [Preprocessed(body, list(abis), filename)]
 
-    if pp_abi is not None:
-        extra = abi_defines.get(pp_abi.name, {})
+    def run(abi: ABI, extra: Dict[str, str]) -> Tuple[str, frozenset]:
         if mode == "system":
-            out, used = _run_system(system_cpp(), path, None if path else text, pp_abi, extra, config)
-        else:
-            out, used = _run_python(path, None if path else text, filename, pp_abi, extra, config)
+            return _run_system(system_cpp(), path, None if path else text, abi, extra, config)
+        return _run_python(path, None if path else text, filename, abi, extra, config)
+
+    if pp_abi is not None:
+        out, used = run(pp_abi, abi_defines.get(pp_abi.name, {}))
         return [Preprocessed(out, list(abis), filename, used)]
 
     pending = list(abis)
@@ -386,11 +387,7 @@ def preprocess_for_abis(
     while pending:
         abi = pending.pop(0)
         extra = abi_defines.get(abi.name, {})
-        if mode == "system":
-            out, used = _run_system(system_cpp(), path, None if path else text, abi, extra, config)
-        else:
-            out, used = _run_python(path, None if path else text, filename, abi, extra, config)
-        out = out.replace(f'"{os.path.abspath(path)}"', f'"{filename}"') if path else out
+        out, used = run(abi, extra)
         group = by_text.get(out)
         if group is None:
             group = Preprocessed(out, [], filename, used)
