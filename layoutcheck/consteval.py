@@ -163,12 +163,7 @@ class Evaluator:
         raise _err("string literal where a constant is needed", n)
 
     def _v_EnumConst(self, n: E.EnumConst):
-        value = self.engine.enumerator_value(n.enumerator)
-        t = self.int_t
-        if not t.fits(value):
-            kind, signed = self.engine.enum_underlying(n.enumerator.enum)
-            t = self.int_type(kind, signed)
-        return (value, t)
+        return self.engine.enumerator_constant(n.enumerator, n)
 
     def _v_SizeofType(self, n: E.SizeofType):
         return (self.engine.sizeof(n.type, n), self.size_t())
@@ -229,13 +224,15 @@ class Evaluator:
             return (1 if num else 0, it)
         return (it.wrap(num), it)
 
-    def _promote(self, t: IntType) -> IntType:
+    def promote(self, t: IntType) -> IntType:
+        """The integer promotions."""
         if t.rank < _RANK["int"]:
             return self.int_t
         return t
 
-    def _common(self, a: IntType, b: IntType) -> IntType:
-        a, b = self._promote(a), self._promote(b)
+    def common_type(self, a: IntType, b: IntType) -> IntType:
+        """The usual arithmetic conversions."""
+        a, b = self.promote(a), self.promote(b)
         if a.signed == b.signed:
             return a if a.rank >= b.rank else b
         u, s = (a, b) if not a.signed else (b, a)
@@ -272,7 +269,7 @@ class Evaluator:
                 return v
             raise _err(f"operator {op} on a floating value", n)
         val, t = self._int(n.operand)
-        t = self._promote(t)
+        t = self.promote(t)
         if op == "-":
             return (t.wrap(-val), t)
         if op == "+":
@@ -298,13 +295,13 @@ class Evaluator:
         a, at = lv
         b, bt = rv
         if op in ("<<", ">>"):
-            t = self._promote(at)
+            t = self.promote(at)
             if b < 0 or b >= t.bits:
                 raise _err(f"shift count {b} out of range for a {t.bits}-bit type", n)
             if op == "<<":
                 return (t.wrap(a << b), t)
             return (t.wrap(a >> b), t)
-        t = self._common(at, bt)
+        t = self.common_type(at, bt)
         a, b = t.wrap(a), t.wrap(b)
         if op == "+":
             return (t.wrap(a + b), t)
@@ -383,7 +380,7 @@ class Evaluator:
         ot = self.ctype_int(other_t)
         if ot is None:
             return then
-        t = self._common(then[1], ot)
+        t = self.common_type(then[1], ot)
         return (t.wrap(then[0]), t)
 
     def _v_MemberRef(self, n: E.MemberRef):
@@ -444,7 +441,9 @@ class Evaluator:
     # ------------------------------------------------------------- typing
     def type_of(self, node) -> CType:
         """The C type of an expression (not evaluated)."""
-        if isinstance(node, (E.IntLit, E.CharLit, E.EnumConst, E.SizeofType, E.SizeofExpr,
+        if isinstance(node, E.EnumConst):
+            return self.scalar_for(self.engine.enumerator_type(node.enumerator))
+        if isinstance(node, (E.IntLit, E.CharLit, E.SizeofType, E.SizeofExpr,
                              E.AlignofType, E.AlignofExpr, E.Offsetof)):
             v = self.value(node)
             return self.scalar_for(v[1])
@@ -481,7 +480,7 @@ class Evaluator:
                 return self.scalar_for(self.int_t)
             t = self.type_of(node.operand)
             it = self.ctype_int(t)
-            return self.scalar_for(self._promote(it)) if it is not None else t
+            return self.scalar_for(self.promote(it)) if it is not None else t
         if isinstance(node, E.Binary):
             if node.op in ("&&", "||", "<", ">", "<=", ">=", "==", "!="):
                 return self.scalar_for(self.int_t)
@@ -492,8 +491,8 @@ class Evaluator:
             if li is None or ri is None:
                 return lt if li is None else rt
             if node.op in ("<<", ">>"):
-                return self.scalar_for(self._promote(li))
-            return self.scalar_for(self._common(li, ri))
+                return self.scalar_for(self.promote(li))
+            return self.scalar_for(self.common_type(li, ri))
         if isinstance(node, E.Cond):
             return self.type_of(node.then)
         if isinstance(node, E.Builtin):

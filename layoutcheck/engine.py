@@ -17,11 +17,12 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 from .abi import ABI
-from .consteval import Evaluator
+from .consteval import Evaluator, IntType
 from .errors import LayoutError, where_of
 from .model import (
     MAX_ALIGN,
     Aligned,
+    AlignSpec,
     Array,
     CType,
     Enum,
@@ -41,6 +42,14 @@ from .model import (
 
 def _err(msg: str, node) -> LayoutError:
     return LayoutError(msg, where_of(getattr(node, "coord", None)))
+
+
+# The largest alignment GCC accepts in ``aligned`` or ``_Alignas``, in bytes.
+# check_user_alignment limits the log2 to HOST_BITS_PER_INT - 4 (an int of
+# the compiler's host counts the alignment in bits), so it is the same
+# 2^28 for every target: "requested alignment '536870912' exceeds maximum
+# 268435456".
+MAX_USER_ALIGN = 1 << 28
 
 
 def _round_up(x: int, align: int) -> int:
@@ -101,8 +110,9 @@ class LayoutEngine:
         self._types: Dict[int, TypeLayout] = {}
         self._keep: List[CType] = []  # keep ids stable
         self._in_progress: set = set()
-        self._enum_values: Dict[int, int] = {}
+        self._enum_values: Dict[int, Tuple[int, IntType]] = {}
         self._enum_under: Dict[int, Tuple[str, bool]] = {}
+        self._defining: List[int] = []  # ids of enums whose values are being computed
 
     # ------------------------------------------------------------ scalars
     def scalar_kind(self, s: Scalar) -> str:
@@ -144,6 +154,13 @@ class LayoutEngine:
         tl = self.layout(t)
         return tl.align if gnu else tl.c_align
 
+    @property
+    def max_object_size(self) -> int:
+        """GCC's limit on the size of a type in bytes: the largest value of
+        the signed sizetype (size_t's width), 2^31 - 1 or 2^63 - 1.  The
+        element count of an array has the same limit."""
+        return (1 << (self.ev.size_t().bits - 1)) - 1
+
     def record_layout(self, rec: Record) -> RecordLayout:
         tl = self.layout(rec)
         if tl.record is None:
@@ -170,7 +187,7 @@ class LayoutEngine:
             return self._atomic(t, base)
         if isinstance(t, Aligned):
             base = self.layout(t.base)
-            align = self._align_value(t.align, t)
+            align = self._align_value(t.align)
             # The variant keeps its machine mode, so i386's mode-based field
             # cap still applies where GCC ignores user alignment (bitfields).
             return TypeLayout(base.size, align, align, True, base.field_cap, base.int_mode,
@@ -220,12 +237,16 @@ class LayoutEngine:
         # but exempt from the i386 field cap itself (GCC 11 and later).
         return TypeLayout(size, align, align, False, None, base.int_mode)
 
-    def _align_value(self, arg, node) -> int:
-        if arg is MAX_ALIGN:
+    def _align_value(self, spec: AlignSpec) -> int:
+        if spec.expr is MAX_ALIGN:
             return self.abi.biggest_alignment
-        value = self.ev.integer(arg)
+        value = self.ev.integer(spec.expr)
+        where = where_of(spec.coord or getattr(spec.expr, "coord", None))
         if value <= 0 or value & (value - 1):
-            raise _err(f"requested alignment {value} is not a positive power of 2", arg)
+            raise LayoutError(f"requested alignment {value} is not a positive power of 2", where)
+        if value > MAX_USER_ALIGN:
+            raise LayoutError(f"requested alignment {value} exceeds maximum {MAX_USER_ALIGN}",
+                              where)
         return value
 
     def _array(self, t: Array) -> TypeLayout:
@@ -238,9 +259,16 @@ class LayoutEngine:
             n = self.ev.integer(t.dim)
             if n < 0:
                 raise _err(f"array size {n} is negative", t.dim)
+            limit = self.max_object_size
+            if n > limit:
+                raise _err(f"size of array is too large: {n} elements, more than {limit} "
+                           f"on {self.abi.name}", t)
             if elem.size and elem.size % elem.align and n:
                 raise _err("alignment of array elements is greater than element size", t)
             size = elem.size * n
+            if size > limit:
+                raise _err(f"size {size} of array exceeds maximum object size {limit} "
+                           f"on {self.abi.name}", t)
         # mode_for_array: one element keeps the element's mode, otherwise an
         # integer mode of the total size if there is one (at most 8 bytes).
         if size is None:
@@ -273,34 +301,94 @@ class LayoutEngine:
         return info.field_align if info.field_align < info.pref_align else None
 
     # ------------------------------------------------------------- enums
-    def enumerator_value(self, e: Enumerator) -> int:
+    def _enumerator(self, e: Enumerator) -> Tuple[int, IntType]:
+        """Value and type GCC's build_enumerator gives ``e``: the type its
+        constant has while the enum is being defined.
+
+        An explicit value keeps the type of its expression (promoted), and
+        becomes int when it fits.  An implicit one is the previous value + 1,
+        computed in the previous value's type: GCC refuses it when that
+        overflows ("overflow in enumeration values"), so INT_MAX or
+        UINT_MAX followed by an implicit value is an error.
+        """
         key = id(e)
-        if key in self._enum_values:
-            return self._enum_values[key]
+        found = self._enum_values.get(key)
+        if found is not None:
+            return found
         if key in self._in_progress:
             raise _err(f"enumerator '{e.name}' depends on itself", e)
+        ev = self.ev
         self._in_progress.add(key)
+        self._defining.append(id(e.enum))
         try:
             if e.expr is not None:
-                value = self.ev.integer(e.expr)
+                v = ev.value(e.expr)
+                if isinstance(v, tuple) and isinstance(v[1], IntType):
+                    value, vtype = v[0], ev.promote(v[1])
+                else:
+                    raise _err(f"enumerator value for '{e.name}' is not an integer constant", e)
             elif e.index == 0:
-                value = 0
+                value, vtype = 0, ev.int_t
             else:
-                value = self.enumerator_value(e.enum.enumerators[e.index - 1]) + 1
+                earlier = e.enum.enumerators[:e.index]
+                if id(earlier[-1]) not in self._enum_values:
+                    for other in earlier[:-1]:  # in order: no deep recursion
+                        self._enumerator(other)
+                previous, ptype = self._enumerator(earlier[-1])
+                vtype = ev.common_type(ptype, ev.int_t)
+                value = previous + 1
+                if not vtype.fits(value):
+                    raise _err(f"overflow in enumeration values: '{e.name}' would be "
+                               f"{previous} + 1, which does not fit in "
+                               f"{'' if vtype.signed else 'unsigned '}{vtype.kind}", e)
         finally:
             self._in_progress.discard(key)
-        self._enum_values[key] = value
-        return value
+            self._defining.pop()
+        if ev.int_t.fits(value):
+            vtype = ev.int_t
+        self._enum_values[key] = (value, vtype)
+        return value, vtype
+
+    def enumerator_type(self, e: Enumerator) -> IntType:
+        """The type of ``e`` where an expression names it.
+
+        Inside its own enum's definition it has the type build_enumerator
+        gave it.  Once the enum is complete, GCC's finish_enum converts every
+        enumerator that is not an int to the enum type.
+        """
+        _, vtype = self._enumerator(e)
+        if id(e.enum) in self._defining or vtype == self.ev.int_t:
+            return vtype
+        kind, signed = self.enum_underlying(e.enum)
+        return self.ev.int_type(kind, signed)
+
+    def enumerator_constant(self, e: Enumerator, node=None) -> Tuple[int, IntType]:
+        """Value and type of ``e`` where an expression names it.
+
+        The value fits the type, except in an enum too wide for any type
+        (``enum_underlying``): there GCC's conversion to long long overflows
+        (0xffffffffffffffff becomes -1, flagged as an overflow), and what GCC
+        makes of the flagged constant depends on the use (an array of that
+        size is "variably modified", a bit-field width takes -1).  Such a use
+        is refused.
+        """
+        value, _ = self._enumerator(e)
+        etype = self.enumerator_type(e)
+        if not etype.fits(value):
+            raise _err(f"enumerator '{e.name}' ({value}) overflows its enum's type "
+                       f"{'' if etype.signed else 'unsigned '}{etype.kind}; GCC does not "
+                       "treat it as an integer constant everywhere", node)
+        return value, etype
 
     def enum_underlying(self, en: Enum) -> Tuple[str, bool]:
-        """GCC's choice of integer type for a complete enum."""
+        """GCC's choice of integer type for a complete enum (finish_enum)."""
         key = id(en)
         found = self._enum_under.get(key)
         if found is not None:
             return found
-        if not en.complete:
+        if not en.complete or key in self._defining:
             raise _err(f"enum '{en.tag}' is incomplete", en)
-        values = [self.enumerator_value(e) for e in en.enumerators] or [0]
+        values = [self._enumerator(e)[0] for e in en.enumerators] or [0]
         lo, hi = min(values), max(values)
         unsigned = lo >= 0
 
@@ -312,18 +400,34 @@ class LayoutEngine:
         precision = max(prec(lo), prec(hi))
         int_bits = self.abi.scalar("int").size * 8
         if en.packed or precision > int_bits:
-            kind = None
-            for cand in ("char", "short", "int", "long", "long long", "__int128"):
-                if self.abi.has_scalar(cand) and self.abi.scalar(cand).size * 8 >= precision:
-                    kind = cand
-                    break
+            kind = self._type_for_size(precision)
             if kind is None:
-                raise _err("enumeration values exceed range of largest integer", en)
+                # GCC only warns ("enumeration values exceed range of
+                # largest integer") and makes the enum a signed long long:
+                # -1 with 0xffffffffffffffff is 8 bytes, 0xff..ff is -1.
+                result = ("long long", True)
+            else:
+                result = (kind, not unsigned)
         else:
-            kind = "int"
-        result = (kind, not unsigned)
+            result = ("int", not unsigned)
         self._enum_under[key] = result
         return result
+
+    def _type_for_size(self, bits: int) -> Optional[str]:
+        """c_common_type_for_size: a standard integer type of exactly
+        ``bits`` (__int128 included where the ABI has it), else the
+        smallest of 8, 16, 32 or 64 bits that holds them, else None: 65 to
+        127 bits have no type even where __int128 exists."""
+        sizes = [(kind, self.abi.scalar(kind).size * 8)
+                 for kind in ("int", "char", "short", "long", "long long", "__int128")
+                 if self.abi.has_scalar(kind)]
+        for kind, kbits in sizes:
+            if kbits == bits:
+                return kind
+        for kind, kbits in sorted(sizes, key=lambda item: item[1]):
+            if bits <= kbits <= 64:
+                return kind
+        return None
 
     # ----------------------------------------------------------- records
     def _record(self, rec: Record) -> RecordLayout:
@@ -331,8 +435,8 @@ class LayoutEngine:
         is_union = rec.kind == "union"
         pack_bits = rec.pack * 8 if rec.pack else 0
         user_align_bits = 0
-        for arg in rec.aligns:  # the last one given wins
-            user_align_bits = self._align_value(arg, rec) * 8
+        for spec in rec.aligns:  # the last one given wins
+            user_align_bits = self._align_value(spec) * 8
         record_align = max(8, user_align_bits)
         record_user = bool(rec.aligns)
         if not rec.packed:
@@ -398,8 +502,8 @@ class LayoutEngine:
             decl_packed = m.packed or (rec.packed and (m.bitwidth is not None or type_align > 8))
             decl_user = bool(m.aligns)
             decl_align = 1
-            for arg in m.aligns:
-                decl_align = max(decl_align, self._align_value(arg, m) * 8)
+            for spec in m.aligns:
+                decl_align = max(decl_align, self._align_value(spec) * 8)
             old_user = decl_user
             packed_p = decl_packed
             zero_bitfield = False
@@ -507,6 +611,10 @@ class LayoutEngine:
         else:
             data_bits = offset * 8 + bitpos
         size_bytes = _round_up(_round_up(data_bits, 8) // 8, align_bits // 8)
+        if size_bytes > self.max_object_size:
+            raise _err(f"type '{rec.kind} {rec.tag or '<anonymous>'}' is too large: "
+                       f"{size_bytes} bytes, more than {self.max_object_size} on {abi.name}",
+                       rec)
         return RecordLayout(rec, size_bytes, align_bits // 8, fields, data_bits, record_user)
 
     # ------------------------------------------------------- member paths

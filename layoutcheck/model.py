@@ -5,7 +5,8 @@ values and alignment attributes are kept as expressions (``layoutcheck.expr``)
 and evaluated by the layout engine for one ABI at a time, so a header is
 parsed once and laid out for every ABI from the same model.
 
-Attributes are kept with GCC's meaning, not their spelling:
+Attributes are kept with GCC's meaning, not their spelling.  Every alignment
+request is an ``AlignSpec`` (the expression and where it is written):
 
 * ``Member.aligns`` are declaration alignments (``aligned`` on the member,
   ``_Alignas``): the largest wins and none can lower the type's alignment.
@@ -18,8 +19,10 @@ Attributes are kept with GCC's meaning, not their spelling:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any, List, Optional, Tuple
+
+from . import expr as E
 
 # Integer kinds in rank order; each is a key of ABI.scalars (signed and
 # unsigned variants share a layout).
@@ -45,14 +48,20 @@ VOID = Void()
 
 
 class Scalar(CType):
-    """An arithmetic type.  ``kind`` selects the ABI's layout facts."""
+    """An arithmetic type.  ``kind`` selects the ABI's layout facts.
 
-    __slots__ = ("kind", "signed", "spelling")
+    ``from_mode`` marks a type made by ``__attribute__((mode(...)))``: GCC
+    picks the first standard type of that mode, which is not always the C
+    type ``kind`` names (DImode is ``long`` on LP64, ``long long`` on ILP32).
+    """
 
-    def __init__(self, kind: str, signed: bool, spelling: str):
+    __slots__ = ("kind", "signed", "spelling", "from_mode")
+
+    def __init__(self, kind: str, signed: bool, spelling: str, from_mode: bool = False):
         self.kind = kind
         self.signed = signed
         self.spelling = spelling
+        self.from_mode = from_mode
 
     @property
     def is_integer(self) -> bool:
@@ -85,10 +94,15 @@ class Array(CType):
 
 
 class Function(CType):
-    __slots__ = ("ret",)
+    """``params`` is None for an unprototyped ``f()``, else the parameter
+    types as declared (``f(void)`` has none)."""
 
-    def __init__(self, ret: CType):
+    __slots__ = ("ret", "params", "variadic")
+
+    def __init__(self, ret: CType, params: Optional[List[CType]] = None, variadic: bool = False):
         self.ret = ret
+        self.params = params
+        self.variadic = variadic
 
 
 class Qualified(CType):
@@ -128,9 +142,9 @@ class Aligned(CType):
 
     __slots__ = ("base", "align", "coord")
 
-    def __init__(self, base: CType, align, coord=None):
+    def __init__(self, base: CType, align: "AlignSpec", coord=None):
         self.base = base
-        self.align = align  # expression, or MAX_ALIGN for bare `aligned`
+        self.align = align
         self.coord = coord
 
     def strip_typedefs(self) -> CType:
@@ -158,12 +172,26 @@ MAX_ALIGN = _MaxAlign()
 
 
 @dataclass(eq=False)
+class AlignSpec:
+    """One alignment request: ``aligned(N)``, a bare ``aligned`` or ``_Alignas``.
+
+    ``expr`` is an expression (``_Alignas(type)`` is an ``_Alignof``), or
+    MAX_ALIGN for a bare ``aligned``.  ``coord`` is where the request is
+    written (the attribute's name, or ``_Alignas``): a request GCC refuses
+    is reported there.
+    """
+
+    expr: Any
+    coord: Any = None
+
+
+@dataclass(eq=False)
 class Member:
     name: Optional[str]
     type: CType
     coord: Any = None
     bitwidth: Any = None  # expression, None when not a bitfield
-    aligns: List[Any] = field(default_factory=list)
+    aligns: List[AlignSpec] = field(default_factory=list)
     packed: bool = False
 
     @property
@@ -182,7 +210,7 @@ class Record(CType):
         self.tag = tag
         self.members: Optional[List[Member]] = None
         self.packed = False
-        self.aligns: List[Any] = []
+        self.aligns: List[AlignSpec] = []
         self.pack: Optional[int] = None  # #pragma pack value at '}' (bytes)
         self.coord = coord
         self.def_coord = None
@@ -211,7 +239,7 @@ class Enum(CType):
         self.tag = tag
         self.enumerators: Optional[List[Enumerator]] = None
         self.packed = False
-        self.aligns: List[Any] = []
+        self.aligns: List[AlignSpec] = []
         self.coord = coord
 
     @property
@@ -267,3 +295,148 @@ def unqualified(t: CType) -> CType:
             t = t.base
         else:
             return t
+
+
+# ------------------------------------------------------------ type identity
+# C11 lets a typedef be redefined only to the same type (6.7p3); GCC
+# refuses anything else.  These answer "certainly the same type" without an
+# ABI, so they are conservative: where sameness would need an ABI (array
+# sizes written differently, a machine mode) they answer False.
+
+def _peel(t: CType) -> Tuple[frozenset, List[AlignSpec], CType]:
+    """Qualifiers, alignment requests (outermost first) and the type under
+    them; typedef names are transparent."""
+    quals: set = set()
+    aligns: List[AlignSpec] = []
+    while True:
+        if isinstance(t, Typedef):
+            t = t.target
+        elif isinstance(t, Qualified):
+            quals.update(t.quals)
+            t = t.base
+        elif isinstance(t, Aligned):
+            aligns.append(t.align)
+            t = t.base
+        else:
+            return frozenset(quals), aligns, t
+
+
+def same_type(a: CType, b: CType, alignment: bool = True) -> bool:
+    """True when ``a`` and ``b`` are certainly the same C type.
+
+    With ``alignment`` False, alignment attributes are ignored (GCC merges
+    typedef redefinitions that differ only there).
+    """
+    qa, aa, ca = _peel(a)
+    qb, ab, cb = _peel(b)
+    if qa != qb:
+        return False
+    if alignment and (len(aa) != len(ab)
+                      or not all(_same_align(x, y) for x, y in zip(aa, ab))):
+        return False
+    if ca is cb:
+        return True
+    if type(ca) is not type(cb):
+        return False
+    if isinstance(ca, Scalar):
+        if (ca.kind, ca.signed, ca.from_mode) != (cb.kind, cb.signed, cb.from_mode):
+            return False
+        # _Float32 is not float, _Float64 is not double
+        return not ca.is_float or ca.spelling == cb.spelling
+    if isinstance(ca, Pointer):
+        return same_type(ca.target, cb.target, alignment)
+    if isinstance(ca, Array):
+        return same_type(ca.elem, cb.elem, alignment) and _same_dim(ca.dim, cb.dim)
+    if isinstance(ca, Function):
+        if not same_type(ca.ret, cb.ret, alignment) or ca.variadic != cb.variadic:
+            return False
+        if ca.params is None or cb.params is None:
+            return ca.params is None and cb.params is None
+        return (len(ca.params) == len(cb.params)
+                and all(same_type(_adjusted_param(x), _adjusted_param(y), alignment)
+                        for x, y in zip(ca.params, cb.params)))
+    if isinstance(ca, TypeofExpr):
+        return same_expr(ca.expr, cb.expr)
+    return False  # records, enums and void are the same only as one object
+
+
+def _adjusted_param(t: CType) -> CType:
+    """A parameter's type as the function type has it: top-level
+    qualifiers dropped, arrays and functions become pointers."""
+    quals, aligns, core = _peel(t)
+    if aligns:
+        return t
+    if isinstance(core, Array):
+        return Pointer(core.elem)
+    if isinstance(core, Function):
+        return Pointer(core)
+    return core
+
+
+def _same_align(x: AlignSpec, y: AlignSpec) -> bool:
+    if x.expr is MAX_ALIGN or y.expr is MAX_ALIGN:
+        return x.expr is y.expr
+    return same_expr(x.expr, y.expr)
+
+
+def _same_dim(a, b) -> bool:
+    if a is None or b is None:
+        return a is None and b is None
+    if same_expr(a, b):
+        return True
+    va, vb = _small_constant(a), _small_constant(b)
+    return va is not None and va == vb
+
+
+def _small_constant(e) -> Optional[int]:
+    """The value of literal arithmetic that stays within 0..INT_MAX, where
+    every ABI computes the same; None for anything else."""
+    if isinstance(e, E.IntLit):
+        value = e.value
+    elif isinstance(e, E.Binary) and e.op in ("+", "-", "*", "/", "<<"):
+        left, right = _small_constant(e.left), _small_constant(e.right)
+        if left is None or right is None:
+            return None
+        if e.op == "+":
+            value = left + right
+        elif e.op == "-":
+            value = left - right
+        elif e.op == "*":
+            value = left * right
+        elif e.op == "/":
+            if right == 0:
+                return None
+            value = left // right
+        else:
+            if right > 31:
+                return None
+            value = left << right
+    else:
+        return None
+    return value if 0 <= value < 1 << 31 else None
+
+
+def same_expr(a, b) -> bool:
+    """Two expressions written alike: same operators, literals, enumerators
+    and (same) types; positions do not matter."""
+    if a is b:
+        return True
+    if type(a) is not type(b) or not isinstance(a, E.Expr):
+        return False
+    for f in fields(a):
+        if f.name != "coord" and not _same_operand(getattr(a, f.name), getattr(b, f.name)):
+            return False
+    return True
+
+
+def _same_operand(x, y) -> bool:
+    if isinstance(x, CType) and isinstance(y, CType):
+        return same_type(x, y)
+    if isinstance(x, E.Expr):
+        return same_expr(x, y)
+    if isinstance(x, Enumerator):
+        return x is y
+    if isinstance(x, (list, tuple)):
+        return (isinstance(y, (list, tuple)) and len(x) == len(y)
+                and all(_same_operand(p, q) for p, q in zip(x, y)))
+    return type(x) is type(y) and x == y

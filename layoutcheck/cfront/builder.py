@@ -19,6 +19,7 @@ from ..model import (
     MAX_ALIGN,
     VOID,
     Aligned,
+    AlignSpec,
     Array,
     CType,
     Enum,
@@ -33,6 +34,8 @@ from ..model import (
     TranslationUnit,
     Typedef,
     TypeofExpr,
+    same_type,
+    unqualified,
 )
 
 # Attributes that change layout and are modelled.
@@ -66,6 +69,17 @@ _BUILTIN_TYPEDEF_KINDS = {
 
 def _err(msg: str, coord) -> LayoutError:
     return LayoutError(msg, where_of(coord))
+
+
+def _name_coord(node):
+    """Where a declaration's name is (its own coord is the declarator's
+    first token, the '*' of ``int *p``)."""
+    t = node.type
+    while isinstance(t, (c_ast.PtrDecl, c_ast.ArrayDecl, c_ast.FuncDecl)):
+        t = t.type
+    if isinstance(t, c_ast.TypeDecl) and t.coord is not None:
+        return t.coord
+    return node.coord
 
 
 class Builder:
@@ -112,7 +126,32 @@ class Builder:
         """A variable or function: only the types it defines matter."""
         self.decl_type(node.type)
         if node.name:
+            # Objects may be declared again (compatible types are not
+            # tracked); a typedef or enumerator of that name may not.
+            self._check_redeclaration(node.name, "object", _name_coord(node))
             self.ordinary[node.name] = "object"
+
+    def _check_redeclaration(self, name: str, kind: str, coord) -> None:
+        """GCC's file-scope rules for an ordinary identifier declared as
+        ``kind`` ("object", "typedef" or "enumerator") when ``name`` is
+        already declared: an enumerator is never declared twice, and no
+        name is both a typedef and something else."""
+        previous = self.ordinary.get(name)
+        if previous is None and name in self.typedefs:
+            previous = self.typedefs[name]
+        if previous is None:
+            return
+        if isinstance(previous, Enumerator):
+            if kind == "enumerator":
+                raise _err(f"redeclaration of enumerator '{name}' "
+                           f"(previous declaration at {where_of(previous.coord)})", coord)
+            same_kind = False
+        elif isinstance(previous, Typedef):
+            same_kind = kind == "typedef"  # _typedef compares the types
+        else:
+            same_kind = kind == "object"
+        if not same_kind:
+            raise _err(f"'{name}' redeclared as different kind of symbol", coord)
 
     def _typedef(self, node: c_ast.Typedef) -> None:
         target = self.decl_type(node.type)
@@ -130,9 +169,25 @@ class Builder:
             target = self._apply_mode(target, mode)
         if aligned is not None:
             target = Aligned(target, aligned, node.coord)
-        td = Typedef(node.name, target, node.coord)
-        self.typedefs[node.name] = td
-        self.ordinary.pop(node.name, None)
+        coord = _name_coord(node)
+        self._check_redeclaration(node.name, "typedef", coord)
+        previous = self.typedefs.get(node.name)
+        if previous is not None:
+            # C11 allows a typedef to be defined again as the same type.
+            if same_type(previous.target, target):
+                return
+            where = where_of(previous.coord)
+            if same_type(previous.target, target, alignment=False):
+                # GCC merges the two and keeps the larger alignment.
+                raise _err(f"redefinition of typedef '{node.name}' with a different "
+                           f"alignment (previous definition at {where}) is not supported",
+                           coord)
+            # same_type is "certainly the same"; the rare redefinition it
+            # cannot judge (a mode attribute, array sizes spelled apart
+            # beyond literal arithmetic) is refused with the conflicts.
+            raise _err(f"conflicting types for typedef '{node.name}' "
+                       f"(previous definition at {where})", coord)
+        self.typedefs[node.name] = Typedef(node.name, target, coord)
 
     def _pragma(self, node: c_ast.Pragma) -> None:
         text = node.string.strip() if isinstance(node.string, str) else ""
@@ -212,12 +267,12 @@ class Builder:
                 raise _err("C23 attributes are not supported", getattr(a, "coord", None))
         return out
 
-    def _align_arg(self, attr):
+    def _align_arg(self, attr) -> AlignSpec:
         if attr.arguments is None or attr.arguments == []:
-            return MAX_ALIGN
+            return AlignSpec(MAX_ALIGN, attr.coord)
         if len(attr.arguments) != 1:
             raise _err("aligned takes one argument", attr.coord)
-        return self.expr(attr.arguments[0])
+        return AlignSpec(self.expr(attr.arguments[0]), attr.coord)
 
     def _apply_mode(self, ctype: CType, attr) -> CType:
         args = attr.arguments or []
@@ -239,7 +294,7 @@ class Builder:
             spelling = "unsigned " + spelling
         elif kind == "char":
             spelling = "signed char"
-        return Scalar(kind, signed, spelling)
+        return Scalar(kind, signed, spelling, from_mode=True)
 
     # ---------------------------------------------------------------- types
     def decl_type(self, node) -> CType:
@@ -267,18 +322,37 @@ class Builder:
                 pass
             return Array(elem, dim, node.coord)
         if isinstance(node, c_ast.FuncDecl):
-            ret = self.decl_type(node.type)
-            if node.args is not None:
-                for param in node.args.params:
-                    if isinstance(param, (c_ast.Decl, c_ast.Typename)):
-                        self.decl_type(param.type)
-            return Function(ret)
+            return self._function(node)
         if isinstance(node, c_ast.Typename):
             t = self.decl_type(node.type)
             return self._with_quals(t, node.quals)
         if isinstance(node, (c_ast.Struct, c_ast.Union, c_ast.Enum, c_ast.IdentifierType)):
             return self.specifier_type(node)
         raise _err(f"unsupported declarator {type(node).__name__}", getattr(node, "coord", None))
+
+    def _function(self, node: c_ast.FuncDecl) -> Function:
+        ret = self.decl_type(node.type)
+        if node.args is None:
+            return Function(ret)
+        # Enumerators declared in a parameter list have prototype scope:
+        # they are gone after it (GCC warns that they are not visible).
+        ordinary = dict(self.ordinary)
+        params: Optional[List[CType]] = []
+        variadic = False
+        for param in node.args.params:
+            if isinstance(param, c_ast.EllipsisParam):
+                variadic = True
+            elif isinstance(param, (c_ast.Decl, c_ast.Typename)):
+                params.append(self.decl_type(param.type))
+            else:
+                params = None  # an identifier list: GCC reads f(a, b) as f()
+                break
+        self.ordinary = ordinary
+        if params is None:
+            return Function(ret)
+        if len(params) == 1 and not variadic and unqualified(params[0]) is VOID:
+            params = []  # f(void)
+        return Function(ret, params, variadic)
 
     @staticmethod
     def _with_quals(t: CType, quals) -> CType:
@@ -406,6 +480,7 @@ class Builder:
                 rec.aligns.append(self._align_arg(attr))
             elif attr.name == "mode":
                 raise _err("mode on a struct or union type", attr.coord)
+        _check_member_names(members, set())
         rec.pack = self.pack
         rec.members = members
         self.tu.records.append(rec)
@@ -439,9 +514,10 @@ class Builder:
         for alignas in decl.align or ():
             arg = alignas.alignment
             if isinstance(arg, c_ast.Typename):
-                member.aligns.append(E.AlignofType(self.decl_type(arg), False, alignas.coord))
+                value = E.AlignofType(self.decl_type(arg), False, alignas.coord)
             else:
-                member.aligns.append(self.expr(arg))
+                value = self.expr(arg)
+            member.aligns.append(AlignSpec(value, alignas.coord))
         for attr in self._gnu(decl.attributes):
             if attr.name == "aligned":
                 member.aligns.append(self._align_arg(attr))
@@ -479,6 +555,7 @@ class Builder:
                 self._pragma(item)
                 continue
             value = self.expr(item.value) if item.value is not None else None
+            self._check_redeclaration(item.name, "enumerator", item.coord)
             e = Enumerator(item.name, value, enum, len(enumerators), item.coord)
             enumerators.append(e)
             self.ordinary[item.name] = e
@@ -564,6 +641,20 @@ class Builder:
             steps.append(("index", self.expr(node.subscript)))
         else:
             raise _err("unsupported offsetof designator", getattr(node, "coord", None))
+
+
+def _check_member_names(members: List[Member], seen: set) -> None:
+    """GCC's "duplicate member": a name may appear once in a struct or
+    union, counting the members of its anonymous structs and unions."""
+    for m in members:
+        if m.name is None:
+            inner = unqualified(m.type)
+            if isinstance(inner, Record) and m.bitwidth is None:
+                _check_member_names(inner.members or [], seen)
+        elif m.name in seen:
+            raise _err(f"duplicate member '{m.name}'", m.coord)
+        else:
+            seen.add(m.name)
 
 
 _INT_RE = re.compile(r"^(0[xX][0-9a-fA-F']+|0[bB][01']+|0[0-7']*|[1-9][0-9']*)([uUlL]*)$")
