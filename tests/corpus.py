@@ -1,10 +1,17 @@
 """The UAPI corpus: Linux uapi headers as Debian's linux-libc-dev installs them.
 
-Each is preprocessed once as for x86_64 (the headers include the host's
-asm/ headers and glibc bits) and laid out for every ABI.
+Each ABI reads them as its own GCC would, with that architecture's asm/
+headers: the host's from linux-libc-dev, every other one's from Debian's
+linux-libc-dev-<arch>-cross (which `.ci/run` installs).  Debian's
+``gcc -m32`` and ``gcc -mx32`` do not search the i386 and x32 cross
+directories, so those two get them with -I.
 """
 
 import os
+from typing import Dict, List, Tuple
+
+import layoutcheck as lc
+from layoutcheck.abi import all_abis, host_abi_name
 
 UAPI_DIR = "/usr/include/linux"
 
@@ -22,10 +29,69 @@ UAPI_HEADERS = [
     "capability.h", "dma-buf.h", "eventpoll.h",
 ]
 
+# Where linux-libc-dev-<arch>-cross puts each foreign ABI's headers.
+CROSS_DIR = {abi.name: f"/usr/{abi.multiarch}/include" for abi in all_abis()}
+CROSS_DIR["i386"] = "/usr/i686-linux-gnu/include"
+# ABIs whose GCC does not search CROSS_DIR by itself.
+NEEDS_I = ("i386", "x32")
+
 
 def corpus_paths():
     return [os.path.join(UAPI_DIR, name) for name in UAPI_HEADERS]
 
 
+def missing_cross_headers() -> List[str]:
+    """The Debian packages of foreign asm/ headers that are not installed."""
+    host = host_abi_name()
+    out = []
+    for abi in all_abis():
+        if abi.name != host and not os.path.isdir(os.path.join(CROSS_DIR[abi.name], "asm")):
+            arch = {"i386": "i386", "x32": "x32"}.get(abi.name, abi.package.split("-")[-1])
+            out.append(f"linux-libc-dev-{arch}-cross ({CROSS_DIR[abi.name]})")
+    return out
+
+
 def corpus_available() -> bool:
-    return all(os.path.exists(p) for p in corpus_paths())
+    return all(os.path.exists(p) for p in corpus_paths()) and not missing_cross_headers()
+
+
+def uapi_programs(path: str, abis=None) -> Tuple[List["lc.Program"], Dict[str, "lc.LayoutError"]]:
+    """``path`` loaded for ``abis`` (default all), each ABI with its own
+    asm/ headers, and the ABIs it cannot be read for with the error: a
+    header can be invalid on some architectures (no asm/kvm.h on arm)."""
+    names = list(abis or lc.abi_names())
+    progs, failed = [], {}
+
+    def load(group, dirs):
+        try:
+            progs.append(lc.load(path, abis=group, include_dirs=dirs))
+        except lc.LayoutError as exc:
+            if len(group) == 1:
+                failed[group[0]] = exc
+            else:
+                for name in group:
+                    load([name], dirs)
+
+    plain = [a for a in names if a not in NEEDS_I]
+    if plain:
+        load(plain, [])
+    for name in names:
+        if name in NEEDS_I:
+            load([name], [CROSS_DIR[name]])
+    return progs, failed
+
+
+def gcc_rejects(path: str, abi_name: str) -> bool:
+    """Whether the ABI's own GCC fails to preprocess ``path`` with the flags
+    layoutcheck used (so a refusal agrees with the compiler)."""
+    import subprocess
+
+    from layoutcheck.abi import get_abi
+    from layoutcheck.cfront.preprocess import PPConfig, compile_flags
+
+    abi = get_abi(abi_name)
+    dirs = [CROSS_DIR[abi_name]] if abi_name in NEEDS_I else []
+    flags = compile_flags(abi, PPConfig.make(include_dirs=dirs), {})
+    proc = subprocess.run(list(abi.oracle) + ["-E", "-o", os.devnull] + flags + [path],
+                          capture_output=True, stdin=subprocess.DEVNULL)
+    return proc.returncode != 0

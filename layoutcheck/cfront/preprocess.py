@@ -1,25 +1,43 @@
-"""Preprocessing: C text plus -D/-U/-I and an ABI's predefined macros.
+"""Preprocessing: C text plus -D/-U/-I, as each ABI's GCC would see it.
 
-Each ABI predefines its own macros (``__x86_64__``, ``__SIZEOF_LONG__``,
-``__BYTE_ORDER__`` ...), read from its GCC into ``data/macros/<abi>.h``.
-Preprocessing for an ABI means: no host macros (``-undef``), that ABI's
-macros, then the user's ``-D``/``-U``.
+Each ABI is preprocessed the way its GCC compiles: its predefined macros
+(``__x86_64__``, ``__SIZEOF_LONG__``, ``__BYTE_ORDER__`` ...), its include
+search path, and freestanding (``-ffreestanding``: GCC's own ``stdint.h``
+needs no C library, so a cross compiler without a cross libc still gets
+every ABI's ``uint64_t`` right).  When the ABI's GCC is installed it is the
+preprocessor, so ``__has_builtin`` and ``__has_attribute`` get that target's
+answers; without it the host ``cpp`` stands in, with the ABI's macros read
+from its GCC into ``data/macros/<abi>.h`` and ``-undef``.
 
 Most headers come out the same for many ABIs, and parsing is the expensive
-step, so ``preprocess_for_abis`` asks the preprocessor which macros the text
-actually consulted and groups the ABIs that agree on all of them: the text
-is preprocessed (and later parsed) once per group, not once per ABI.
+step, so ``preprocess_for_abis`` shares one preprocessed text between ABIs
+when it can prove the text would come out the same for them:
+
+* every macro the text consulted (``-dU``) has the same value for both;
+* no file read asks the preprocessor a question whose answer may depend on
+  the target or the search path (``__has_include``, ``__has_builtin``,
+  ``__has_attribute`` ... ``__COUNTER__``, ``__INCLUDE_LEVEL__``, the time);
+* every file read from a system include directory would be found in the
+  same place (the two ABIs search the same directories).
+
+Otherwise each ABI is preprocessed on its own.  ``--pp-abi`` (one
+preprocessing stands for every ABI) is accepted only under the same proof;
+it fails naming the macro or file that differs.
 
 Three engines, chosen by ``mode``:
 
-* ``system``: the C compiler's ``cpp`` (fast; ``-dU`` reports the macros
-  consulted);
+* ``system``: the ABI's GCC, or the host's ``cpp`` (``-dU`` reports the
+  macros consulted);
 * ``python``: pcpp, pure Python, for machines without a C compiler;
 * ``none``: no preprocessing, only comments removed; ``auto`` uses it when
   the text has no directives and no macro names in it.
 
 ``auto`` (the default) picks ``none`` when it can, else ``system`` when a
 ``cpp`` is installed, else ``python``.
+
+Every macro name and value, from any source, passes ``safety.check_macro``
+before it reaches a preprocessor; paths are passed so that none can read as
+an option; preprocessors run with no standard input and a time limit.
 """
 
 from __future__ import annotations
@@ -31,12 +49,16 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
 
 from ..abi import ABI, DATA_DIR
 from ..errors import LayoutError
+from ..safety import check_macro, check_macro_name, path_arg
 
 MODES = ("auto", "system", "python", "none")
+
+# Seconds a preprocessor may run before the input counts as unreadable.
+PREPROCESS_TIMEOUT = 120
 
 # Macros that `cpp -undef` still predefines; the ABI files must not repeat
 # them or cpp warns about redefinitions.
@@ -46,7 +68,7 @@ _CPP_BUILTINS = {"__STDC__", "__STDC_VERSION__", "__STDC_HOSTED__",
 
 @dataclass(frozen=True)
 class PPConfig:
-    """The user's preprocessing options (same for every ABI)."""
+    """The user's preprocessing options (same for every ABI), validated."""
 
     defines: Tuple[Tuple[str, str], ...] = ()
     undefs: Tuple[str, ...] = ()
@@ -54,12 +76,36 @@ class PPConfig:
     mode: str = "auto"
 
     @staticmethod
-    def make(defines: Optional[Dict[str, str]] = None, undefs: Iterable[str] = (),
-             include_dirs: Iterable[str] = (), mode: str = "auto") -> "PPConfig":
+    def make(defines: Optional[Dict[str, object]] = None, undefs: Iterable[str] = (),
+             include_dirs: Iterable[str] = (), mode: str = "auto",
+             origin: str = "defines") -> "PPConfig":
         if mode not in MODES:
             raise LayoutError(f"unknown preprocessor mode {mode!r}; use one of {', '.join(MODES)}")
-        items = tuple(sorted((defines or {}).items()))
-        return PPConfig(items, tuple(undefs), tuple(include_dirs), mode)
+        if defines is not None and not isinstance(defines, dict):
+            raise LayoutError(f"{origin}: defines must be a mapping of macro name to value")
+        items = tuple(sorted(check_macro(k, v, origin) for k, v in (defines or {}).items()))
+        if isinstance(undefs, str):
+            undefs = [undefs]
+        names = tuple(check_macro_name(u, "undefine") for u in undefs)
+        if isinstance(include_dirs, str):
+            include_dirs = [include_dirs]
+        dirs = []
+        for d in include_dirs:
+            if not isinstance(d, (str, os.PathLike)):
+                raise LayoutError(f"include directory must be a path, not {type(d).__name__}")
+            dirs.append(os.fspath(d))
+        return PPConfig(items, names, tuple(dirs), mode)
+
+
+def check_abi_defines(abi_defines: Optional[Dict[str, Dict[str, object]]],
+                      origin: str = "abi_defines") -> Dict[str, Dict[str, str]]:
+    """Per-ABI macros (``{abi: {name: value}}``), each name and value checked."""
+    out: Dict[str, Dict[str, str]] = {}
+    for abi_name, macros in (abi_defines or {}).items():
+        if not isinstance(macros, dict):
+            raise LayoutError(f"{origin}: macros for {abi_name} must be a mapping")
+        out[abi_name] = dict(check_macro(k, v, origin) for k, v in macros.items())
+    return out
 
 
 @dataclass
@@ -70,6 +116,17 @@ class Preprocessed:
     abis: List[ABI]
     filename: str
     macros_used: frozenset = field(default_factory=frozenset)
+    files: Tuple[str, ...] = ()  # files read, as named in the line markers
+
+
+@dataclass
+class _Run:
+    """What one preprocessor run produced and what its output depended on."""
+
+    text: str
+    used: FrozenSet[str]
+    files: Tuple[str, ...]
+    hazard: Optional[str]  # why this text may not stand for another ABI
 
 
 @lru_cache(maxsize=None)
@@ -84,7 +141,6 @@ def abi_macros(abi_name: str) -> Dict[str, str]:
             name, _, body = rest.partition(" ")
             out[name] = body
     return out
-
 
 @lru_cache(maxsize=None)
 def _imacros_file(abi_name: str) -> str:
@@ -177,6 +233,26 @@ def needs_preprocessing(text: str, config: PPConfig, abis: Sequence[ABI]) -> boo
     return False
 
 
+
+
+def _compiler_available(abi: ABI) -> bool:
+    return shutil.which(abi.oracle[0]) is not None
+
+
+def _run_tool(argv: List[str], **kw) -> subprocess.CompletedProcess:
+    """A preprocessor or compiler: no standard input unless given, a time
+    limit, and LayoutError (not a traceback) when it cannot run."""
+    if "input" not in kw:
+        kw["stdin"] = subprocess.DEVNULL
+    try:
+        return subprocess.run(argv, capture_output=True, timeout=PREPROCESS_TIMEOUT, **kw)
+    except subprocess.TimeoutExpired:
+        raise LayoutError(f"{os.path.basename(argv[0])} ran for more than {PREPROCESS_TIMEOUT} s "
+                          f"(does the input include a device, a FIFO or itself?)") from None
+    except OSError as exc:
+        raise LayoutError(f"cannot run {argv[0]}: {exc.strerror}") from None
+
+
 @lru_cache(maxsize=None)
 def _compiler_include_dir(abi_name: str) -> Optional[str]:
     """GCC's own header directory (stddef.h, stdint.h, ...) for an ABI."""
@@ -187,25 +263,51 @@ def _compiler_include_dir(abi_name: str) -> Optional[str]:
         if shutil.which(cmd[0]) is None:
             continue
         try:
-            out = subprocess.run(cmd + ["-print-file-name=include"], capture_output=True,
-                                 text=True, timeout=30).stdout.strip()
-        except (OSError, subprocess.SubprocessError):
+            out = _run_tool(cmd + ["-print-file-name=include"], text=True).stdout.strip()
+        except LayoutError:
             continue
         if out and os.path.isdir(out):
             return out
     return None
 
 
+@lru_cache(maxsize=None)
+def _gcc_search_dirs(abi_name: str) -> Optional[Tuple[str, ...]]:
+    """The <...> search directories the ABI's own GCC uses, in order, or
+    None when that GCC is not installed."""
+    from ..abi import get_abi
+
+    abi = get_abi(abi_name)
+    if not _compiler_available(abi):
+        return None
+    proc = _run_tool(list(abi.oracle) + ["-E", "-v", "-x", "c", "-o", os.devnull, os.devnull],
+                     text=True)
+    dirs: List[str] = []
+    inside = False
+    for line in proc.stderr.splitlines():
+        if line.startswith("#include <...> search starts here"):
+            inside = True
+        elif line.startswith("End of search list"):
+            break
+        elif inside and line.startswith(" "):
+            dirs.append(os.path.normpath(line.strip()))
+    return tuple(dirs) if dirs else None
+
+
 def system_include_dirs(abi: ABI) -> List[str]:
-    """The directories GCC for ``abi`` searches for <...>, as Debian sets
-    them up: cross headers live in /usr/<triple>/include or
-    /usr/include/<triple>; a foreign ABI never sees the host's
-    /usr/include/<host triple>."""
+    """The directories searched for <...> when preprocessing for ``abi``.
+
+    With the ABI's GCC installed, exactly the ones it searches.  Without it,
+    Debian's layout: the compiler's own headers (or a few freestanding ones
+    of layoutcheck's), then /usr/local/include and the multiarch and cross
+    directories of that ABI, then /usr/include; a foreign ABI never sees
+    the host's /usr/include/<host triple>."""
+    found = _gcc_search_dirs(abi.name)
+    if found is not None:
+        return list(found)
     triple = abi.multiarch
-    dirs = []
     gcc_inc = _compiler_include_dir(abi.name)
-    # Without a compiler, a few freestanding headers of our own stand in.
-    dirs.append(gcc_inc or os.path.join(DATA_DIR, "include"))
+    dirs = [gcc_inc or os.path.join(DATA_DIR, "include")]
     for d in (f"/usr/local/include/{triple}", "/usr/local/include", f"/usr/{triple}/include",
               f"/usr/include/{triple}", "/usr/include"):
         if os.path.isdir(d):
@@ -213,34 +315,106 @@ def system_include_dirs(abi: ABI) -> List[str]:
     return dirs
 
 
-def _user_flags(config: PPConfig) -> List[str]:
-    flags = []
-    for name, value in config.defines:
-        flags.append(f"-D{name}={value}" if value != "" else f"-D{name}")
+def _define_flags(items: Iterable[Tuple[str, str]]) -> List[str]:
+    return [f"-D{name}={value}" if value != "" else f"-D{name}" for name, value in items]
+
+
+def compile_flags(abi: ABI, config: PPConfig, extra: Dict[str, str]) -> List[str]:
+    """The flags that make a GCC read a header as layoutcheck does for
+    ``abi``: its search path, freestanding, the ABI's macros from the
+    rules (``extra``), then the user's -D/-U/-I (which win, as on a command
+    line).  The preprocessor and the GCC oracle both use these."""
+    flags = ["-nostdinc", "-ffreestanding"]
+    flags += _define_flags(sorted(extra.items()))
+    flags += _define_flags(config.defines)
     flags += [f"-U{name}" for name in config.undefs]
-    flags += [f"-I{d}" for d in config.include_dirs]
+    for d in config.include_dirs:
+        flags += ["-I", path_arg(d)]
+    for d in system_include_dirs(abi):
+        flags += ["-isystem", path_arg(d)]
     return flags
 
 
-def _run_system(cmd: List[str], path: Optional[str], text: Optional[str], abi: ABI,
-                extra: Dict[str, str], config: PPConfig) -> Tuple[str, frozenset]:
-    argv = cmd + ["-undef", "-nostdinc", "-imacros", _imacros_file(abi.name), "-dU", "-x", "c"]
-    argv += _user_flags(config)
-    for d in system_include_dirs(abi):
-        argv += ["-isystem", d]
-    argv += [f"-D{k}={v}" if v != "" else f"-D{k}" for k, v in sorted(extra.items())]
+def preprocessor_command(abi: ABI) -> Tuple[List[str], bool]:
+    """(argv prefix, native): the ABI's own GCC when installed (native: its
+    own predefined macros and builtins), else the host cpp with the ABI's
+    recorded macros."""
+    if _compiler_available(abi):
+        return list(abi.oracle) + ["-E"], True
+    cmd = system_cpp()
+    if cmd is None:
+        raise LayoutError("no system C preprocessor found (use --cpp python)")
+    return list(cmd) + ["-undef", "-imacros", _imacros_file(abi.name)], False
+
+
+# Questions whose answers depend on the target, the search path or the
+# moment, not on macros: a text that asks them is never shared.
+_HAZARD = re.compile(
+    r"\b(__has_include_next|__has_include|__has_builtin|__has_attribute|__has_c_attribute|"
+    r"__has_cpp_attribute|__has_feature|__has_extension|__COUNTER__|__INCLUDE_LEVEL__|"
+    r"__TIMESTAMP__|__DATE__|__TIME__)\b")
+_MARKER = re.compile(r'^#(?:line)? *\d+ +"((?:[^"\\]|\\.)*)"', re.M)
+
+
+def _files_read(text: str) -> Tuple[str, ...]:
+    seen: Dict[str, None] = {}
+    for m in _MARKER.finditer(text):
+        name = m.group(1).replace('\\"', '"').replace("\\\\", "\\")
+        if not name.startswith("<"):
+            seen.setdefault(name, None)
+    return tuple(seen)
+
+
+_HAZARD_CACHE: Dict[Tuple[str, float, int], Optional[str]] = {}
+
+
+def _file_hazard(path: str) -> Optional[str]:
+    """The first target- or path-dependent question ``path`` asks, if any."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    key = (os.path.abspath(path), st.st_mtime, st.st_size)
+    if key not in _HAZARD_CACHE:
+        try:
+            with open(path, errors="replace") as fh:
+                m = _HAZARD.search(fh.read())
+        except OSError:
+            m = None
+        _HAZARD_CACHE[key] = m.group(1) if m else None
+    return _HAZARD_CACHE[key]
+
+
+def _hazard(files: Sequence[str], text: Optional[str], filename: str) -> Optional[str]:
+    if text is not None:
+        m = _HAZARD.search(text)
+        if m:
+            return f"{filename} uses {m.group(1)}"
+    for f in files:
+        found = _file_hazard(f)
+        if found:
+            return f"{f} uses {found}"
+    return None
+
+
+def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: ABI,
+                extra: Dict[str, str], config: PPConfig) -> _Run:
+    prefix, _native = preprocessor_command(abi)
+    argv = prefix + ["-dU", "-x", "c"] + compile_flags(abi, config, extra)
     if path is not None:
-        argv.append(path)
-        proc = subprocess.run(argv, capture_output=True, text=True)
+        argv.append(path_arg(path))
+        proc = _run_tool(argv, text=True, errors="replace")
     else:
         argv.append("-")
-        proc = subprocess.run(argv, input=text, capture_output=True, text=True)
+        proc = _run_tool(argv, input=text, text=True, errors="replace")
     if proc.returncode != 0:
-        message = _first_error(proc.stderr) or "preprocessing failed"
-        if "No such file or directory" in message:
-            message += (f" (preprocessing for {abi.name}; to preprocess once for another ABI"
-                        f" and lay out for all, use --pp-abi, e.g. --pp-abi x86_64)")
-        raise LayoutError(message)
+        message, where = _first_error(proc.stderr)
+        if "No such file or directory" in message and not _compiler_available(abi):
+            message += (f" (preprocessing for {abi.name}; its GCC, from the Debian package "
+                        f"{abi.package}, knows its include path)")
+        elif "No such file or directory" in message:
+            message += f" (preprocessing for {abi.name})"
+        raise LayoutError(message, where)
     used = set()
     lines = proc.stdout.split("\n")
     for i, line in enumerate(lines):
@@ -248,14 +422,25 @@ def _run_system(cmd: List[str], path: Optional[str], text: Optional[str], abi: A
             name = line.split(None, 2)[1]
             used.add(name.split("(")[0])
             lines[i] = ""
-    return "\n".join(lines), frozenset(used)
+    out = "\n".join(lines)
+    files = _files_read(out)
+    return _Run(out, frozenset(used), files, _hazard(files, text, filename))
 
 
-def _first_error(stderr: str) -> str:
+_DIAG = re.compile(r"^(?P<where>[^:\n]+:\d+(?::\d+)?): (?:fatal )?error: (?P<msg>.*)$")
+
+
+def _first_error(stderr: str) -> Tuple[str, Optional[str]]:
+    """The first error of a preprocessor's output, and its file:line:column."""
+    for line in stderr.splitlines():
+        m = _DIAG.match(line)
+        if m:
+            return m.group("msg").strip(), m.group("where")
     for line in stderr.splitlines():
         if "error" in line:
-            return line.strip()
-    return stderr.strip().splitlines()[0] if stderr.strip() else ""
+            return line.strip(), None
+    lines = stderr.strip().splitlines()
+    return (lines[0] if lines else "preprocessing failed"), None
 
 
 class _RecordingMacros(dict):
@@ -279,7 +464,7 @@ class _RecordingMacros(dict):
 
 
 def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: ABI,
-                extra: Dict[str, str], config: PPConfig) -> Tuple[str, frozenset]:
+                extra: Dict[str, str], config: PPConfig) -> _Run:
     try:
         from pcpp import Preprocessor
     except ImportError:  # pragma: no cover - pcpp is a dependency
@@ -287,19 +472,37 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
 
     class _PP(Preprocessor):
         def on_error(self, file, line, msg):
-            raise LayoutError(f"#error or preprocessing error: {msg}", f"{file}:{line}")
+            raise LayoutError(f"preprocessing error: {msg}", f"{file}:{line}")
 
         def on_include_not_found(self, is_malformed, is_system_include, curdir, includepath):
             raise LayoutError(f"cannot find include file {includepath!r}")
+
+        def on_directive_unknown(self, directive, toks, ifpassthru, precedingtoks):
+            where = f"{directive.source}:{directive.lineno}"
+            body = "".join(tok.value for tok in toks).strip()
+            if directive.value == "error":
+                raise LayoutError(f"#error {body}", where)
+            if directive.value == "include_next":
+                raise LayoutError("#include_next is not implemented by the pure-Python "
+                                  "preprocessor (use --cpp system)", where)
+            return super().on_directive_unknown(directive, toks, ifpassthru, precedingtoks)
+
+        def on_unknown_macro_function_in_expr(self, ident):
+            if ident.startswith("__has_"):
+                raise LayoutError(f"{ident}() needs a real preprocessor: the pure-Python one "
+                                  f"cannot answer it for {abi.name} (use --cpp system)")
+            return super().on_unknown_macro_function_in_expr(ident)
 
     pp = _PP()
     pp.line_directive = "#line"
     pp.compress = 0
     for name, value in abi_macros(abi.name).items():
         pp.define(f"{name} {value}")
-    for name, value in config.defines:
-        pp.define(f"{name} {value if value != '' else 1}")
+    pp.undef("__STDC_HOSTED__")
+    pp.define("__STDC_HOSTED__ 0")  # freestanding, as with GCC
     for name, value in sorted(extra.items()):
+        pp.define(f"{name} {value if value != '' else 1}")
+    for name, value in config.defines:
         pp.define(f"{name} {value if value != '' else 1}")
     for name in config.undefs:
         pp.undef(name)
@@ -310,17 +513,50 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
     recorder = _RecordingMacros(pp.macros)
     pp.macros = recorder
     if text is None:
-        with open(path) as fh:
-            text = fh.read()
-    pp.parse(text, filename)
+        with open(path, errors="replace") as fh:
+            source_text = fh.read()
+    else:
+        source_text = text
+    pp.parse(source_text, filename)
     buf = io.StringIO()
     pp.write(buf)
-    return buf.getvalue(), frozenset(recorder.seen)
+    out = buf.getvalue()
+    files = _files_read(out)
+    return _Run(out, frozenset(recorder.seen), files,
+                _hazard(files, source_text, filename))
 
 
 def _macro_key(abi: ABI, names: Iterable[str], extra: Dict[str, str]) -> tuple:
     table = abi_macros(abi.name)
     return tuple((n, extra.get(n, table.get(n))) for n in sorted(names))
+
+
+def _in_dirs(path: str, dirs: Sequence[str]) -> bool:
+    full = os.path.abspath(path)
+    return any(full.startswith(os.path.abspath(d).rstrip("/") + "/") for d in dirs)
+
+
+def why_not_shared(run: _Run, abi: ABI, other: ABI,
+                   abi_defines: Dict[str, Dict[str, str]]) -> Optional[str]:
+    """None when ``run`` (made for ``abi``) is provably the text ``other``
+    would get; otherwise the reason, naming the macro or file."""
+    if run.hazard:
+        return run.hazard
+    mine = dict(_macro_key(abi, run.used, abi_defines.get(abi.name, {})))
+    theirs = dict(_macro_key(other, run.used, abi_defines.get(other.name, {})))
+    for name in sorted(run.used):
+        if mine.get(name) != theirs.get(name):
+            def show(v):
+                return "undefined" if v is None else (v or "defined empty")
+            return (f"the text consults {name} ({show(mine.get(name))} on {abi.name}, "
+                    f"{show(theirs.get(name))} on {other.name})")
+    my_dirs, their_dirs = system_include_dirs(abi), system_include_dirs(other)
+    if my_dirs != their_dirs:
+        for f in run.files:
+            if _in_dirs(f, my_dirs):
+                return (f"{f} comes from {abi.name}'s system include path, which differs "
+                        f"from {other.name}'s")
+    return None
 
 
 def preprocess_for_abis(
@@ -337,19 +573,24 @@ def preprocess_for_abis(
 
     ``abi_defines`` adds -D macros for individual ABIs (kernel configs such
     as CONFIG_64BIT that follow the ABI).  With ``pp_abi`` the text is
-    preprocessed once, as for that ABI, and stands for every ABI (the way
-    to lay out headers that include one machine's system headers).
+    preprocessed once, as for that ABI, and stands for every ABI, if it is
+    provably the same text for each (else LayoutError naming what differs).
     Returns one entry per distinct preprocessed text, each listing the ABIs
     it stands for.
     """
-    abi_defines = abi_defines or {}
+    abi_defines = check_abi_defines(abi_defines)
     path = source if is_path else None
     if is_path:
         if not os.path.exists(source):
             raise LayoutError(f"no such file: {source}")
+        if os.path.isdir(source):
+            raise LayoutError(f"{source} is a directory, not a header")
         filename = filename or source
-        with open(source, errors="replace") as fh:
-            text = fh.read()
+        try:
+            with open(source, errors="replace") as fh:
+                text = fh.read()
+        except OSError as exc:
+            raise LayoutError(f"cannot read {source}: {exc.strerror}") from None
     else:
         text = source
         filename = filename or "<input>"
@@ -365,39 +606,47 @@ def preprocess_for_abis(
             mode = "system"
         else:
             mode = "python"
-    if mode == "system" and system_cpp() is None:
+    if mode == "system" and system_cpp() is None and not any(map(_compiler_available, abis)):
         raise LayoutError("no system C preprocessor found (use --cpp python)")
 
     if mode == "none":
         body = f'# 1 "{filename}"\n' + strip_comments(text)
         return [Preprocessed(body, list(abis), filename)]
 
-    def run(abi: ABI, extra: Dict[str, str]) -> Tuple[str, frozenset]:
+    def run(abi: ABI) -> _Run:
+        extra = abi_defines.get(abi.name, {})
         if mode == "system":
-            return _run_system(system_cpp(), path, None if path else text, abi, extra, config)
+            return _run_system(path, None if path else text, filename, abi, extra, config)
         return _run_python(path, None if path else text, filename, abi, extra, config)
 
     if pp_abi is not None:
-        out, used = run(pp_abi, abi_defines.get(pp_abi.name, {}))
-        return [Preprocessed(out, list(abis), filename, used)]
+        first = run(pp_abi)
+        for other in abis:
+            if other.name == pp_abi.name:
+                continue
+            reason = why_not_shared(first, pp_abi, other, abi_defines)
+            if reason:
+                raise LayoutError(
+                    f"--pp-abi {pp_abi.name} cannot stand for {other.name}: {reason}; "
+                    f"preprocess each ABI on its own (drop --pp-abi), with that ABI's "
+                    f"headers installed")
+        return [Preprocessed(first.text, list(abis), filename, first.used, first.files)]
 
     pending = list(abis)
     results: List[Preprocessed] = []
     by_text: Dict[str, Preprocessed] = {}
     while pending:
         abi = pending.pop(0)
-        extra = abi_defines.get(abi.name, {})
-        out, used = run(abi, extra)
-        group = by_text.get(out)
+        first = run(abi)
+        group = by_text.get(first.text)
         if group is None:
-            group = Preprocessed(out, [], filename, used)
-            by_text[out] = group
+            group = Preprocessed(first.text, [], filename, first.used, first.files)
+            by_text[first.text] = group
             results.append(group)
         group.abis.append(abi)
-        key = _macro_key(abi, used, extra)
         rest = []
         for other in pending:
-            if _macro_key(other, used, abi_defines.get(other.name, {})) == key:
+            if why_not_shared(first, abi, other, abi_defines) is None:
                 group.abis.append(other)
             else:
                 rest.append(other)

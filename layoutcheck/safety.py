@@ -1,0 +1,123 @@
+"""What may reach a preprocessor, a compiler or git, and in what form.
+
+Headers, rules files and project configs come from other people's patches.
+Nothing taken from them is handed to a subprocess before it passes one of
+these checks:
+
+* macro names are C identifiers, and not C keywords (``-Dint=long`` would
+  silently change every layout);
+* macro values are one line of ordinary C tokens: no ``;``, braces, ``#``,
+  backslashes or comments, so that a value can stand for a number, a type
+  or an expression, never for a declaration or a function;
+* a path that would read as an option (``-fplugin=x.so``, ``-ovictim``) is
+  passed as ``./-...``;
+* a git revision is a revision, never an option.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from typing import Optional
+
+from .errors import LayoutError
+
+# C11 keywords and the GNU spellings GCC treats as keywords: redefining any
+# of them rewrites declarations rather than configuring a header.
+C_KEYWORDS = frozenset("""
+auto break case char const continue default do double else enum extern float
+for goto if inline int long register restrict return short signed sizeof
+static struct switch typedef union unsigned void volatile while _Alignas
+_Alignof _Atomic _Bool _Complex _Generic _Imaginary _Noreturn _Static_assert
+_Thread_local __attribute__ __attribute __extension__ __typeof__ __typeof
+typeof __alignof__ __alignof __asm__ __asm asm __inline__ __inline
+__restrict__ __restrict __const__ __const __volatile__ __volatile
+__signed__ __signed __int128 __label__ __builtin_offsetof __builtin_va_arg
+__auto_type __real__ __imag__ defined
+""".split())
+
+MAX_VALUE_LENGTH = 4096
+
+_IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
+
+# One token of an acceptable macro value, or a run of blanks.
+_VALUE_TOKEN = re.compile(r"""
+    [ \t]+
+  | (?:u8|[uUL])?"(?:\\[^\n]|[^"\\\n])*"            # string literal
+  | (?:[uUL])?'(?:\\[^\n]|[^'\\\n])+'                # character constant
+  | [A-Za-z_][A-Za-z0-9_]*                           # identifier
+  | \.?[0-9](?:[eEpP][+-]|[0-9A-Za-z_.])*            # pp-number
+  | ->|<<|>>|<=|>=|==|!=|&&|\|\||\+\+|--             # two-character operators
+  | [-()\[\]+*/%<>=!&|^~?:,.]                        # one-character operators
+""", re.X)
+
+
+def check_macro_name(name: object, origin: str) -> str:
+    """``name`` if it is a macro name that may be defined, else LayoutError."""
+    if not isinstance(name, str) or not _IDENT.match(name):
+        raise LayoutError(f"{origin}: {name!r} is not a macro name (a C identifier)")
+    if name in C_KEYWORDS:
+        raise LayoutError(f"{origin}: refusing to define the C keyword {name!r} as a macro")
+    return name
+
+
+def check_macro_value(name: str, value: object, origin: str) -> str:
+    """``value`` (as text) if it is one line of plain C tokens."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, int):
+        return str(value)
+    if not isinstance(value, str):
+        raise LayoutError(f"{origin}: the value of {name} must be text or a number, "
+                          f"not {type(value).__name__}")
+    if len(value) > MAX_VALUE_LENGTH:
+        raise LayoutError(f"{origin}: the value of {name} is longer than "
+                          f"{MAX_VALUE_LENGTH} characters")
+    pos = 0
+    while pos < len(value):
+        m = _VALUE_TOKEN.match(value, pos)
+        if m is None or value.startswith(("//", "/*"), pos):
+            bad = value[pos:pos + 12]
+            raise LayoutError(
+                f"{origin}: the value of {name} may hold only numbers, names, string "
+                f"literals and operators on one line (no ';', braces, '#', backslashes "
+                f"or comments); refused at {bad!r}")
+        pos = m.end()
+    return value
+
+
+def check_macro(name: object, value: object, origin: str) -> tuple:
+    """(name, value as text) after both checks."""
+    checked = check_macro_name(name, origin)
+    return checked, check_macro_value(checked, value, origin)
+
+
+def path_arg(path: str) -> str:
+    """A path as one command-line argument that can never read as an option."""
+    path = os.fspath(path)
+    if "\n" in path or "\0" in path:
+        raise LayoutError(f"refusing a path with a newline or NUL: {path!r}")
+    if path.startswith("-"):
+        return os.path.join(".", path)
+    return path
+
+
+_REV = re.compile(r"[A-Za-z0-9_./~^@{}:+-]+\Z")
+
+
+def check_git_rev(rev: str, origin: str = "git revision") -> str:
+    """A git revision that git can only read as a revision."""
+    if not rev or rev.startswith("-") or not _REV.match(rev) or ".." in rev:
+        raise LayoutError(f"{origin}: {rev!r} is not a git revision layoutcheck accepts "
+                          f"(a name, hash, or REV~N / REV^N, not starting with '-')")
+    return rev
+
+
+def check_include_path(path: str, origin: Optional[str] = None) -> str:
+    """A path that may be named in ``#include "..."``."""
+    if '"' in path or "\n" in path or "\\" in path:
+        raise LayoutError(f"{origin or 'path'}: cannot include a path containing a quote, "
+                          f"backslash or newline: {path!r}")
+    return path
