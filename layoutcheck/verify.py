@@ -1,7 +1,9 @@
 """Hold the engine to the compilers: lay out, ask GCC (and cffi), compare.
 
-``verify_program`` runs the GCC oracle of every ABI over every preprocessed
-group of a Program and compares size, alignment and each member's offset,
+``verify_program`` has every ABI's GCC compile the Program's original
+header (with the options it was read with, but each compiler's own
+preprocessing, so a text wrongly shared between ABIs shows up as a
+mismatch) and compares size, alignment and each member's offset,
 size and bit mask.  The host ABI is also asked through cffi when
 ``with_cffi`` is set.
 """
@@ -26,6 +28,9 @@ class VerifyReport:
     missing: List[ABI] = field(default_factory=list)
     cffi_items: int = 0
     cffi_structs: int = 0
+    # some header collided with Python.h: its module was built apart, and
+    # asked through compiled helpers only (no ffi.offsetof)
+    cffi_isolated: bool = False
     # clang's differences from GCC (GCC is the oracle); per ABI, None when
     # clang had no opinion (not installed, or no such target)
     clang: Dict[str, Optional[int]] = field(default_factory=dict)
@@ -50,6 +55,7 @@ class VerifyReport:
                 self.missing.append(abi)
         self.cffi_items += other.cffi_items
         self.cffi_structs += other.cffi_structs
+        self.cffi_isolated = self.cffi_isolated or other.cffi_isolated
         for k, v in other.clang.items():
             if v is None:
                 self.clang.setdefault(k, None)
@@ -68,6 +74,7 @@ def verify_program(prog: Program, structs: Optional[Sequence[str]] = None,
     """Compare every layout of ``prog`` with its ABI's GCC (compiles run in
     ``jobs`` threads; the layouts themselves are computed first)."""
     report = VerifyReport()
+    src = prog.oracle_source()
     work = []
     for group in prog.groups:
         for abi in group.abis:
@@ -79,11 +86,11 @@ def verify_program(prog: Program, structs: Optional[Sequence[str]] = None,
             if layouts:
                 work.append((abi, group.text, layouts))
     with ThreadPoolExecutor(max_workers=jobs or default_jobs()) as pool:
-        futures = [pool.submit(ask_gcc, abi, text, layouts) for abi, text, layouts in work]
-        clang_futures = [pool.submit(ask_clang, abi, text, layouts) if with_clang else None
-                         for abi, text, layouts in work]
-        for (abi, _text, layouts), fut, cfut in zip(work, futures, clang_futures):
-            for lay, orc in zip(layouts, fut.result()):
+        futures = [pool.submit(ask_gcc, abi, src, layouts) for abi, _text, layouts in work]
+        clang_futures = [pool.submit(ask_clang, abi, src, layouts) if with_clang else None
+                         for abi, _text, layouts in work]
+        for (abi, _text, layouts), fut, cfut in zip(work, futures, clang_futures, strict=True):
+            for lay, orc in zip(layouts, fut.result(), strict=True):
                 n, bad = compare(lay, orc)
                 report.items[abi.name] = report.items.get(abi.name, 0) + n
                 report.structs[abi.name] = report.structs.get(abi.name, 0) + 1
@@ -93,7 +100,7 @@ def verify_program(prog: Program, structs: Optional[Sequence[str]] = None,
                 report.clang.setdefault(abi.name, None)
                 continue
             count = report.clang.get(abi.name) or 0
-            for lay, orc in zip(layouts, answers):
+            for lay, orc in zip(layouts, answers, strict=True):
                 _, bad = compare(lay, orc)
                 count += len(bad)
                 report.clang_differences.extend(bad)
@@ -103,8 +110,9 @@ def verify_program(prog: Program, structs: Optional[Sequence[str]] = None,
 
         host = get_abi("host")
         if any(a.name == host.name for a in prog.abis):
-            n, structs_n, bad = verify_host(prog, structs)
-            report.cffi_items += n
-            report.cffi_structs += structs_n
-            report.mismatches.extend(bad)
+            cffi = verify_host(prog, structs)
+            report.cffi_items += cffi.items
+            report.cffi_structs += cffi.structs
+            report.cffi_isolated = report.cffi_isolated or cffi.isolated
+            report.mismatches.extend(cffi.mismatches)
     return report

@@ -18,7 +18,7 @@ def _live(text, abi_name, struct):
     need_compiler(abi)
     prog = lc.load(text, abis=[abi_name])
     lay = prog.layout(struct, abi_name)
-    (answer,) = ask_gcc(abi, prog.groups[0].text, [lay])
+    (answer,) = ask_gcc(abi, prog.oracle_source(), [lay])
     assert compare(lay, answer)[1] == []
 
 

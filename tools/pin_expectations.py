@@ -31,7 +31,7 @@ def collect():
     for group in prog.groups:
         for abi in group.abis:
             layouts = prog.layouts(abis=[abi])
-            answers = ask_gcc(abi, group.text, layouts)
+            answers = ask_gcc(abi, prog.oracle_source(), layouts)
             out[abi.name] = {
                 f"{a.kind} {a.name}": {
                     "size": a.size, "align": a.align,

@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 
-from ..cli import abis_from, add_source_options, make_program, parse_defines
+from ..cli import add_source_options, make_program, options_from
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -35,21 +35,22 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    from ..abi import resolve_abis
+    from ..errors import LayoutError
     from ..oracle.gcc import compiler_available
     from ..verify import VerifyReport, verify_program
 
-    abis = resolve_abis(abis_from(args))
+    if args.jobs is not None and args.jobs < 1:
+        raise LayoutError(f"-j must be at least 1, not {args.jobs}")
+    abis = options_from(args).abi_objects()
     missing = [a for a in abis if not compiler_available(a)]
     if missing:
         for a in missing:
             print(f"layoutcheck: {a.name}: oracle compiler '{a.oracle[0]}' not found; install it "
                   f"with: apt-get install --no-install-recommends {a.package}", file=sys.stderr)
         return 2
-    defines = parse_defines(args.defines)
     report = VerifyReport()
     for path in args.paths:
-        prog = make_program(path, args, [a.name for a in abis], defines)
+        prog = make_program(path, args)
         report.merge(verify_program(prog, args.struct, with_cffi=args.cffi, jobs=args.jobs,
                                     with_clang=args.clang))
     if args.format == "json":
@@ -61,7 +62,8 @@ def run(args) -> int:
             "abis": {a.name: {"structs": report.structs.get(a.name, 0),
                               "items": report.items.get(a.name, 0),
                               "clang_differences": report.clang.get(a.name)} for a in abis},
-            "cffi": {"structs": report.cffi_structs, "items": report.cffi_items} if args.cffi else None,
+            "cffi": {"structs": report.cffi_structs, "items": report.cffi_items,
+                     "isolated": report.cffi_isolated} if args.cffi else None,
             "items": report.total_items,
             "mismatches": [row(m) for m in report.mismatches],
             "clang_differences": [row(m) for m in report.clang_differences],
@@ -83,8 +85,10 @@ def run(args) -> int:
                 verdict += "  (no clang opinion)"
             print(f"{a.name:<9} {report.structs.get(a.name, 0):>7} {report.items.get(a.name, 0):>8}  {verdict}")
         if args.cffi and report.cffi_structs:
-            print(f"{'cffi':<9} {report.cffi_structs:>7} {report.cffi_items:>8}  "
-                  "host module compiled through cffi")
+            how = ("host module compiled through cffi (apart from Python.h, whose "
+                   "declarations the header redefines)" if report.cffi_isolated
+                   else "host module compiled through cffi")
+            print(f"{'cffi':<9} {report.cffi_structs:>7} {report.cffi_items:>8}  {how}")
         for m in report.mismatches:
             print(f"MISMATCH {m}")
         for m in report.clang_differences[:50]:

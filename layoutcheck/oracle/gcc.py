@@ -1,7 +1,10 @@
 """The GCC oracle: ask the real compiler of an ABI where every member is.
 
-The same preprocessed text the engine parsed is compiled (compile-only, no
-C library) by the ABI's GCC from CONTRACT.md, followed by generated data:
+The original header (never layoutcheck's preprocessed text) is compiled,
+compile-only and with no C library, by the ABI's GCC from CONTRACT.md,
+with the flags layoutcheck preprocessed it with for that ABI (search path,
+freestanding, -D/-U/-I; ``preprocess.compile_flags``) but the compiler's
+own predefined macros, followed by generated data:
 
 * per struct, an array of ``unsigned long long``: sizeof, _Alignof, then for
   each member ``offsetof`` and ``sizeof``;
@@ -22,8 +25,10 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..abi import ABI
+from ..cfront.preprocess import PPConfig, compile_flags
 from ..errors import LayoutError
 from ..layouts import Layout
+from ..safety import check_include_path
 from ..model import Scalar, unqualified
 from .objfile import ObjectFile
 
@@ -56,6 +61,20 @@ class OracleLayout:
     ffi_offsets: int = 0  # cffi oracle: members whose offset ffi.offsetof confirmed
 
 
+@dataclass
+class OracleSource:
+    """What the oracle compiles: the header as the user gave it (a path,
+    or C text) and the options it was read with."""
+
+    path: Optional[str] = None
+    text: Optional[str] = None
+    config: PPConfig = field(default_factory=PPConfig)
+    abi_defines: Dict[str, Dict[str, str]] = field(default_factory=dict)
+
+    def flags(self, abi: ABI) -> List[str]:
+        return compile_flags(abi, self.config, self.abi_defines.get(abi.name, {}))
+
+
 def compiler_available(abi: ABI) -> bool:
     return shutil.which(abi.oracle[0]) is not None
 
@@ -71,9 +90,10 @@ def _bitfield_value(lay: Layout, m) -> str:
     return "-1"
 
 
-def build_source(text: str, layouts: Sequence[Layout]) -> Tuple[str, Dict[str, tuple]]:
-    """The oracle translation unit and a map symbol -> what it answers."""
-    out = [text, "\n/* layoutcheck oracle questions */\n"]
+def build_source(prelude: str, layouts: Sequence[Layout]) -> Tuple[str, Dict[str, tuple]]:
+    """The oracle translation unit (``prelude``, normally an ``#include`` of
+    the header, then the questions) and a map symbol -> what it answers."""
+    out = [prelude, "\n/* layoutcheck oracle questions */\n"]
     answers: Dict[str, tuple] = {}
     for i, lay in enumerate(layouts):
         cname = _c_name(lay)
@@ -111,19 +131,32 @@ def _image_to_member(path: str, image: bytes) -> OracleMember:
     return OracleMember(path, first, last - first + 1, bytes(image[first:last + 1]))
 
 
-def _compile_and_read(cmd: List[str], label: str, text: str, layouts: Sequence[Layout],
-                      workdir: Optional[str]) -> List[OracleLayout]:
-    source, answers = build_source(text, layouts)
+def _compile_and_read(cmd: List[str], label: str, abi: ABI, src: OracleSource,
+                      layouts: Sequence[Layout], workdir: Optional[str]) -> List[OracleLayout]:
+    from ..cfront.preprocess import _run_tool
+
     own = workdir is None
     workdir = workdir or tempfile.mkdtemp(prefix="layoutcheck-")
     try:
-        src = os.path.join(workdir, f"oracle-{label}.c")
+        flags = src.flags(abi)
+        if src.path is not None:
+            header = os.path.abspath(src.path)
+        else:
+            header = os.path.join(workdir, f"input-{label}.h")
+            with open(header, "w") as fh:
+                fh.write(src.text or "")
+            # C text is read as if from standard input in the working
+            # directory: its "..." includes are found there.
+            flags += ["-iquote", os.getcwd()]
+        check_include_path(header, "oracle")
+        source, answers = build_source(f'#include "{header}"\n', layouts)
+        csrc = os.path.join(workdir, f"oracle-{label}.c")
         obj = os.path.join(workdir, f"oracle-{label}.o")
-        with open(src, "w") as fh:
+        with open(csrc, "w") as fh:
             fh.write(source)
-        proc = subprocess.run(cmd + ["-c", "-w", "-O0", "-fno-common", "-x", "c",
-                                     "-std=gnu11", "-o", obj, src],
-                              capture_output=True, text=True)
+        proc = _run_tool(cmd + flags + ["-c", "-w", "-O0", "-fno-common", "-x", "c",
+                                        "-std=gnu11", "-o", obj, csrc],
+                         text=True, errors="replace")
         if proc.returncode != 0:
             first = next((ln for ln in proc.stderr.splitlines() if "error" in ln),
                          proc.stderr.strip()[:500])
@@ -148,12 +181,13 @@ def _compile_and_read(cmd: List[str], label: str, text: str, layouts: Sequence[L
     return results
 
 
-def ask_gcc(abi: ABI, text: str, layouts: Sequence[Layout], workdir: Optional[str] = None
-            ) -> List[OracleLayout]:
-    """Compile ``text`` plus questions about ``layouts`` with the ABI's GCC."""
+def ask_gcc(abi: ABI, src: OracleSource, layouts: Sequence[Layout],
+            workdir: Optional[str] = None) -> List[OracleLayout]:
+    """Compile the header of ``src`` plus questions about ``layouts`` with
+    the ABI's GCC."""
     if not compiler_available(abi):
         raise OracleMissing(abi)
-    return _compile_and_read(list(abi.oracle), abi.name, text, layouts, workdir)
+    return _compile_and_read(list(abi.oracle), abi.name, abi, src, layouts, workdir)
 
 
 def clang_command() -> Optional[str]:
@@ -163,15 +197,15 @@ def clang_command() -> Optional[str]:
     return None
 
 
-def ask_clang(abi: ABI, text: str, layouts: Sequence[Layout], workdir: Optional[str] = None
-              ) -> Optional[List[OracleLayout]]:
+def ask_clang(abi: ABI, src: OracleSource, layouts: Sequence[Layout],
+              workdir: Optional[str] = None) -> Optional[List[OracleLayout]]:
     """The same questions to clang, a second opinion (None if unavailable)."""
     clang = clang_command()
     if clang is None or not abi.clang_target:
         return None
     try:
-        return _compile_and_read([clang, f"--target={abi.clang_target}", "-ffreestanding"],
-                                 f"clang-{abi.name}", text, layouts, workdir)
+        return _compile_and_read([clang, f"--target={abi.clang_target}"],
+                                 f"clang-{abi.name}", abi, src, layouts, workdir)
     except LayoutError:
         return None
 

@@ -1,0 +1,241 @@
+"""No code from the input ever runs, and nothing unchecked reaches a subprocess.
+
+Each test plants a way for a header, a macro, a rules file or a path to run
+code or write a file (the marker file), runs the command line and the
+library on it, and asserts that the marker never appeared.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import layoutcheck as lc
+from layoutcheck.abi import get_abi
+from layoutcheck.verify import verify_program
+
+from .conftest import need_c_compiler, need_compiler
+
+HOST = get_abi("host")
+
+
+def _marker(tmp_path) -> str:
+    return str(tmp_path / "ran")
+
+
+# Each payload, when run, creates the marker file.  The struct after it is
+# what a reviewer thinks the header is about.
+def _payloads(marker: str) -> dict:
+    touch = f'system("touch {marker}")'
+    return {
+        "constructor": f"""
+            int system(const char *);
+            __attribute__((constructor)) static void lc_evil(void) {{ {touch}; }}
+            struct s {{ int a; char b; }};
+        """,
+        "destructor": f"""
+            int system(const char *);
+            __attribute__((destructor)) static void lc_evil(void) {{ {touch}; }}
+            struct s {{ int a; char b; }};
+        """,
+        "ifunc": f"""
+            int system(const char *);
+            static void lc_impl(void) {{ }}
+            static void (*lc_resolve(void))(void) {{ {touch}; return lc_impl; }}
+            void lc_entry(void) __attribute__((ifunc("lc_resolve")));
+            void (*lc_ref)(void) = lc_entry;  /* resolved, so run, at load */
+            struct s {{ int a; char b; }};
+        """,
+        "init_array": f"""
+            int system(const char *);
+            static void lc_evil(void) {{ {touch}; }}
+            __attribute__((section(".init_array"), used))
+            static void (*lc_hook)(void) = lc_evil;
+            struct s {{ int a; char b; }};
+        """,
+        "toplevel_asm": f"""
+            int system(const char *);
+            void lc_evil(void) {{ {touch}; }}
+            __asm__(".section .init_array,\\"aw\\"\\n.balign 8\\n.quad lc_evil\\n.text");
+            struct s {{ int a; char b; }};
+        """,
+    }
+
+
+PAYLOADS = list(_payloads("x"))
+
+
+@pytest.mark.parametrize("kind", PAYLOADS)
+def test_verify_runs_nothing_from_the_header_cli(kind, tmp_path):
+    """A whole process, so that a destructor would have run by its end."""
+    need_c_compiler()
+    need_compiler(HOST)
+    marker = _marker(tmp_path)
+    header = tmp_path / f"{kind}.h"
+    header.write_text(_payloads(marker)[kind])
+    proc = subprocess.run([sys.executable, "-m", "layoutcheck", "verify", str(header),
+                           "--abi", "host", "--no-clang"],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    code, out, err = proc.returncode, proc.stdout, proc.stderr
+    assert not os.path.exists(marker), f"{kind}: code from the header ran"
+    # The layouts are still compared, through both oracles.
+    assert code == 0, out + err
+    assert "0 mismatches" in out
+    assert "cffi" in out
+
+
+@pytest.mark.parametrize("kind", PAYLOADS)
+def test_verify_runs_nothing_from_the_header_library(kind, tmp_path):
+    need_c_compiler()
+    need_compiler(HOST)
+    marker = _marker(tmp_path)
+    prog = lc.load(_payloads(marker)[kind], abis=["host"])
+    report = verify_program(prog, with_cffi=True)
+    assert not os.path.exists(marker), f"{kind}: code from the header ran"
+    assert report.cffi_structs == 1 and report.cffi_items > 0
+    assert not report.mismatches
+
+
+def test_a_module_that_would_run_code_is_never_loaded(tmp_path):
+    """Defence in depth: even if the declaration filter let a constructor
+    through, the module is inspected before loading and refused."""
+    need_c_compiler()
+    from layoutcheck.oracle.cffi_host import check_loadable
+
+    src = tmp_path / "m.c"
+    src.write_text("__attribute__((constructor)) static void f(void) { }\n"
+                   "int g(void) { return 0; }\n")
+    so = tmp_path / "m.so"
+    subprocess.run(["gcc", "-shared", "-fPIC", "-o", str(so), str(src)], check=True)
+    with pytest.raises(lc.LayoutError, match="refusing to load"):
+        check_loadable(str(so))
+    plain = tmp_path / "p.c"
+    plain.write_text("int g(void) { return 0; }\n")
+    so2 = tmp_path / "p.so"
+    subprocess.run(["gcc", "-shared", "-fPIC", "-o", str(so2), str(plain)], check=True)
+    check_loadable(str(so2))  # an ordinary module passes
+
+
+def test_the_declaration_filter_keeps_types_and_drops_code():
+    from layoutcheck.oracle.declonly import type_declarations
+
+    src = ('# 1 "h.h"\n#pragma pack(push, 2)\n#pragma GCC poison x\n'
+           'static struct s { int a; } __attribute__((aligned(8))) v = { 1 };\n'
+           'typedef struct t { long b : 3; } T;\n'
+           'void f(void) { struct inner { int q; } z; }\n'
+           'enum e { A = sizeof(struct s) };\n'
+           '__asm__("nop");\nint x = 3;\n#pragma pack(pop)\n')
+    out = type_declarations(src)
+    assert out.count("\n") == src.count("\n")  # line numbers kept
+    assert "struct s { int a; } __attribute__((aligned(8)));" in out
+    assert "typedef struct t { long b : 3; } T;" in out
+    assert "enum e { A = sizeof(struct s) };" in out
+    assert "#pragma pack(push, 2)" in out and "#pragma pack(pop)" in out
+    for gone in ("poison", "= { 1 }", "void f", "inner", "__asm__", "int x"):
+        assert gone not in out, gone
+
+
+HOOK = '__attribute__((constructor)) static void f(void){system("touch MARK");}'
+
+
+def test_a_macro_value_that_is_code_is_refused(tmp_path, run_cli):
+    marker = _marker(tmp_path)
+    header = tmp_path / "h.h"
+    header.write_text("HOOK\nstruct s { int a; };\n")
+    value = HOOK.replace("MARK", marker)
+    for cmd in ("show", "verify"):
+        code, _out, err = run_cli(cmd, header, f"-DHOOK={value}", "--abi", "host")
+        assert code == 2, (cmd, err)
+        assert "the value of HOOK may hold only" in err
+    with pytest.raises(lc.LayoutError, match="the value of HOOK"):
+        lc.load(str(header), abis=["host"], defines={"HOOK": value})
+    assert not os.path.exists(marker)
+
+
+@pytest.mark.parametrize("name", ["int", "s=s; struct s //", "1X", "A B", "", "long"])
+def test_bad_macro_names_are_refused_everywhere(name, tmp_path, run_cli):
+    header = tmp_path / "h.h"
+    header.write_text("struct s { int a; };\n")
+    code, _out, err = run_cli("show", header, f"-D{name}=1")
+    assert code == 2 and err.strip()
+    with pytest.raises(lc.LayoutError):
+        lc.load(str(header), defines={name: "1"})
+    with pytest.raises(lc.LayoutError):
+        lc.Program(str(header), ["x86_64"], abi_defines={"x86_64": {name: "1"}})
+
+
+def test_ordinary_macro_values_pass(tmp_path):
+    header = tmp_path / "h.h"
+    header.write_text("struct s { T a[N]; char name[sizeof(S)]; };\n")
+    prog = lc.load(str(header), abis=["x86_64"],
+                   defines={"T": "unsigned long", "N": "(2 * 4)", "S": '"abc"'})
+    lay = prog.layout("s", "x86_64")
+    assert (lay.size, lay.member("name").offset) == (72, 64)
+
+
+def test_a_rules_file_cannot_inject_code_or_change_types(tmp_path, run_cli):
+    marker = _marker(tmp_path)
+    (tmp_path / ".git").mkdir()  # the rules search stops here
+    header = tmp_path / "h.h"
+    header.write_text("struct s { int a; };\n")
+    key = f's=s; __attribute__((constructor)) static void f(void){{system("touch {marker}");}} struct s //'
+    for bad in (key, "int=long //"):
+        (tmp_path / "layoutcheck.toml").write_text(
+            f'[matrix.abi_defines]\n"{bad}" = "all"\n'.replace("\\", "\\\\"))
+        for cmd in ("show", "check", "verify"):
+            code, out, err = run_cli(cmd, header, "--abi", "host")
+            assert code == 2, (cmd, bad, out, err)
+    assert not os.path.exists(marker)
+
+
+def test_a_path_that_looks_like_an_option_is_read_as_a_path(tmp_path, run_cli, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    victim = tmp_path / "victim.h"
+    victim.write_text("struct v { int keep; };\n")
+    # A directive, so that the preprocessor runs.
+    (tmp_path / "-ovictim.h").write_text("#define L long\nstruct s { L a; };\n")
+    plugin_dir = tmp_path / "-fplugin=."
+    plugin_dir.mkdir()
+    (plugin_dir / "evil.h").write_text("#define S short\nstruct p { S a; };\n")
+    code, out, err = run_cli("show", "--format", "json", "--abi", "x86_64", "--", "-ovictim.h")
+    assert code == 0, err
+    assert '"name": "s"' in out
+    assert victim.read_text() == "struct v { int keep; };\n"
+    code, out, err = run_cli("show", "--format", "json", "--abi", "x86_64", "--", "-fplugin=./evil.h")
+    assert code == 0, err
+    assert '"name": "p"' in out
+    # The library takes the same road.
+    lay = lc.layout("-ovictim.h", "s", abi="x86_64")
+    assert lay.size == 8
+    assert victim.read_text() == "struct v { int keep; };\n"
+
+
+def test_an_include_dir_that_looks_like_an_option(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    inc = tmp_path / "-ovictim.h"
+    inc.mkdir()
+    (inc / "t.h").write_text("typedef long T;\n")
+    (tmp_path / "victim.h").write_text("keep\n")
+    header = tmp_path / "h.h"
+    header.write_text('#include "t.h"\nstruct s { T a; };\n')
+    lay = lc.layout(str(header), "s", abi="x86_64", include_dirs=["-ovictim.h"])
+    assert lay.size == 8
+    assert (tmp_path / "victim.h").read_text() == "keep\n"
+
+
+def test_a_git_revision_that_looks_like_an_option_is_refused(tmp_path, run_cli, monkeypatch):
+    if shutil.which("git") is None:
+        pytest.skip("git not installed")
+    monkeypatch.chdir(tmp_path)
+    subprocess.run(["git", "init", "-q"], check=True)
+    (tmp_path / "h.h").write_text("struct s { int a; };\n")
+    code, _out, err = run_cli("diff", "--git=--output=pwned", "h.h", "--abi", "x86_64")
+    assert code == 2 and "not a git revision" in err
+    assert not (tmp_path / "pwned").exists()
+    code, _out, err = run_cli("diff", "--abi", "x86_64", "--", "--output=pwned:h.h", "h.h")
+    assert code == 2 and "no such file" in err
+    assert not (tmp_path / "pwned").exists()
