@@ -19,10 +19,10 @@ from __future__ import annotations
 import os
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
-from .abi import ABI, get_abi, resolve_abis
+from .abi import ABI, get_abi
 from .cfront.builder import Builder
 from .cfront.parser import parse_c
-from .cfront.preprocess import PPConfig, Preprocessed, preprocess_for_abis
+from .cfront.preprocess import PPConfig, Preprocessed, check_abi_defines, preprocess_for_abis
 from .engine import LayoutEngine
 from .errors import LayoutError
 from .layouts import Layout
@@ -31,9 +31,12 @@ from .model import Record, TranslationUnit
 SourceLike = Union[str, os.PathLike]
 
 
-def _is_path(source: SourceLike) -> bool:
+def looks_like_path(source: SourceLike) -> bool:
+    """A path, or C text (recognised by a newline, ``;`` or ``{``)?"""
     if isinstance(source, os.PathLike):
         return True
+    if not isinstance(source, str):
+        raise LayoutError(f"source must be a path or C text, not {type(source).__name__}")
     return "\n" not in source and ";" not in source and "{" not in source
 
 
@@ -66,21 +69,29 @@ _DEFAULT_SESSION = Session()
 
 
 class Program:
-    """One source under one preprocessing configuration, for some ABIs."""
+    """One source under one preprocessing configuration, for some ABIs.
 
-    def __init__(self, source: SourceLike, abis: Optional[Sequence[str]] = None,
+    Build it with ``load()`` (or ``options.open_program``), which also
+    applies the header's rules file; this constructor takes every input
+    explicitly."""
+
+    def __init__(self, source: SourceLike, abis=None,
                  defines: Optional[Dict[str, str]] = None, undefs: Iterable[str] = (),
                  include_dirs: Iterable[str] = (), cpp: str = "auto",
                  abi_defines: Optional[Dict[str, Dict[str, str]]] = None,
                  session: Optional[Session] = None, filename: Optional[str] = None,
-                 pp_abi: Optional[str] = None):
+                 pp_abi: Optional[str] = None, is_path: Optional[bool] = None):
+        from .options import abi_list
+
         self.session = session or _DEFAULT_SESSION
-        self.abis: List[ABI] = resolve_abis(list(abis) if abis else None)
-        self.defines = {k: ("" if v is None else str(v)) for k, v in (defines or {}).items()}
-        self.config = PPConfig.make(self.defines, undefs, include_dirs, cpp)
-        is_path = _is_path(source)
+        self.abis: List[ABI] = abi_list(abis)
+        self.config = PPConfig.make(defines, undefs, include_dirs, cpp)
+        self.defines = dict(self.config.defines)
+        if is_path is None:
+            is_path = looks_like_path(source)
         self.source = os.fspath(source) if is_path else (filename or "<input>")
-        self.abi_defines = abi_defines or {}
+        self._text = None if is_path else str(source)
+        self.abi_defines = check_abi_defines(abi_defines, "abi_defines")
         self._groups = preprocess_for_abis(
             os.fspath(source) if is_path else source, self.abis, self.config,
             is_path=is_path, filename=filename, abi_defines=self.abi_defines,
@@ -89,6 +100,14 @@ class Program:
         for group in self._groups:
             for abi in group.abis:
                 self._by_abi[abi.name] = group
+
+    def oracle_source(self):
+        """The header and options, for an oracle that compiles them itself."""
+        from .oracle.gcc import OracleSource
+
+        if self._text is not None:
+            return OracleSource(text=self._text, config=self.config, abi_defines=self.abi_defines)
+        return OracleSource(path=self.source, config=self.config, abi_defines=self.abi_defines)
 
     @property
     def groups(self) -> List[Preprocessed]:
@@ -146,17 +165,40 @@ class Program:
         return out
 
 
-def load(source: SourceLike, abis: Optional[Sequence[str]] = None, **kw) -> Program:
-    """Preprocess and parse ``source`` (a path, or C text) for ``abis``."""
-    return Program(source, abis, **kw)
+def load(source: SourceLike, abis=None, defines: Optional[Dict[str, object]] = None,
+         undefs: Iterable[str] = (), include_dirs: Iterable[str] = (), cpp: str = "auto",
+         pp_abi: Optional[str] = None, rules=None, session: Optional[Session] = None,
+         filename: Optional[str] = None) -> Program:
+    """Preprocess and parse ``source`` (a path, or C text) for ``abis``
+    (default: all; 'all', 'host', 'x86_64,ppc' or a list), exactly as the
+    commands do: the header's rules file supplies its ``abi_defines``
+    (``rules`` names another file, or False for none)."""
+    from .options import Options, open_program
+
+    opts = Options.make(abis, defines, undefs, include_dirs, cpp, pp_abi, rules)
+    return open_program(source, opts, session=session, filename=filename)
 
 
-def layout(source: SourceLike, struct: str, abi: str = "x86_64",
-           defines: Optional[Dict[str, str]] = None, **kw) -> Layout:
-    """Lay out one struct or union of ``source`` for one ABI.
+def layout(source: SourceLike, struct: str, abi: str = "host",
+           defines: Optional[Dict[str, object]] = None, **kw) -> Layout:
+    """Lay out one struct or union of ``source`` for one ABI (default: the
+    host's).
 
     ``source`` is a file path or C text (text is recognised by a newline,
-    ``;`` or ``{``).  ``defines`` are -D macros; keyword arguments go to
-    ``Program`` (``undefs``, ``include_dirs``, ``cpp``).
+    ``;`` or ``{``).  ``defines`` are -D macros; other keyword arguments are
+    ``load()``'s (``undefs``, ``include_dirs``, ``cpp``, ``rules``).
     """
-    return Program(source, [abi], defines=defines, **kw).layout(struct, abi)
+    if not isinstance(struct, str):
+        raise LayoutError(f"struct must be a name, not {type(struct).__name__}")
+    abis = abi_list_single(abi)
+    return load(source, abis, defines=defines, **kw).layout(struct, abis[0])
+
+
+def abi_list_single(abi) -> List[ABI]:
+    from .options import abi_list
+
+    found = abi_list(abi)
+    if len(found) != 1:
+        raise LayoutError(f"layout() lays out for one ABI; {abi!r} names {len(found)} "
+                          f"(use load() for several)")
+    return found

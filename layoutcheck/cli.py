@@ -25,11 +25,11 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
     pass
 
 
-def add_source_options(p: argparse.ArgumentParser, abi_default: str = "host") -> None:
+def add_source_options(p: argparse.ArgumentParser, abi_default: str = "all") -> None:
     """Options shared by every command that reads C: -D/-U/-I/--abi/--cpp."""
     p.add_argument("--abi", action="append", metavar="NAME",
                    help="ABI to lay out for (repeatable; 'all', 'host', or a "
-                        f"comma-separated list); default: {abi_default}")
+                        "comma-separated list); default: all")
     p.add_argument("-D", dest="defines", action="append", default=[], metavar="NAME[=VALUE]",
                    help="define a macro, as cc -D")
     p.add_argument("-U", dest="undefs", action="append", default=[], metavar="NAME",
@@ -38,42 +38,42 @@ def add_source_options(p: argparse.ArgumentParser, abi_default: str = "host") ->
                    help="add an include directory, as cc -I")
     p.add_argument("--pp-abi", metavar="NAME",
                    help="preprocess once, as for this ABI, and lay the result out for "
-                        "every --abi (for headers that include one machine's system "
-                        "headers); default: preprocess for each ABI")
+                        "every --abi; refused unless the text provably comes out the "
+                        "same for each (default: each ABI preprocessed as its GCC would, "
+                        "sharing a text only where that is proved)")
     p.add_argument("--cpp", choices=["auto", "system", "python", "none"], default="auto",
                    help="preprocessor: the system cpp, pure-Python pcpp, or none "
                         "(default auto: none when the text has no directives, "
                         "else system cpp when installed, else pcpp)")
 
 
-def make_program(path: str, args, abi_names: List[str], defines: Dict[str, str]):
-    """A Program for a command's options.  Macros that follow the ABI
-    (CONFIG_64BIT for the kernel) come from the header's rules file, so
-    `show cdefs/page/v4.20.h --abi all` reads each ABI as the kernel would."""
-    from .abi import resolve_abis
-    from .api import Program
-    from .rules import load_rules, load_rules_for
+def options_from(args):
+    """The command line's reading options, checked (see ``options``)."""
+    from .options import Options
 
-    rules_path = getattr(args, "rules", None)
-    ruleset = load_rules(rules_path) if rules_path else load_rules_for(path)
-    abi_defines = ruleset.defines_for_abis(resolve_abis(abi_names))
-    return Program(path, abi_names, defines=defines, undefs=args.undefs,
-                   include_dirs=args.include_dirs, cpp=args.cpp, pp_abi=args.pp_abi,
-                   abi_defines=abi_defines)
+    return Options.make(args.abi, parse_defines(args.defines), args.undefs, args.include_dirs,
+                        args.cpp, args.pp_abi, getattr(args, "rules", None))
+
+
+def make_program(path: str, args, config=None):
+    """The Program for one header under the command line's options (and a
+    config of its rules matrix): the one road every command takes."""
+    from .options import open_program
+
+    return open_program(path, options_from(args), config=config, is_path=True)
 
 
 def parse_defines(items: List[str]) -> Dict[str, str]:
+    """-D NAME[=VALUE] items, each checked as every macro from any source is
+    (a bad one is a LayoutError: exit 2)."""
+    from .safety import check_macro
+
     out: Dict[str, str] = {}
     for item in items:
         name, eq, value = item.partition("=")
-        if not name or not name.replace("_", "a").isalnum() or name[0].isdigit():
-            raise SystemExit(f"layoutcheck: bad macro name in -D{item}")
-        out[name] = value if eq else "1"
+        checked, value = check_macro(name, value if eq else "1", f"-D{item}")
+        out[checked] = value
     return out
-
-
-def abis_from(args) -> List[str]:
-    return args.abi or ["host"]
 
 
 def _build_parser() -> argparse.ArgumentParser:

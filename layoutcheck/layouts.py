@@ -5,7 +5,7 @@ members are every named member at every depth, with the ``offsetof`` path
 (anonymous structs/unions add no component; arrays are not expanded), the
 byte range its storage touches, and ``mask``: which bits of those bytes it
 owns, bit 0 being the least significant bit of a byte in memory.  That is
-exactly CONTRACT.md's JSON.
+exactly the JSON of docs/CONTRACT.md.
 """
 
 from __future__ import annotations

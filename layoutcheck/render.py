@@ -61,10 +61,12 @@ class TextRenderer:
         self._record(lay.tree, 0, 1)
         tree = lay.tree
         tail = tree.size * 8 - tree.data_bits
-        cachelines = -(-lay.size // self.cacheline) if lay.size else 0
         self.lines.append("")
-        self.lines.append(f"{INDENT}/* size: {lay.size}, align: {lay.align}, cachelines: {cachelines}, "
-                          f"members: {self.stats['members']} */")
+        summary = f"size: {lay.size}, align: {lay.align}, "
+        if self.cacheline:
+            cachelines = -(-lay.size // self.cacheline) if lay.size else 0
+            summary += f"cachelines: {cachelines}, "
+        self.lines.append(f"{INDENT}/* {summary}members: {self.stats['members']} */")
         hole_note = f"holes: {self.stats['holes']}"
         if self.stats["holes"]:
             hole_note += f" ({_bits_text(self.stats['hole_bits'])})"

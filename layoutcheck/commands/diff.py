@@ -19,6 +19,7 @@ import tempfile
 from typing import List, Optional, Tuple
 
 from ..errors import LayoutError
+from ..safety import check_git_rev
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -35,20 +36,26 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="rules file: its config matrix and rules (default: found for NEW)")
     p.add_argument("--config", action="append", metavar="CONFIG",
                    help="only this config (a matrix name or a macro list); repeatable")
-    add_source_options(p, abi_default="all")
+    add_source_options(p)
     p.add_argument("--format", choices=["text", "json", "markdown"], default="text")
 
 
 def _git(args: List[str], cwd: str) -> str:
-    proc = subprocess.run(["git"] + args, cwd=cwd, capture_output=True, text=True)
+    proc = subprocess.run(["git"] + args, cwd=cwd, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL)
     if proc.returncode != 0:
         raise LayoutError(f"git {' '.join(args)}: {proc.stderr.strip() or 'failed'}")
     return proc.stdout
 
 
 def _is_rev(rev: str, cwd: str) -> bool:
-    proc = subprocess.run(["git", "rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"],
-                          cwd=cwd, capture_output=True, text=True)
+    try:
+        check_git_rev(rev)
+    except LayoutError:
+        return False
+    proc = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--end-of-options",
+                           f"{rev}^{{commit}}"],
+                          cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     return proc.returncode == 0
 
 
@@ -82,14 +89,16 @@ class _Materializer:
         rel = os.path.relpath(os.path.abspath(path), top)
         rel_dir = os.path.dirname(rel)
         dest_root = os.path.join(self.tmp, rev.replace("/", "_").replace("~", "_").replace("^", "_"))
-        listing = _git(["ls-tree", "--name-only", f"{rev}:{rel_dir}" if rel_dir else f"{rev}:"], top)
+        check_git_rev(rev)
+        listing = _git(["ls-tree", "--name-only", "--end-of-options",
+                        f"{rev}:{rel_dir}" if rel_dir else f"{rev}:"], top)
         names = [n for n in listing.splitlines() if n]
         if os.path.basename(rel) not in names:
             raise LayoutError(f"{path} does not exist at {rev}")
         os.makedirs(os.path.join(dest_root, rel_dir), exist_ok=True)
         for name in names:
-            blob = subprocess.run(["git", "show", f"{rev}:{os.path.join(rel_dir, name)}"], cwd=top,
-                                  capture_output=True)
+            blob = subprocess.run(["git", "cat-file", "blob", f"{rev}:{os.path.join(rel_dir, name)}"],
+                                  cwd=top, capture_output=True, stdin=subprocess.DEVNULL)
             if blob.returncode == 0:
                 with open(os.path.join(dest_root, rel_dir, name), "wb") as fh:
                     fh.write(blob.stdout)
@@ -111,12 +120,15 @@ def compute(old_path: str, new_path: str, args, ruleset, abis, configs):
     from ..diff import Change, diff_layouts, group_changes
     from ..rules import RuleChecker
 
-    kw = dict(undefs=args.undefs, include_dirs=args.include_dirs, cpp=args.cpp, pp_abi=args.pp_abi)
+    from ..cli import options_from
+    from ..options import open_program
+
+    opts = options_from(args).with_abis(abis)
     items = []
     grids = {}
     for cfg in configs:
-        old_prog = ruleset.program(old_path, cfg, [a.name for a in abis], **kw)
-        new_prog = ruleset.program(new_path, cfg, [a.name for a in abis], **kw)
+        old_prog = open_program(old_path, opts, config=cfg, ruleset=ruleset, is_path=True)
+        new_prog = open_program(new_path, opts, config=cfg, ruleset=ruleset, is_path=True)
         for abi in abis:
             olds = _layouts(old_prog, abi, args.struct)
             news = _layouts(new_prog, abi, args.struct)
@@ -179,13 +191,14 @@ def render_grid(label, abi, cfg, old, new) -> List[str]:
 
 
 def run(args) -> int:
-    from ..abi import resolve_abis
+    from ..cli import options_from
     from ..rules import load_rules, load_rules_for
     from .check import _select_configs
 
     if args.git:
         if args.new is not None and args.new != args.old:
             raise LayoutError("with --git REV give one path (compared at REV and in the work tree)")
+        check_git_rev(args.git, "--git")
         old_spec, new_spec = f"{args.git}:{args.old}", args.old
     else:
         if args.new is None:
@@ -204,7 +217,7 @@ def run(args) -> int:
         if args.git and ruleset.path is None:
             ruleset = load_rules_for(new_spec)
         configs = _select_configs(ruleset, args.config)
-        abis = resolve_abis(args.abi or ["all"])
+        abis = options_from(args).abi_objects()
         groups, grids = compute(old_path, new_path, args, ruleset, abis, configs)
     finally:
         mat.close()

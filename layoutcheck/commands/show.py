@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
-from ..cli import abis_from, add_source_options, make_program, parse_defines
+from ..errors import LayoutError
+
+from ..cli import add_source_options, make_program
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -26,10 +28,11 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args) -> int:
     from ..render import render_json, render_text
 
-    defines = parse_defines(args.defines)
+    if args.cacheline < 0:
+        raise LayoutError(f"--cacheline must be 0 (none) or a size in bytes, not {args.cacheline}")
     layouts = []
     for path in args.paths:
-        prog = make_program(path, args, abis_from(args), defines)
+        prog = make_program(path, args)
         layouts.extend(prog.layouts(args.struct))
     if args.format == "json":
         sys.stdout.write(render_json(layouts))

@@ -1,0 +1,124 @@
+"""One road from options to programs, for the library and every command.
+
+A layout depends on the header, the ABI, the -D/-U/-I options, the kernel
+config of the rules matrix, and the macros that follow the ABI
+(``[matrix.abi_defines]``, such as ``CONFIG_64BIT``).  ``Options`` holds
+them all, checked; ``open_program`` is the only place they are turned into
+a ``Program``.  ``show``, ``check``, ``diff``, ``verify``, ``load()`` and
+``layout()`` all come through here, so the same options give the same
+layouts whichever door they enter by.
+
+The default ABIs are ``all`` everywhere (a layout question is a question
+about every ABI); ``layout()``, which returns a single layout, uses the
+host's.  A header's rules file (found as ``check`` finds it) supplies its
+``abi_defines`` to every door; ``rules=False`` reads the header without.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+
+from .abi import ABI, resolve_abis
+from .errors import LayoutError
+from .safety import check_macro, check_macro_name
+
+DEFAULT_ABIS = ("all",)
+
+AbiSpec = Union[None, str, Sequence[Union[str, ABI]]]
+
+
+def abi_list(abis: AbiSpec) -> List[ABI]:
+    """ABIs from any spelling: None (the default, all), 'all', 'host',
+    'x86_64,ppc', or a list of names or ABI objects."""
+    if abis is None:
+        return resolve_abis(list(DEFAULT_ABIS))
+    if isinstance(abis, ABI):
+        return [abis]
+    if isinstance(abis, str):
+        return resolve_abis([abis])
+    names: List[str] = []
+    for item in abis:
+        if isinstance(item, ABI):
+            names.append(item.name)
+        elif isinstance(item, str):
+            names.append(item)
+        else:
+            raise LayoutError(f"an ABI is a name such as 'x86_64', not {type(item).__name__}")
+    if not names:
+        raise LayoutError("no ABI given (use 'all', 'host' or names such as 'x86_64')")
+    return resolve_abis(names)
+
+
+@dataclass(frozen=True)
+class Options:
+    """How to read headers: the same for every header and config."""
+
+    abis: Tuple[str, ...] = DEFAULT_ABIS
+    defines: Tuple[Tuple[str, str], ...] = ()
+    undefs: Tuple[str, ...] = ()
+    include_dirs: Tuple[str, ...] = ()
+    cpp: str = "auto"
+    pp_abi: Optional[str] = None
+    # None: the header's rules file by discovery; a path: that file;
+    # False: no rules file (no abi_defines).
+    rules: Union[None, str, bool] = None
+
+    @staticmethod
+    def make(abis: AbiSpec = None, defines: Optional[Mapping[str, object]] = None,
+             undefs: Iterable[str] = (), include_dirs: Iterable[str] = (), cpp: str = "auto",
+             pp_abi: Optional[str] = None, rules: Union[None, str, bool] = None) -> "Options":
+        if defines is not None and not isinstance(defines, Mapping):
+            raise LayoutError("defines must be a mapping of macro name to value")
+        checked = tuple(check_macro(k, v, "defines") for k, v in (defines or {}).items())
+        if isinstance(undefs, str):
+            undefs = [undefs]
+        if isinstance(include_dirs, (str, os.PathLike)):
+            include_dirs = [include_dirs]
+        names = tuple(a.name for a in abi_list(abis))
+        if pp_abi is not None:
+            abi_list(pp_abi)  # a known ABI
+        if rules is not None and not isinstance(rules, (str, bool, os.PathLike)):
+            raise LayoutError("rules must be a path, True/None (find it) or False (none)")
+        return Options(names, checked, tuple(check_macro_name(u, "undefine") for u in undefs),
+                       tuple(os.fspath(d) for d in include_dirs), cpp, pp_abi,
+                       os.fspath(rules) if isinstance(rules, os.PathLike) else rules)
+
+    def with_abis(self, abis: AbiSpec) -> "Options":
+        return Options.make(abis, dict(self.defines), self.undefs, self.include_dirs,
+                            self.cpp, self.pp_abi, self.rules)
+
+    def abi_objects(self) -> List[ABI]:
+        return abi_list(list(self.abis))
+
+
+def ruleset_for(source: Optional[str], options: Options):
+    """The rule set whose matrix and abi_defines apply to ``source``."""
+    from .rules import RuleSet, load_rules, load_rules_for
+    from .rules.spec import Config
+
+    if options.rules is False or (options.rules is None and source is None):
+        return RuleSet(None, configs=[Config("default", {})])
+    if isinstance(options.rules, str):
+        return load_rules(options.rules)
+    return load_rules_for(source)
+
+
+def open_program(source, options: Options, config=None, ruleset=None,
+                 session=None, filename: Optional[str] = None, is_path: Optional[bool] = None):
+    """The Program for ``source`` (a path or C text) under ``options``, in
+    one config of the rules matrix (``config``, default none): its defines
+    under the user's -D, and the rules' abi_defines for each ABI."""
+    from .api import Program, looks_like_path
+
+    path_like = looks_like_path(source) if is_path is None else is_path
+    if ruleset is None:
+        ruleset = ruleset_for(os.fspath(source) if path_like else None, options)
+    abis = options.abi_objects()
+    defines: Dict[str, str] = dict(config.defines) if config is not None else {}
+    defines.update(dict(options.defines))
+    return Program(source, [a.name for a in abis], defines=defines, undefs=options.undefs,
+                   include_dirs=options.include_dirs, cpp=options.cpp,
+                   abi_defines=ruleset.defines_for_abis(abis), session=session,
+                   filename=filename, pp_abi=options.pp_abi, is_path=path_like)
