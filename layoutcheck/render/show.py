@@ -1,4 +1,4 @@
-"""Text for people, JSON for scripts.
+"""`show`: text for people, JSON for scripts.
 
 The text keeps the look pahole made familiar: the declaration, and after
 each member ``/* offset size */``; holes, tail padding and cacheline
@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from typing import Iterable, List, Optional
 
-from .engine import RecordLayout
-from .layouts import Layout, member_mask
-from .typenames import type_name
+from ..engine import RecordLayout
+from ..layouts import Layout, member_mask
+from ..typenames import type_name
 
 INDENT = "    "
 COMMENT_COL = 56
