@@ -202,3 +202,36 @@ def abi_list_single(abi) -> List[ABI]:
         raise LayoutError(f"layout() lays out for one ABI; {abi!r} names {len(found)} "
                           f"(use load() for several)")
     return found
+
+
+def _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules):
+    from .options import Options
+
+    return Options.make(abis, defines, undefs, include_dirs, cpp, pp_abi, rules)
+
+
+def diff(old: str, new: Optional[str] = None, *, abis=None,
+         defines: Optional[Dict[str, object]] = None, undefs: Iterable[str] = (),
+         include_dirs: Iterable[str] = (), cpp: str = "auto", pp_abi: Optional[str] = None,
+         rules=None, structs: Optional[Sequence[str]] = None,
+         configs: Optional[Sequence[str]] = None, git: Optional[str] = None):
+    """What changing ``old`` into ``new`` (paths or ``REV:path``; with
+    ``git=REV``, ``old`` at REV against the work tree) does on every ABI and
+    config: a ``compare.DiffResult`` (``.changes``, ``.to_json()``)."""
+    from .compare import diff_headers
+
+    opts = _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules)
+    return diff_headers(old, new, opts, structs, configs, git=git)
+
+
+def verify(paths, *, abis=None, defines: Optional[Dict[str, object]] = None,
+           undefs: Iterable[str] = (), include_dirs: Iterable[str] = (), cpp: str = "auto",
+           pp_abi: Optional[str] = None, rules=None, structs: Optional[Sequence[str]] = None,
+           cffi: bool = True, clang: bool = False, jobs: Optional[int] = None):
+    """Every layout of ``paths`` compared with each ABI's GCC (and the
+    host's cffi module, and clang): an ``oracle.verify.VerifyReport``
+    (``.mismatches``, ``.to_json(abis)``)."""
+    from .oracle.verify import verify as run_verify
+
+    opts = _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules)
+    return run_verify(paths, structs, opts, with_cffi=cffi, with_clang=clang, jobs=jobs)

@@ -122,3 +122,22 @@ def open_program(source, options: Options, config=None, ruleset=None,
                    include_dirs=options.include_dirs, cpp=options.cpp,
                    abi_defines=ruleset.defines_for_abis(abis), session=session,
                    filename=filename, pp_abi=options.pp_abi, is_path=path_like)
+
+
+def select_configs(ruleset, wanted: Optional[Sequence[str]]) -> list:
+    """The configs to read in: the rules matrix, or the ``wanted`` ones (a
+    matrix config's name, ``default``, or a comma-separated macro list)."""
+    from .rules import make_config
+
+    if not wanted:
+        return list(ruleset.configs)
+    by_name = {c.name: c for c in ruleset.configs}
+    out = []
+    for item in wanted:
+        cfg = by_name.get(item)
+        if cfg is None:
+            macros = [m for m in item.split(",") if m.strip()] if item != "default" else []
+            cfg = make_config(macros)
+        if cfg not in out:
+            out.append(cfg)
+    return out

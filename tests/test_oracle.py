@@ -14,7 +14,7 @@ import layoutcheck as lc
 from layoutcheck.abi import all_abis, get_abi
 from layoutcheck.oracle.gcc import ask_clang, ask_gcc, clang_command, compare
 from layoutcheck.oracle.generate import generate
-from layoutcheck.verify import verify_program
+from layoutcheck.oracle.verify import verify_program
 
 from .conftest import CDEFS, need_all_compilers, need_c_compiler, need_compiler, oracles_required, record
 from .corpus import corpus_available, corpus_paths, missing_cross_headers, uapi_programs
@@ -152,7 +152,7 @@ def test_verify_exit_2_names_the_missing_package(run_cli, monkeypatch):
 def test_verify_exit_1_on_a_mismatch(run_cli, monkeypatch, tmp_path):
     """A wrong answer from the oracle must show as a mismatch, not pass."""
     need_compiler(get_abi("x86_64"))
-    import layoutcheck.verify as verify
+    import layoutcheck.oracle.verify as verify
 
     real = verify.ask_gcc
 

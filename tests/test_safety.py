@@ -16,7 +16,7 @@ import pytest
 
 import layoutcheck as lc
 from layoutcheck.abi import get_abi
-from layoutcheck.verify import verify_program
+from layoutcheck.oracle.verify import verify_program
 
 from .conftest import need_c_compiler, need_compiler
 

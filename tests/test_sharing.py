@@ -7,7 +7,7 @@ import pytest
 
 import layoutcheck as lc
 from layoutcheck.abi import all_abis
-from layoutcheck.verify import verify_program
+from layoutcheck.oracle.verify import verify_program
 
 from .conftest import need_all_compilers, need_compiler
 

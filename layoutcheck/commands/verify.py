@@ -9,10 +9,9 @@ but never fails the run: GCC wins.
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 
-from ..cli import add_source_options, make_program, options_from
+from ..cli import add_source_options, options_from
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
@@ -37,64 +36,23 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 def run(args) -> int:
     from ..errors import LayoutError
     from ..oracle.gcc import compiler_available
-    from ..verify import VerifyReport, verify_program
+    from ..oracle.verify import verify
+    from ..render.verify import render_json, render_text
 
     if args.jobs is not None and args.jobs < 1:
         raise LayoutError(f"-j must be at least 1, not {args.jobs}")
-    abis = options_from(args).abi_objects()
+    options = options_from(args)
+    abis = options.abi_objects()
     missing = [a for a in abis if not compiler_available(a)]
     if missing:
         for a in missing:
             print(f"layoutcheck: {a.name}: oracle compiler '{a.oracle[0]}' not found; install it "
                   f"with: apt-get install --no-install-recommends {a.package}", file=sys.stderr)
         return 2
-    report = VerifyReport()
-    for path in args.paths:
-        prog = make_program(path, args)
-        report.merge(verify_program(prog, args.struct, with_cffi=args.cffi, jobs=args.jobs,
-                                    with_clang=args.clang))
+    report = verify(args.paths, args.struct, options, with_cffi=args.cffi,
+                    with_clang=args.clang, jobs=args.jobs)
     if args.format == "json":
-        def row(m):
-            return {"abi": m.abi, "struct": m.struct, "what": m.what,
-                    "layoutcheck": str(m.engine), "oracle": str(m.oracle)}
-
-        out = {
-            "abis": {a.name: {"structs": report.structs.get(a.name, 0),
-                              "items": report.items.get(a.name, 0),
-                              "clang_differences": report.clang.get(a.name)} for a in abis},
-            "cffi": {"structs": report.cffi_structs, "items": report.cffi_items,
-                     "isolated": report.cffi_isolated} if args.cffi else None,
-            "items": report.total_items,
-            "mismatches": [row(m) for m in report.mismatches],
-            "clang_differences": [row(m) for m in report.clang_differences],
-        }
-        json.dump(out, sys.stdout, indent=1)
-        sys.stdout.write("\n")
+        sys.stdout.write(render_json(report, abis, args.cffi))
     else:
-        bad_by_abi = {}
-        for m in report.mismatches:
-            bad_by_abi[m.abi] = bad_by_abi.get(m.abi, 0) + 1
-        print(f"{'abi':<9} {'structs':>7} {'items':>8}  result")
-        for a in abis:
-            n_bad = bad_by_abi.get(a.name, 0)
-            verdict = "ok" if not n_bad else f"{n_bad} MISMATCHES"
-            clang = report.clang.get(a.name)
-            if clang:
-                verdict += f"  (clang differs on {clang} items; GCC is the oracle)"
-            elif clang is None and args.clang:
-                verdict += "  (no clang opinion)"
-            print(f"{a.name:<9} {report.structs.get(a.name, 0):>7} {report.items.get(a.name, 0):>8}  {verdict}")
-        if args.cffi and report.cffi_structs:
-            how = ("host module compiled through cffi (apart from Python.h, whose "
-                   "declarations the header redefines)" if report.cffi_isolated
-                   else "host module compiled through cffi")
-            print(f"{'cffi':<9} {report.cffi_structs:>7} {report.cffi_items:>8}  {how}")
-        for m in report.mismatches:
-            print(f"MISMATCH {m}")
-        for m in report.clang_differences[:50]:
-            print(f"clang differs, GCC wins: {m.abi}: {m.struct}: {m.what}: "
-                  f"gcc and layoutcheck {m.engine}, clang {m.oracle}")
-        if len(report.clang_differences) > 50:
-            print(f"... and {len(report.clang_differences) - 50} more clang differences")
-        print(f"compared {report.total_items} items: {len(report.mismatches)} mismatches")
+        sys.stdout.write(render_text(report, abis, args.cffi, args.clang))
     return 1 if report.mismatches else 0

@@ -15,9 +15,9 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence
 
-from .abi import ABI, get_abi
-from .api import Program
-from .oracle.gcc import Mismatch, ask_clang, ask_gcc, compare, compiler_available
+from ..abi import ABI, get_abi
+from ..api import Program
+from .gcc import Mismatch, ask_clang, ask_gcc, compare, compiler_available
 
 
 @dataclass
@@ -35,6 +35,23 @@ class VerifyReport:
     # clang had no opinion (not installed, or no such target)
     clang: Dict[str, Optional[int]] = field(default_factory=dict)
     clang_differences: List[Mismatch] = field(default_factory=list)
+
+    def to_json(self, abis: Sequence[ABI], with_cffi: bool = True) -> dict:
+        """The report as plain data (``verify --format json``)."""
+        def row(m: Mismatch) -> dict:
+            return {"abi": m.abi, "struct": m.struct, "what": m.what,
+                    "layoutcheck": str(m.engine), "oracle": str(m.oracle)}
+
+        return {
+            "abis": {a.name: {"structs": self.structs.get(a.name, 0),
+                              "items": self.items.get(a.name, 0),
+                              "clang_differences": self.clang.get(a.name)} for a in abis},
+            "cffi": {"structs": self.cffi_structs, "items": self.cffi_items,
+                     "isolated": self.cffi_isolated} if with_cffi else None,
+            "items": self.total_items,
+            "mismatches": [row(m) for m in self.mismatches],
+            "clang_differences": [row(m) for m in self.clang_differences],
+        }
 
     @property
     def total_items(self) -> int:
@@ -106,7 +123,7 @@ def verify_program(prog: Program, structs: Optional[Sequence[str]] = None,
                 report.clang_differences.extend(bad)
             report.clang[abi.name] = count
     if with_cffi:
-        from .oracle.cffi_host import verify_host
+        from .cffi_host import verify_host
 
         host = get_abi("host")
         if any(a.name == host.name for a in prog.abis):
@@ -115,4 +132,21 @@ def verify_program(prog: Program, structs: Optional[Sequence[str]] = None,
             report.cffi_structs += cffi.structs
             report.cffi_isolated = report.cffi_isolated or cffi.isolated
             report.mismatches.extend(cffi.mismatches)
+    return report
+
+
+def verify(paths, structs: Optional[Sequence[str]] = None, options=None,
+           with_cffi: bool = True, with_clang: bool = False,
+           jobs: Optional[int] = None) -> VerifyReport:
+    """Every header of ``paths`` (a path or a list), read under ``options``
+    (``options.Options``, default: all ABIs, the header's rules file),
+    compared with each ABI's GCC, the host's cffi module and clang."""
+    from ..options import Options, open_program
+
+    options = options or Options.make()
+    report = VerifyReport()
+    for path in [paths] if isinstance(paths, str) else list(paths):
+        prog = open_program(path, options, is_path=True)
+        report.merge(verify_program(prog, structs, with_cffi=with_cffi, jobs=jobs,
+                                    with_clang=with_clang))
     return report

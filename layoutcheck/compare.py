@@ -1,0 +1,417 @@
+"""What a change does to a layout, on every ABI and config.
+
+``diff_layouts`` compares one struct's old and new layout on one ABI and
+config; ``diff_headers`` (``layoutcheck.diff``) does that for every struct,
+ABI and config of two headers (paths or ``REV:path``), with the rules and
+the headers' own ``_Static_assert``s judged on both sides, and groups
+identical changes so that a change common to many ABI/config pairs is said
+once, with where it holds.
+
+Change kinds: size, align, added, removed, offset (a member moved; its type
+or size changes are said with it), bits (size, mask or type at the same
+place), overlap (what a member now shares bits with), rule (a verdict that
+flipped), static-assert (one of the header's own asserts flipped).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import dataclass, field
+from typing import Dict, Iterable, List, Optional, Sequence, Tuple
+
+from .errors import LayoutError
+from .layouts import Layout, MemberLayout
+
+KIND_ORDER = ("size", "align", "added", "removed", "offset", "bits", "overlap", "rule",
+              "static-assert")
+
+
+@dataclass
+class Change:
+    struct: str
+    kind: str
+    member: str
+    before: object
+    after: object
+    message: str
+
+    def key(self) -> tuple:
+        return (self.struct, self.kind, self.member, json.dumps(self.before, sort_keys=True),
+                json.dumps(self.after, sort_keys=True), self.message)
+
+
+@dataclass
+class GroupedChange:
+    """One change and every (ABI, config) pair it holds on."""
+
+    change: Change
+    where: List[Tuple[str, str]] = field(default_factory=list)
+
+    def blocks(self, abi_order: Sequence[str], config_order: Sequence[str]) -> List[Tuple[List[str], List[str]]]:
+        """The pairs as (ABIs, configs) products: ABIs that share a config
+        set are said together."""
+        by_abi: Dict[str, List[str]] = {}
+        for abi, cfg in self.where:
+            by_abi.setdefault(abi, []).append(cfg)
+        groups: Dict[tuple, List[str]] = {}
+        for abi in abi_order:
+            if abi in by_abi:
+                cfgs = tuple(c for c in config_order if c in by_abi[abi])
+                groups.setdefault(cfgs, []).append(abi)
+        return [(abis, list(cfgs)) for cfgs, abis in groups.items()]
+
+
+def _leaves(lay: Layout) -> List[MemberLayout]:
+    paths = [m.path for m in lay.members]
+    out = []
+    for m in lay.members:
+        prefix = m.path + "."
+        if not any(p.startswith(prefix) for p in paths):
+            out.append(m)
+    return out
+
+
+def _related(a: str, b: str) -> bool:
+    return a == b or a.startswith(b + ".") or b.startswith(a + ".")
+
+
+def overlaps_of(lay: Layout, member: MemberLayout, leaves: List[MemberLayout]) -> List[str]:
+    """Leaf members (declaration order) sharing bits with ``member``."""
+    return [n.path for n in leaves
+            if not _related(n.path, member.path) and n.overlaps(member) and member.overlaps(n)]
+
+
+def _where_text(m: MemberLayout) -> str:
+    if m.is_bitfield:
+        return f"offset {m.offset} bits {m.mask_hex}"
+    return f"offset {m.offset} size {m.size}"
+
+
+def diff_layouts(old: Optional[Layout], new: Optional[Layout], struct: str) -> List[Change]:
+    """Changes from ``old`` to ``new`` (either may be None: struct added/removed)."""
+    if old is None and new is None:
+        return []
+    if old is None:
+        return [Change(struct, "added", "", None, {"size": new.size, "align": new.align},
+                       f"{struct} added (size {new.size})")]
+    if new is None:
+        return [Change(struct, "removed", "", {"size": old.size, "align": old.align}, None,
+                       f"{struct} removed (was size {old.size})")]
+    out: List[Change] = []
+    if old.size != new.size:
+        out.append(Change(struct, "size", "", old.size, new.size, f"size {old.size} -> {new.size}"))
+    if old.align != new.align:
+        out.append(Change(struct, "align", "", old.align, new.align,
+                          f"alignment {old.align} -> {new.align}"))
+    old_by = {m.path: m for m in old.members}
+    new_by = {m.path: m for m in new.members}
+    old_leaves, new_leaves = _leaves(old), _leaves(new)
+    def ancestor_in(path: str, paths) -> bool:
+        parts = path.split(".")
+        return any(".".join(parts[:i]) in paths for i in range(1, len(parts)))
+
+    added = {m.path for m in new.members if m.path not in old_by}
+    removed = {m.path for m in old.members if m.path not in new_by}
+    moved: Dict[str, int] = {}
+    for m in new.members:
+        if m.path in added and ancestor_in(m.path, added):
+            continue
+        if m.path not in old_by:
+            over = overlaps_of(new, m, new_leaves)
+            note = f" over {over[0]}" if over else ""
+            out.append(Change(struct, "added", m.path, None,
+                              {"offset": m.offset, "size": m.size, "mask": m.mask_hex, "type": m.type},
+                              f"{m.path} added at {_where_text(m)}{note}"))
+    for m in old.members:
+        if m.path not in new_by and not ancestor_in(m.path, removed):
+            out.append(Change(struct, "removed", m.path,
+                              {"offset": m.offset, "size": m.size, "mask": m.mask_hex, "type": m.type},
+                              None, f"{m.path} removed (was at {_where_text(m)})"))
+    leaf_paths_new = {m.path for m in new_leaves}
+    for m in old.members:
+        n = new_by.get(m.path)
+        if n is None:
+            continue
+        if m.bit_offset != n.bit_offset:
+            delta = n.bit_offset - m.bit_offset
+            moved[m.path] = delta
+            parts = m.path.split(".")
+            if any(moved.get(".".join(parts[:i])) == delta for i in range(1, len(parts))):
+                continue
+            if m.is_bitfield or n.is_bitfield:
+                before, after = _where_text(m), _where_text(n)
+            else:
+                before, after = m.offset, n.offset
+            shape = _shape_changes(m, n, with_bits=False)
+            if m.is_bitfield or n.is_bitfield:
+                message = f"{m.path} moved: {before} -> {after}"
+            else:
+                message = f"{m.path} moved: offset {before} -> {after}"
+            if shape:
+                message += "; " + ", ".join(shape)
+                before = {"offset": before, "size": m.size, "mask": m.mask_hex, "type": m.type}
+                after = {"offset": after, "size": n.size, "mask": n.mask_hex, "type": n.type}
+            out.append(Change(struct, "offset", m.path, before, after, message))
+        elif (m.size, m.mask, m.type, m.bit_size) != (n.size, n.mask, n.type, n.bit_size):
+            out.append(Change(struct, "bits", m.path,
+                              {"size": m.size, "mask": m.mask_hex, "type": m.type},
+                              {"size": n.size, "mask": n.mask_hex, "type": n.type},
+                              f"{m.path}: " + ", ".join(_shape_changes(m, n, with_bits=True))))
+        # What a member shares its bits with is reported for the members
+        # that moved or changed shape; a bystander's overlaps change only
+        # through them, and saying it again for each would bury the news.
+        reshaped = m.bit_offset != n.bit_offset or (m.size, m.mask) != (n.size, n.mask)
+        if reshaped and m.path in leaf_paths_new:
+            before = overlaps_of(old, m, old_leaves)
+            after = overlaps_of(new, n, new_leaves)
+            if before != after:
+                out.append(Change(struct, "overlap", m.path, before, after,
+                                  _overlap_message(m.path, before, after)))
+    return out
+
+
+def _shape_changes(m: MemberLayout, n: MemberLayout, with_bits: bool) -> List[str]:
+    """What changed in a member's type, width and bits (not its place)."""
+    parts = []
+    if m.type != n.type:
+        parts.append(f"type {m.type} -> {n.type}")
+    if m.is_bitfield or n.is_bitfield:
+        if m.bit_size != n.bit_size:
+            parts.append(f"width {m.bit_size} -> {n.bit_size} bits")
+    if m.size != n.size:
+        parts.append(f"size {m.size} -> {n.size}")
+    if with_bits and m.mask != n.mask and (m.is_bitfield or n.is_bitfield):
+        parts.append(f"bits {m.mask_hex} -> {n.mask_hex}")
+    return parts
+
+
+def _overlap_message(path: str, before: List[str], after: List[str]) -> str:
+    """Name the first member (in declaration order) shared before and after:
+    in a union that is the word's name in its first use, e.g. lru.prev."""
+    if before and after and before[0] != after[0]:
+        return f"{path}: was over {before[0]}, now over {after[0]}"
+    if not before:
+        return f"{path}: now over {after[0]} (shared nothing before)"
+    if not after:
+        return f"{path}: now shares no bits (was over {before[0]})"
+    gained = [p for p in after if p not in before]
+    lost = [p for p in before if p not in after]
+    parts = []
+    if gained:
+        parts.append("now also over " + ", ".join(gained))
+    if lost:
+        parts.append("no longer over " + ", ".join(lost))
+    return f"{path}: " + "; ".join(parts)
+
+
+def group_changes(items: Iterable[Tuple[str, str, Change]]) -> List[GroupedChange]:
+    """Group (abi, config, change) triples by identical change."""
+    groups: Dict[tuple, GroupedChange] = {}
+    for abi, cfg, ch in items:
+        g = groups.get(ch.key())
+        if g is None:
+            g = groups[ch.key()] = GroupedChange(ch)
+        g.where.append((abi, cfg))
+    out = list(groups.values())
+    out.sort(key=lambda g: (g.change.struct, KIND_ORDER.index(g.change.kind)))
+    return out
+
+
+def merge_by_message(groups: List[GroupedChange]) -> List[GroupedChange]:
+    """For people: changes that read the same are said once (the JSON
+    keeps them apart when their full before/after differ)."""
+    merged: Dict[tuple, GroupedChange] = {}
+    for g in groups:
+        key = (g.change.struct, g.change.kind, g.change.message)
+        if key in merged:
+            merged[key].where.extend(w for w in g.where if w not in merged[key].where)
+        else:
+            merged[key] = GroupedChange(g.change, list(g.where))
+    return list(merged.values())
+
+
+def word_rows(old: Optional[Layout], new: Optional[Layout], word: int) -> List[Tuple[int, str, str]]:
+    """Per word of the struct: (offset, old leaf members on it, new ones).
+    Members on both sides of a word come first, in declaration order."""
+    size = max(old.size if old else 0, new.size if new else 0)
+    rows = []
+
+    def names(lay: Optional[Layout], start: int) -> str:
+        if lay is None:
+            return ""
+        end = start + word
+        out = [m.path for m in _leaves(lay) if m.offset < end and m.end > start]
+        return ", ".join(out)
+
+    for start in range(0, size, word):
+        rows.append((start, names(old, start), names(new, start)))
+    return rows
+
+
+@dataclass
+class DiffResult:
+    """Two headers compared on every ABI and config (``layoutcheck.diff``)."""
+
+    old: str  # labels as given (a path or REV:path)
+    new: str
+    abis: List[str]
+    configs: List[str]
+    changes: List[GroupedChange]
+    rules: List[str]  # the rules judged on both sides
+    static_asserts: int  # the headers' own asserts judged (new side, per cell)
+    # one (abi, config, old, new) per changed struct, for word-grid pictures
+    examples: Dict[str, tuple] = field(default_factory=dict, repr=False)
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.changes)
+
+    def rows(self) -> List[dict]:
+        """One row per change and (ABIs x configs) block where it holds."""
+        out = []
+        for g in self.changes:
+            c = g.change
+            for abis_b, cfgs_b in g.blocks(self.abis, self.configs):
+                out.append({"struct": c.struct, "abis": abis_b, "configs": cfgs_b,
+                            "kind": c.kind, "member": c.member, "before": c.before,
+                            "after": c.after, "message": c.message})
+        return out
+
+    def to_json(self) -> dict:
+        return {"old": self.old, "new": self.new, "abis": self.abis, "configs": self.configs,
+                "rules": self.rules, "static_asserts": self.static_asserts,
+                "changes": self.rows()}
+
+
+def _layouts_of(prog, abi, structs: Optional[Sequence[str]]) -> Dict[str, Layout]:
+    if structs:
+        out = {}
+        for s in structs:
+            rec = prog.unit(abi).find_record(s)
+            if rec is not None and rec.complete:
+                out[s] = prog.layout(s, abi)
+        return out
+    return {lay.name: lay for lay in prog.layouts(abis=[abi])}
+
+
+def _rule_changes(label: str, name: str, old: Layout, new: Layout, checker, ruleset,
+                  abi, cfg) -> List[Change]:
+    out = []
+    for rule in ruleset.rules:
+        if rule.struct != name or not rule.applies(abi, cfg):
+            continue
+        before = checker.check(old, rule)
+        after = checker.check(new, rule)
+        if before.status == after.status:
+            continue
+        if after.passed:
+            detail = f" (before: {before.text})" if before.text else ""
+        else:
+            detail = f" ({after.text})" if after.text else ""
+        why = f"; why: {first_sentence(rule.why)}" if getattr(rule, "why", None) else ""
+        out.append(Change(label, "rule", rule.name, before.status, after.status,
+                          f"rule {rule.name}: {before.status} -> {after.status}{detail}"
+                          + (why if not after.passed else "")))
+    return out
+
+
+def first_sentence(text: str) -> str:
+    """The first sentence of a rule's ``why``, on one line."""
+    flat = " ".join(text.split())
+    for end in (". ", ".\n"):
+        cut = flat.find(end)
+        if cut >= 0:
+            return flat[:cut + 1]
+    return flat
+
+
+def _assert_key(sa) -> str:
+    """Static asserts are matched across versions by their message (else
+    their position: a header's asserts rarely move without changing)."""
+    if sa.message:
+        text = sa.message
+        if len(text) >= 2 and text[0] == text[-1] == '"':
+            text = text[1:-1]
+        return text
+    return f"line {getattr(sa.coord, 'line', '?')}"
+
+
+def _static_assert_changes(old_prog, new_prog, abi, cfg) -> Tuple[List[Change], int]:
+    from .rules.checks import check_static_asserts
+
+    def verdicts(prog) -> Dict[str, tuple]:
+        out = {}
+        unit = prog.unit(abi)
+        results = check_static_asserts(prog.source, prog, abi, cfg)
+        for sa, res in zip(unit.static_asserts, results, strict=True):
+            out.setdefault(_assert_key(sa), (res.status, res.text))
+        return out
+
+    before, after = verdicts(old_prog), verdicts(new_prog)
+    out = []
+    for key, (status, text) in after.items():
+        old_status = before.get(key, ("absent", ""))[0]
+        if status != old_status and not (old_status == "absent" and status == "pass"):
+            message = (f"static assert {key!r}: {old_status} -> {status}"
+                       + (f" ({text})" if text else ""))
+            out.append(Change("_Static_assert", "static-assert", key, old_status, status, message))
+    return out, len(after)
+
+
+def diff_headers(old_spec: str, new_spec: str, options=None, structs: Optional[Sequence[str]] = None,
+                 configs: Optional[Sequence[str]] = None, git: Optional[str] = None) -> DiffResult:
+    """What changing ``old_spec`` into ``new_spec`` (paths or ``REV:path``;
+    with ``git``, ``old_spec`` at that revision against the work tree) does
+    on every ABI and config of ``options`` (``options.Options``; its rules,
+    by default the header's rules file, give the config matrix and the
+    rules judged on both sides)."""
+    from .gitrev import Materializer
+    from .options import Options, open_program, ruleset_for, select_configs
+    from .rules import RuleChecker
+    from .safety import check_git_rev
+
+    options = options or Options.make()
+    if git is not None:
+        check_git_rev(git, "--git")
+        old_spec, new_spec = f"{git}:{old_spec}", old_spec
+    with Materializer() as mat:
+        old_path, old_label = mat.resolve(old_spec)
+        new_path, new_label = mat.resolve(new_spec)
+        # The rules of the work-tree side (for REV:path, where the file lives now).
+        anchor = new_path if git is None and os.path.exists(new_spec) else new_spec
+        ruleset = ruleset_for(anchor if os.path.exists(anchor) else old_path, options)
+        if ruleset.path is None and options.rules is None and git is None:
+            ruleset = ruleset_for(old_path, options)
+        cfgs = select_configs(ruleset, configs)
+        abis = options.abi_objects()
+        items: List[Tuple[str, str, Change]] = []
+        examples: Dict[str, tuple] = {}
+        n_asserts = 0
+        for cfg in cfgs:
+            old_prog = open_program(old_path, options, config=cfg, ruleset=ruleset, is_path=True)
+            new_prog = open_program(new_path, options, config=cfg, ruleset=ruleset, is_path=True)
+            for abi in abis:
+                olds = _layouts_of(old_prog, abi, structs)
+                news = _layouts_of(new_prog, abi, structs)
+                if structs:
+                    missing = [s for s in structs if s not in olds and s not in news]
+                    if missing:
+                        raise LayoutError(f"no struct or union named {missing[0]!r} in "
+                                          f"{old_label} or {new_label}")
+                for name in list(olds) + [n for n in news if n not in olds]:
+                    o, n = olds.get(name), news.get(name)
+                    label = f"{(o or n).kind} {name}"
+                    changes = diff_layouts(o, n, label)
+                    if o is not None and n is not None:
+                        checker = RuleChecker(new_label, abi, cfg)
+                        changes += _rule_changes(label, name, o, n, checker, ruleset, abi, cfg)
+                    if changes and label not in examples:
+                        examples[label] = (abi, cfg, o, n)
+                    items.extend((abi.name, cfg.name, ch) for ch in changes)
+                sa_changes, count = _static_assert_changes(old_prog, new_prog, abi, cfg)
+                n_asserts = max(n_asserts, count)
+                items.extend((abi.name, cfg.name, ch) for ch in sa_changes)
+    judged = [r.name for r in ruleset.rules if not structs or r.struct in structs]
+    return DiffResult(old_label, new_label, [a.name for a in abis], [c.name for c in cfgs],
+                      group_changes(items), judged, n_asserts, examples)

@@ -1,0 +1,92 @@
+"""Headers as they were at a git revision: ``REV:path`` specs.
+
+``Materializer.resolve("HEAD~1:include/linux/mm_types.h")`` writes that
+file, and the other files of its directory (for ``#include "..."``), into a
+temporary tree and returns the path to read.  Every revision passes
+``safety.check_git_rev`` and reaches git after ``--end-of-options``; git
+runs with no standard input.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import tempfile
+from typing import List, Tuple
+
+from .errors import LayoutError
+from .safety import check_git_rev
+
+
+def _git(args: List[str], cwd: str) -> str:
+    proc = subprocess.run(["git"] + args, cwd=cwd, capture_output=True, text=True,
+                          stdin=subprocess.DEVNULL)
+    if proc.returncode != 0:
+        raise LayoutError(f"git {' '.join(args)}: {proc.stderr.strip() or 'failed'}")
+    return proc.stdout
+
+
+def is_rev(rev: str, cwd: str) -> bool:
+    """Whether ``rev`` names a commit in the repository at ``cwd``."""
+    try:
+        check_git_rev(rev)
+    except LayoutError:
+        return False
+    proc = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--end-of-options",
+                           f"{rev}^{{commit}}"],
+                          cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    return proc.returncode == 0
+
+
+class Materializer:
+    """Writes REV:path (and its directory's other files, for #include "...")
+    into a temporary tree; ``close()`` removes it."""
+
+    def __init__(self) -> None:
+        self.tmp = tempfile.mkdtemp(prefix="layoutcheck-git-")
+
+    def close(self) -> None:
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def __enter__(self) -> "Materializer":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def resolve(self, spec: str) -> Tuple[str, str]:
+        """(path to read, label) for a path or a ``REV:path`` spec."""
+        if ":" in spec and not os.path.exists(spec):
+            rev, path = spec.split(":", 1)
+            cwd = os.path.dirname(os.path.abspath(path))
+            if not os.path.isdir(cwd):
+                cwd = os.getcwd()
+            if rev and is_rev(rev, cwd):
+                return self._extract(rev, path), spec
+        if not os.path.exists(spec):
+            raise LayoutError(f"no such file: {spec}")
+        return spec, spec
+
+    def _extract(self, rev: str, path: str) -> str:
+        check_git_rev(rev)
+        start = os.path.dirname(os.path.abspath(path))
+        while not os.path.isdir(start):
+            start = os.path.dirname(start)
+        top = _git(["rev-parse", "--show-toplevel"], start).strip()
+        rel = os.path.relpath(os.path.abspath(path), top)
+        rel_dir = os.path.dirname(rel)
+        dest_root = os.path.join(self.tmp, rev.replace("/", "_").replace("~", "_").replace("^", "_"))
+        listing = _git(["ls-tree", "--name-only", "--end-of-options",
+                        f"{rev}:{rel_dir}" if rel_dir else f"{rev}:"], top)
+        names = [n for n in listing.splitlines() if n]
+        if os.path.basename(rel) not in names:
+            raise LayoutError(f"{path} does not exist at {rev}")
+        os.makedirs(os.path.join(dest_root, rel_dir), exist_ok=True)
+        for name in names:
+            blob = subprocess.run(["git", "cat-file", "blob", f"{rev}:{os.path.join(rel_dir, name)}"],
+                                  cwd=top, capture_output=True, stdin=subprocess.DEVNULL)
+            if blob.returncode == 0:
+                with open(os.path.join(dest_root, rel_dir, name), "wb") as fh:
+                    fh.write(blob.stdout)
+        return os.path.join(dest_root, rel)
