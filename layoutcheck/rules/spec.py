@@ -5,11 +5,17 @@ without flags, first match wins:
 
 1. ``dir/name.rules.toml`` (rules for that header alone);
 2. ``layoutcheck.toml`` in ``dir`` or the nearest parent directory that has
-   one, stopping at the top of the repository (the directory holding
-   ``.git``).
+   one.
 
-``--rules FILE`` overrides the search.  A header without rules is still
-checked: its own ``_Static_assert``s are evaluated on every ABI.
+The upward search reads the repository top (the directory holding
+``.git``) and the user's home directory, and goes no higher.  It never
+reads rules from, and stops at, a directory the current user does not own
+or that its group or others may write (``/tmp``): anyone could plant a
+``layoutcheck.toml`` there.  A rules file found in such a place, or one
+that is itself group/other-writable or owned by someone else, is refused
+and reported, never read.  ``--rules FILE`` overrides the search.  A header
+without rules is still checked: its own ``_Static_assert``s are evaluated
+on every ABI.
 
 The format (all keys optional except each rule's ``kind``)::
 
@@ -23,37 +29,100 @@ The format (all keys optional except each rule's ``kind``)::
 
     [[rule]]
     name = "freelist-double-word"   # defaults to kind and members
-    kind = "offset"                 # offset size align alias disjoint tail-bit
+    kind = "offset"                 # see the kinds below
     member = "freelist"
     multiple_of = "2*word"          # word = sizeof(unsigned long) on the ABI
-    abis = "all"                    # all 64bit 32bit little big, or a list
-    when = { CONFIG_MEMCG = true }  # configs the rule applies in
+    abis = "all"                    # all 64bit 32bit little big, an ABI name, or a list
+    when = { CONFIG_MEMCG = true }  # configs the rule applies in (true/false only)
     optional = ["freelist"]         # members allowed to be missing
+    why = "..."                     # the reason, for people
+
+Kinds and their keys (sizes are a number or ``"N*word"``; ``expect``,
+``min``, ``max`` and ``multiple_of`` combine):
+
+* ``offset``: ``member`` (or ``union_of``/``struct_of``: the innermost
+  union/struct holding that member) with ``expect``/``min``/``max``/
+  ``multiple_of``; or ``members`` + ``union_of``/``struct_of`` +
+  ``within = [first, end]``: the members stay in words first..end-1 of it.
+* ``size``: the struct's size, or ``member``, each of ``members`` (e.g.
+  ``members = ["flags", "index"]``, ``expect = "word"``: each is one word
+  wide), or ``union_of``/``struct_of``.
+* ``align``: the struct's C11 alignment, or ``member``'s type's.  With a
+  ``when`` this states what a config promises
+  (``expect = "2*word"`` under ``CONFIG_HAVE_ALIGNED_STRUCT_PAGE``).
+* ``alias``: ``members`` occupy the same bytes and bits.
+* ``disjoint``: no bit of ``members`` is shared with ``against``.
+* ``tail-bit``: bit 0 of ``word``'s value (PageTail) may be shared only
+  with ``word`` itself, with members listed in ``bit0_clear``, and with
+  pointers to types aligned to 2 or more on that ABI.  ``void *``,
+  ``char *``, function pointers (odd in Thumb code on arm) and pointers to
+  incomplete types may hold an odd value: they must be declared, by member
+  (``bit0_clear``) or, for an incomplete pointee, by type
+  (``aligned_pointees = ["struct dev_pagemap"]``: the type is aligned to 2
+  or more where it is defined; a member retyped to ``char *`` still fails).
+* ``adjacent``: ``members`` follow each other in the order listed, each
+  starting where the previous ends (a pair updated as one double word).
+* ``natural``: every member (or each of ``members``) sits at a multiple of
+  its type's alignment, and the struct is at least as aligned as its most
+  aligned member: no packing (``#pragma pack``, ``packed``) anywhere.
 
 A member is named by its offsetof path (``lru.next``).  A rule naming a
 member the struct lacks fails unless the rule lists it in ``optional``:
-a renamed or deleted field must never skip its rule silently.
+a renamed or deleted field must never skip its rule silently.  When the
+optional members are missing and the rule is left with nothing to compare
+(a single member, one side of a ``disjoint``, fewer than two of an
+``alias``), its verdict is ``not-applied``, never ``pass``.  A rule whose
+``abis`` and ``when`` select no ABI x config of the matrix is reported as
+``not-applied`` too (see ``checks.unselected_rules``).  ``when`` may test
+the matrix's macros, those given with ``-D``, and ``abi_defines`` macros.
+
+Every key is validated when the file is read: unknown keys, keys that
+mean nothing to the rule's kind, unknown ABI selectors, non-boolean
+``when`` values, sizes that are negative or not sizes, ``multiple_of = 0``
+and ``min > max`` are a ``LayoutError`` naming the file and the rule.
 """
 
 from __future__ import annotations
 
+import difflib
 import itertools
 import os
 import re
+import stat
 import tomllib
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence
+from typing import Any, Dict, List, Optional, Sequence, Tuple
 
-from ..abi import ABI
+from ..abi import ABI, abi_names
 from ..errors import LayoutError
 
-KINDS = ("offset", "size", "align", "alias", "disjoint", "tail-bit")
+KINDS = ("offset", "size", "align", "alias", "disjoint", "tail-bit", "adjacent", "natural")
 
-_RULE_KEYS = {
-    "name", "kind", "struct", "member", "members", "against", "union_of", "struct_of",
-    "expect", "min", "max", "multiple_of", "within", "word", "bit0_clear", "optional",
-    "abis", "when", "why",
+# ABI selectors other than ABI names (``abis`` and ``[matrix.abi_defines]``).
+ABI_CLASSES = ("all", "64bit", "32bit", "little", "big")
+
+_COMMON_KEYS = {"name", "kind", "struct", "optional", "abis", "when", "why"}
+_BOUNDS = {"expect", "min", "max", "multiple_of"}
+
+# The keys each kind reads.  A key outside its kind's set would be ignored
+# by the check, so a rule carrying one is an error, not a silent pass.
+_KIND_KEYS = {
+    "offset": {"member", "members", "union_of", "struct_of", "within"} | _BOUNDS,
+    "size": {"member", "members", "union_of", "struct_of"} | _BOUNDS,
+    "align": {"member"} | _BOUNDS,
+    "alias": {"members"},
+    "disjoint": {"members", "against"},
+    "tail-bit": {"word", "bit0_clear", "aligned_pointees"},
+    "adjacent": {"members"},
+    "natural": {"members"},
 }
+
+_RULE_KEYS = set(_COMMON_KEYS).union(*_KIND_KEYS.values())
+
+# Keys naming members (what ``optional`` may list).
+_MEMBER_KEYS = ("member", "members", "against", "union_of", "struct_of", "word", "bit0_clear")
+
+_MACRO = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 @dataclass(frozen=True)
@@ -78,14 +147,47 @@ class Rule:
     when: Dict[str, bool] = field(default_factory=dict)
     why: Optional[str] = None
     source: str = ""
+    # The rule set's [matrix.abi_defines]: a `when` on CONFIG_64BIT follows
+    # the ABI as the preprocessor sees it.
+    abi_defines: Dict[str, Any] = field(default_factory=dict)
+
+    def macro_set(self, macro: str, abi: ABI, config: Config) -> bool:
+        """Is ``macro`` defined when this config is read for this ABI?"""
+        if config.enabled(macro):
+            return True
+        cls = self.abi_defines.get(macro)
+        return cls is not None and abi_matches(cls, abi)
 
     def applies(self, abi: ABI, config: Config) -> bool:
         if not abi_matches(self.abis, abi):
             return False
         for macro, want in self.when.items():
-            if config.enabled(macro) != bool(want):
+            if self.macro_set(macro, abi, config) != want:
                 return False
         return True
+
+
+@dataclass
+class Discovery:
+    """How a header's rules file was found, or why none was read."""
+
+    header: str
+    path: Optional[str] = None  # the rules file read, or None
+    how: str = "none"  # "--rules", "beside the header", "parent directory", "none"
+    stop: str = ""  # why the upward search ended
+    refused: List[Tuple[str, str]] = field(default_factory=list)  # (path, why not read)
+
+    def describe(self) -> str:
+        """One phrase for a report: which rules, or why none."""
+        if self.path is not None:
+            return f"rules from {self.path}" + (" (--rules)" if self.how == "--rules" else "")
+        if self.refused:
+            return "no rules (refused: " + "; ".join(f"{p}: {why}" for p, why in self.refused) + ")"
+        return f"no rules file (search stopped at {self.stop})" if self.stop else "no rules file"
+
+    def to_json(self) -> dict:
+        return {"file": self.header, "rules": self.path, "how": self.how, "stop": self.stop,
+                "refused": [{"path": p, "reason": why} for p, why in self.refused]}
 
 
 @dataclass
@@ -95,6 +197,7 @@ class RuleSet:
     rules: List[Rule] = field(default_factory=list)
     configs: List[Config] = field(default_factory=list)
     abi_defines: Dict[str, str] = field(default_factory=dict)  # macro -> ABI class
+    discovery: Optional[Discovery] = None
 
     def defines_for_abis(self, abis: Sequence[ABI]) -> Dict[str, Dict[str, str]]:
         out: Dict[str, Dict[str, str]] = {}
@@ -145,6 +248,23 @@ def abi_matches(selector: Any, abi: ABI) -> bool:
     return selector == abi.name
 
 
+def check_abi_selector(selector: Any, what: str) -> None:
+    """A LayoutError unless ``selector`` names ABIs: a class, an ABI name,
+    or a non-empty list of them.  ``what`` says where it was written."""
+    known = list(ABI_CLASSES) + abi_names()
+    items = selector if isinstance(selector, list) else [selector]
+    if isinstance(selector, list) and not selector:
+        raise LayoutError(f"{what}: an empty list selects no ABI")
+    for item in items:
+        if not isinstance(item, str):
+            raise LayoutError(f"{what}: ABI selector {item!r} is not a string")
+        if item not in known:
+            close = difflib.get_close_matches(item, known, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            raise LayoutError(f"{what}: unknown ABI selector {item!r}{hint}; use one of "
+                              f"{', '.join(ABI_CLASSES)} or an ABI name ({', '.join(abi_names())})")
+
+
 def config_name(defines: Dict[str, str]) -> str:
     if not defines:
         return "default"
@@ -177,12 +297,62 @@ def size_value(spec: Any, word: int, where: str) -> int:
     raise LayoutError(f"{where}: cannot read size {spec!r} (use a number or 'N*word')")
 
 
+# Every ABI's word (sizeof(unsigned long)) is 4 or 8: a size spec is
+# validated for both.
+_WORDS = (4, 8)
+
+
 def _listify(value: Any) -> List[str]:
     if value is None:
         return []
     if isinstance(value, str):
         return [value]
     return [str(v) for v in value]
+
+
+def _names(value: Any, key: str, label: str, what: str = "members") -> List[str]:
+    """A name-list key: a string or a list of non-empty strings."""
+    items = value if isinstance(value, list) else [value]
+    if isinstance(value, list) and not value:
+        raise LayoutError(f"{label}: '{key}' is an empty list")
+    for item in items:
+        if not isinstance(item, str) or not item.strip():
+            raise LayoutError(f"{label}: '{key}' must name {what} as strings, got {item!r}")
+    return list(items)
+
+
+def _parse_matrix(matrix: Any, where: str) -> Tuple[List[Config], Dict[str, Any]]:
+    if not isinstance(matrix, dict):
+        raise LayoutError("[matrix] must be a table", where)
+    unknown = set(matrix) - {"vary", "extra", "abi_defines"}
+    if unknown:
+        raise LayoutError(f"unknown [matrix] keys {sorted(unknown)} (use vary, extra, abi_defines)",
+                          where)
+    vary = _names(matrix["vary"], "matrix.vary", where, "macros") if "vary" in matrix else []
+    for macro in vary:
+        if not _MACRO.match(macro):
+            raise LayoutError(f"matrix.vary: {macro!r} is not a macro name", where)
+    configs: List[Config] = []
+    for bits in itertools.product((False, True), repeat=len(vary)):
+        configs.append(make_config([m for m, on in zip(vary, bits) if on]))
+    extras = matrix.get("extra", [])
+    if not isinstance(extras, list):
+        raise LayoutError("matrix.extra must be a list of macro lists", where)
+    for extra in extras:
+        items = extra if isinstance(extra, list) else [extra]
+        if not isinstance(extra, (list, str)) or not all(isinstance(x, str) for x in items):
+            raise LayoutError(f"matrix.extra: {extra!r} is not a list of macros", where)
+        cfg = make_config(_listify(extra))
+        if cfg not in configs:
+            configs.append(cfg)
+    abi_defines: Dict[str, Any] = {}
+    table = matrix.get("abi_defines") or {}
+    if not isinstance(table, dict):
+        raise LayoutError("[matrix.abi_defines] must be a table of MACRO = ABI selector", where)
+    for macro, cls in table.items():
+        check_abi_selector(cls, f"{where}: [matrix.abi_defines] {macro}")
+        abi_defines[macro] = cls
+    return configs or [Config("default", {})], abi_defines
 
 
 def parse_rules(text: str, path: Optional[str] = None) -> RuleSet:
@@ -194,22 +364,21 @@ def parse_rules(text: str, path: Optional[str] = None) -> RuleSet:
     unknown = set(data) - {"struct", "matrix", "rule"}
     if unknown:
         raise LayoutError(f"unknown top-level keys {sorted(unknown)}", where)
-    rs = RuleSet(path, data.get("struct"))
-    matrix = data.get("matrix", {})
-    vary = _listify(matrix.get("vary"))
-    configs: List[Config] = []
-    for bits in itertools.product((False, True), repeat=len(vary)):
-        configs.append(make_config([m for m, on in zip(vary, bits) if on]))
-    for extra in matrix.get("extra", []):
-        cfg = make_config(_listify(extra))
-        if cfg not in configs:
-            configs.append(cfg)
-    rs.configs = configs or [Config("default", {})]
-    for macro, cls in (matrix.get("abi_defines") or {}).items():
-        rs.abi_defines[macro] = cls
+    default_struct = data.get("struct")
+    if default_struct is not None and (not isinstance(default_struct, str) or not default_struct):
+        raise LayoutError(f"'struct' must be a struct name, got {default_struct!r}", where)
+    rs = RuleSet(path, default_struct)
+    rs.configs, rs.abi_defines = _parse_matrix(data.get("matrix", {}), where)
+    raw_rules = data.get("rule", [])
+    if not isinstance(raw_rules, list):
+        raise LayoutError("rules are written [[rule]] (an array of tables)", where)
     seen = set()
-    for i, raw in enumerate(data.get("rule", [])):
+    for i, raw in enumerate(raw_rules):
         label = f"{where}: rule {i + 1}"
+        if not isinstance(raw, dict):
+            raise LayoutError(f"{label}: a rule is a table ([[rule]]), got {raw!r}")
+        if isinstance(raw.get("name"), str):
+            label += f" ({raw['name']})"
         if "kind" not in raw:
             raise LayoutError(f"{label}: missing 'kind'")
         kind = raw["kind"]
@@ -218,42 +387,136 @@ def parse_rules(text: str, path: Optional[str] = None) -> RuleSet:
         bad = set(raw) - _RULE_KEYS
         if bad:
             raise LayoutError(f"{label}: unknown keys {sorted(bad)}")
+        foreign = set(raw) - _COMMON_KEYS - _KIND_KEYS[kind]
+        if foreign:
+            raise LayoutError(f"{label}: {sorted(foreign)} mean nothing to a {kind} rule, which "
+                              f"would ignore them (it reads {', '.join(sorted(_KIND_KEYS[kind]))})")
+        for key in _MEMBER_KEYS + ("aligned_pointees",):
+            if key in raw:
+                _names(raw[key], key, label, "types" if key == "aligned_pointees" else "members")
+        for key in ("member", "word", "union_of", "struct_of"):
+            if key in raw and not isinstance(raw[key], str):
+                raise LayoutError(f"{label}: '{key}' names one member (a string), "
+                                  f"got {raw[key]!r}")
         members = _listify(raw.get("member")) + _listify(raw.get("members"))
         name = raw.get("name") or f"{kind}:{','.join(members or [raw.get('union_of', '') or 'struct'])}"
+        if not isinstance(name, str):
+            raise LayoutError(f"{label}: 'name' must be a string")
         if name in seen:
             raise LayoutError(f"{label}: duplicate rule name {name!r}")
         seen.add(name)
-        params = {k: v for k, v in raw.items()
-                  if k not in ("name", "kind", "struct", "optional", "abis", "when", "why")}
-        rule = Rule(kind, name, raw.get("struct", rs.struct), params, _listify(raw.get("optional")),
-                    raw.get("abis", "all"), dict(raw.get("when", {})), raw.get("why"), label)
+        label = f"{where}: rule {i + 1} ({name})"
+        params = {k: v for k, v in raw.items() if k not in _COMMON_KEYS}
+        rule = Rule(kind, name, raw.get("struct", rs.struct), params,
+                    _names(raw["optional"], "optional", label) if "optional" in raw else [],
+                    raw.get("abis", "all"), _parse_when(raw.get("when", {}), label),
+                    raw.get("why"), label, dict(rs.abi_defines))
         _validate(rule, label)
         rs.rules.append(rule)
     return rs
 
 
+def _parse_when(when: Any, label: str) -> Dict[str, bool]:
+    if not isinstance(when, dict):
+        raise LayoutError(f"{label}: 'when' must be a table such as {{ CONFIG_X = true }}")
+    out: Dict[str, bool] = {}
+    for macro, want in when.items():
+        if not _MACRO.match(macro):
+            raise LayoutError(f"{label}: when: {macro!r} is not a macro name")
+        if not isinstance(want, bool):
+            raise LayoutError(f"{label}: when.{macro} = {want!r} is not a boolean; write "
+                              f"{macro} = true or {macro} = false, without quotes (a string "
+                              f"such as \"false\" is not false)")
+        out[macro] = want
+    return out
+
+
+def _size_spec(spec: Any, key: str, label: str, kind: str) -> None:
+    """A LayoutError unless ``spec`` is a size this key can hold."""
+    if isinstance(spec, bool) or not isinstance(spec, (int, str)):
+        raise LayoutError(f"{label}: {key} = {spec!r} is not a size (use a number or 'N*word')")
+    for word in _WORDS:
+        value = size_value(spec, word, label)
+        if value < 0:
+            raise LayoutError(f"{label}: {key} = {spec!r} is negative")
+        if key == "multiple_of" and value == 0:
+            raise LayoutError(f"{label}: multiple_of = {spec!r} is zero (every offset would "
+                              f"divide by it); use a positive size")
+        if kind == "align" and key in ("expect", "multiple_of") and value & (value - 1):
+            raise LayoutError(f"{label}: {key} = {spec!r} is not a power of 2, and no "
+                              f"alignment is")
+        if kind == "align" and key == "expect" and value == 0:
+            raise LayoutError(f"{label}: expect = {spec!r}: no alignment is 0")
+
+
 def _validate(rule: Rule, label: str) -> None:
     p = rule.params
+    has = lambda *keys: any(k in p for k in keys)  # noqa: E731
     need = {
-        "offset": lambda: ((p.get("member") or p.get("union_of")) and
-                           any(k in p for k in ("expect", "multiple_of", "min", "max"))) or
+        "offset": lambda: ((p.get("member") or p.get("union_of") or p.get("struct_of")) and
+                           has("expect", "multiple_of", "min", "max") and "members" not in p
+                           and "within" not in p) or
         ("within" in p and (p.get("union_of") or p.get("struct_of")) and
-         (p.get("members") or p.get("member")) and len(p["within"]) == 2),
-        "size": lambda: any(k in p for k in ("expect", "min", "max")),
-        "align": lambda: any(k in p for k in ("expect", "min", "max")),
+         (p.get("members") or p.get("member")) and not has(*_BOUNDS)),
+        "size": lambda: has(*_BOUNDS),
+        "align": lambda: has(*_BOUNDS),
         "alias": lambda: len(_listify(p.get("members"))) >= 2,
         "disjoint": lambda: _listify(p.get("members")) and _listify(p.get("against")),
         "tail-bit": lambda: bool(p.get("word")),
+        "adjacent": lambda: len(_listify(p.get("members"))) >= 2,
+        "natural": lambda: True,
     }[rule.kind]
     if not need():
         hints = {
             "offset": "member (or union_of) and one of expect/multiple_of/min/max, "
                       "or members, union_of and within = [first_word, end_word]",
-            "size": "expect, min or max", "align": "expect, min or max",
+            "size": "expect, min, max or multiple_of", "align": "expect, min, max or multiple_of",
             "alias": "members = [A, B, ...]", "disjoint": "members = [...] and against = [...]",
             "tail-bit": "word = the member whose word holds PageTail (compound_head)",
+            "adjacent": "members = [FIRST, SECOND, ...]",
         }
         raise LayoutError(f"{label}: a {rule.kind} rule needs {hints[rule.kind]}")
+    # One thing to measure: a rule with member and union_of would read one
+    # and ignore the other.
+    anchors = [k for k in ("union_of", "struct_of") if k in p]
+    if rule.kind in ("offset", "size") and "within" not in p:
+        if len(anchors) > 1 or (anchors and has("member", "members")):
+            raise LayoutError(f"{label}: give one of member/members, union_of, struct_of "
+                              f"(the rule would read one and ignore the rest)")
+    if "within" in p:
+        within = p["within"]
+        if (not isinstance(within, list) or len(within) != 2
+                or not all(isinstance(w, int) and not isinstance(w, bool) for w in within)
+                or not 0 <= within[0] < within[1]):
+            raise LayoutError(f"{label}: within = {within!r} must be [first_word, end_word] "
+                              f"with 0 <= first < end")
+        if len(anchors) != 1:
+            raise LayoutError(f"{label}: within needs exactly one of union_of, struct_of")
+    for key in _BOUNDS & set(p):
+        _size_spec(p[key], key, label, rule.kind)
+    for word in _WORDS:
+        val = {k: size_value(p[k], word, label) for k in ("expect", "min", "max") if k in p}
+        if "min" in val and "max" in val and val["min"] > val["max"]:
+            raise LayoutError(f"{label}: min {p['min']!r} is above max {p['max']!r}: "
+                              f"nothing can pass")
+        if "expect" in val and not val.get("min", val["expect"]) <= val["expect"] <= \
+                val.get("max", val["expect"]):
+            raise LayoutError(f"{label}: expect {p['expect']!r} is outside min/max: "
+                              f"nothing can pass")
+    named = set()
+    for key in _MEMBER_KEYS:
+        if key in p:
+            named.update(_listify(p[key]))
+    stray = [m for m in rule.optional if m not in named]
+    if stray:
+        raise LayoutError(f"{label}: optional names {stray}, which the rule does not use "
+                          f"(it names {', '.join(sorted(named)) or 'no member'})")
+    if rule.abis != "all":
+        check_abi_selector(rule.abis, f"{label}: abis")
+    if rule.why is not None and not isinstance(rule.why, str):
+        raise LayoutError(f"{label}: 'why' must be a string")
+    if not isinstance(rule.struct, str) or not rule.struct:
+        raise LayoutError(f"{label}: no struct named (set 'struct' at the top or in the rule)")
 
 
 def load_rules(path: str) -> RuleSet:
@@ -262,31 +525,98 @@ def load_rules(path: str) -> RuleSet:
             text = fh.read().decode()
     except OSError as exc:
         raise LayoutError(f"cannot read rules file: {exc.strerror}", path) from None
-    return parse_rules(text, path)
+    rs = parse_rules(text, path)
+    rs.discovery = Discovery("", path, "--rules")  # the caller knows the header
+    return rs
 
 
-def find_rules_file(header: str) -> Optional[str]:
+# ---------------------------------------------------------------- discovery
+def untrusted(path: str) -> Optional[str]:
+    """Why rules must not be read from ``path`` (a directory or a file),
+    or None: it must be owned by the current user and writable by nobody
+    else.  ``os.getuid()``: root is the user when tests run as root, and a
+    root-owned ``/tmp`` is still refused because others may write it."""
+    try:
+        st = os.stat(path)
+    except OSError as exc:
+        return f"cannot be examined ({exc.strerror})"
+    uid = os.getuid()
+    if st.st_uid != uid:
+        return f"owned by uid {st.st_uid}, not by the current user (uid {uid})"
+    if st.st_mode & stat.S_IWOTH:
+        return f"writable by others (mode {stat.S_IMODE(st.st_mode):04o})"
+    if st.st_mode & stat.S_IWGRP:
+        return f"writable by its group (mode {stat.S_IMODE(st.st_mode):04o})"
+    return None
+
+
+def _home() -> Optional[str]:
+    home = os.path.expanduser("~")
+    return os.path.realpath(home) if home and home != "~" else None
+
+
+def discover_rules(header: str) -> Discovery:
+    """Find the rules for ``header`` (see the module docstring)."""
     header = os.path.abspath(header)
+    found = Discovery(header)
     stem, _ = os.path.splitext(header)
     own = stem + ".rules.toml"
-    if os.path.exists(own):
-        return own
+    home = _home()
     d = os.path.dirname(header)
     while True:
-        cand = os.path.join(d, "layoutcheck.toml")
-        if os.path.exists(cand):
-            return cand
-        if os.path.isdir(os.path.join(d, ".git")):
-            return None
+        candidates = ([own] if d == os.path.dirname(header) else []) + \
+            [os.path.join(d, "layoutcheck.toml")]
+        bad_dir = untrusted(d)
+        if bad_dir is not None:
+            # Not even looked at: name what would have been read.
+            for cand in candidates:
+                if os.path.isfile(cand):
+                    found.refused.append((cand, f"its directory {d} is {bad_dir}"))
+            found.stop = f"{d} ({bad_dir})"
+            return found
+        for cand in candidates:
+            if os.path.isfile(cand):
+                bad_file = untrusted(cand)
+                if bad_file is not None:
+                    found.refused.append((cand, f"the file is {bad_file}"))
+                    found.stop = f"{cand} (refused)"
+                    return found
+                found.path = cand
+                found.how = "beside the header" if cand == own else "parent directory"
+                return found
+        if os.path.exists(os.path.join(d, ".git")):
+            found.stop = f"{d} (repository top)"
+            return found
+        if home is not None and os.path.realpath(d) == home:
+            found.stop = f"{d} (home directory)"
+            return found
         parent = os.path.dirname(d)
         if parent == d:
-            return None
+            found.stop = f"{d} (file system root)"
+            return found
         d = parent
 
 
+def find_rules_file(header: str) -> Optional[str]:
+    """The rules file ``header``'s rules come from, or None."""
+    return discover_rules(header).path
+
+
 def load_rules_for(header: str) -> RuleSet:
-    """The rules that apply to ``header`` by the discovery convention."""
-    found = find_rules_file(header)
-    if found is None:
-        return RuleSet(None, configs=[Config("default", {})])
-    return load_rules(found)
+    """The rules that apply to ``header`` by the discovery convention.
+    ``.discovery`` says where they came from, or why there are none."""
+    found = discover_rules(header)
+    if found.path is None:
+        rs = RuleSet(None, configs=[Config("default", {})])
+    else:
+        rs = parse_rules(_read(found.path), found.path)
+    rs.discovery = found
+    return rs
+
+
+def _read(path: str) -> str:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read().decode()
+    except OSError as exc:
+        raise LayoutError(f"cannot read rules file: {exc.strerror}", path) from None
