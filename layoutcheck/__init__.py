@@ -4,6 +4,7 @@ The public API (see ``layoutcheck.api``):
 
 * ``layout(source, struct, abi, defines)`` -> ``Layout``
 * ``load(source, abis, ...)`` -> ``Program`` with ``.layout()``/``.layouts()``
+* ``check(paths, ...)`` -> ``CheckReport``: every rule on every ABI and config
 * ``diff(old, new, ...)`` -> ``DiffResult``: a change on every ABI and config
 * ``verify(paths, ...)`` -> ``VerifyReport``: the engine against the compilers
 * ``LayoutError``: input that cannot be read, parsed or laid out
@@ -18,7 +19,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "layout": "api", "load": "api", "Program": "api", "Session": "api",
-    "diff": "api", "verify": "api", "Options": "options",
+    "check": "api", "diff": "api", "verify": "api", "Options": "options",
     "Layout": "layouts", "MemberLayout": "layouts",
     "LayoutError": "errors",
     "abi_names": "abi", "get_abi": "abi",

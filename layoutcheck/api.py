@@ -96,6 +96,7 @@ class Program:
             os.fspath(source) if is_path else source, self.abis, self.config,
             is_path=is_path, filename=filename, abi_defines=self.abi_defines,
             pp_abi=get_abi(pp_abi) if pp_abi else None)
+        self.ruleset = None  # set by options.open_program: where abi_defines came from
         self._by_abi: Dict[str, Preprocessed] = {}
         for group in self._groups:
             for abi in group.abis:
@@ -235,3 +236,16 @@ def verify(paths, *, abis=None, defines: Optional[Dict[str, object]] = None,
 
     opts = _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules)
     return run_verify(paths, structs, opts, with_cffi=cffi, with_clang=clang, jobs=jobs)
+
+
+def check(paths, *, abis=None, defines: Optional[Dict[str, object]] = None,
+          undefs: Iterable[str] = (), include_dirs: Iterable[str] = (), cpp: str = "auto",
+          pp_abi: Optional[str] = None, rules=None, configs: Optional[Sequence[str]] = None):
+    """Every rule of each header's rules file (found as the command finds
+    it, or ``rules``) on every ABI and config, plus the header's own
+    ``_Static_assert``s: a ``rules.checks.CheckReport`` (``.results``,
+    ``.exit_status()``, ``.to_json()``)."""
+    from .rules.checks import check_headers
+
+    opts = _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules)
+    return check_headers(paths, opts, configs)

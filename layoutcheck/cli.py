@@ -25,7 +25,7 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
     pass
 
 
-def add_source_options(p: argparse.ArgumentParser, abi_default: str = "all") -> None:
+def add_source_options(p: argparse.ArgumentParser) -> None:
     """Options shared by every command that reads C: -D/-U/-I/--abi/--cpp."""
     p.add_argument("--abi", action="append", metavar="NAME",
                    help="ABI to lay out for (repeatable; 'all', 'host', or a "

@@ -262,6 +262,7 @@ class DiffResult:
     static_asserts: int  # the headers' own asserts judged (new side, per cell)
     # one (abi, config, old, new) per changed struct, for word-grid pictures
     examples: Dict[str, tuple] = field(default_factory=dict, repr=False)
+    notes: List[str] = field(default_factory=list)  # e.g. a rules file not read
 
     @property
     def changed(self) -> bool:
@@ -305,14 +306,16 @@ def _rule_changes(label: str, name: str, old: Layout, new: Layout, checker, rule
         after = checker.check(new, rule)
         if before.status == after.status:
             continue
-        if after.passed:
-            detail = f" (before: {before.text})" if before.text else ""
-        else:
+        if after.failed:
             detail = f" ({after.text})" if after.text else ""
-        why = f"; why: {first_sentence(rule.why)}" if getattr(rule, "why", None) else ""
+            if rule.why:
+                detail += f"; why: {first_sentence(rule.why)}"
+        elif after.passed:
+            detail = f" (before: {before.text})" if before.text else ""
+        else:  # not applied any more: say why not
+            detail = f" ({after.text})" if after.text else ""
         out.append(Change(label, "rule", rule.name, before.status, after.status,
-                          f"rule {rule.name}: {before.status} -> {after.status}{detail}"
-                          + (why if not after.passed else "")))
+                          f"rule {rule.name}: {before.status} -> {after.status}{detail}"))
     return out
 
 
@@ -367,7 +370,7 @@ def diff_headers(old_spec: str, new_spec: str, options=None, structs: Optional[S
     by default the header's rules file, give the config matrix and the
     rules judged on both sides)."""
     from .gitrev import Materializer
-    from .options import Options, open_program, ruleset_for, select_configs
+    from .options import Options, open_program, refused_rules_note, ruleset_for, select_configs
     from .rules import RuleChecker
     from .safety import check_git_rev
 
@@ -413,5 +416,7 @@ def diff_headers(old_spec: str, new_spec: str, options=None, structs: Optional[S
                 n_asserts = max(n_asserts, count)
                 items.extend((abi.name, cfg.name, ch) for ch in sa_changes)
     judged = [r.name for r in ruleset.rules if not structs or r.struct in structs]
+    note = refused_rules_note(ruleset)
     return DiffResult(old_label, new_label, [a.name for a in abis], [c.name for c in cfgs],
-                      group_changes(items), judged, n_asserts, examples)
+                      group_changes(items), judged, n_asserts, examples,
+                      [note] if note else [])

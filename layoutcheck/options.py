@@ -118,10 +118,21 @@ def open_program(source, options: Options, config=None, ruleset=None,
     abis = options.abi_objects()
     defines: Dict[str, str] = dict(config.defines) if config is not None else {}
     defines.update(dict(options.defines))
-    return Program(source, [a.name for a in abis], defines=defines, undefs=options.undefs,
+    prog = Program(source, [a.name for a in abis], defines=defines, undefs=options.undefs,
                    include_dirs=options.include_dirs, cpp=options.cpp,
                    abi_defines=ruleset.defines_for_abis(abis), session=session,
                    filename=filename, pp_abi=options.pp_abi, is_path=path_like)
+    prog.ruleset = ruleset
+    return prog
+
+
+def refused_rules_note(ruleset) -> Optional[str]:
+    """A sentence for stderr when discovery refused a rules file (its
+    abi_defines and matrix were not applied), else None."""
+    found = getattr(ruleset, "discovery", None)
+    if found is None or not found.refused:
+        return None
+    return "; ".join(f"not reading {p}: {why}" for p, why in found.refused)
 
 
 def select_configs(ruleset, wanted: Optional[Sequence[str]]) -> list:

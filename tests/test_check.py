@@ -119,7 +119,7 @@ struct page {
 def test_one_byte_flag_on_the_union_fails_little_endian_only(tmp_path):
     hdr = tmp_path / "flag.h"
     hdr.write_text(FLAG_ON_UNION)
-    (tmp_path / "prelude.h").write_text(open(page("prelude.h")).read())
+    (tmp_path / "prelude.h").write_text(open(page("include/prelude.h")).read())
     rules = parse_rules('struct = "page"\n[matrix.abi_defines]\nCONFIG_64BIT = "64bit"\n'
                         '[[rule]]\nkind = "tail-bit"\nword = "compound_head"\n')
     res = check_file(str(hdr), rules, ABIS, rules.configs)

@@ -147,7 +147,7 @@ def test_every_operator_finds_mutants_in_v4_20():
 
 
 def test_mutate_on_a_subset_diff_kills_every_mutant(capsys):
-    code = mutate.main(["--cdefs", CDEFS, "--file", "v4.20.h", "--file", "prelude.h",
+    code = mutate.main(["--cdefs", CDEFS, "--file", "v4.20.h", "--file", "include/prelude.h",
                         "--limit", "1", "--abi", "x86_64,i386,m68k,ppc64", "--config", "default",
                         "--config", "CONFIG_MEMCG+CONFIG_HAVE_ALIGNED_STRUCT_PAGE",
                         "--format", "json"])
@@ -156,6 +156,6 @@ def test_mutate_on_a_subset_diff_kills_every_mutant(capsys):
     assert code == 0
     assert total["mutants"] > 0 and total["diff"] == total["mutants"]
     assert set(doc["operators"]) == set(mutate.OPERATORS)
-    assert "page/prelude.h: mutants judged through page/compound-pincount.h" in doc["notes"]
+    assert "page/include/prelude.h: mutants judged through page/compound-pincount.h" in doc["notes"]
     assert total["generated"] == total["mutants"] + total["equivalent"] + total["invalid"]
     assert "page-tail-bit" in doc["rules"] and "static-assert" in doc["rules"]

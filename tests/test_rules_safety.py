@@ -239,20 +239,6 @@ def test_rules_beside_the_header_in_a_world_writable_directory_are_refused(tmp_p
     assert found.path is None and found.refused[0][0] == str(shared / "s.rules.toml")
 
 
-def test_group_writable_directory_and_rules_file_are_refused(tmp_path):
-    group = tmp_path / "group"
-    group.mkdir()
-    hdr = write(group / "s.h", HEADER)
-    write(group / "layoutcheck.toml", FAILING_RULES)
-    os.chmod(group, 0o775)
-    assert discover_rules(str(hdr)).path is None
-    os.chmod(group, 0o755)
-    assert discover_rules(str(hdr)).path == str(group / "layoutcheck.toml")
-    os.chmod(group / "layoutcheck.toml", 0o664)
-    found = discover_rules(str(hdr))
-    assert found.path is None and "writable by its group" in found.refused[0][1]
-
-
 def test_world_writable_sticky_directory_is_refused_even_for_its_owner(tmp_path):
     """Like a root-owned /tmp when the tests run as root: owned by the
     current user, and still refused because everyone can write it."""
@@ -319,3 +305,27 @@ def test_check_names_the_rules_file_it_used(tmp_path, run_cli):
     bare = write(tmp_path / "bare.h", HEADER)
     code, out, _ = run_cli("check", bare)
     assert "no rules file (search stopped at " in out.splitlines()[0]
+
+
+def test_group_write_is_trusted_only_for_the_users_own_group(tmp_path):
+    """Debian's umask 002 makes a user's checkout group-writable by the
+    user's private group: that is still the user alone.  Another group's
+    write is refused."""
+    import grp
+    import pwd
+
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    write(proj / "layoutcheck.toml", FAILING_RULES)
+    hdr = write(proj / "s.h", HEADER)
+    os.chmod(proj, 0o775)
+    os.chmod(proj / "layoutcheck.toml", 0o664)
+    user = pwd.getpwuid(os.getuid())
+    group = grp.getgrgid(os.stat(proj).st_gid)
+    private = (user.pw_gid == group.gr_gid and group.gr_name == user.pw_name
+               and all(m == user.pw_name for m in group.gr_mem))
+    found = discover_rules(str(hdr))
+    assert (found.path is not None) == private, found.refused
+    if os.getuid() == 0:
+        os.chown(proj, 0, 65534)
+        assert "writable by its group 65534" in untrusted(str(proj))

@@ -70,8 +70,7 @@ def page_bench(quick: bool, repeat: int):
     from layoutcheck.abi import all_abis
     from layoutcheck.rules import check_file, load_rules_for
 
-    files = sorted(f for f in glob.glob(os.path.join(ROOT, "cdefs", "page", "*.h"))
-                   if not f.endswith("prelude.h"))
+    files = sorted(glob.glob(os.path.join(ROOT, "cdefs", "page", "*.h")))
     abis = all_abis()
     if quick:
         files = files[:2]

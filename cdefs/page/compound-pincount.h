@@ -29,7 +29,7 @@
  * static_assert(); struct folio is reproduced below so that those checks
  * can be carried over unchanged in meaning.
  */
-#include "prelude.h"
+#include "include/prelude.h"
 
 #ifndef LAYOUTCHECK_PAGE_COMPOUND_PINCOUNT_H
 #define LAYOUTCHECK_PAGE_COMPOUND_PINCOUNT_H

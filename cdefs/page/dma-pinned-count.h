@@ -13,7 +13,7 @@
  * mem_cgroup: 64 -> 72 bytes (80 with CONFIG_HAVE_ALIGNED_STRUCT_PAGE);
  * on i386 with CONFIG_MEMCG 36 -> 40.
  */
-#include "prelude.h"
+#include "include/prelude.h"
 
 #ifndef LAYOUTCHECK_PAGE_DMA_PINNED_COUNT_H
 #define LAYOUTCHECK_PAGE_DMA_PINNED_COUNT_H

@@ -12,7 +12,7 @@
  * with the existing mapping machinery (rmap lists, _mapcount/_refcount)
  * rather than in new struct page storage.  The layout is v4.20's.
  */
-#include "prelude.h"
+#include "include/prelude.h"
 
 #ifndef LAYOUTCHECK_PAGE_GUP_AS_MAPPING_H
 #define LAYOUTCHECK_PAGE_GUP_AS_MAPPING_H

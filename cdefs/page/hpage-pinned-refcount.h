@@ -26,7 +26,7 @@
  * 8-byte dma_addr moves the whole union to offset 8 (fixed in 2021 by
  * Matthew Wilcox's "mm: fix struct page layout on 32-bit systems").
  */
-#include "prelude.h"
+#include "include/prelude.h"
 
 #ifndef LAYOUTCHECK_PAGE_HPAGE_PINNED_REFCOUNT_H
 #define LAYOUTCHECK_PAGE_HPAGE_PINNED_REFCOUNT_H

@@ -19,7 +19,7 @@
  * word whose bit 0 is PageTail(), so the RFC kept its flag in bit 1; and
  * ZONE_DEVICE pages use the same two words for pgmap and hmm_data.
  */
-#include "prelude.h"
+#include "include/prelude.h"
 
 #ifndef LAYOUTCHECK_PAGE_LRU_DMA_PINNED_H
 #define LAYOUTCHECK_PAGE_LRU_DMA_PINNED_H

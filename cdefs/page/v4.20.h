@@ -15,7 +15,7 @@
  * No change is proposed here: this is the baseline.  64 bytes on x86_64
  * with CONFIG_MEMCG, 36 on i386 with CONFIG_MEMCG.
  */
-#include "prelude.h"
+#include "include/prelude.h"
 
 #ifndef LAYOUTCHECK_PAGE_V4_20_H
 #define LAYOUTCHECK_PAGE_V4_20_H

@@ -15,7 +15,7 @@
  * device pages already use index and private, so this clashes with HMM.
  * Nothing else in struct page moves.
  */
-#include "prelude.h"
+#include "include/prelude.h"
 
 #ifndef LAYOUTCHECK_PAGE_ZD_PAD_FIRST_H
 #define LAYOUTCHECK_PAGE_ZD_PAD_FIRST_H

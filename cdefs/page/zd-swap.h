@@ -17,7 +17,7 @@
  * (<20181207191620.GD3293@redhat.com>) that hmm_data must stay on
  * lru.prev because HMM pages use mapping.
  */
-#include "prelude.h"
+#include "include/prelude.h"
 
 #ifndef LAYOUTCHECK_PAGE_ZD_SWAP_H
 #define LAYOUTCHECK_PAGE_ZD_SWAP_H

@@ -47,6 +47,8 @@ def run(args) -> int:
         if args.new is None:
             raise LayoutError("diff needs OLD and NEW (or --git REV PATH)")
         result = diff_headers(args.old, args.new, options_from(args), args.struct, args.config)
+    for note in result.notes:
+        print(f"layoutcheck: {note}", file=sys.stderr)
     out = {"json": render.render_json, "markdown": render.render_markdown,
            "text": render.render_text}[args.format](result)
     sys.stdout.write(out)

@@ -6,6 +6,7 @@ import argparse
 import sys
 
 from ..errors import LayoutError
+from ..options import refused_rules_note
 
 from ..cli import add_source_options, make_program
 
@@ -33,6 +34,9 @@ def run(args) -> int:
     layouts = []
     for path in args.paths:
         prog = make_program(path, args)
+        note = refused_rules_note(prog.ruleset)
+        if note:
+            print(f"layoutcheck: {path}: {note}", file=sys.stderr)
         layouts.extend(prog.layouts(args.struct))
     if args.format == "json":
         sys.stdout.write(render_json(layouts))

@@ -51,6 +51,8 @@ def run(args) -> int:
         return 2
     report = verify(args.paths, args.struct, options, with_cffi=args.cffi,
                     with_clang=args.clang, jobs=args.jobs)
+    for note in report.notes:
+        print(f"layoutcheck: {note}", file=sys.stderr)
     if args.format == "json":
         sys.stdout.write(render_json(report, abis, args.cffi))
     else:

@@ -35,6 +35,7 @@ class VerifyReport:
     # clang had no opinion (not installed, or no such target)
     clang: Dict[str, Optional[int]] = field(default_factory=dict)
     clang_differences: List[Mismatch] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)  # e.g. a rules file not read
 
     def to_json(self, abis: Sequence[ABI], with_cffi: bool = True) -> dict:
         """The report as plain data (``verify --format json``)."""
@@ -79,6 +80,7 @@ class VerifyReport:
             else:
                 self.clang[k] = (self.clang.get(k) or 0) + v
         self.clang_differences.extend(other.clang_differences)
+        self.notes.extend(other.notes)
 
 
 def default_jobs() -> int:
@@ -141,12 +143,15 @@ def verify(paths, structs: Optional[Sequence[str]] = None, options=None,
     """Every header of ``paths`` (a path or a list), read under ``options``
     (``options.Options``, default: all ABIs, the header's rules file),
     compared with each ABI's GCC, the host's cffi module and clang."""
-    from ..options import Options, open_program
+    from ..options import Options, open_program, refused_rules_note
 
     options = options or Options.make()
     report = VerifyReport()
     for path in [paths] if isinstance(paths, str) else list(paths):
         prog = open_program(path, options, is_path=True)
+        note = refused_rules_note(prog.ruleset)
+        if note:
+            report.notes.append(f"{path}: {note}")
         report.merge(verify_program(prog, structs, with_cffi=with_cffi, jobs=jobs,
                                     with_clang=with_clang))
     return report

@@ -549,3 +549,70 @@ def unselected_rules(path: str, ruleset: RuleSet, abis: Sequence[ABI],
         out.append(Result(path, "*", "*", rule.name, rule.kind, NOT_APPLIED, members,
                           f"not applied: {text}", text, cause))
     return out
+
+
+@dataclass
+class FileVerdicts:
+    """Every verdict for one header, and how its rules were found."""
+
+    path: str
+    discovery: object  # spec.Discovery, or None
+    abis: List[ABI]
+    configs: List[Config]
+    n_rules: int
+    results: List[Result]
+
+
+@dataclass
+class CheckReport:
+    """``layoutcheck.check``: the verdicts of every header, ABI and config."""
+
+    files: List[FileVerdicts]
+    defines: Dict[str, str] = field(default_factory=dict)  # -D given for every config
+
+    @property
+    def results(self) -> List[Result]:
+        return [r for f in self.files for r in f.results]
+
+    def exit_status(self, strict: bool = False) -> int:
+        """1 on a failure, a rule that can never apply, a refused rules
+        file, or (strict) any not-applied verdict; else 0."""
+        for r in self.results:
+            if r.failed:
+                return 1
+            if r.not_applied and (strict or r.cause == "never-selected"):
+                return 1
+        if any(f.discovery is not None and f.discovery.refused for f in self.files):
+            return 1
+        return 0
+
+    def to_json(self) -> dict:
+        rules = []
+        for f in self.files:
+            entry = f.discovery.to_json() if f.discovery is not None else {"rules": None}
+            entry["file"] = f.path
+            rules.append(entry)
+        return {"rules": rules, "results": [r.to_json() for r in self.results]}
+
+
+def check_headers(paths: Sequence[str], options=None,
+                  configs: Optional[Sequence[str]] = None) -> CheckReport:
+    """Every rule of each header's rules (``options.rules``, else found by
+    discovery), in every config of its matrix (or ``configs``), on every
+    ABI of ``options``, plus the header's own ``_Static_assert``s."""
+    from ..options import Options, ruleset_for, select_configs
+
+    options = options or Options.make()
+    abis = options.abi_objects()
+    report = CheckReport([], dict(options.defines))
+    for path in [paths] if isinstance(paths, str) else list(paths):
+        ruleset = ruleset_for(path, options)
+        if ruleset.discovery is not None:
+            ruleset.discovery.header = path
+        cfgs = select_configs(ruleset, configs)
+        results = check_file(path, ruleset, abis, cfgs, defines=dict(options.defines),
+                             undefs=options.undefs, include_dirs=options.include_dirs,
+                             cpp=options.cpp, pp_abi=options.pp_abi)
+        report.files.append(FileVerdicts(path, ruleset.discovery, abis, cfgs,
+                                         len(ruleset.rules), results))
+    return report

@@ -207,13 +207,16 @@ class RuleSet:
                 out[abi.name] = extra
         return out
 
-    def program(self, path: str, config: Config, abis: Sequence[str], **kw):
-        from ..abi import resolve_abis
-        from ..api import Program
+    def program(self, path: str, config: Config, abis: Sequence[str], defines=None,
+                undefs=(), include_dirs=(), cpp: str = "auto", pp_abi=None, session=None):
+        """``path`` read in ``config`` with these rules' abi_defines, by the
+        one road every command takes (``options.open_program``)."""
+        from ..options import Options, open_program
 
-        resolved = resolve_abis(list(abis))
-        return Program(path, [a.name for a in resolved], defines=config.defines,
-                       abi_defines=self.defines_for_abis(resolved), **kw)
+        opts = Options.make(list(abis), defines, undefs, include_dirs, cpp, pp_abi,
+                            rules=self.path or False)
+        return open_program(path, opts, config=config, ruleset=self, session=session,
+                            is_path=True)
 
     def bound_configs(self) -> List["BoundConfig"]:
         return [BoundConfig(self, c) for c in self.configs]
@@ -533,21 +536,38 @@ def load_rules(path: str) -> RuleSet:
 # ---------------------------------------------------------------- discovery
 def untrusted(path: str) -> Optional[str]:
     """Why rules must not be read from ``path`` (a directory or a file),
-    or None: it must be owned by the current user and writable by nobody
-    else.  ``os.getuid()``: root is the user when tests run as root, and a
-    root-owned ``/tmp`` is still refused because others may write it."""
+    or None.  Trusted: owned by the current user (``os.getuid()``) or by
+    root, writable by no one else: not by others (a root-owned ``/tmp`` is
+    refused even when running as root), and not by a group unless it is the
+    user's own private group (Debian's default umask 002 gives every file
+    of a user's checkout group write to that group)."""
     try:
         st = os.stat(path)
     except OSError as exc:
         return f"cannot be examined ({exc.strerror})"
     uid = os.getuid()
-    if st.st_uid != uid:
-        return f"owned by uid {st.st_uid}, not by the current user (uid {uid})"
+    if st.st_uid not in (uid, 0):
+        return f"owned by uid {st.st_uid}, not by the current user (uid {uid}) or root"
     if st.st_mode & stat.S_IWOTH:
         return f"writable by others (mode {stat.S_IMODE(st.st_mode):04o})"
-    if st.st_mode & stat.S_IWGRP:
-        return f"writable by its group (mode {stat.S_IMODE(st.st_mode):04o})"
+    if st.st_mode & stat.S_IWGRP and not _private_group(st.st_gid, uid):
+        return f"writable by its group {st.st_gid} (mode {stat.S_IMODE(st.st_mode):04o})"
     return None
+
+
+def _private_group(gid: int, uid: int) -> bool:
+    """Whether ``gid`` is the user's own group: the user's primary group,
+    named after the user, with no other members."""
+    import grp
+    import pwd
+
+    try:
+        user = pwd.getpwuid(uid)
+        group = grp.getgrgid(gid)
+    except KeyError:
+        return False
+    return (user.pw_gid == gid and group.gr_name == user.pw_name
+            and all(m == user.pw_name for m in group.gr_mem))
 
 
 def _home() -> Optional[str]:
