@@ -42,9 +42,10 @@ def add_source_options(p: argparse.ArgumentParser) -> None:
                         "same for each (default: each ABI preprocessed as its GCC would, "
                         "sharing a text only where that is proved)")
     p.add_argument("--cpp", choices=["auto", "system", "python", "none"], default="auto",
-                   help="preprocessor: the system cpp, pure-Python pcpp, or none "
-                        "(default auto: none when the text has no directives, "
-                        "else system cpp when installed, else pcpp)")
+                   help="preprocessor: system (each ABI's GCC, else the host cpp with "
+                        "the ABI's macros), python (pcpp, no compiler needed) or none "
+                        "(default auto: none when the text has no directives, else "
+                        "system when a compiler is installed, else python)")
 
 
 def options_from(args):

@@ -69,6 +69,13 @@ class Materializer:
         return spec, spec
 
     def _extract(self, rev: str, path: str) -> str:
+        """Write the header's directory at ``rev``, with the headers and
+        rules files of its subdirectories (``#include "include/x.h"``), into
+        the temporary tree: one ``git archive``, unpacked with tarfile's
+        ``data`` filter (no absolute paths, links out or devices)."""
+        import io
+        import tarfile
+
         check_git_rev(rev)
         start = os.path.dirname(os.path.abspath(path))
         while not os.path.isdir(start):
@@ -77,16 +84,19 @@ class Materializer:
         rel = os.path.relpath(os.path.abspath(path), top)
         rel_dir = os.path.dirname(rel)
         dest_root = os.path.join(self.tmp, rev.replace("/", "_").replace("~", "_").replace("^", "_"))
-        listing = _git(["ls-tree", "--name-only", "--end-of-options",
-                        f"{rev}:{rel_dir}" if rel_dir else f"{rev}:"], top)
-        names = [n for n in listing.splitlines() if n]
-        if os.path.basename(rel) not in names:
+        listing = _git(["ls-tree", "-r", "--name-only", "--end-of-options", rev, "--",
+                        rel_dir or "."], top).splitlines()
+        if rel not in listing:
             raise LayoutError(f"{path} does not exist at {rev}")
-        os.makedirs(os.path.join(dest_root, rel_dir), exist_ok=True)
-        for name in names:
-            blob = subprocess.run(["git", "cat-file", "blob", f"{rev}:{os.path.join(rel_dir, name)}"],
-                                  cwd=top, capture_output=True, stdin=subprocess.DEVNULL)
-            if blob.returncode == 0:
-                with open(os.path.join(dest_root, rel_dir, name), "wb") as fh:
-                    fh.write(blob.stdout)
+        prefix = f"{rel_dir}/" if rel_dir else ""
+        wanted = [f for f in listing
+                  if "/" not in f[len(prefix):] or f.endswith((".h", ".toml"))]
+        proc = subprocess.run(["git", "archive", "--format=tar", "--end-of-options", rev]
+                              + [f":(literal){f}" for f in wanted],
+                              cwd=top, capture_output=True, stdin=subprocess.DEVNULL)
+        if proc.returncode != 0:
+            raise LayoutError(f"git archive {rev}: {proc.stderr.decode(errors='replace').strip()}")
+        os.makedirs(dest_root, exist_ok=True)
+        with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
+            tar.extractall(dest_root, filter="data")
         return os.path.join(dest_root, rel)

@@ -114,7 +114,8 @@ def test_git_revisions(run_cli, tmp_path):
     repo = tmp_path / "repo"
     (repo / "mm").mkdir(parents=True)
     _git(repo, "init", "-q")
-    (repo / "mm" / "prelude.h").write_text(open(page("include/prelude.h")).read())
+    (repo / "mm" / "include").mkdir()
+    (repo / "mm" / "include" / "prelude.h").write_text(open(page("include/prelude.h")).read())
     (repo / "mm" / "page.h").write_text(open(V420).read())
     (repo / "mm" / "layoutcheck.toml").write_text(open(os.path.join(PAGE, "layoutcheck.toml")).read())
     _git(repo, "add", ".")

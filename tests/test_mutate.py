@@ -147,7 +147,7 @@ def test_every_operator_finds_mutants_in_v4_20():
 
 
 def test_mutate_on_a_subset_diff_kills_every_mutant(capsys):
-    code = mutate.main(["--cdefs", CDEFS, "--file", "v4.20.h", "--file", "include/prelude.h",
+    code = mutate.main(["--cdefs", CDEFS, "--file", "v4.20.h", "--file", "prelude.h",
                         "--limit", "1", "--abi", "x86_64,i386,m68k,ppc64", "--config", "default",
                         "--config", "CONFIG_MEMCG+CONFIG_HAVE_ALIGNED_STRUCT_PAGE",
                         "--format", "json"])

@@ -18,6 +18,7 @@ The object file is read back with pyelftools (``objfile``).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 import tempfile
@@ -92,8 +93,21 @@ def _bitfield_value(lay: Layout, m) -> str:
 
 def build_source(prelude: str, layouts: Sequence[Layout]) -> Tuple[str, Dict[str, tuple]]:
     """The oracle translation unit (``prelude``, normally an ``#include`` of
-    the header, then the questions) and a map symbol -> what it answers."""
-    out = [prelude, "\n/* layoutcheck oracle questions */\n"]
+    the header, then the questions) and a map symbol -> what it answers.
+
+    The questions name members as the engine saw them, after macro
+    expansion; the header's macros are still defined after its #include
+    (glibc defines ``__elision`` as ``__elision_data.__elision``), so every
+    identifier the questions use is #undef'd before them."""
+    questions, answers = _questions(layouts)
+    text = "".join(questions)
+    names = sorted(set(re.findall(r"[A-Za-z_][A-Za-z0-9_]*", text)) - {"defined"})
+    undefs = "".join(f"#undef {n}\n" for n in names)
+    return prelude + "\n/* layoutcheck oracle questions */\n" + undefs + text, answers
+
+
+def _questions(layouts: Sequence[Layout]) -> Tuple[List[str], Dict[str, tuple]]:
+    out: List[str] = []
     answers: Dict[str, tuple] = {}
     for i, lay in enumerate(layouts):
         cname = _c_name(lay)
@@ -120,7 +134,7 @@ def build_source(prelude: str, layouts: Sequence[Layout]) -> Tuple[str, Dict[str
                 f"const union {{ __lc_T{i} s; unsigned char b[sizeof(__lc_T{i})]; }} "
                 f"{sym} = {{ .s.{m.path} = {value} }};\n")
             answers[sym] = ("bits", i, m.path)
-    return "".join(out), answers
+    return out, answers
 
 
 def _image_to_member(path: str, image: bytes) -> OracleMember:
