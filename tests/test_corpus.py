@@ -8,8 +8,11 @@ from .conftest import oracles_required, record
 from .corpus import (UAPI_HEADERS, corpus_available, corpus_paths, gcc_rejects,
                      missing_cross_headers, uapi_programs)
 
-pytestmark = pytest.mark.skipif(not corpus_available() and not oracles_required(),
-                                reason="Linux UAPI headers (linux-libc-dev) not installed")
+pytestmark = [
+    pytest.mark.oracle, pytest.mark.slow,
+    pytest.mark.skipif(not corpus_available() and not oracles_required(),
+                       reason="Linux UAPI headers for every ABI (linux-libc-dev-*-cross) not installed"),
+]
 
 
 def test_uapi_corpus_lays_out_for_every_abi():

@@ -27,6 +27,8 @@ from layoutcheck.oracle.gcc import ask_gcc, compare
 
 from .conftest import need_compiler
 
+pytestmark = [pytest.mark.oracle]
+
 # size_t's width in bits: GCC's object size limit is 2^(bits-1) - 1 bytes,
 # and the element count of an array has the same limit.
 SIZE_BITS = {"i386": 32, "x32": 32, "arm": 32, "m68k": 32, "x86_64": 64, "aarch64": 64}

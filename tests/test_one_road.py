@@ -54,6 +54,7 @@ def test_abi_spellings_and_one_default():
         lc.load("struct s { int a; };", abis="64-bit")
 
 
+@pytest.mark.oracle
 def test_verify_with_cffi_on_headers_that_collide_with_python_h(tmp_path, run_cli):
     need_c_compiler()
     need_compiler(get_abi("host"))

@@ -19,6 +19,8 @@ from layoutcheck.oracle.verify import verify_program
 from .conftest import CDEFS, need_all_compilers, need_c_compiler, need_compiler, oracles_required, record
 from .corpus import corpus_available, corpus_paths, missing_cross_headers, uapi_programs
 
+pytestmark = [pytest.mark.oracle, pytest.mark.slow]
+
 # 100 files of 30 top-level structs and unions: 3,000 generated records
 # (more with the tagged ones nested inside), each on all 18 ABIs.
 SEEDS = range(1000, 1100)

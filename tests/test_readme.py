@@ -41,3 +41,28 @@ def test_second_command_is_the_ci_test_command():
     second = re.findall(r"```sh\n(.*?)\n```", _readme(), re.S)[1]
     with open(os.path.join(ROOT, ".ci", "run")) as fh:
         assert second.strip() in fh.read()
+
+
+def test_every_command_example_runs_with_its_exit_status(run_cli):
+    """Each `layoutcheck ...` line of the README's later sh blocks runs and
+    exits as its `# exit N` comment says (0 when it says nothing)."""
+    import glob
+    import shlex
+
+    blocks = re.findall(r"```sh\n(.*?)\n```", _readme(), re.S)[2:]
+    lines = [ln for b in blocks for ln in b.splitlines() if ln.startswith("layoutcheck ")]
+    assert lines
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        for line in lines:
+            command, _, comment = line.partition("#")
+            want = re.search(r"exit (\d)", comment)
+            argv = []
+            for word in shlex.split(command)[1:]:
+                argv.extend(sorted(glob.glob(word)) if "*" in word else [word])
+            code, out, err = run_cli(*argv)
+            assert code == (int(want.group(1)) if want else 0), (line, err)
+            assert out.strip(), line
+    finally:
+        os.chdir(cwd)

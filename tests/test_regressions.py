@@ -12,6 +12,8 @@ from layoutcheck.oracle.gcc import ask_gcc, compare
 
 from .conftest import need_compiler
 
+pytestmark = [pytest.mark.oracle]
+
 
 def _live(text, abi_name, struct):
     abi = get_abi(abi_name)

@@ -69,6 +69,7 @@ def _payloads(marker: str) -> dict:
 PAYLOADS = list(_payloads("x"))
 
 
+@pytest.mark.oracle
 @pytest.mark.parametrize("kind", PAYLOADS)
 def test_verify_runs_nothing_from_the_header_cli(kind, tmp_path):
     """A whole process, so that a destructor would have run by its end."""
@@ -88,6 +89,7 @@ def test_verify_runs_nothing_from_the_header_cli(kind, tmp_path):
     assert "cffi" in out
 
 
+@pytest.mark.oracle
 @pytest.mark.parametrize("kind", PAYLOADS)
 def test_verify_runs_nothing_from_the_header_library(kind, tmp_path):
     need_c_compiler()
@@ -100,6 +102,7 @@ def test_verify_runs_nothing_from_the_header_library(kind, tmp_path):
     assert not report.mismatches
 
 
+@pytest.mark.oracle
 def test_a_module_that_would_run_code_is_never_loaded(tmp_path):
     """Defence in depth: even if the declaration filter let a constructor
     through, the module is inspected before loading and refused."""

@@ -11,6 +11,8 @@ from layoutcheck.oracle.verify import verify_program
 
 from .conftest import need_all_compilers, need_compiler
 
+pytestmark = [pytest.mark.oracle]
+
 HAS_BUILTIN = """\
 #if __has_builtin(__builtin_ia32_pause)
 struct s { long long a; char x86; };
