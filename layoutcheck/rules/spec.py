@@ -37,34 +37,14 @@ The format (all keys optional except each rule's ``kind``)::
     optional = ["freelist"]         # members allowed to be missing
     why = "..."                     # the reason, for people
 
-Kinds and their keys (sizes are a number or ``"N*word"``; ``expect``,
-``min``, ``max`` and ``multiple_of`` combine):
-
-* ``offset``: ``member`` (or ``union_of``/``struct_of``: the innermost
-  union/struct holding that member) with ``expect``/``min``/``max``/
-  ``multiple_of``; or ``members`` + ``union_of``/``struct_of`` +
-  ``within = [first, end]``: the members stay in words first..end-1 of it.
-* ``size``: the struct's size, or ``member``, each of ``members`` (e.g.
-  ``members = ["flags", "index"]``, ``expect = "word"``: each is one word
-  wide), or ``union_of``/``struct_of``.
-* ``align``: the struct's C11 alignment, or ``member``'s type's.  With a
-  ``when`` this states what a config promises
-  (``expect = "2*word"`` under ``CONFIG_HAVE_ALIGNED_STRUCT_PAGE``).
-* ``alias``: ``members`` occupy the same bytes and bits.
-* ``disjoint``: no bit of ``members`` is shared with ``against``.
-* ``tail-bit``: bit 0 of ``word``'s value (PageTail) may be shared only
-  with ``word`` itself, with members listed in ``bit0_clear``, and with
-  pointers to types aligned to 2 or more on that ABI.  ``void *``,
-  ``char *``, function pointers (odd in Thumb code on arm) and pointers to
-  incomplete types may hold an odd value: they must be declared, by member
-  (``bit0_clear``) or, for an incomplete pointee, by type
-  (``aligned_pointees = ["struct dev_pagemap"]``: the type is aligned to 2
-  or more where it is defined; a member retyped to ``char *`` still fails).
-* ``adjacent``: ``members`` follow each other in the order listed, each
-  starting where the previous ends (a pair updated as one double word).
-* ``natural``: every member (or each of ``members``) sits at a multiple of
-  its type's alignment, and the struct is at least as aligned as its most
-  aligned member: no packing (``#pragma pack``, ``packed``) anywhere.
+Each kind (``offset``, ``size``, ``align``, ``tail-bit`` ...) is one class
+in ``kinds``, registered by being defined: its docstring says what the
+kind checks and with which keys, and the class holds the keys it reads,
+what it requires, its validation and its check.  Sizes are a number or
+``"N*word"``; ``expect``, ``min``, ``max`` and ``multiple_of`` combine.
+This module reads the keys every rule has and asks the rule's kind
+(``kinds.REGISTRY``) about the rest, so adding a kind is adding one class
+there (see ``kinds``), nothing here.
 
 A member is named by its offsetof path (``lru.next``).  A rule naming a
 member the struct lacks fails unless the rule lists it in ``optional``:
@@ -95,32 +75,20 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple
 
 from ..abi import ABI, abi_names
 from ..errors import LayoutError
+from . import kinds
+from .values import listify, name_list, size_value  # noqa: F401 (size_value: spec's API)
 
-KINDS = ("offset", "size", "align", "alias", "disjoint", "tail-bit", "adjacent", "natural")
+# The kinds defined in ``kinds`` (the registry, ``kinds.REGISTRY``, is the
+# live list: a kind defined later is in it, not here).
+KINDS = kinds.kind_names()
 
 # ABI selectors other than ABI names (``abis`` and ``[matrix.abi_defines]``).
 ABI_CLASSES = ("all", "64bit", "32bit", "little", "big")
 
+# The keys of every rule, whatever its kind; the others are its kind's
+# parameters.  A parameter its kind does not read would be ignored by the
+# check, so a rule carrying one is an error, not a silent pass.
 _COMMON_KEYS = {"name", "kind", "struct", "optional", "abis", "when", "why"}
-_BOUNDS = {"expect", "min", "max", "multiple_of"}
-
-# The keys each kind reads.  A key outside its kind's set would be ignored
-# by the check, so a rule carrying one is an error, not a silent pass.
-_KIND_KEYS = {
-    "offset": {"member", "members", "union_of", "struct_of", "within"} | _BOUNDS,
-    "size": {"member", "members", "union_of", "struct_of"} | _BOUNDS,
-    "align": {"member"} | _BOUNDS,
-    "alias": {"members"},
-    "disjoint": {"members", "against"},
-    "tail-bit": {"word", "bit0_clear", "aligned_pointees"},
-    "adjacent": {"members"},
-    "natural": {"members"},
-}
-
-_RULE_KEYS = set(_COMMON_KEYS).union(*_KIND_KEYS.values())
-
-# Keys naming members (what ``optional`` may list).
-_MEMBER_KEYS = ("member", "members", "against", "union_of", "struct_of", "word", "bit0_clear")
 
 _MACRO = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -282,48 +250,6 @@ def make_config(macros: Sequence[str]) -> Config:
     return Config(config_name(defines), defines)
 
 
-_WORD = re.compile(r"^\s*(\d+)?\s*\*?\s*words?\s*$")
-
-
-def size_value(spec: Any, word: int, where: str) -> int:
-    """An int, or "word", "2*word", "5 words": word = sizeof(unsigned long)."""
-    if isinstance(spec, bool):
-        raise LayoutError(f"{where}: expected a size, got {spec!r}")
-    if isinstance(spec, int):
-        return spec
-    if isinstance(spec, str):
-        m = _WORD.match(spec)
-        if m:
-            return int(m.group(1) or 1) * word
-        if spec.strip().isdigit():
-            return int(spec)
-    raise LayoutError(f"{where}: cannot read size {spec!r} (use a number or 'N*word')")
-
-
-# Every ABI's word (sizeof(unsigned long)) is 4 or 8: a size spec is
-# validated for both.
-_WORDS = (4, 8)
-
-
-def _listify(value: Any) -> List[str]:
-    if value is None:
-        return []
-    if isinstance(value, str):
-        return [value]
-    return [str(v) for v in value]
-
-
-def _names(value: Any, key: str, label: str, what: str = "members") -> List[str]:
-    """A name-list key: a string or a list of non-empty strings."""
-    items = value if isinstance(value, list) else [value]
-    if isinstance(value, list) and not value:
-        raise LayoutError(f"{label}: '{key}' is an empty list")
-    for item in items:
-        if not isinstance(item, str) or not item.strip():
-            raise LayoutError(f"{label}: '{key}' must name {what} as strings, got {item!r}")
-    return list(items)
-
-
 def _parse_matrix(matrix: Any, where: str) -> Tuple[List[Config], Dict[str, Any]]:
     if not isinstance(matrix, dict):
         raise LayoutError("[matrix] must be a table", where)
@@ -331,7 +257,7 @@ def _parse_matrix(matrix: Any, where: str) -> Tuple[List[Config], Dict[str, Any]
     if unknown:
         raise LayoutError(f"unknown [matrix] keys {sorted(unknown)} (use vary, extra, abi_defines)",
                           where)
-    vary = _names(matrix["vary"], "matrix.vary", where, "macros") if "vary" in matrix else []
+    vary = name_list(matrix["vary"], "matrix.vary", where, "macros") if "vary" in matrix else []
     for macro in vary:
         if not _MACRO.match(macro):
             raise LayoutError(f"matrix.vary: {macro!r} is not a macro name", where)
@@ -345,7 +271,7 @@ def _parse_matrix(matrix: Any, where: str) -> Tuple[List[Config], Dict[str, Any]
         items = extra if isinstance(extra, list) else [extra]
         if not isinstance(extra, (list, str)) or not all(isinstance(x, str) for x in items):
             raise LayoutError(f"matrix.extra: {extra!r} is not a list of macros", where)
-        cfg = make_config(_listify(extra))
+        cfg = make_config(listify(extra))
         if cfg not in configs:
             configs.append(cfg)
     abi_defines: Dict[str, Any] = {}
@@ -384,34 +310,24 @@ def parse_rules(text: str, path: Optional[str] = None) -> RuleSet:
             label += f" ({raw['name']})"
         if "kind" not in raw:
             raise LayoutError(f"{label}: missing 'kind'")
-        kind = raw["kind"]
-        if kind not in KINDS:
-            raise LayoutError(f"{label}: unknown kind {kind!r}; use one of {', '.join(KINDS)}")
-        bad = set(raw) - _RULE_KEYS
+        kind = kinds.kind_of(raw["kind"])
+        if kind is None:
+            raise LayoutError(f"{label}: unknown kind {raw['kind']!r}; use one of "
+                              f"{', '.join(kinds.kind_names())}")
+        params = {k: v for k, v in raw.items() if k not in _COMMON_KEYS}
+        bad = set(params) - kinds.all_keys()
         if bad:
             raise LayoutError(f"{label}: unknown keys {sorted(bad)}")
-        foreign = set(raw) - _COMMON_KEYS - _KIND_KEYS[kind]
-        if foreign:
-            raise LayoutError(f"{label}: {sorted(foreign)} mean nothing to a {kind} rule, which "
-                              f"would ignore them (it reads {', '.join(sorted(_KIND_KEYS[kind]))})")
-        for key in _MEMBER_KEYS + ("aligned_pointees",):
-            if key in raw:
-                _names(raw[key], key, label, "types" if key == "aligned_pointees" else "members")
-        for key in ("member", "word", "union_of", "struct_of"):
-            if key in raw and not isinstance(raw[key], str):
-                raise LayoutError(f"{label}: '{key}' names one member (a string), "
-                                  f"got {raw[key]!r}")
-        members = _listify(raw.get("member")) + _listify(raw.get("members"))
-        name = raw.get("name") or f"{kind}:{','.join(members or [raw.get('union_of', '') or 'struct'])}"
+        kind.check_params(params, label)
+        name = raw.get("name") or kind.default_name(params)
         if not isinstance(name, str):
             raise LayoutError(f"{label}: 'name' must be a string")
         if name in seen:
             raise LayoutError(f"{label}: duplicate rule name {name!r}")
         seen.add(name)
         label = f"{where}: rule {i + 1} ({name})"
-        params = {k: v for k, v in raw.items() if k not in _COMMON_KEYS}
-        rule = Rule(kind, name, raw.get("struct", rs.struct), params,
-                    _names(raw["optional"], "optional", label) if "optional" in raw else [],
+        rule = Rule(kind.name, name, raw.get("struct", rs.struct), params,
+                    name_list(raw["optional"], "optional", label) if "optional" in raw else [],
                     raw.get("abis", "all"), _parse_when(raw.get("when", {}), label),
                     raw.get("why"), label, dict(rs.abi_defines))
         _validate(rule, label)
@@ -434,82 +350,12 @@ def _parse_when(when: Any, label: str) -> Dict[str, bool]:
     return out
 
 
-def _size_spec(spec: Any, key: str, label: str, kind: str) -> None:
-    """A LayoutError unless ``spec`` is a size this key can hold."""
-    if isinstance(spec, bool) or not isinstance(spec, (int, str)):
-        raise LayoutError(f"{label}: {key} = {spec!r} is not a size (use a number or 'N*word')")
-    for word in _WORDS:
-        value = size_value(spec, word, label)
-        if value < 0:
-            raise LayoutError(f"{label}: {key} = {spec!r} is negative")
-        if key == "multiple_of" and value == 0:
-            raise LayoutError(f"{label}: multiple_of = {spec!r} is zero (every offset would "
-                              f"divide by it); use a positive size")
-        if kind == "align" and key in ("expect", "multiple_of") and value & (value - 1):
-            raise LayoutError(f"{label}: {key} = {spec!r} is not a power of 2, and no "
-                              f"alignment is")
-        if kind == "align" and key == "expect" and value == 0:
-            raise LayoutError(f"{label}: expect = {spec!r}: no alignment is 0")
-
-
 def _validate(rule: Rule, label: str) -> None:
-    p = rule.params
-    has = lambda *keys: any(k in p for k in keys)  # noqa: E731
-    need = {
-        "offset": lambda: ((p.get("member") or p.get("union_of") or p.get("struct_of")) and
-                           has("expect", "multiple_of", "min", "max") and "members" not in p
-                           and "within" not in p) or
-        ("within" in p and (p.get("union_of") or p.get("struct_of")) and
-         (p.get("members") or p.get("member")) and not has(*_BOUNDS)),
-        "size": lambda: has(*_BOUNDS),
-        "align": lambda: has(*_BOUNDS),
-        "alias": lambda: len(_listify(p.get("members"))) >= 2,
-        "disjoint": lambda: _listify(p.get("members")) and _listify(p.get("against")),
-        "tail-bit": lambda: bool(p.get("word")),
-        "adjacent": lambda: len(_listify(p.get("members"))) >= 2,
-        "natural": lambda: True,
-    }[rule.kind]
-    if not need():
-        hints = {
-            "offset": "member (or union_of) and one of expect/multiple_of/min/max, "
-                      "or members, union_of and within = [first_word, end_word]",
-            "size": "expect, min, max or multiple_of", "align": "expect, min, max or multiple_of",
-            "alias": "members = [A, B, ...]", "disjoint": "members = [...] and against = [...]",
-            "tail-bit": "word = the member whose word holds PageTail (compound_head)",
-            "adjacent": "members = [FIRST, SECOND, ...]",
-        }
-        raise LayoutError(f"{label}: a {rule.kind} rule needs {hints[rule.kind]}")
-    # One thing to measure: a rule with member and union_of would read one
-    # and ignore the other.
-    anchors = [k for k in ("union_of", "struct_of") if k in p]
-    if rule.kind in ("offset", "size") and "within" not in p:
-        if len(anchors) > 1 or (anchors and has("member", "members")):
-            raise LayoutError(f"{label}: give one of member/members, union_of, struct_of "
-                              f"(the rule would read one and ignore the rest)")
-    if "within" in p:
-        within = p["within"]
-        if (not isinstance(within, list) or len(within) != 2
-                or not all(isinstance(w, int) and not isinstance(w, bool) for w in within)
-                or not 0 <= within[0] < within[1]):
-            raise LayoutError(f"{label}: within = {within!r} must be [first_word, end_word] "
-                              f"with 0 <= first < end")
-        if len(anchors) != 1:
-            raise LayoutError(f"{label}: within needs exactly one of union_of, struct_of")
-    for key in _BOUNDS & set(p):
-        _size_spec(p[key], key, label, rule.kind)
-    for word in _WORDS:
-        val = {k: size_value(p[k], word, label) for k in ("expect", "min", "max") if k in p}
-        if "min" in val and "max" in val and val["min"] > val["max"]:
-            raise LayoutError(f"{label}: min {p['min']!r} is above max {p['max']!r}: "
-                              f"nothing can pass")
-        if "expect" in val and not val.get("min", val["expect"]) <= val["expect"] <= \
-                val.get("max", val["expect"]):
-            raise LayoutError(f"{label}: expect {p['expect']!r} is outside min/max: "
-                              f"nothing can pass")
-    named = set()
-    for key in _MEMBER_KEYS:
-        if key in p:
-            named.update(_listify(p[key]))
+    """A LayoutError unless the rule can be checked: its kind's parameters
+    (``kinds``), then the keys every rule has."""
+    kind = kinds.REGISTRY[rule.kind]
+    kind.validate(rule, label)
+    named = {n for key in kind.member_keys for n in listify(rule.params.get(key))}
     stray = [m for m in rule.optional if m not in named]
     if stray:
         raise LayoutError(f"{label}: optional names {stray}, which the rule does not use "
