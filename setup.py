@@ -27,8 +27,8 @@ setup(
         "pcpp>=1.30",
         # Reads the compilers' answers out of ELF objects (verify).
         "pyelftools>=0.31",
+        # The host ABI's second oracle: a module built through cffi.
         "cffi>=1.17",
-        "construct>=2.10",
     ],
     extras_require={
         "test": ["pytest>=8", "hypothesis>=6.100"],

@@ -202,8 +202,7 @@ class Member:
 class Record(CType):
     """A struct or union; ``members`` is None while it is incomplete."""
 
-    __slots__ = ("kind", "tag", "members", "packed", "aligns", "pack", "coord",
-                 "def_coord")
+    __slots__ = ("kind", "tag", "members", "packed", "aligns", "pack", "coord")
 
     def __init__(self, kind: str, tag: Optional[str], coord=None):
         self.kind = kind
@@ -213,7 +212,6 @@ class Record(CType):
         self.aligns: List[AlignSpec] = []
         self.pack: Optional[int] = None  # #pragma pack value at '}' (bytes)
         self.coord = coord
-        self.def_coord = None
 
     @property
     def complete(self) -> bool:

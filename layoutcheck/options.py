@@ -85,10 +85,6 @@ class Options:
                        tuple(os.fspath(d) for d in include_dirs), cpp, pp_abi,
                        os.fspath(rules) if isinstance(rules, os.PathLike) else rules)
 
-    def with_abis(self, abis: AbiSpec) -> "Options":
-        return Options.make(abis, dict(self.defines), self.undefs, self.include_dirs,
-                            self.cpp, self.pp_abi, self.rules)
-
     def abi_objects(self) -> List[ABI]:
         return abi_list(list(self.abis))
 

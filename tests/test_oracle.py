@@ -62,16 +62,17 @@ def cdef_matrix():
         if os.path.basename(path) == "prelude.h":
             continue
         rules = load_rules_for(path)
-        for config in rules.bound_configs():
-            out.append((path, config))
+        for config in rules.configs:
+            out.append((path, rules, config))
     return out
 
 
-@pytest.mark.parametrize("path, config", cdef_matrix(),
-                         ids=lambda v: os.path.basename(v) if isinstance(v, str) else v.name)
-def test_cdefs_equal_gcc_across_config_matrix(path, config):
+@pytest.mark.parametrize("path, rules, config", cdef_matrix(),
+                         ids=lambda v: os.path.basename(v) if isinstance(v, str)
+                         else getattr(v, "name", "rules"))
+def test_cdefs_equal_gcc_across_config_matrix(path, rules, config):
     need_all_compilers()
-    prog = config.program(path, ["all"])
+    prog = rules.program(path, config, ["all"])
     report = verify_program(prog)
     record("cdefs x configs vs GCC (18 ABIs)", report.total_structs, report.total_items)
     assert report.total_structs >= 18
@@ -82,8 +83,8 @@ def test_cdefs_equal_cffi_module_on_host():
     need_c_compiler()
     host = get_abi("host").name
     total = 0
-    for path, config in cdef_matrix():
-        prog = config.program(path, [host])
+    for path, rules, config in cdef_matrix():
+        prog = rules.program(path, config, [host])
         report = verify_program(prog, with_cffi=True)
         record("cdefs x configs vs cffi module (host)", report.cffi_structs, report.cffi_items)
         total += report.cffi_structs

@@ -192,6 +192,11 @@ def test_a_rules_file_cannot_inject_code_or_change_types(tmp_path, run_cli):
         for cmd in ("show", "check", "verify"):
             code, out, err = run_cli(cmd, header, "--abi", "host")
             assert code == 2, (cmd, bad, out, err)
+        # The library finds the same rules file and refuses the same way.
+        with pytest.raises(lc.LayoutError):
+            lc.load(str(header), abis="host")
+        with pytest.raises(lc.LayoutError):
+            lc.check(str(header), abis="host")
     assert not os.path.exists(marker)
 
 
@@ -214,6 +219,7 @@ def test_a_path_that_looks_like_an_option_is_read_as_a_path(tmp_path, run_cli, m
     # The library takes the same road.
     lay = lc.layout("-ovictim.h", "s", abi="x86_64")
     assert lay.size == 8
+    assert lc.layout("-fplugin=./evil.h", "p", abi="x86_64").size == 2
     assert victim.read_text() == "struct v { int keep; };\n"
 
 

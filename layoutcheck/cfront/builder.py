@@ -460,7 +460,6 @@ class Builder:
                 raise _err(f"redefinition of '{kind} {name}'", node.coord)
         else:
             rec = Record(kind, None, node.coord)
-        rec.def_coord = node.coord
         members: List[Member] = []
         for decl in node.decls:
             if isinstance(decl, c_ast.Pragma):

@@ -243,7 +243,6 @@ def ask_cffi(text: str, layouts: Sequence[Layout]) -> Tuple[List[OracleLayout], 
                     via_ffi = ffi.offsetof(cname, name)
                     if via_ffi != res.members[name].offset:
                         res.members[name].offset = -1
-                res.ffi_offsets = len(cffi_fields(lay))
             for j, m in enumerate(lay.members):
                 if not m.is_bitfield:
                     continue

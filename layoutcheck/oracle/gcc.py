@@ -59,7 +59,6 @@ class OracleLayout:
     size: int
     align: int
     members: Dict[str, OracleMember] = field(default_factory=dict)
-    ffi_offsets: int = 0  # cffi oracle: members whose offset ffi.offsetof confirmed
 
 
 @dataclass

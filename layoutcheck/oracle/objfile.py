@@ -61,9 +61,6 @@ class ObjectFile:
     def symbol(self, name: str) -> bytes:
         return self._symbols[name]
 
-    def has(self, name: str) -> bool:
-        return name in self._symbols
-
     def names(self) -> Iterable[str]:
         return self._symbols.keys()
 

@@ -186,24 +186,6 @@ class RuleSet:
         return open_program(path, opts, config=config, ruleset=self, session=session,
                             is_path=True)
 
-    def bound_configs(self) -> List["BoundConfig"]:
-        return [BoundConfig(self, c) for c in self.configs]
-
-
-@dataclass
-class BoundConfig:
-    """A config with the rule set that declared it (knows ABI-derived macros)."""
-
-    ruleset: RuleSet
-    config: Config
-
-    @property
-    def name(self) -> str:
-        return self.config.name
-
-    def program(self, path: str, abis: Sequence[str], **kw):
-        return self.ruleset.program(path, self.config, abis, **kw)
-
 
 def abi_matches(selector: Any, abi: ABI) -> bool:
     if selector in (None, "all"):
