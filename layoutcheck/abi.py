@@ -24,12 +24,26 @@ DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
 @dataclass(frozen=True)
 class ScalarInfo:
-    """Layout of one scalar kind on one ABI (all values in bytes)."""
+    """Layout of one scalar kind on one ABI (all values in bytes).
 
-    size: int
-    align: int  # C11 _Alignof, the alignment a struct member gets
-    pref_align: int  # GCC __alignof__, the type's own (preferred) alignment
-    field_align: int  # offset of the type in struct { char c; T x; }
+    Alignment has one vocabulary in layoutcheck: ``abi_align`` is C11
+    ``_Alignof``, ``preferred_align`` is GCC's ``__alignof__`` (TYPE_ALIGN)
+    and ``field_align`` is what ADJUST_FIELD_ALIGN leaves in a struct.
+    """
+
+    size: int  # sizeof
+    abi_align_bytes: int  # C11 _Alignof, the alignment a struct member gets
+    preferred_align_bytes: int  # GCC __alignof__, the type's own (preferred) alignment
+    field_align_bytes: int  # offset of the type in struct { char c; T x; }
+
+
+# data/abis.json keeps the names tools/abi_probe.py writes; in Python each
+# name says which alignment it is and its unit.
+_SCALAR_KEYS = {"size": "size", "align": "abi_align_bytes",
+                "pref_align": "preferred_align_bytes", "field_align": "field_align_bytes"}
+_ABI_KEYS = {"biggest_alignment": "biggest_alignment_bytes",
+             "empty_field_boundary": "empty_field_boundary_bytes",
+             "structure_size_boundary": "structure_size_boundary_bytes"}
 
 
 @dataclass(frozen=True, eq=False)
@@ -44,7 +58,7 @@ class ABI:
     clang_target: Optional[str]
     multiarch: str
     char_signed: bool
-    biggest_alignment: int
+    biggest_alignment_bytes: int  # BIGGEST_ALIGNMENT
     # GCC's PCC_BITFIELD_TYPE_MATTERS: bitfields may not straddle the
     # alignment units of their declared type, and named bitfields give the
     # struct the alignment of their type.
@@ -52,11 +66,11 @@ class ABI:
     # targetm.align_anon_bitfield: unnamed bitfields raise the struct's
     # alignment to their type's as well (AAPCS, AAPCS64).
     align_anon_bitfield: bool
-    # EMPTY_FIELD_BOUNDARY in bytes: the alignment `T :0` forces on targets
-    # where bitfield types do not matter (m68k).
-    empty_field_boundary: int
-    # STRUCTURE_SIZE_BOUNDARY in bytes: least alignment of any struct/union.
-    structure_size_boundary: int
+    # EMPTY_FIELD_BOUNDARY: the alignment `T :0` forces on targets where
+    # bitfield types do not matter (m68k).
+    empty_field_boundary_bytes: int
+    # STRUCTURE_SIZE_BOUNDARY: least alignment of any struct/union.
+    structure_size_boundary_bytes: int
     size_type: str
     ptrdiff_type: str
     wchar_type: str
@@ -94,7 +108,9 @@ def _load() -> Dict[str, ABI]:
         raw = json.load(fh)
     table = {}
     for name, rec in raw.items():
-        scalars = {k: ScalarInfo(**v) for k, v in rec.pop("types").items()}
+        scalars = {kind: ScalarInfo(**{_SCALAR_KEYS[k]: v for k, v in facts.items()})
+                   for kind, facts in rec.pop("types").items()}
+        rec = {_ABI_KEYS.get(k, k): v for k, v in rec.items()}
         rec["oracle"] = tuple(rec["oracle"])
         table[name] = ABI(name=name, scalars=scalars, **rec)
     return table
@@ -109,43 +125,47 @@ def abi_names() -> List[str]:
     return list(_load().keys())
 
 
+def _mips_host(bits: int, little: bool) -> str:
+    if bits == 64:
+        return "mips64el"
+    return "mipsel" if little else "mips"
+
+
+def _x86_host(bits: int, little: bool) -> str:
+    if bits == 64:
+        return "x86_64"
+    return "x32" if platform.architecture()[0] == "32bit" and "x32" in sys.version else "i386"
+
+
+# platform.machine() names (exact, or a prefix) and the ABI they run: a
+# name, or a function of the pointer width and the byte order.  In order:
+# the first match wins.
+_HOST_MACHINES = (
+    (("x86_64", "amd64"), (), _x86_host),
+    (("i386", "i486", "i586", "i686"), (), "i386"),
+    (("aarch64", "arm64"), (), lambda bits, little: "aarch64" if bits == 64 else "arm"),
+    ((), ("arm",), "arm"),
+    ((), ("ppc64", "powerpc64"), lambda bits, little: "ppc64le" if little else "ppc64"),
+    (("ppc", "powerpc"), (), "ppc"),
+    (("s390x",), (), "s390x"),
+    ((), ("mips",), _mips_host),
+    (("riscv64",), (), "riscv64"),
+    ((), ("sparc",), "sparc64"),
+    (("m68k",), (), "m68k"),
+    ((), ("parisc",), "hppa"),
+    ((), ("sh",), "sh4"),
+    (("alpha",), (), "alpha"),
+)
+
+
 def host_abi_name() -> str:
     """The ABI of the running Python, as CONTRACT.md names it."""
     machine = platform.machine().lower()
     bits = struct.calcsize("P") * 8
     little = sys.byteorder == "little"
-    if machine in ("x86_64", "amd64"):
-        if bits == 64:
-            return "x86_64"
-        return "x32" if platform.architecture()[0] == "32bit" and "x32" in sys.version else "i386"
-    if machine in ("i386", "i486", "i586", "i686"):
-        return "i386"
-    if machine in ("aarch64", "arm64"):
-        return "aarch64" if bits == 64 else "arm"
-    if machine.startswith("arm"):
-        return "arm"
-    if machine.startswith("ppc64") or machine.startswith("powerpc64"):
-        return "ppc64le" if little else "ppc64"
-    if machine in ("ppc", "powerpc"):
-        return "ppc"
-    if machine == "s390x":
-        return "s390x"
-    if machine.startswith("mips"):
-        if bits == 64:
-            return "mips64el"
-        return "mipsel" if little else "mips"
-    if machine == "riscv64":
-        return "riscv64"
-    if machine.startswith("sparc"):
-        return "sparc64"
-    if machine == "m68k":
-        return "m68k"
-    if machine.startswith("parisc"):
-        return "hppa"
-    if machine.startswith("sh"):
-        return "sh4"
-    if machine == "alpha":
-        return "alpha"
+    for names, prefixes, abi in _HOST_MACHINES:
+        if machine in names or machine.startswith(prefixes):
+            return abi(bits, little) if callable(abi) else abi
     raise LayoutError(f"unknown host machine {machine!r}")
 
 

@@ -1,14 +1,35 @@
 """The layout engine: GCC's struct layout rules, driven by an ABI record.
 
 One ``LayoutEngine`` per ABI lays out model types and memoises the results.
-The algorithm follows GCC's stor-layout (``layout_decl``,
-``update_alignment_for_field``, ``place_field``, ``finalize_record_size``)
-for the non-MS bitfield rules every Linux ABI uses; where targets differ the
-ABI record says how (``pcc_bitfield_type_matters``, ``align_anon_bitfield``,
-``empty_field_boundary``, ``structure_size_boundary``, and the per-type
-``field_align`` that stands for i386's ADJUST_FIELD_ALIGN).
+The algorithm follows GCC's stor-layout.c for the non-MS bitfield rules
+every Linux ABI uses, function by function:
 
-All positions inside the engine are in bits, as in GCC.
+* ``layout_type``: the size and alignment of any type (``TypeInfo``);
+* ``start_record_layout``: a ``RecordLayoutInfo`` for one struct or union;
+* ``place_field`` (``place_union_field`` in a union), which calls
+  ``update_alignment_for_field``, which calls ``layout_decl`` for the
+  field's own alignment (packed, aligned, the integer mode a bit-field
+  may get);
+* ``finish_record_layout``: ``finalize_record_size``, then
+  ``compute_record_mode`` and what the mode decides (``_finalize_type``).
+
+Where targets differ the ABI record says how (``pcc_bitfield_type_matters``,
+``align_anon_bitfield``, ``empty_field_boundary_bytes``,
+``structure_size_boundary_bytes``, and the per-type ``field_align_bytes``
+that stands for i386's ADJUST_FIELD_ALIGN).
+
+Alignment has one vocabulary here, as in ``abi.ScalarInfo``:
+
+* ``preferred_align``: GCC's TYPE_ALIGN, ``__alignof__``: what a variable
+  or an array element gets;
+* ``abi_align``: C11 ``_Alignof`` (GCC's min_align_of_type): what the type
+  gets as a struct member, lower than the preferred one where the ABI caps
+  field alignment (i386 ``long long`` and ``double``);
+* ``field_align``: ADJUST_FIELD_ALIGN, that cap itself.
+
+Every name carries its unit (``*_bits``, ``*_bytes``).  Positions inside a
+record are in bits, as in GCC; the sizes and alignments of types are in
+bytes.
 """
 
 from __future__ import annotations
@@ -16,7 +37,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
-from .abi import ABI
+from .abi import ABI, ScalarInfo
 from .consteval import Evaluator, IntType
 from .errors import LayoutError, where_of
 from .model import (
@@ -51,6 +72,8 @@ def _err(msg: str, node) -> LayoutError:
 # 268435456".
 MAX_USER_ALIGN = 1 << 28
 
+BITS_PER_UNIT = 8
+
 
 def _round_up(x: int, align: int) -> int:
     return -(-x // align) * align
@@ -60,45 +83,176 @@ def _least_bit(x: int) -> int:
     return x & -x
 
 
+# ---------------------------------------------------------------- results
 @dataclass
-class TypeLayout:
-    """Size and alignment of a type on one ABI (bytes)."""
+class TypeInfo:
+    """What GCC's layout_type records on a type for one ABI (bytes).
 
-    size: Optional[int]  # None for incomplete types (and flexible arrays)
-    align: int  # GCC TYPE_ALIGN: what a variable or array element gets
-    c_align: int  # C11 _Alignof
-    user_align: bool = False  # TYPE_USER_ALIGN: exempt from field caps
-    field_cap: Optional[int] = None  # i386-style cap on field alignment
-    int_mode: bool = False  # an integer-class type (bitfield mode rules)
-    record: Optional["RecordLayout"] = None
-    blk: bool = False  # GCC would give the type BLKmode (no scalar mode)
+    ``preferred_align_bytes`` is TYPE_ALIGN (``__alignof__``) and
+    ``abi_align_bytes`` is C11 ``_Alignof``; see the module docstring.
+    """
+
+    size_bytes: Optional[int]  # TYPE_SIZE_UNIT; None for incomplete types (and flexible arrays)
+    preferred_align_bytes: int  # TYPE_ALIGN: what a variable or array element gets
+    abi_align_bytes: int  # C11 _Alignof: what a struct member gets
+    user_align: bool = False  # TYPE_USER_ALIGN: exempt from field alignment caps
+    # ADJUST_FIELD_ALIGN (i386): the alignment a field of this type is capped
+    # to, when that is below preferred_align_bytes; else None.
+    field_align_cap_bytes: Optional[int] = None
+    int_mode: bool = False  # TYPE_MODE is an integer mode (bit-field mode rules)
+    record: Optional["PlacedRecord"] = None  # where the fields of a struct/union went
+    blk_mode: bool = False  # TYPE_MODE is BLKmode: GCC gives the type no scalar mode
+
+    @property
+    def size_bits(self) -> int:
+        """TYPE_SIZE: the size in bits, 0 when there is none."""
+        return (self.size_bytes or 0) * BITS_PER_UNIT
+
+    @property
+    def preferred_align_bits(self) -> int:
+        return self.preferred_align_bytes * BITS_PER_UNIT
 
 
 @dataclass
-class FieldLayout:
+class PlacedField:
+    """One member of a struct or union where ``place_field`` put it."""
+
     member: Member
-    bit_offset: int  # from the start of the enclosing record
-    bit_size: int  # bitfield width, or the type's size in bits (0 if none)
-    is_bitfield: bool
-    type_layout: TypeLayout
+    bit_offset: int  # DECL_FIELD_OFFSET + DECL_FIELD_BIT_OFFSET, from the record's start
+    bit_size: int  # DECL_SIZE: bit-field width, or the type's size in bits (0 if none)
+    is_bitfield: bool  # declared with a width (GCC's DECL_BIT_FIELD_TYPE)
+    type_info: TypeInfo
 
     @property
     def name(self) -> Optional[str]:
         return self.member.name
 
+    @property
+    def is_anonymous_record(self) -> bool:
+        """An anonymous struct or union: its members belong to the
+        enclosing record (C11 6.7.2.1p13)."""
+        return self.member.name is None and self.type_info.record is not None \
+            and not self.is_bitfield
+
 
 @dataclass
-class RecordLayout:
+class PlacedRecord:
+    """A struct or union laid out: its fields placed, its size and alignment."""
+
     record: Record
-    size: int
-    align: int
-    fields: List[FieldLayout] = field(default_factory=list)
-    data_bits: int = 0  # end of the last field, before tail padding
+    size_bytes: int  # TYPE_SIZE_UNIT, tail padding included
+    preferred_align_bytes: int  # TYPE_ALIGN
+    fields: List[PlacedField] = field(default_factory=list)
+    data_bits: int = 0  # the unpadded size: end of the last field, before tail padding
     user_align: bool = False  # TYPE_USER_ALIGN: some alignment came from the user
 
     @property
     def kind(self) -> str:
         return self.record.kind
+
+
+# ------------------------------------------------------ work in progress
+@dataclass
+class FieldDecl:
+    """GCC's FIELD_DECL for one member while its record is laid out: what
+    the front end declared and what ``layout_decl`` makes of it."""
+
+    member: Member
+    type_info: TypeInfo
+    bit_width: Optional[int]  # the declared width of a bit-field, else None
+    packed: bool  # DECL_PACKED
+    align_bits: int  # DECL_ALIGN
+    user_align: bool  # DECL_USER_ALIGN
+    # DECL_BIT_FIELD: still a bit-field once layout_decl is done (an
+    # ordinary integer when its width is an integer mode's, aligned for it).
+    bit_field: bool
+
+    @property
+    def is_bitfield(self) -> bool:
+        """DECL_BIT_FIELD_TYPE: declared with a width."""
+        return self.bit_width is not None
+
+    @property
+    def size_bits(self) -> int:
+        """DECL_SIZE: the width of a bit-field, else the type's size."""
+        return self.bit_width if self.bit_width is not None else self.type_info.size_bits
+
+    @property
+    def size_unit_bytes(self) -> int:
+        """DECL_SIZE_UNIT: the bytes the field takes."""
+        return -(-self.size_bits // BITS_PER_UNIT)
+
+    def do_type_align(self) -> None:
+        """do_type_align: at least the type's alignment, and its
+        TYPE_USER_ALIGN with it when that raised DECL_ALIGN."""
+        type_align_bits = self.type_info.preferred_align_bits
+        if type_align_bits > self.align_bits:
+            self.align_bits = type_align_bits
+            self.user_align = self.type_info.user_align
+
+
+@dataclass
+class RecordLayoutInfo:
+    """GCC's record_layout_info: one struct or union while its fields are placed.
+
+    GCC keeps the next position as a byte offset plus a bit position below
+    ``offset_align_bits``; a few roundings act on the bit part alone, which
+    shows when a type's alignment exceeds BIGGEST_ALIGNMENT (sh4).  In a
+    union ``offset_bytes`` is the size so far and ``bitpos`` stays 0.
+    """
+
+    record: Record
+    is_union: bool
+    pack_bits: int  # maximum_field_alignment: #pragma pack in bits, 0 for none
+    user_align_bits: int  # the record's own aligned attribute, 0 for none
+    record_align_bits: int  # rli->record_align: the alignment the fields need
+    offset_align_bits: int  # rli->offset_align: the alignment offset_bytes keeps
+    user_align: bool  # TYPE_USER_ALIGN of the record
+    offset_bytes: int = 0  # rli->offset
+    bitpos: int = 0  # rli->bitpos: bits past offset_bytes
+    fields: List[PlacedField] = field(default_factory=list)
+
+    @property
+    def size_so_far_bits(self) -> int:
+        """rli_size_so_far: the next free bit."""
+        return self.offset_bytes * BITS_PER_UNIT + self.bitpos
+
+    def normalize(self) -> None:
+        """normalize_rli: move whole units of offset_align_bits from the
+        bit position into the byte offset."""
+        if self.bitpos >= self.offset_align_bits:
+            units = self.bitpos // self.offset_align_bits
+            self.offset_bytes += units * (self.offset_align_bits // BITS_PER_UNIT)
+            self.bitpos %= self.offset_align_bits
+
+    def known_align_bits(self) -> int:
+        """place_field's "known alignment so far" of the next position: the
+        lowest bit set in it, 0 at the very start."""
+        if self.bitpos:
+            return _least_bit(self.bitpos)
+        if self.offset_bytes == 0:
+            return 0
+        return BITS_PER_UNIT * _least_bit(self.offset_bytes)
+
+    def align_position(self, desired_align_bits: int) -> None:
+        """Skip to the next multiple of ``desired_align_bits`` (place_field)."""
+        if desired_align_bits < self.offset_align_bits:
+            # Still within offset_align: just align the bit position.
+            self.bitpos = _round_up(self.bitpos, desired_align_bits)
+        else:
+            # First move the partial bits into the offset, then align it.
+            self.offset_bytes += -(-self.bitpos // BITS_PER_UNIT)
+            self.bitpos = 0
+            self.offset_bytes = _round_up(self.offset_bytes,
+                                          desired_align_bits // BITS_PER_UNIT)
+
+
+def _excess_unit_span(position_bits: int, size_bits: int, align_bits: int,
+                      type_size_bits: int) -> bool:
+    """excess_unit_span: a bit-field at ``position_bits`` would span more
+    ``align_bits`` units than its type has."""
+    start_bits = position_bits % align_bits
+    return (start_bits + size_bits + align_bits - 1) // align_bits > type_size_bits // align_bits
 
 
 class LayoutEngine:
@@ -107,12 +261,17 @@ class LayoutEngine:
     def __init__(self, abi: ABI):
         self.abi = abi
         self.ev = Evaluator(self)
-        self._types: Dict[int, TypeLayout] = {}
+        self._types: Dict[int, TypeInfo] = {}
         self._keep: List[CType] = []  # keep ids stable
         self._in_progress: set = set()
         self._enum_values: Dict[int, Tuple[int, IntType]] = {}
         self._enum_under: Dict[int, Tuple[str, bool]] = {}
         self._defining: List[int] = []  # ids of enums whose values are being computed
+
+    @property
+    def biggest_align_bits(self) -> int:
+        """BIGGEST_ALIGNMENT."""
+        return self.abi.biggest_alignment_bytes * BITS_PER_UNIT
 
     # ------------------------------------------------------------ scalars
     def scalar_kind(self, s: Scalar) -> str:
@@ -125,7 +284,8 @@ class LayoutEngine:
         return kind
 
     # ------------------------------------------------------------- public
-    def layout(self, t: CType) -> TypeLayout:
+    def layout(self, t: CType) -> TypeInfo:
+        """layout_type: the size and alignments of ``t`` (memoised)."""
         key = id(t)
         found = self._types.get(key)
         if found is not None:
@@ -142,17 +302,18 @@ class LayoutEngine:
         return result
 
     def sizeof(self, t: CType, node=None) -> int:
-        tl = self.layout(t)
-        if tl.size is None:
+        info = self.layout(t)
+        if info.size_bytes is None:
             base = unqualified(t)
             if isinstance(base, Function):
                 return 1  # GCC extension
             raise _err(f"sizeof of incomplete type '{_describe(t)}'", node)
-        return tl.size
+        return info.size_bytes
 
     def alignof(self, t: CType, gnu: bool, node=None) -> int:
-        tl = self.layout(t)
-        return tl.align if gnu else tl.c_align
+        """``__alignof__`` (``gnu``) or C11 ``_Alignof``, in bytes."""
+        info = self.layout(t)
+        return info.preferred_align_bytes if gnu else info.abi_align_bytes
 
     @property
     def max_object_size(self) -> int:
@@ -161,85 +322,85 @@ class LayoutEngine:
         element count of an array has the same limit."""
         return (1 << (self.ev.size_t().bits - 1)) - 1
 
-    def record_layout(self, rec: Record) -> RecordLayout:
-        tl = self.layout(rec)
-        if tl.record is None:
+    def placed_record(self, rec: Record) -> PlacedRecord:
+        """``rec`` laid out, with every field placed."""
+        info = self.layout(rec)
+        if info.record is None:
             raise _err(f"'{rec.kind} {rec.tag}' is incomplete", rec.coord)
-        return tl.record
+        return info.record
 
     # ---------------------------------------------------------- by kind
-    def _compute(self, t: CType) -> TypeLayout:
+    def _compute(self, t: CType) -> TypeInfo:
+        """layout_type, by the kind of type."""
         if isinstance(t, Scalar):
-            kind = self.scalar_kind(t)
-            info = self.abi.scalar(kind)
-            cap = info.field_align if info.field_align < info.pref_align else None
-            return TypeLayout(info.size, info.pref_align, info.align, False, cap,
-                              int_mode=t.is_integer)
+            return self._scalar_type_info(self.abi.scalar(self.scalar_kind(t)), t.is_integer)
         if isinstance(t, Pointer):
             info = self.abi.scalar("pointer")
-            return TypeLayout(info.size, info.pref_align, info.align, int_mode=True)
+            return TypeInfo(info.size, info.preferred_align_bytes, info.abi_align_bytes,
+                            int_mode=True)
         if isinstance(t, Typedef):
             return self.layout(t.target)
         if isinstance(t, Qualified):
             base = self.layout(t.base)
-            if not t.atomic:
-                return base
-            return self._atomic(t, base)
+            return self._atomic(t, base) if t.atomic else base
         if isinstance(t, Aligned):
-            base = self.layout(t.base)
-            align = self._align_value(t.align)
-            # The variant keeps its machine mode, so i386's mode-based field
-            # cap still applies where GCC ignores user alignment (bitfields).
-            return TypeLayout(base.size, align, align, True, base.field_cap, base.int_mode,
-                              base.record)
+            return self._aligned(t)
         if isinstance(t, Array):
             return self._array(t)
         if isinstance(t, Record):
-            if not t.complete:
-                return TypeLayout(None, 1, 1)
-            rl = self._record(t)
-            cap = None
-            c_align = rl.align
-            gcap = self._general_field_cap()
-            blk = self._record_blk(rl)
-            if gcap and not blk and rl.align > gcap:
-                # i386: a record GCC gives an integer mode (DImode here) is
-                # capped like long long when it is a field, unless its
-                # alignment came from the user.
-                cap = gcap
-                if not rl.user_align:
-                    c_align = gcap
-            return TypeLayout(rl.size, rl.align, c_align, rl.user_align, cap, False, rl, blk)
+            return self._record_type(t)
         if isinstance(t, Enum):
-            if not t.complete:
-                return TypeLayout(None, 1, 1)
-            if t.aligns:
-                raise _err("aligned on an enum type is not supported", t.coord)
-            kind, _signed = self.enum_underlying(t)
-            info = self.abi.scalar(kind)
-            cap = info.field_align if info.field_align < info.pref_align else None
-            return TypeLayout(info.size, info.pref_align, info.align, False, cap, int_mode=True)
+            return self._enum_type(t)
         if isinstance(t, TypeofExpr):
             return self.layout(self.ev.type_of(t.expr))
         if isinstance(t, (Void, Function)):
-            return TypeLayout(None, 1, 1)
+            return TypeInfo(None, 1, 1)
         raise _err(f"cannot lay out {t!r}", getattr(t, "coord", None))
 
-    def _atomic(self, t: Qualified, base: TypeLayout) -> TypeLayout:
+    @staticmethod
+    def _scalar_type_info(info: ScalarInfo, int_mode: bool) -> TypeInfo:
+        """A scalar kind as the ABI record gives it; the field alignment is
+        a cap only where it is below the preferred alignment (i386)."""
+        cap_bytes = info.field_align_bytes \
+            if info.field_align_bytes < info.preferred_align_bytes else None
+        return TypeInfo(info.size, info.preferred_align_bytes, info.abi_align_bytes, False,
+                        cap_bytes, int_mode=int_mode)
+
+    def _aligned(self, t: Aligned) -> TypeInfo:
+        """A type variant with attribute aligned: both alignments replaced."""
+        base = self.layout(t.base)
+        align_bytes = self._align_value(t.align)
+        # The variant keeps its machine mode, so i386's mode-based field
+        # cap still applies where GCC ignores user alignment (bitfields).
+        return TypeInfo(base.size_bytes, align_bytes, align_bytes, True,
+                        base.field_align_cap_bytes, base.int_mode, base.record)
+
+    def _enum_type(self, t: Enum) -> TypeInfo:
+        """An enum has the layout of its underlying integer type."""
+        if not t.complete:
+            return TypeInfo(None, 1, 1)
+        if t.aligns:
+            raise _err("aligned on an enum type is not supported", t.coord)
+        kind, _signed = self.enum_underlying(t)
+        return self._scalar_type_info(self.abi.scalar(kind), int_mode=True)
+
+    def _atomic(self, t: Qualified, base: TypeInfo) -> TypeInfo:
         inner = unqualified(t.base)
         if not isinstance(inner, (Scalar, Pointer, Enum)):
             raise _err("_Atomic on a non-scalar type is not supported", getattr(inner, "coord", None))
-        size = base.size
-        align = base.align
-        if size in (1, 2, 4, 8, 16):
-            align = max(align, min(size, self.abi.biggest_alignment))
+        size_bytes = base.size_bytes
+        align_bytes = base.preferred_align_bytes
+        if size_bytes in (1, 2, 4, 8, 16):
+            align_bytes = max(align_bytes, min(size_bytes, self.abi.biggest_alignment_bytes))
         # Not TYPE_USER_ALIGN in GCC (a struct holding it stays cappable),
         # but exempt from the i386 field cap itself (GCC 11 and later).
-        return TypeLayout(size, align, align, False, None, base.int_mode)
+        return TypeInfo(size_bytes, align_bytes, align_bytes, False, None, base.int_mode)
 
     def _align_value(self, spec: AlignSpec) -> int:
+        """The alignment an ``aligned``/``_Alignas`` request asks for, in
+        bytes (check_user_alignment)."""
         if spec.expr is MAX_ALIGN:
-            return self.abi.biggest_alignment
+            return self.abi.biggest_alignment_bytes
         value = self.ev.integer(spec.expr)
         where = where_of(spec.coord or getattr(spec.expr, "coord", None))
         if value <= 0 or value & (value - 1):
@@ -249,56 +410,36 @@ class LayoutEngine:
                               where)
         return value
 
-    def _array(self, t: Array) -> TypeLayout:
+    def _array(self, t: Array) -> TypeInfo:
         elem = self.layout(t.elem)
-        if elem.size is None:
+        if elem.size_bytes is None:
             raise _err(f"array of incomplete type '{_describe(t.elem)}'", t)
         if t.dim is None:
-            size = None
+            size_bytes = None
         else:
-            n = self.ev.integer(t.dim)
-            if n < 0:
-                raise _err(f"array size {n} is negative", t.dim)
+            count = self.ev.integer(t.dim)
+            if count < 0:
+                raise _err(f"array size {count} is negative", t.dim)
             limit = self.max_object_size
-            if n > limit:
-                raise _err(f"size of array is too large: {n} elements, more than {limit} "
+            if count > limit:
+                raise _err(f"size of array is too large: {count} elements, more than {limit} "
                            f"on {self.abi.name}", t)
-            if elem.size and elem.size % elem.align and n:
+            if elem.size_bytes and elem.size_bytes % elem.preferred_align_bytes and count:
                 raise _err("alignment of array elements is greater than element size", t)
-            size = elem.size * n
-            if size > limit:
-                raise _err(f"size {size} of array exceeds maximum object size {limit} "
+            size_bytes = elem.size_bytes * count
+            if size_bytes > limit:
+                raise _err(f"size {size_bytes} of array exceeds maximum object size {limit} "
                            f"on {self.abi.name}", t)
         # mode_for_array: one element keeps the element's mode, otherwise an
         # integer mode of the total size if there is one (at most 8 bytes).
-        if size is None:
-            blk = True
+        if size_bytes is None:
+            blk_mode = True
         elif self.ev.integer(t.dim) == 1:
-            blk = elem.blk
+            blk_mode = elem.blk_mode
         else:
-            blk = size not in (1, 2, 4, 8)
-        return TypeLayout(size, elem.align, elem.c_align, elem.user_align, elem.field_cap,
-                          False, None, blk)
-
-    @staticmethod
-    def _record_blk(rl: "RecordLayout") -> bool:
-        """compute_record_mode, as far as it matters here: a record is
-        BLKmode if a member has no size (flexible array) or is BLKmode
-        itself (zero-sized members excepted), or if no integer mode fits."""
-        if rl.size not in (1, 2, 4, 8):
-            return True
-        for f in rl.fields:
-            tl = f.type_layout
-            if tl.size is None and not f.is_bitfield:
-                return True
-            if tl.blk and tl.size:
-                return True
-        return False
-
-    def _general_field_cap(self) -> Optional[int]:
-        """i386's ADJUST_FIELD_ALIGN limit for integer-mode types, if any."""
-        info = self.abi.scalar("long long")
-        return info.field_align if info.field_align < info.pref_align else None
+            blk_mode = size_bytes not in (1, 2, 4, 8)
+        return TypeInfo(size_bytes, elem.preferred_align_bytes, elem.abi_align_bytes,
+                        elem.user_align, elem.field_align_cap_bytes, False, None, blk_mode)
 
     # ------------------------------------------------------------- enums
     def _enumerator(self, e: Enumerator) -> Tuple[int, IntType]:
@@ -430,192 +571,287 @@ class LayoutEngine:
         return None
 
     # ----------------------------------------------------------- records
-    def _record(self, rec: Record) -> RecordLayout:
-        abi = self.abi
-        is_union = rec.kind == "union"
-        pack_bits = rec.pack * 8 if rec.pack else 0
+    def _record_type(self, rec: Record) -> TypeInfo:
+        """layout_type for a struct or union: lay out its fields, then
+        finalize_type from its mode."""
+        if not rec.complete:
+            return TypeInfo(None, 1, 1)
+        rli = self._start_record_layout(rec)
+        members = rec.members or []
+        for index, member in enumerate(members):
+            decl = self._field_decl(rli, member, is_last=index == len(members) - 1)
+            self._place_field(rli, decl)
+        # finish_record_layout
+        return self._finalize_type(self._finalize_record_size(rli))
+
+    def _start_record_layout(self, rec: Record) -> RecordLayoutInfo:
+        """start_record_layout: the record's own alignment before any field."""
+        pack_bits = rec.pack * BITS_PER_UNIT if rec.pack else 0
         user_align_bits = 0
         for spec in rec.aligns:  # the last one given wins
-            user_align_bits = self._align_value(spec) * 8
-        record_align = max(8, user_align_bits)
-        record_user = bool(rec.aligns)
+            user_align_bits = self._align_value(spec) * BITS_PER_UNIT
+        record_align_bits = max(BITS_PER_UNIT, user_align_bits)
+        offset_align_bits = max(record_align_bits, self.biggest_align_bits)
         if not rec.packed:
-            ssb = abi.structure_size_boundary * 8
+            # STRUCTURE_SIZE_BOUNDARY, lowered by #pragma pack.
+            boundary_bits = self.abi.structure_size_boundary_bytes * BITS_PER_UNIT
             if pack_bits:
-                ssb = min(ssb, pack_bits)
-            record_align = max(record_align, ssb)
-        biggest = abi.biggest_alignment * 8
-        # GCC keeps the position as a byte offset plus a bit position below
-        # offset_align; a few roundings act on the bit part alone, which
-        # shows when a type's alignment exceeds BIGGEST_ALIGNMENT (sh4).
-        offset_align = max(8, user_align_bits, biggest)
-        offset = 0  # bytes
-        bitpos = 0  # bits
+                boundary_bits = min(boundary_bits, pack_bits)
+            record_align_bits = max(record_align_bits, boundary_bits)
+        return RecordLayoutInfo(
+            record=rec, is_union=rec.kind == "union", pack_bits=pack_bits,
+            user_align_bits=user_align_bits, record_align_bits=record_align_bits,
+            offset_align_bits=offset_align_bits, user_align=bool(rec.aligns))
 
-        def normalize(off: int, bp: int, oa: int):
-            if bp >= oa:
-                off += (bp // oa) * (oa // 8)
-                bp %= oa
-            return off, bp
+    # ------------------------------------------------------ declarations
+    def _field_decl(self, rli: RecordLayoutInfo, member: Member, is_last: bool) -> FieldDecl:
+        """The FIELD_DECL the C front end makes of ``member`` (grokfield and
+        finish_struct in c-decl.c): its checks, DECL_PACKED and the
+        alignment the declaration asks for."""
+        type_info = self.layout(member.type)
+        base = unqualified(member.type)
+        if isinstance(base, (Function, Void)):
+            what = "function" if isinstance(base, Function) else "void"
+            raise _err(f"member '{member.name}' has {what} type", member)
+        bit_width = self._bit_width(member, type_info)
+        if type_info.size_bytes is None:
+            self._check_flexible_array(rli, member, base, is_last)
+        # finish_struct: in a packed struct every bitfield is packed, and
+        # every field whose type is aligned beyond a byte.
+        packed = member.packed or (rli.record.packed and (
+            bit_width is not None or type_info.preferred_align_bits > BITS_PER_UNIT))
+        align_bits = 1
+        for spec in member.aligns:  # the largest one wins
+            align_bits = max(align_bits, self._align_value(spec) * BITS_PER_UNIT)
+        return FieldDecl(member, type_info, bit_width, packed, align_bits,
+                         user_align=bool(member.aligns), bit_field=bit_width is not None)
 
-        union_size = 0  # bytes
-        fields: List[FieldLayout] = []
-        members = rec.members or []
-        for index, m in enumerate(members):
-            tl = self.layout(m.type)
-            base = unqualified(m.type)
-            if isinstance(base, (Function, Void)):
-                raise _err(f"member '{m.name}' has {'function' if isinstance(base, Function) else 'void'} type", m)
-            width = None
-            if m.bitwidth is not None:
-                width = self.ev.integer(m.bitwidth)
-                it = self.ev.ctype_int(m.type)
-                if it is None:
-                    raise _err(f"bit-field '{m.name}' has a non-integer type", m)
-                if width < 0:
-                    raise _err(f"negative width in bit-field '{m.name}'", m)
-                if width > tl.size * 8 or (it.kind == "_Bool" and width > 1):
-                    raise _err(f"width of '{m.name}' exceeds its type", m)
-                if width == 0 and m.name is not None:
-                    raise _err(f"zero width for bit-field '{m.name}'", m)
-            if tl.size is None:
-                flexible = isinstance(base, Array) and base.dim is None
-                if not flexible:
-                    raise _err(f"member '{m.name}' has incomplete type '{_describe(m.type)}'", m)
-                if is_union:
-                    raise _err(f"flexible array member '{m.name}' in a union", m)
-                if index != len(members) - 1:
-                    raise _err(f"flexible array member '{m.name}' not at end of struct", m)
-            type_align = tl.align * 8
-            type_user = tl.user_align
-            type_size_bits = (tl.size or 0) * 8
+    def _bit_width(self, member: Member, type_info: TypeInfo) -> Optional[int]:
+        """check_bitfield_type_and_width: the width of a bit-field member,
+        None for an ordinary member."""
+        if member.bitwidth is None:
+            return None
+        width_bits = self.ev.integer(member.bitwidth)
+        int_type = self.ev.ctype_int(member.type)
+        if int_type is None:
+            raise _err(f"bit-field '{member.name}' has a non-integer type", member)
+        if width_bits < 0:
+            raise _err(f"negative width in bit-field '{member.name}'", member)
+        if width_bits > type_info.size_bits or (int_type.kind == "_Bool" and width_bits > 1):
+            raise _err(f"width of '{member.name}' exceeds its type", member)
+        if width_bits == 0 and member.name is not None:
+            raise _err(f"zero width for bit-field '{member.name}'", member)
+        return width_bits
 
-            def adjust(computed: int) -> int:
-                # ADJUST_FIELD_ALIGN (i386: long long, double in structs).
-                if tl.field_cap is not None:
-                    return min(computed, tl.field_cap * 8)
-                return computed
+    @staticmethod
+    def _check_flexible_array(rli: RecordLayoutInfo, member: Member, base: CType,
+                              is_last: bool) -> None:
+        """finish_struct: a member of unknown size must be a flexible array
+        member, last in a struct."""
+        if not (isinstance(base, Array) and base.dim is None):
+            raise _err(f"member '{member.name}' has incomplete type '{_describe(member.type)}'",
+                       member)
+        if rli.is_union:
+            raise _err(f"flexible array member '{member.name}' in a union", member)
+        if not is_last:
+            raise _err(f"flexible array member '{member.name}' not at end of struct", member)
 
-            # ---- layout_decl
-            # finish_struct: in a packed struct every bitfield is packed,
-            # and every field whose type is aligned beyond a byte.
-            decl_packed = m.packed or (rec.packed and (m.bitwidth is not None or type_align > 8))
-            decl_user = bool(m.aligns)
-            decl_align = 1
-            for spec in m.aligns:
-                decl_align = max(decl_align, self._align_value(spec) * 8)
-            old_user = decl_user
-            packed_p = decl_packed
-            zero_bitfield = False
-            still_bitfield = width is not None
-            if is_union:
-                known_align = 0
-            elif bitpos:
-                known_align = _least_bit(bitpos)
-            elif offset == 0:
-                known_align = 0
-            else:
-                known_align = 8 * _least_bit(offset)
-            if width is not None:
-                if width == 0:
-                    zero_bitfield = True
-                    packed_p = False
-                    if abi.pcc_bitfield_type_matters:
-                        if type_align > decl_align:
-                            decl_align = type_align
-                            decl_user = type_user
-                    else:
-                        efb = abi.empty_field_boundary * 8
-                        if efb > decl_align:
-                            decl_align = efb
-                            decl_user = False
-                # A width that is an integer mode's, already aligned for it:
-                # GCC makes the field an ordinary integer (DECL_BIT_FIELD off)
-                # with that mode's alignment.  TImode exists with __int128.
-                if tl.int_mode and (width in (8, 16, 32, 64)
-                                    or (width == 128 and abi.has_scalar("__int128"))):
-                    xalign = min(width, biggest)
-                    if not (xalign > 8 and decl_packed) and (known_align == 0 or known_align >= xalign):
-                        decl_align = max(xalign, decl_align)
-                        still_bitfield = False
-            elif packed_p and decl_user:
-                pass
-            else:
-                if type_align > decl_align:
-                    decl_align = type_align
-                    decl_user = type_user
-            if packed_p and not old_user:
-                decl_align = min(decl_align, 8)
-            if not packed_p and not decl_user:
-                decl_align = adjust(decl_align)
-            mfa = 0 if zero_bitfield else pack_bits
-            if mfa:
-                decl_align = min(decl_align, mfa)
-            desired = decl_align
+    def _adjust_field_align(self, type_info: TypeInfo, align_bits: int) -> int:
+        """ADJUST_FIELD_ALIGN: i386 caps the alignment of long long, double
+        (and records with their modes) in structs."""
+        if type_info.field_align_cap_bytes is not None:
+            return min(align_bits, type_info.field_align_cap_bytes * BITS_PER_UNIT)
+        return align_bits
 
-            # ---- update_alignment_for_field
-            if width is not None and type_size_bits and abi.pcc_bitfield_type_matters:
-                if m.name is not None or abi.align_anon_bitfield:
-                    ta = type_align if type_user else adjust(type_align)
-                    if width == 0:
-                        pass
-                    elif pack_bits:
-                        ta = min(ta, pack_bits)
-                    elif decl_packed:
-                        ta = min(ta, 8)
-                    record_align = max(record_align, desired, ta)
-                    record_user |= type_user
-            else:
-                record_align = max(record_align, desired)
-            record_user |= decl_user
+    def _field_type_align_bits(self, type_info: TypeInfo) -> int:
+        """TYPE_ALIGN of a field's type as bit-field rules use it: through
+        ADJUST_FIELD_ALIGN unless the alignment came from the user."""
+        if type_info.user_align:
+            return type_info.preferred_align_bits
+        return self._adjust_field_align(type_info, type_info.preferred_align_bits)
 
-            if is_union:
-                size_unit = (width + 7) // 8 if width is not None else (tl.size or 0)
-                union_size = max(union_size, size_unit)
-                fields.append(FieldLayout(m, 0, width if width is not None else type_size_bits,
-                                          width is not None, tl))
-                continue
-
-            # ---- place_field
-            if known_align == 0:
-                known_align = max(biggest, record_align)
-            if known_align < desired:
-                if desired < offset_align:
-                    bitpos = _round_up(bitpos, desired)
-                else:
-                    offset += -(-bitpos // 8)
-                    bitpos = 0
-                    offset = _round_up(offset, desired // 8)
-            if (abi.pcc_bitfield_type_matters and still_bitfield
-                    and (not decl_packed or type_align <= 8)
-                    and pack_bits == 0 and width):
-                ta = type_align if type_user else adjust(type_align)
-                start = (offset * 8 + bitpos) % ta
-                if (start + width + ta - 1) // ta > type_size_bits // ta:
-                    if not decl_packed:
-                        bitpos = _round_up(bitpos, ta)
-            offset, bitpos = normalize(offset, bitpos, offset_align)
-            pos = offset * 8 + bitpos
-            fields.append(FieldLayout(m, pos, width if width is not None else type_size_bits,
-                                      width is not None, tl))
-            if width is not None:
-                bitpos += width
-            elif tl.size is not None:
-                bitpos += type_size_bits
-            offset, bitpos = normalize(offset, bitpos, offset_align)
-
-        # ---- finalize_record_size
-        align_bits = max(user_align_bits, record_align)
-        if is_union:
-            data_bits = union_size * 8
+    def _layout_decl(self, rli: RecordLayoutInfo, decl: FieldDecl, known_align_bits: int) -> None:
+        """layout_decl for a FIELD_DECL: DECL_ALIGN and DECL_USER_ALIGN from
+        the type, the packed and aligned attributes and #pragma pack."""
+        old_user_align = decl.user_align
+        packed = decl.packed  # packed_p: a zero-width bit-field is never packed
+        if decl.is_bitfield:
+            if decl.bit_width == 0:
+                packed = False
+                self._align_zero_width_bitfield(decl)
+            self._bitfield_integer_mode(decl, known_align_bits)
+        elif packed and decl.user_align:
+            # Packing supersedes the user alignment inherited from the type,
+            # but not an alignment written on the member itself.
+            pass
         else:
-            data_bits = offset * 8 + bitpos
-        size_bytes = _round_up(_round_up(data_bits, 8) // 8, align_bits // 8)
+            decl.do_type_align()
+        if packed and not old_user_align:
+            decl.align_bits = min(decl.align_bits, BITS_PER_UNIT)
+        if not packed and not decl.user_align:
+            decl.align_bits = self._adjust_field_align(decl.type_info, decl.align_bits)
+        # maximum_field_alignment (#pragma pack), which zero-width
+        # bit-fields ignore.
+        max_field_align_bits = 0 if decl.bit_width == 0 else rli.pack_bits
+        if max_field_align_bits:
+            decl.align_bits = min(decl.align_bits, max_field_align_bits)
+
+    def _align_zero_width_bitfield(self, decl: FieldDecl) -> None:
+        """layout_decl: ``T :0`` aligns the next field to T where bit-field
+        types matter, else to EMPTY_FIELD_BOUNDARY."""
+        if self.abi.pcc_bitfield_type_matters:
+            decl.do_type_align()
+            return
+        empty_field_boundary_bits = self.abi.empty_field_boundary_bytes * BITS_PER_UNIT
+        if empty_field_boundary_bits > decl.align_bits:
+            decl.align_bits = empty_field_boundary_bits
+            decl.user_align = False
+
+    def _bitfield_integer_mode(self, decl: FieldDecl, known_align_bits: int) -> None:
+        """layout_decl: a bit-field whose width is an integer mode's and
+        whose position is already aligned for it becomes an ordinary
+        integer (DECL_BIT_FIELD off) with that mode's alignment.  TImode
+        exists where __int128 does."""
+        width_bits = decl.bit_width
+        if not decl.type_info.int_mode:
+            return
+        if not (width_bits in (8, 16, 32, 64)
+                or (width_bits == 128 and self.abi.has_scalar("__int128"))):
+            return
+        mode_align_bits = min(width_bits, self.biggest_align_bits)
+        if mode_align_bits > BITS_PER_UNIT and decl.packed:
+            return
+        if known_align_bits == 0 or known_align_bits >= mode_align_bits:
+            decl.align_bits = max(mode_align_bits, decl.align_bits)
+            decl.bit_field = False
+
+    def _update_alignment_for_field(self, rli: RecordLayoutInfo, decl: FieldDecl,
+                                    known_align_bits: int) -> int:
+        """update_alignment_for_field: lay the field out and raise the
+        record's alignment to what it needs; returns DECL_ALIGN."""
+        self._layout_decl(rli, decl, known_align_bits)
+        desired_align_bits = decl.align_bits
+        user_align = decl.user_align
+        type_info = decl.type_info
+        abi = self.abi
+        if decl.is_bitfield and type_info.size_bits and abi.pcc_bitfield_type_matters:
+            # Named bit-fields give the record the alignment of their type;
+            # some targets let unnamed ones do it too.
+            if decl.member.name is not None or abi.align_anon_bitfield:
+                type_align_bits = self._field_type_align_bits(type_info)
+                if decl.bit_width == 0:
+                    pass  # not influenced by #pragma pack or packed
+                elif rli.pack_bits:
+                    type_align_bits = min(type_align_bits, rli.pack_bits)
+                elif decl.packed:
+                    type_align_bits = min(type_align_bits, BITS_PER_UNIT)
+                rli.record_align_bits = max(rli.record_align_bits, desired_align_bits,
+                                            type_align_bits)
+                user_align |= type_info.user_align
+        else:
+            rli.record_align_bits = max(rli.record_align_bits, desired_align_bits)
+        rli.user_align |= user_align
+        return desired_align_bits
+
+    # --------------------------------------------------------- placement
+    def _place_field(self, rli: RecordLayoutInfo, decl: FieldDecl) -> None:
+        """place_field: put the field at the next position its alignment
+        allows, and advance past it."""
+        if rli.is_union:
+            self._place_union_field(rli, decl)
+            return
+        known_align_bits = rli.known_align_bits()
+        desired_align_bits = self._update_alignment_for_field(rli, decl, known_align_bits)
+        if known_align_bits == 0:
+            known_align_bits = max(self.biggest_align_bits, rli.record_align_bits)
+        # Does the field have the alignment it needs from what precedes it?
+        if known_align_bits < desired_align_bits:
+            rli.align_position(desired_align_bits)
+        if self._bitfield_type_matters_here(rli, decl):
+            # A bit-field may not span more units of its type's alignment
+            # than its type itself: advance to the next unit if it would.
+            type_align_bits = self._field_type_align_bits(decl.type_info)
+            if _excess_unit_span(rli.size_so_far_bits, decl.bit_width, type_align_bits,
+                                 decl.type_info.size_bits) and not decl.packed:
+                rli.bitpos = _round_up(rli.bitpos, type_align_bits)
+        rli.normalize()
+        rli.fields.append(PlacedField(decl.member, rli.size_so_far_bits, decl.size_bits,
+                                      decl.is_bitfield, decl.type_info))
+        rli.bitpos += decl.size_bits
+        rli.normalize()
+
+    def _bitfield_type_matters_here(self, rli: RecordLayoutInfo, decl: FieldDecl) -> bool:
+        """place_field's test for PCC_BITFIELD_TYPE_MATTERS compatibility: a
+        non-empty bit-field, not packed (or of a byte-aligned type), with no
+        #pragma pack."""
+        return (self.abi.pcc_bitfield_type_matters and decl.bit_field
+                and (not decl.packed or decl.type_info.preferred_align_bits <= BITS_PER_UNIT)
+                and rli.pack_bits == 0 and bool(decl.bit_width))
+
+    def _place_union_field(self, rli: RecordLayoutInfo, decl: FieldDecl) -> None:
+        """place_union_field: every field at offset 0; the union is as large
+        as its largest field, in whole bytes."""
+        self._update_alignment_for_field(rli, decl, known_align_bits=0)
+        rli.fields.append(PlacedField(decl.member, 0, decl.size_bits, decl.is_bitfield,
+                                      decl.type_info))
+        rli.offset_bytes = max(rli.offset_bytes, decl.size_unit_bytes)
+
+    # -------------------------------------------------------- completion
+    def _finalize_record_size(self, rli: RecordLayoutInfo) -> PlacedRecord:
+        """finalize_record_size: the record's alignment, and its size
+        rounded up to it (tail padding).  GCC refuses a record larger than
+        any object can be."""
+        rec = rli.record
+        data_bits = rli.size_so_far_bits
+        align_bits = max(rli.user_align_bits, rli.record_align_bits)
+        size_bytes = _round_up(-(-data_bits // BITS_PER_UNIT), align_bits // BITS_PER_UNIT)
         if size_bytes > self.max_object_size:
             raise _err(f"type '{rec.kind} {rec.tag or '<anonymous>'}' is too large: "
-                       f"{size_bytes} bytes, more than {self.max_object_size} on {abi.name}",
+                       f"{size_bytes} bytes, more than {self.max_object_size} on {self.abi.name}",
                        rec)
-        return RecordLayout(rec, size_bytes, align_bits // 8, fields, data_bits, record_user)
+        return PlacedRecord(rec, size_bytes, align_bits // BITS_PER_UNIT, rli.fields, data_bits,
+                            rli.user_align)
+
+    def _finalize_type(self, placed: PlacedRecord) -> TypeInfo:
+        """The rest of finish_record_layout, as far as it shows: the
+        record's mode (compute_record_mode), and the field alignment i386
+        derives from that mode (ADJUST_FIELD_ALIGN), which C11 _Alignof
+        reports (min_align_of_type)."""
+        blk_mode = self._record_blk_mode(placed)
+        cap_bytes = None
+        abi_align_bytes = placed.preferred_align_bytes
+        mode_cap_bytes = self._int_mode_field_align_cap_bytes()
+        if mode_cap_bytes and not blk_mode and placed.preferred_align_bytes > mode_cap_bytes:
+            # i386: a record GCC gives an integer mode (DImode here) is
+            # capped like long long when it is a field, unless its
+            # alignment came from the user.
+            cap_bytes = mode_cap_bytes
+            if not placed.user_align:
+                abi_align_bytes = mode_cap_bytes
+        return TypeInfo(placed.size_bytes, placed.preferred_align_bytes, abi_align_bytes,
+                        placed.user_align, cap_bytes, False, placed, blk_mode)
+
+    @staticmethod
+    def _record_blk_mode(placed: PlacedRecord) -> bool:
+        """compute_record_mode, as far as it matters here: a record is
+        BLKmode if a member has no size (flexible array) or is BLKmode
+        itself (zero-sized members excepted), or if no integer mode fits."""
+        if placed.size_bytes not in (1, 2, 4, 8):
+            return True
+        for placed_field in placed.fields:
+            info = placed_field.type_info
+            if info.size_bytes is None and not placed_field.is_bitfield:
+                return True
+            if info.blk_mode and info.size_bytes:
+                return True
+        return False
+
+    def _int_mode_field_align_cap_bytes(self) -> Optional[int]:
+        """i386's ADJUST_FIELD_ALIGN limit for integer-mode types, if any."""
+        info = self.abi.scalar("long long")
+        if info.field_align_bytes < info.preferred_align_bytes:
+            return info.field_align_bytes
+        return None
 
     # ------------------------------------------------------- member paths
     def member_offset(self, rtype: CType, name: str, node) -> Tuple[int, CType, bool]:
@@ -628,39 +864,40 @@ class LayoutEngine:
             rec = unqualified(self.ev.type_of(rec.expr))
         if not isinstance(rec, Record):
             raise _err(f"request for member '{name}' in something not a struct or union", node)
-        rl = self.record_layout(rec)
-        found = _find_member(rl, name)
+        placed = self.placed_record(rec)
+        found = _find_member(placed, name)
         if found is None:
             raise _err(f"'{_describe(rec)}' has no member named '{name}'", node)
         return found
 
     def offsetof(self, t: CType, steps, node, ev: Evaluator) -> int:
         cur = t
-        bits = 0
+        offset_bits = 0
         for kind, arg in steps:
             if kind == "member":
-                off, mtype, is_bf = self.member_offset(cur, arg, node)
-                if is_bf:
+                member_bits, mtype, is_bitfield = self.member_offset(cur, arg, node)
+                if is_bitfield:
                     raise _err(f"offsetof of bit-field '{arg}'", node)
-                bits += off
+                offset_bits += member_bits
                 cur = mtype
             else:
                 arr = unqualified(cur)
                 if not isinstance(arr, Array):
                     raise _err("offsetof subscript on a non-array", node)
-                bits += ev.integer(arg) * self.sizeof(arr.elem, node) * 8
+                offset_bits += ev.integer(arg) * self.sizeof(arr.elem, node) * BITS_PER_UNIT
                 cur = arr.elem
-        return bits // 8
+        return offset_bits // BITS_PER_UNIT
 
 
-def _find_member(rl: RecordLayout, name: str):
-    for f in rl.fields:
-        if f.member.name == name:
-            return f.bit_offset, f.member.type, f.is_bitfield
-        if f.member.name is None and f.type_layout.record is not None:
-            inner = _find_member(f.type_layout.record, name)
-            if inner is not None:
-                return f.bit_offset + inner[0], inner[1], inner[2]
+def _find_member(placed: PlacedRecord, name: str):
+    for placed_field in placed.fields:
+        if placed_field.member.name == name:
+            return placed_field.bit_offset, placed_field.member.type, placed_field.is_bitfield
+        inner = placed_field.type_info.record
+        if placed_field.member.name is None and inner is not None:
+            found = _find_member(inner, name)
+            if found is not None:
+                return placed_field.bit_offset + found[0], found[1], found[2]
     return None
 
 

@@ -6,14 +6,21 @@ members are every named member at every depth, with the ``offsetof`` path
 byte range its storage touches, and ``mask``: which bits of those bytes it
 owns, bit 0 being the least significant bit of a byte in memory.  That is
 exactly the JSON of docs/CONTRACT.md.
+
+A ``Layout`` also knows what its members leave unused, as pahole does:
+``holes`` (bits no member at any depth covers, before the end of the last
+member), ``tail_padding_bits``, and the gaps a struct inside a union leaves
+that another alternative of the union covers (``variant_gaps``), which are
+not holes of the layout.
 """
 
 from __future__ import annotations
 
+import bisect
 from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Tuple
 
-from .engine import FieldLayout, LayoutEngine, RecordLayout
+from .engine import LayoutEngine, PlacedField, PlacedRecord
 from .model import Array, Record, unqualified
 from .typenames import type_name
 
@@ -32,7 +39,7 @@ class MemberLayout:
     mask: bytes  # per byte from offset: the bits this member owns
     depth: int = 0  # nesting depth in the declaration (for text output)
     flexible: bool = False
-    field: Optional[FieldLayout] = field(default=None, repr=False)
+    field: Optional[PlacedField] = field(default=None, repr=False)
 
     @property
     def mask_hex(self) -> str:
@@ -85,6 +92,104 @@ def member_mask(bit_offset: int, bit_size: int, big_endian: bool):
     return first, len(mask), bytes(mask)
 
 
+# ------------------------------------------------------------------- gaps
+# What a gap is, from the whole layout's point of view.
+HOLE = "hole"  # no member at any depth covers these bits
+VARIANT = "variant"  # one union alternative leaves them unused, another covers them
+TAIL = "tail"  # after the end of the last member: tail padding
+
+
+@dataclass(frozen=True)
+class Gap:
+    """Bits the members of a layout leave unused, as pahole counts them:
+    absolute from the start of the layout, in allocation order (GCC's bit
+    positions, as ``MemberLayout.bit_offset``)."""
+
+    bit_offset: int
+    bit_size: int
+    kind: str  # HOLE, VARIANT or TAIL
+
+    @property
+    def end_bits(self) -> int:
+        return self.bit_offset + self.bit_size
+
+
+@dataclass
+class RecordGaps:
+    """What one struct or union of a layout (the layout's own record, or an
+    anonymous one at any depth) leaves unused between and after its
+    fields, each gap cut into runs of one kind."""
+
+    before: Dict[int, List[Gap]] = field(default_factory=dict)  # field index -> gap before it
+    after: List[Gap] = field(default_factory=list)  # after the last field (anonymous records)
+
+
+class _Coverage:
+    """The bits the members of a layout cover.
+
+    A member is every field at any depth but anonymous structs and unions,
+    whose members stand for them: a named struct member covers all of its
+    storage, its own padding included (pahole shows that padding with the
+    struct's type).  Unnamed bit-fields cover their bits.
+    """
+
+    def __init__(self, ranges: List[Tuple[int, int]]):
+        merged: List[List[int]] = []
+        for start, end in sorted(r for r in ranges if r[1] > r[0]):
+            if merged and start <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], end)
+            else:
+                merged.append([start, end])
+        self.ranges = [(start, end) for start, end in merged]
+        self.starts = [start for start, _ in self.ranges]
+        # The end of the last member's storage (a flexible array or a
+        # zero-width bit-field ends where it starts).
+        self.end_bits = max((end for _, end in ranges), default=0)
+        self.holes = [gap for gap in self.runs(0, self.end_bits) if gap.kind == HOLE]
+
+    def runs(self, start_bits: int, end_bits: int) -> List[Gap]:
+        """[start_bits, end_bits) cut into runs: covered by a member
+        (VARIANT: the caller asks about bits its own struct leaves unused),
+        covered by none before the end of the last member (HOLE), and
+        after it (TAIL)."""
+        out: List[Gap] = []
+        pos = start_bits
+        first = max(bisect.bisect_right(self.starts, start_bits) - 1, 0)
+        for cov_start, cov_end in self.ranges[first:]:
+            if cov_start >= end_bits:
+                break
+            if cov_end <= pos:
+                continue
+            if cov_start > pos:
+                out.extend(self._uncovered(pos, cov_start))
+                pos = cov_start
+            covered_end = min(cov_end, end_bits)
+            out.append(Gap(pos, covered_end - pos, VARIANT))
+            pos = covered_end
+        if pos < end_bits:
+            out.extend(self._uncovered(pos, end_bits))
+        return out
+
+    def _uncovered(self, start_bits: int, end_bits: int) -> List[Gap]:
+        split = min(max(start_bits, self.end_bits), end_bits)
+        out = []
+        if split > start_bits:
+            out.append(Gap(start_bits, split - start_bits, HOLE))
+        if end_bits > split:
+            out.append(Gap(split, end_bits - split, TAIL))
+        return out
+
+
+def _member_ranges(placed: PlacedRecord, base_bits: int, out: List[Tuple[int, int]]) -> None:
+    """The bit range of every member of ``placed`` (see ``_Coverage``)."""
+    for f in placed.fields:
+        start = base_bits + f.bit_offset
+        if f.is_anonymous_record:
+            _member_ranges(f.type_info.record, start, out)
+        else:
+            out.append((start, start + f.bit_size))
+
+
 class Layout:
     """One struct or union laid out for one ABI."""
 
@@ -92,10 +197,11 @@ class Layout:
                  source: Optional[str] = None):
         self.record = record
         self.engine = engine
-        self.tree: RecordLayout = engine.record_layout(record)
+        self.tree: PlacedRecord = engine.placed_record(record)
         self.defines = dict(defines or {})
         self.source = source
         self._members: Optional[List[MemberLayout]] = None
+        self._coverage: Optional[_Coverage] = None
 
     @property
     def abi(self) -> str:
@@ -111,18 +217,19 @@ class Layout:
 
     @property
     def size(self) -> int:
-        return self.tree.size
+        return self.tree.size_bytes
 
     @property
     def align(self) -> int:
         """C11 _Alignof: what the struct gets as a member of another
         (i386 caps a few 8-byte-aligned records to 4 there; GCC's
         __alignof__, the ``preferred_align``, does not)."""
-        return self.engine.layout(self.record).c_align
+        return self.engine.layout(self.record).abi_align_bytes
 
     @property
     def preferred_align(self) -> int:
-        return self.tree.align
+        """GCC's __alignof__ (TYPE_ALIGN): what a variable of the type gets."""
+        return self.tree.preferred_align_bytes
 
     @property
     def members(self) -> List[MemberLayout]:
@@ -149,22 +256,22 @@ class Layout:
                 return m
         return None
 
-    def _flatten(self, rl: RecordLayout, base_bits: int, prefix: str, depth: int) -> None:
+    def _flatten(self, placed: PlacedRecord, base_bits: int, prefix: str, depth: int) -> None:
         big = self.engine.abi.big_endian
-        for f in rl.fields:
+        for f in placed.fields:
             absolute = base_bits + f.bit_offset
-            inner = f.type_layout.record
+            inner = f.type_info.record
             if f.member.name is None:
-                if inner is not None and not f.is_bitfield:
+                if f.is_anonymous_record:
                     self._flatten(inner, absolute, prefix, depth + 1)
                 continue
             path = prefix + f.member.name
-            flexible = f.type_layout.size is None
+            flexible = f.type_info.size_bytes is None
             if f.is_bitfield:
                 offset, size, mask = member_mask(absolute, f.bit_size, big)
             else:
                 offset = absolute // 8
-                size = f.type_layout.size or 0
+                size = f.type_info.size_bytes or 0
                 mask = b"\xff" * size
             self._members.append(MemberLayout(
                 path=path, type=type_name(f.member.type, self.engine), bit_offset=absolute,
@@ -179,11 +286,11 @@ class Layout:
         name an anonymous union: "the union that holds compound_head"."""
         parts = path.split(".")
 
-        def walk(rl: RecordLayout, base_bits: int, remaining, found):
-            here = (base_bits // 8, rl.size) if rl.kind == kind else found
+        def walk(placed: PlacedRecord, base_bits: int, remaining, found):
+            here = (base_bits // 8, placed.size_bytes) if placed.kind == kind else found
             name = remaining[0]
-            for f in rl.fields:
-                inner = f.type_layout.record
+            for f in placed.fields:
+                inner = f.type_info.record
                 start = base_bits + f.bit_offset
                 if f.member.name == name:
                     if len(remaining) == 1:
@@ -191,14 +298,89 @@ class Layout:
                     if inner is not None:
                         return walk(inner, start, remaining[1:], here)
                     return None
-                if f.member.name is None and inner is not None and not f.is_bitfield:
+                if f.is_anonymous_record:
                     got = walk(inner, start, remaining, here)
                     if got is not None:
                         return got
             return None
 
-        top = (0, self.tree.size) if self.tree.kind == kind else None
+        top = (0, self.tree.size_bytes) if self.tree.kind == kind else None
         return walk(self.tree, 0, parts, top)
+
+    # ---------------------------------------------------------- padding
+    def _covered(self) -> _Coverage:
+        if self._coverage is None:
+            ranges: List[Tuple[int, int]] = []
+            _member_ranges(self.tree, 0, ranges)
+            self._coverage = _Coverage(ranges)
+        return self._coverage
+
+    @property
+    def holes(self) -> List[Gap]:
+        """Bit ranges no member at any depth covers, before the end of the
+        last member's storage.  Bits one union alternative leaves unused but
+        another covers are not holes (see ``variant_gaps``)."""
+        return list(self._covered().holes)
+
+    @property
+    def hole_bits(self) -> int:
+        return sum(gap.bit_size for gap in self.holes)
+
+    @property
+    def tail_padding_bits(self) -> int:
+        """Bits after the end of the last member's storage."""
+        return self.size * 8 - self._covered().end_bits
+
+    @property
+    def used_bits(self) -> int:
+        """Bits some member covers (pahole's "sum members", union
+        alternatives counted once)."""
+        return self.size * 8 - self.tail_padding_bits - self.hole_bits
+
+    def record_gaps(self, placed: PlacedRecord, base_bits: int) -> RecordGaps:
+        """The gaps of one struct or union of this layout (the layout's own
+        record, or an anonymous one in it at absolute ``base_bits``),
+        each cut into runs of one kind: in a struct, between consecutive
+        fields; in an anonymous struct or union, also after its last
+        field (the layout's own tail is ``tail_padding_bits``)."""
+        gaps = RecordGaps()
+        coverage = self._covered()
+        prev_end = base_bits
+        if placed.kind == "struct":
+            for index, f in enumerate(placed.fields):
+                start = base_bits + f.bit_offset
+                if start > prev_end:
+                    gaps.before[index] = coverage.runs(prev_end, start)
+                prev_end = start + f.bit_size
+        else:  # union alternatives all start at 0
+            prev_end += max((f.bit_size for f in placed.fields), default=0)
+        end = base_bits + placed.size_bytes * 8
+        if placed is not self.tree and end > prev_end:
+            gaps.after = coverage.runs(prev_end, end)
+        return gaps
+
+    def _all_record_gaps(self) -> List[Gap]:
+        """The gaps of every struct and union of this layout, in
+        declaration order."""
+        out: List[Gap] = []
+
+        def walk(placed: PlacedRecord, base_bits: int) -> None:
+            gaps = self.record_gaps(placed, base_bits)
+            for index, f in enumerate(placed.fields):
+                out.extend(gaps.before.get(index, ()))
+                if f.is_anonymous_record:
+                    walk(f.type_info.record, base_bits + f.bit_offset)
+            out.extend(gaps.after)
+
+        walk(self.tree, 0)
+        return out
+
+    @property
+    def variant_gaps(self) -> List[Gap]:
+        """Bits a struct or union inside a union leaves unused (between its
+        members or after them) that another alternative of the union
+        covers: gaps of one variant, not of the layout."""
+        return [gap for gap in self._all_record_gaps() if gap.kind == VARIANT]
 
     def to_json(self) -> dict:
         return {

@@ -79,6 +79,6 @@ def test_switches_read_from_gcc():
     assert get_abi("arm").align_anon_bitfield and get_abi("aarch64").align_anon_bitfield
     assert not get_abi("x86_64").align_anon_bitfield
     assert not get_abi("m68k").pcc_bitfield_type_matters
-    assert get_abi("m68k").empty_field_boundary == 2
+    assert get_abi("m68k").empty_field_boundary_bytes == 2
     i386 = get_abi("i386").scalar("long long")
-    assert (i386.align, i386.pref_align, i386.field_align) == (4, 8, 4)
+    assert (i386.abi_align_bytes, i386.preferred_align_bytes, i386.field_align_bytes) == (4, 8, 4)

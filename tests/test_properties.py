@@ -14,16 +14,16 @@ from layoutcheck.oracle.generate import generate
 from layoutcheck.render import render_text
 
 
-def _record_fields_in_order(rl):
-    if rl.kind == "struct":
+def _record_fields_in_order(placed):
+    if placed.kind == "struct":
         end = 0
-        for f in rl.fields:
+        for f in placed.fields:
             if f.bit_size:
-                assert f.bit_offset >= end, (rl.record, f.member.name)
+                assert f.bit_offset >= end, (placed.record, f.member.name)
                 end = f.bit_offset + f.bit_size
-    for f in rl.fields:
-        if f.type_layout.record is not None:
-            _record_fields_in_order(f.type_layout.record)
+    for f in placed.fields:
+        if f.type_info.record is not None:
+            _record_fields_in_order(f.type_info.record)
 
 
 @settings(max_examples=40, deadline=None, derandomize=True)

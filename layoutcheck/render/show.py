@@ -5,15 +5,20 @@ each member ``/* offset size */``; holes, tail padding and cacheline
 boundaries as comments.  Unlike pahole, an anonymous struct or union is
 printed once, with absolute offsets, and bitfields show the exact bits they
 own as a hex mask over the bytes they touch (the same mask as the JSON).
+
+What is a hole is the layout's to say (``Layout.holes``,
+``Layout.record_gaps``): bytes a struct inside a union leaves unused but
+another alternative covers are marked as unused by that variant, and are
+not holes of the whole struct.
 """
 
 from __future__ import annotations
 
 import json
-from typing import Iterable, List, Optional
+from typing import Iterable, List
 
-from ..engine import RecordLayout
-from ..layouts import Layout, member_mask
+from ..engine import PlacedField, PlacedRecord
+from ..layouts import HOLE, VARIANT, Gap, Layout, member_mask
 from ..typenames import type_name
 
 INDENT = "    "
@@ -36,12 +41,18 @@ def _decl_text(type_text: str, name: str) -> str:
     return f"{type_text} {name}"
 
 
-def _holes_line(depth: int, nbits: int) -> str:
-    ind = INDENT * depth
+_GAP_WORDS = {HOLE: "hole", VARIANT: "unused by this variant"}
+
+
+def _gap_line(depth: int, gap: Gap) -> str:
+    """pahole's ``/* XXX 2 bytes hole */``, or, for bytes another union
+    alternative covers, ``/* XXX 2 bytes unused by this variant */``."""
+    nbits = gap.bit_size
+    words = _GAP_WORDS[gap.kind]
     if nbits % 8 == 0:
         n = nbits // 8
-        return f"{ind}/* XXX {n} byte{'s' if n != 1 else ''} hole */"
-    return f"{ind}/* XXX {nbits} bit{'s' if nbits != 1 else ''} hole */"
+        return f"{INDENT * depth}/* XXX {n} byte{'s' if n != 1 else ''} {words} */"
+    return f"{INDENT * depth}/* XXX {nbits} bit{'s' if nbits != 1 else ''} {words} */"
 
 
 class TextRenderer:
@@ -50,31 +61,33 @@ class TextRenderer:
 
     def render(self, lay: Layout) -> str:
         self.lines: List[str] = []
+        self.lay = lay
         self.big = lay.engine.abi.big_endian
         self.engine = lay.engine
         self.next_cacheline = self.cacheline
-        self.stats = {"members": 0, "holes": 0, "hole_bits": 0}
+        self.members = 0
         head = f"{lay.kind} {lay.name} {{"
         defs = " ".join(f"-D{k}" + (f"={v}" if v not in ("", "1") else "") for k, v in sorted(lay.defines.items()))
         info = f"/* {lay.abi}" + (f" {defs}" if defs else "") + " */"
         self.lines.append(_pad(head) + info)
         self._record(lay.tree, 0, 1)
-        tree = lay.tree
-        tail = tree.size * 8 - tree.data_bits
         self.lines.append("")
+        self.lines.extend(self._summary(lay))
+        self.lines.append("};")
+        return "\n".join(self.lines)
+
+    def _summary(self, lay: Layout) -> List[str]:
         summary = f"size: {lay.size}, align: {lay.align}, "
         if self.cacheline:
             cachelines = -(-lay.size // self.cacheline) if lay.size else 0
             summary += f"cachelines: {cachelines}, "
-        self.lines.append(f"{INDENT}/* {summary}members: {self.stats['members']} */")
-        hole_note = f"holes: {self.stats['holes']}"
-        if self.stats["holes"]:
-            hole_note += f" ({_bits_text(self.stats['hole_bits'])})"
-        used = tree.size * 8 - tail - self.stats["hole_bits"]
-        self.lines.append(f"{INDENT}/* sum members: {_bits_text(used)}, "
-                          f"{hole_note}, tail padding: {_bits_text(tail)} */")
-        self.lines.append("};")
-        return "\n".join(self.lines)
+        holes = lay.holes
+        hole_note = f"holes: {len(holes)}"
+        if holes:
+            hole_note += f" ({_bits_text(lay.hole_bits)})"
+        return [f"{INDENT}/* {summary}members: {self.members} */",
+                f"{INDENT}/* sum members: {_bits_text(lay.used_bits)}, "
+                f"{hole_note}, tail padding: {_bits_text(lay.tail_padding_bits)} */"]
 
     def _cacheline_marks(self, byte_offset: int, depth: int) -> None:
         while self.cacheline and byte_offset >= self.next_cacheline:
@@ -83,46 +96,52 @@ class TextRenderer:
                               f"({self.next_cacheline} bytes) --- */")
             self.next_cacheline += self.cacheline
 
-    def _record(self, rl: RecordLayout, base_bits: int, depth: int) -> None:
-        ind = INDENT * depth
-        is_union = rl.kind == "union"
-        prev_end: Optional[int] = 0 if not is_union else None
-        for f in rl.fields:
+    def _record(self, placed: PlacedRecord, base_bits: int, depth: int) -> None:
+        gaps = self.lay.record_gaps(placed, base_bits)
+        for index, f in enumerate(placed.fields):
+            for gap in gaps.before.get(index, ()):
+                if gap.kind in _GAP_WORDS:
+                    self.lines.append(_gap_line(depth, gap))
             start = base_bits + f.bit_offset
-            if prev_end is not None and start > base_bits + prev_end:
-                gap = start - (base_bits + prev_end)
-                self.lines.append(_holes_line(depth, gap))
-                self.stats["holes"] += 1
-                self.stats["hole_bits"] += gap
             self._cacheline_marks(start // 8, depth)
-            tl = f.type_layout
-            name = f.member.name
-            inner = tl.record
-            if name is None and inner is not None and not f.is_bitfield:
-                kw = inner.kind
-                self.lines.append(_pad(f"{ind}{kw} {{") + f"/* {start // 8:5d} {tl.size:5d} */")
-                self._record(inner, start, depth + 1)
-                self.lines.append(f"{ind}}};")
+            if f.is_anonymous_record:
+                self._anonymous(f, start, depth)
             else:
-                ttext = type_name(f.member.type, self.engine)
-                label = name if name is not None else ""
-                if f.is_bitfield:
-                    decl = (_decl_text(ttext, label) if label else ttext) + f":{f.bit_size};"
-                    off, size, mask = member_mask(start, f.bit_size, self.big)
-                    comment = f"/* {off:5d} {size:5d} */"
-                    if f.bit_size:
-                        comment = f"/* {off:5d} {size:5d}  mask {mask.hex()} */"
-                    if name is None:
-                        decl = "/* unnamed */ " + decl
-                else:
-                    decl = _decl_text(ttext, label) + ";"
-                    size = tl.size or 0
-                    comment = f"/* {start // 8:5d} {size:5d} */"
-                self.lines.append(_pad(ind + decl) + comment)
-                if name is not None:
-                    self.stats["members"] += 1
-            if prev_end is not None:
-                prev_end = f.bit_offset + f.bit_size
+                self._member(f, start, depth)
+        # After the last member of an anonymous struct or union only a real
+        # hole is marked: what other alternatives cover, or tail padding,
+        # is not.
+        for gap in gaps.after:
+            if gap.kind == HOLE:
+                self.lines.append(_gap_line(depth, gap))
+
+    def _anonymous(self, f: PlacedField, start: int, depth: int) -> None:
+        ind = INDENT * depth
+        inner = f.type_info.record
+        self.lines.append(_pad(f"{ind}{inner.kind} {{")
+                          + f"/* {start // 8:5d} {f.type_info.size_bytes:5d} */")
+        self._record(inner, start, depth + 1)
+        self.lines.append(f"{ind}}};")
+
+    def _member(self, f: PlacedField, start: int, depth: int) -> None:
+        name = f.member.name
+        ttext = type_name(f.member.type, self.engine)
+        label = name if name is not None else ""
+        if f.is_bitfield:
+            decl = (_decl_text(ttext, label) if label else ttext) + f":{f.bit_size};"
+            off, size, mask = member_mask(start, f.bit_size, self.big)
+            comment = f"/* {off:5d} {size:5d} */"
+            if f.bit_size:
+                comment = f"/* {off:5d} {size:5d}  mask {mask.hex()} */"
+            if name is None:
+                decl = "/* unnamed */ " + decl
+        else:
+            decl = _decl_text(ttext, label) + ";"
+            size = f.type_info.size_bytes or 0
+            comment = f"/* {start // 8:5d} {size:5d} */"
+        self.lines.append(_pad(INDENT * depth + decl) + comment)
+        if name is not None:
+            self.members += 1
 
 
 def _bits_text(nbits: int) -> str:
