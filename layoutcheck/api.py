@@ -93,7 +93,7 @@ class Program:
         self._text = None if is_path else str(source)
         self.abi_defines = check_abi_defines(abi_defines, "abi_defines")
         self._groups = preprocess_for_abis(
-            os.fspath(source) if is_path else source, self.abis, self.config,
+            os.fspath(source), self.abis, self.config,
             is_path=is_path, filename=filename, abi_defines=self.abi_defines,
             pp_abi=get_abi(pp_abi) if pp_abi else None)
         self.ruleset = None  # set by options.open_program: where abi_defines came from
@@ -139,7 +139,7 @@ class Program:
         out.update(self.abi_defines.get(name, {}))
         return out
 
-    def layout(self, struct: str, abi: Union[str, ABI] = None) -> Layout:
+    def layout(self, struct: str, abi: Union[str, ABI, None] = None) -> Layout:
         abi = abi or self.abis[0]
         tu = self.unit(abi)
         rec = tu.find_record(struct)

@@ -362,7 +362,7 @@ def _static_assert_changes(old_prog, new_prog, abi, cfg) -> Tuple[List[Change], 
     return out, len(after)
 
 
-def diff_headers(old_spec: str, new_spec: str, options=None, structs: Optional[Sequence[str]] = None,
+def diff_headers(old_spec: str, new_spec: Optional[str], options=None, structs: Optional[Sequence[str]] = None,
                  configs: Optional[Sequence[str]] = None, git: Optional[str] = None) -> DiffResult:
     """What changing ``old_spec`` into ``new_spec`` (paths or ``REV:path``;
     with ``git``, ``old_spec`` at that revision against the work tree) does
@@ -375,6 +375,8 @@ def diff_headers(old_spec: str, new_spec: str, options=None, structs: Optional[S
     from .safety import check_git_rev
 
     options = options or Options.make()
+    if new_spec is None and git is None:
+        raise LayoutError("diff needs OLD and NEW (or git=REV and one path)")
     if git is not None:
         check_git_rev(git, "--git")
         old_spec, new_spec = f"{git}:{old_spec}", old_spec

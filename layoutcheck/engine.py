@@ -471,6 +471,7 @@ class LayoutEngine:
             elif e.index == 0:
                 value, vtype = 0, ev.int_t
             else:
+                assert e.enum.enumerators is not None  # e is one of them
                 earlier = e.enum.enumerators[:e.index]
                 if id(earlier[-1]) not in self._enum_values:
                     for other in earlier[:-1]:  # in order: no deep recursion
@@ -529,6 +530,7 @@ class LayoutEngine:
             return found
         if not en.complete or key in self._defining:
             raise _err(f"enum '{en.tag}' is incomplete", en)
+        assert en.enumerators is not None  # complete
         values = [self._enumerator(e)[0] for e in en.enumerators] or [0]
         lo, hi = min(values), max(values)
         unsigned = lo >= 0
@@ -771,6 +773,7 @@ class LayoutEngine:
             # A bit-field may not span more units of its type's alignment
             # than its type itself: advance to the next unit if it would.
             type_align_bits = self._field_type_align_bits(decl.type_info)
+            assert decl.bit_width is not None  # only bit-fields get here
             if _excess_unit_span(rli.size_so_far_bits, decl.bit_width, type_align_bits,
                                  decl.type_info.size_bits) and not decl.packed:
                 rli.bitpos = _round_up(rli.bitpos, type_align_bits)

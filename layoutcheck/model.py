@@ -330,7 +330,7 @@ def same_type(a: CType, b: CType, alignment: bool = True) -> bool:
     if qa != qb:
         return False
     if alignment and (len(aa) != len(ab)
-                      or not all(_same_align(x, y) for x, y in zip(aa, ab))):
+                      or not all(_same_align(x, y) for x, y in zip(aa, ab, strict=True))):
         return False
     if ca is cb:
         return True
@@ -352,7 +352,7 @@ def same_type(a: CType, b: CType, alignment: bool = True) -> bool:
             return ca.params is None and cb.params is None
         return (len(ca.params) == len(cb.params)
                 and all(same_type(_adjusted_param(x), _adjusted_param(y), alignment)
-                        for x, y in zip(ca.params, cb.params)))
+                        for x, y in zip(ca.params, cb.params, strict=True)))
     if isinstance(ca, TypeofExpr):
         return same_expr(ca.expr, cb.expr)
     return False  # records, enums and void are the same only as one object
@@ -436,5 +436,5 @@ def _same_operand(x, y) -> bool:
         return x is y
     if isinstance(x, (list, tuple)):
         return (isinstance(y, (list, tuple)) and len(x) == len(y)
-                and all(_same_operand(p, q) for p, q in zip(x, y)))
+                and all(_same_operand(p, q) for p, q in zip(x, y, strict=True)))
     return type(x) is type(y) and x == y

@@ -94,10 +94,10 @@ def ruleset_for(source: Optional[str], options: Options):
     from .rules import RuleSet, load_rules, load_rules_for
     from .rules.spec import Config
 
-    if options.rules is False or (options.rules is None and source is None):
-        return RuleSet(None, configs=[Config("default", {})])
     if isinstance(options.rules, str):
         return load_rules(options.rules)
+    if options.rules is False or source is None:
+        return RuleSet(None, configs=[Config("default", {})])
     return load_rules_for(source)
 
 

@@ -63,7 +63,7 @@ def test_scalar_facts(abi):
 @pytest.mark.parametrize("abi", list(FACTS))
 def test_bitfield_probes(abi):
     prog = lc.load(PROBES, abis=[abi])
-    for name, cell in zip("ABCD", FACTS[abi][1].split()):
+    for name, cell in zip("ABCD", FACTS[abi][1].split(), strict=True):
         lay = prog.layout(name, abi)
         assert f"{lay.size}/{lay.align}" == cell, (abi, name)
 

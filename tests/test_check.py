@@ -104,14 +104,14 @@ def test_dma_pinned_count_grows_the_struct_on_64_bit_memcg():
 FLAG_ON_UNION = """
 #include "prelude.h"
 struct page {
-	unsigned long flags;
-	union {
-		struct { struct list_head lru; void *mapping; unsigned long index, private; };
-		struct { unsigned char pinned_flag; };   /* a one-byte flag on the first byte */
-		struct { unsigned long compound_head; unsigned char compound_dtor;
-			 unsigned char compound_order; atomic_t compound_mapcount; };
-	};
-	atomic_t _refcount;
+        unsigned long flags;
+        union {
+                struct { struct list_head lru; void *mapping; unsigned long index, private; };
+                struct { unsigned char pinned_flag; };   /* a one-byte flag on the first byte */
+                struct { unsigned long compound_head; unsigned char compound_dtor;
+                         unsigned char compound_order; atomic_t compound_mapcount; };
+        };
+        atomic_t _refcount;
 };
 """
 

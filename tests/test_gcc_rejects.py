@@ -97,7 +97,7 @@ def gcc_agrees(text: str, abi: str, structs) -> None:
     prog = lc.load(text, abis=[abi])
     layouts = [prog.layout(s, abi) for s in structs]
     answers = ask_gcc(get_abi(abi), prog.oracle_source(), layouts)
-    for lay, answer in zip(layouts, answers):
+    for lay, answer in zip(layouts, answers, strict=True):
         assert compare(lay, answer)[1] == []
 
 

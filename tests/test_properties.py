@@ -66,9 +66,9 @@ def test_big_endian_masks_mirror_little_endian_bits(seed):
     """ppc and ppc64le share every layout rule but byte order: a bitfield
     owns the same allocation bits, numbered from the other end of a byte."""
     prog = lc.load(generate(seed, 3), abis=["ppc64", "ppc64le"])
-    for be, le in zip(prog.layouts(abis=["ppc64"]), prog.layouts(abis=["ppc64le"])):
+    for be, le in zip(prog.layouts(abis=["ppc64"]), prog.layouts(abis=["ppc64le"]), strict=True):
         assert (be.size, be.align) == (le.size, le.align)
-        for mb, ml in zip(be.members, le.members):
+        for mb, ml in zip(be.members, le.members, strict=True):
             assert (mb.path, mb.offset, mb.size, mb.bit_offset) == (ml.path, ml.offset, ml.size, ml.bit_offset)
             mirrored = bytes(int(f"{b:08b}"[::-1], 2) for b in ml.mask)
             assert mb.mask == mirrored

@@ -41,7 +41,7 @@ def test_json_big_endian_masks(run_cli):
 
 def test_every_struct_without_struct_option(run_cli):
     code, out, _ = run_cli("show", V420, "--abi", "arm,m68k", "--format", "json")
-    names = [(l["abi"], l["name"]) for l in json.loads(out)["layouts"]]
+    names = [(lay["abi"], lay["name"]) for lay in json.loads(out)["layouts"]]
     assert ("arm", "page") in names and ("m68k", "list_head") in names
     assert ("arm", "callback_head") in names
 

@@ -215,9 +215,8 @@ def parse_body(masked: str, keyword: int, open_pos: int, kind: str, tag: Optiona
         start, j, nested = i, i, None
         while j < n and masked[j] != ";":
             if masked[j] == "{":
-                m = None
-                for m in _RECORD.finditer(masked, start, j + 1):
-                    pass
+                matches = list(_RECORD.finditer(masked, start, j + 1))
+                m = matches[-1] if matches else None
                 if m is None or m.end() - 1 != j:
                     raise LayoutError(f"mutate: cannot read the body at offset {j}")
                 nested = parse_body(masked, m.start(), j, m.group(1), m.group(2))
@@ -336,7 +335,7 @@ class Generator:
         t = self.text
         for b in self.bodies:
             items = [it for it in b.items if it.kind != "pp"]
-            for a, c in zip(items, items[1:]):
+            for a, c in zip(items, items[1:], strict=False):
                 if a.region != c.region:
                     continue  # a #if line between them
                 sa, sc = t[a.start:a.end], t[c.start:c.end]
@@ -361,7 +360,7 @@ class Generator:
         return None
 
     def _resize(self, step: int):
-        for b, it in self._decls():
+        for _body, it in self._decls():
             found = self._int_decl(it)
             if found is None:
                 continue
@@ -381,7 +380,7 @@ class Generator:
 
     def _drop_pad(self):
         pad = re.compile(r"(^|_)(pad|filler|reserved|unused)", re.I)
-        for b, it in self._decls():
+        for _body, it in self._decls():
             if it.names and all(pad.search(n) for n in it.names):
                 yield f"drop {', '.join(it.names)}", _replace(self.text, it.start, it.end, "")
 
@@ -414,7 +413,7 @@ class Generator:
                     yield f"{', '.join(it.names)} -> variant {{{first}...}}", new
 
     def _bitfield(self):
-        for b, it in self._decls():
+        for _body, it in self._decls():
             decl = self.masked[it.start:it.end]
             m = re.search(r":\s*(\d+)\s*(?:__attribute__\s*\(\(.*\)\)\s*)?;\s*$", decl)
             if not m or not it.names:
@@ -463,7 +462,7 @@ class Generator:
             yield f"#pragma pack(1) around {rec.kind} {rec.tag or '<anonymous>'}", new
 
     def _char_pointer(self):
-        for b, it in self._decls():
+        for _body, it in self._decls():
             decl = self.masked[it.start:it.end]
             m = re.match(r"\s*(?P<type>[^;(]*?)\s*\*\s*(?P<name>\w+)\s*;\s*$", decl)
             if not m or len(it.names) != 1 or re.fullmatch(r"(const\s+)?char", m.group("type")):

@@ -330,7 +330,7 @@ class GnuCParser(CParser):
     def _build_declarations(self, spec, decls, typedef_namespace=False):
         built = super()._build_declarations(spec, decls, typedef_namespace)
         prefix = spec.get("gnu", [])
-        for node, info in zip(built, decls):
+        for node, info in zip(built, decls, strict=True):
             post = info.get("gnu", [])
             if post or prefix:
                 # GCC applies the declarator's attributes, then the

@@ -49,7 +49,7 @@ import shutil
 import subprocess
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Dict, FrozenSet, Iterable, List, Optional, Sequence, Tuple
+from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from ..abi import ABI, DATA_DIR
 from ..errors import LayoutError
@@ -76,12 +76,12 @@ class PPConfig:
     mode: str = "auto"
 
     @staticmethod
-    def make(defines: Optional[Dict[str, object]] = None, undefs: Iterable[str] = (),
+    def make(defines: Optional[Mapping[str, object]] = None, undefs: Iterable[str] = (),
              include_dirs: Iterable[str] = (), mode: str = "auto",
              origin: str = "defines") -> "PPConfig":
         if mode not in MODES:
             raise LayoutError(f"unknown preprocessor mode {mode!r}; use one of {', '.join(MODES)}")
-        if defines is not None and not isinstance(defines, dict):
+        if defines is not None and not isinstance(defines, Mapping):
             raise LayoutError(f"{origin}: defines must be a mapping of macro name to value")
         items = tuple(sorted(check_macro(k, v, origin) for k, v in (defines or {}).items()))
         if isinstance(undefs, str):
@@ -97,12 +97,12 @@ class PPConfig:
         return PPConfig(items, names, tuple(dirs), mode)
 
 
-def check_abi_defines(abi_defines: Optional[Dict[str, Dict[str, object]]],
+def check_abi_defines(abi_defines: Optional[Mapping[str, Mapping[str, object]]],
                       origin: str = "abi_defines") -> Dict[str, Dict[str, str]]:
     """Per-ABI macros (``{abi: {name: value}}``), each name and value checked."""
     out: Dict[str, Dict[str, str]] = {}
     for abi_name, macros in (abi_defines or {}).items():
-        if not isinstance(macros, dict):
+        if not isinstance(macros, Mapping):
             raise LayoutError(f"{origin}: macros for {abi_name} must be a mapping")
         out[abi_name] = dict(check_macro(k, v, origin) for k, v in macros.items())
     return out
@@ -468,7 +468,7 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
     try:
         from pcpp import Preprocessor
     except ImportError:  # pragma: no cover - pcpp is a dependency
-        raise LayoutError("the pure-Python preprocessor needs pcpp (pip install pcpp)")
+        raise LayoutError("the pure-Python preprocessor needs pcpp (pip install pcpp)") from None
 
     class _PP(Preprocessor):
         def on_error(self, file, line, msg):

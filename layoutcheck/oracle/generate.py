@@ -159,7 +159,9 @@ def _member(ctx: _Ctx, depth: int, in_union: bool) -> str:
     if r < 0.50 and depth < 3:
         inner = _record_text(ctx, depth + 1, anonymous=False, inline_tag=rnd.random() < 0.3)
         return f"{inner} {name};"
-    t = rnd.choice(ctx.types + [_TypeInfo(f"{'union' if s.startswith('u') else 'struct'} {s}", is_record=True) for s in ctx.records[-6:]])
+    recent = [_TypeInfo(f"{'union' if s.startswith('u') else 'struct'} {s}", is_record=True)
+              for s in ctx.records[-6:]]
+    t = rnd.choice(ctx.types + recent)
     decl = _declarator(t.spelling, name)
     if t.arrayable and "(*)" not in t.spelling and rnd.random() < 0.2:
         decl += f"[{rnd.choice([0, 1, 2, 3, 5])}]"

@@ -569,7 +569,7 @@ class Adjacent(RuleKind):
         """Each listed member starts exactly where the one before it ends."""
         names = listify(rule.params["members"])
         found = [(n, checker.member(lay, n, rule)) for n in names]
-        pairs = [(a, b) for a, b in zip(found, found[1:]) if a[1] is not None and b[1] is not None]
+        pairs = [(a, b) for a, b in zip(found, found[1:], strict=False) if a[1] is not None and b[1] is not None]
         if not pairs:
             raise NotApplied(f"no two consecutive members of {', '.join(names)} exist in "
                              f"{lay.kind} {lay.name} (the missing ones are optional): "

@@ -245,7 +245,7 @@ def _parse_matrix(matrix: Any, where: str) -> Tuple[List[Config], Dict[str, Any]
             raise LayoutError(f"matrix.vary: {macro!r} is not a macro name", where)
     configs: List[Config] = []
     for bits in itertools.product((False, True), repeat=len(vary)):
-        configs.append(make_config([m for m, on in zip(vary, bits) if on]))
+        configs.append(make_config([m for m, on in zip(vary, bits, strict=True) if on]))
     extras = matrix.get("extra", [])
     if not isinstance(extras, list):
         raise LayoutError("matrix.extra must be a list of macro lists", where)
