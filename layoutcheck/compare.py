@@ -88,6 +88,15 @@ def _where_text(m: MemberLayout) -> str:
     return f"offset {m.offset} size {m.size}"
 
 
+def _state(m: MemberLayout) -> dict:
+    return {"offset": m.offset, "size": m.size, "mask": m.mask_hex, "type": m.type}
+
+
+def _ancestor_in(path: str, paths) -> bool:
+    parts = path.split(".")
+    return any(".".join(parts[:i]) in paths for i in range(1, len(parts)))
+
+
 def diff_layouts(old: Optional[Layout], new: Optional[Layout], struct: str) -> List[Change]:
     """Changes from ``old`` to ``new`` (either may be None: struct added/removed)."""
     if old is None and new is None:
@@ -104,31 +113,40 @@ def diff_layouts(old: Optional[Layout], new: Optional[Layout], struct: str) -> L
     if old.align != new.align:
         out.append(Change(struct, "align", "", old.align, new.align,
                           f"alignment {old.align} -> {new.align}"))
+    out += _added_and_removed(old, new, struct)
+    out += _member_changes(old, new, struct)
+    return out
+
+
+def _added_and_removed(old: Layout, new: Layout, struct: str) -> List[Change]:
+    """Members only one side has (a member of an added struct member is
+    said with it, not again)."""
     old_by = {m.path: m for m in old.members}
     new_by = {m.path: m for m in new.members}
-    old_leaves, new_leaves = _leaves(old), _leaves(new)
-    def ancestor_in(path: str, paths) -> bool:
-        parts = path.split(".")
-        return any(".".join(parts[:i]) in paths for i in range(1, len(parts)))
-
     added = {m.path for m in new.members if m.path not in old_by}
     removed = {m.path for m in old.members if m.path not in new_by}
-    moved: Dict[str, int] = {}
+    new_leaves = _leaves(new)
+    out = []
     for m in new.members:
-        if m.path in added and ancestor_in(m.path, added):
-            continue
-        if m.path not in old_by:
+        if m.path in added and not _ancestor_in(m.path, added):
             over = overlaps_of(new, m, new_leaves)
             note = f" over {over[0]}" if over else ""
-            out.append(Change(struct, "added", m.path, None,
-                              {"offset": m.offset, "size": m.size, "mask": m.mask_hex, "type": m.type},
+            out.append(Change(struct, "added", m.path, None, _state(m),
                               f"{m.path} added at {_where_text(m)}{note}"))
     for m in old.members:
-        if m.path not in new_by and not ancestor_in(m.path, removed):
-            out.append(Change(struct, "removed", m.path,
-                              {"offset": m.offset, "size": m.size, "mask": m.mask_hex, "type": m.type},
-                              None, f"{m.path} removed (was at {_where_text(m)})"))
+        if m.path in removed and not _ancestor_in(m.path, removed):
+            out.append(Change(struct, "removed", m.path, _state(m), None,
+                              f"{m.path} removed (was at {_where_text(m)})"))
+    return out
+
+
+def _member_changes(old: Layout, new: Layout, struct: str) -> List[Change]:
+    """Members both sides have: moved, reshaped, and what they now overlap."""
+    new_by = {m.path: m for m in new.members}
+    old_leaves, new_leaves = _leaves(old), _leaves(new)
     leaf_paths_new = {m.path for m in new_leaves}
+    moved: Dict[str, int] = {}
+    out = []
     for m in old.members:
         n = new_by.get(m.path)
         if n is None:
@@ -137,22 +155,9 @@ def diff_layouts(old: Optional[Layout], new: Optional[Layout], struct: str) -> L
             delta = n.bit_offset - m.bit_offset
             moved[m.path] = delta
             parts = m.path.split(".")
-            if any(moved.get(".".join(parts[:i])) == delta for i in range(1, len(parts))):
-                continue
-            if m.is_bitfield or n.is_bitfield:
-                before, after = _where_text(m), _where_text(n)
-            else:
-                before, after = m.offset, n.offset
-            shape = _shape_changes(m, n, with_bits=False)
-            if m.is_bitfield or n.is_bitfield:
-                message = f"{m.path} moved: {before} -> {after}"
-            else:
-                message = f"{m.path} moved: offset {before} -> {after}"
-            if shape:
-                message += "; " + ", ".join(shape)
-                before = {"offset": before, "size": m.size, "mask": m.mask_hex, "type": m.type}
-                after = {"offset": after, "size": n.size, "mask": n.mask_hex, "type": n.type}
-            out.append(Change(struct, "offset", m.path, before, after, message))
+            # a member that moves with its enclosing member is said with it
+            if not any(moved.get(".".join(parts[:i])) == delta for i in range(1, len(parts))):
+                out.append(_moved(m, n, struct))
         elif (m.size, m.mask, m.type, m.bit_size) != (n.size, n.mask, n.type, n.bit_size):
             out.append(Change(struct, "bits", m.path,
                               {"size": m.size, "mask": m.mask_hex, "type": m.type},
@@ -169,6 +174,21 @@ def diff_layouts(old: Optional[Layout], new: Optional[Layout], struct: str) -> L
                 out.append(Change(struct, "overlap", m.path, before, after,
                                   _overlap_message(m.path, before, after)))
     return out
+
+
+def _moved(m: MemberLayout, n: MemberLayout, struct: str) -> Change:
+    """A member at another place, with what else changed about it."""
+    bits = m.is_bitfield or n.is_bitfield
+    before: object = _where_text(m) if bits else m.offset
+    after: object = _where_text(n) if bits else n.offset
+    message = f"{m.path} moved: {before} -> {after}" if bits else \
+        f"{m.path} moved: offset {before} -> {after}"
+    shape = _shape_changes(m, n, with_bits=False)
+    if shape:
+        message += "; " + ", ".join(shape)
+        before = dict(_state(m), offset=before)
+        after = dict(_state(n), offset=after)
+    return Change(struct, "offset", m.path, before, after, message)
 
 
 def _shape_changes(m: MemberLayout, n: MemberLayout, with_bits: bool) -> List[str]:
@@ -362,7 +382,58 @@ def _static_assert_changes(old_prog, new_prog, abi, cfg) -> Tuple[List[Change], 
     return out, len(after)
 
 
-def diff_headers(old_spec: str, new_spec: Optional[str], options=None, structs: Optional[Sequence[str]] = None,
+class _Collector:
+    """Changes gathered cell by cell (ABI x config), with one example of
+    each changed struct for the word-grid picture."""
+
+    def __init__(self) -> None:
+        self.items: List[Tuple[str, str, Change]] = []
+        self.examples: Dict[str, tuple] = {}
+        self.asserts = 0
+
+    def add(self, abi, cfg, changes: Sequence[Change]) -> None:
+        self.items.extend((abi.name, cfg.name, ch) for ch in changes)
+
+
+def _diff_cell(out: _Collector, old_prog, new_prog, abi, cfg, ruleset, structs,
+               labels: Tuple[str, str]) -> None:
+    """Every struct's changes on one ABI in one config."""
+    from .rules import RuleChecker
+
+    olds = _layouts_of(old_prog, abi, structs)
+    news = _layouts_of(new_prog, abi, structs)
+    missing = [s for s in structs or () if s not in olds and s not in news]
+    if missing:
+        raise LayoutError(f"no struct or union named {missing[0]!r} in {labels[0]} or {labels[1]}")
+    for name in list(olds) + [n for n in news if n not in olds]:
+        old, new = olds.get(name), news.get(name)
+        label = f"{(old or new).kind} {name}"
+        changes = diff_layouts(old, new, label)
+        if old is not None and new is not None:
+            checker = RuleChecker(labels[1], abi, cfg)
+            changes += _rule_changes(label, name, old, new, checker, ruleset, abi, cfg)
+        if changes:
+            out.examples.setdefault(label, (abi, cfg, old, new))
+        out.add(abi, cfg, changes)
+    asserts, count = _static_assert_changes(old_prog, new_prog, abi, cfg)
+    out.asserts = max(out.asserts, count)
+    out.add(abi, cfg, asserts)
+
+
+def _ruleset_of_sides(old_path: str, new_path: str, new_spec: str, options, git):
+    """The rules of the work-tree side (for REV:path, where the file lives
+    now), else the old side's."""
+    from .options import ruleset_for
+
+    anchor = new_path if git is None and os.path.exists(new_spec) else new_spec
+    ruleset = ruleset_for(anchor if os.path.exists(anchor) else old_path, options)
+    if ruleset.path is None and options.rules is None and git is None:
+        ruleset = ruleset_for(old_path, options)
+    return ruleset
+
+
+def diff_headers(old_spec: str, new_spec: Optional[str], options=None,
+                 structs: Optional[Sequence[str]] = None,
                  configs: Optional[Sequence[str]] = None, git: Optional[str] = None) -> DiffResult:
     """What changing ``old_spec`` into ``new_spec`` (paths or ``REV:path``;
     with ``git``, ``old_spec`` at that revision against the work tree) does
@@ -370,55 +441,30 @@ def diff_headers(old_spec: str, new_spec: Optional[str], options=None, structs: 
     by default the header's rules file, give the config matrix and the
     rules judged on both sides)."""
     from .gitrev import Materializer
-    from .options import Options, open_program, refused_rules_note, ruleset_for, select_configs
-    from .rules import RuleChecker
+    from .options import Options, open_program, refused_rules_note, select_configs
     from .safety import check_git_rev
 
     options = options or Options.make()
-    if new_spec is None and git is None:
-        raise LayoutError("diff needs OLD and NEW (or git=REV and one path)")
     if git is not None:
         check_git_rev(git, "--git")
         old_spec, new_spec = f"{git}:{old_spec}", old_spec
+    if new_spec is None:
+        raise LayoutError("diff needs OLD and NEW (or git=REV and one path)")
+    out = _Collector()
     with Materializer() as mat:
         old_path, old_label = mat.resolve(old_spec)
         new_path, new_label = mat.resolve(new_spec)
-        # The rules of the work-tree side (for REV:path, where the file lives now).
-        anchor = new_path if git is None and os.path.exists(new_spec) else new_spec
-        ruleset = ruleset_for(anchor if os.path.exists(anchor) else old_path, options)
-        if ruleset.path is None and options.rules is None and git is None:
-            ruleset = ruleset_for(old_path, options)
+        ruleset = _ruleset_of_sides(old_path, new_path, new_spec, options, git)
         cfgs = select_configs(ruleset, configs)
         abis = options.abi_objects()
-        items: List[Tuple[str, str, Change]] = []
-        examples: Dict[str, tuple] = {}
-        n_asserts = 0
         for cfg in cfgs:
             old_prog = open_program(old_path, options, config=cfg, ruleset=ruleset, is_path=True)
             new_prog = open_program(new_path, options, config=cfg, ruleset=ruleset, is_path=True)
             for abi in abis:
-                olds = _layouts_of(old_prog, abi, structs)
-                news = _layouts_of(new_prog, abi, structs)
-                if structs:
-                    missing = [s for s in structs if s not in olds and s not in news]
-                    if missing:
-                        raise LayoutError(f"no struct or union named {missing[0]!r} in "
-                                          f"{old_label} or {new_label}")
-                for name in list(olds) + [n for n in news if n not in olds]:
-                    o, n = olds.get(name), news.get(name)
-                    label = f"{(o or n).kind} {name}"
-                    changes = diff_layouts(o, n, label)
-                    if o is not None and n is not None:
-                        checker = RuleChecker(new_label, abi, cfg)
-                        changes += _rule_changes(label, name, o, n, checker, ruleset, abi, cfg)
-                    if changes and label not in examples:
-                        examples[label] = (abi, cfg, o, n)
-                    items.extend((abi.name, cfg.name, ch) for ch in changes)
-                sa_changes, count = _static_assert_changes(old_prog, new_prog, abi, cfg)
-                n_asserts = max(n_asserts, count)
-                items.extend((abi.name, cfg.name, ch) for ch in sa_changes)
+                _diff_cell(out, old_prog, new_prog, abi, cfg, ruleset, structs,
+                           (old_label, new_label))
     judged = [r.name for r in ruleset.rules if not structs or r.struct in structs]
     note = refused_rules_note(ruleset)
     return DiffResult(old_label, new_label, [a.name for a in abis], [c.name for c in cfgs],
-                      group_changes(items), judged, n_asserts, examples,
+                      group_changes(out.items), judged, out.asserts, out.examples,
                       [note] if note else [])
