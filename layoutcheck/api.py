@@ -80,12 +80,13 @@ class Program:
                  include_dirs: Iterable[str] = (), cpp: str = "auto",
                  abi_defines: Optional[Dict[str, Dict[str, str]]] = None,
                  session: Optional[Session] = None, filename: Optional[str] = None,
-                 pp_abi: Optional[str] = None, is_path: Optional[bool] = None):
+                 pp_abi: Optional[str] = None, is_path: Optional[bool] = None, kernel=None):
         from .options import abi_list
 
         self.session = session or _DEFAULT_SESSION
         self.abis: List[ABI] = abi_list(abis)
-        self.config = PPConfig.make(defines, undefs, include_dirs, cpp)
+        # kernel: a kernel.KernelTree whose kbuild reading applies.
+        self.config = PPConfig.make(defines, undefs, include_dirs, cpp, kernel=kernel)
         self.defines = dict(self.config.defines)
         if is_path is None:
             is_path = looks_like_path(source)
@@ -169,14 +170,16 @@ class Program:
 def load(source: SourceLike, abis=None, defines: Optional[Dict[str, object]] = None,
          undefs: Iterable[str] = (), include_dirs: Iterable[str] = (), cpp: str = "auto",
          pp_abi: Optional[str] = None, rules=None, session: Optional[Session] = None,
-         filename: Optional[str] = None) -> Program:
+         filename: Optional[str] = None, kernel=None) -> Program:
     """Preprocess and parse ``source`` (a path, or C text) for ``abis``
     (default: all; 'all', 'host', 'x86_64,ppc' or a list), exactly as the
     commands do: the header's rules file supplies its ``abi_defines``
-    (``rules`` names another file, or False for none)."""
+    (``rules`` names another file, or False for none).  ``kernel`` names a
+    configured kernel tree: ``source`` is then read as its kbuild reads
+    headers (``linux/mm_types.h`` is found in the tree), for its ABI."""
     from .options import Options, open_program
 
-    opts = Options.make(abis, defines, undefs, include_dirs, cpp, pp_abi, rules)
+    opts = Options.make(abis, defines, undefs, include_dirs, cpp, pp_abi, rules, kernel)
     return open_program(source, opts, session=session, filename=filename)
 
 

@@ -26,7 +26,7 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
 
 
 def add_source_options(p: argparse.ArgumentParser) -> None:
-    """Options shared by every command that reads C: -D/-U/-I/--abi/--cpp."""
+    """Options shared by every command that reads C: -D/-U/-I/--abi/--kernel/--cpp."""
     p.add_argument("--abi", action="append", metavar="NAME",
                    help="ABI to lay out for (repeatable; 'all', 'host', or a "
                         "comma-separated list); default: all")
@@ -41,6 +41,12 @@ def add_source_options(p: argparse.ArgumentParser) -> None:
                         "every --abi; refused unless the text provably comes out the "
                         "same for each (default: each ABI preprocessed as its GCC would, "
                         "sharing a text only where that is proved)")
+    p.add_argument("--kernel", metavar="DIR",
+                   help="read headers as this configured kernel tree's kbuild does (an "
+                        "in-tree build, an O= build directory or a Debian linux-headers "
+                        "directory): its include path, forced includes, .config and arch "
+                        "flags, for its ABI (the default --abi); headers may be named as "
+                        "included (linux/mm_types.h) or as paths in the tree")
     p.add_argument("--cpp", choices=["auto", "system", "python", "none"], default="auto",
                    help="preprocessor: system (each ABI's GCC, else the host cpp with "
                         "the ABI's macros), python (pcpp, no compiler needed) or none "
@@ -53,7 +59,8 @@ def options_from(args):
     from .options import Options
 
     return Options.make(args.abi, parse_defines(args.defines), args.undefs, args.include_dirs,
-                        args.cpp, args.pp_abi, getattr(args, "rules", None))
+                        args.cpp, args.pp_abi, getattr(args, "rules", None),
+                        getattr(args, "kernel", None))
 
 
 def make_program(path: str, args, config=None):

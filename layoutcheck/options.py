@@ -10,7 +10,8 @@ layouts whichever door they enter by.
 
 The default ABIs are ``all`` everywhere (a layout question is a question
 about every ABI); ``layout()``, which returns a single layout, uses the
-host's.  A header's rules file (found as ``check`` finds it) supplies its
+host's; with a kernel tree (``kernel``, ``--kernel``) the tree's ABI, and
+no other.  A header's rules file (found as ``check`` finds it) supplies its
 ``abi_defines`` to every door; ``rules=False`` reads the header without.
 """
 
@@ -22,6 +23,7 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Uni
 
 from .abi import ABI, resolve_abis
 from .errors import LayoutError
+from .kernel import open_tree
 from .safety import check_macro, check_macro_name
 
 DEFAULT_ABIS = ("all",)
@@ -64,11 +66,15 @@ class Options:
     # None: the header's rules file by discovery; a path: that file;
     # False: no rules file (no abi_defines).
     rules: Union[None, str, bool] = None
+    # A configured kernel tree (--kernel): headers are read as its kbuild
+    # reads them, for its ABI (see kernel.py).
+    kernel: Optional[str] = None
 
     @staticmethod
     def make(abis: AbiSpec = None, defines: Optional[Mapping[str, object]] = None,
              undefs: Iterable[str] = (), include_dirs: Iterable[str] = (), cpp: str = "auto",
-             pp_abi: Optional[str] = None, rules: Union[None, str, bool] = None) -> "Options":
+             pp_abi: Optional[str] = None, rules: Union[None, str, bool] = None,
+             kernel: Union[None, str, os.PathLike] = None) -> "Options":
         if defines is not None and not isinstance(defines, Mapping):
             raise LayoutError("defines must be a mapping of macro name to value")
         checked = tuple(check_macro(k, v, "defines") for k, v in (defines or {}).items())
@@ -76,14 +82,25 @@ class Options:
             undefs = [undefs]
         if isinstance(include_dirs, (str, os.PathLike)):
             include_dirs = [include_dirs]
+        if kernel is not None and not isinstance(kernel, (str, os.PathLike)):
+            raise LayoutError("kernel must be the path of a configured kernel tree")
+        tree = open_tree(kernel) if kernel is not None else None
+        if tree is not None and abis is None:
+            abis = tree.abi  # a kernel tree is built for one ABI
         names = tuple(a.name for a in abi_list(abis))
         if pp_abi is not None:
             abi_list(pp_abi)  # a known ABI
+        if tree is not None:
+            for name in names + ((abi_list(pp_abi)[0].name,) if pp_abi else ()):
+                if name != tree.abi:
+                    raise LayoutError(f"--kernel {kernel}: the tree is built for {tree.abi}, so it cannot be read "
+                                      f"for {name} (drop --abi, or give --abi {tree.abi})")
         if rules is not None and not isinstance(rules, (str, bool, os.PathLike)):
             raise LayoutError("rules must be a path, True/None (find it) or False (none)")
         return Options(names, checked, tuple(check_macro_name(u, "undefine") for u in undefs),
                        tuple(os.fspath(d) for d in include_dirs), cpp, pp_abi,
-                       os.fspath(rules) if isinstance(rules, os.PathLike) else rules)
+                       os.fspath(rules) if isinstance(rules, os.PathLike) else rules,
+                       os.fspath(kernel) if kernel is not None else None)
 
     def abi_objects(self) -> List[ABI]:
         return abi_list(list(self.abis))
@@ -109,6 +126,9 @@ def open_program(source, options: Options, config=None, ruleset=None,
     from .api import Program, looks_like_path
 
     path_like = looks_like_path(source) if is_path is None else is_path
+    tree = open_tree(options.kernel) if options.kernel is not None else None
+    if tree is not None and path_like:
+        source = tree.resolve(os.fspath(source))  # linux/mm_types.h, include/linux/...
     if ruleset is None:
         ruleset = ruleset_for(os.fspath(source) if path_like else None, options)
     abis = options.abi_objects()
@@ -117,7 +137,7 @@ def open_program(source, options: Options, config=None, ruleset=None,
     prog = Program(source, [a.name for a in abis], defines=defines, undefs=options.undefs,
                    include_dirs=options.include_dirs, cpp=options.cpp,
                    abi_defines=ruleset.defines_for_abis(abis), session=session,
-                   filename=filename, pp_abi=options.pp_abi, is_path=path_like)
+                   filename=filename, pp_abi=options.pp_abi, is_path=path_like, kernel=tree)
     prog.ruleset = ruleset
     return prog
 

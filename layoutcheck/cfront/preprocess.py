@@ -74,13 +74,26 @@ class PPConfig:
     undefs: Tuple[str, ...] = ()
     include_dirs: Tuple[str, ...] = ()
     mode: str = "auto"
+    # A configured kernel tree's reading (--kernel; see kernel.py), else
+    # None: kbuild's search path ((option, directory) pairs) in place of
+    # the ABI's and of -ffreestanding, and before the user's -D/-U the
+    # tree's flags, macros (-DNAME=VALUE, '' defined empty) and forced
+    # includes.  Only the ABI's own GCC understands the flags.
+    search_path: Optional[Tuple[Tuple[str, str], ...]] = None
+    forced_includes: Tuple[str, ...] = ()
+    base_defines: Tuple[Tuple[str, str], ...] = ()
+    base_undefs: Tuple[str, ...] = ()
+    extra_flags: Tuple[str, ...] = ()
+    compiler_include: bool = False  # kbuild's -isystem $(CC -print-file-name=include)
 
     @staticmethod
     def make(defines: Optional[Mapping[str, object]] = None, undefs: Iterable[str] = (),
              include_dirs: Iterable[str] = (), mode: str = "auto",
-             origin: str = "defines") -> "PPConfig":
+             origin: str = "defines", kernel=None) -> "PPConfig":
         if mode not in MODES:
             raise LayoutError(f"unknown preprocessor mode {mode!r}; use one of {', '.join(MODES)}")
+        if kernel is not None:
+            return PPConfig.make(defines, undefs, include_dirs, mode, origin)._with_kernel(kernel)
         if defines is not None and not isinstance(defines, Mapping):
             raise LayoutError(f"{origin}: defines must be a mapping of macro name to value")
         items = tuple(sorted(check_macro(k, v, origin) for k, v in (defines or {}).items()))
@@ -95,6 +108,24 @@ class PPConfig:
                 raise LayoutError(f"include directory must be a path, not {type(d).__name__}")
             dirs.append(os.fspath(d))
         return PPConfig(items, names, tuple(dirs), mode)
+
+    def _with_kernel(self, tree) -> "PPConfig":
+        """This config reading headers as ``tree`` (a kernel.KernelTree)
+        says kbuild does; its macros and flags are checked again here."""
+        if self.mode in ("python", "none"):
+            raise LayoutError(f"--kernel needs a real preprocessor (the ABI's GCC), not --cpp {self.mode}")
+        origin = f"--kernel {tree.path}"
+        flags = []
+        for flag in tree.extra_flags:
+            if not flag.startswith("-") or "\n" in flag or "\0" in flag:
+                raise LayoutError(f"{origin}: refusing the flag {flag!r}")
+            flags.append(flag)
+        return PPConfig(self.defines, self.undefs, self.include_dirs, self.mode,
+                        search_path=tuple((opt, os.fspath(d)) for opt, d in tree.include_dirs),
+                        forced_includes=tuple(os.fspath(f) for f in tree.forced_includes),
+                        base_defines=tuple(check_macro(k, v, origin) for k, v in tree.defines.items()),
+                        base_undefs=tuple(check_macro_name(u, origin) for u in tree.undefs),
+                        extra_flags=tuple(flags), compiler_include=bool(tree.compiler_include))
 
 
 def check_abi_defines(abi_defines: Optional[Mapping[str, Mapping[str, object]]],
@@ -323,24 +354,46 @@ def compile_flags(abi: ABI, config: PPConfig, extra: Dict[str, str]) -> List[str
     """The flags that make a GCC read a header as layoutcheck does for
     ``abi``: its search path, freestanding, the ABI's macros from the
     rules (``extra``), then the user's -D/-U/-I (which win, as on a command
-    line).  The preprocessor and the GCC oracle both use these."""
-    flags = ["-nostdinc", "-ffreestanding"]
+    line).  With a kernel tree, kbuild's flags, macros, search path and
+    forced includes take the place of the ABI's search path and
+    freestanding.  The preprocessor and the GCC oracle both use these."""
+    kernel = config.search_path is not None
+    flags = ["-nostdinc"]
+    if kernel:
+        flags += list(config.extra_flags)
+        flags += [f"-D{name}={value}" for name, value in config.base_defines]
+        flags += [f"-U{name}" for name in config.base_undefs]
+    else:
+        flags.append("-ffreestanding")
     flags += _define_flags(sorted(extra.items()))
     flags += _define_flags(config.defines)
     flags += [f"-U{name}" for name in config.undefs]
     for d in config.include_dirs:
         flags += ["-I", path_arg(d)]
-    for d in system_include_dirs(abi):
-        flags += ["-isystem", path_arg(d)]
+    if not kernel:
+        for d in system_include_dirs(abi):
+            flags += ["-isystem", path_arg(d)]
+        return flags
+    for option, d in config.search_path or ():
+        flags += [option, path_arg(d)]
+    gcc_include = _compiler_include_dir(abi.name) if config.compiler_include else None
+    if gcc_include:
+        flags += ["-isystem", path_arg(gcc_include)]
+    for f in config.forced_includes:
+        flags += ["-include", path_arg(f)]
     return flags
 
 
-def preprocessor_command(abi: ABI) -> Tuple[List[str], bool]:
+def preprocessor_command(abi: ABI, config: Optional[PPConfig] = None) -> Tuple[List[str], bool]:
     """(argv prefix, native): the ABI's own GCC when installed (native: its
     own predefined macros and builtins), else the host cpp with the ABI's
-    recorded macros."""
+    recorded macros (not for a kernel tree, whose flags are the ABI's
+    GCC's)."""
     if _compiler_available(abi):
         return list(abi.oracle) + ["-E"], True
+    if config is not None and config.search_path is not None:
+        raise LayoutError(f"--kernel: reading a kernel tree for {abi.name} needs {abi.oracle[0]}, "
+                          f"which kbuild's flags are for (apt-get install {abi.package})")
     cmd = system_cpp()
     if cmd is None:
         raise LayoutError("no system C preprocessor found (use --cpp python)")
@@ -399,7 +452,7 @@ def _hazard(files: Sequence[str], text: Optional[str], filename: str) -> Optiona
 
 def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: ABI,
                 extra: Dict[str, str], config: PPConfig) -> _Run:
-    prefix, _native = preprocessor_command(abi)
+    prefix, _native = preprocessor_command(abi, config)
     argv = prefix + ["-dU", "-x", "c"] + compile_flags(abi, config, extra)
     if path is not None:
         argv.append(path_arg(path))
@@ -596,6 +649,8 @@ def preprocess_for_abis(
         filename = filename or "<input>"
 
     mode = config.mode
+    if mode == "auto" and config.search_path is not None:
+        mode = "system"  # a kernel tree is read by the ABI's GCC
     if mode == "auto":
         extra_names = {k for d in abi_defines.values() for k in d}
         if not needs_preprocessing(text, config, abis) and not (
