@@ -7,6 +7,7 @@ so that the classic ``((size_t)&((T *)0)->m)`` offsetof works.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Optional, Tuple, Union
 
@@ -14,12 +15,22 @@ from . import expr as E
 from .errors import LayoutError, where_of
 from .model import (
     VOID,
+    Aligned,
     Array,
+    Call,
     CType,
     Enum,
+    Function,
+    ObjectRef,
     Pointer,
+    Qualified,
+    Record,
     Scalar,
+    Typedef,
     TypeofExpr,
+    TypesCompatible,
+    Void,
+    same_type,
     unqualified,
 )
 
@@ -31,6 +42,31 @@ _RANK = {"_Bool": 0, "char": 1, "short": 2, "int": 3, "long": 4, "long long": 5,
 
 def _err(msg: str, node) -> LayoutError:
     return LayoutError(msg, where_of(getattr(node, "coord", None)))
+
+
+class NotEvaluated(LayoutError):
+    """A value the compiler knows only from what the program does (the
+    value of a variable, a call), or one GCC decides by a rule layoutcheck
+    does not model.  Not a constant here, and never a guess: a static
+    assert that needs one is reported as not evaluated."""
+
+
+def _not_evaluated(msg: str, node) -> NotEvaluated:
+    return NotEvaluated(msg, where_of(getattr(node, "coord", None)))
+
+
+# __builtin_clz, __builtin_ctzl, __builtin_popcountll, ...: the operation and
+# the integer kind of the argument.
+BIT_BUILTIN = re.compile(r"__builtin_(clz|ctz|clrsb|ffs|popcount|parity)(l|ll)?$")
+_BIT_BUILTIN_KIND = {None: "int", "l": "long", "ll": "long long"}
+
+# The real floating types the usual arithmetic conversions rank.
+_REAL_RANK = {"float": 0, "double": 1, "long double": 2}
+_STANDARD_REALS = {"float", "double", "long double"}
+
+# c_common_type_for_size and c_common_type_for_mode: the standard integer
+# type GCC picks for a width, in this order (plain char is never picked).
+_TYPE_FOR_SIZE_ORDER = ("int", "char", "short", "long", "long long", "__int128")
 
 
 @dataclass(frozen=True)
@@ -179,21 +215,69 @@ class Evaluator:
         return (self.engine.alignof(n.type, gnu=n.gnu, node=n), self.size_t())
 
     def _v_AlignofExpr(self, n: E.AlignofExpr):
+        if isinstance(n.operand, ObjectRef):
+            # GCC answers with the variable's own alignment, which its
+            # attributes and the target's rules for data raise.
+            raise _not_evaluated(f"the alignment of '{n.operand.name}' is the compiler's "
+                                 f"choice for that variable", n)
         return (self.engine.alignof(self.type_of(n.operand), gnu=n.gnu, node=n), self.size_t())
 
     def _v_Offsetof(self, n: E.Offsetof):
         return (self.engine.offsetof(n.type, n.steps, n, self), self.size_t())
 
+    def _v_ObjectRef(self, n: ObjectRef):
+        what = "function" if n.type and isinstance(unqualified(n.type), Function) else "variable"
+        raise _not_evaluated(f"the value of {what} '{n.name}' is not a constant", n)
+
+    def _v_TypesCompatible(self, n: TypesCompatible):
+        return (1 if self.types_compatible(n.first, n.second, n) else 0, self.int_t)
+
+    def _v_Call(self, n: Call):
+        raise _not_evaluated(f"the value of a call to '{n.function.name}' is not a constant", n)
+
     def _v_Builtin(self, n: E.Builtin):
         if n.name == "__builtin_constant_p":
+            # GCC folds it to 0 where the operand's value is the program's
+            # (fold_builtin_constant_p at file scope), to 1 for a string
+            # literal; an operand layoutcheck cannot read stays an error.
+            if isinstance(n.args[0], E.StrLit):
+                return (1, self.int_t)
             try:
                 self.value(n.args[0])
                 return (1, self.int_t)
-            except LayoutError:
+            except NotEvaluated:
                 return (0, self.int_t)
         if n.name == "__builtin_expect":
-            return self.value(n.args[0])
+            long_t = self.int_type("long", True)
+            return (long_t.wrap(self._int(n.args[0])[0]), long_t)
+        if n.name == "__builtin_choose_expr":
+            return self.value(n.args[1] if self._truth(n.args[0]) else n.args[2])
+        bits = BIT_BUILTIN.match(n.name)
+        if bits is not None:
+            return (self._bit_builtin(bits.group(1), bits.group(2), n), self.int_t)
         raise _err(f"unsupported builtin {n.name}", n)
+
+    def _bit_builtin(self, op: str, suffix: Optional[str], n: E.Builtin) -> int:
+        """__builtin_clz and its family, folded as GCC folds them."""
+        signed = op in ("clrsb", "ffs")
+        t = self.int_type(_BIT_BUILTIN_KIND[suffix], signed)
+        x = t.wrap(self._int(n.args[0])[0])
+        u = x & ((1 << t.bits) - 1)
+        if op in ("clz", "ctz") and u == 0:
+            # The target decides (CLZ_DEFINED_VALUE_AT_ZERO).
+            raise _not_evaluated(f"{n.name}(0) is the target's choice", n)
+        if op == "clz":
+            return t.bits - u.bit_length()
+        if op == "ctz":
+            return (u & -u).bit_length() - 1
+        if op == "ffs":
+            return (u & -u).bit_length()
+        if op == "popcount":
+            return bin(u).count("1")
+        if op == "parity":
+            return bin(u).count("1") & 1
+        # clrsb: leading bits equal to the sign bit, the sign bit excluded
+        return t.bits - 1 - (u ^ ((1 << t.bits) - 1) if x < 0 else u).bit_length()
 
     def _v_Cast(self, n: E.Cast):
         target = unqualified(n.type)
@@ -356,7 +440,7 @@ class Evaluator:
             return PtrVal(rv.address + lv[0] * step, rv.target)
         if op == "-" and isinstance(lv, PtrVal) and isinstance(rv, PtrVal):
             step = self.engine.sizeof(lv.target, n) or 1
-            return ((lv.address - rv.address) // step, self.int_type("long", True))
+            return ((lv.address - rv.address) // step, self.ptrdiff_t())
         a = lv.address if isinstance(lv, PtrVal) else lv[0]
         b = rv.address if isinstance(rv, PtrVal) else rv[0]
         cmp = {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b, "==": a == b, "!=": a != b}
@@ -421,6 +505,9 @@ class Evaluator:
             if not isinstance(base, PtrVal):
                 raise _err("dereference of a non-pointer", node)
             return base.address, base.target
+        if isinstance(node, ObjectRef):
+            raise _not_evaluated(f"the address of '{node.name}' is known only once the "
+                                 f"program is linked", node)
         raise _err("not an lvalue in a constant expression", node)
 
     def _is_bitfield_ref(self, node) -> bool:
@@ -453,7 +540,9 @@ class Evaluator:
             from .expr import IntLit
             return Array(Scalar("char", None, "char"), IntLit(len(node.data) + 1, False, 0, True))
         if isinstance(node, E.Cast):
-            return node.type
+            # build_c_cast: the main variant (no qualifiers, no alignment
+            # variant, no typedef name)
+            return self._main_variant(node.type)
         if isinstance(node, E.MemberRef):
             rtype = self._record_of(node)
             if rtype is None:
@@ -478,23 +567,344 @@ class Evaluator:
                 raise _err("dereference of a non-pointer", node)
             if node.op == "!":
                 return self.scalar_for(self.int_t)
-            t = self.type_of(node.operand)
+            t = self._rvalue(self.type_of(node.operand))
             it = self.ctype_int(t)
             return self.scalar_for(self.promote(it)) if it is not None else t
         if isinstance(node, E.Binary):
-            if node.op in ("&&", "||", "<", ">", "<=", ">=", "==", "!="):
-                return self.scalar_for(self.int_t)
-            if node.op == ",":
-                return self.type_of(node.right)
-            lt, rt = self.type_of(node.left), self.type_of(node.right)
-            li, ri = self.ctype_int(lt), self.ctype_int(rt)
-            if li is None or ri is None:
-                return lt if li is None else rt
-            if node.op in ("<<", ">>"):
-                return self.scalar_for(self.promote(li))
-            return self.scalar_for(self.common_type(li, ri))
+            return self._binary_type(node)
         if isinstance(node, E.Cond):
-            return self.type_of(node.then)
+            return self._cond_type(node)
         if isinstance(node, E.Builtin):
+            if node.name == "__builtin_expect":
+                return self.scalar_for(self.int_type("long", True))
+            if node.name == "__builtin_choose_expr":
+                chosen = node.args[1] if self._truth(node.args[0]) else node.args[2]
+                return self.type_of(chosen)
             return self.scalar_for(self.int_t)
+        if isinstance(node, TypesCompatible):
+            return self.scalar_for(self.int_t)
+        if isinstance(node, ObjectRef):
+            if node.type is None:
+                raise _not_evaluated(node.unknown, node)
+            return node.type
+        if isinstance(node, Call):
+            function = unqualified(self.type_of(node.function))
+            if isinstance(function, Function):
+                return function.ret
         raise _err(f"cannot type expression ({type(node).__name__})", node)
+
+    def _core(self, t: CType) -> CType:
+        """The type itself: typedefs, qualifiers and typeof looked through."""
+        t = unqualified(t)
+        while isinstance(t, TypeofExpr):
+            t = unqualified(self.type_of(t.expr))
+        return t
+
+    def _rvalue(self, t: CType) -> CType:
+        """The type of an operand's value (convert_lvalue_to_rvalue):
+        arrays and functions become pointers, and qualifiers go (an
+        alignment variant stays)."""
+        core = self._core(t)
+        if isinstance(core, Array):
+            return Pointer(core.elem)
+        if isinstance(core, Function):
+            return Pointer(t)
+        quals, _ = self._peel_quals(t)
+        if not quals:
+            return t
+        aligns = []  # outermost first
+        while True:
+            if isinstance(t, Typedef):
+                t = t.target
+            elif isinstance(t, Qualified):
+                t = t.base
+            elif isinstance(t, Aligned):
+                aligns.append(t)
+                t = t.base
+            elif isinstance(t, TypeofExpr):
+                t = self.type_of(t.expr)
+            else:
+                break
+        for variant in reversed(aligns):
+            t = Aligned(t, variant.align, variant.coord)
+        return t
+
+    def ptrdiff_t(self) -> IntType:
+        return self.int_type("long" if "long" in self.abi.ptrdiff_type else "int", True)
+
+    def _binary_type(self, node: E.Binary) -> CType:
+        op = node.op
+        if op in ("&&", "||", "<", ">", "<=", ">=", "==", "!="):
+            return self.scalar_for(self.int_t)
+        if op == ",":
+            return self._rvalue(self.type_of(node.right))
+        lt = self._rvalue(self.type_of(node.left))
+        rt = self._rvalue(self.type_of(node.right))
+        lp, rp = isinstance(self._core(lt), Pointer), isinstance(self._core(rt), Pointer)
+        if op in ("+", "-") and (lp or rp):
+            if lp and rp:
+                if op == "-":
+                    return self.scalar_for(self.ptrdiff_t())
+            elif lp and self.ctype_int(rt) is not None:
+                return lt
+            elif rp and op == "+" and self.ctype_int(lt) is not None:
+                return rt
+            raise _err(f"invalid operands to binary {op}", node)
+        if op in ("<<", ">>"):
+            li = self.ctype_int(lt)
+            if li is None or self.ctype_int(rt) is None:
+                raise _err(f"invalid operands to binary {op}", node)
+            return self.scalar_for(self.promote(li))
+        return self._arithmetic_type(lt, rt, node)
+
+    def _arithmetic_type(self, lt: CType, rt: CType, node) -> CType:
+        """The usual arithmetic conversions."""
+        if _has_alignment_variant(lt) or _has_alignment_variant(rt):
+            # GCC's c_common_type returns an operand's own type, alignment
+            # variant and all, in some cases and the plain type in others.
+            raise _not_evaluated("the type of arithmetic on a type with an aligned "
+                                 "attribute is not modelled", node)
+        li, ri = self.ctype_int(lt), self.ctype_int(rt)
+        if li is not None and ri is not None:
+            return self.scalar_for(self.common_type(li, ri))
+        lf, rf = self._real_kind(lt, node), self._real_kind(rt, node)
+        if (lf or li) and (rf or ri):
+            kinds = [k for k in (lf, rf) if k]
+            kind = max(kinds, key=_REAL_RANK.__getitem__)
+            return Scalar(kind, True, kind)
+        raise _err(f"invalid operands to binary {getattr(node, 'op', '?:')}", node)
+
+    def _real_kind(self, t: CType, node) -> Optional[str]:
+        """float, double or long double; None for other types."""
+        core = self._core(t)
+        if not (isinstance(core, Scalar) and core.is_float):
+            return None
+        if core.kind not in _REAL_RANK or core.spelling != core.kind:
+            raise _not_evaluated(f"arithmetic on '{core.spelling}' is not modelled", node)
+        return core.kind
+
+    def _cond_type(self, node: E.Cond) -> CType:
+        """The type of ``c ? a : b`` (C11 6.5.15)."""
+        then = self._rvalue(self.type_of(node.then))
+        other = self._rvalue(self.type_of(node.other))
+        tc, oc = self._core(then), self._core(other)
+        if isinstance(tc, (Scalar, Enum)) and isinstance(oc, (Scalar, Enum)):
+            return self._arithmetic_type(then, other, node)
+        if isinstance(tc, Pointer) and self._null_pointer_constant(node.other):
+            return then
+        if isinstance(oc, Pointer) and self._null_pointer_constant(node.then):
+            return other
+        if tc is oc:  # one struct, union or void
+            return then
+        if isinstance(tc, Pointer) and isinstance(oc, Pointer) and same_type(tc, oc):
+            return then
+        raise _not_evaluated("the type of this conditional expression is not modelled", node)
+
+    def _null_pointer_constant(self, node) -> bool:
+        """An integer constant 0, or one cast to void *."""
+        if isinstance(node, E.Cast):
+            target = self._core(node.type)
+            if not (isinstance(target, Pointer) and self._core(target.target) is VOID):
+                return False
+            node = node.operand
+        if self.ctype_int(self.type_of(node)) is None:
+            return False
+        try:
+            return self.integer(node) == 0
+        except LayoutError:
+            return False
+
+    # ------------------------------------------------------ compatibility
+    def types_compatible(self, a: CType, b: CType, node) -> bool:
+        """``__builtin_types_compatible_p``: GCC's comptypes on the main
+        variants (top-level qualifiers dropped, down through arrays)."""
+        return self._comptypes(self._main_variant(a), self._main_variant(b), node)
+
+    def _resolve(self, t: CType) -> CType:
+        """Typedef names, alignment variants and typeof are transparent to
+        type identity (GCC's TYPE_MAIN_VARIANT ignores them)."""
+        while True:
+            if isinstance(t, (Typedef,)):
+                t = t.target
+            elif isinstance(t, Aligned):
+                t = t.base
+            elif isinstance(t, TypeofExpr):
+                t = self.type_of(t.expr)
+            else:
+                return t
+
+    def _peel_quals(self, t: CType) -> Tuple[frozenset, CType]:
+        quals: set = set()
+        t = self._resolve(t)
+        while isinstance(t, Qualified):
+            quals.update(t.quals)
+            t = self._resolve(t.base)
+        return frozenset(quals), t
+
+    def _main_variant(self, t: CType) -> CType:
+        """The type without qualifiers; an array's qualifiers are its
+        elements', so they go too."""
+        _, core = self._peel_quals(t)
+        if isinstance(core, Array):
+            return Array(self._main_variant(core.elem), core.dim, core.coord)
+        return core
+
+    def _comptypes(self, a: CType, b: CType, node) -> bool:
+        qa, ca = self._peel_quals(a)
+        qb, cb = self._peel_quals(b)
+        # An enum is compatible with the integer type of its size (not
+        # with another enum, nor with plain char).
+        if isinstance(ca, Enum) and not isinstance(cb, Enum):
+            ca = self._int_for_enum(ca, node)
+        elif isinstance(cb, Enum) and not isinstance(ca, Enum):
+            cb = self._int_for_enum(cb, node)
+        if qa != qb:
+            return False
+        if ca is cb:
+            return True
+        for x, y in ((ca, cb), (cb, ca)):
+            if _is_va_list(x) and isinstance(y, Pointer) and self._byte_pointer(y):
+                # char * on i386 and ppc64, void * on mips, a struct or an
+                # array of one elsewhere.
+                raise _not_evaluated(f"whether __builtin_va_list is '{_describe(y)}' is not "
+                                     f"modelled", node)
+        if isinstance(ca, Scalar) and isinstance(cb, Scalar):
+            return self._same_arithmetic(ca, cb, node)
+        if type(ca) is not type(cb):
+            return False
+        if isinstance(ca, Pointer):
+            return self._comptypes(ca.target, cb.target, node)
+        if isinstance(ca, Array):
+            if not self._comptypes(ca.elem, cb.elem, node):
+                return False
+            if ca.dim is None or cb.dim is None:
+                return True
+            return self.integer(ca.dim) == self.integer(cb.dim)
+        if isinstance(ca, Function):
+            return self._functions_compatible(ca, cb, node)
+        if isinstance(ca, (Record, Enum, Void)):
+            return False  # one type is one object in a translation unit
+        raise _not_evaluated(f"compatibility of '{_describe(ca)}' and '{_describe(cb)}' "
+                             f"is not modelled", node)
+
+    def _byte_pointer(self, p: Pointer) -> bool:
+        """A pointer to unqualified char, signed or unsigned, or void."""
+        quals, target = self._peel_quals(p.target)
+        return not quals and (target is VOID or isinstance(target, Scalar)
+                              and target.kind == "char" and not target.from_mode)
+
+    def _integer_kind(self, s: Scalar) -> str:
+        """The standard integer type a scalar is: a mode attribute's type is
+        the first one of that width (c_common_type_for_mode)."""
+        if not s.from_mode:
+            return s.kind
+        bits = self.int_type(self.engine.scalar_kind(s), True).bits
+        for kind in _TYPE_FOR_SIZE_ORDER:
+            if self.abi.has_scalar(kind) and self.abi.scalar(kind).size * 8 == bits:
+                return kind
+        return s.kind
+
+    def _int_for_enum(self, e: Enum, node) -> Scalar:
+        """c_common_type_for_size of an enum's underlying type."""
+        kind, signed = self.engine.enum_underlying(e)
+        bits = self.int_type(kind, signed).bits
+        for candidate in _TYPE_FOR_SIZE_ORDER:
+            if self.abi.has_scalar(candidate) and self.abi.scalar(candidate).size * 8 == bits:
+                return Scalar(candidate, signed, candidate)
+        raise _not_evaluated(f"no integer type of {bits} bits for '{_describe(e)}'", node)
+
+    def _same_arithmetic(self, a: Scalar, b: Scalar, node) -> bool:
+        if _is_va_list(a) or _is_va_list(b):
+            return _is_va_list(a) and _is_va_list(b)
+        if a.is_integer or b.is_integer:
+            if not (a.is_integer and b.is_integer):
+                return False
+            return ((self._integer_kind(a), self._signedness(a))
+                    == (self._integer_kind(b), self._signedness(b)))
+        if a.kind != b.kind:
+            return False
+        if a.spelling == b.spelling:
+            return True
+        # _Float64 is not double (nor _Float32 float); whether __float128
+        # is _Float128 depends on the target and the GCC version.
+        if {a.spelling, b.spelling} & _STANDARD_REALS and not all(
+                x in _STANDARD_REALS for x in (a.spelling, b.spelling)):
+            return False
+        raise _not_evaluated(f"whether '{a.spelling}' and '{b.spelling}' are one type "
+                             f"is not modelled", node)
+
+    def _signedness(self, s: Scalar) -> Optional[bool]:
+        """True, False, or None for plain char; a mode attribute on plain
+        char picks signed or unsigned char as the ABI's char is."""
+        if s.signed is None and s.from_mode:
+            return self.abi.char_signed
+        return s.signed
+
+    def _functions_compatible(self, a: Function, b: Function, node) -> bool:
+        """function_types_compatible_p, for prototypes."""
+        qa, ra = self._peel_quals(a.ret)
+        qb, rb = self._peel_quals(b.ret)
+        if qa != qb:
+            raise _not_evaluated("function return types that differ in qualifiers", node)
+        if not self._comptypes(ra, rb, node):
+            return False
+        if a.params is None or b.params is None:
+            # An unprototyped f() matches a prototype whose parameters
+            # the default argument promotions leave alone, without '...'.
+            proto = b if a.params is None else a
+            if proto.params is None:
+                return True
+            return not proto.variadic and not any(
+                self._promotes(self._parameter(p)) for p in proto.params)
+        if a.variadic != b.variadic or len(a.params) != len(b.params):
+            return False
+        for pa, pb in zip(a.params, b.params, strict=True):
+            pa, pb = self._parameter(pa), self._parameter(pb)
+            if not self._comptypes(pa, pb, node):
+                if isinstance(pa, Record) and pa.kind == "union" \
+                        or isinstance(pb, Record) and pb.kind == "union":
+                    raise _not_evaluated("a union parameter (it may be a transparent union)",
+                                         node)
+                return False
+        return True
+
+    def _promotes(self, t: CType) -> bool:
+        """The default argument promotions change ``t`` (float, and the
+        integer types narrower than int)."""
+        core = self._core(t)
+        if isinstance(core, Scalar) and core.is_float:
+            return core.kind == "float" and core.spelling == "float"
+        it = self.ctype_int(core)
+        return it is not None and it.rank < _RANK["int"]
+
+    def _parameter(self, t: CType) -> CType:
+        """A parameter as the function type has it: unqualified (but
+        _Atomic), arrays and functions as pointers."""
+        quals, core = self._peel_quals(t)
+        if isinstance(core, Array):
+            return Pointer(core.elem)
+        if isinstance(core, Function):
+            return Pointer(core)
+        if "_Atomic" in quals:
+            return Qualified(core, ("_Atomic",))
+        return core
+
+
+def _has_alignment_variant(t: CType) -> bool:
+    """Whether ``t`` is, through typedef names and qualifiers, a type made
+    by an aligned attribute."""
+    while isinstance(t, (Typedef, Qualified, Aligned)):
+        if isinstance(t, Aligned):
+            return True
+        t = t.target if isinstance(t, Typedef) else t.base
+    return False
+
+
+def _is_va_list(t: CType) -> bool:
+    return isinstance(t, Scalar) and t.kind == "__builtin_va_list"
+
+
+def _describe(t: CType) -> str:
+    from .typenames import type_name
+
+    return type_name(t)

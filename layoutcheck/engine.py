@@ -74,6 +74,10 @@ MAX_USER_ALIGN = 1 << 28
 
 BITS_PER_UNIT = 8
 
+# GCC's named address spaces, and the ABIs whose GCC has them.
+_ADDRESS_SPACES = ("__seg_gs", "__seg_fs")
+_X86_ABIS = ("x86_64", "i386", "x32")
+
 
 def _round_up(x: int, align: int) -> int:
     return -(-x // align) * align
@@ -610,7 +614,15 @@ class LayoutEngine:
         """The FIELD_DECL the C front end makes of ``member`` (grokfield and
         finish_struct in c-decl.c): its checks, DECL_PACKED and the
         alignment the declaration asks for."""
-        type_info = self.layout(member.type)
+        try:
+            type_info = self.layout(member.type)
+        except LayoutError as exc:
+            if exc.where is not None:
+                raise
+            # The type has no position of its own (a scalar, a pointer):
+            # the member that uses it is where the error is.
+            raise LayoutError(exc.message, where_of(member.coord)) from None
+        self._check_address_spaces(member)
         base = unqualified(member.type)
         if isinstance(base, (Function, Void)):
             what = "function" if isinstance(base, Function) else "void"
@@ -628,6 +640,28 @@ class LayoutEngine:
         return FieldDecl(member, type_info, bit_width, packed, align_bits,
                          user_align=bool(member.aligns), bit_field=bit_width is not None)
 
+    def _check_address_spaces(self, member: Member) -> None:
+        """Named address spaces (``int __seg_gs *p``) are x86's: GCC for
+        another target does not know the keyword."""
+        if self.abi.name in _X86_ABIS:
+            return
+        t = member.type
+        while True:
+            if isinstance(t, Qualified):
+                for q in t.quals:
+                    if q in _ADDRESS_SPACES:
+                        raise _err(f"'{q}' is an x86 address space, unknown to GCC for "
+                                   f"{self.abi.name}", member)
+                t = t.base
+            elif isinstance(t, (Typedef, Aligned)):
+                t = t.target if isinstance(t, Typedef) else t.base
+            elif isinstance(t, Pointer):
+                t = t.target
+            elif isinstance(t, Array):
+                t = t.elem
+            else:
+                return
+
     def _bit_width(self, member: Member, type_info: TypeInfo) -> Optional[int]:
         """check_bitfield_type_and_width: the width of a bit-field member,
         None for an ordinary member."""
@@ -636,11 +670,11 @@ class LayoutEngine:
         width_bits = self.ev.integer(member.bitwidth)
         int_type = self.ev.ctype_int(member.type)
         if int_type is None:
-            raise _err(f"bit-field '{member.name}' has a non-integer type", member)
+            raise _err(f"bit-field '{member.name or '<anonymous>'}' has a non-integer type", member)
         if width_bits < 0:
-            raise _err(f"negative width in bit-field '{member.name}'", member)
+            raise _err(f"negative width in bit-field '{member.name or '<anonymous>'}'", member)
         if width_bits > type_info.size_bits or (int_type.kind == "_Bool" and width_bits > 1):
-            raise _err(f"width of '{member.name}' exceeds its type", member)
+            raise _err(f"width of '{member.name or '<anonymous>'}' exceeds its type", member)
         if width_bits == 0 and member.name is not None:
             raise _err(f"zero width for bit-field '{member.name}'", member)
         return width_bits

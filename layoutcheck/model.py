@@ -248,6 +248,48 @@ class Enum(CType):
         return f"Enum({self.tag or '<anonymous>'})"
 
 
+# ---------------------------------------------------- typed expressions
+# Expressions that need the model's types, so they live here rather than in
+# ``expr``: the evaluator dispatches on the class name wherever it is.
+
+@dataclass(eq=False)
+class ObjectRef(E.Expr):
+    """A variable or function named in an expression (``sizeof(x)``,
+    ``typeof(f)``, ``&a[0]``).  Its type is the declared one; its value is
+    the running program's, so it is never a constant.
+
+    ``type`` is None where the type is GCC's to work out and is not
+    modelled (``unknown`` says why): the composite of differing
+    declarations, or an array completed by an initializer layoutcheck
+    cannot count."""
+
+    name: str
+    type: Optional[CType]
+    coord: Any = None
+    unknown: str = ""
+
+
+@dataclass(eq=False)
+class Call(E.Expr):
+    """A call to a declared function: never a constant, but it has a type
+    (the untaken arm of ``__builtin_constant_p(n) ? ... : f(n)`` counts in
+    the type of the whole)."""
+
+    function: ObjectRef
+    args: List[Any]
+    coord: Any = None
+
+
+@dataclass(eq=False)
+class TypesCompatible(E.Expr):
+    """``__builtin_types_compatible_p(first, second)``: 1 when the two
+    types, top-level qualifiers aside, are compatible (GCC's comptypes)."""
+
+    first: CType
+    second: CType
+    coord: Any = None
+
+
 @dataclass(eq=False)
 class StaticAssert:
     expr: Any

@@ -3,13 +3,15 @@
 ``struct list_head *``, ``char[16]``, ``void (*)()``: typedef names are
 kept as written and anonymous records print as ``struct {...}``.  Array
 dimensions are evaluated for an ABI when an engine is given (a dimension
-written as ``sizeof(long)`` differs between ABIs).
+written as ``sizeof(long)`` differs between ABIs), and so is
+``typeof(expression)``, which GCC prints as the type it stands for.
 """
 
 from __future__ import annotations
 
 from typing import Optional
 
+from .errors import LayoutError
 from .model import (
     Aligned,
     Array,
@@ -72,6 +74,11 @@ def _specifier(t: CType) -> str:
 
 def _render(t: CType, inner: str, engine) -> str:
     t = _strip_aligned(t)
+    if isinstance(t, TypeofExpr) and engine is not None:
+        try:
+            t = _strip_aligned(engine.ev.type_of(t.expr))
+        except LayoutError:
+            pass  # stays typeof(...)
     if isinstance(t, Pointer):
         new = "*" + inner
         if _is_array_or_function(t.target):

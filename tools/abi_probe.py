@@ -73,6 +73,10 @@ SCALARS = [
     ("_Complex double", "_Complex double"),
     ("_Complex long double", "_Complex long double"),
     ("enum", "enum lc_probe_e"),
+    # The target's va_list, as the compiler predeclares it: a pointer on
+    # i386, mips and riscv64, a struct on arm and aarch64, an array of one
+    # struct on x86_64, ppc and s390x.  Laid out whole, like a scalar.
+    ("__builtin_va_list", "__builtin_va_list"),
 ]
 
 PROBE_STRUCTS = {

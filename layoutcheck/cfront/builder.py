@@ -2,6 +2,10 @@
 
 The builder keeps C's namespaces (ordinary identifiers, tags), the
 ``#pragma pack`` stack as GCC keeps it, and GCC's reading of attributes.
+It also keeps the declared type of every variable and function, so that
+an expression naming one (``typeof(f)``, ``sizeof(table)``, the kernel's
+``__same_type`` and ``ARRAY_SIZE`` in a static assert) has a type; its
+value is never a constant (``model.ObjectRef``, ``model.Call``).
 Anything that could change a layout and is not understood stops with a
 ``LayoutError`` naming file:line:column; nothing is guessed.
 """
@@ -14,6 +18,7 @@ from typing import Dict, List, Optional
 from pycparser import c_ast
 
 from .. import expr as E
+from ..consteval import BIT_BUILTIN
 from ..errors import LayoutError, where_of
 from ..model import (
     MAX_ALIGN,
@@ -21,11 +26,13 @@ from ..model import (
     Aligned,
     AlignSpec,
     Array,
+    Call,
     CType,
     Enum,
     Enumerator,
     Function,
     Member,
+    ObjectRef,
     Pointer,
     Qualified,
     Record,
@@ -34,9 +41,11 @@ from ..model import (
     TranslationUnit,
     Typedef,
     TypeofExpr,
+    TypesCompatible,
     same_type,
     unqualified,
 )
+from .parser import gc_paused
 
 # Attributes that change layout and are modelled.
 _MODELLED = {"aligned", "packed", "mode"}
@@ -64,7 +73,21 @@ _BUILTIN_TYPEDEF_KINDS = {
     "__float128": ("_Float128", True, "__float128"),
     "_Float32": ("float", True, "_Float32"),
     "_Float64": ("double", True, "_Float64"),
+    # The ABI record lays it out (a pointer, a struct or an array of one).
+    "__builtin_va_list": ("__builtin_va_list", None, "__builtin_va_list"),
 }
+
+# x86 named address spaces, kept as qualifiers: they never move a bit, but
+# a pointer to one is a different type from a pointer to generic memory.
+_ADDRESS_SPACES = ("__seg_gs", "__seg_fs")
+
+
+# GCC builtins that fold to constants, and how many arguments they take
+# (and consteval.BIT_BUILTIN: __builtin_clz and its family, one each).
+_BUILTINS = {"__builtin_constant_p": 1, "__builtin_expect": 2, "__builtin_choose_expr": 3}
+
+
+_ABSENT = object()  # a name not declared before a prototype declared it
 
 
 def _err(msg: str, coord) -> LayoutError:
@@ -90,6 +113,13 @@ class Builder:
         self.typedefs: Dict[str, CType] = {}
         self.tags: Dict[str, CType] = {}
         self.ordinary: Dict[str, object] = {}
+        # The declared type of each variable and function, for typeof and
+        # sizeof; a string when it is not modelled, saying why.
+        self.objects: Dict[str, object] = {}
+        # Names a prototype's parameter list declares, to undo after it:
+        # (table, name, previous value or _ABSENT).
+        self._prototype_journal: List[tuple] = []
+        self._prototype_depth = 0
         self.pack: Optional[int] = None
         self.pack_stack: List[tuple] = []
         # Declarators sharing specifiers share one AST node for a struct
@@ -98,8 +128,9 @@ class Builder:
 
     # ----------------------------------------------------------- top level
     def build(self, ast: c_ast.FileAST) -> TranslationUnit:
-        for node in ast.ext:
-            self._external(node)
+        with gc_paused():
+            for node in ast.ext:
+                self._external(node)
         self.tu.typedefs = {k: v for k, v in self.typedefs.items() if isinstance(v, Typedef)}
         self.tu.tags = dict(self.tags)
         return self.tu
@@ -123,13 +154,53 @@ class Builder:
         self.tu.static_asserts.append(StaticAssert(self.expr(node.cond), message, node.coord))
 
     def _object_decl(self, node: c_ast.Decl) -> None:
-        """A variable or function: only the types it defines matter."""
-        self.decl_type(node.type)
+        """A variable or function: the types it defines, and its own type
+        for expressions that name it (``typeof(f)``, ``sizeof(x)``)."""
+        ctype: object = self.decl_type(node.type)
         if node.name:
-            # Objects may be declared again (compatible types are not
-            # tracked); a typedef or enumerator of that name may not.
+            # Objects may be declared again; a typedef or enumerator of
+            # that name may not.
             self._check_redeclaration(node.name, "object", _name_coord(node))
             self.ordinary[node.name] = "object"
+            if getattr(node, "init", None) is not None:
+                ctype = self._completed_by(ctype, node.init)
+            previous = self.objects.get(node.name)
+            self.objects[node.name] = ctype if previous is None else _composite(previous, ctype)
+
+    def _completed_by(self, ctype: CType, init) -> object:
+        """The type of a variable whose array size its initializer gives
+        (``int a[] = {1, 2}``): counted for a plain list and a string,
+        else a string saying it is not modelled."""
+        core = ctype
+        while isinstance(core, (Typedef, Qualified)):
+            core = core.target if isinstance(core, Typedef) else core.base
+        if not (isinstance(core, Array) and core.dim is None):
+            return ctype
+        unknown = "the size its initializer gives it is not modelled"
+        elem = unqualified(core.elem)
+        if isinstance(init, c_ast.InitList):
+            items = init.exprs
+            if any(isinstance(e, c_ast.NamedInitializer) for e in items):
+                return unknown  # designators: [5] = x
+            if isinstance(elem, (Array, Record)) and not all(
+                    isinstance(e, c_ast.InitList) or _is_char_array(elem) and _is_string(e)
+                    for e in items):
+                return unknown  # braces elided: {1, 2, 3, 4} for int[][2]
+            count = len(items)
+        elif _is_string(init) and isinstance(elem, Scalar) and elem.kind == "char":
+            try:
+                count = len(_string(init).data) + 1
+            except LayoutError:
+                return unknown  # a wide string
+        else:
+            return unknown
+        return Array(core.elem, E.IntLit(count, False, 0, True, init.coord), core.coord)
+
+    def _declare(self, table: dict, name: str, value) -> None:
+        """table[name] = value, undone at the end of a prototype."""
+        if self._prototype_depth:
+            self._prototype_journal.append((table, name, table.get(name, _ABSENT)))
+        table[name] = value
 
     def _check_redeclaration(self, name: str, kind: str, coord) -> None:
         """GCC's file-scope rules for an ordinary identifier declared as
@@ -325,29 +396,62 @@ class Builder:
             return self._function(node)
         if isinstance(node, c_ast.Typename):
             t = self.decl_type(node.type)
-            return self._with_quals(t, node.quals)
+            t = self._with_quals(t, node.quals)
+            return self._type_name_attrs(t, node)
         if isinstance(node, (c_ast.Struct, c_ast.Union, c_ast.Enum, c_ast.IdentifierType)):
             return self.specifier_type(node)
         raise _err(f"unsupported declarator {type(node).__name__}", getattr(node, "coord", None))
+
+    def _type_name_attrs(self, t: CType, node: c_ast.Typename) -> CType:
+        """Attributes in a type name's specifiers (``sizeof(int
+        __attribute__((aligned(8))))``) apply to the type named, as a
+        typedef's do: a mode first, then the last alignment."""
+        aligned = None
+        mode = None
+        for attr in self._gnu(node.attributes):
+            if attr.name == "aligned":
+                aligned = self._align_arg(attr)
+            elif attr.name == "mode":
+                mode = attr
+            elif attr.name == "packed":
+                raise _err("__attribute__((packed)) in a type name is not supported", attr.coord)
+        if mode is not None:
+            t = self._apply_mode(t, mode)
+        if aligned is not None:
+            t = Aligned(t, aligned, node.coord)
+        return t
 
     def _function(self, node: c_ast.FuncDecl) -> Function:
         ret = self.decl_type(node.type)
         if node.args is None:
             return Function(ret)
         # Enumerators declared in a parameter list have prototype scope:
-        # they are gone after it (GCC warns that they are not visible).
-        ordinary = dict(self.ordinary)
+        # they are gone after it (GCC warns that they are not visible), and
+        # so are the parameters, which a later one may name (int a[n]).
+        # What the list declares is undone from the journal afterwards.
+        mark = len(self._prototype_journal)
+        self._prototype_depth += 1
         params: Optional[List[CType]] = []
         variadic = False
-        for param in node.args.params:
-            if isinstance(param, c_ast.EllipsisParam):
-                variadic = True
-            elif isinstance(param, (c_ast.Decl, c_ast.Typename)):
-                params.append(self.decl_type(param.type))
-            else:
-                params = None  # an identifier list: GCC reads f(a, b) as f()
-                break
-        self.ordinary = ordinary
+        try:
+            for param in node.args.params:
+                if isinstance(param, c_ast.EllipsisParam):
+                    variadic = True
+                elif isinstance(param, (c_ast.Decl, c_ast.Typename)):
+                    params.append(self.decl_type(param.type))
+                    if param.name:
+                        self._declare(self.objects, param.name, params[-1])
+                else:
+                    params = None  # an identifier list: GCC reads f(a, b) as f()
+                    break
+        finally:
+            self._prototype_depth -= 1
+            while len(self._prototype_journal) > mark:
+                table, name, previous = self._prototype_journal.pop()
+                if previous is _ABSENT:
+                    del table[name]
+                else:
+                    table[name] = previous
         if params is None:
             return Function(ret)
         if len(params) == 1 and not variadic and unqualified(params[0]) is VOID:
@@ -356,7 +460,8 @@ class Builder:
 
     @staticmethod
     def _with_quals(t: CType, quals) -> CType:
-        quals = tuple(q for q in (quals or ()) if q in ("const", "volatile", "restrict", "_Atomic"))
+        quals = tuple(q for q in (quals or ())
+                      if q in ("const", "volatile", "restrict", "_Atomic") + _ADDRESS_SPACES)
         if not quals:
             return t
         if isinstance(t, Qualified):
@@ -503,6 +608,10 @@ class Builder:
                 return None  # "declaration does not declare anything"
             raise _err("declaration does not declare anything", decl.coord)
         ctype = self.decl_type(dtype)
+        space = _address_space(ctype)
+        if space is not None:
+            raise _err(f"'{space}' specified for structure field '{decl.name}'",
+                       _name_coord(decl))
         member = Member(decl.name, ctype, decl.coord)
         if decl.bitsize is not None:
             member.bitwidth = self.expr(decl.bitsize)
@@ -557,7 +666,7 @@ class Builder:
             self._check_redeclaration(item.name, "enumerator", item.coord)
             e = Enumerator(item.name, value, enum, len(enumerators), item.coord)
             enumerators.append(e)
-            self.ordinary[item.name] = e
+            self._declare(self.ordinary, item.name, e)
             self.tu.enumerators[item.name] = e
         enum.enumerators = enumerators
         for attr in self._gnu(node.attributes):
@@ -582,7 +691,12 @@ class Builder:
                 return E.EnumConst(found, coord)
             if node.name in ("__FUNCTION__", "__func__", "__PRETTY_FUNCTION__"):
                 raise _err(f"'{node.name}' is not a constant", coord)
-            raise _err(f"'{node.name}' is not an integer constant here", coord)
+            if node.name in self.objects:
+                ctype = self.objects[node.name]
+                if isinstance(ctype, str):
+                    return ObjectRef(node.name, None, coord, f"the type of '{node.name}': {ctype}")
+                return ObjectRef(node.name, ctype, coord)
+            raise _err(f"'{node.name}' is not an integer constant here: it is undeclared", coord)
         if isinstance(node, c_ast.UnaryOp):
             op = node.op
             if op == "sizeof":
@@ -625,8 +739,22 @@ class Builder:
             steps = []
             self._designator(args[1], steps)
             return E.Offsetof(typ, steps, coord)
-        if fname in ("__builtin_constant_p", "__builtin_expect"):
+        if fname == "__builtin_types_compatible_p":
+            return TypesCompatible(self.decl_type(args[0]), self.decl_type(args[1]), coord)
+        if fname in _BUILTINS or BIT_BUILTIN.match(fname or ""):
+            wanted = _BUILTINS.get(fname, 1)
+            if len(args) != wanted:
+                raise _err(f"{fname} takes {wanted} argument{'s' if wanted > 1 else ''}", coord)
             return E.Builtin(fname, [self.expr(a) for a in args], coord)
+        if fname is not None and fname in self.objects:
+            # A call is never a constant, but its type counts where it
+            # stands in an arm GCC folds away.
+            function = self.expr(node.name)
+            if function.type is not None and not isinstance(unqualified(function.type), Function):
+                raise _err(f"called object '{fname}' is not a function", coord)
+            return Call(function, [self.expr(a) for a in args], coord)
+        if fname is not None and fname.startswith("__builtin_"):
+            raise _err(f"'{fname}' in a constant expression is not supported", coord)
         raise _err(f"call to '{fname or '?'}' in a constant expression", coord)
 
     def _designator(self, node, steps: list) -> None:
@@ -640,6 +768,46 @@ class Builder:
             steps.append(("index", self.expr(node.subscript)))
         else:
             raise _err("unsupported offsetof designator", getattr(node, "coord", None))
+
+
+def _is_string(node) -> bool:
+    return isinstance(node, c_ast.Constant) and node.type == "string"
+
+
+def _is_char_array(t: CType) -> bool:
+    return isinstance(t, Array) and isinstance(unqualified(t.elem), Scalar) \
+        and unqualified(t.elem).kind == "char"
+
+
+def _composite(previous: object, new: object) -> object:
+    """The type of a variable or function declared again (C11 6.2.7):
+    the same type, or an array whose size one declaration gives; any other
+    composite is not modelled (a string says so)."""
+    if isinstance(previous, str) or isinstance(new, str):
+        return previous if isinstance(previous, str) else new
+    assert isinstance(previous, CType) and isinstance(new, CType)
+    if same_type(previous, new):
+        return previous
+    if isinstance(previous, Array) and isinstance(new, Array) \
+            and same_type(previous.elem, new.elem) and None in (previous.dim, new.dim):
+        return new if previous.dim is None else previous
+    return "its declarations differ and their composite type is not modelled"
+
+
+def _address_space(t: CType) -> Optional[str]:
+    """The named address space an object of type ``t`` would live in."""
+    while True:
+        if isinstance(t, Qualified):
+            for q in t.quals:
+                if q in _ADDRESS_SPACES:
+                    return q
+            t = t.base
+        elif isinstance(t, (Typedef, Aligned)):
+            t = t.target if isinstance(t, Typedef) else t.base
+        elif isinstance(t, Array):
+            t = t.elem
+        else:
+            return None
 
 
 def _check_member_names(members: List[Member], seen: set) -> None:
