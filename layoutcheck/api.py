@@ -208,47 +208,48 @@ def abi_list_single(abi) -> List[ABI]:
     return found
 
 
-def _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules):
+def _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules, kernel=None):
     from .options import Options
 
-    return Options.make(abis, defines, undefs, include_dirs, cpp, pp_abi, rules)
+    return Options.make(abis, defines, undefs, include_dirs, cpp, pp_abi, rules, kernel)
 
 
 def diff(old: str, new: Optional[str] = None, *, abis=None,
          defines: Optional[Dict[str, object]] = None, undefs: Iterable[str] = (),
          include_dirs: Iterable[str] = (), cpp: str = "auto", pp_abi: Optional[str] = None,
          rules=None, structs: Optional[Sequence[str]] = None,
-         configs: Optional[Sequence[str]] = None, git: Optional[str] = None):
+         configs: Optional[Sequence[str]] = None, git: Optional[str] = None, kernel=None):
     """What changing ``old`` into ``new`` (paths or ``REV:path``; with
     ``git=REV``, ``old`` at REV against the work tree) does on every ABI and
     config: a ``compare.DiffResult`` (``.changes``, ``.to_json()``)."""
     from .compare import diff_headers
 
-    opts = _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules)
+    opts = _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules, kernel)
     return diff_headers(old, new, opts, structs, configs, git=git)
 
 
 def verify(paths, *, abis=None, defines: Optional[Dict[str, object]] = None,
            undefs: Iterable[str] = (), include_dirs: Iterable[str] = (), cpp: str = "auto",
            pp_abi: Optional[str] = None, rules=None, structs: Optional[Sequence[str]] = None,
-           cffi: bool = True, clang: bool = False, jobs: Optional[int] = None):
+           cffi: bool = True, clang: bool = False, jobs: Optional[int] = None, kernel=None):
     """Every layout of ``paths`` compared with each ABI's GCC (and the
     host's cffi module, and clang): an ``oracle.verify.VerifyReport``
     (``.mismatches``, ``.to_json(abis)``)."""
     from .oracle.verify import verify as run_verify
 
-    opts = _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules)
+    opts = _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules, kernel)
     return run_verify(paths, structs, opts, with_cffi=cffi, with_clang=clang, jobs=jobs)
 
 
 def check(paths, *, abis=None, defines: Optional[Dict[str, object]] = None,
           undefs: Iterable[str] = (), include_dirs: Iterable[str] = (), cpp: str = "auto",
-          pp_abi: Optional[str] = None, rules=None, configs: Optional[Sequence[str]] = None):
+          pp_abi: Optional[str] = None, rules=None, configs: Optional[Sequence[str]] = None,
+          kernel=None):
     """Every rule of each header's rules file (found as the command finds
     it, or ``rules``) on every ABI and config, plus the header's own
     ``_Static_assert``s: a ``rules.checks.CheckReport`` (``.results``,
     ``.exit_status()``, ``.to_json()``)."""
     from .rules.checks import check_headers
 
-    opts = _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules)
+    opts = _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules, kernel)
     return check_headers(paths, opts, configs)

@@ -508,3 +508,15 @@ def open_tree(path) -> KernelTree:
     except OSError:
         stamp = (0.0, 0)
     return _open(os.path.abspath(path), stamp)
+
+
+def include_name(tree, name: str) -> str:
+    """How a header of the tree is #included (``linux/mm_types.h``), from
+    that name, a path inside the tree or an absolute path."""
+    path = os.path.abspath(tree.resolve(name))
+    for base in (tree.source_dir, tree.build_dir):
+        for sub in ("include", os.path.join("arch", tree.srcarch, "include")):
+            root = os.path.join(os.path.abspath(base), sub) + os.sep
+            if path.startswith(root):
+                return path[len(root):]
+    raise LayoutError(f"{name} is not under the kernel tree's include directories")

@@ -134,9 +134,12 @@ def open_program(source, options: Options, config=None, ruleset=None,
     abis = options.abi_objects()
     defines: Dict[str, str] = dict(config.defines) if config is not None else {}
     defines.update(dict(options.defines))
+    # In a kernel tree the ABI's macros (CONFIG_64BIT ...) come from its
+    # autoconf.h, not from a rules file.
+    abi_defines = ruleset.defines_for_abis(abis) if tree is None else {}
     prog = Program(source, [a.name for a in abis], defines=defines, undefs=options.undefs,
                    include_dirs=options.include_dirs, cpp=options.cpp,
-                   abi_defines=ruleset.defines_for_abis(abis), session=session,
+                   abi_defines=abi_defines, session=session,
                    filename=filename, pp_abi=options.pp_abi, is_path=path_like, kernel=tree)
     prog.ruleset = ruleset
     return prog
@@ -168,3 +171,16 @@ def select_configs(ruleset, wanted: Optional[Sequence[str]]) -> list:
         if cfg not in out:
             out.append(cfg)
     return out
+
+
+def open_kernel_unit(names: Sequence[str], options: Options, session=None):
+    """Headers of a kernel tree (``options.kernel``) read together as one
+    translation unit, the way an external module that includes them is
+    built: one preprocessing and one parse, each struct once."""
+    from .kernel import include_name, open_tree
+    from .oracle.kbuild import check_header_name
+
+    tree = open_tree(options.kernel)
+    text = "".join(f"#include <{check_header_name(include_name(tree, n))}>\n" for n in names)
+    return open_program(text, options, session=session, filename="<kernel headers>",
+                        is_path=False)

@@ -32,7 +32,12 @@ def run(args) -> int:
     if args.cacheline < 0:
         raise LayoutError(f"--cacheline must be 0 (none) or a size in bytes, not {args.cacheline}")
     layouts = []
-    for path in args.paths:
+    if args.kernel is not None:  # one translation unit, as a module builds them
+        from ..cli import options_from
+        from ..options import open_kernel_unit
+
+        layouts = open_kernel_unit(args.paths, options_from(args)).layouts(args.struct)
+    for path in args.paths if args.kernel is None else ():
         prog = make_program(path, args)
         note = refused_rules_note(prog.ruleset)
         if note:

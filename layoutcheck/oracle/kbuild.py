@@ -277,8 +277,12 @@ def _undefs(questions_c: str) -> str:
 
 
 def module_source(headers: Sequence[str], questions_c: str = "") -> str:
-    """The module's C file: the headers, then the questions."""
-    lines = ["/* layoutcheck: kernel headers as an external module builds them */\n"]
+    """The module's C file: the headers, then the questions.  The headers
+    are read as built-in code reads them (``--kernel`` reads them so):
+    kbuild defines MODULE for an external module, and a few headers
+    declare types only when it is not defined (init.h's obs_kernel_param)."""
+    lines = ["/* layoutcheck: kernel headers as an external module builds them */\n",
+             "#undef MODULE\n"]
     lines += [f"#include <{check_header_name(h)}>\n" for h in headers]
     if questions_c:
         lines += ["\n/* layoutcheck oracle questions */\n", _undefs(questions_c), questions_c]

@@ -146,8 +146,11 @@ def verify(paths, structs: Optional[Sequence[str]] = None, options=None,
     from ..options import Options, open_program, refused_rules_note
 
     options = options or Options.make()
+    paths = [paths] if isinstance(paths, str) else list(paths)
+    if options.kernel is not None:
+        return verify_in_kernel_tree(paths, structs, options)
     report = VerifyReport()
-    for path in [paths] if isinstance(paths, str) else list(paths):
+    for path in paths:
         prog = open_program(path, options, is_path=True)
         note = refused_rules_note(prog.ruleset)
         if note:
@@ -155,3 +158,30 @@ def verify(paths, structs: Optional[Sequence[str]] = None, options=None,
         report.merge(verify_program(prog, structs, with_cffi=with_cffi, jobs=jobs,
                                     with_clang=with_clang))
     return report
+
+
+def verify_in_kernel_tree(paths: Sequence[str], structs: Optional[Sequence[str]],
+                          options) -> VerifyReport:
+    """The headers as the kernel builds them: the engine's layouts (read as
+    kbuild reads the headers) against one external module of the tree with
+    all of them, DWARF and questions (``oracle/kbuild.py``): every struct
+    both list, each member's offset and bits."""
+    from ..kernel import include_name, open_tree
+    from ..options import open_kernel_unit
+    from .gcc import OracleMissing
+    from .kbuild import compare_kernel, kernel_answers
+
+    tree = open_tree(options.kernel)
+    names = [include_name(tree, path) for path in paths]
+    prog = open_kernel_unit(paths, options)
+    layouts = {(lay.kind, lay.name): lay for lay in prog.layouts(structs)}
+    report = VerifyReport()
+    try:
+        answers = kernel_answers(options.kernel, names)
+    except OracleMissing as exc:
+        report.missing.append(exc.abi)
+        return report
+    if structs:  # only the structs asked about, on both sides
+        wanted = {key for key in answers.records if key[1] in structs}
+        answers.records = {k: v for k, v in answers.records.items() if k in wanted}
+    return compare_kernel(answers, list(layouts.values()), report)

@@ -15,7 +15,11 @@ verdict for the whole file (ABI and config ``*``) instead of none.  The
 * ``not-selected``: the run was narrowed (``--abi``, ``--config``) to ABIs
   and configs the rule does not select;
 * ``never-selected``: no ABI and no config of the rules' matrix is selected
-  by the rule: it can never apply, a bug in the rules file.
+  by the rule: it can never apply, a bug in the rules file;
+* ``not-evaluated``: one of the header's own ``_Static_assert``s needs a
+  value only the running program has (a variable's, a call's) or a rule of
+  GCC layoutcheck does not model; its location is in the message.  It is
+  never a pass.
 
 What each kind checks is its class in ``kinds``; ``RuleChecker`` runs it
 and holds the lookups every kind shares (members, targets, bounds).
@@ -27,6 +31,7 @@ from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..abi import ABI, all_abis
+from ..consteval import NotEvaluated
 from ..errors import LayoutError, where_of
 from ..layouts import Layout, MemberLayout
 from .kinds import REGISTRY, Fail, NotApplied
@@ -47,7 +52,8 @@ class Result:
     members: List[str] = field(default_factory=list)
     message: str = ""
     text: str = ""  # the message without ABI and config, for grouping
-    cause: str = ""  # for not-applied: optional-missing, not-selected, never-selected
+    # for not-applied: optional-missing, not-selected, never-selected, not-evaluated
+    cause: str = ""
 
     def to_json(self) -> dict:
         out = {"file": self.file, "abi": self.abi, "config": self.config, "rule": self.rule,
@@ -178,16 +184,20 @@ def check_static_asserts(file: str, prog, abi: ABI, config: Config) -> List[Resu
     eng = prog.engine(abi)
     for sa in unit.static_asserts:
         label = f"static-assert at {where_of(sa.coord)}"
+        cause = ""
         try:
             value = eng.ev.integer(sa.expr)
-            ok = value != 0
-            text = "" if ok else (f"_Static_assert fails: {sa.message or 'no message'} "
-                                  f"({where_of(sa.coord)})")
+            status = PASS if value != 0 else FAIL
+            text = "" if value else (f"_Static_assert fails: {sa.message or 'no message'} "
+                                     f"({where_of(sa.coord)})")
+        except NotEvaluated as exc:
+            status, cause = NOT_APPLIED, "not-evaluated"
+            text = f"_Static_assert ({where_of(sa.coord)}) not evaluated: {exc}"
         except LayoutError as exc:
-            ok, text = False, f"_Static_assert cannot be evaluated: {exc}"
+            status, text = FAIL, f"_Static_assert cannot be evaluated: {exc}"
         message = f"on {abi.name} ({config.name}): {text}" if text else ""
         results.append(Result(file, abi.name, config.name, label, "static-assert",
-                              PASS if ok else FAIL, [], message, text))
+                              status, [], message, text, cause))
     return results
 
 
@@ -340,6 +350,19 @@ class CheckReport:
         return {"rules": rules, "results": [r.to_json() for r in self.results]}
 
 
+def tree_config(tree) -> Config:
+    """A kernel tree's own config: what its autoconf.h defines (CONFIG_X
+    for y, CONFIG_X_MODULE for m, and every valued symbol), so that a
+    rule's ``when`` sees it; nothing is passed as -D."""
+    set_macros = set()
+    for name, value in tree.config.items():
+        if value == "m":
+            set_macros.add(f"{name}_MODULE")
+        elif value != "n":
+            set_macros.add(name)
+    return Config("tree .config", {}, frozenset(set_macros))
+
+
 def check_headers(paths: Sequence[str], options=None,
                   configs: Optional[Sequence[str]] = None) -> CheckReport:
     """Every rule of each header's rules (``options.rules``, else found by
@@ -347,17 +370,25 @@ def check_headers(paths: Sequence[str], options=None,
     ABI of ``options``, plus the header's own ``_Static_assert``s."""
     from ..options import Options, ruleset_for, select_configs
 
+    from ..kernel import open_tree
+
     options = options or Options.make()
     abis = options.abi_objects()
     report = CheckReport([], dict(options.defines))
-    for path in [paths] if isinstance(paths, str) else list(paths):
+    tree = open_tree(options.kernel) if options.kernel is not None else None
+    for name in [paths] if isinstance(paths, str) else list(paths):
+        # In a kernel tree a header is named as it is included.
+        path = tree.resolve(name) if tree is not None else name
         ruleset = ruleset_for(path, options)
         if ruleset.discovery is not None:
             ruleset.discovery.header = path
-        cfgs = select_configs(ruleset, configs)
+        # A kernel tree is checked in its own .config: a rules matrix's -D
+        # CONFIG_* would be overridden by the tree's autoconf.h.
+        cfgs = ([tree_config(tree)] if tree is not None
+                else select_configs(ruleset, configs))
         results = check_file(path, ruleset, abis, cfgs, defines=dict(options.defines),
                              undefs=options.undefs, include_dirs=options.include_dirs,
-                             cpp=options.cpp, pp_abi=options.pp_abi)
+                             cpp=options.cpp, pp_abi=options.pp_abi, kernel=options.kernel)
         report.files.append(FileVerdicts(path, ruleset.discovery, abis, cfgs,
                                          len(ruleset.rules), results))
     return report

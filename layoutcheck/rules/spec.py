@@ -71,7 +71,7 @@ import re
 import stat
 import tomllib
 from dataclasses import dataclass, field
-from typing import Any, Dict, List, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from ..abi import ABI, abi_names
 from ..errors import LayoutError
@@ -95,13 +95,16 @@ _MACRO = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 @dataclass(frozen=True)
 class Config:
-    """One kernel configuration: the -D macros the header is read with."""
+    """One kernel configuration: the -D macros the header is read with, and
+    (for a configured kernel tree, whose autoconf.h defines them) the
+    macros set without a -D."""
 
     name: str
     defines: Dict[str, str]
+    already_set: FrozenSet[str] = frozenset()
 
     def enabled(self, macro: str) -> bool:
-        return macro in self.defines
+        return macro in self.defines or macro in self.already_set
 
 
 @dataclass
@@ -176,13 +179,14 @@ class RuleSet:
         return out
 
     def program(self, path: str, config: Config, abis: Sequence[str], defines=None,
-                undefs=(), include_dirs=(), cpp: str = "auto", pp_abi=None, session=None):
+                undefs=(), include_dirs=(), cpp: str = "auto", pp_abi=None, session=None,
+                kernel=None):
         """``path`` read in ``config`` with these rules' abi_defines, by the
         one road every command takes (``options.open_program``)."""
         from ..options import Options, open_program
 
         opts = Options.make(list(abis), defines, undefs, include_dirs, cpp, pp_abi,
-                            rules=self.path or False)
+                            rules=self.path or False, kernel=kernel)
         return open_program(path, opts, config=config, ruleset=self, session=session,
                             is_path=True)
 

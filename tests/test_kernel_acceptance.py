@@ -1,0 +1,72 @@
+"""Real kernel trees: every struct of six big headers, on all eight Debian trees.
+
+For each configured Debian 6.1 tree (tools/fetch_kernel_trees.py):
+``show --kernel TREE <six headers> --format json`` must list exactly the
+tagged structs and unions that GCC's DWARF of the same headers, built as
+an external module of that tree, lists; ``verify --kernel`` must find
+every size, alignment, member offset and bit mask equal; the header's own
+static asserts must all hold; and the struct page rules must run on the
+real ``struct page``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+import layoutcheck as lc
+from layoutcheck.oracle.kbuild import find_kernel_tree, kernel_answers
+
+from .conftest import CDEFS, oracles_required, record
+
+pytestmark = [pytest.mark.oracle, pytest.mark.slow]
+
+FLAVOURS = ["amd64", "arm64", "686-pae", "armmp", "powerpc64le", "s390x", "mips64r2el",
+            "4kc-malta"]
+HEADERS = ["linux/mm_types.h", "linux/fs.h", "linux/sched.h", "linux/skbuff.h",
+           "linux/netdevice.h", "linux/blkdev.h"]
+
+
+def _tree(flavour: str) -> str:
+    tree = find_kernel_tree(flavour)
+    if tree is None:
+        message = f"Debian's {flavour} kernel tree is not fetched (tools/fetch_kernel_trees.py)"
+        if oracles_required():
+            pytest.fail(message)
+        pytest.skip(message)
+    return tree
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_six_headers_equal_the_trees_own_build(flavour, run_cli):
+    tree = _tree(flavour)
+    code, out, err = run_cli("show", "--kernel", tree, *HEADERS, "--format", "json")
+    assert code == 0, err
+    shown = {(lay["kind"], lay["name"]) for lay in json.loads(out)["layouts"]}
+    answers = kernel_answers(tree, HEADERS)
+    assert shown == set(answers.records), (
+        sorted(shown - set(answers.records))[:5], sorted(set(answers.records) - shown)[:5])
+    report = lc.verify(HEADERS, kernel=tree)
+    assert not report.mismatches, [str(m) for m in report.mismatches[:10]]
+    (abi,) = report.structs
+    record("kernel 6.1 trees, six headers vs kbuild (8 ABIs)", report.structs[abi],
+           report.total_items)
+    assert report.structs[abi] > 1000 and report.total_items > 15000
+
+
+@pytest.mark.parametrize("flavour", FLAVOURS)
+def test_mm_types_static_asserts_and_struct_page_rules(flavour):
+    tree = _tree(flavour)
+    rules_file = os.path.join(CDEFS, "page", "layoutcheck.toml")
+    report = lc.check("linux/mm_types.h", kernel=tree, rules=rules_file)
+    asserts = [r for r in report.results if r.kind == "static-assert"]
+    assert len(asserts) >= 20
+    assert all(r.passed for r in asserts), [r.message for r in asserts if not r.passed]
+    rules = [r for r in report.results if r.kind != "static-assert"]
+    assert not [r for r in rules if r.failed], [r.message for r in rules if r.failed]
+    assert not [r for r in rules if r.not_applied and r.cause == "never-selected"]
+    # the rules about what every era of struct page has were applied
+    applied = {r.rule for r in rules if r.passed}
+    assert {"page-tail-bit", "big-union-five-words", "word-members-one-word"} <= applied
