@@ -450,12 +450,26 @@ def diff_headers(old_spec: str, new_spec: Optional[str], options=None,
         old_spec, new_spec = f"{git}:{old_spec}", old_spec
     if new_spec is None:
         raise LayoutError("diff needs OLD and NEW (or git=REV and one path)")
+    if options.kernel is not None:
+        # In a kernel tree a header is named as it is included.
+        from .kernel import open_tree
+
+        tree = open_tree(options.kernel)
+        if ":" not in old_spec and not os.path.exists(old_spec):
+            old_spec = tree.resolve(old_spec)
+        if ":" not in new_spec and not os.path.exists(new_spec):
+            new_spec = tree.resolve(new_spec)
     out = _Collector()
     with Materializer() as mat:
         old_path, old_label = mat.resolve(old_spec)
         new_path, new_label = mat.resolve(new_spec)
         ruleset = _ruleset_of_sides(old_path, new_path, new_spec, options, git)
-        cfgs = select_configs(ruleset, configs)
+        if options.kernel is not None:  # the tree's own .config, as check does
+            from .rules.checks import tree_config
+
+            cfgs = [tree_config(tree)]
+        else:
+            cfgs = select_configs(ruleset, configs)
         abis = options.abi_objects()
         for cfg in cfgs:
             old_prog = open_program(old_path, options, config=cfg, ruleset=ruleset, is_path=True)

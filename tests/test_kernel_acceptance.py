@@ -70,3 +70,27 @@ def test_mm_types_static_asserts_and_struct_page_rules(flavour):
     # the rules about what every era of struct page has were applied
     applied = {r.rule for r in rules if r.passed}
     assert {"page-tail-bit", "big-union-five-words", "word-members-one-word"} <= applied
+
+
+def test_diff_in_a_kernel_tree(run_cli, tmp_path):
+    """diff --kernel names headers as they are included and judges the rules
+    and static asserts in the tree's .config: a struct page with one more
+    word says so."""
+    tree = _tree("amd64")
+    from layoutcheck.kernel import open_tree
+
+    original = open_tree(tree).resolve("linux/mm_types.h")
+    text = open(original).read()
+    grown = text.replace("\tunsigned long flags;", "\tunsigned long flags;\n\tunsigned long extra;", 1)
+    assert grown != text
+    changed = tmp_path / "mm_types.h"
+    changed.write_text(grown)
+    rules_file = os.path.join(CDEFS, "page", "layoutcheck.toml")
+    code, out, err = run_cli("diff", "--kernel", tree, "linux/mm_types.h", changed,
+                             "--struct", "page", "--rules", rules_file)
+    assert code == 1, err
+    assert "size 64 -> 80" in out  # one word more, aligned to two words
+    assert "rule page-64-bytes: pass -> fail" in out
+    # the kernel's own FOLIO_MATCH asserts catch it too
+    assert "static assert 'offsetof(struct page, mapping) == offsetof(struct folio, mapping)': " \
+           "pass -> fail" in out

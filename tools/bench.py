@@ -8,9 +8,11 @@ Three measurements, each printed as wall-clock figures and a ratio:
 2. struct page: every proposal in cdefs/page x every config of its matrix
    x 18 ABIs.  layoutcheck: `check` (layouts and all rules).  Baseline: for
    each file, config and ABI, `<abi gcc> -g -c` and `pahole -C page`;
-3. UAPI corpus (tests/corpus.py) x 18 ABIs, every struct.  layoutcheck:
-   preprocess once as x86_64, lay out 18 times.  Baseline: the ABI's
-   `gcc -g -c` of the same preprocessed text, then `pahole` on the object.
+3. UAPI corpus (tests/corpus.py) x 18 ABIs, every struct, each ABI with
+   its own asm/ headers.  Baseline: the ABI's `gcc -g -c` of the same
+   preprocessed text, then `pahole` on the object;
+4. kernel tree: `show --kernel` of six big headers of the amd64 tree (a
+   whole process) against one kbuild build of them as an external module.
 
 The baseline needs the cross compilers and pahole (Debian: dwarves); a part
 whose tools are missing is reported as skipped.  Everything runs on one
@@ -113,50 +115,84 @@ def page_bench(quick: bool, repeat: int):
 def corpus_bench(quick: bool, repeat: int):
     import layoutcheck as lc
     from layoutcheck.abi import all_abis
-    from tests.corpus import corpus_available, corpus_paths
+    from tests.corpus import corpus_available, corpus_paths, uapi_programs
 
     if not corpus_available():
-        print("UAPI corpus: skipped (linux-libc-dev headers not installed)")
+        print("UAPI corpus: skipped (linux-libc-dev and linux-libc-dev-*-cross not installed)")
         return
     paths = corpus_paths()[:10] if quick else corpus_paths()
     abis = all_abis()
 
     def ours():
         structs = 0
-        session = lc.Session()
+        lc.Session()  # a cold cache each run: programs below use the default session
         for p in paths:
-            prog = lc.load(p, abis=["all"], pp_abi="x86_64", session=session)
-            for lay in prog.layouts():
-                lay.members  # noqa: B018 - force the flattened member list
-                structs += 1
+            progs, _failed = uapi_programs(p)
+            for prog in progs:
+                for lay in prog.layouts():
+                    lay.members  # noqa: B018 - force the flattened member list
+                    structs += 1
         return structs
 
     t_ours, structs = timed(ours, repeat)
-    print(f"UAPI corpus: {len(paths)} headers x {len(abis)} ABIs = {structs} struct layouts")
+    print(f"UAPI corpus: {len(paths)} headers x {len(abis)} ABIs (each with its own asm/ "
+          f"headers) = {structs} struct layouts")
     print(f"  layoutcheck: {t_ours:.2f} s")
     if not have_baseline(abis):
         return
     work = tempfile.mkdtemp(prefix="lc-bench-")
-    texts = []
+    jobs = []  # (abi, preprocessed text) as each ABI reads the header
     for p in paths:
-        prog = lc.load(p, abis=["x86_64"], pp_abi="x86_64")
-        src = os.path.join(work, os.path.basename(p) + ".i")
-        with open(src, "w") as fh:
-            fh.write(prog.groups[0].text)
-        texts.append(src)
+        progs, _failed = uapi_programs(p)
+        for prog in progs:
+            for group in prog.groups:
+                for abi in group.abis:
+                    src = os.path.join(work, f"{os.path.basename(p)}.{abi.name}.i")
+                    with open(src, "w") as fh:
+                        fh.write(group.text)
+                    jobs.append((abi, src))
 
     def baseline():
-        for src in texts:
-            for abi in abis:
-                obj = os.path.join(work, "c.o")
-                subprocess.run(list(abi.oracle) + ["-g", "-c", "-w", "-x", "c", "-o", obj, src],
-                               check=True, capture_output=True)
-                subprocess.run(["pahole", obj], check=True, capture_output=True)
+        for abi, src in jobs:
+            obj = os.path.join(work, "c.o")
+            subprocess.run(list(abi.oracle) + ["-g", "-c", "-w", "-x", "c", "-o", obj, src],
+                           check=True, capture_output=True)
+            subprocess.run(["pahole", obj], check=True, capture_output=True)
 
     t_base, _ = timed(baseline, 1)
     shutil.rmtree(work, ignore_errors=True)
     print(f"  gcc -g -c + pahole (preprocessed text, no cpp): {t_base:.2f} s")
     print(f"  ratio: layoutcheck is {t_base / t_ours:.1f}x faster")
+
+
+KERNEL_HEADERS = ["linux/mm_types.h", "linux/fs.h", "linux/sched.h", "linux/skbuff.h",
+                  "linux/netdevice.h", "linux/blkdev.h"]
+
+
+def kernel_bench(repeat: int):
+    """`show --kernel` of six big headers on the amd64 tree, a whole
+    process, against one kbuild build of the same headers as a module."""
+    from layoutcheck.oracle.kbuild import build_module, find_kernel_tree
+
+    tree = find_kernel_tree("amd64")
+    if tree is None:
+        print("kernel tree: skipped (run tools/fetch_kernel_trees.py)")
+        return
+    cmd = [sys.executable, "-m", "layoutcheck", "show", "--kernel", tree, *KERNEL_HEADERS,
+           "--format", "json"]
+    t_ours, _ = timed(lambda: subprocess.run(cmd, check=True, capture_output=True), repeat)
+
+    def kbuild():
+        work = tempfile.mkdtemp(prefix="lc-bench-kbuild-")
+        try:
+            build_module(tree, KERNEL_HEADERS, workdir=work)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    t_base, _ = timed(kbuild, repeat)
+    print(f"kernel tree (amd64, six headers): show --kernel {t_ours:.2f} s, "
+          f"one kbuild module build {t_base:.2f} s")
+    print(f"  ratio: layoutcheck takes {t_ours / t_base:.1f}x the time of the module build")
 
 
 def main():
@@ -167,6 +203,7 @@ def main():
     startup(args.repeat)
     page_bench(args.quick, args.repeat)
     corpus_bench(args.quick, args.repeat)
+    kernel_bench(args.repeat)
 
 
 if __name__ == "__main__":
