@@ -612,42 +612,24 @@ def why_not_shared(run: _Run, abi: ABI, other: ABI,
     return None
 
 
-def preprocess_for_abis(
-    source: str,
-    abis: Sequence[ABI],
-    config: PPConfig,
-    *,
-    is_path: bool = True,
-    filename: Optional[str] = None,
-    abi_defines: Optional[Dict[str, Dict[str, str]]] = None,
-    pp_abi: Optional[ABI] = None,
-) -> List[Preprocessed]:
-    """Preprocess ``source`` for each ABI, sharing work between ABIs.
+def _read_source(source: str, is_path: bool, filename: Optional[str]) -> Tuple[str, str]:
+    """(text, filename) of a path or of C text."""
+    if not is_path:
+        return source, filename or "<input>"
+    if not os.path.exists(source):
+        raise LayoutError(f"no such file: {source}")
+    if os.path.isdir(source):
+        raise LayoutError(f"{source} is a directory, not a header")
+    try:
+        with open(source, errors="replace") as fh:
+            return fh.read(), filename or source
+    except OSError as exc:
+        raise LayoutError(f"cannot read {source}: {exc.strerror}") from None
 
-    ``abi_defines`` adds -D macros for individual ABIs (kernel configs such
-    as CONFIG_64BIT that follow the ABI).  With ``pp_abi`` the text is
-    preprocessed once, as for that ABI, and stands for every ABI, if it is
-    provably the same text for each (else LayoutError naming what differs).
-    Returns one entry per distinct preprocessed text, each listing the ABIs
-    it stands for.
-    """
-    abi_defines = check_abi_defines(abi_defines)
-    path = source if is_path else None
-    if is_path:
-        if not os.path.exists(source):
-            raise LayoutError(f"no such file: {source}")
-        if os.path.isdir(source):
-            raise LayoutError(f"{source} is a directory, not a header")
-        filename = filename or source
-        try:
-            with open(source, errors="replace") as fh:
-                text = fh.read()
-        except OSError as exc:
-            raise LayoutError(f"cannot read {source}: {exc.strerror}") from None
-    else:
-        text = source
-        filename = filename or "<input>"
 
+def _choose_mode(text: str, config: PPConfig, abis: Sequence[ABI],
+                 abi_defines: Dict[str, Dict[str, str]]) -> str:
+    """The preprocessor ``auto`` stands for (see the module docstring)."""
     mode = config.mode
     if mode == "auto" and config.search_path is not None:
         mode = "system"  # a kernel tree is read by the ABI's GCC
@@ -663,30 +645,13 @@ def preprocess_for_abis(
             mode = "python"
     if mode == "system" and system_cpp() is None and not any(map(_compiler_available, abis)):
         raise LayoutError("no system C preprocessor found (use --cpp python)")
+    return mode
 
-    if mode == "none":
-        body = f'# 1 "{filename}"\n' + strip_comments(text)
-        return [Preprocessed(body, list(abis), filename)]
 
-    def run(abi: ABI) -> _Run:
-        extra = abi_defines.get(abi.name, {})
-        if mode == "system":
-            return _run_system(path, None if path else text, filename, abi, extra, config)
-        return _run_python(path, None if path else text, filename, abi, extra, config)
-
-    if pp_abi is not None:
-        first = run(pp_abi)
-        for other in abis:
-            if other.name == pp_abi.name:
-                continue
-            reason = why_not_shared(first, pp_abi, other, abi_defines)
-            if reason:
-                raise LayoutError(
-                    f"--pp-abi {pp_abi.name} cannot stand for {other.name}: {reason}; "
-                    f"preprocess each ABI on its own (drop --pp-abi), with that ABI's "
-                    f"headers installed")
-        return [Preprocessed(first.text, list(abis), filename, first.used, first.files)]
-
+def _shared_groups(abis: Sequence[ABI], run, abi_defines: Dict[str, Dict[str, str]],
+                   filename: str) -> List[Preprocessed]:
+    """Preprocess for the first ABI not yet served, give the text to every
+    other ABI it provably stands for, repeat."""
     pending = list(abis)
     results: List[Preprocessed] = []
     by_text: Dict[str, Preprocessed] = {}
@@ -710,3 +675,49 @@ def preprocess_for_abis(
     for group in results:
         group.abis.sort(key=lambda a: order[a.name])
     return results
+
+
+def preprocess_for_abis(
+    source: str,
+    abis: Sequence[ABI],
+    config: PPConfig,
+    *,
+    is_path: bool = True,
+    filename: Optional[str] = None,
+    abi_defines: Optional[Dict[str, Dict[str, str]]] = None,
+    pp_abi: Optional[ABI] = None,
+) -> List[Preprocessed]:
+    """Preprocess ``source`` for each ABI, sharing work between ABIs.
+
+    ``abi_defines`` adds -D macros for individual ABIs (kernel configs such
+    as CONFIG_64BIT that follow the ABI).  With ``pp_abi`` the text is
+    preprocessed once, as for that ABI, and stands for every ABI, if it is
+    provably the same text for each (else LayoutError naming what differs).
+    Returns one entry per distinct preprocessed text, each listing the ABIs
+    it stands for.
+    """
+    abi_defines = check_abi_defines(abi_defines)
+    path = source if is_path else None
+    text, filename = _read_source(source, is_path, filename)
+    mode = _choose_mode(text, config, abis, abi_defines)
+    if mode == "none":
+        body = f'# 1 "{filename}"\n' + strip_comments(text)
+        return [Preprocessed(body, list(abis), filename)]
+
+    def run(abi: ABI) -> _Run:
+        extra = abi_defines.get(abi.name, {})
+        engine = _run_system if mode == "system" else _run_python
+        return engine(path, None if path else text, filename, abi, extra, config)
+
+    if pp_abi is None:
+        return _shared_groups(abis, run, abi_defines, filename)
+    first = run(pp_abi)
+    for other in abis:
+        reason = None if other.name == pp_abi.name else \
+            why_not_shared(first, pp_abi, other, abi_defines)
+        if reason:
+            raise LayoutError(
+                f"--pp-abi {pp_abi.name} cannot stand for {other.name}: {reason}; "
+                f"preprocess each ABI on its own (drop --pp-abi), with that ABI's "
+                f"headers installed")
+    return [Preprocessed(first.text, list(abis), filename, first.used, first.files)]
