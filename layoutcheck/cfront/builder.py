@@ -227,19 +227,8 @@ class Builder:
     def _typedef(self, node: c_ast.Typedef) -> None:
         target = self.decl_type(node.type)
         target = self._with_quals(target, node.quals)
-        aligned = None
-        mode = None
-        for attr in self._gnu(node.attributes):
-            if attr.name == "aligned":
-                aligned = self._align_arg(attr)
-            elif attr.name == "mode":
-                mode = attr
-            elif attr.name == "packed":
-                pass  # GCC: "'packed' attribute ignored" on a typedef
-        if mode is not None:
-            target = self._apply_mode(target, mode)
-        if aligned is not None:
-            target = Aligned(target, aligned, node.coord)
+        # GCC: "'packed' attribute ignored" on a typedef
+        target = self._mode_and_alignment(target, node, packed_refused=False)
         coord = _name_coord(node)
         self._check_redeclaration(node.name, "typedef", coord)
         previous = self.typedefs.get(node.name)
@@ -406,6 +395,12 @@ class Builder:
         """Attributes in a type name's specifiers (``sizeof(int
         __attribute__((aligned(8))))``) apply to the type named, as a
         typedef's do: a mode first, then the last alignment."""
+        return self._mode_and_alignment(t, node, packed_refused=True)
+
+    def _mode_and_alignment(self, t: CType, node, packed_refused: bool) -> CType:
+        """``t`` with the ``mode`` and the last ``aligned`` among the
+        attributes of a typedef or a type name (``packed`` is ignored on a
+        typedef, as GCC does, and refused in a type name)."""
         aligned = None
         mode = None
         for attr in self._gnu(node.attributes):
@@ -413,7 +408,7 @@ class Builder:
                 aligned = self._align_arg(attr)
             elif attr.name == "mode":
                 mode = attr
-            elif attr.name == "packed":
+            elif attr.name == "packed" and packed_refused:
                 raise _err("__attribute__((packed)) in a type name is not supported", attr.coord)
         if mode is not None:
             t = self._apply_mode(t, mode)
