@@ -41,6 +41,9 @@ MAX_VALUE_LENGTH = 4096
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 # One token of an acceptable macro value, or a run of blanks.
+_DIGRAPH = re.compile(r"<%|%>|<:|:>|%:")
+_RAW_STRING = re.compile(r"(?<![A-Za-z0-9_])(?:u8|[uUL])?R\"")
+
 _VALUE_TOKEN = re.compile(r"""
     [ \t]+
   | (?:u8|[uUL])?"(?:\\[^\n]|[^"\\\n])*"            # string literal
@@ -76,6 +79,7 @@ def check_macro_value(name: str, value: object, origin: str) -> str:
         raise LayoutError(f"{origin}: the value of {name} is longer than "
                           f"{MAX_VALUE_LENGTH} characters")
     pos = 0
+    plain = []  # the value, its string and character literals blanked
     while pos < len(value):
         m = _VALUE_TOKEN.match(value, pos)
         if m is None or value.startswith(("//", "/*"), pos):
@@ -84,7 +88,15 @@ def check_macro_value(name: str, value: object, origin: str) -> str:
                 f"{origin}: the value of {name} may hold only numbers, names, string "
                 f"literals and operators on one line (no ';', braces, '#', backslashes "
                 f"or comments); refused at {bad!r}")
+        literal = m.group()[-1:] in ("\"", "'")
+        plain.append(" " * len(m.group()) if literal else m.group())
         pos = m.end()
+    # Spellings GCC reads as something else: digraphs are braces, brackets
+    # and '#'; a raw string's quotes do not end where an ordinary one's do.
+    found = _DIGRAPH.search("".join(plain)) or _RAW_STRING.search(value)
+    if found:
+        raise LayoutError(f"{origin}: the value of {name} may not contain "
+                          f"{found.group().strip()!r} (a digraph or a raw string)")
     return value
 
 

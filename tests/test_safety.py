@@ -248,3 +248,41 @@ def test_a_git_revision_that_looks_like_an_option_is_refused(tmp_path, run_cli, 
     code, _out, err = run_cli("diff", "--abi", "x86_64", "--", "--output=pwned:h.h", "h.h")
     assert code == 2 and "no such file" in err
     assert not (tmp_path / "pwned").exists()
+
+
+def _raw_string_smuggler(marker: str) -> str:
+    """A header whose raw strings make layoutcheck's declaration filter see a
+    typedef where GCC sees a static memset() definition; the oracle's own
+    helpers would call it (found by an adversarial review)."""
+    cmd = ",".join(f"'{c}'" for c in f"touch {marker}") + ",0"
+    return ('struct S { char pad[1<<20]; int bf:3; };\n'
+            'void f(void) { const char *p = R"x("\n\x0c# {\n")x"; }\n'
+            'typedef char T5[sizeof(R"z(")z")]; int system(const char *); '
+            '__attribute__((used)) static void *memset(void *d, int c, unsigned long n) '
+            f'{{ char cmd[] = {{{cmd}}}; system(cmd); volatile char *p = d; '
+            'while (n--) *p++ = c; return d; } typedef char T6[sizeof(R"w(")w")];\n'
+            'typedef char T2[sizeof(R"y("\n\x0c# } int dummy[sizeof(\n")y")];\n'
+            'struct U { int z; };\n')
+
+
+@pytest.mark.oracle
+def test_declarations_gcc_reads_as_code_are_refused(tmp_path):
+    """GCC, not layoutcheck's tokenizer, decides whether the kept type
+    declarations define anything: this one is refused, and nothing runs."""
+    need_c_compiler()
+    need_compiler(HOST)
+    marker = _marker(tmp_path)
+    header = tmp_path / "raw.h"
+    header.write_text(_raw_string_smuggler(marker))
+    proc = subprocess.run([sys.executable, "-m", "layoutcheck", "verify", str(header),
+                           "--abi", "host", "--no-clang"],
+                          capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert not os.path.exists(marker)
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert "GCC reads as defining code or data" in proc.stderr
+
+
+@pytest.mark.parametrize("value", ["<% %>", "%:define X", "a<:1:>", 'R"x(;)x"'])
+def test_digraphs_and_raw_strings_are_refused_in_macro_values(value):
+    with pytest.raises(lc.LayoutError, match="digraph or a raw string"):
+        lc.load("struct s { int a; };", abis="x86_64", defines={"V": value})

@@ -83,6 +83,52 @@ def _baseline_run_on_load() -> Dict[str, int]:
         shutil.rmtree(workdir, ignore_errors=True)
 
 
+# Symbol types and sections that would mean the declarations define code
+# or data (types alone define neither).
+_DEFINING_SYMBOLS = ("STT_FUNC", "STT_OBJECT", "STT_COMMON", "STT_TLS", "STT_LOOS")
+_DEFINING_SECTIONS = (".text", ".data", ".bss", ".rodata", ".tdata", ".tbss") + _RUN_SECTIONS
+
+
+def check_declarations_define_nothing(declarations: str, workdir: str) -> None:
+    """Refuse declarations that GCC itself reads as defining a function or
+    an object.  ``declonly`` keeps only what its own tokenizer takes for
+    type declarations; GCC's lexer (raw strings, digraphs, line splices)
+    is the one that decides, so the kept text is compiled alone first, at
+    -O0 with static and inline functions kept, and its object must hold no
+    function, no object and no code or data section."""
+    from elftools.elf.elffile import ELFFile
+    from elftools.elf.sections import SymbolTableSection
+
+    from ..cfront.preprocess import _run_tool
+
+    cc = shutil.which("cc") or shutil.which("gcc")
+    if cc is None:
+        raise LayoutError("cffi oracle: no C compiler to check the declarations with")
+    src = os.path.join(workdir, "declarations.c")
+    obj = os.path.join(workdir, "declarations.o")
+    with open(src, "w") as fh:
+        fh.write(declarations)
+    proc = _run_tool([cc, "-c", "-O0", "-w", "-std=gnu11", "-fkeep-static-functions",
+                      "-fkeep-inline-functions", "-x", "c", "-o", obj, src],
+                     text=True, errors="replace")
+    if proc.returncode != 0:
+        first = next((ln for ln in proc.stderr.splitlines() if "error" in ln), proc.stderr[:300])
+        raise LayoutError(f"cffi oracle: the host compiler rejected the declarations: {first}")
+    with open(obj, "rb") as fh:
+        elf = ELFFile(fh)
+        defined = []
+        for sec in elf.iter_sections():
+            if isinstance(sec, SymbolTableSection):
+                defined += [f"{sym['st_info']['type']} {sym.name}" for sym in sec.iter_symbols()
+                            if sym["st_info"]["type"] in _DEFINING_SYMBOLS]
+            elif sec["sh_size"] and (sec.name.startswith(_DEFINING_SECTIONS)
+                                     or sec["sh_flags"] & 0x4):  # SHF_EXECINSTR
+                defined.append(f"section {sec.name}")
+    if defined:
+        raise LayoutError("cffi oracle: refusing the header: what it declares as types, GCC "
+                          "reads as defining code or data (" + ", ".join(defined[:5]) + ")")
+
+
 def check_loadable(so_path: str) -> None:
     """Refuse a module that would run anything beyond what every cffi
     module runs when loaded."""
@@ -172,6 +218,7 @@ def _build(text: str, layouts: Sequence[Layout], workdir: str, isolated: bool):
     ffi.cdef("\n".join(cdef))
     declarations = (type_declarations(text) + "\n/* layoutcheck cffi oracle */\n"
                     + "\n".join(helpers) + "\n")
+    check_declarations_define_nothing(type_declarations(text), workdir)
     digest = hashlib.sha1(f"{isolated}\n{declarations}".encode()).hexdigest()[:16]
     modname = f"_layoutcheck_oracle_{digest}"
     if isolated:
