@@ -8,7 +8,7 @@ the tree's own kbuild compile it::
 
     make -C TREE M=MODULE ARCH=... CROSS_COMPILE=... CC=... layoutcheck_q.o
 
-(with ``-f COMMON/Makefile`` for Debian's split trees: ``source_makefile``),
+(with ``-f COMMON/Makefile`` for Debian's split trees, whose source tree ``kernel.KernelTree`` finds),
 adding ``-g`` and flags that change only the debug information, never a
 layout: ``-fno-eliminate-unused-debug-types`` (every type of the
 translation unit is described, used or not), ``-femit-struct-debug-detailed=any``
@@ -44,6 +44,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ..abi import get_abi
 from ..errors import LayoutError
+from ..kernel import open_tree
 from ..safety import check_include_path
 from .dwarf import RecordKey, dwarf_records
 from .gcc import Mismatch, OracleLayout, OracleMember, OracleMissing, compare
@@ -68,32 +69,31 @@ TREES_ENV = "LAYOUTCHECK_KERNEL_TREES"
 class KernelTarget:
     """How to build for one kind of kernel tree.
 
-    A tree is matched by its ``ARCH`` and the config symbols that must be
-    ``y`` (``mips`` is both mips64r2el and 4kc-malta).  ``triples`` are the
+    A tree is matched by its ``ARCH`` and ABI, as ``kernel.KernelTree``
+    reads them (``mips`` is both mips64r2el and 4kc-malta).  ``triples`` are the
     GNU triples whose GCC builds it, in order of preference: the host's own
     (``CROSS_COMPILE`` empty) when it is one of them, else the first one
     installed as ``TRIPLE-gcc``."""
 
     arch: str  # the kernel's ARCH
-    requires: Tuple[str, ...]  # config symbols set to y
     abi: str  # layoutcheck's ABI name (CONTRACT.md)
     triples: Tuple[str, ...]
     flavours: Tuple[str, ...]  # Debian's linux-headers flavours of this kind
 
 
 KERNEL_TARGETS: Tuple[KernelTarget, ...] = (
-    KernelTarget("x86", ("CONFIG_X86_64",), "x86_64", ("x86_64-linux-gnu",), ("amd64",)),
+    KernelTarget("x86", "x86_64", ("x86_64-linux-gnu",), ("amd64",)),
     # arch/x86/Makefile adds -m32 for a 32-bit config: the 64-bit GCC builds it
-    KernelTarget("x86", ("CONFIG_X86_32",), "i386", ("x86_64-linux-gnu", "i686-linux-gnu"),
+    KernelTarget("x86", "i386", ("x86_64-linux-gnu", "i686-linux-gnu"),
                  ("686-pae", "686")),
-    KernelTarget("arm64", (), "aarch64", ("aarch64-linux-gnu",), ("arm64",)),
-    KernelTarget("arm", (), "arm", ("arm-linux-gnueabihf",), ("armmp", "armmp-lpae")),
-    KernelTarget("powerpc", ("CONFIG_PPC64", "CONFIG_CPU_LITTLE_ENDIAN"), "ppc64le",
+    KernelTarget("arm64", "aarch64", ("aarch64-linux-gnu",), ("arm64",)),
+    KernelTarget("arm", "arm", ("arm-linux-gnueabihf",), ("armmp", "armmp-lpae")),
+    KernelTarget("powerpc", "ppc64le",
                  ("powerpc64le-linux-gnu",), ("powerpc64le",)),
-    KernelTarget("s390", (), "s390x", ("s390x-linux-gnu",), ("s390x",)),
-    KernelTarget("mips", ("CONFIG_64BIT", "CONFIG_CPU_LITTLE_ENDIAN"), "mips64el",
+    KernelTarget("s390", "s390x", ("s390x-linux-gnu",), ("s390x",)),
+    KernelTarget("mips", "mips64el",
                  ("mips64el-linux-gnuabi64",), ("mips64r2el",)),
-    KernelTarget("mips", ("CONFIG_32BIT", "CONFIG_CPU_LITTLE_ENDIAN"), "mipsel",
+    KernelTarget("mips", "mipsel",
                  ("mipsel-linux-gnu",), ("4kc-malta",)),
 )
 
@@ -156,75 +156,15 @@ def check_tree(tree_dir: str) -> str:
 
 
 # ------------------------------------------------------------ tree facts
-def source_makefile(tree_dir: str) -> Optional[str]:
-    """The Makefile make must read for a Debian split tree, or None for a
-    tree whose own Makefile is the kernel's.
-
-    Debian's flavour directory (the kernel's objtree: .config, generated
-    headers) has a one-line Makefile, ``include /usr/src/linux-headers-
-    <abiname>-common/Makefile``, naming the source tree where the package
-    installs it.  A tree unpacked elsewhere (tools/fetch_kernel_trees.py)
-    keeps that line but has its -common tree beside it, under the same
-    name: that one is used.  Kbuild itself re-runs make the same way,
-    ``make -C objtree -f srctree/Makefile``."""
-    with open(os.path.join(tree_dir, "Makefile"), errors="replace") as fh:
-        lines = [ln.strip() for ln in fh if ln.strip() and not ln.lstrip().startswith("#")]
-    m = re.match(r"include\s+(\S+/Makefile)\Z", lines[0]) if len(lines) == 1 else None
-    if m is None:
-        return None
-    named = m.group(1)
-    beside = os.path.join(os.path.dirname(os.path.realpath(tree_dir)),
-                          os.path.basename(os.path.dirname(named)), "Makefile")
-    for candidate in (beside, named):
-        if os.path.isabs(candidate) and os.path.isfile(candidate):
-            return _make_path(candidate, "kernel source tree Makefile")
-    raise LayoutError(f"{tree_dir}: its Makefile includes {named}, which is neither there "
-                      f"nor beside the tree ({beside})")
-
-
-def read_config(tree_dir: str) -> Dict[str, str]:
-    """The tree's .config as {CONFIG_NAME: value} (strings unquoted)."""
-    out: Dict[str, str] = {}
-    with open(os.path.join(tree_dir, ".config"), errors="replace") as fh:
-        for line in fh:
-            m = re.match(r"(CONFIG_[A-Za-z0-9_]+)=(.*)$", line.strip())
-            if m:
-                value = m.group(2)
-                if len(value) >= 2 and value[0] == value[-1] == '"':
-                    value = value[1:-1]
-                out[m.group(1)] = value
-    return out
-
-
-def tree_arch(tree_dir: str) -> str:
-    """The tree's ARCH: Debian's .kernelvariables says it; else the first
-    line of .config ("# Linux/arm64 6.1.0 Kernel Configuration")."""
-    variables = os.path.join(tree_dir, ".kernelvariables")
-    if os.path.isfile(variables):
-        with open(variables, errors="replace") as fh:
-            for line in fh:
-                m = re.match(r"\s*(?:override\s+)?ARCH\s*:?=\s*(\S+)\s*$", line)
-                if m:
-                    return m.group(1)
-    with open(os.path.join(tree_dir, ".config"), errors="replace") as fh:
-        for line in fh:
-            m = re.match(r"#\s*Linux/(\S+)\s", line)
-            if m:
-                return {"i386": "x86", "x86_64": "x86"}.get(m.group(1), m.group(1))
-    raise LayoutError(f"{tree_dir}: cannot tell the kernel's ARCH (no .kernelvariables, "
-                      f"no 'Linux/ARCH' line in .config)")
-
-
 def kernel_target(tree_dir: str) -> KernelTarget:
-    """The row of KERNEL_TARGETS a tree matches."""
-    tree = check_tree(tree_dir)
-    arch = tree_arch(tree)
-    config = read_config(tree)
+    """The row of KERNEL_TARGETS for a tree's ARCH and ABI, as
+    ``kernel.KernelTree`` reads them from the tree."""
+    tree = open_tree(check_tree(tree_dir))
     for target in KERNEL_TARGETS:
-        if target.arch == arch and all(config.get(s) == "y" for s in target.requires):
+        if (target.arch, target.abi) == (tree.arch, tree.abi):
             return target
-    raise LayoutError(f"{tree}: no ABI known for a kernel tree of ARCH={arch} with this "
-                      f"config (known: {', '.join(sorted({t.arch for t in KERNEL_TARGETS}))})")
+    raise LayoutError(f"{tree_dir}: no kernel build known for ARCH={tree.arch} and ABI "
+                      f"{tree.abi} (known: {', '.join(sorted({t.arch for t in KERNEL_TARGETS}))})")
 
 
 def tree_abi(tree_dir: str) -> str:
@@ -257,13 +197,13 @@ def toolchain(tree_dir: str) -> Toolchain:
     else plain ``gcc``.  OracleMissing when no GCC for it is installed."""
     tree = check_tree(tree_dir)
     target = kernel_target(tree)
-    major = _gcc_major(read_config(tree))
+    major = _gcc_major(open_tree(tree).config)
     prefixes = [""] if _host_triple() in target.triples else []
     prefixes += [f"{t}-" for t in target.triples]
     for prefix in prefixes:
         for cc in ([f"{prefix}gcc-{major}"] if major else []) + [f"{prefix}gcc"]:
             if shutil.which(cc):
-                return Toolchain(target, tree_arch(tree), prefix, cc)
+                return Toolchain(target, target.arch, prefix, cc)
     raise OracleMissing(get_abi(target.abi))
 
 
@@ -367,7 +307,12 @@ def build_module(tree_dir: str, headers: Sequence[str], questions_c: str = "",
     with open(os.path.join(moddir, "Kbuild"), "w") as fh:
         fh.write(f"obj-m := {MODULE_NAME}.o\nccflags-y := {' '.join(DEBUG_FLAGS)}\n")
 
-    srcmake = source_makefile(tree)
+    # Debian's split trees: make reads the source tree's Makefile, as
+    # kbuild itself re-runs make (``make -C objtree -f srctree/Makefile``).
+    kernel = open_tree(tree)
+    srcmake = (_make_path(os.path.join(kernel.source_dir, "Makefile"),
+                          "kernel source tree Makefile")
+               if kernel.source_dir != kernel.build_dir else None)
     argv = [make, "-C", tree] + (["-f", srcmake] if srcmake else []) + [
         f"M={moddir}", f"ARCH={arch}", f"CROSS_COMPILE={cross_compile}", f"CC={cc}",
         f"{MODULE_NAME}.o"]
@@ -517,10 +462,13 @@ def compare_kernel(answers: KernelAnswers, layouts: Sequence, report=None):
 
 
 def verify_kernel(tree_dir: str, headers: Sequence[str], layouts: Sequence, *,
+                  structs: Optional[Sequence[str]] = None,
                   workdir: Optional[str] = None, timeout: float = BUILD_TIMEOUT):
     """Hold the engine's ``layouts`` of ``headers`` for the tree's ABI to
-    GCC as the kernel tree builds them (see ``compare_kernel``).  When the
-    tree's compiler is not installed the report lists the ABI as missing."""
+    GCC as the kernel tree builds them (see ``compare_kernel``); with
+    ``structs``, only the structs and unions of those names, on both sides.
+    When the tree's compiler is not installed the report lists the ABI as
+    missing."""
     from .verify import VerifyReport
 
     report = VerifyReport()
@@ -529,6 +477,8 @@ def verify_kernel(tree_dir: str, headers: Sequence[str], layouts: Sequence, *,
     except OracleMissing as exc:
         report.missing.append(exc.abi)
         return report
+    if structs:
+        answers.records = {k: v for k, v in answers.records.items() if k[1] in structs}
     return compare_kernel(answers, layouts, report)
 
 

@@ -168,20 +168,10 @@ def verify_in_kernel_tree(paths: Sequence[str], structs: Optional[Sequence[str]]
     both list, each member's offset and bits."""
     from ..kernel import include_name, open_tree
     from ..options import open_kernel_unit
-    from .gcc import OracleMissing
-    from .kbuild import compare_kernel, kernel_answers
+    from .kbuild import verify_kernel
 
     tree = open_tree(options.kernel)
     names = [include_name(tree, path) for path in paths]
     prog = open_kernel_unit(paths, options)
     layouts = {(lay.kind, lay.name): lay for lay in prog.layouts(structs)}
-    report = VerifyReport()
-    try:
-        answers = kernel_answers(options.kernel, names)
-    except OracleMissing as exc:
-        report.missing.append(exc.abi)
-        return report
-    if structs:  # only the structs asked about, on both sides
-        wanted = {key for key in answers.records if key[1] in structs}
-        answers.records = {k: v for k, v in answers.records.items() if k in wanted}
-    return compare_kernel(answers, list(layouts.values()), report)
+    return verify_kernel(options.kernel, names, list(layouts.values()), structs=structs)
