@@ -27,3 +27,13 @@ def where_of(coord) -> Optional[str]:
     if getattr(coord, "column", None) is not None:
         text += f":{coord.column}"
     return text
+
+
+def first_error_line(output: str, fallback: str = "") -> str:
+    """The first line of a compiler's or make's output that reports an
+    error (stripped), else ``fallback``, else the output's first 500
+    characters: what a LayoutError quotes from a failed tool."""
+    for line in output.splitlines():
+        if "error" in line.lower():
+            return line.strip()
+    return fallback or output.strip()[:500]

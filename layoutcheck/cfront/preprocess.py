@@ -52,7 +52,7 @@ from functools import lru_cache
 from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from ..abi import ABI, DATA_DIR
-from ..errors import LayoutError
+from ..errors import LayoutError, first_error_line
 from ..safety import check_macro, check_macro_name, path_arg
 
 MODES = ("auto", "system", "python", "none")
@@ -489,11 +489,8 @@ def _first_error(stderr: str) -> Tuple[str, Optional[str]]:
         m = _DIAG.match(line)
         if m:
             return m.group("msg").strip(), m.group("where")
-    for line in stderr.splitlines():
-        if "error" in line:
-            return line.strip(), None
     lines = stderr.strip().splitlines()
-    return (lines[0] if lines else "preprocessing failed"), None
+    return first_error_line(stderr, lines[0] if lines else "preprocessing failed"), None
 
 
 class _RecordingMacros(dict):

@@ -34,7 +34,7 @@ from functools import lru_cache
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..abi import get_abi
-from ..errors import LayoutError
+from ..errors import LayoutError, first_error_line
 from ..layouts import Layout
 from ..model import Scalar, unqualified
 from .declonly import type_declarations
@@ -112,8 +112,8 @@ def check_declarations_define_nothing(declarations: str, workdir: str) -> None:
                       "-fkeep-inline-functions", "-x", "c", "-o", obj, src],
                      text=True, errors="replace")
     if proc.returncode != 0:
-        first = next((ln for ln in proc.stderr.splitlines() if "error" in ln), proc.stderr[:300])
-        raise LayoutError(f"cffi oracle: the host compiler rejected the declarations: {first}")
+        raise LayoutError(f"cffi oracle: the host compiler rejected the declarations: "
+                          f"{first_error_line(proc.stderr)}")
     with open(obj, "rb") as fh:
         elf = ELFFile(fh)
         defined = []
@@ -256,7 +256,7 @@ def _compile_quietly(ffi, workdir: str) -> str:
     finally:
         os.close(saved)
     with open(log_path, errors="replace") as log:
-        first = next((ln.strip() for ln in log if "error" in ln), str(failure))
+        first = first_error_line(log.read(), str(failure))
     raise LayoutError(f"cffi oracle: the host compiler rejected the declarations: {first}")
 
 

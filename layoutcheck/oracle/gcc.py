@@ -26,7 +26,7 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from ..abi import ABI
 from ..cfront.preprocess import PPConfig, compile_flags
-from ..errors import LayoutError
+from ..errors import LayoutError, first_error_line
 from ..layouts import Layout
 from ..safety import check_include_path
 from ..model import Scalar, unqualified
@@ -170,9 +170,8 @@ def _compile_and_read(cmd: List[str], label: str, abi: ABI, src: OracleSource,
                                         "-std=gnu11", "-o", obj, csrc],
                          text=True, errors="replace")
         if proc.returncode != 0:
-            first = next((ln for ln in proc.stderr.splitlines() if "error" in ln),
-                         proc.stderr.strip()[:500])
-            raise LayoutError(f"{label}: the oracle compiler rejected the input: {first}")
+            raise LayoutError(f"{label}: the oracle compiler rejected the input: "
+                              f"{first_error_line(proc.stderr)}")
         of = ObjectFile.from_path(obj)
     finally:
         if own:

@@ -43,7 +43,7 @@ from functools import lru_cache
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ..abi import get_abi
-from ..errors import LayoutError
+from ..errors import LayoutError, first_error_line
 from ..kernel import open_tree
 from ..safety import check_include_path
 from .dwarf import RecordKey, dwarf_records
@@ -259,14 +259,6 @@ def _run_make(argv: List[str], env: Dict[str, str], timeout: float) -> subproces
     return subprocess.CompletedProcess(argv, proc.returncode, out, err)
 
 
-def _first_error(stderr: str) -> str:
-    lines = stderr.splitlines()
-    for line in lines:
-        if "error" in line.lower():
-            return line.strip()
-    return stderr.strip()[-500:]
-
-
 def build_module(tree_dir: str, headers: Sequence[str], questions_c: str = "",
                  arch: Optional[str] = None, cross_compile: Optional[str] = None,
                  workdir: Optional[str] = None, *, cc: Optional[str] = None,
@@ -320,7 +312,7 @@ def build_module(tree_dir: str, headers: Sequence[str], questions_c: str = "",
     obj = os.path.join(moddir, f"{MODULE_NAME}.o")
     if proc.returncode != 0 or not os.path.isfile(obj):
         raise LayoutError(f"{tree}: the kernel build (ARCH={arch} CC={cc}) rejected the "
-                          f"module: {_first_error(proc.stderr)}")
+                          f"module: {first_error_line(proc.stderr, proc.stderr.strip()[-500:])}")
     return obj
 
 
