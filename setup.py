@@ -31,10 +31,10 @@ setup(
         "cffi>=1.17",
     ],
     extras_require={
-        "test": ["pytest>=8", "hypothesis>=6.100"],
-        # .ci/run lints before testing: ruff (pyflakes, pycodestyle,
-        # bugbear) and mypy on the engine, the ABI records and the API.
-        "lint": ["ruff>=0.5", "mypy>=1.10"],
+        # .ci/run lints before testing (ruff: pyflakes, pycodestyle,
+        # bugbear; mypy on the engine, the ABI records and the API), so the
+        # README's setup command installs the same tools.
+        "test": ["pytest>=8", "hypothesis>=6.100", "ruff>=0.5", "mypy>=1.10"],
     },
     entry_points={"console_scripts": ["layoutcheck = layoutcheck.cli:main"]},
     classifiers=[

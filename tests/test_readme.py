@@ -43,6 +43,15 @@ def test_second_command_is_the_ci_test_command():
         assert second.strip() in fh.read()
 
 
+def test_first_commands_setup_is_the_ci_setup():
+    """CI installs exactly what the README's first command installs."""
+    first = re.findall(r"```sh\n(.*?)\n```", _readme(), re.S)[0]
+    setup = first.split(" && ")[0]  # pip install -e '.[test]'
+    with open(os.path.join(ROOT, ".ci", "run")) as fh:
+        installs = [ln for ln in fh.read().splitlines() if "pip install" in ln]
+    assert [ln.replace("python -m ", "").replace(" -q", "") for ln in installs] == [setup]
+
+
 def test_every_command_example_runs_with_its_exit_status(run_cli):
     """Each `layoutcheck ...` line of the README's later sh blocks runs and
     exits as its `# exit N` comment says (0 when it says nothing)."""
