@@ -94,3 +94,54 @@ def test_diff_in_a_kernel_tree(run_cli, tmp_path):
     # the kernel's own FOLIO_MATCH asserts catch it too
     assert "static assert 'offsetof(struct page, mapping) == offsetof(struct folio, mapping)': " \
            "pass -> fail" in out
+
+
+@pytest.mark.parametrize("flavour", ["amd64", "s390x"])
+def test_reading_on_demand_changes_nothing_on_a_real_tree(flavour):
+    """The six headers' text: the tokenizer gives exactly pycparser's tokens
+    for all of it (bodies included), and deferring the declarations of
+    functions and variables gives the same layouts and static asserts as
+    parsing every declaration at once."""
+    from pycparser.c_lexer import CLexer
+
+    from layoutcheck.cfront.builder import Builder
+    from layoutcheck.cfront.parser import parse_c
+    from layoutcheck.cfront.scan import Tokenizer, split
+    from layoutcheck.layouts import Layout
+    from layoutcheck.options import Options, open_kernel_unit
+
+    tree = _tree(flavour)
+    prog = open_kernel_unit(HEADERS, Options.make(None, kernel=tree))
+    (group,) = prog.groups
+    text = group.text
+
+    def error(msg, line, column):
+        raise AssertionError(f"pycparser: {msg} at {line}:{column}")
+
+    lex = CLexer(error)
+    lex.input(text, group.filename)
+    theirs = []
+    while (tok := lex.token()) is not None:
+        if tok.type == "ID":
+            tok = Tokenizer._identifier(tok.value, tok.lineno, tok.column, tok.filename)
+            if tok is None:
+                continue
+        theirs.append((tok.type, tok.value, tok.lineno, tok.column, tok.filename))
+    parts, _ = split(text)
+    tokenizer = Tokenizer(text, group.filename, parts.markers)
+    ours = []
+    tokenizer.tokens(0, len(text), ours)
+    assert len(theirs) > 500_000
+    assert [(t.type, t.value, t.lineno, t.column, t.filename) for t in ours] == theirs
+
+    def everything(defer):
+        tu = Builder().build(parse_c(text, group.filename, defer=defer))
+        engine = lc.api.LayoutEngine(prog.abis[0])
+        layouts = [Layout(rec, engine, {}, "k").to_json() for rec in tu.tagged_records()]
+        asserts = [(str(a.coord), engine.ev.integer(a.expr)) for a in tu.static_asserts]
+        return layouts, asserts
+
+    deferred, whole = everything(True), everything(False)
+    assert len(deferred[0]) > 1000 and len(deferred[1]) > 20
+    assert all(value for _, value in deferred[1])
+    assert deferred == whole

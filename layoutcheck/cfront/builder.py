@@ -125,11 +125,34 @@ class Builder:
         # Declarators sharing specifiers share one AST node for a struct
         # definition ("typedef struct s {...} S, *PS;"): build it once.
         self._defined: Dict[int, CType] = {}
+        self._deferred = None
+        self._position: Optional[int] = None
+
+    def _is_object(self, name: str) -> bool:
+        """Is ``name`` a declared variable or function?  Its declarations
+        that stand before the current one and were left unparsed are
+        built first, in source order, at file scope."""
+        if self._deferred is not None:
+            nodes = self._deferred.take(name, self._position)
+            if nodes:
+                saved = (self._prototype_depth, self._prototype_journal, self._position)
+                self._prototype_depth, self._prototype_journal = 0, []
+                try:
+                    for node in nodes:
+                        self._external(node)
+                finally:
+                    self._prototype_depth, self._prototype_journal, self._position = saved
+        return name in self.objects
 
     # ----------------------------------------------------------- top level
     def build(self, ast: c_ast.FileAST) -> TranslationUnit:
+        # Declarations of functions and variables that ``scan`` left
+        # unparsed: brought in when an expression names what they declare.
+        self._deferred = getattr(ast, "deferred", None)
+        positions = getattr(ast, "ext_positions", None)
         with gc_paused():
-            for node in ast.ext:
+            for i, node in enumerate(ast.ext):
+                self._position = positions[i] if positions else None
                 self._external(node)
         self.tu.typedefs = {k: v for k, v in self.typedefs.items() if isinstance(v, Typedef)}
         self.tu.tags = dict(self.tags)
@@ -207,6 +230,8 @@ class Builder:
         ``kind`` ("object", "typedef" or "enumerator") when ``name`` is
         already declared: an enumerator is never declared twice, and no
         name is both a typedef and something else."""
+        if kind != "object" and name not in self.ordinary and name not in self.typedefs:
+            self._is_object(name)  # an unread declaration before this one
         previous = self.ordinary.get(name)
         if previous is None and name in self.typedefs:
             previous = self.typedefs[name]
@@ -686,7 +711,7 @@ class Builder:
                 return E.EnumConst(found, coord)
             if node.name in ("__FUNCTION__", "__func__", "__PRETTY_FUNCTION__"):
                 raise _err(f"'{node.name}' is not a constant", coord)
-            if node.name in self.objects:
+            if self._is_object(node.name):
                 ctype = self.objects[node.name]
                 if isinstance(ctype, str):
                     return ObjectRef(node.name, None, coord, f"the type of '{node.name}': {ctype}")
@@ -741,7 +766,7 @@ class Builder:
             if len(args) != wanted:
                 raise _err(f"{fname} takes {wanted} argument{'s' if wanted > 1 else ''}", coord)
             return E.Builtin(fname, [self.expr(a) for a in args], coord)
-        if fname is not None and fname in self.objects:
+        if fname is not None and self._is_object(fname):
             # A call is never a constant, but its type counts where it
             # stands in an arm GCC folds away.
             function = self.expr(node.name)

@@ -33,57 +33,17 @@ pycparser reports with no position is placed at the token it stopped at.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import gc
-import re
-from typing import List, Optional
+from typing import List, Optional, Tuple
 
 from pycparser import c_ast
-from pycparser.c_lexer import CLexer, Token, _line_pattern, _pragma_pattern
-from pycparser.c_parser import CParser, Coord, ParseError, _TokenStream
+from pycparser.c_lexer import CLexer, Token
+from pycparser.c_parser import CParser, Coord, ParseError
 
 from ..errors import LayoutError, where_of
-
-# GNU spellings that mean a standard token.
-_ALIASES = {
-    "__signed__": ("SIGNED", "signed"),
-    "__signed": ("SIGNED", "signed"),
-    "__inline__": ("INLINE", "inline"),
-    "__inline": ("INLINE", "inline"),
-    "__restrict__": ("RESTRICT", "restrict"),
-    "__restrict": ("RESTRICT", "restrict"),
-    "__const__": ("CONST", "const"),
-    "__const": ("CONST", "const"),
-    "__volatile__": ("VOLATILE", "volatile"),
-    "__volatile": ("VOLATILE", "volatile"),
-    "__typeof__": ("TYPEOF", "typeof"),
-    "__typeof": ("TYPEOF", "typeof"),
-    "typeof": ("TYPEOF", "typeof"),
-    "__alignof__": ("_ALIGNOF", "__alignof__"),
-    "__alignof": ("_ALIGNOF", "__alignof__"),
-    "__builtin_offsetof": ("OFFSETOF", "offsetof"),
-    "__thread": ("_THREAD_LOCAL", "_Thread_local"),
-    "__attribute__": ("GNU_ATTRIBUTE", "__attribute__"),
-    "__attribute": ("GNU_ATTRIBUTE", "__attribute__"),
-    "__asm__": ("GNU_ASM", "asm"),
-    "__asm": ("GNU_ASM", "asm"),
-    "asm": ("GNU_ASM", "asm"),
-    "__int128__": ("__INT128", "__int128"),
-    # C23's keyword, and <assert.h>'s macro before it.
-    "static_assert": ("_STATIC_ASSERT", "_Static_assert"),
-    # x86 named address spaces: qualifiers of the type they precede.
-    "__seg_gs": ("ADDR_SPACE", "__seg_gs"),
-    "__seg_fs": ("ADDR_SPACE", "__seg_fs"),
-    # Refused by the parser where it would declare something: it only ever
-    # appears in function bodies, which are skipped before they are lexed.
-    "__auto_type": ("AUTO_TYPE", "__auto_type"),
-}
-_DROPPED = {"__extension__"}
-_UNSUPPORTED = {
-    "_Decimal32": "decimal floating types",
-    "_Decimal64": "decimal floating types",
-    "_Decimal128": "decimal floating types",
-}
+from .scan import scan
 
 # Type names GCC predeclares.  The model maps each to its layout kind.
 BUILTIN_TYPEDEFS = (
@@ -113,104 +73,30 @@ _TYPE_CHANGING_ATTRIBUTES = {"aligned", "packed", "mode", "vector_size", "scalar
                              "ms_struct", "gcc_struct", "randomize_layout", "warn_if_not_aligned"}
 
 
-# What a function body skip stops at: braces, the start of a string or
-# character literal or a comment, a newline (line numbers) and '#' (line
-# markers and pragmas).
-_BODY_STOP = re.compile(r"[{}\"'\n/#]")
-_QUOTED = {'"': re.compile(r'"(?:[^"\\\n]|\\.)*"'),
-           "'": re.compile(r"'(?:[^'\\\n]|\\.)*'")}
-_PRAGMA_PACK = re.compile(r"[ \t]*pragma[ \t]+(?:GCC[ \t]+)?pack\b")
+class _ListTokens:
+    """The parser's tokens, all read in advance (``scan``)."""
 
+    __slots__ = ("_buffer", "_index", "_n")
 
-class _GnuLexer(CLexer):
-    """pycparser's lexer, able to pass over a function body unread."""
+    def __init__(self, tokens: List[Token]) -> None:
+        self._buffer = tokens
+        self._index = 0
+        self._n = len(tokens)
 
-    def skip_body(self, depth: int) -> bool:
-        """Advance past the text up to the brace that closes ``depth`` open
-        braces, keeping line numbers and line markers; False if the text
-        ends first.  Braces inside string and character literals and
-        comments do not count.  Nothing in the body is lexed, so nothing in
-        it can be refused, except ``#pragma pack``, whose state outlives the
-        body."""
-        text = self._lexdata
-        pos = self._pos
-        search = _BODY_STOP.search
-        pending, self._pending_tok = self._pending_tok, None
-        if pending is not None and pending.type == "PPPRAGMASTR":
-            self._check_body_pragma("pragma " + pending.value,
-                                    Coord(pending.filename, pending.lineno, pending.column))
-        while True:
-            m = search(text, pos)
-            if m is None:
-                self._pos = len(text)
-                return False
-            pos = m.start()
-            c = text[pos]
-            if c == "{":
-                depth += 1
-                pos += 1
-            elif c == "}":
-                depth -= 1
-                pos += 1
-                if depth == 0:
-                    self._pos = pos
-                    return True
-            elif c == "\n":
-                pos += 1
-                self._lineno += 1
-                self._line_start = pos
-            elif c in "\"'":
-                quoted = _QUOTED[c].match(text, pos)
-                if quoted is None:
-                    where = Coord(self._filename, self._lineno, pos - self._line_start + 1)
-                    raise LayoutError(f"missing terminating {c} character", where_of(where))
-                pos = quoted.end()
-            elif c == "/":
-                pos = self._skip_comment(text, pos)
-            elif text[self._line_start:pos].strip(" \t"):
-                pos += 1  # '#' in the middle of a line: not a directive
-            elif _line_pattern.match(text, pos + 1):
-                self._pos = pos + 1
-                self._handle_ppline()  # sets the line, the file and _line_start
-                pos = self._pos
-            else:
-                end = text.find("\n", pos)
-                end = len(text) if end < 0 else end
-                if _pragma_pattern.match(text, pos + 1):
-                    where = Coord(self._filename, self._lineno, pos - self._line_start + 1)
-                    self._check_body_pragma(text[pos + 1:end], where)
-                pos = end
+    def peek(self, k: int = 1) -> Optional[Token]:
+        pos = self._index + k - 1
+        return self._buffer[pos] if 0 <= pos < self._n and k > 0 else None
 
-    def _skip_comment(self, text: str, pos: int) -> int:
-        """Past a comment at ``pos`` (or past a lone '/')."""
-        if text.startswith("/*", pos):
-            end = text.find("*/", pos + 2)
-            if end < 0:
-                where = Coord(self._filename, self._lineno, pos - self._line_start + 1)
-                raise LayoutError("unterminated comment", where_of(where))
-            newlines = text.count("\n", pos, end)
-            if newlines:
-                self._lineno += newlines
-                self._line_start = text.rfind("\n", pos, end) + 1
-            return end + 2
-        if text.startswith("//", pos):
-            end = text.find("\n", pos)
-            return len(text) if end < 0 else end
-        return pos + 1
+    def next(self) -> Optional[Token]:
+        i = self._index
+        self._index = i + 1
+        return self._buffer[i] if i < self._n else None
 
-    @staticmethod
-    def _check_body_pragma(line: str, where: Coord) -> None:
-        if _PRAGMA_PACK.match(line):
-            raise LayoutError("#pragma pack inside a function body is not supported",
-                              where_of(where))
+    def mark(self) -> int:
+        return self._index
 
-
-class _Tokens(_TokenStream):
-    """pycparser's token buffer, which can tell what it has read ahead."""
-
-    def read_ahead(self) -> int:
-        """How many tokens are buffered and not yet consumed."""
-        return len(self._buffer) - self._index
+    def reset(self, mark: int) -> None:
+        self._index = mark
 
 
 def attribute_name(raw: str) -> str:
@@ -220,18 +106,55 @@ def attribute_name(raw: str) -> str:
     return raw
 
 
+class ParsedFile(c_ast.FileAST):
+    """A FileAST with where each external declaration stands among the
+    parsed tokens, and the declarations left for later (``scan``)."""
+
+    __slots__ = ("ext_positions", "deferred")
+
+    def __init__(self, ext, ext_positions, deferred) -> None:
+        super().__init__(ext)
+        self.ext_positions = ext_positions
+        self.deferred = deferred
+
+
 class GnuCParser(CParser):
     """A pycparser CParser that reads GNU C declarations."""
 
-    def __init__(self) -> None:
-        super().__init__(lexer=_GnuLexer)
+    def __init__(self, defer: bool = True) -> None:
+        super().__init__(lexer=CLexer)
+        self.defer = defer
+        self._end = Coord("", 1, 1)
+        # (token index, name) of each file-scope typedef name, in order.
+        self.typedef_log: List[Tuple[int, str]] = []
+        self.ext_positions: List[int] = []
 
     # ------------------------------------------------------------ tokens
     def parse(self, text: str, filename: str = "", debug: bool = False) -> c_ast.FileAST:
+        """Parse what ``scan`` keeps of ``text``; the rest is on demand
+        through the AST's ``deferred`` (see ``parse_c``)."""
+        scanned = scan(text, filename, self.defer)
+        ast = ParsedFile(self.parse_tokens(scanned.tokens, scanned.end).ext, self.ext_positions,
+                         scanned.deferred)
+        log = self.typedef_log
+        positions = [at for at, _ in log]
+
+        def parse_deferred(tokens: List[Token], end: Coord, position: int) -> list:
+            names = [name for _, name in log[:bisect.bisect_right(positions, position)]]
+            try:
+                return GnuCParser().parse_tokens(tokens, end, names).ext
+            except ParseError as exc:  # anything pycparser raised past our hooks
+                raise LayoutError(str(exc)) from None
+
+        scanned.deferred.parse = parse_deferred
+        return ast
+
+    def parse_tokens(self, tokens: List[Token], end: Coord, typedefs=()) -> c_ast.FileAST:
         self._scope_stack = [{name: True for name in BUILTIN_TYPEDEFS}]
+        self._scope_stack[0].update((name, True) for name in typedefs)
         self._typedef_checked_token = None
-        self.clex.input(text, filename)
-        self._tokens = _Tokens(self._filtered_token)
+        self._tokens = _ListTokens(tokens)
+        self._end = end
         try:
             ast = self._parse_translation_unit_or_empty()
             tok = self._peek()
@@ -242,24 +165,55 @@ class GnuCParser(CParser):
                               where_of(self._here())) from None
         return ast
 
-    def _filtered_token(self) -> Optional[Token]:
-        lex = self.clex.token
-        while True:
-            tok = lex()
-            if tok is None:
-                return None
-            if tok.type != "ID":
-                return tok
-            value = tok.value
-            if value in _DROPPED:
-                continue
-            alias = _ALIASES.get(value)
-            if alias is not None:
-                tok.type, tok.value = alias
-                return tok
-            if value in _UNSUPPORTED:
-                self._parse_error(f"{_UNSUPPORTED[value]} are not supported", self._tok_coord(tok))
-            return tok
+    def _parse_translation_unit(self):
+        ext: list = []
+        positions = self.ext_positions
+        tokens = self._tokens
+        while self._peek() is not None:
+            at = tokens._index
+            nodes = self._parse_external_declaration()
+            ext.extend(nodes)
+            positions.extend([at] * len(nodes))
+        return ext
+
+    def _add_typedef_name(self, name, coord):
+        super()._add_typedef_name(name, coord)
+        if len(self._scope_stack) == 1:
+            self.typedef_log.append((self._tokens._index, name))
+
+    # pycparser's token helpers, on a list read in advance.
+    def _peek(self, k: int = 1) -> Optional[Token]:
+        toks = self._tokens
+        pos = toks._index + k - 1
+        tok = toks._buffer[pos] if pos < toks._n else None
+        if tok is not self._typedef_checked_token:
+            if tok is not None and (tok.type == "ID" or tok.type == "TYPEID"):
+                tok.type = "TYPEID" if self._is_type_in_scope(tok.value) else "ID"
+            self._typedef_checked_token = tok
+        return tok
+
+    def _peek_type(self, k: int = 1) -> Optional[str]:
+        tok = self._peek(k)
+        return tok.type if tok is not None else None
+
+    def _advance(self) -> Token:
+        toks = self._tokens
+        i = toks._index
+        toks._index = i + 1
+        if i >= toks._n:
+            self._parse_error("At end of input", None)
+        tok = toks._buffer[i]
+        if tok is not self._typedef_checked_token:
+            if tok.type == "ID" or tok.type == "TYPEID":
+                tok.type = "TYPEID" if self._is_type_in_scope(tok.value) else "ID"
+            self._typedef_checked_token = tok
+        return tok
+
+    def _accept(self, token_type: str) -> Optional[Token]:
+        tok = self._peek()
+        if tok is not None and tok.type == token_type:
+            return self._advance()
+        return None
 
     def _parse_error(self, msg, coord):
         if msg.startswith("before: "):
@@ -284,11 +238,7 @@ class GnuCParser(CParser):
             tok = None
         if tok is not None:
             return self._tok_coord(tok)
-        lex = self.clex
-        return Coord(lex.filename, lex._lineno, lex._pos - lex._line_start + 1)
-
-    def _lex_error_func(self, msg, line, column):
-        self._parse_error(msg, Coord(self.clex.filename, line, column))
+        return self._end
 
     def _starts_declaration(self, tok=None) -> bool:
         tok = tok or self._peek()
@@ -307,7 +257,7 @@ class GnuCParser(CParser):
             while True:
                 tok = self._peek()
                 if tok is None:
-                    self._parse_error("unterminated __attribute__", self.clex.filename)
+                    self._parse_error("unterminated __attribute__", None)
                 if tok.type == "RPAREN":
                     break
                 if tok.type == "COMMA":
@@ -352,7 +302,7 @@ class GnuCParser(CParser):
         while True:
             tok = self._tokens.next()
             if tok is None:
-                self._parse_error("unbalanced parentheses", self.clex.filename)
+                self._parse_error("unbalanced parentheses", None)
             if tok.type == "LPAREN":
                 depth += 1
             elif tok.type == "RPAREN":
@@ -393,7 +343,7 @@ class GnuCParser(CParser):
             tok = self._peek()
             self._parse_error(
                 f"expected a type before '{tok.value}'" if tok else "expected a type",
-                self._tok_coord(tok) if tok else self.clex.filename)
+                self._tok_coord(tok) if tok else None)
         return spec
 
     def _add_declaration_specifier(self, declspec, newspec, kind):
@@ -570,9 +520,9 @@ class GnuCParser(CParser):
             self._parse_error("expected a function body", decl.coord)
         lbrace = self._tokens.next()
         depth = 1
-        # Tokens the parser has already read ahead are counted here; the
-        # rest of the body is passed over as text, never lexed.
-        while depth and self._tokens.read_ahead():
+        # ``scan`` leaves a body as '{' '}'; a body it could not tell from
+        # a type's braces comes whole, and is passed over here.
+        while depth:
             tok = self._tokens.next()
             if tok is None:
                 self._parse_error("unterminated function body", self._tok_coord(lbrace))
@@ -584,8 +534,6 @@ class GnuCParser(CParser):
                 self._parse_error(
                     "#pragma pack inside a function body is not supported", self._tok_coord(tok)
                 )
-        if depth and not self.clex.skip_body(depth):
-            self._parse_error("unterminated function body", self._tok_coord(lbrace))
         body = c_ast.Compound([], self._tok_coord(lbrace))
         return self._build_function_definition(spec, decl, None, body)
 
@@ -774,20 +722,26 @@ def gc_paused():
     Both allocate hundreds of thousands of objects that all live on (a
     kernel header's tokens, AST nodes and types); each collection rescans
     them, and together the collections cost more than the work itself.
-    Nothing they make needs the collector before the end."""
+    Nothing they make needs the collector before the end.  At the end
+    they are frozen (``gc.freeze``): left in the youngest generation, the
+    first collections after it would each scan all of them again (70 ms
+    for a kernel header's); reference counting still frees them."""
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
+            gc.freeze()
             gc.enable()
 
 
-def parse_c(text: str, filename: str) -> c_ast.FileAST:
-    """Parse preprocessed GNU C text into a pycparser AST."""
+def parse_c(text: str, filename: str, defer: bool = True) -> c_ast.FileAST:
+    """Parse preprocessed GNU C text into a pycparser AST (a ``ParsedFile``:
+    declarations of functions and variables are parsed when the builder
+    asks for them, unless ``defer`` is False)."""
     try:
         with gc_paused():
-            return GnuCParser().parse(text, filename)
+            return GnuCParser(defer).parse(text, filename)
     except ParseError as exc:  # anything pycparser raised past our hooks
         raise LayoutError(str(exc)) from None

@@ -1,0 +1,576 @@
+"""What of a preprocessed text the parser reads now, and what only on demand.
+
+A kernel header is mostly function bodies and function prototypes: in the
+six big headers of a configured 6.1 tree (3.5 MB preprocessed), 70 % of the
+tokens are in bodies and another 20 % in prototypes and function heads.
+None of them can change a layout, except that an expression in a layout may
+name a function or a variable (``typeof(&arch___set_bit)`` in a static
+assert, ``sizeof(some_table)``).  So the text is read in two steps:
+
+1. ``split`` walks the text with one regular expression that stops only at
+   what delimits a declaration (``;``, braces, parentheses, ``=``, quotes,
+   directive lines, and the words ``typedef``, ``_Static_assert``,
+   ``static_assert``, ``_Pragma`` and ``__attribute__``).  Each external
+   declaration becomes one item:
+
+   * *parsed*: it has a ``typedef``, a brace that is not a function body
+     (a struct, union or enum definition, an initialiser), a static assert,
+     or a directive line inside it; or it is a directive (``#pragma``)
+     between declarations;
+   * *deferred*: anything else, a declaration of functions or variables, or
+     a function definition whose head defines no type.  It is kept as a
+     span of the text, tokenized and parsed only when a layout names one of
+     its identifiers (``Deferred``).
+
+   A function body is a ``{`` at the outer level that directly follows the
+   ``)`` of a parameter list (not of an ``__attribute__``) in a declaration
+   with no ``=``: its text is passed over by brace matching (string and
+   character literals and comments do not count), never tokenized.  A
+   ``#pragma pack`` inside it is refused: its state would outlive the body.
+
+2. ``Tokenizer`` turns the parsed spans into pycparser tokens.  Identifiers
+   and punctuators, nearly all of them, are recognised here; every other
+   token (numbers, strings, character constants, directive lines, C23
+   attributes, stray characters) is handed to pycparser's own lexer at that
+   position, so its types, values and errors are pycparser's.  Coordinates
+   follow the preprocessor's line markers, wherever in the text they are.
+
+Line numbers are kept across the spans that are not tokenized by counting
+their newlines and reading the line markers among them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import re
+from typing import Callable, Dict, List, Optional, Tuple
+
+from pycparser.c_lexer import CLexer, Token, _fixed_tokens_by_first, _keyword_map, _line_pattern, \
+    _pragma_pattern
+from pycparser.c_parser import Coord
+
+from ..errors import LayoutError, where_of
+
+# --------------------------------------------------------------- split
+_STOP = re.compile(
+    r"""[;{}()="'/]|^[ \t]*\#|\b(?:typedef|_Static_assert|static_assert|_Pragma|__attribute__|__attribute)\b""",
+    re.M)
+_BODY_STOP = re.compile(r"""[{}"'/]|^[ \t]*\#""", re.M)
+_QUOTED = {'"': re.compile(r'"(?:[^"\\\n]|\\.)*"'),
+           "'": re.compile(r"'(?:[^'\\\n]|\\.)*'")}
+_PRAGMA_PACK = re.compile(r"[ \t]*pragma[ \t]+(?:GCC[ \t]+)?pack\b")
+_ATTRIBUTE_WORDS = ("__attribute__", "__attribute")
+_RELEVANT_WORDS = ("typedef", "_Static_assert", "static_assert", "_Pragma")
+
+# Item kinds.
+PARSE = 0      # a declaration (or directive line) the parser reads now
+DEFER = 1      # a declaration read only when a layout names what it declares
+
+
+class Item:
+    """One external declaration or directive line of the text.
+
+    ``start``/``end`` delimit its text; for a function definition,
+    ``body`` is the span of its braces (``{`` to ``}`` inclusive)."""
+
+    __slots__ = ("kind", "start", "end", "body")
+
+    def __init__(self, kind: int, start: int, end: int, body: Optional[Tuple[int, int]] = None):
+        self.kind = kind
+        self.start = start
+        self.end = end
+        self.body = body
+
+
+class Split:
+    """``split``'s result: the items in order, the offsets of every
+    directive line that is a line marker, and where a body stopped the
+    text early (offset of its '{'), if one did."""
+
+    def __init__(self, items: List[Item], markers: List[int], unterminated_body: Optional[int]):
+        self.items = items
+        self.markers = markers
+        self.unterminated_body = unterminated_body
+
+
+def _skip_comment(text: str, pos: int) -> int:
+    """Past a comment at ``pos``, or past a lone '/'; an unterminated
+    comment runs to the end (the tokenizer reports it)."""
+    if text.startswith("/*", pos):
+        end = text.find("*/", pos + 2)
+        return len(text) if end < 0 else end + 2
+    if text.startswith("//", pos):
+        end = text.find("\n", pos)
+        return len(text) if end < 0 else end
+    return pos + 1
+
+
+def _directive(text: str, hash_end: int) -> str:
+    """What the directive line whose '#' ends at ``hash_end`` is:
+    'marker', 'pack' (#pragma pack), 'pragma' or 'other'."""
+    if _line_pattern.match(text, hash_end):
+        return "marker"
+    if _pragma_pattern.match(text, hash_end):
+        return "pack" if _PRAGMA_PACK.match(text, hash_end) else "pragma"
+    return "other"
+
+
+def _line_end(text: str, pos: int) -> int:
+    end = text.find("\n", pos)
+    return len(text) if end < 0 else end + 1
+
+
+def _skip_body(text: str, lbrace: int, markers: List[int], packs: List[int]) -> int:
+    """The offset just past the '}' that closes the body opening at
+    ``lbrace``, or -1 if the text ends first.  Line markers met are added
+    to ``markers``; a ``#pragma pack`` line's offset to ``packs``."""
+    depth = 1
+    pos = lbrace + 1
+    search = _BODY_STOP.search
+    while True:
+        m = search(text, pos)
+        if m is None:
+            return -1
+        c = text[m.end() - 1]
+        pos = m.end()
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            depth -= 1
+            if depth == 0:
+                return pos
+        elif c == "#":
+            kind = _directive(text, pos)
+            if kind == "marker":
+                markers.append(pos - 1)
+            elif kind == "pack":
+                packs.append(pos - 1)
+            pos = _line_end(text, pos)
+        elif c == "/":
+            pos = _skip_comment(text, pos - 1)
+        else:
+            quoted = _QUOTED[c].match(text, pos - 1)
+            if quoted is not None:
+                pos = quoted.end()
+
+
+def split(text: str) -> Tuple[Split, List[int]]:
+    """Items of ``text`` and the offsets of ``#pragma pack`` lines found in
+    function bodies (the caller refuses those with their location)."""
+    items: List[Item] = []
+    markers: List[int] = []
+    packs: List[int] = []
+    n = len(text)
+    search = _STOP.search
+    pos = 0
+    start = 0          # where the current declaration's text begins
+    paren = 0
+    brace = 0
+    relevant = False
+    has_eq = False
+    nonblank = False       # the current declaration has begun
+    attr_word_end = -1     # end of the last __attribute__ word
+    group_is_attr = False  # the open outer '(' group follows __attribute__
+    last_close = -1        # offset of the ')' that closed the last outer group
+    last_close_attr = False
+    while True:
+        m = search(text, pos)
+        if m is None:
+            break
+        pos = m.end()
+        c = text[pos - 1]
+        if c != "#":
+            nonblank = True
+        if c == ";":
+            if paren == 0 and brace == 0:
+                items.append(Item(PARSE if relevant else DEFER, start, pos))
+                start = pos
+                relevant = has_eq = nonblank = False
+                last_close = -1
+        elif c == "(":
+            if paren == 0:
+                group_is_attr = attr_word_end >= 0 and not text[attr_word_end:pos - 1].strip()
+            paren += 1
+        elif c == ")":
+            if paren > 0:
+                paren -= 1
+                if paren == 0:
+                    last_close = pos - 1
+                    last_close_attr = group_is_attr
+        elif c == "{":
+            if (paren == 0 and brace == 0 and last_close >= 0 and not has_eq and not last_close_attr
+                    and not text[last_close + 1:pos - 1].strip()):
+                end = _skip_body(text, pos - 1, markers, packs)
+                if end < 0:
+                    return Split(items, markers, pos - 1), packs
+                items.append(Item(PARSE if relevant else DEFER, start, end, (pos - 1, end)))
+                start = pos = end
+                relevant = has_eq = nonblank = False
+                last_close = -1
+                continue
+            brace += 1
+            relevant = True
+        elif c == "}":
+            if brace > 0:
+                brace -= 1
+        elif c == "=":
+            if paren == 0 and brace == 0:
+                has_eq = True
+        elif c == "#":
+            kind = _directive(text, pos)
+            line_start = m.start()
+            if kind == "marker":
+                markers.append(pos - 1)
+            pos = _line_end(text, pos)
+            if not nonblank and text[start:line_start].strip():
+                nonblank = True
+            if not nonblank:
+                # Between declarations: a pragma or an unknown directive is
+                # an item of its own; the next declaration starts after it.
+                if kind != "marker":
+                    items.append(Item(PARSE, line_start, pos))
+                start = pos
+            elif kind != "marker":
+                relevant = True
+        elif c == "/":
+            pos = _skip_comment(text, pos - 1)
+        elif c == '"' or c == "'":
+            quoted = _QUOTED[c].match(text, pos - 1)
+            if quoted is None:
+                relevant = True  # the tokenizer reports it
+            else:
+                pos = quoted.end()
+        else:  # a word
+            word = m.group()
+            if word in _ATTRIBUTE_WORDS:
+                attr_word_end = pos
+            else:
+                relevant = True
+    if text[start:].strip():
+        items.append(Item(PARSE, start, n))
+    return Split(items, markers, None), packs
+
+
+# ------------------------------------------------------------ tokenize
+# GNU spellings that mean a standard token (the parser's token filter).
+ALIASES = {
+    "__signed__": ("SIGNED", "signed"),
+    "__signed": ("SIGNED", "signed"),
+    "__inline__": ("INLINE", "inline"),
+    "__inline": ("INLINE", "inline"),
+    "__restrict__": ("RESTRICT", "restrict"),
+    "__restrict": ("RESTRICT", "restrict"),
+    "__const__": ("CONST", "const"),
+    "__const": ("CONST", "const"),
+    "__volatile__": ("VOLATILE", "volatile"),
+    "__volatile": ("VOLATILE", "volatile"),
+    "__typeof__": ("TYPEOF", "typeof"),
+    "__typeof": ("TYPEOF", "typeof"),
+    "typeof": ("TYPEOF", "typeof"),
+    "__alignof__": ("_ALIGNOF", "__alignof__"),
+    "__alignof": ("_ALIGNOF", "__alignof__"),
+    "__builtin_offsetof": ("OFFSETOF", "offsetof"),
+    "__thread": ("_THREAD_LOCAL", "_Thread_local"),
+    "__attribute__": ("GNU_ATTRIBUTE", "__attribute__"),
+    "__attribute": ("GNU_ATTRIBUTE", "__attribute__"),
+    "__asm__": ("GNU_ASM", "asm"),
+    "__asm": ("GNU_ASM", "asm"),
+    "asm": ("GNU_ASM", "asm"),
+    "__int128__": ("__INT128", "__int128"),
+    # C23's keyword, and <assert.h>'s macro before it.
+    "static_assert": ("_STATIC_ASSERT", "_Static_assert"),
+    # x86 named address spaces: qualifiers of the type they precede.
+    "__seg_gs": ("ADDR_SPACE", "__seg_gs"),
+    "__seg_fs": ("ADDR_SPACE", "__seg_fs"),
+    # Refused by the parser where it would declare something: it only ever
+    # appears in function bodies, which are never tokenized.
+    "__auto_type": ("AUTO_TYPE", "__auto_type"),
+}
+DROPPED = {"__extension__"}
+UNSUPPORTED = {
+    "_Decimal32": "decimal floating types",
+    "_Decimal64": "decimal floating types",
+    "_Decimal128": "decimal floating types",
+}
+
+_PUNCT_TYPES: Dict[str, str] = {
+    entry.literal: entry.tok_type
+    for bucket in _fixed_tokens_by_first.values() for entry in bucket}
+_PUNCT_RE = "|".join(re.escape(p) for p in sorted(_PUNCT_TYPES, key=len, reverse=True))
+# One token after blanks: a newline (group 1), an identifier not followed
+# by a quote (a string prefix: group 2), a punctuator that cannot start a
+# longer token of another kind (group 3).  Anything else is pycparser's.
+_FAST = re.compile(
+    r"[ \t\f\v]*(?:(\n)|([A-Za-z_$][0-9A-Za-z_$]*)(?![0-9A-Za-z_$\"'])"
+    r"|(?!\.[0-9]|\[\s*\[)(" + _PUNCT_RE + "))")
+
+
+# The line markers GCC writes, with no escape in the file name; others go
+# through pycparser's own reading.
+_PLAIN_MARKER = re.compile(r'[ \t]*([0-9]+)[ \t]+"([^"\\\n]*)"(?:[ \t]+[0-9]+)*[ \t]*(?=\n)')
+
+
+class Tokenizer:
+    """pycparser tokens for spans of one text, coordinates included."""
+
+    def __init__(self, text: str, filename: str, markers: List[int]):
+        self.text = text
+        self.markers = markers
+        self.mi = 0                 # next line marker not yet read
+        self.pos = 0
+        self.lineno = 1
+        self.line_start = 0
+        self.filename = filename
+        self._slow = CLexer(self._lex_error)
+        self._slow._lexdata = text
+
+    # -- coordinates
+    def state(self) -> Tuple[int, int, int, str]:
+        return (self.pos, self.lineno, self.line_start, self.filename)
+
+    def restore(self, state: Tuple[int, int, int, str]) -> None:
+        self.pos, self.lineno, self.line_start, self.filename = state
+        self.mi = bisect.bisect_left(self.markers, self.pos)
+
+    def _count_to(self, target: int) -> None:
+        text = self.text
+        newlines = text.count("\n", self.pos, target)
+        if newlines:
+            self.lineno += newlines
+            self.line_start = text.rfind("\n", self.pos, target) + 1
+        self.pos = target
+
+    def advance(self, target: int) -> None:
+        """Move to ``target`` without tokens, reading line markers met."""
+        markers = self.markers
+        while self.mi < len(markers) and markers[self.mi] < target:
+            hash_pos = markers[self.mi]
+            self.mi += 1
+            if hash_pos < self.pos:
+                continue
+            self._count_to(hash_pos)
+            plain = _PLAIN_MARKER.match(self.text, hash_pos + 1)
+            if plain is not None:  # '# 12 "file.h" 1 3': pycparser's reading, faster
+                self.lineno = int(plain.group(1))
+                self.filename = plain.group(2)
+                self.pos = self.line_start = plain.end() + 1
+                continue
+            slow = self._slow_at(hash_pos + 1)
+            slow._handle_ppline()
+            self._take(slow)
+        if target > self.pos:
+            self._count_to(target)
+
+    def coord(self) -> Coord:
+        return Coord(self.filename, self.lineno, self.pos - self.line_start + 1)
+
+    def coord_at(self, target: int) -> Coord:
+        self.advance(target)
+        return self.coord()
+
+    def _lex_error(self, msg: str, line: int, column: int) -> None:
+        raise LayoutError(msg, where_of(Coord(self._slow._filename, line, column)))
+
+    def _slow_at(self, pos: int) -> CLexer:
+        slow = self._slow
+        slow._pos = pos
+        slow._lineno = self.lineno
+        slow._line_start = self.line_start
+        slow._filename = self.filename
+        slow._pending_tok = None
+        slow._in_attribute = False
+        return slow
+
+    def _take(self, slow: CLexer) -> None:
+        self.pos = slow._pos
+        self.lineno = slow._lineno
+        self.line_start = slow._line_start
+        self.filename = slow._filename
+
+    # -- tokens
+    def tokens(self, start: int, end: int, out: List[Token]) -> None:
+        """Append the tokens of text[start:end] to ``out``."""
+        self.advance(start)
+        text = self.text
+        match = _FAST.match
+        pos = self.pos
+        lineno = self.lineno
+        line_start = self.line_start
+        filename = self.filename
+        keywords = _keyword_map
+        punct = _PUNCT_TYPES
+        append = out.append
+        while pos < end:
+            m = match(text, pos)
+            if m is not None:
+                if m.end() > end:  # the next token is not the span's
+                    break
+                index = m.lastindex
+                pos = m.end()
+                if index == 1:
+                    lineno += 1
+                    line_start = pos
+                elif index == 2:
+                    value = m.group(2)
+                    kind = keywords.get(value, "ID")
+                    if kind == "ID":
+                        tok = self._identifier(value, lineno, m.start(2) - line_start + 1, filename)
+                        if tok is not None:
+                            append(tok)
+                    else:
+                        append(Token(kind, value, lineno, m.start(2) - line_start + 1, filename))
+                else:
+                    value = m.group(3)
+                    append(Token(punct[value], value, lineno, m.start(3) - line_start + 1, filename))
+                continue
+            # pycparser's lexer, for one token (and what comes with it: a
+            # pragma's text, an attribute's arguments) at ``pos``.
+            self.pos, self.lineno, self.line_start, self.filename = pos, lineno, line_start, filename
+            self.mi = bisect.bisect_left(self.markers, pos, self.mi)
+            slow = self._slow_at(pos)
+            stop = False
+            while True:
+                before = (slow._pos, slow._lineno, slow._line_start, slow._filename)
+                tok = slow.token()
+                if tok is None or slow._pos > end:  # not the span's: leave it
+                    slow._pos, slow._lineno, slow._line_start, slow._filename = before
+                    slow._pending_tok = None
+                    stop = True
+                    break
+                if tok.type == "ID":
+                    tok = self._identifier(tok.value, tok.lineno, tok.column, tok.filename)
+                if tok is not None:
+                    append(tok)
+                if slow._pending_tok is None and not slow._in_attribute:
+                    break
+            self._take(slow)
+            pos, lineno, line_start, filename = self.pos, self.lineno, self.line_start, self.filename
+            if stop:
+                break
+        self.pos, self.lineno, self.line_start, self.filename = pos, lineno, line_start, filename
+        self.mi = bisect.bisect_left(self.markers, self.pos, self.mi)
+
+    @staticmethod
+    def _identifier(value: str, lineno: int, column: int, filename: str) -> Optional[Token]:
+        if value in DROPPED:
+            return None
+        alias = ALIASES.get(value)
+        if alias is not None:
+            return Token(alias[0], alias[1], lineno, column, filename)
+        if value in UNSUPPORTED:
+            raise LayoutError(f"{UNSUPPORTED[value]} are not supported",
+                              where_of(Coord(filename, lineno, column)))
+        return Token("ID", value, lineno, column, filename)
+
+
+# ------------------------------------------------------------ deferred
+_IDENT = re.compile(r"[A-Za-z_$][0-9A-Za-z_$]*")
+
+
+class DeferredSpan:
+    __slots__ = ("item", "state", "position", "done")
+
+    def __init__(self, item: Item, state: Tuple[int, int, int, str], position: int):
+        self.item = item
+        self.state = state        # the tokenizer's coordinates at its start
+        self.position = position  # the index in the parsed tokens it stands at
+        self.done = False
+
+
+class Deferred:
+    """The declarations read only on demand, with what reads them.
+
+    ``take(name, position)`` returns, once each, the parsed external
+    declarations of the deferred spans that stand before ``position`` (an
+    index in the parsed tokens) and mention ``name`` in their text outside
+    a body, in source order."""
+
+    def __init__(self, tokenizer: Tokenizer, spans: List[DeferredSpan]):
+        self.tokenizer = tokenizer
+        self.spans = spans
+        self.parse: Optional[Callable[[List[Token], Coord, int], list]] = None
+        self._index: Optional[Dict[str, List[int]]] = None
+
+    def _build_index(self) -> Dict[str, List[int]]:
+        index: Dict[str, List[int]] = {}
+        text = self.tokenizer.text
+        findall = _IDENT.findall
+        for number, span in enumerate(self.spans):
+            item = span.item
+            for word in set(findall(text, item.start, item.body[0] if item.body else item.end)):
+                if word in index:
+                    index[word].append(number)
+                else:
+                    index[word] = [number]
+        return index
+
+    def take(self, name: str, position: Optional[int]) -> list:
+        if not self.spans or self.parse is None:
+            return []
+        if self._index is None:
+            self._index = self._build_index()
+        nodes: list = []
+        for number in self._index.get(name, ()):
+            span = self.spans[number]
+            if span.done or (position is not None and span.position > position):
+                continue
+            span.done = True
+            nodes.extend(self.parse(self.tokens_of(span), self.tokenizer.coord(), span.position))
+        return nodes
+
+    def tokens_of(self, span: DeferredSpan) -> List[Token]:
+        tk = self.tokenizer
+        tk.restore(span.state)
+        out: List[Token] = []
+        item = span.item
+        if item.body is None:
+            tk.tokens(item.start, item.end, out)
+        else:
+            _tokens_with_empty_body(tk, item, out)
+        return out
+
+
+def _tokens_with_empty_body(tk: Tokenizer, item: Item, out: List[Token]) -> None:
+    """A function definition's tokens with its body as '{' '}'."""
+    lbrace, end = item.body
+    tk.tokens(item.start, lbrace, out)
+    tk.advance(lbrace)
+    out.append(Token("LBRACE", "{", tk.lineno, tk.pos - tk.line_start + 1, tk.filename))
+    tk.advance(end - 1)
+    out.append(Token("RBRACE", "}", tk.lineno, tk.pos - tk.line_start + 1, tk.filename))
+    tk.advance(end)
+
+
+class Scanned:
+    """The parser's tokens, where the text ends, and the deferred rest."""
+
+    def __init__(self, tokens: List[Token], end: Coord, deferred: Deferred):
+        self.tokens = tokens
+        self.end = end
+        self.deferred = deferred
+
+
+def scan(text: str, filename: str, defer: bool = True) -> Scanned:
+    """Tokens for the parser now, the rest deferred (``defer=False``
+    parses every declaration now: the same result, slower)."""
+    parts, packs = split(text)
+    tk = Tokenizer(text, filename, parts.markers)
+    if packs:
+        raise LayoutError("#pragma pack inside a function body is not supported",
+                          where_of(tk.coord_at(packs[0])))
+    if parts.unterminated_body is not None:
+        raise LayoutError("unterminated function body",
+                          where_of(tk.coord_at(parts.unterminated_body)))
+    tokens: List[Token] = []
+    spans: List[DeferredSpan] = []
+    for item in parts.items:
+        if item.kind == DEFER and defer:
+            tk.advance(item.start)
+            spans.append(DeferredSpan(item, tk.state(), len(tokens)))
+            tk.advance(item.end)
+        elif item.body is None:
+            tk.tokens(item.start, item.end, tokens)
+        else:
+            _tokens_with_empty_body(tk, item, tokens)
+    tk.advance(len(text))
+    return Scanned(tokens, tk.coord(), Deferred(tk, spans))
