@@ -21,7 +21,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from .abi import ABI, get_abi
 from .cfront.builder import Builder
-from .cfront.parser import parse_c
+from .cfront.parser import gc_paused, parse_c
 from .cfront.preprocess import PPConfig, Preprocessed, check_abi_defines, preprocess_for_abis
 from .engine import LayoutEngine
 from .errors import LayoutError
@@ -50,7 +50,9 @@ class Session:
     def unit(self, pp: Preprocessed) -> TranslationUnit:
         tu = self._units.get(pp.text)
         if tu is None:
-            tu = Builder().build(parse_c(pp.text, pp.filename))
+            with gc_paused():
+                scanned = pp.scanned()
+            tu = Builder().build(parse_c(pp.text, pp.filename, scanned=scanned))
             self._units[pp.text] = tu
         return tu
 

@@ -44,7 +44,7 @@ from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from .abi import DATA_DIR, get_abi
 from .errors import LayoutError
-from .safety import check_macro, check_macro_name
+from .safety import check_include_path, check_macro, check_macro_name
 
 TABLE_PATH = os.path.join(DATA_DIR, "kernel_arches.json")
 
@@ -520,3 +520,17 @@ def include_name(tree, name: str) -> str:
             if path.startswith(root):
                 return path[len(root):]
     raise LayoutError(f"{name} is not under the kernel tree's include directories")
+
+
+# A header as the kernel includes it: <linux/mm_types.h>.  Components start
+# with a letter, digit or underscore (so no "..", no leading "-" or "/").
+_HEADER_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.+-]*)*\Z")
+
+
+def check_header_name(name: object) -> str:
+    """``name`` if it is a plain relative include name (``linux/fs.h``)."""
+    if not isinstance(name, str) or len(name) > 255 or not _HEADER_NAME.match(name):
+        raise LayoutError(f"kernel header: {name!r} is not a plain include name such as "
+                          f"linux/mm_types.h (letters, digits, '_', '.', '+', '-' and '/'; "
+                          f"no '..', quotes, or leading '-' or '/')")
+    return check_include_path(name, "kernel header")

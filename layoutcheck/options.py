@@ -177,8 +177,7 @@ def open_kernel_unit(names: Sequence[str], options: Options, session=None):
     """Headers of a kernel tree (``options.kernel``) read together as one
     translation unit, the way an external module that includes them is
     built: one preprocessing and one parse, each struct once."""
-    from .kernel import include_name, open_tree
-    from .oracle.kbuild import check_header_name
+    from .kernel import check_header_name, include_name, open_tree
 
     tree = open_tree(options.kernel)
     text = "".join(f"#include <{check_header_name(include_name(tree, n))}>\n" for n in names)

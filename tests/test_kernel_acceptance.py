@@ -134,6 +134,19 @@ def test_reading_on_demand_changes_nothing_on_a_real_tree(flavour):
     assert len(theirs) > 500_000
     assert [(t.type, t.value, t.lineno, t.column, t.filename) for t in ours] == theirs
 
+    # Read as the preprocessor writes it, in uneven pieces: the same.
+    from layoutcheck.cfront.scan import Scanner, scan
+
+    def key(scanned):
+        return ([(t.type, t.value, t.lineno, t.column, t.filename) for t in scanned.tokens],
+                [(sp.item.start, sp.item.end, sp.state, sp.position) for sp in scanned.deferred.spans],
+                scanned.end)
+
+    scanner = Scanner(group.filename)
+    for cut in range(0, len(text), 100_003):
+        scanner.feed(text[:cut])
+    assert key(scanner.finish(text)) == key(scan(text, group.filename))
+
     def everything(defer):
         tu = Builder().build(parse_c(text, group.filename, defer=defer))
         engine = lc.api.LayoutEngine(prog.abis[0])

@@ -237,6 +237,27 @@ def test_tokenizer_equals_pycparsers_lexer_on_every_kind_of_token():
     assert _scan_tokens(TOKENS) == _pycparser_tokens(TOKENS)
 
 
+def _scanned_key(scanned):
+    tokens = [(t.type, t.value, t.lineno, t.column, t.filename) for t in scanned.tokens]
+    spans = [(sp.item.start, sp.item.end, sp.item.body, sp.state, sp.position)
+             for sp in scanned.deferred.spans]
+    return tokens, spans, scanned.end
+
+
+@pytest.mark.parametrize("text", [BODIES, DEFERRED, TOKENS, '# 1 "c.h"\nint a; /* { ; */ int b;\n'])
+def test_reading_the_text_as_it_comes_gives_what_reading_it_whole_gives(text):
+    # The preprocessor's output is read while it is written: each feed is a
+    # longer prefix, cut anywhere (in a body, a comment, a line).
+    from layoutcheck.cfront.scan import Scanner, scan
+
+    whole = _scanned_key(scan(text, "<t>"))
+    for step in (1, 7, 64):
+        scanner = Scanner("<t>")
+        for cut in range(0, len(text), step):
+            scanner.feed(text[:cut])
+        assert _scanned_key(scanner.finish(text)) == whole, step
+
+
 # ------------------------------------------------------------------- typeof
 TYPEOF = '''
 extern int arr[10];

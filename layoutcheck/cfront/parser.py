@@ -64,6 +64,9 @@ BUILTIN_TYPEDEFS = (
     "__bf16",
 )
 
+# What may follow a declarator that has no suffix.
+_DECLARATOR_END = frozenset({"SEMI", "COMMA", "COLON", "EQUALS", "GNU_ATTRIBUTE", "GNU_ASM"})
+
 # Attributes whose arguments are constant expressions that matter here.
 _EXPR_ARG_ATTRIBUTES = {"aligned", "vector_size", "warn_if_not_aligned"}
 # Attributes whose single argument is an identifier.
@@ -133,7 +136,10 @@ class GnuCParser(CParser):
     def parse(self, text: str, filename: str = "", debug: bool = False) -> c_ast.FileAST:
         """Parse what ``scan`` keeps of ``text``; the rest is on demand
         through the AST's ``deferred`` (see ``parse_c``)."""
-        scanned = scan(text, filename, self.defer)
+        return self.parse_scanned(scan(text, filename, self.defer))
+
+    def parse_scanned(self, scanned) -> c_ast.FileAST:
+        """``parse`` of a text ``scan`` has read (``scan.Scanned``)."""
         ast = ParsedFile(self.parse_tokens(scanned.tokens, scanned.end).ext, self.ext_positions,
                          scanned.deferred)
         log = self.typedef_log
@@ -624,6 +630,26 @@ class GnuCParser(CParser):
             ptr = c_ast.PtrDecl(quals=quals, type=ptr, coord=coord, attributes=attrs)
         return ptr
 
+    def _parse_declarator(self):
+        """pycparser's, with a shortcut for the most common declarator, a
+        name after plain '*'s and before what ends it (``*next;``): the
+        same nodes, without the look-ahead the general case needs."""
+        toks = self._tokens
+        buf, i, n = toks._buffer, toks._index, toks._n
+        j = i
+        while j < n and buf[j].type == "TIMES":
+            j += 1
+        if j + 1 < n and buf[j + 1].type in _DECLARATOR_END:
+            name = buf[j]
+            if (name.type == "ID" or name.type == "TYPEID") and not self._is_type_in_scope(name.value):
+                ptr = self._parse_pointer() if j > i else None
+                self._advance()
+                decl = c_ast.TypeDecl(declname=name.value, type=None, quals=None, align=None,
+                                      coord=self._tok_coord(name))
+                decl.attributes = []
+                return decl if ptr is None else self._type_modify_decl(decl, ptr)
+        return super()._parse_declarator()
+
     def _parse_direct_declarator(self, kind, allow_paren=True):
         if allow_paren and self._peek_type() == "LPAREN" and self._peek_type(2) == "GNU_ATTRIBUTE":
             # '(' attributes declarator ')': GCC applies the attributes to
@@ -736,12 +762,15 @@ def gc_paused():
             gc.enable()
 
 
-def parse_c(text: str, filename: str, defer: bool = True) -> c_ast.FileAST:
+def parse_c(text: str, filename: str, defer: bool = True, scanned=None) -> c_ast.FileAST:
     """Parse preprocessed GNU C text into a pycparser AST (a ``ParsedFile``:
     declarations of functions and variables are parsed when the builder
-    asks for them, unless ``defer`` is False)."""
+    asks for them, unless ``defer`` is False).  ``scanned`` is the text's
+    ``scan`` when it was already made (``Preprocessed.scanned``)."""
     try:
         with gc_paused():
+            if scanned is not None:
+                return GnuCParser(defer).parse_scanned(scanned)
             return GnuCParser(defer).parse(text, filename)
     except ParseError as exc:  # anything pycparser raised past our hooks
         raise LayoutError(str(exc)) from None

@@ -148,6 +148,17 @@ class Preprocessed:
     filename: str
     macros_used: frozenset = field(default_factory=frozenset)
     files: Tuple[str, ...] = ()  # files read, as named in the line markers
+    scanner: object = field(default=None, repr=False, compare=False)  # see _Run
+
+    def scanned(self):
+        """The text split and tokenized (``scan.Scanned``): by the reader
+        that followed the preprocessor, if one did, else now."""
+        from .scan import scan
+
+        scanner, self.scanner = self.scanner, None
+        if scanner is not None:
+            return scanner.finish(self.text)
+        return scan(self.text, self.filename)
 
 
 @dataclass
@@ -158,6 +169,7 @@ class _Run:
     used: FrozenSet[str]
     files: Tuple[str, ...]
     hazard: Optional[str]  # why this text may not stand for another ABI
+    scanner: object = None  # a scan.Scanner fed the whole text, if one was
 
 
 @lru_cache(maxsize=None)
@@ -268,6 +280,80 @@ def needs_preprocessing(text: str, config: PPConfig, abis: Sequence[ABI]) -> boo
 
 def _compiler_available(abi: ABI) -> bool:
     return shutil.which(abi.oracle[0]) is not None
+
+
+def _stream_tool(argv: List[str], input_text: Optional[str],
+                 consume) -> Tuple[subprocess.CompletedProcess, bool]:
+    """``_run_tool(argv, text=True, errors="replace")``, with the output
+    given to ``consume(text_so_far)`` as it comes (every 256 KB), so that
+    reading it overlaps the preprocessor's work.  ``consume`` raising
+    LayoutError stops the calls, not the run; the second value says
+    whether every call succeeded."""
+    import codecs
+    import locale
+    import selectors
+    import threading
+    import time
+
+    try:
+        proc = subprocess.Popen(argv, stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    except OSError as exc:
+        raise LayoutError(f"cannot run {argv[0]}: {exc.strerror}") from None
+    try:  # room for the preprocessor to run ahead while the text is read
+        import fcntl
+
+        fcntl.fcntl(proc.stdout.fileno(), getattr(fcntl, "F_SETPIPE_SZ", 1031), 1 << 20)
+    except (ImportError, OSError):
+        pass
+    errors: List[bytes] = []
+    helpers = [threading.Thread(target=lambda: errors.append(proc.stderr.read()), daemon=True)]
+    if input_text is not None:
+        def write() -> None:
+            try:
+                proc.stdin.write(input_text.encode(locale.getpreferredencoding(False), "replace"))
+                proc.stdin.close()
+            except OSError:
+                pass
+        helpers.append(threading.Thread(target=write, daemon=True))
+    for helper in helpers:
+        helper.start()
+    decoder = io.IncrementalNewlineDecoder(
+        codecs.getincrementaldecoder(locale.getpreferredencoding(False))("replace"), translate=True)
+    deadline = time.monotonic() + PREPROCESS_TIMEOUT
+    text, pending, pending_size = "", [], 0
+    failed = False
+    fd = proc.stdout.fileno()
+    with selectors.DefaultSelector() as sel:
+        sel.register(fd, selectors.EVENT_READ)
+        while True:
+            if not sel.select(max(0.0, deadline - time.monotonic())):
+                proc.kill()
+                proc.wait()
+                raise LayoutError(f"{os.path.basename(argv[0])} ran for more than {PREPROCESS_TIMEOUT} s "
+                                  f"(does the input include a device, a FIFO or itself?)")
+            data = os.read(fd, 1 << 20)
+            if not data:
+                break
+            chunk = decoder.decode(data)
+            pending.append(chunk)
+            pending_size += len(chunk)
+            if pending_size >= 256 * 1024:
+                text += "".join(pending)
+                pending, pending_size = [], 0
+                if not failed:
+                    try:
+                        consume(text)
+                    except LayoutError:
+                        failed = True
+    text += "".join(pending) + decoder.decode(b"", final=True)
+    proc.stdout.close()
+    returncode = proc.wait()
+    for helper in helpers:
+        helper.join()
+    stderr = b"".join(errors).decode(locale.getpreferredencoding(False), "replace")
+    stderr = stderr.replace("\r\n", "\n").replace("\r", "\n")
+    return subprocess.CompletedProcess(argv, returncode, text, stderr), not failed
 
 
 def _run_tool(argv: List[str], **kw) -> subprocess.CompletedProcess:
@@ -451,15 +537,27 @@ def _hazard(files: Sequence[str], text: Optional[str], filename: str) -> Optiona
 
 
 def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: ABI,
-                extra: Dict[str, str], config: PPConfig) -> _Run:
+                extra: Dict[str, str], config: PPConfig, sharing: bool = True) -> _Run:
+    """One run of the ABI's preprocessor.  With ``sharing``, also what the
+    text depended on (the macros it consulted, the files it read), for
+    ``why_not_shared``; without, only the text."""
     prefix, _native = preprocessor_command(abi, config)
-    argv = prefix + ["-dU", "-x", "c"] + compile_flags(abi, config, extra)
-    if path is not None:
-        argv.append(path_arg(path))
-        proc = _run_tool(argv, text=True, errors="replace")
+    argv = prefix + (["-dU"] if sharing else []) + ["-x", "c"] + compile_flags(abi, config, extra)
+    argv.append(path_arg(path) if path is not None else "-")
+    scanner = None
+    if sharing:
+        proc = _run_tool(argv, text=True, errors="replace", **({} if path else {"input": text}))
     else:
-        argv.append("-")
-        proc = _run_tool(argv, input=text, text=True, errors="replace")
+        # The text is read (split and tokenized) while the preprocessor
+        # still writes it: it is not rewritten afterwards.
+        from .parser import gc_paused
+        from .scan import Scanner
+
+        scanner = Scanner(filename)
+        with gc_paused():
+            proc, scanned_ok = _stream_tool(argv, None if path else text, scanner.feed)
+        if not scanned_ok:
+            scanner = None  # the parse meets the same error, where it did before
     if proc.returncode != 0:
         message, where = _first_error(proc.stderr)
         if "No such file or directory" in message and not _compiler_available(abi):
@@ -468,6 +566,8 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
         elif "No such file or directory" in message:
             message += f" (preprocessing for {abi.name})"
         raise LayoutError(message, where)
+    if not sharing:
+        return _Run(proc.stdout, frozenset(), (), None, scanner)
     used = set()
     lines = proc.stdout.split("\n")
     for i, line in enumerate(lines):
@@ -514,7 +614,7 @@ class _RecordingMacros(dict):
 
 
 def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: ABI,
-                extra: Dict[str, str], config: PPConfig) -> _Run:
+                extra: Dict[str, str], config: PPConfig, sharing: bool = True) -> _Run:
     try:
         from pcpp import Preprocessor
     except ImportError:  # pragma: no cover - pcpp is a dependency
@@ -654,10 +754,10 @@ def _shared_groups(abis: Sequence[ABI], run, abi_defines: Dict[str, Dict[str, st
     by_text: Dict[str, Preprocessed] = {}
     while pending:
         abi = pending.pop(0)
-        first = run(abi)
+        first = run(abi, bool(pending))
         group = by_text.get(first.text)
         if group is None:
-            group = Preprocessed(first.text, [], filename, first.used, first.files)
+            group = Preprocessed(first.text, [], filename, first.used, first.files, first.scanner)
             by_text[first.text] = group
             results.append(group)
         group.abis.append(abi)
@@ -701,10 +801,10 @@ def preprocess_for_abis(
         body = f'# 1 "{filename}"\n' + strip_comments(text)
         return [Preprocessed(body, list(abis), filename)]
 
-    def run(abi: ABI) -> _Run:
+    def run(abi: ABI, sharing: bool = True) -> _Run:
         extra = abi_defines.get(abi.name, {})
         engine = _run_system if mode == "system" else _run_python
-        return engine(path, None if path else text, filename, abi, extra, config)
+        return engine(path, None if path else text, filename, abi, extra, config, sharing)
 
     if pp_abi is None:
         return _shared_groups(abis, run, abi_defines, filename)

@@ -93,15 +93,15 @@ class Split:
         self.unterminated_body = unterminated_body
 
 
-def _skip_comment(text: str, pos: int) -> int:
-    """Past a comment at ``pos``, or past a lone '/'; an unterminated
-    comment runs to the end (the tokenizer reports it)."""
+def _skip_comment(text: str, pos: int, limit: int) -> int:
+    """Past a comment at ``pos``, or past a lone '/'; -1 for a comment
+    text[:limit] does not close."""
     if text.startswith("/*", pos):
-        end = text.find("*/", pos + 2)
-        return len(text) if end < 0 else end + 2
+        end = text.find("*/", pos + 2, limit)
+        return -1 if end < 0 else end + 2
     if text.startswith("//", pos):
-        end = text.find("\n", pos)
-        return len(text) if end < 0 else end
+        end = text.find("\n", pos, limit)
+        return limit if end < 0 else end
     return pos + 1
 
 
@@ -120,15 +120,18 @@ def _line_end(text: str, pos: int) -> int:
     return len(text) if end < 0 else end + 1
 
 
-def _skip_body(text: str, lbrace: int, markers: List[int], packs: List[int]) -> int:
+def _skip_body(text: str, lbrace: int, limit: int, markers: List[int], packs: List[int]) -> int:
     """The offset just past the '}' that closes the body opening at
-    ``lbrace``, or -1 if the text ends first.  Line markers met are added
-    to ``markers``; a ``#pragma pack`` line's offset to ``packs``."""
+    ``lbrace``, or -1 if text[:limit] ends first.  Line markers met are
+    added to ``markers``, ``#pragma pack`` lines to ``packs`` (only when
+    the body closes)."""
     depth = 1
     pos = lbrace + 1
     search = _BODY_STOP.search
+    found: List[int] = []
+    found_packs: List[int] = []
     while True:
-        m = search(text, pos)
+        m = search(text, pos, limit)
         if m is None:
             return -1
         c = text[m.end() - 1]
@@ -138,117 +141,149 @@ def _skip_body(text: str, lbrace: int, markers: List[int], packs: List[int]) -> 
         elif c == "}":
             depth -= 1
             if depth == 0:
+                markers.extend(found)
+                packs.extend(found_packs)
                 return pos
         elif c == "#":
             kind = _directive(text, pos)
             if kind == "marker":
-                markers.append(pos - 1)
+                found.append(pos - 1)
             elif kind == "pack":
-                packs.append(pos - 1)
+                found_packs.append(pos - 1)
             pos = _line_end(text, pos)
         elif c == "/":
-            pos = _skip_comment(text, pos - 1)
+            pos = _skip_comment(text, pos - 1, limit)
+            if pos < 0:
+                return -1
         else:
-            quoted = _QUOTED[c].match(text, pos - 1)
+            quoted = _QUOTED[c].match(text, pos - 1, limit)
             if quoted is not None:
                 pos = quoted.end()
+
+
+class Splitter:
+    """``split`` as text arrives: ``run`` reads the text up to ``limit``
+    (the end of a line, or of the text when it is complete) and returns
+    the items completed; what it cannot finish yet (a declaration, a body,
+    a comment) is read again from its start next time."""
+
+    def __init__(self) -> None:
+        self.markers: List[int] = []
+        self.packs: List[int] = []
+        self.unterminated_body: Optional[int] = None
+        # pos, start, paren, brace, relevant, has_eq, nonblank,
+        # attr_word_end, group_is_attr, last_close, last_close_attr
+        self.state = (0, 0, 0, 0, False, False, False, -1, False, -1, False)
+        self.done = False
+
+    def run(self, text: str, limit: int, final: bool) -> List[Item]:
+        items: List[Item] = []
+        if self.done:
+            return items
+        markers, packs = self.markers, self.packs
+        search = _STOP.search
+        (pos, start, paren, brace, relevant, has_eq, nonblank, attr_word_end, group_is_attr,
+         last_close, last_close_attr) = self.state
+        while True:
+            m = search(text, pos, limit)
+            if m is None:
+                break
+            at = m.start()
+            pos = m.end()
+            c = text[pos - 1]
+            if c != "#":
+                nonblank = True
+            if c == ";":
+                if paren == 0 and brace == 0:
+                    items.append(Item(PARSE if relevant else DEFER, start, pos))
+                    start = pos
+                    relevant = has_eq = nonblank = False
+                    last_close = -1
+            elif c == "(":
+                if paren == 0:
+                    group_is_attr = attr_word_end >= 0 and not text[attr_word_end:pos - 1].strip()
+                paren += 1
+            elif c == ")":
+                if paren > 0:
+                    paren -= 1
+                    if paren == 0:
+                        last_close = pos - 1
+                        last_close_attr = group_is_attr
+            elif c == "{":
+                if (paren == 0 and brace == 0 and last_close >= 0 and not has_eq and not last_close_attr
+                        and not text[last_close + 1:pos - 1].strip()):
+                    end = _skip_body(text, pos - 1, limit, markers, packs)
+                    if end < 0:
+                        if final:
+                            self.unterminated_body = pos - 1
+                            self.done = True
+                            return items
+                        pos = at  # read again when more text has come
+                        break
+                    items.append(Item(PARSE if relevant else DEFER, start, end, (pos - 1, end)))
+                    start = pos = end
+                    relevant = has_eq = nonblank = False
+                    last_close = -1
+                    continue
+                brace += 1
+                relevant = True
+            elif c == "}":
+                if brace > 0:
+                    brace -= 1
+            elif c == "=":
+                if paren == 0 and brace == 0:
+                    has_eq = True
+            elif c == "#":
+                kind = _directive(text, pos)
+                if kind == "marker":
+                    markers.append(pos - 1)
+                pos = _line_end(text, pos)
+                if not nonblank and text[start:at].strip():
+                    nonblank = True
+                if not nonblank:
+                    # Between declarations: a pragma or an unknown directive
+                    # is an item of its own; the next declaration starts
+                    # after it.
+                    if kind != "marker":
+                        items.append(Item(PARSE, at, pos))
+                    start = pos
+                elif kind != "marker":
+                    relevant = True
+            elif c == "/":
+                pos = _skip_comment(text, pos - 1, limit)
+                if pos < 0:
+                    if not final:
+                        pos = at  # read again when more text has come
+                        break
+                    relevant = True  # unterminated: the tokenizer reports it
+                    pos = limit
+            elif c == '"' or c == "'":
+                quoted = _QUOTED[c].match(text, pos - 1, limit)
+                if quoted is None:
+                    relevant = True  # the tokenizer reports it
+                else:
+                    pos = quoted.end()
+            else:  # a word
+                word = m.group()
+                if word in _ATTRIBUTE_WORDS:
+                    attr_word_end = pos
+                else:
+                    relevant = True
+        if final:
+            if text[start:].strip():
+                items.append(Item(PARSE, start, len(text)))
+            self.done = True
+        self.state = (pos, start, paren, brace, relevant, has_eq, nonblank, attr_word_end,
+                      group_is_attr, last_close, last_close_attr)
+        return items
 
 
 def split(text: str) -> Tuple[Split, List[int]]:
     """Items of ``text`` and the offsets of ``#pragma pack`` lines found in
     function bodies (the caller refuses those with their location)."""
-    items: List[Item] = []
-    markers: List[int] = []
-    packs: List[int] = []
-    n = len(text)
-    search = _STOP.search
-    pos = 0
-    start = 0          # where the current declaration's text begins
-    paren = 0
-    brace = 0
-    relevant = False
-    has_eq = False
-    nonblank = False       # the current declaration has begun
-    attr_word_end = -1     # end of the last __attribute__ word
-    group_is_attr = False  # the open outer '(' group follows __attribute__
-    last_close = -1        # offset of the ')' that closed the last outer group
-    last_close_attr = False
-    while True:
-        m = search(text, pos)
-        if m is None:
-            break
-        pos = m.end()
-        c = text[pos - 1]
-        if c != "#":
-            nonblank = True
-        if c == ";":
-            if paren == 0 and brace == 0:
-                items.append(Item(PARSE if relevant else DEFER, start, pos))
-                start = pos
-                relevant = has_eq = nonblank = False
-                last_close = -1
-        elif c == "(":
-            if paren == 0:
-                group_is_attr = attr_word_end >= 0 and not text[attr_word_end:pos - 1].strip()
-            paren += 1
-        elif c == ")":
-            if paren > 0:
-                paren -= 1
-                if paren == 0:
-                    last_close = pos - 1
-                    last_close_attr = group_is_attr
-        elif c == "{":
-            if (paren == 0 and brace == 0 and last_close >= 0 and not has_eq and not last_close_attr
-                    and not text[last_close + 1:pos - 1].strip()):
-                end = _skip_body(text, pos - 1, markers, packs)
-                if end < 0:
-                    return Split(items, markers, pos - 1), packs
-                items.append(Item(PARSE if relevant else DEFER, start, end, (pos - 1, end)))
-                start = pos = end
-                relevant = has_eq = nonblank = False
-                last_close = -1
-                continue
-            brace += 1
-            relevant = True
-        elif c == "}":
-            if brace > 0:
-                brace -= 1
-        elif c == "=":
-            if paren == 0 and brace == 0:
-                has_eq = True
-        elif c == "#":
-            kind = _directive(text, pos)
-            line_start = m.start()
-            if kind == "marker":
-                markers.append(pos - 1)
-            pos = _line_end(text, pos)
-            if not nonblank and text[start:line_start].strip():
-                nonblank = True
-            if not nonblank:
-                # Between declarations: a pragma or an unknown directive is
-                # an item of its own; the next declaration starts after it.
-                if kind != "marker":
-                    items.append(Item(PARSE, line_start, pos))
-                start = pos
-            elif kind != "marker":
-                relevant = True
-        elif c == "/":
-            pos = _skip_comment(text, pos - 1)
-        elif c == '"' or c == "'":
-            quoted = _QUOTED[c].match(text, pos - 1)
-            if quoted is None:
-                relevant = True  # the tokenizer reports it
-            else:
-                pos = quoted.end()
-        else:  # a word
-            word = m.group()
-            if word in _ATTRIBUTE_WORDS:
-                attr_word_end = pos
-            else:
-                relevant = True
-    if text[start:].strip():
-        items.append(Item(PARSE, start, n))
-    return Split(items, markers, None), packs
+    splitter = Splitter()
+    items = splitter.run(text, len(text), True)
+    return Split(items, splitter.markers, splitter.unterminated_body), splitter.packs
 
 
 # ------------------------------------------------------------ tokenize
@@ -297,12 +332,22 @@ _PUNCT_TYPES: Dict[str, str] = {
     entry.literal: entry.tok_type
     for bucket in _fixed_tokens_by_first.values() for entry in bucket}
 _PUNCT_RE = "|".join(re.escape(p) for p in sorted(_PUNCT_TYPES, key=len, reverse=True))
-# One token after blanks: a newline (group 1), an identifier not followed
+# One token after blanks and newlines (group 1): an identifier not followed
 # by a quote (a string prefix: group 2), a punctuator that cannot start a
-# longer token of another kind (group 3).  Anything else is pycparser's.
+# longer token of another kind (group 3), or a decimal number with no
+# suffix, fraction or exponent (group 4).  Anything else is pycparser's.
 _FAST = re.compile(
-    r"[ \t\f\v]*(?:(\n)|([A-Za-z_$][0-9A-Za-z_$]*)(?![0-9A-Za-z_$\"'])"
-    r"|(?!\.[0-9]|\[\s*\[)(" + _PUNCT_RE + "))")
+    r"([ \t\f\v\n]*)(?:([A-Za-z_$][0-9A-Za-z_$]*)(?![0-9A-Za-z_$\"'])"
+    r"|(?!\.[0-9]|\[\s*\[)(" + _PUNCT_RE + r")"
+    r"|(0|[1-9][0-9]*)(?![0-9A-Za-z_$.']))")
+# What an identifier's spelling makes of it: absent, an ID; else its
+# (type, value), or dropped, or refused.
+_DROP = ("", "")
+_REFUSE = ("", "!")
+_WORDS: Dict[str, Tuple[str, str]] = dict(ALIASES)
+_WORDS.update((word, _DROP) for word in DROPPED)
+_WORDS.update((word, _REFUSE) for word in UNSUPPORTED)
+_WORDS.update((word, (kind, word)) for word, kind in _keyword_map.items())  # keywords first
 
 
 # The line markers GCC writes, with no escape in the file name; others go
@@ -392,39 +437,54 @@ class Tokenizer:
         """Append the tokens of text[start:end] to ``out``."""
         self.advance(start)
         text = self.text
-        match = _FAST.match
         pos = self.pos
         lineno = self.lineno
         line_start = self.line_start
         filename = self.filename
-        keywords = _keyword_map
+        words = _WORDS
         punct = _PUNCT_TYPES
         append = out.append
         while pos < end:
-            m = match(text, pos)
-            if m is not None:
-                if m.end() > end:  # the next token is not the span's
-                    break
-                index = m.lastindex
+            for m in _FAST.finditer(text, pos, end):
+                if m.start() != pos:
+                    break  # pos starts something else: pycparser's lexer reads it
                 pos = m.end()
-                if index == 1:
-                    lineno += 1
-                    line_start = pos
-                elif index == 2:
-                    value = m.group(2)
-                    kind = keywords.get(value, "ID")
-                    if kind == "ID":
-                        tok = self._identifier(value, lineno, m.start(2) - line_start + 1, filename)
-                        if tok is not None:
-                            append(tok)
+                blanks = m.group(1)
+                if blanks and "\n" in blanks:
+                    lineno += blanks.count("\n")
+                    line_start = m.start(1) + blanks.rfind("\n") + 1
+                value = m.group(2)
+                if value is not None:
+                    word = words.get(value)
+                    column = m.start(2) - line_start + 1
+                    if word is None:
+                        append(Token("ID", value, lineno, column, filename))
+                    elif word is _DROP:
+                        pass
+                    elif word is _REFUSE:
+                        raise LayoutError(f"{UNSUPPORTED[value]} are not supported",
+                                          where_of(Coord(filename, lineno, column)))
                     else:
-                        append(Token(kind, value, lineno, m.start(2) - line_start + 1, filename))
+                        append(Token(word[0], word[1], lineno, column, filename))
                 else:
                     value = m.group(3)
-                    append(Token(punct[value], value, lineno, m.start(3) - line_start + 1, filename))
-                continue
+                    if value is not None:
+                        append(Token(punct[value], value, lineno, m.start(3) - line_start + 1, filename))
+                    else:  # a plain decimal number: pycparser's '0' is octal
+                        value = m.group(4)
+                        append(Token("INT_CONST_OCT" if value == "0" else "INT_CONST_DEC", value,
+                                     lineno, m.start(4) - line_start + 1, filename))
+            else:
+                if pos >= end or not text[pos:end].strip(" \t\f\v\n"):
+                    # only blanks are left: count their newlines
+                    self.pos, self.lineno, self.line_start, self.filename = pos, lineno, line_start, filename
+                    self._count_to(end)
+                    pos, lineno, line_start = self.pos, self.lineno, self.line_start
+                    break
+            if pos >= end:
+                break
             # pycparser's lexer, for one token (and what comes with it: a
-            # pragma's text, an attribute's arguments) at ``pos``.
+            # pragma's text, an attribute's arguments, a line marker) at ``pos``.
             self.pos, self.lineno, self.line_start, self.filename = pos, lineno, line_start, filename
             self.mi = bisect.bisect_left(self.markers, pos, self.mi)
             slow = self._slow_at(pos)
@@ -550,27 +610,56 @@ class Scanned:
         self.deferred = deferred
 
 
+class Scanner:
+    """``scan`` as the preprocessor writes: ``feed`` takes the text so far
+    (each call a longer prefix of the same text), ``finish`` the whole."""
+
+    def __init__(self, filename: str, defer: bool = True):
+        self.filename = filename
+        self.defer = defer
+        self.text = ""
+        self.splitter = Splitter()
+        self.tk = Tokenizer("", filename, self.splitter.markers)
+        self.tokens: List[Token] = []
+        self.spans: List[DeferredSpan] = []
+
+    def feed(self, text: str, final: bool = False) -> None:
+        self.text = self.tk.text = self.tk._slow._lexdata = text
+        limit = len(text) if final else text.rfind("\n") + 1
+        for item in self.splitter.run(text, limit, final):
+            self._take(item)
+
+    def _error_at(self, message: str, offset: int) -> LayoutError:
+        where = Tokenizer(self.text, self.filename, self.splitter.markers).coord_at(offset)
+        return LayoutError(message, where_of(where))
+
+    def _take(self, item: Item) -> None:
+        packs = self.splitter.packs
+        if packs and packs[0] < item.start:
+            raise self._error_at("#pragma pack inside a function body is not supported", packs[0])
+        tk = self.tk
+        if item.kind == DEFER and self.defer:
+            tk.advance(item.start)
+            self.spans.append(DeferredSpan(item, tk.state(), len(self.tokens)))
+            tk.advance(item.end)
+        elif item.body is None:
+            tk.tokens(item.start, item.end, self.tokens)
+        else:
+            _tokens_with_empty_body(tk, item, self.tokens)
+
+    def finish(self, text: Optional[str] = None) -> "Scanned":
+        self.feed(self.text if text is None else text, final=True)
+        splitter = self.splitter
+        if splitter.packs:
+            raise self._error_at("#pragma pack inside a function body is not supported",
+                                 splitter.packs[0])
+        if splitter.unterminated_body is not None:
+            raise self._error_at("unterminated function body", splitter.unterminated_body)
+        self.tk.advance(len(self.text))
+        return Scanned(self.tokens, self.tk.coord(), Deferred(self.tk, self.spans))
+
+
 def scan(text: str, filename: str, defer: bool = True) -> Scanned:
     """Tokens for the parser now, the rest deferred (``defer=False``
     parses every declaration now: the same result, slower)."""
-    parts, packs = split(text)
-    tk = Tokenizer(text, filename, parts.markers)
-    if packs:
-        raise LayoutError("#pragma pack inside a function body is not supported",
-                          where_of(tk.coord_at(packs[0])))
-    if parts.unterminated_body is not None:
-        raise LayoutError("unterminated function body",
-                          where_of(tk.coord_at(parts.unterminated_body)))
-    tokens: List[Token] = []
-    spans: List[DeferredSpan] = []
-    for item in parts.items:
-        if item.kind == DEFER and defer:
-            tk.advance(item.start)
-            spans.append(DeferredSpan(item, tk.state(), len(tokens)))
-            tk.advance(item.end)
-        elif item.body is None:
-            tk.tokens(item.start, item.end, tokens)
-        else:
-            _tokens_with_empty_body(tk, item, tokens)
-    tk.advance(len(text))
-    return Scanned(tokens, tk.coord(), Deferred(tk, spans))
+    return Scanner(filename, defer).finish(text)

@@ -44,8 +44,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from ..abi import get_abi
 from ..errors import LayoutError, first_error_line
-from ..kernel import open_tree
-from ..safety import check_include_path
+from ..kernel import check_header_name, open_tree
 from .dwarf import RecordKey, dwarf_records
 from .gcc import Mismatch, OracleLayout, OracleMember, OracleMissing, compare
 from .objfile import ObjectFile
@@ -116,24 +115,12 @@ class Toolchain:
 
 
 # ------------------------------------------------------------- validation
-# A header as the kernel includes it: <linux/mm_types.h>.  Components start
-# with a letter, digit or underscore (so no "..", no leading "-" or "/").
-_HEADER_NAME = re.compile(r"[A-Za-z0-9_][A-Za-z0-9_.+-]*(?:/[A-Za-z0-9_][A-Za-z0-9_.+-]*)*\Z")
 # What kbuild can carry in a path or a variable: it pastes them, unquoted,
 # into make rules and shell commands.
 _MAKE_SAFE = re.compile(r"[A-Za-z0-9_./+@,-]+\Z")
 _ARCH = re.compile(r"[a-z0-9_]+\Z")
 _CROSS = re.compile(r"(?:[A-Za-z0-9_.+]+-)*\Z")
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-
-
-def check_header_name(name: object) -> str:
-    """``name`` if it is a plain relative include name (``linux/fs.h``)."""
-    if not isinstance(name, str) or len(name) > 255 or not _HEADER_NAME.match(name):
-        raise LayoutError(f"kernel header: {name!r} is not a plain include name such as "
-                          f"linux/mm_types.h (letters, digits, '_', '.', '+', '-' and '/'; "
-                          f"no '..', quotes, or leading '-' or '/')")
-    return check_include_path(name, "kernel header")
 
 
 def _make_path(path: str, what: str) -> str:
