@@ -21,7 +21,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from .abi import ABI, get_abi
 from .cfront.builder import Builder
-from .cfront.parser import gc_paused, parse_c
+from .cfront.parser import gc_paused
 from .cfront.preprocess import PPConfig, Preprocessed, check_abi_defines, preprocess_for_abis
 from .engine import LayoutEngine
 from .errors import LayoutError
@@ -51,8 +51,8 @@ class Session:
         tu = self._units.get(pp.text)
         if tu is None:
             with gc_paused():
-                scanned = pp.scanned()
-            tu = Builder().build(parse_c(pp.text, pp.filename, scanned=scanned))
+                ast = pp.parsed()
+            tu = Builder().build(ast)
             self._units[pp.text] = tu
         return tu
 

@@ -140,8 +140,18 @@ class GnuCParser(CParser):
 
     def parse_scanned(self, scanned) -> c_ast.FileAST:
         """``parse`` of a text ``scan`` has read (``scan.Scanned``)."""
-        ast = ParsedFile(self.parse_tokens(scanned.tokens, scanned.end).ext, self.ext_positions,
-                         scanned.deferred)
+        return self.wrap(self.parse_tokens(scanned.tokens, scanned.end).ext, scanned)
+
+    def start_tokens(self, tokens: List[Token]) -> None:
+        """Read ``tokens`` (a list that may still grow) from the start."""
+        self._scope_stack = [{name: True for name in BUILTIN_TYPEDEFS}]
+        self._typedef_checked_token = None
+        self._tokens = _ListTokens(tokens)
+
+    def wrap(self, ext: list, scanned) -> "ParsedFile":
+        """The ParsedFile of ``ext``, parsed from ``scanned``'s tokens by
+        this parser, with the deferred declarations' reader."""
+        ast = ParsedFile(ext, self.ext_positions, scanned.deferred)
         log = self.typedef_log
         positions = [at for at, _ in log]
 
@@ -739,6 +749,56 @@ class GnuCParser(CParser):
             expr = self._parse_unary_expression()
             return c_ast.UnaryOp(tok.value + "expr", expr, self._tok_coord(tok))
         return super()._parse_unary_expression()
+
+
+class StreamReader:
+    """Split, tokenize and parse a text as the preprocessor writes it:
+    ``feed(text_so_far)`` (each a longer prefix of the same text), then
+    ``finish(text)`` gives the ParsedFile ``parse_c`` would.  Complete
+    external declarations are parsed as soon as their tokens are there;
+    an error stops the reading (``finish`` then reads the text whole,
+    meeting the error where ``parse_c`` meets it)."""
+
+    def __init__(self, filename: str) -> None:
+        from .scan import Scanner
+
+        self.filename = filename
+        self.scanner = Scanner(filename)
+        self.parser = GnuCParser()
+        self.parser.start_tokens(self.scanner.tokens)
+        self.ext: list = []
+        self.failed = False
+
+    def feed(self, text: str) -> None:
+        if self.failed:
+            return
+        try:
+            self.scanner.feed(text)
+            self._parse_available()
+        except (LayoutError, ParseError, RecursionError):
+            self.failed = True
+
+    def _parse_available(self) -> None:
+        parser = self.parser
+        tokens = parser._tokens
+        tokens._n = len(self.scanner.tokens)
+        positions = parser.ext_positions
+        while tokens._index < tokens._n:
+            at = tokens._index
+            nodes = parser._parse_external_declaration()
+            self.ext.extend(nodes)
+            positions.extend([at] * len(nodes))
+
+    def finish(self, text: str) -> c_ast.FileAST:
+        if not self.failed:
+            try:
+                scanned = self.scanner.finish(text)
+                self.parser._end = scanned.end
+                self._parse_available()
+                return self.parser.wrap(self.ext, scanned)
+            except (LayoutError, ParseError, RecursionError):
+                pass
+        return parse_c(text, self.filename)
 
 
 @contextlib.contextmanager

@@ -150,15 +150,15 @@ class Preprocessed:
     files: Tuple[str, ...] = ()  # files read, as named in the line markers
     scanner: object = field(default=None, repr=False, compare=False)  # see _Run
 
-    def scanned(self):
-        """The text split and tokenized (``scan.Scanned``): by the reader
-        that followed the preprocessor, if one did, else now."""
-        from .scan import scan
+    def parsed(self):
+        """The text parsed (``parser.parse_c``): by the reader that followed
+        the preprocessor, if one did, else now."""
+        from .parser import parse_c
 
-        scanner, self.scanner = self.scanner, None
-        if scanner is not None:
-            return scanner.finish(self.text)
-        return scan(self.text, self.filename)
+        reader, self.scanner = self.scanner, None
+        if reader is not None:
+            return reader.finish(self.text)
+        return parse_c(self.text, self.filename)
 
 
 @dataclass
@@ -169,7 +169,7 @@ class _Run:
     used: FrozenSet[str]
     files: Tuple[str, ...]
     hazard: Optional[str]  # why this text may not stand for another ABI
-    scanner: object = None  # a scan.Scanner fed the whole text, if one was
+    scanner: object = None  # a parser.StreamReader fed the text, if one was
 
 
 @lru_cache(maxsize=None)
@@ -550,14 +550,11 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
     else:
         # The text is read (split and tokenized) while the preprocessor
         # still writes it: it is not rewritten afterwards.
-        from .parser import gc_paused
-        from .scan import Scanner
+        from .parser import StreamReader, gc_paused
 
-        scanner = Scanner(filename)
+        scanner = StreamReader(filename)
         with gc_paused():
-            proc, scanned_ok = _stream_tool(argv, None if path else text, scanner.feed)
-        if not scanned_ok:
-            scanner = None  # the parse meets the same error, where it did before
+            proc, _ = _stream_tool(argv, None if path else text, scanner.feed)
     if proc.returncode != 0:
         message, where = _first_error(proc.stderr)
         if "No such file or directory" in message and not _compiler_available(abi):
