@@ -36,7 +36,7 @@ setup(
         # README's setup command installs the same tools.
         "test": ["pytest>=8", "hypothesis>=6.100", "ruff>=0.5", "mypy>=1.10"],
     },
-    entry_points={"console_scripts": ["layoutcheck = layoutcheck.cli:main"]},
+    entry_points={"console_scripts": ["layoutcheck = layoutcheck.cli:console_main"]},
     classifiers=[
         "Programming Language :: Python :: 3",
         "Programming Language :: C",

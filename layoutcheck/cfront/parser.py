@@ -40,7 +40,16 @@ from typing import List, Optional, Tuple
 
 from pycparser import c_ast
 from pycparser.c_lexer import CLexer, Token
-from pycparser.c_parser import CParser, Coord, ParseError
+from pycparser.c_parser import (
+    _FUNCTION_SPEC,
+    _STORAGE_CLASS,
+    _TYPE_QUALIFIER,
+    _TYPE_SPEC_SIMPLE,
+    _TYPEOF_SPEC,
+    CParser,
+    Coord,
+    ParseError,
+)
 
 from ..errors import LayoutError, where_of
 from .scan import scan
@@ -209,8 +218,16 @@ class GnuCParser(CParser):
         return tok
 
     def _peek_type(self, k: int = 1) -> Optional[str]:
-        tok = self._peek(k)
-        return tok.type if tok is not None else None
+        toks = self._tokens
+        pos = toks._index + k - 1
+        if pos >= toks._n:
+            return None
+        tok = toks._buffer[pos]
+        if tok is not self._typedef_checked_token:
+            if tok.type == "ID" or tok.type == "TYPEID":
+                tok.type = "TYPEID" if self._is_type_in_scope(tok.value) else "ID"
+            self._typedef_checked_token = tok
+        return tok.type
 
     def _advance(self) -> Token:
         toks = self._tokens
@@ -226,8 +243,7 @@ class GnuCParser(CParser):
         return tok
 
     def _accept(self, token_type: str) -> Optional[Token]:
-        tok = self._peek()
-        if tok is not None and tok.type == token_type:
+        if self._peek_type() == token_type:
             return self._advance()
         return None
 
@@ -378,14 +394,6 @@ class GnuCParser(CParser):
         spec = None
         saw_type = False
         first_coord = None
-        from pycparser.c_parser import (
-            _FUNCTION_SPEC,
-            _STORAGE_CLASS,
-            _TYPE_QUALIFIER,
-            _TYPE_SPEC_SIMPLE,
-            _TYPEOF_SPEC,
-        )
-
         while True:
             tok = self._peek()
             if tok is None:
@@ -615,8 +623,6 @@ class GnuCParser(CParser):
 
     # -------------------------------------------------------- declarators
     def _parse_pointer(self):
-        from pycparser.c_parser import _TYPE_QUALIFIER
-
         stars = []
         while True:
             times = self._accept("TIMES")
@@ -677,8 +683,6 @@ class GnuCParser(CParser):
         return super()._parse_direct_declarator(kind, allow_paren)
 
     def _scan_declarator_name_info(self):
-        from pycparser.c_parser import _TYPE_QUALIFIER
-
         saw_paren = False
         while self._peek_type() == "GNU_ATTRIBUTE":  # '(' attributes declarator ')'
             self._advance()
