@@ -201,7 +201,29 @@ class Evaluator:
     def _v_EnumConst(self, n: E.EnumConst):
         return self.engine.enumerator_constant(n.enumerator, n)
 
+    @staticmethod
+    def _complete_where_written(ctype, n, what: str) -> None:
+        """GCC judges a type complete where the expression stands, not at
+        the end of the unit: a struct defined later is incomplete here."""
+        if n.seen is None:
+            return
+        core = ctype
+        while True:
+            if isinstance(core, Typedef):
+                core = core.target
+            elif isinstance(core, Qualified):
+                core = core.base
+            elif isinstance(core, Array):
+                core = core.elem
+            else:
+                break
+        if isinstance(core, (Record, Enum)) and core.defined_at is not None and core.defined_at > n.seen:
+            kind = core.kind if isinstance(core, Record) else "enum"
+            raise _err(f"invalid application of '{what}' to incomplete type '{kind} {core.tag or '<anonymous>'}'"
+                       f" (it is defined after this point)", n)
+
     def _v_SizeofType(self, n: E.SizeofType):
+        self._complete_where_written(n.type, n, "sizeof")
         return (self.engine.sizeof(n.type, n), self.size_t())
 
     def _v_SizeofExpr(self, n: E.SizeofExpr):
@@ -212,6 +234,7 @@ class Evaluator:
         return (self.engine.sizeof(self.type_of(n.operand), n), self.size_t())
 
     def _v_AlignofType(self, n: E.AlignofType):
+        self._complete_where_written(n.type, n, "__alignof__" if n.gnu else "_Alignof")
         return (self.engine.alignof(n.type, gnu=n.gnu, node=n), self.size_t())
 
     def _v_AlignofExpr(self, n: E.AlignofExpr):
@@ -223,6 +246,7 @@ class Evaluator:
         return (self.engine.alignof(self.type_of(n.operand), gnu=n.gnu, node=n), self.size_t())
 
     def _v_Offsetof(self, n: E.Offsetof):
+        self._complete_where_written(n.type, n, "offsetof")
         return (self.engine.offsetof(n.type, n.steps, n, self), self.size_t())
 
     def _v_ObjectRef(self, n: ObjectRef):

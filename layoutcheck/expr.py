@@ -9,7 +9,7 @@ any ABI without the symbol table it was written under.  Evaluation lives in
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, List, Tuple
+from typing import Any, List, Optional, Tuple
 
 
 class Expr:
@@ -86,6 +86,7 @@ class Cast(Expr):
 class SizeofType(Expr):
     type: Any
     coord: Any = None
+    seen: Optional[int] = None  # definitions completed when it was written
 
 
 @dataclass(eq=False)
@@ -99,6 +100,7 @@ class AlignofType(Expr):
     type: Any
     gnu: bool  # __alignof__ (preferred alignment) rather than _Alignof
     coord: Any = None
+    seen: Optional[int] = None  # definitions completed when it was written
 
 
 @dataclass(eq=False)
@@ -114,6 +116,7 @@ class Offsetof(Expr):
     # each step: ("member", name) or ("index", Expr)
     steps: List[Tuple[str, Any]]
     coord: Any = None
+    seen: Optional[int] = None  # definitions completed when it was written
 
 
 @dataclass(eq=False)

@@ -202,12 +202,16 @@ class Member:
 class Record(CType):
     """A struct or union; ``members`` is None while it is incomplete."""
 
-    __slots__ = ("kind", "tag", "members", "packed", "aligns", "pack", "coord")
+    __slots__ = ("kind", "tag", "members", "packed", "aligns", "pack", "coord", "defined_at")
 
     def __init__(self, kind: str, tag: Optional[str], coord=None):
         self.kind = kind
         self.tag = tag
         self.members: Optional[List[Member]] = None
+        # The how-many-th definition completed in its unit this one was:
+        # an expression built before it (E.SizeofType.seen) sees it
+        # incomplete, as GCC does.
+        self.defined_at: Optional[int] = None
         self.packed = False
         self.aligns: List[AlignSpec] = []
         self.pack: Optional[int] = None  # #pragma pack value at '}' (bytes)
@@ -231,11 +235,12 @@ class Enumerator:
 
 
 class Enum(CType):
-    __slots__ = ("tag", "enumerators", "packed", "aligns", "coord")
+    __slots__ = ("tag", "enumerators", "packed", "aligns", "coord", "defined_at")
 
     def __init__(self, tag: Optional[str], coord=None):
         self.tag = tag
         self.enumerators: Optional[List[Enumerator]] = None
+        self.defined_at: Optional[int] = None  # see Record.defined_at
         self.packed = False
         self.aligns: List[AlignSpec] = []
         self.coord = coord

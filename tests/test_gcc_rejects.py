@@ -354,6 +354,32 @@ def test_a_declaration_no_layout_reads_is_not_checked(text, tmp_path):
     assert errors and "redeclared as different kind of symbol" in errors[0][2]
 
 
+# GCC judges completeness where the expression stands: a struct defined
+# after it is incomplete there, though complete at the end of the file.
+@pytest.mark.parametrize("text, gcc_message", [
+    ("struct foo;\nstruct s { char a[@sizeof(struct foo)]; };\nstruct foo { int x; };\n",
+     "invalid application of ‘sizeof’ to incomplete type"),
+    ("struct foo;\nstruct s { char a[@_Alignof(struct foo)]; };\nstruct foo { int x; };\n",
+     "to incomplete type"),
+    ("struct foo;\nstruct s { char a[@__builtin_offsetof(struct foo, x)]; };\nstruct foo { int x; };\n",
+     "invalid use of undefined type"),
+    ("enum e;\nstruct s { char a[@sizeof(enum e)]; };\nenum e { E1 };\n",
+     "invalid application of ‘sizeof’ to incomplete type"),
+    ("struct s { char c; char a[@sizeof(struct s)]; };\n",
+     "invalid application of ‘sizeof’ to incomplete type"),
+])
+def test_a_type_defined_later_is_incomplete_where_an_expression_uses_it(text, gcc_message, tmp_path):
+    assert_refused(text, "x86_64", "incomplete type", gcc_message, tmp_path, gcc_same_column=False)
+
+
+def test_a_static_assert_on_a_type_defined_later_is_not_passed(tmp_path):
+    header = tmp_path / "later.h"
+    header.write_text("struct foo;\n_Static_assert(sizeof(struct foo) == 4, \"x\");\nstruct foo { int x; };\n")
+    report = lc.check([str(header)], abis=["x86_64"], rules=False)
+    (result,) = report.results
+    assert result.failed and "incomplete type 'struct foo'" in result.message
+
+
 # ------------------------------------------------------ 4. duplicate members
 DUPLICATE_MEMBERS = [
     "struct s {\n  int a;\n  long b;\n  char @a;\n};\n",

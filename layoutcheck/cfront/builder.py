@@ -127,6 +127,7 @@ class Builder:
         self._defined: Dict[int, CType] = {}
         self._deferred = None
         self._position: Optional[int] = None
+        self._completions = 0  # struct, union and enum definitions completed so far
 
     def _is_object(self, name: str) -> bool:
         """Is ``name`` a declared variable or function?  Its declarations
@@ -607,6 +608,8 @@ class Builder:
         _check_member_names(members, set())
         rec.pack = self.pack
         rec.members = members
+        self._completions += 1
+        rec.defined_at = self._completions
         self.tu.records.append(rec)
         self._defined[id(node)] = rec
         return rec
@@ -642,7 +645,7 @@ class Builder:
         for alignas in decl.align or ():
             arg = alignas.alignment
             if isinstance(arg, c_ast.Typename):
-                value = E.AlignofType(self.decl_type(arg), False, alignas.coord)
+                value = E.AlignofType(self.decl_type(arg), False, alignas.coord, self._completions)
             else:
                 value = self.expr(arg)
             member.aligns.append(AlignSpec(value, alignas.coord))
@@ -689,6 +692,8 @@ class Builder:
             self._declare(self.ordinary, item.name, e)
             self.tu.enumerators[item.name] = e
         enum.enumerators = enumerators
+        self._completions += 1
+        enum.defined_at = self._completions
         for attr in self._gnu(node.attributes):
             if attr.name == "packed":
                 enum.packed = True
@@ -721,10 +726,11 @@ class Builder:
             op = node.op
             if op == "sizeof":
                 if isinstance(node.expr, c_ast.Typename):
-                    return E.SizeofType(self.decl_type(node.expr), coord)
+                    return E.SizeofType(self.decl_type(node.expr), coord, self._completions)
                 return E.SizeofExpr(self.expr(node.expr), coord)
             if op in ("_Alignof", "__alignof__"):
-                return E.AlignofType(self.decl_type(node.expr), op == "__alignof__", coord)
+                return E.AlignofType(self.decl_type(node.expr), op == "__alignof__", coord,
+                                     self._completions)
             if op == "__alignof__expr":
                 return E.AlignofExpr(self.expr(node.expr), True, coord)
             if op in ("-", "+", "~", "!", "&", "*"):
@@ -758,7 +764,7 @@ class Builder:
             typ = self.decl_type(args[0])
             steps = []
             self._designator(args[1], steps)
-            return E.Offsetof(typ, steps, coord)
+            return E.Offsetof(typ, steps, coord, self._completions)
         if fname == "__builtin_types_compatible_p":
             return TypesCompatible(self.decl_type(args[0]), self.decl_type(args[1]), coord)
         if fname in _BUILTINS or BIT_BUILTIN.match(fname or ""):
