@@ -201,6 +201,7 @@ class Layout:
         self.defines = dict(defines or {})
         self.source = source
         self._members: Optional[List[MemberLayout]] = None
+        self._by_path: Optional[Dict[str, MemberLayout]] = None
         self._coverage: Optional[_Coverage] = None
 
     @property
@@ -245,16 +246,17 @@ class Layout:
         return len(self.members)
 
     def member(self, path: str) -> MemberLayout:
-        for m in self.members:
-            if m.path == path:
-                return m
-        raise KeyError(f"{self.kind} {self.name} has no member {path!r} on {self.abi}")
+        found = self.get(path)
+        if found is None:
+            raise KeyError(f"{self.kind} {self.name} has no member {path!r} on {self.abi}")
+        return found
 
     def get(self, path: str) -> Optional[MemberLayout]:
-        for m in self.members:
-            if m.path == path:
-                return m
-        return None
+        if self._by_path is None:
+            self._by_path = {}
+            for m in self.members:
+                self._by_path.setdefault(m.path, m)
+        return self._by_path.get(path)
 
     def _flatten(self, placed: PlacedRecord, base_bits: int, prefix: str, depth: int) -> None:
         big = self.engine.abi.big_endian

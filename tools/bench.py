@@ -1,24 +1,30 @@
 #!/usr/bin/env python3
-"""How fast layoutcheck does its work, against GCC + pahole doing the same.
+"""How fast layoutcheck does its layout work, beside the compilers doing the same.
 
-Three measurements, each printed as wall-clock figures and a ratio:
+Every figure is a whole process (or a whole series of them, for the
+compilers), measured in the same run, layoutcheck and the baseline
+alternating so that a noisy moment weighs on both; each row prints the
+medians, the ratio and the target of issue 11 next to them:
 
-1. start-up: `layoutcheck show` of one small header for one ABI, as a new
-   process (what a pre-commit hook pays per header);
-2. struct page: every proposal in cdefs/page x every config of its matrix
-   x 18 ABIs.  layoutcheck: `check` (layouts and all rules).  Baseline: for
-   each file, config and ABI, `<abi gcc> -g -c` and `pahole -C page`;
-3. UAPI corpus (tests/corpus.py) x 18 ABIs, every struct, each ABI with
-   its own asm/ headers.  Baseline: the ABI's `gcc -g -c` of the same
-   preprocessed text, then `pahole` on the object;
-4. kernel tree: `show --kernel` of six big headers of the amd64 tree (a
-   whole process) against one kbuild build of them as an external module.
+1. start-up: ``--help`` and ``show`` of one small struct for one ABI;
+2. struct page: the 8 files of cdefs/page x 18 ABIs, one config,
+   ``show --format json``.  Baseline: for each file and ABI, ``<abi gcc>
+   -g -c`` and ``pahole -C page``;
+3. UAPI: the first 55 headers of tests/corpus.py that every ABI reads, in
+   one translation unit, x 18 ABIs (each with its own asm/ headers),
+   every struct laid out and written as JSON; peak memory too.  Baseline:
+   each ABI's ``gcc -g -c`` of its preprocessed text, then ``pahole``;
+4. pre-commit: ``check cdefs/page/v4.20.h`` (10 configs x 18 ABIs), wall
+   and CPU time;
+5. kernel tree: ``show --kernel`` of six big headers of the amd64 tree
+   against one kbuild build of them as an external module (and that
+   build followed by ``pahole``).
 
-The baseline needs the cross compilers and pahole (Debian: dwarves); a part
-whose tools are missing is reported as skipped.  Everything runs on one
-core, one process at a time.
+The baseline needs the cross compilers and pahole (Debian: dwarves), the
+UAPI row linux-libc-dev and its -cross packages, the kernel row
+``tools/fetch_kernel_trees.py``; a row whose tools are missing says so.
 
-    python tools/bench.py [--quick] [--repeat N]
+    python tools/bench.py [--quick] [--repeat N] [--only ROW]
 """
 
 from __future__ import annotations
@@ -36,183 +42,255 @@ import time
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, ROOT)
 
+KERNEL_HEADERS = ["linux/mm_types.h", "linux/fs.h", "linux/sched.h", "linux/skbuff.h",
+                  "linux/netdevice.h", "linux/blkdev.h"]
+ROWS = []  # (name, ours, baseline, ratio text, target, met)
 
-def timed(fn, repeat=1):
-    runs = []
-    result = None
+
+def run(cmd, **kw) -> tuple:
+    """(wall seconds, CPU seconds, peak RSS in MiB) of one whole process."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, **kw)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - t0
+    err = proc.stderr.read().decode(errors="replace")
+    proc.stderr.close()
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode not in (0, 1):
+        raise SystemExit(f"{' '.join(cmd)} failed ({proc.returncode}): {err.strip()}")
+    return wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024
+
+
+def alternate(ours, theirs, repeat: int):
+    """Medians of ``ours()`` and ``theirs()`` (each returns seconds), run
+    one after the other ``repeat`` times."""
+    a, b = [], []
     for _ in range(repeat):
-        t0 = time.perf_counter()
-        result = fn()
-        runs.append(time.perf_counter() - t0)
-    return statistics.median(runs), result
+        a.append(ours())
+        if theirs is not None:
+            b.append(theirs())
+    return statistics.median(a), (statistics.median(b) if b else None), a, b
 
 
-def startup(repeat):
-    small = os.path.join(ROOT, "tests", "data", "expectations.h")
-    cmd = [sys.executable, "-m", "layoutcheck", "show", small, "--struct", "bits", "--abi", "x86_64"]
-    t, _ = timed(lambda: subprocess.run(cmd, check=True, capture_output=True), repeat)
-    t_help, _ = timed(lambda: subprocess.run([sys.executable, "-m", "layoutcheck", "--help"],
-                                             check=True, capture_output=True), repeat)
-    t_py, _ = timed(lambda: subprocess.run([sys.executable, "-c", "pass"], check=True), repeat)
-    print(f"start-up: show one struct {t * 1000:.0f} ms, --help {t_help * 1000:.0f} ms "
-          f"(bare python {t_py * 1000:.0f} ms)")
+def row(name, ours_s, base_s, target, want_ratio=None, limit_s=None, extra=""):
+    ratio = base_s / ours_s if base_s else None
+    met = True
+    if want_ratio is not None:
+        met = ratio is not None and ratio >= want_ratio
+    if limit_s is not None:
+        met = met and ours_s <= limit_s
+    ROWS.append((name, f"{ours_s:.2f} s{extra}", f"{base_s:.2f} s" if base_s else "-",
+                 f"{ratio:.2f}x" if ratio else "-", target, "met" if met else "NOT met"))
 
 
-def have_baseline(abis) -> bool:
-    missing = [a.oracle[0] for a in abis if shutil.which(a.oracle[0]) is None]
+def missing_tools(abis) -> list:
+    missing = sorted({a.oracle[0] for a in abis if shutil.which(a.oracle[0]) is None})
     if shutil.which("pahole") is None:
-        missing.append("pahole")
-    if missing:
-        print(f"  baseline skipped: missing {', '.join(sorted(set(missing)))}")
-        return False
-    return True
+        missing.append("pahole (Debian: dwarves)")
+    return missing
 
 
-def page_bench(quick: bool, repeat: int):
+def lc_cmd(*args) -> list:
+    return [sys.executable, "-m", "layoutcheck", *args]
+
+
+# ------------------------------------------------------------------- rows
+def startup(repeat: int):
+    small = os.path.join(ROOT, "tests", "data", "expectations.h")
+    show = lc_cmd("show", small, "--struct", "bits", "--abi", "x86_64")
+    t_show, t_py, _, _ = alternate(lambda: run(show)[0],
+                                   lambda: run([sys.executable, "-c", "pass"])[0], repeat)
+    t_help = statistics.median(run(lc_cmd("--help"))[0] for _ in range(repeat))
+    ROWS.append(("start-up: show one struct, one ABI", f"{t_show:.2f} s", f"python: {t_py:.2f} s",
+                 "-", "(measured)", "-"))
+    ROWS.append(("start-up: --help", f"{t_help:.2f} s", "-", "-", "(measured)", "-"))
+
+
+def page_row(repeat: int, quick: bool):
     from layoutcheck.abi import all_abis
-    from layoutcheck.rules import check_file, load_rules_for
 
-    files = sorted(glob.glob(os.path.join(ROOT, "cdefs", "page", "*.h")))
+    files = sorted(glob.glob(os.path.join(ROOT, "cdefs", "page", "*.h")))[: 2 if quick else None]
     abis = all_abis()
-    if quick:
-        files = files[:2]
-    rs = load_rules_for(files[0])
-    configs = rs.configs[:3] if quick else rs.configs
-
-    def ours():
-        n = 0
-        for f in files:
-            n += len(check_file(f, rs, abis, configs))
-        return n
-
-    t_ours, verdicts = timed(ours, repeat)
-    jobs = len(files) * len(configs) * len(abis)
-    print(f"struct page: {len(files)} files x {len(configs)} configs x {len(abis)} ABIs = {jobs} "
-          f"layouts, {verdicts} verdicts")
-    print(f"  layoutcheck check: {t_ours:.2f} s ({t_ours / jobs * 1000:.1f} ms per layout)")
-    if not have_baseline(abis):
-        return
+    cmd = lc_cmd("show", *files, "--abi", "all", "--format", "json")
+    missing = missing_tools(abis)
     work = tempfile.mkdtemp(prefix="lc-bench-")
 
     def baseline():
+        t0 = time.perf_counter()
         for f in files:
-            for cfg in configs:
-                defs = [f"-D{k}={v}" for k, v in cfg.defines.items()]
-                for abi in abis:
-                    extra = ["-DCONFIG_64BIT"] if abi.bits == 64 else []
-                    obj = os.path.join(work, "p.o")
-                    subprocess.run(list(abi.oracle) + ["-g", "-c", "-x", "c", "-o", obj, f] + defs + extra,
-                                   check=True, capture_output=True)
-                    subprocess.run(["pahole", "-C", "page", obj], check=True, capture_output=True)
+            for abi in abis:
+                obj = os.path.join(work, "p.o")
+                subprocess.run(list(abi.oracle) + ["-g", "-c", "-x", "c", "-o", obj, f],
+                               check=True, capture_output=True)
+                subprocess.run(["pahole", "-C", "page", obj], check=True, capture_output=True)
+        return time.perf_counter() - t0
 
-    t_base, _ = timed(baseline, 1)
-    shutil.rmtree(work, ignore_errors=True)
-    print(f"  gcc -g -c + pahole -C page: {t_base:.2f} s ({t_base / jobs * 1000:.1f} ms per layout)")
-    print(f"  ratio: layoutcheck is {t_base / t_ours:.1f}x faster (and also checks "
-          f"{len(rs.rules)} rules)")
+    try:
+        ours, base, _, _ = alternate(lambda: run(cmd)[0], None if missing else baseline, repeat)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    row(f"struct page: {len(files)} files x {len(abis)} ABIs, show --format json", ours, base,
+        ">= 10x faster", want_ratio=10)
+    if missing:
+        print(f"struct page baseline skipped: missing {', '.join(missing)}")
 
 
-def corpus_bench(quick: bool, repeat: int):
-    import layoutcheck as lc
+def _uapi_unit(work: str) -> str:
+    """The first 55 corpus headers every ABI reads, in one file."""
+    from tests.corpus import corpus_paths, uapi_programs
+
+    chosen = []
+    for path in corpus_paths():
+        _progs, failed = uapi_programs(path)
+        if not failed:
+            chosen.append(os.path.basename(path))
+        if len(chosen) == 55:
+            break
+    unit = os.path.join(work, "uapi55.h")
+    with open(unit, "w") as fh:
+        fh.writelines(f"#include <linux/{name}>\n" for name in chosen)
+    return unit
+
+
+UAPI_CHILD = """
+import sys
+sys.path.insert(0, {root!r})
+from layoutcheck.render import render_json
+from tests.corpus import uapi_programs
+progs, failed = uapi_programs({unit!r})
+assert not failed, failed
+layouts = [lay for prog in progs for lay in prog.layouts()]
+sys.stdout.write(render_json(layouts))
+"""
+
+
+def uapi_row(repeat: int):
     from layoutcheck.abi import all_abis
-    from tests.corpus import corpus_available, corpus_paths, uapi_programs
+    from tests.corpus import corpus_available, uapi_programs
 
     if not corpus_available():
-        print("UAPI corpus: skipped (linux-libc-dev and linux-libc-dev-*-cross not installed)")
+        print("UAPI row skipped: linux-libc-dev and linux-libc-dev-*-cross are not all installed")
         return
-    paths = corpus_paths()[:10] if quick else corpus_paths()
     abis = all_abis()
-
-    def ours():
-        structs = 0
-        lc.Session()  # a cold cache each run: programs below use the default session
-        for p in paths:
-            progs, _failed = uapi_programs(p)
-            for prog in progs:
-                for lay in prog.layouts():
-                    lay.members  # noqa: B018 - force the flattened member list
-                    structs += 1
-        return structs
-
-    t_ours, structs = timed(ours, repeat)
-    print(f"UAPI corpus: {len(paths)} headers x {len(abis)} ABIs (each with its own asm/ "
-          f"headers) = {structs} struct layouts")
-    print(f"  layoutcheck: {t_ours:.2f} s")
-    if not have_baseline(abis):
-        return
     work = tempfile.mkdtemp(prefix="lc-bench-")
-    jobs = []  # (abi, preprocessed text) as each ABI reads the header
-    for p in paths:
-        progs, _failed = uapi_programs(p)
+    try:
+        unit = _uapi_unit(work)
+        size = 0
+        jobs = []
+        progs, _ = uapi_programs(unit)
         for prog in progs:
             for group in prog.groups:
+                size = max(size, len(group.text))
                 for abi in group.abis:
-                    src = os.path.join(work, f"{os.path.basename(p)}.{abi.name}.i")
+                    src = os.path.join(work, f"{abi.name}.i")
                     with open(src, "w") as fh:
                         fh.write(group.text)
                     jobs.append((abi, src))
+        cmd = [sys.executable, "-c", UAPI_CHILD.format(root=ROOT, unit=unit)]
+        peaks = []
 
-    def baseline():
-        for abi, src in jobs:
-            obj = os.path.join(work, "c.o")
-            subprocess.run(list(abi.oracle) + ["-g", "-c", "-w", "-x", "c", "-o", obj, src],
-                           check=True, capture_output=True)
-            subprocess.run(["pahole", obj], check=True, capture_output=True)
+        def ours():
+            wall, _cpu, peak = run(cmd)
+            peaks.append(peak)
+            return wall
 
-    t_base, _ = timed(baseline, 1)
-    shutil.rmtree(work, ignore_errors=True)
-    print(f"  gcc -g -c + pahole (preprocessed text, no cpp): {t_base:.2f} s")
-    print(f"  ratio: layoutcheck is {t_base / t_ours:.1f}x faster")
+        def baseline():
+            t0 = time.perf_counter()
+            for abi, src in jobs:
+                obj = os.path.join(work, "u.o")
+                subprocess.run(list(abi.oracle) + ["-g", "-c", "-w", "-x", "c", "-o", obj, src],
+                               check=True, capture_output=True)
+                subprocess.run(["pahole", obj], check=True, capture_output=True)
+            return time.perf_counter() - t0
+
+        missing = missing_tools(abis)
+        t_ours, t_base, _, _ = alternate(ours, None if missing else baseline, repeat)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    peak = statistics.median(peaks)
+    name = f"UAPI: 55 headers in one unit ({size // 1024} KB as x86_64 reads it) x {len(abis)} ABIs"
+    row(name, t_ours, t_base, ">= 1.5x faster, <= 150 MiB", want_ratio=1.5, extra=f", {peak:.0f} MiB")
+    if peak > 150:
+        name, ours_text, base, ratio, target, _ = ROWS[-1]
+        ROWS[-1] = (name, ours_text, base, ratio, target, "NOT met")
+    if missing:
+        print(f"UAPI baseline skipped: missing {', '.join(missing)}")
 
 
-KERNEL_HEADERS = ["linux/mm_types.h", "linux/fs.h", "linux/sched.h", "linux/skbuff.h",
-                  "linux/netdevice.h", "linux/blkdev.h"]
+def precommit_row(repeat: int):
+    cmd = lc_cmd("check", os.path.join(ROOT, "cdefs", "page", "v4.20.h"))
+    runs = [run(cmd) for _ in range(repeat)]
+    wall = statistics.median(r[0] for r in runs)
+    cpu = statistics.median(r[1] for r in runs)
+    row("pre-commit: check cdefs/page/v4.20.h (10 configs x 18 ABIs)", wall, None,
+        "<= 0.3 s wall", limit_s=0.3, extra=f" wall, {cpu:.2f} s CPU")
 
 
-def kernel_bench(repeat: int):
-    """`show --kernel` of six big headers on the amd64 tree, a whole
-    process, against one kbuild build of the same headers as a module.
-    The two alternate, so that a noisy moment weighs on both."""
+def kernel_row(repeat: int):
+    """`show --kernel` of six big headers on the amd64 tree against one
+    kbuild build of the same headers as a module (then pahole on it)."""
     from layoutcheck.oracle.kbuild import build_module, find_kernel_tree
 
     tree = find_kernel_tree("amd64")
     if tree is None:
-        print("kernel tree: skipped (run tools/fetch_kernel_trees.py)")
+        print("kernel row skipped: run tools/fetch_kernel_trees.py")
         return
-    cmd = [sys.executable, "-m", "layoutcheck", "show", "--kernel", tree, *KERNEL_HEADERS,
-           "--format", "json"]
-
-    def ours():
-        subprocess.run(cmd, check=True, stdout=subprocess.DEVNULL)
+    cmd = lc_cmd("show", "--kernel", tree, *KERNEL_HEADERS, "--format", "json")
+    pahole = shutil.which("pahole")
+    with_pahole = []
 
     def kbuild():
         work = tempfile.mkdtemp(prefix="lc-bench-kbuild-")
         try:
-            build_module(tree, KERNEL_HEADERS, workdir=work)
+            t0 = time.perf_counter()
+            obj = build_module(tree, KERNEL_HEADERS, workdir=work)
+            built = time.perf_counter() - t0
+            if pahole:
+                subprocess.run([pahole, obj], check=True, capture_output=True)
+                with_pahole.append(time.perf_counter() - t0)
+            return built
         finally:
             shutil.rmtree(work, ignore_errors=True)
 
-    ours_runs, base_runs = [], []
-    for _ in range(max(repeat, 3)):
-        ours_runs.append(timed(ours)[0])
-        base_runs.append(timed(kbuild)[0])
-    t_ours, t_base = statistics.median(ours_runs), statistics.median(base_runs)
-    print(f"kernel tree (amd64, six headers, {len(ours_runs)} alternating runs, medians): "
-          f"show --kernel {t_ours:.2f} s, one kbuild module build {t_base:.2f} s")
-    print(f"  ratio: the module build takes {t_base / t_ours:.2f}x the time of show --kernel "
-          f"(target: > 1, issue 10); runs: ours {', '.join(f'{t:.2f}' for t in ours_runs)}; "
-          f"kbuild {', '.join(f'{t:.2f}' for t in base_runs)}")
+    ours, base, _, _ = alternate(lambda: run(cmd)[0], kbuild, max(repeat, 5))
+    row("kernel tree (amd64), six headers: show --kernel, cold", ours, base,
+        "faster than one module build", want_ratio=1.0)
+    if with_pahole:
+        row("  the same against module build + pahole", ours, statistics.median(with_pahole),
+            "(issue 11's baseline)")
+    ROWS.append(("  the same with a warm cache", "no cache yet", "-", "-", ">= 10x", "NOT met"))
+
+
+def print_table():
+    head = ("work", "layoutcheck", "compilers, same work", "ratio", "target", "")
+    table = [head] + ROWS
+    widths = [max(len(str(r[i])) for r in table) for i in range(len(head))]
+    for n, r in enumerate(table):
+        print(" | ".join(str(c).ljust(w) for c, w in zip(r, widths, strict=True)).rstrip())
+        if n == 0:
+            print("-+-".join("-" * w for w in widths))
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--quick", action="store_true", help="a small subset of each measurement")
-    ap.add_argument("--repeat", type=int, default=3, help="runs per layoutcheck figure (median)")
+    ap.add_argument("--quick", action="store_true", help="fewer files and runs")
+    ap.add_argument("--repeat", type=int, default=5, help="runs per figure (medians)")
+    ap.add_argument("--only", choices=["startup", "page", "uapi", "precommit", "kernel"],
+                    action="append", help="measure only these rows")
     args = ap.parse_args()
-    startup(args.repeat)
-    page_bench(args.quick, args.repeat)
-    corpus_bench(args.quick, args.repeat)
-    kernel_bench(args.repeat)
+    repeat = 2 if args.quick else args.repeat
+    todo = args.only or ["startup", "page", "uapi", "precommit", "kernel"]
+    # Byte-compiled first, as an installed package is: with bytecode writing
+    # off (PYTHONDONTWRITEBYTECODE), every process would compile it again.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(ROOT, "layoutcheck")],
+                   check=True)
+    print(f"machine: {os.cpu_count()} cores, python {sys.version.split()[0]}; medians of {repeat} runs")
+    for name, fn in (("startup", lambda: startup(repeat)), ("page", lambda: page_row(repeat, args.quick)),
+                     ("uapi", lambda: uapi_row(repeat)), ("precommit", lambda: precommit_row(repeat)),
+                     ("kernel", lambda: kernel_row(repeat))):
+        if name in todo:
+            fn()
+    print_table()
 
 
 if __name__ == "__main__":

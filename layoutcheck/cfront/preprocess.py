@@ -394,21 +394,52 @@ def _gcc_search_dirs(abi_name: str) -> Optional[Tuple[str, ...]]:
     None when that GCC is not installed."""
     from ..abi import get_abi
 
+    from .. import cache
+
     abi = get_abi(abi_name)
     if not _compiler_available(abi):
         return None
-    proc = _run_tool(list(abi.oracle) + ["-E", "-v", "-x", "c", "-o", os.devnull, os.devnull],
-                     text=True)
+    argv = list(abi.oracle) + ["-E", "-v", "-x", "c", "-o", os.devnull, os.devnull]
+    # The answer depends on the driver and on which of the directories it
+    # considers exist: a cached answer is used only while both still hold.
+    driver = os.path.realpath(shutil.which(argv[0]) or argv[0])
+    try:
+        st = os.stat(driver)
+    except OSError:
+        return None
+    key, stamp = " ".join(argv), [driver, st.st_size, st.st_mtime_ns]
+    entries = cache.load("gcc-search-dirs")
+    entry = entries.get(key)
+    if isinstance(entry, dict) and entry.get("driver") == stamp and _plain_dirs(entry.get("dirs")) \
+            and isinstance(entry.get("checked"), dict) \
+            and all(os.path.isdir(d) == bool(there) for d, there in entry["checked"].items()):
+        return tuple(entry["dirs"]) or None
+    proc = _run_tool(argv, text=True)
     dirs: List[str] = []
+    checked: Dict[str, bool] = {}
     inside = False
     for line in proc.stderr.splitlines():
-        if line.startswith("#include <...> search starts here"):
+        if line.startswith("ignoring nonexistent directory "):
+            checked[os.path.normpath(line.split(" ", 3)[3].strip().strip('"'))] = False
+        elif line.startswith("#include <...> search starts here"):
             inside = True
         elif line.startswith("End of search list"):
             break
         elif inside and line.startswith(" "):
             dirs.append(os.path.normpath(line.strip()))
+    checked.update((d, True) for d in dirs)
+    if proc.returncode == 0 and _plain_dirs(dirs):
+        entries[key] = {"driver": stamp, "dirs": dirs, "checked": checked}
+        cache.store("gcc-search-dirs", entries)
     return tuple(dirs) if dirs else None
+
+
+def _plain_dirs(dirs) -> bool:
+    """A list of absolute, normalized directory names that no command
+    line could read as an option."""
+    return isinstance(dirs, list) and all(
+        isinstance(d, str) and d.startswith("/") and os.path.normpath(d) == d
+        and "\n" not in d and "\0" not in d for d in dirs)
 
 
 def system_include_dirs(abi: ABI) -> List[str]:

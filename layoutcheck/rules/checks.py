@@ -27,8 +27,9 @@ and holds the lookups every kind shares (members, targets, bounds).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
 from ..abi import ABI, all_abis
 from ..consteval import NotEvaluated
@@ -228,11 +229,32 @@ def check_file(path: str, ruleset: RuleSet, abis: Sequence[ABI], configs: Sequen
     """All verdicts for one header: every config x ABI x rule, then one
     not-applied verdict for each rule that selects none of them."""
     results: List[Result] = []
-    for config in configs:
-        prog = ruleset.program(path, config, [a.name for a in abis], **program_kw)
+    names = [a.name for a in abis]
+    for config, prog in zip(configs, _programs(path, ruleset, names, configs, program_kw), strict=True):
         results.extend(check_program(path, prog, ruleset, abis, config))
     results.extend(unselected_rules(path, ruleset, abis, configs))
     return results
+
+
+def _programs(path: str, ruleset: RuleSet, abis: Sequence[str], configs: Sequence[Config],
+              program_kw: dict) -> Iterator:
+    """``path`` read in each config, in order.  The configs' preprocessor
+    runs overlap (a thread each waits on its own process, one per core);
+    the first error, in config order, is raised where the loop reaches it."""
+    if len(configs) < 2 or (os.cpu_count() or 1) < 2:
+        for config in configs:
+            yield ruleset.program(path, config, abis, **program_kw)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        futures = [pool.submit(ruleset.program, path, config, abis, **program_kw) for config in configs]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()
 
 
 def _selector_text(rule: Rule) -> str:

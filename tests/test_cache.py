@@ -1,0 +1,92 @@
+"""The on-disk cache of compiler facts (layoutcheck/cache.py).
+
+GCC's own <...> search path costs a process per ABI; it is kept under the
+user's cache directory and used only while the driver binary and the
+directories GCC looked at are as they were.  What the cache holds reaches a
+compiler's command line, so an entry that is not a plain list of absolute
+directories, or a cache another user could write, is not used.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+
+import pytest
+
+from layoutcheck import cache
+from layoutcheck.abi import get_abi
+from layoutcheck.cfront import preprocess
+
+from .conftest import need_compiler
+
+KIND = "gcc-search-dirs"
+
+
+@pytest.fixture
+def cache_dir(tmp_path, monkeypatch):
+    folder = tmp_path / "cache"
+    monkeypatch.setenv("LAYOUTCHECK_CACHE_DIR", str(folder))
+    preprocess._gcc_search_dirs.cache_clear()
+    yield folder
+    preprocess._gcc_search_dirs.cache_clear()
+
+
+def _fresh(abi="x86_64"):
+    preprocess._gcc_search_dirs.cache_clear()
+    return preprocess._gcc_search_dirs(abi)
+
+
+def test_search_dirs_are_cached_and_reused(cache_dir, monkeypatch):
+    need_compiler(get_abi("x86_64"))
+    first = _fresh()
+    assert first and all(os.path.isabs(d) for d in first)
+    entries = json.loads((cache_dir / f"{KIND}.json").read_text())
+    assert oct(os.stat(cache_dir).st_mode & 0o777) == "0o700"
+    (entry,) = [e for k, e in entries.items() if k.startswith(get_abi("x86_64").oracle[0] + " ")]
+    assert entry["dirs"] == list(first)
+    # a second reading runs no compiler
+    monkeypatch.setattr(preprocess, "_run_tool", lambda *a, **k: pytest.fail("GCC ran again"))
+    assert _fresh() == first
+
+
+def test_an_entry_is_not_used_once_a_directory_it_looked_at_appears(cache_dir, tmp_path):
+    need_compiler(get_abi("x86_64"))
+    first = _fresh()
+    path = cache_dir / f"{KIND}.json"
+    entries = json.loads(path.read_text())
+    key = next(k for k in entries if k.startswith(get_abi("x86_64").oracle[0] + " "))
+    # pretend GCC had found a directory missing that exists now
+    entries[key]["dirs"] = ["/nonexistent-old-dir"]
+    entries[key]["checked"][str(tmp_path)] = False
+    path.write_text(json.dumps(entries))
+    assert _fresh() == first
+
+
+@pytest.mark.parametrize("dirs", [["-fplugin=/tmp/evil.so"], ["relative/dir"], ["/a/../b"], "/usr/include"])
+def test_an_entry_that_is_not_plain_directories_is_not_used(cache_dir, dirs):
+    need_compiler(get_abi("x86_64"))
+    first = _fresh()
+    path = cache_dir / f"{KIND}.json"
+    entries = json.loads(path.read_text())
+    for entry in entries.values():
+        entry["dirs"] = dirs
+    path.write_text(json.dumps(entries))
+    assert _fresh() == first
+
+
+def test_a_cache_others_can_write_is_not_used(cache_dir):
+    need_compiler(get_abi("x86_64"))
+    _fresh()
+    os.chmod(cache_dir, 0o777)
+    assert cache.cache_dir() is None and cache.load(KIND) == {}
+    os.chmod(cache_dir, 0o700)
+    os.chmod(cache_dir / f"{KIND}.json", 0o666)
+    assert cache.load(KIND) == {}
+
+
+def test_the_cache_can_be_turned_off(monkeypatch, tmp_path):
+    monkeypatch.setenv("LAYOUTCHECK_CACHE_DIR", "off")
+    assert cache.cache_dir() is None
+    cache.store(KIND, {"x": 1})
+    assert cache.load(KIND) == {}
