@@ -780,9 +780,29 @@ def _shared_groups(abis: Sequence[ABI], run, abi_defines: Dict[str, Dict[str, st
     pending = list(abis)
     results: List[Preprocessed] = []
     by_text: Dict[str, Preprocessed] = {}
+    ran: Dict[str, object] = {}  # runs made ahead, side by side (or their error)
+    rounds = 0
     while pending:
+        rounds += 1
+        if rounds == 3 and len(pending) > 1 and (os.cpu_count() or 1) > 1:
+            # Two texts so far stood each for a part of the ABIs: this one
+            # follows the ABI (asm/ headers).  Run the rest side by side (a
+            # thread waits on each process); each is still grouped as the
+            # loop below would.
+            from concurrent.futures import ThreadPoolExecutor
+
+            def ahead(abi: ABI):
+                try:
+                    return run(abi)
+                except LayoutError as exc:  # raised only if the loop needs this run
+                    return exc
+
+            with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+                ran = dict(zip([a.name for a in pending], pool.map(ahead, pending), strict=True))
         abi = pending.pop(0)
-        first = run(abi, bool(pending))
+        first = ran.pop(abi.name, None) or run(abi, bool(pending))
+        if isinstance(first, LayoutError):
+            raise first
         group = by_text.get(first.text)
         if group is None:
             group = Preprocessed(first.text, [], filename, first.used, first.files, first.scanner)
