@@ -239,6 +239,13 @@ class Layout:
             self._flatten(self.tree, 0, "", 0)
         return self._members
 
+    def release(self) -> None:
+        """Drop the member list built so far (it is built again when asked):
+        for a caller done with a layout it still holds, such as a writer
+        going through thousands."""
+        self._members = None
+        self._coverage = None
+
     def __iter__(self) -> Iterator[MemberLayout]:
         return iter(self.members)
 

@@ -155,12 +155,11 @@ def _uapi_unit(work: str) -> str:
 UAPI_CHILD = """
 import sys
 sys.path.insert(0, {root!r})
-from layoutcheck.render import render_json
+from layoutcheck.render.show import write_json
 from tests.corpus import uapi_programs
 progs, failed = uapi_programs({unit!r})
 assert not failed, failed
-layouts = [lay for prog in progs for lay in prog.layouts()]
-sys.stdout.write(render_json(layouts))
+write_json((lay for prog in progs for lay in prog.layouts()), sys.stdout)
 """
 
 

@@ -162,14 +162,22 @@ class GnuCParser(CParser):
         this parser, with the deferred declarations' reader."""
         ast = ParsedFile(ext, self.ext_positions, scanned.deferred)
         log = self.typedef_log
+        # pycparser's parser and its lexer refer to each other: drop the
+        # lexer and the tokens, so that neither outlives the parse (the
+        # collector, frozen after it, would never free the cycle).
+        self.clex = None
+        self._tokens = _ListTokens([])
         positions = [at for at, _ in log]
 
         def parse_deferred(tokens: List[Token], end: Coord, position: int) -> list:
             names = [name for _, name in log[:bisect.bisect_right(positions, position)]]
+            parser = GnuCParser()
             try:
-                return GnuCParser().parse_tokens(tokens, end, names).ext
+                return parser.parse_tokens(tokens, end, names).ext
             except ParseError as exc:  # anything pycparser raised past our hooks
                 raise LayoutError(str(exc)) from None
+            finally:
+                parser.clex = None  # see above
 
         scanned.deferred.parse = parse_deferred
         return ast

@@ -441,6 +441,20 @@ _WORDS.update((word, (kind, word)) for word, kind in _keyword_map.items())  # ke
 _PLAIN_MARKER = re.compile(r'[ \t]*([0-9]+)[ \t]+"([^"\\\n]*)"(?:[ \t]+[0-9]+)*[ \t]*(?=\n)')
 
 
+def _lex_error(msg: str, line: int, column: int) -> None:  # pragma: no cover - _Lexer raises first
+    raise LayoutError(f"{msg} at line {line}, column {column}")
+
+
+class _Lexer(CLexer):
+    """pycparser's lexer, raising its errors with the file it is in.  (Its
+    error function is a plain function: a bound method of the tokenizer
+    would make a reference cycle, which outlives the parse once the
+    collector has frozen what the parse made.)"""
+
+    def _error(self, msg: str, pos: int) -> None:
+        raise LayoutError(msg, where_of(Coord(self._filename, self._lineno, pos - self._line_start + 1)))
+
+
 class Tokenizer:
     """pycparser tokens for spans of one text, coordinates included."""
 
@@ -452,7 +466,7 @@ class Tokenizer:
         self.lineno = 1
         self.line_start = 0
         self.filename = filename
-        self._slow = CLexer(self._lex_error)
+        self._slow = _Lexer(_lex_error)
         self._slow._lexdata = text
 
     # -- coordinates
@@ -499,8 +513,6 @@ class Tokenizer:
         self.advance(target)
         return self.coord()
 
-    def _lex_error(self, msg: str, line: int, column: int) -> None:
-        raise LayoutError(msg, where_of(Coord(self._slow._filename, line, column)))
 
     def _slow_at(self, pos: int) -> CLexer:
         slow = self._slow

@@ -27,7 +27,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
 
 
 def run(args) -> int:
-    from ..render import render_json, render_text
+    from ..render import render_text
+    from ..render.show import write_json
 
     if args.cacheline < 0:
         raise LayoutError(f"--cacheline must be 0 (none) or a size in bytes, not {args.cacheline}")
@@ -44,7 +45,7 @@ def run(args) -> int:
             print(f"layoutcheck: {path}: {note}", file=sys.stderr)
         layouts.extend(prog.layouts(args.struct))
     if args.format == "json":
-        sys.stdout.write(render_json(layouts))
+        write_json(layouts, sys.stdout)
     else:
         if not layouts:
             print("/* no struct or union with a definition */")

@@ -14,6 +14,7 @@ not holes of the whole struct.
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Iterable, List
 
@@ -159,7 +160,18 @@ def render_json(layouts: Iterable[Layout]) -> str:
     """One object, ``{"layouts": [...]}``, with one layout per line:
     ``grep``-able, and written by the json module's C encoder (an indented
     dump goes through its pure-Python encoder, several times slower)."""
-    lines = [json.dumps(lay.to_json()) for lay in layouts]
-    if not lines:
-        return '{"layouts": []}\n'
-    return '{"layouts": [\n' + ",\n".join(lines) + "\n]}\n"
+    out = io.StringIO()
+    write_json(layouts, out)
+    return out.getvalue()
+
+
+def write_json(layouts: Iterable[Layout], out) -> None:
+    """``render_json`` written to ``out`` a layout at a time, each
+    layout's member list dropped once written: the whole output and every
+    member list are never in memory at once."""
+    first = True
+    for lay in layouts:
+        out.write(('{"layouts": [\n' if first else ",\n") + json.dumps(lay.to_json()))
+        lay.release()
+        first = False
+    out.write('{"layouts": []}\n' if first else "\n]}\n")
