@@ -183,3 +183,24 @@ def open_kernel_unit(names: Sequence[str], options: Options, session=None):
     text = "".join(f"#include <{check_header_name(include_name(tree, n))}>\n" for n in names)
     return open_program(text, options, session=session, filename="<kernel headers>",
                         is_path=False)
+
+
+def side_by_side(fn, items: Sequence) -> Iterable:
+    """``fn(item)`` for each item, in order, the calls overlapping in a
+    thread pool (one thread per core): for work that mostly waits on a
+    preprocessor process.  The first error, in item order, is raised where
+    the caller's loop reaches it."""
+    if len(items) < 2 or (os.cpu_count() or 1) < 2:
+        for item in items:
+            yield fn(item)
+        return
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
+        futures = [pool.submit(fn, item) for item in items]
+        try:
+            for future in futures:
+                yield future.result()
+        finally:
+            for future in futures:
+                future.cancel()

@@ -6,7 +6,7 @@ import argparse
 import sys
 
 from ..errors import LayoutError
-from ..options import refused_rules_note
+from ..options import refused_rules_note, side_by_side
 
 from ..cli import add_source_options, make_program
 
@@ -38,8 +38,8 @@ def run(args) -> int:
         from ..options import open_kernel_unit
 
         layouts = open_kernel_unit(args.paths, options_from(args)).layouts(args.struct)
-    for path in args.paths if args.kernel is None else ():
-        prog = make_program(path, args)
+    paths = args.paths if args.kernel is None else []
+    for path, prog in zip(paths, side_by_side(lambda p: make_program(p, args), paths), strict=True):
         note = refused_rules_note(prog.ruleset)
         if note:
             print(f"layoutcheck: {path}: {note}", file=sys.stderr)

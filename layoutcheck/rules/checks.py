@@ -27,7 +27,6 @@ and holds the lookups every kind shares (members, targets, bounds).
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
@@ -238,23 +237,12 @@ def check_file(path: str, ruleset: RuleSet, abis: Sequence[ABI], configs: Sequen
 
 def _programs(path: str, ruleset: RuleSet, abis: Sequence[str], configs: Sequence[Config],
               program_kw: dict) -> Iterator:
-    """``path`` read in each config, in order.  The configs' preprocessor
-    runs overlap (a thread each waits on its own process, one per core);
-    the first error, in config order, is raised where the loop reaches it."""
-    if len(configs) < 2 or (os.cpu_count() or 1) < 2:
-        for config in configs:
-            yield ruleset.program(path, config, abis, **program_kw)
-        return
-    from concurrent.futures import ThreadPoolExecutor
+    """``path`` read in each config, in order, the configs' preprocessor
+    runs overlapping (``options.side_by_side``)."""
+    from ..options import side_by_side
 
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        futures = [pool.submit(ruleset.program, path, config, abis, **program_kw) for config in configs]
-        try:
-            for future in futures:
-                yield future.result()
-        finally:
-            for future in futures:
-                future.cancel()
+    return iter(side_by_side(lambda config: ruleset.program(path, config, abis, **program_kw),
+                             list(configs)))
 
 
 def _selector_text(rule: Rule) -> str:
