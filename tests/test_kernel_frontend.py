@@ -733,3 +733,52 @@ def test_kernel_headers_through_kbuild(tmp_path):
         bad += mismatches
     record("kernel structs vs the tree's GCC (x86_64)", len(lays), items)
     assert not bad, "\n".join(map(str, bad[:20]))
+
+
+# ------------------------------------- what the splitter must not misread
+MISREADS = {
+    "_Pragma pack before a struct": '_Pragma("pack(1)") struct t { char c; int i; };\n',
+    "_Pragma pack among members": 'struct s { char c; _Pragma("pack(1)") int i; };\n',
+    "#pragma pack after a form feed": ('# 1 "t.h"\nint f(void);\n\f#pragma pack(1)\nint g(void);\n'
+                                       'struct s { char c; int i; };\n'),
+    "form feed between __attribute__ and ((": (
+        'struct __attribute__\f((packed)) { struct inner { char c; int i; } a; } x;\n'),
+    "line marker between __attribute__ and ((": (
+        '# 1 "t.h"\nstruct __attribute__\n# 20 "t.h"\n((packed)) { struct inner { char c; int i; } a; } x;\n'),
+    "raw strings with braces in bodies": (
+        'void f(void){ const char *p = R"(" {)"; }\nstruct s { char c; int i; };\n'
+        'void g(void){ const char *q = R"x(" })x"; }\n'),
+}
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("name", sorted(MISREADS))
+def test_what_gcc_reads_as_a_type_is_not_taken_for_a_body_or_lost(name):
+    prog = equal_gcc(MISREADS[name], "x86_64")
+    assert prog.layouts(), name
+
+
+@pytest.mark.parametrize("text, where", [
+    # gcc -E writes a line marker before the #pragma it makes of a _Pragma
+    ('# 1 "t.h"\nvoid f(void) {\n# 3 "t.h"\n#pragma pack(1)\n}\nstruct s { char c; int i; };\n', "t.h:3:1"),
+    ('# 1 "t.h"\nvoid f(void) {\n\f#pragma pack(1)\n}\nstruct s { char c; int i; };\n', "t.h:2:2"),
+    ('# 1 "t.h"\nvoid f(void) { _Pragma("pack(1)") }\nstruct s { char c; int i; };\n', "t.h:1:16"),
+])
+def test_a_pack_pragma_in_a_body_is_refused_in_every_spelling(text, where):
+    err = refused(text)
+    assert err.where == where and "#pragma pack inside a function body" in err.message, str(err)
+
+
+@pytest.mark.parametrize("text", [
+    # a compound literal's braces in an array bound are no body
+    'int a[sizeof (int){ sizeof(struct q { char c; int i; }) }];\nstruct s { int x; };\n',
+    # digraph braces: not read, and not lost either
+    'struct s <% char c; int i; %>;\n',
+])
+def test_braces_that_are_not_a_body_are_read_or_refused_never_skipped(text):
+    refused(text)
+
+
+def test_consecutive_line_markers_in_a_body_are_all_read():
+    err = refused('# 1 "t.h"\nvoid f(void) {\n# 10 "a.h"\n# 20 "b.h"\n}\nstruct s { int : -1; };\n')
+    assert err.where == "b.h:21:16", str(err)

@@ -268,7 +268,12 @@ def _raw_string_smuggler(marker: str) -> str:
 @pytest.mark.oracle
 def test_declarations_gcc_reads_as_code_are_refused(tmp_path):
     """GCC, not layoutcheck's tokenizer, decides whether the kept type
-    declarations define anything: this one is refused, and nothing runs."""
+    declarations define anything: this one is refused, and nothing runs.
+    (The front end itself now refuses the raw string outside a body, so the
+    command stops before the oracle; the oracle's guard is asked directly.)"""
+    from layoutcheck.oracle.cffi_host import check_declarations_define_nothing
+    from layoutcheck.oracle.declonly import type_declarations
+
     need_c_compiler()
     need_compiler(HOST)
     marker = _marker(tmp_path)
@@ -279,7 +284,12 @@ def test_declarations_gcc_reads_as_code_are_refused(tmp_path):
                           capture_output=True, text=True, stdin=subprocess.DEVNULL)
     assert not os.path.exists(marker)
     assert proc.returncode == 2, proc.stdout + proc.stderr
-    assert "GCC reads as defining code or data" in proc.stderr
+    assert "raw.h:5:" in proc.stderr or "GCC reads as defining code or data" in proc.stderr
+    work = tmp_path / "work"
+    work.mkdir()
+    with pytest.raises(lc.LayoutError, match="GCC reads as defining code or data"):
+        check_declarations_define_nothing(type_declarations(header.read_text()), str(work))
+    assert not os.path.exists(marker)
 
 
 @pytest.mark.parametrize("value", ["<% %>", "%:define X", "a<:1:>", 'R"x(;)x"'])

@@ -276,7 +276,11 @@ class Builder:
         self.typedefs[node.name] = Typedef(node.name, target, coord)
 
     def _pragma(self, node: c_ast.Pragma) -> None:
-        text = node.string.strip() if isinstance(node.string, str) else ""
+        text = node.string
+        if isinstance(text, c_ast.Constant):  # _Pragma("..."): its string, destringized
+            literal = text.value
+            text = literal[literal.index('"') + 1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        text = text.strip() if isinstance(text, str) else ""
         m = re.match(r"(?:GCC\s+)?(\w+)\s*(.*)$", text, re.S)
         if not m:
             return

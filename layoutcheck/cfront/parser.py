@@ -36,6 +36,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import gc
+import re
 from typing import List, Optional, Tuple
 
 from pycparser import c_ast
@@ -72,6 +73,9 @@ BUILTIN_TYPEDEFS = (
     "__fp16",
     "__bf16",
 )
+
+# '( "pack...' after _Pragma: the operator form of #pragma pack.
+_PRAGMA_PACK_TEXT = re.compile(r"""\(\s*(?:u8|[uUL])?"\s*(?:GCC\s+)?pack\b""")
 
 # What may follow a declarator that has no suffix.
 _DECLARATOR_END = frozenset({"SEMI", "COMMA", "COLON", "EQUALS", "GNU_ATTRIBUTE", "GNU_ASM"})
@@ -562,7 +566,9 @@ class GnuCParser(CParser):
                 depth += 1
             elif tok.type == "RBRACE":
                 depth -= 1
-            elif tok.type == "PPPRAGMASTR" and tok.value.split("(")[0].strip() == "pack":
+            elif (tok.type == "PPPRAGMASTR" and tok.value.split("(")[0].strip() == "pack"
+                  or tok.type == "_PRAGMA" and _PRAGMA_PACK_TEXT.match(
+                      " ".join(t.value for t in self._tokens._buffer[self._tokens._index:self._tokens._index + 2]))):
                 self._parse_error(
                     "#pragma pack inside a function body is not supported", self._tok_coord(tok)
                 )

@@ -53,9 +53,9 @@ from ..errors import LayoutError, where_of
 
 # --------------------------------------------------------------- split
 _STOP = re.compile(
-    r"""[;{}()="'/]|^[ \t]*\#|\b(?:typedef|_Static_assert|static_assert|_Pragma|__attribute__|__attribute)\b""",
+    r"""[;{}()\[\]="'/]|<%|%>|^[ \t\f\v]*\#"""
+    r"""|\b(?:typedef|_Static_assert|static_assert|_Pragma|__attribute__|__attribute)\b""",
     re.M)
-_BODY_STOP = re.compile(r"""[{}"'/]|^[ \t]*\#""", re.M)
 _QUOTED = {'"': re.compile(r'"(?:[^"\\\n]|\\.)*"'),
            "'": re.compile(r"'(?:[^'\\\n]|\\.)*'")}
 _PRAGMA_PACK = re.compile(r"[ \t]*pragma[ \t]+(?:GCC[ \t]+)?pack\b")
@@ -133,52 +133,66 @@ def _line_end(text: str, pos: int) -> int:
 
 
 # What a body holds between two things _skip_body must look at: anything but
-# a brace, a quote, a comment or a directive line, and whole literals.
-_BODY_RUN = re.compile(r"""(?:[^{}"'/\n]+|"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|/(?![*/])|\n(?![ \t]*\#))*""")
+# a brace (or its digraph), a quote, a comment or a directive line; and
+# whole literals, raw strings (GNU C has them) included.
+_BODY_RUN = re.compile(
+    r"""(?:[^{}"'/\n<%]+|<(?!%)|%(?!>)"""
+    r'|(?<=R)"(?P<delim>[^()\\\s]{0,16})\((?:[^)]|\)(?!(?P=delim)"))*\)(?P=delim)"'
+    r"""|(?<!R)"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|/(?![*/])|\n(?![ \t\f\v]*\#))*""")
+_DIRECTIVE_HERE = re.compile(r"[ \t\f\v]*\#")
+# _Pragma("pack(...)") written in a body (gcc -E makes it a #pragma line).
+_PRAGMA_OPERATOR_PACK = re.compile(r"""\b_Pragma\s*\(\s*(?:u8|[uUL])?"\s*(?:GCC\s+)?pack\b""")
 
 
-def _skip_body(text: str, lbrace: int, limit: int, markers: List[int], packs: List[int]) -> int:
-    """The offset just past the '}' that closes the body opening at
-    ``lbrace``, or -1 if text[:limit] ends first.  Line markers met are
-    added to ``markers``, ``#pragma pack`` lines to ``packs`` (only when
-    the body closes)."""
+def _skip_body(text: str, start: int, limit: int, markers: List[int], packs: List[int]) -> int:
+    """The offset just past the '}' (or '%>') that closes the body whose
+    '{' ends at ``start``, or -1 if text[:limit] ends first.  Line markers
+    met are added to ``markers``, ``#pragma pack`` lines and
+    ``_Pragma("pack...")`` to ``packs`` (only when the body closes)."""
     depth = 1
-    pos = lbrace + 1
+    pos = start
     run = _BODY_RUN.match
     found: List[int] = []
     found_packs: List[int] = []
     while True:
-        pos = run(text, pos, limit).end()
-        if pos >= limit:
-            return -1
-        c = text[pos]
-        if c == "{":
-            depth += 1
-            pos += 1
-        elif c == "}":
-            depth -= 1
-            pos += 1
-            if depth == 0:
-                markers.extend(found)
-                packs.extend(found_packs)
-                return pos
-        elif c == "\n":  # a directive line follows
-            hash_end = text.index("#", pos) + 1
+        if (pos == 0 or text[pos - 1] == "\n") and _DIRECTIVE_HERE.match(text, pos, limit):
+            hash_end = text.index("#", pos) + 1  # a directive line
             kind = _directive(text, hash_end)
             if kind == "marker":
                 found.append(hash_end - 1)
             elif kind == "pack":
                 found_packs.append(hash_end - 1)
             pos = _line_end(text, hash_end)
+            continue
+        pos = run(text, pos, limit).end()
+        if pos >= limit:
+            return -1
+        c = text[pos]
+        if c == "{" or text.startswith("<%", pos):
+            depth += 1
+            pos += 1 if c == "{" else 2
+        elif c == "}" or text.startswith("%>", pos):
+            depth -= 1
+            pos += 1 if c == "}" else 2
+            if depth == 0:
+                if text.find("_Pragma", start, pos) >= 0:  # rare: look closer
+                    pragma = _PRAGMA_OPERATOR_PACK.search(text, start, pos)
+                    if pragma is not None:
+                        found_packs.append(pragma.start())
+                markers.extend(found)
+                packs.extend(sorted(found_packs)[:1])
+                return pos
+        elif c == "\n":  # a directive line follows
+            pos += 1
         elif c == "/":
             pos = _skip_comment(text, pos, limit)
             if pos < 0:
                 return -1
-        else:  # a quote that does not close on its line: not a literal
+        else:  # a quote (or raw string) that does not close: not a literal
             pos += 1
 
 
-_END = re.compile(r"[;{]")
+_END = re.compile(r"[;{]|<%")
 # What makes a declaration need the stop-by-stop reading: these characters,
 # or one of _RELEVANT_WORDS as a word (found with str.find: a regular
 # expression with the words in it reads five times slower).
@@ -194,7 +208,7 @@ def _has_word(text: str, word: str, pos: int, end: int) -> bool:
             return True
         i = text.find(word, i + 1, end)
     return False
-_ATTRIBUTE_BEFORE = re.compile(r"\b__attribute(?:__)?[ \t\n]*\Z")
+_ATTRIBUTE_BEFORE = re.compile(r"\b__attribute(?:__)?\s*\Z")
 
 
 def _plain_declaration(text: str, pos: int, limit: int, markers: List[int],
@@ -214,7 +228,8 @@ def _plain_declaration(text: str, pos: int, limit: int, markers: List[int],
     for word in _RELEVANT_WORDS:
         if _has_word(text, word, pos, end):
             return None
-    if text.count("(", pos, end) != text.count(")", pos, end):
+    if text.count("(", pos, end) != text.count(")", pos, end) \
+            or text.count("[", pos, end) != text.count("]", pos, end):
         return None
     if text[end] == ";":
         return end + 1, None
@@ -232,7 +247,7 @@ def _plain_declaration(text: str, pos: int, limit: int, markers: List[int],
         depth += 1 if text[i] == ")" else -1
     if _ATTRIBUTE_BEFORE.search(text, pos, i):
         return None
-    body_end = _skip_body(text, end, limit, markers, packs)
+    body_end = _skip_body(text, m.end(), limit, markers, packs)
     if body_end < 0:
         return None
     return body_end, (end, body_end)
@@ -248,9 +263,9 @@ class Splitter:
         self.markers: List[int] = []
         self.packs: List[int] = []
         self.unterminated_body: Optional[int] = None
-        # pos, start, paren, brace, relevant, has_eq, nonblank,
+        # pos, start, paren, brace, bracket, relevant, has_eq, nonblank,
         # attr_word_end, group_is_attr, last_close, last_close_attr
-        self.state = (0, 0, 0, 0, False, False, False, -1, False, -1, False)
+        self.state = (0, 0, 0, 0, 0, False, False, False, -1, False, -1, False)
         self.done = False
 
     def run(self, text: str, limit: int, final: bool) -> List[Item]:
@@ -259,10 +274,10 @@ class Splitter:
             return items
         markers, packs = self.markers, self.packs
         search = _STOP.search
-        (pos, start, paren, brace, relevant, has_eq, nonblank, attr_word_end, group_is_attr,
+        (pos, start, paren, brace, bracket, relevant, has_eq, nonblank, attr_word_end, group_is_attr,
          last_close, last_close_attr) = self.state
         while True:
-            if not nonblank and paren == 0 and brace == 0:
+            if not nonblank and paren == 0 and brace == 0 and bracket == 0:
                 # A declaration's start: most are prototypes or function
                 # definitions, read here whole when nothing in them needs
                 # the stop-by-stop reading below.
@@ -277,17 +292,23 @@ class Splitter:
             at = m.start()
             pos = m.end()
             c = text[pos - 1]
+            if pos - at == 2 and c in "%>":  # a digraph: <% is {, %> is }
+                c = "{" if c == "%" else "}"
             if c != "#":
                 nonblank = True
+            if attr_word_end >= 0 and c != "#" and c != "(":
+                attr_word_end = -1  # only a line marker may stand between it and its '('
             if c == ";":
                 if paren == 0 and brace == 0:
                     items.append(Item(PARSE if relevant else DEFER, start, pos))
                     start = pos
                     relevant = has_eq = nonblank = False
                     last_close = -1
+                    bracket = 0
             elif c == "(":
                 if paren == 0:
-                    group_is_attr = attr_word_end >= 0 and not text[attr_word_end:pos - 1].strip()
+                    group_is_attr = attr_word_end >= 0 and _blank_or_markers(text, attr_word_end, at)
+                attr_word_end = -1
                 paren += 1
             elif c == ")":
                 if paren > 0:
@@ -295,18 +316,23 @@ class Splitter:
                     if paren == 0:
                         last_close = pos - 1
                         last_close_attr = group_is_attr
+            elif c == "[":
+                bracket += 1
+            elif c == "]":
+                if bracket > 0:
+                    bracket -= 1
             elif c == "{":
-                if (paren == 0 and brace == 0 and last_close >= 0 and not has_eq and not last_close_attr
-                        and _blank_or_markers(text, last_close + 1, pos - 1)):
-                    end = _skip_body(text, pos - 1, limit, markers, packs)
+                if (paren == 0 and brace == 0 and bracket == 0 and last_close >= 0 and not has_eq
+                        and not last_close_attr and _blank_or_markers(text, last_close + 1, at)):
+                    end = _skip_body(text, pos, limit, markers, packs)
                     if end < 0:
                         if final:
-                            self.unterminated_body = pos - 1
+                            self.unterminated_body = at
                             self.done = True
                             return items
                         pos = at  # read again when more text has come
                         break
-                    items.append(Item(PARSE if relevant else DEFER, start, end, (pos - 1, end)))
+                    items.append(Item(PARSE if relevant else DEFER, start, end, (at, end)))
                     start = pos = end
                     relevant = has_eq = nonblank = False
                     last_close = -1
@@ -359,7 +385,7 @@ class Splitter:
             if text[start:].strip():
                 items.append(Item(PARSE, start, len(text)))
             self.done = True
-        self.state = (pos, start, paren, brace, relevant, has_eq, nonblank, attr_word_end,
+        self.state = (pos, start, paren, brace, bracket, relevant, has_eq, nonblank, attr_word_end,
                       group_is_attr, last_close, last_close_attr)
         return items
 
