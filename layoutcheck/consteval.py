@@ -201,22 +201,14 @@ class Evaluator:
     def _v_EnumConst(self, n: E.EnumConst):
         return self.engine.enumerator_constant(n.enumerator, n)
 
-    @staticmethod
-    def _complete_where_written(ctype, n, what: str) -> None:
+    def _complete_where_written(self, ctype, n, what: str) -> None:
         """GCC judges a type complete where the expression stands, not at
         the end of the unit: a struct defined later is incomplete here."""
         if n.seen is None:
             return
-        core = ctype
-        while True:
-            if isinstance(core, Typedef):
-                core = core.target
-            elif isinstance(core, Qualified):
-                core = core.base
-            elif isinstance(core, Array):
-                core = core.elem
-            else:
-                break
+        core = self._core(ctype)
+        while isinstance(core, Array):
+            core = self._core(core.elem)
         if isinstance(core, (Record, Enum)) and core.defined_at is not None and core.defined_at > n.seen:
             kind = core.kind if isinstance(core, Record) else "enum"
             raise _err(f"invalid application of '{what}' to incomplete type '{kind} {core.tag or '<anonymous>'}'"

@@ -367,6 +367,12 @@ def test_a_declaration_no_layout_reads_is_not_checked(text, tmp_path):
      "invalid application of ‘sizeof’ to incomplete type"),
     ("struct s { char c; char a[@sizeof(struct s)]; };\n",
      "invalid application of ‘sizeof’ to incomplete type"),
+    # through a typedef that adds an alignment, and through typeof
+    ("struct foo;\ntypedef struct foo __attribute__((aligned(8))) A;\n"
+     "struct s { char a[@sizeof(A)]; };\nstruct foo { int x; };\n",
+     "invalid application of ‘sizeof’ to incomplete type"),
+    ("struct foo;\nextern struct foo *p;\nstruct s { char a[@sizeof(typeof(*p))]; };\nstruct foo { int x; };\n",
+     "invalid application of ‘sizeof’ to incomplete type"),
 ])
 def test_a_type_defined_later_is_incomplete_where_an_expression_uses_it(text, gcc_message, tmp_path):
     assert_refused(text, "x86_64", "incomplete type", gcc_message, tmp_path, gcc_same_column=False)
