@@ -102,50 +102,28 @@ def test_reading_on_demand_changes_nothing_on_a_real_tree(flavour):
     for all of it (bodies included), and deferring the declarations of
     functions and variables gives the same layouts and static asserts as
     parsing every declaration at once."""
-    from pycparser.c_lexer import CLexer
-
     from layoutcheck.cfront.builder import Builder
     from layoutcheck.cfront.parser import parse_c
-    from layoutcheck.cfront.scan import Tokenizer, split
     from layoutcheck.layouts import Layout
     from layoutcheck.options import Options, open_kernel_unit
+
+    from .test_kernel_frontend import _pycparser_tokens, _scan_tokens, _scanned_key
 
     tree = _tree(flavour)
     prog = open_kernel_unit(HEADERS, Options.make(None, kernel=tree))
     (group,) = prog.groups
     text = group.text
-
-    def error(msg, line, column):
-        raise AssertionError(f"pycparser: {msg} at {line}:{column}")
-
-    lex = CLexer(error)
-    lex.input(text, group.filename)
-    theirs = []
-    while (tok := lex.token()) is not None:
-        if tok.type == "ID":
-            tok = Tokenizer._identifier(tok.value, tok.lineno, tok.column, tok.filename)
-            if tok is None:
-                continue
-        theirs.append((tok.type, tok.value, tok.lineno, tok.column, tok.filename))
-    parts, _ = split(text)
-    tokenizer = Tokenizer(text, group.filename, parts.markers)
-    ours = []
-    tokenizer.tokens(0, len(text), ours)
+    theirs = _pycparser_tokens(text, group.filename)
     assert len(theirs) > 500_000
-    assert [(t.type, t.value, t.lineno, t.column, t.filename) for t in ours] == theirs
+    assert _scan_tokens(text, group.filename) == theirs
 
     # Read as the preprocessor writes it, in uneven pieces: the same.
     from layoutcheck.cfront.scan import Scanner, scan
 
-    def key(scanned):
-        return ([(t.type, t.value, t.lineno, t.column, t.filename) for t in scanned.tokens],
-                [(sp.item.start, sp.item.end, sp.state, sp.position) for sp in scanned.deferred.spans],
-                scanned.end)
-
     scanner = Scanner(group.filename)
     for cut in range(0, len(text), 100_003):
         scanner.feed(text[:cut])
-    assert key(scanner.finish(text)) == key(scan(text, group.filename))
+    assert _scanned_key(scanner.finish(text)) == _scanned_key(scan(text, group.filename))
 
     def everything(defer):
         tu = Builder().build(parse_c(text, group.filename, defer=defer))

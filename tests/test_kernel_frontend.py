@@ -51,15 +51,22 @@ def equal_gcc(text, abi):
     prog = load(text, abi)
     lays = prog.layouts()
     assert lays
-    answers = ask_gcc(get_abi(abi), prog.oracle_source(), lays)
+    bad = _compared(lays, ask_gcc(get_abi(abi), prog.oracle_source(), lays),
+                    "kernel front end snippets vs GCC")
+    assert not bad, "\n".join(map(str, bad))
+    return prog
+
+
+def _compared(lays, answers, label):
+    """Each layout against its compiler answer, counted under ``label``:
+    the mismatches."""
     items, bad = 0, []
     for lay, orc in zip(lays, answers, strict=True):
         n, mismatches = compare(lay, orc)
         items += n
         bad += mismatches
-    record("kernel front end snippets vs GCC", len(lays), items)
-    assert not bad, "\n".join(map(str, bad))
-    return prog
+    record(label, len(lays), items)
+    return bad
 
 
 def gcc_errors(abi, text, tmp_path):
@@ -190,7 +197,7 @@ def test_a_declaration_after_its_use_is_not_brought_forward():
     assert err.where == "o.h:4:26" and "undeclared" in err.message, str(err)
 
 
-def _pycparser_tokens(text):
+def _pycparser_tokens(text, filename="<t>"):
     """pycparser's own lexer on the whole text, with the parser's filter."""
     from pycparser.c_lexer import CLexer
 
@@ -200,7 +207,7 @@ def _pycparser_tokens(text):
         raise AssertionError(f"pycparser: {msg} at {line}:{column}")
 
     lex = CLexer(error)
-    lex.input(text, "<t>")
+    lex.input(text, filename)
     out = []
     while (tok := lex.token()) is not None:
         if tok.type == "ID":
@@ -211,11 +218,12 @@ def _pycparser_tokens(text):
     return out
 
 
-def _scan_tokens(text):
+def _scan_tokens(text, filename="<t>"):
+    """layoutcheck's tokenizer on the whole text, as _pycparser_tokens."""
     from layoutcheck.cfront.scan import Tokenizer, split
 
     parts, _ = split(text)
-    tk = Tokenizer(text, "<t>", parts.markers)
+    tk = Tokenizer(text, filename, parts.markers)
     out = []
     tk.tokens(0, len(text), out)
     return [(t.type, t.value, t.lineno, t.column, t.filename) for t in out]
@@ -725,13 +733,8 @@ def test_kernel_headers_through_kbuild(tmp_path):
     compiler = _compile_flags(kbuild_cmd)
     if shutil.which(compiler[0]) is None:
         pytest.skip(f"{compiler[0]}, the tree's compiler, is not installed")
-    answers = _ask_tree_compiler(compiler, text, lays, tmp_path)
-    items, bad = 0, []
-    for lay, orc in zip(lays, answers, strict=True):
-        n, mismatches = compare(lay, orc)
-        items += n
-        bad += mismatches
-    record("kernel structs vs the tree's GCC (x86_64)", len(lays), items)
+    bad = _compared(lays, _ask_tree_compiler(compiler, text, lays, tmp_path),
+                    "kernel structs vs the tree's GCC (x86_64)")
     assert not bad, "\n".join(map(str, bad[:20]))
 
 

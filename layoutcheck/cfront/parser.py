@@ -187,10 +187,8 @@ class GnuCParser(CParser):
         return ast
 
     def parse_tokens(self, tokens: List[Token], end: Coord, typedefs=()) -> c_ast.FileAST:
-        self._scope_stack = [{name: True for name in BUILTIN_TYPEDEFS}]
+        self.start_tokens(tokens)
         self._scope_stack[0].update((name, True) for name in typedefs)
-        self._typedef_checked_token = None
-        self._tokens = _ListTokens(tokens)
         self._end = end
         try:
             ast = self._parse_translation_unit_or_empty()

@@ -148,14 +148,14 @@ class Preprocessed:
     filename: str
     macros_used: frozenset = field(default_factory=frozenset)
     files: Tuple[str, ...] = ()  # files read, as named in the line markers
-    scanner: object = field(default=None, repr=False, compare=False)  # see _Run
+    reader: object = field(default=None, repr=False, compare=False)  # see _Run
 
     def parsed(self):
         """The text parsed (``parser.parse_c``): by the reader that followed
         the preprocessor, if one did, else now."""
         from .parser import parse_c
 
-        reader, self.scanner = self.scanner, None
+        reader, self.reader = self.reader, None
         if reader is not None:
             return reader.finish(self.text)
         return parse_c(self.text, self.filename)
@@ -169,7 +169,7 @@ class _Run:
     used: FrozenSet[str]
     files: Tuple[str, ...]
     hazard: Optional[str]  # why this text may not stand for another ABI
-    scanner: object = None  # a parser.StreamReader fed the text, if one was
+    reader: object = None  # a parser.StreamReader fed the text, if one was
 
 
 @lru_cache(maxsize=None)
@@ -575,7 +575,7 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
     prefix, _native = preprocessor_command(abi, config)
     argv = prefix + (["-dU"] if sharing else []) + ["-x", "c"] + compile_flags(abi, config, extra)
     argv.append(path_arg(path) if path is not None else "-")
-    scanner = None
+    reader = None
     if sharing:
         proc = _run_tool(argv, text=True, errors="replace", **({} if path else {"input": text}))
     else:
@@ -583,9 +583,9 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
         # still writes it: it is not rewritten afterwards.
         from .parser import StreamReader, gc_paused
 
-        scanner = StreamReader(filename)
+        reader = StreamReader(filename)
         with gc_paused():
-            proc, _ = _stream_tool(argv, None if path else text, scanner.feed)
+            proc, _ = _stream_tool(argv, None if path else text, reader.feed)
     if proc.returncode != 0:
         message, where = _first_error(proc.stderr)
         if "No such file or directory" in message and not _compiler_available(abi):
@@ -595,7 +595,7 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
             message += f" (preprocessing for {abi.name})"
         raise LayoutError(message, where)
     if not sharing:
-        return _Run(proc.stdout, frozenset(), (), None, scanner)
+        return _Run(proc.stdout, frozenset(), (), None, reader)
     used = set()
     lines = proc.stdout.split("\n")
     for i, line in enumerate(lines):
@@ -805,7 +805,7 @@ def _shared_groups(abis: Sequence[ABI], run, abi_defines: Dict[str, Dict[str, st
             raise first
         group = by_text.get(first.text)
         if group is None:
-            group = Preprocessed(first.text, [], filename, first.used, first.files, first.scanner)
+            group = Preprocessed(first.text, [], filename, first.used, first.files, first.reader)
             by_text[first.text] = group
             results.append(group)
         group.abis.append(abi)

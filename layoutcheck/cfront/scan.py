@@ -636,15 +636,18 @@ class Tokenizer:
 
     @staticmethod
     def _identifier(value: str, lineno: int, column: int, filename: str) -> Optional[Token]:
-        if value in DROPPED:
+        """The token an identifier that is no keyword stands for (the same
+        table as the fast path's): itself, a GNU spelling's standard token,
+        none (``__extension__``), or an error."""
+        word = _WORDS.get(value)
+        if word is None:
+            return Token("ID", value, lineno, column, filename)
+        if word is _DROP:
             return None
-        alias = ALIASES.get(value)
-        if alias is not None:
-            return Token(alias[0], alias[1], lineno, column, filename)
-        if value in UNSUPPORTED:
+        if word is _REFUSE:
             raise LayoutError(f"{UNSUPPORTED[value]} are not supported",
                               where_of(Coord(filename, lineno, column)))
-        return Token("ID", value, lineno, column, filename)
+        return Token(word[0], word[1], lineno, column, filename)
 
 
 # ------------------------------------------------------------ deferred
