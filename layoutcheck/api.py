@@ -17,16 +17,16 @@ through its ``Session``.
 from __future__ import annotations
 
 import os
-from typing import Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from .abi import ABI, get_abi
-from .cfront.builder import Builder
-from .cfront.parser import gc_paused
 from .cfront.preprocess import PPConfig, Preprocessed, check_abi_defines, preprocess_for_abis
-from .engine import LayoutEngine
 from .errors import LayoutError
-from .layouts import Layout
-from .model import Record, TranslationUnit
+from .layouts import Layout, StoredLayout
+
+if TYPE_CHECKING:  # the parser and engine are imported when a text is read
+    from .engine import LayoutEngine
+    from .model import Record, TranslationUnit
 
 SourceLike = Union[str, os.PathLike]
 
@@ -48,12 +48,15 @@ class Session:
         self._engines: Dict[Tuple[str, int], LayoutEngine] = {}
 
     def unit(self, pp: Preprocessed) -> TranslationUnit:
-        tu = self._units.get(pp.text)
+        tu = self._units.get(pp.text_digest())
         if tu is None:
+            from .cfront.builder import Builder
+            from .cfront.parser import gc_paused
+
             with gc_paused():
                 ast = pp.parsed()
             tu = Builder().build(ast)
-            self._units[pp.text] = tu
+            self._units[pp.text_digest()] = tu
         return tu
 
     def engine(self, abi: ABI, tu: TranslationUnit) -> LayoutEngine:
@@ -62,6 +65,8 @@ class Session:
         key = (abi.name, id(tu))
         eng = self._engines.get(key)
         if eng is None:
+            from .engine import LayoutEngine
+
             eng = LayoutEngine(abi)
             self._engines[key] = eng
         return eng
@@ -167,6 +172,40 @@ class Program:
                 for rec in self.records(abi_obj):
                     out.append(Layout(rec, eng, self.defines_for(abi_obj), self.source))
         return out
+
+
+    def stored_layouts(self, abis: Optional[Sequence[Union[str, ABI]]] = None) \
+            -> Iterator[Union[StoredLayout, Layout]]:
+        """``layouts()`` of every record, as their JSON lines
+        (``StoredLayout``), each ABI's taken from the layout cache when
+        its text, ABI and macros were laid out before (see ``cache``), else
+        laid out and kept there; without a cache directory, the ``Layout``
+        objects themselves.  A generator: one ABI at a time."""
+        import json
+
+        from . import cache
+
+        caching = cache.cache_dir() is not None
+        for abi in (abis or self.abis):
+            abi_obj = get_abi(abi) if isinstance(abi, str) else abi
+            group = self._by_abi.get(abi_obj.name)
+            if group is None:
+                raise LayoutError(f"ABI {abi_obj.name} was not loaded (loaded: {', '.join(self._by_abi)})")
+            if not caching:
+                for lay in self.layouts(abis=[abi_obj]):
+                    yield lay
+                continue
+            key = cache.key_of("layouts", cache.code_version(), group.text_digest(), abi_obj.name,
+                               sorted(self.defines_for(abi_obj).items()))
+            lines = cache.read_checked("layouts", key)
+            if lines is None:
+                lines = []
+                for lay in self.layouts(abis=[abi_obj]):
+                    lines.append(json.dumps(lay.to_json()))
+                    lay.release()
+                cache.write_checked("layouts", key, lines)
+            for line in lines:
+                yield StoredLayout(line, self.source)
 
 
 def load(source: SourceLike, abis=None, defines: Optional[Dict[str, object]] = None,

@@ -1,17 +1,29 @@
-"""A small on-disk cache for facts about the installed compilers.
+"""layoutcheck's on-disk cache: work done once, used again only while
+what it was made from holds.
 
-What GCC reports about itself (its ``<...>`` search path) costs a process
-per ABI, about 10 ms each, and changes only when the compiler or the
-directories it looks at change.  Entries live in one JSON file per kind
-under the user's cache directory:
+What it keeps, each under its own kind:
+
+* ``gcc-search-dirs.json``: what each ABI's GCC reports about its own
+  ``<...>`` search path (a process per ABI, about 10 ms each), used while
+  the driver binary and the directories it looked at are as they were;
+* ``pp/`` and ``text/``: preprocessor runs and their texts, used while
+  every input holds (``cfront/ppcache.py`` says which);
+* ``layouts/``: every record of a preprocessed text laid out for one ABI
+  and set of macros, as the JSON lines of docs/CONTRACT.md, keyed by a
+  digest of the text, the ABI and the macros (``Program.stored_layouts``);
+* ``kernel-trees/``: what reading a configured kernel tree found (its ABI,
+  kbuild's flags), used while every file the reading looked at holds.
+
+Every key also holds a digest of layoutcheck's own files
+(``code_version``): an entry made by other code is never used.  The
+directory:
 
 * ``$LAYOUTCHECK_CACHE_DIR``, else ``$XDG_CACHE_HOME/layoutcheck``, else
   ``~/.cache/layoutcheck``; ``LAYOUTCHECK_CACHE_DIR=off`` turns it off;
-* the directory must be the user's own and writable by no one else, and
-  so must the files (else the cache is not used: what it holds reaches a
-  compiler's command line);
-* each entry carries what it was derived from (see
-  ``preprocess._gcc_search_dirs``) and is used only when that still holds;
+* it must be the user's own and writable by no one else, and so must the
+  files (else the cache is not used: what it holds reaches a compiler's
+  command line and the output);
+* entries are written atomically; a damaged one is not used;
 * deleting the directory is always safe.
 """
 
@@ -21,13 +33,25 @@ import json
 import os
 import stat
 import tempfile
-from typing import Any, Dict, Optional
+from typing import Any, Dict, List, Optional
 
 _DISABLED = {"off", "0", "no", "none"}
 
 
+_CHECKED: Dict[str, str] = {}  # directory settings found usable in this process
+
+
 def cache_dir(create: bool = True) -> Optional[str]:
     """The cache directory, if there is one the user may trust."""
+    setting = os.environ.get("LAYOUTCHECK_CACHE_DIR", "") + "\0" + os.environ.get("XDG_CACHE_HOME", "")
+    found = _CHECKED.get(setting)
+    if found is not None:  # still the user's own (a stat, not a makedirs)
+        try:
+            if _private(os.stat(found)):
+                return found
+        except OSError:
+            pass
+        del _CHECKED[setting]
     explicit = os.environ.get("LAYOUTCHECK_CACHE_DIR")
     if explicit is not None and explicit.strip().lower() in _DISABLED:
         return None
@@ -45,6 +69,7 @@ def cache_dir(create: bool = True) -> Optional[str]:
         return None
     if not stat.S_ISDIR(st.st_mode) or not _private(st):
         return None
+    _CHECKED[setting] = path
     return path
 
 
@@ -85,3 +110,115 @@ def store(kind: str, entries: Dict[str, Any]) -> None:
             os.unlink(tmp)
         except (OSError, UnboundLocalError):
             pass
+
+
+def _blob_path(kind: str, name: str, create: bool) -> Optional[str]:
+    if not name or not all(c in "0123456789abcdef" for c in name):
+        return None  # names are digests: nothing else reaches the file system
+    folder = cache_dir(create=create)
+    if folder is None:
+        return None
+    return os.path.join(folder, kind, name)
+
+
+def read_blob(kind: str, name: str) -> Optional[bytes]:
+    """The bytes stored under ``kind``/``name`` (a hex digest), or None."""
+    path = _blob_path(kind, name, create=False)
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as fh:
+            if not _private(os.fstat(fh.fileno())):
+                return None
+            return fh.read()
+    except OSError:
+        return None
+
+
+def write_blob(kind: str, name: str, data: bytes) -> None:
+    """Store ``data`` under ``kind``/``name`` atomically (errors ignored)."""
+    import threading
+
+    path = _blob_path(kind, name, create=True)
+    if path is None:
+        return
+    tmp = os.path.join(os.path.dirname(path), f".{name}.{os.getpid()}.{threading.get_ident()}")
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    try:
+        try:
+            fd = os.open(tmp, flags, 0o600)
+        except FileNotFoundError:
+            os.makedirs(os.path.dirname(path), mode=0o700, exist_ok=True)
+            fd = os.open(tmp, flags, 0o600)
+    except OSError:
+        return
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+
+
+_CODE_VERSION: Optional[str] = None
+
+
+def code_version() -> str:
+    """A digest of layoutcheck's own files (name, size, modification
+    time): an entry made by other code is never used."""
+    global _CODE_VERSION
+    if _CODE_VERSION is None:
+        import hashlib
+
+        root = os.path.dirname(os.path.abspath(__file__))
+        h = hashlib.sha256()
+        for folder, subdirs, files in os.walk(root):
+            subdirs[:] = sorted(d for d in subdirs if d != "__pycache__")
+            for name in sorted(files):
+                if name.endswith((".py", ".h", ".json", ".toml")):
+                    st = os.stat(os.path.join(folder, name))
+                    h.update(f"{os.path.relpath(os.path.join(folder, name), root)}\0{st.st_size}\0"
+                             f"{st.st_mtime_ns}\n".encode())
+        _CODE_VERSION = h.hexdigest()
+    return _CODE_VERSION
+
+
+def key_of(*parts: Any) -> str:
+    """A digest naming an entry made from ``parts`` (JSON values)."""
+    import hashlib
+
+    return hashlib.sha256(json.dumps(parts, sort_keys=True).encode()).hexdigest()
+
+
+def has_blob(kind: str, name: str) -> bool:
+    path = _blob_path(kind, name, create=False)
+    return path is not None and os.path.isfile(path)
+
+
+def write_checked(kind: str, name: str, lines: List[str]) -> None:
+    """Store text lines with a digest of them on the first line."""
+    import hashlib
+
+    body = "\n".join(lines).encode("utf-8")
+    write_blob(kind, name, hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+
+
+def read_checked(kind: str, name: str) -> Optional[List[str]]:
+    """The lines ``write_checked`` stored, or None (absent, or not what
+    was written: a damaged entry is never used)."""
+    import hashlib
+
+    raw = read_blob(kind, name)
+    if raw is None:
+        return None
+    digest, _, body = raw.partition(b"\n")
+    if hashlib.sha256(body).hexdigest().encode() != digest:
+        return None
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        return None
+    return text.split("\n") if text else []

@@ -53,7 +53,8 @@ TABLE_PATH = os.path.join(DATA_DIR, "kernel_arches.json")
 _FLAG = re.compile(r"-(?:m[A-Za-z0-9][\w.,+=-]*|f[A-Za-z0-9][\w.,+=-]*|O[0-3sgz]?|g|std=[\w+]+|E[LB])\Z")
 _TEMPLATE = re.compile(r"\{([A-Za-z_]\w*)(?:\|subst:([^:}]*):([^}]*))?\}")
 _WORD_VALUE = re.compile(r"[\w.+-]*\Z")  # what a .config value may put into a flag
-_CONFIG_LINE = re.compile(r"(CONFIG_\w+)=(.*)\Z")
+_CONFIG_LINES = re.compile(r"^[ \t]*(CONFIG_\w+)=(.*?)[ \t\r]*$", re.M)
+_MAKE_COMMENT = re.compile(r"(?<!\\)#.*")
 
 
 def _fail(tree: str, message: str) -> LayoutError:
@@ -65,13 +66,10 @@ def _fail(tree: str, message: str) -> LayoutError:
 def read_config(path: str) -> Dict[str, str]:
     """A .config as {CONFIG_NAME: value}: 'y', 'm', a number or a string
     (quotes kept); symbols that are not set are absent."""
-    out: Dict[str, str] = {}
-    with open(path, errors="replace") as fh:
-        for line in fh:
-            m = _CONFIG_LINE.match(line.strip())
-            if m:
-                out[m.group(1)] = m.group(2)
-    return out
+    text = _read(path)
+    if text is None:
+        raise _fail(os.path.dirname(path), f"cannot read {path}")
+    return {m.group(1): m.group(2) for m in _CONFIG_LINES.finditer(text)}
 
 
 def _config_value(config: Mapping[str, str], name: str) -> str:
@@ -95,8 +93,8 @@ def _logical_lines(text: str) -> List[str]:
         pending.append(raw)
         line = " ".join(pending)
         pending = []
-        if not line.startswith("\t"):
-            line = re.sub(r"(?<!\\)#.*", "", line)
+        if "#" in line and not line.startswith("\t"):
+            line = _MAKE_COMMENT.sub("", line)
         out.append(line)
     return out
 
@@ -130,12 +128,38 @@ def _list_words(lines: Sequence[str], var: str, config: Mapping[str, str], srctr
     return words
 
 
-def _read(path: str) -> Optional[str]:
+# While a tree is read: every file it looked at, with its status (see
+# _kept_tree); None otherwise.
+_LOOKED: Optional[List[list]] = None
+
+
+def _kind(path: str) -> Optional[int]:
+    """The file type of ``path`` (None: absent)."""
     try:
-        with open(path, errors="replace") as fh:
-            return fh.read()
+        return os.stat(path).st_mode >> 12
     except OSError:
         return None
+
+
+def _isfile(path: str) -> bool:
+    if _LOOKED is not None:
+        _LOOKED.append([path, _kind(path), None])
+    return os.path.isfile(path)
+
+
+def _read(path: str) -> Optional[str]:
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+    except OSError:
+        if _LOOKED is not None:
+            _LOOKED.append([path, _kind(path), None])
+        return None
+    if _LOOKED is not None:
+        import hashlib
+
+        _LOOKED.append([path, _kind(path), hashlib.sha256(data).hexdigest()])
+    return data.decode("utf-8", "replace")
 
 
 def _is_source_makefile(text: str) -> bool:
@@ -272,10 +296,10 @@ class KernelTree:
         self.source_dir = (self.build_dir if _is_source_makefile(makefile)
                            else find_source_dir(os.path.abspath(given), makefile))
         config_path = os.path.join(self.build_dir, ".config")
-        if not os.path.isfile(config_path):
+        if not _isfile(config_path):
             raise _fail(given, "no .config: configure the tree first (make defconfig, or "
                                "make O=DIR ... for a build directory)")
-        if not os.path.isfile(os.path.join(self.build_dir, "include", "generated", "autoconf.h")):
+        if not _isfile(os.path.join(self.build_dir, "include", "generated", "autoconf.h")):
             raise _fail(given, "no include/generated/autoconf.h: run make prepare (or "
                                "modules_prepare) in the tree first")
         self.config = read_config(config_path)
@@ -396,7 +420,7 @@ class KernelTree:
         # The scripts link is dangling (linux-kbuild not installed): the
         # include every kbuild since 4.19 forces.
         return [os.path.join(self.source_dir, n) for n in kbuild["forced_includes_fallback"]
-                if os.path.isfile(os.path.join(self.source_dir, n))]
+                if _isfile(os.path.join(self.source_dir, n))]
 
     def _makefile_flags(self, top: Sequence[str], var: str, prefixes: Tuple[str, ...]) -> List[str]:
         """The preprocessing flags of the top Makefile's ``VAR :=``."""
@@ -494,9 +518,94 @@ class KernelTree:
         return flags + (self.module_flags if module else [])
 
 
+_TREE_FIELDS = ("path", "build_dir", "source_dir", "config", "srcarch", "arch", "abi",
+                "include_dirs", "forced_includes", "defines", "undefs", "extra_flags",
+                "module_flags", "nostdinc", "compiler_include")
+
+
 @lru_cache(maxsize=16)
 def _open(path: str, stamp: Tuple[float, int]) -> KernelTree:
-    return KernelTree(path)
+    from . import cache
+
+    if cache.cache_dir() is None:
+        return KernelTree(path)
+    kept = _kept_tree(path)
+    if kept is not None:
+        return kept
+    global _LOOKED
+    _LOOKED = looked = []
+    try:
+        tree = KernelTree(path)
+    finally:
+        _LOOKED = None
+    _keep_tree(path, tree, looked)
+    return tree
+
+
+def _tree_key(path: str) -> str:
+    from . import cache
+
+    return cache.key_of("kernel-tree", cache.code_version(), path)
+
+
+def _keep_tree(path: str, tree: KernelTree, looked: List[list]) -> None:
+    """Keep what reading ``tree`` found, with every file it looked at: its
+    type, and a digest of the content of those it read."""
+    from . import cache
+
+    fields = {name: getattr(tree, name) for name in _TREE_FIELDS}
+    entry = {"looked": looked, "realpath": os.path.realpath(path), "fields": fields}
+    cache.write_blob("kernel-trees", _tree_key(path), json.dumps(entry).encode())
+
+
+def _kept_tree(path: str) -> Optional[KernelTree]:
+    """The tree as an earlier reading found it, if every file that reading
+    looked at is as it was; its flags are checked again as a reading
+    checks them."""
+    from . import cache
+
+    raw = cache.read_blob("kernel-trees", _tree_key(path))
+    if raw is None:
+        return None
+    try:
+        entry = json.loads(raw)
+        if os.path.realpath(path) != entry["realpath"]:
+            return None
+        for looked, kind, digest in entry["looked"]:
+            if _kind(looked) != kind:
+                return None
+            if digest is not None:
+                import hashlib
+
+                with open(looked, "rb") as fh:
+                    if hashlib.sha256(fh.read()).hexdigest() != digest:
+                        return None
+        fields = entry["fields"]
+        tree = KernelTree.__new__(KernelTree)
+        for name in _TREE_FIELDS:
+            setattr(tree, name, fields[name])
+        tree.include_dirs = [(option, d) for option, d in tree.include_dirs]
+        maps = (f"-fmacro-prefix-map={tree.source_dir}/=", f"-fmacro-prefix-map={tree.build_dir}/=./")
+        for flag in tree.extra_flags + tree.module_flags:
+            if flag.startswith("-fmacro-prefix-map="):
+                if flag not in maps:
+                    return None
+            else:
+                tree._check_flag(flag, path)
+        for name, value in tree.defines.items():
+            check_macro(name, value, f"--kernel {path}")
+        for name in tree.undefs:
+            check_macro_name(name, f"--kernel {path}")
+        for option, d in tree.include_dirs:
+            if option not in ("-I", "-isystem"):
+                return None
+            tree._inside(d, path)
+        for f in tree.forced_includes:
+            tree._inside(f, path)
+        get_abi(tree.abi)
+        return tree
+    except (LayoutError, OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def open_tree(path) -> KernelTree:

@@ -18,11 +18,11 @@ from __future__ import annotations
 
 import bisect
 from dataclasses import dataclass, field
-from typing import Dict, Iterator, List, Optional, Tuple
+from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Tuple
 
-from .engine import LayoutEngine, PlacedField, PlacedRecord
-from .model import Array, Record, unqualified
-from .typenames import type_name
+if TYPE_CHECKING:  # a StoredLayout needs neither
+    from .engine import LayoutEngine, PlacedField, PlacedRecord
+    from .model import Record
 
 
 @dataclass
@@ -266,6 +266,9 @@ class Layout:
         return self._by_path.get(path)
 
     def _flatten(self, placed: PlacedRecord, base_bits: int, prefix: str, depth: int) -> None:
+        from .model import Array, unqualified
+        from .typenames import type_name
+
         big = self.engine.abi.big_endian
         for f in placed.fields:
             absolute = base_bits + f.bit_offset
@@ -404,3 +407,87 @@ class Layout:
 
     def __repr__(self) -> str:
         return f"<Layout {self.kind} {self.name} on {self.abi}: size {self.size}, align {self.align}>"
+
+
+class StoredLayout:
+    """A layout as its JSON line keeps it (docs/CONTRACT.md): what a layout
+    cache entry holds.  It answers what the JSON says (``abi``, ``kind``,
+    ``name``, ``size``, ``align``, ``defines``, ``members`` with their
+    offsets, sizes, masks and bit positions) and writes itself back
+    byte for byte; what needs the engine's tree (holes, enclosing unions,
+    rules) needs a ``Layout``."""
+
+    __slots__ = ("json_text", "source", "_data", "_members", "_by_path")
+
+    def __init__(self, json_text: str, source: Optional[str] = None):
+        self.json_text = json_text
+        self.source = source
+        self._data: Optional[dict] = None
+        self._members: Optional[List[MemberLayout]] = None
+        self._by_path: Optional[Dict[str, MemberLayout]] = None
+
+    @property
+    def data(self) -> dict:
+        if self._data is None:
+            import json
+
+            self._data = json.loads(self.json_text)
+        return self._data
+
+    abi = property(lambda self: self.data["abi"])
+    kind = property(lambda self: self.data["kind"])
+    name = property(lambda self: self.data["name"])
+    size = property(lambda self: self.data["size"])
+    align = property(lambda self: self.data["align"])
+    defines = property(lambda self: dict(self.data["defines"]))
+
+    @property
+    def members(self) -> List[MemberLayout]:
+        if self._members is None:
+            from .abi import get_abi
+
+            big = get_abi(self.abi).big_endian
+            self._members = []
+            for m in self.data["members"]:
+                mask = bytes.fromhex(m["mask"])
+                bit_size = m.get("bit_size")
+                bit_offset = m["offset"] * 8
+                if bit_size is not None and mask:
+                    first = mask[0]
+                    low = (first & -first).bit_length() - 1
+                    bit_offset += 7 - (first.bit_length() - 1) if big else low
+                self._members.append(MemberLayout(
+                    m["path"], m["type"], bit_offset,
+                    bit_size if bit_size is not None else m["size"] * 8, bit_size is not None,
+                    m["offset"], m["size"], mask))
+        return self._members
+
+    def __iter__(self) -> Iterator[MemberLayout]:
+        return iter(self.members)
+
+    def __len__(self) -> int:
+        return len(self.data["members"])
+
+    def member(self, path: str) -> MemberLayout:
+        found = self.get(path)
+        if found is None:
+            raise KeyError(f"{self.kind} {self.name} has no member {path!r} on {self.abi}")
+        return found
+
+    def get(self, path: str) -> Optional[MemberLayout]:
+        if self._by_path is None:
+            self._by_path = {}
+            for m in self.members:
+                self._by_path.setdefault(m.path, m)
+        return self._by_path.get(path)
+
+    def release(self) -> None:
+        self._data = self._members = self._by_path = None
+
+    def to_json(self) -> dict:
+        import json
+
+        return json.loads(self.json_text)
+
+    def __repr__(self) -> str:
+        return f"<StoredLayout {self.kind} {self.name} on {self.abi}: size {self.size}, align {self.align}>"

@@ -108,8 +108,7 @@ class Options:
 
 def ruleset_for(source: Optional[str], options: Options):
     """The rule set whose matrix and abi_defines apply to ``source``."""
-    from .rules import RuleSet, load_rules, load_rules_for
-    from .rules.spec import Config
+    from .rules.spec import Config, RuleSet, load_rules, load_rules_for
 
     if isinstance(options.rules, str):
         return load_rules(options.rules)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 
 import pytest
 
@@ -18,6 +19,17 @@ from layoutcheck.abi import ABI, all_abis
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 CDEFS = os.path.join(ROOT, "cdefs")
 DATA = os.path.join(ROOT, "tests", "data")
+
+
+# The tests never touch the user's cache: each run has a cache directory of
+# its own, empty at the start (so a header is first read cold, then, when a
+# later test reads it again, from the cache: oracle tests check both).
+_SESSION_CACHE = tempfile.mkdtemp(prefix="layoutcheck-test-cache-")
+os.environ["LAYOUTCHECK_CACHE_DIR"] = _SESSION_CACHE
+
+
+def pytest_unconfigure(config):
+    shutil.rmtree(_SESSION_CACHE, ignore_errors=True)
 
 
 def oracles_required() -> bool:

@@ -104,6 +104,7 @@ def test_reading_on_demand_changes_nothing_on_a_real_tree(flavour):
     parsing every declaration at once."""
     from layoutcheck.cfront.builder import Builder
     from layoutcheck.cfront.parser import parse_c
+    from layoutcheck.engine import LayoutEngine
     from layoutcheck.layouts import Layout
     from layoutcheck.options import Options, open_kernel_unit
 
@@ -127,7 +128,7 @@ def test_reading_on_demand_changes_nothing_on_a_real_tree(flavour):
 
     def everything(defer):
         tu = Builder().build(parse_c(text, group.filename, defer=defer))
-        engine = lc.api.LayoutEngine(prog.abis[0])
+        engine = LayoutEngine(prog.abis[0])
         layouts = [Layout(rec, engine, {}, "k").to_json() for rec in tu.tagged_records()]
         asserts = [(str(a.coord), engine.ev.integer(a.expr)) for a in tu.static_asserts]
         return layouts, asserts

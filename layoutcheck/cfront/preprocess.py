@@ -47,7 +47,7 @@ import os
 import re
 import shutil
 import subprocess
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
@@ -139,16 +139,36 @@ def check_abi_defines(abi_defines: Optional[Mapping[str, Mapping[str, object]]],
     return out
 
 
-@dataclass
 class Preprocessed:
-    """One preprocessed text and the ABIs it is valid for."""
+    """One preprocessed text and the ABIs it is valid for.  A text kept in
+    the cache (``ppcache``) is read from it only when asked for: a layout
+    cache entry is found by its digest alone."""
 
-    text: str
-    abis: List[ABI]
-    filename: str
-    macros_used: frozenset = field(default_factory=frozenset)
-    files: Tuple[str, ...] = ()  # files read, as named in the line markers
-    reader: object = field(default=None, repr=False, compare=False)  # see _Run
+    def __init__(self, text: Optional[str], abis: List[ABI], filename: str,
+                 macros_used: frozenset = frozenset(), files: Tuple[str, ...] = (),
+                 reader: object = None, digest: Optional[str] = None, load=None):
+        self._text = text
+        self._load = load  # () -> str, when text is None
+        self.abis = abis
+        self.filename = filename
+        self.macros_used = macros_used
+        self.files = files  # files read, as named in the line markers
+        self.reader = reader  # see _Run
+        self.digest = digest
+
+    @property
+    def text(self) -> str:
+        if self._text is None:
+            self._text = self._load()
+        return self._text
+
+    def text_digest(self) -> str:
+        """A digest of the text (what a layout cache entry is keyed by)."""
+        if self.digest is None:
+            from .ppcache import text_digest
+
+            self.digest = text_digest(self.text)
+        return self.digest
 
     def parsed(self):
         """The text parsed (``parser.parse_c``): by the reader that followed
@@ -160,16 +180,21 @@ class Preprocessed:
             return reader.finish(self.text)
         return parse_c(self.text, self.filename)
 
+    def __repr__(self) -> str:
+        return f"<Preprocessed {self.filename} for {' '.join(a.name for a in self.abis)}>"
+
 
 @dataclass
 class _Run:
     """What one preprocessor run produced and what its output depended on."""
 
-    text: str
+    text: Optional[str]  # None: kept in the cache, ``load()`` reads it
     used: FrozenSet[str]
     files: Tuple[str, ...]
     hazard: Optional[str]  # why this text may not stand for another ABI
     reader: object = None  # a parser.StreamReader fed the text, if one was
+    digest: Optional[str] = None  # of the text, when known
+    load: object = None
 
 
 @lru_cache(maxsize=None)
@@ -575,6 +600,13 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
     prefix, _native = preprocessor_command(abi, config)
     argv = prefix + (["-dU"] if sharing else []) + ["-x", "c"] + compile_flags(abi, config, extra)
     argv.append(path_arg(path) if path is not None else "-")
+    from . import ppcache
+
+    key = ppcache.run_key(argv, text if path is None else None, filename)
+    kept = ppcache.lookup(key)
+    if kept is not None:
+        return _Run(None, frozenset(kept["used"]), tuple(kept["read"]), kept["hazard"],
+                    None, kept["digest"], kept["load"])
     reader = None
     if sharing:
         proc = _run_tool(argv, text=True, errors="replace", **({} if path else {"input": text}))
@@ -595,7 +627,8 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
             message += f" (preprocessing for {abi.name})"
         raise LayoutError(message, where)
     if not sharing:
-        return _Run(proc.stdout, frozenset(), (), None, reader)
+        digest = ppcache.store(key, argv, (), proc.stdout, (), (), None)
+        return _Run(proc.stdout, frozenset(), (), None, reader, digest)
     used = set()
     lines = proc.stdout.split("\n")
     for i, line in enumerate(lines):
@@ -605,7 +638,9 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
             lines[i] = ""
     out = "\n".join(lines)
     files = _files_read(out)
-    return _Run(out, frozenset(used), files, _hazard(files, text, filename))
+    hazard = _hazard(files, text, filename)
+    digest = ppcache.store(key, argv, (), out, used, files, hazard)
+    return _Run(out, frozenset(used), files, hazard, None, digest)
 
 
 _DIAG = re.compile(r"^(?P<where>[^:\n]+:\d+(?::\d+)?): (?:fatal )?error: (?P<msg>.*)$")
@@ -803,10 +838,12 @@ def _shared_groups(abis: Sequence[ABI], run, abi_defines: Dict[str, Dict[str, st
         first = ran.pop(abi.name, None) or run(abi, bool(pending))
         if isinstance(first, LayoutError):
             raise first
-        group = by_text.get(first.text)
+        same = first.digest or first.text
+        group = by_text.get(same)
         if group is None:
-            group = Preprocessed(first.text, [], filename, first.used, first.files, first.reader)
-            by_text[first.text] = group
+            group = Preprocessed(first.text, [], filename, first.used, first.files, first.reader,
+                                 first.digest, first.load)
+            by_text[same] = group
             results.append(group)
         group.abis.append(abi)
         rest = []
@@ -865,4 +902,5 @@ def preprocess_for_abis(
                 f"--pp-abi {pp_abi.name} cannot stand for {other.name}: {reason}; "
                 f"preprocess each ABI on its own (drop --pp-abi), with that ABI's "
                 f"headers installed")
-    return [Preprocessed(first.text, list(abis), filename, first.used, first.files)]
+    return [Preprocessed(first.text, list(abis), filename, first.used, first.files,
+                         digest=first.digest, load=first.load)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import itertools
 import sys
 
 from ..errors import LayoutError
@@ -32,23 +33,28 @@ def run(args) -> int:
 
     if args.cacheline < 0:
         raise LayoutError(f"--cacheline must be 0 (none) or a size in bytes, not {args.cacheline}")
-    layouts = []
+    # Every record as JSON: the lines a layout cache entry holds serve
+    # (see Program.stored_layouts); anything else is laid out here.
+    whole = args.format == "json" and not args.struct
+    layouts: list = []
     if args.kernel is not None:  # one translation unit, as a module builds them
         from ..cli import options_from
         from ..options import open_kernel_unit
 
-        layouts = open_kernel_unit(args.paths, options_from(args)).layouts(args.struct)
+        unit = open_kernel_unit(args.paths, options_from(args))
+        layouts.append(unit.stored_layouts() if whole else unit.layouts(args.struct))
     paths = args.paths if args.kernel is None else []
     for path, prog in zip(paths, side_by_side(lambda p: make_program(p, args), paths), strict=True):
         note = refused_rules_note(prog.ruleset)
         if note:
             print(f"layoutcheck: {path}: {note}", file=sys.stderr)
-        layouts.extend(prog.layouts(args.struct))
+        layouts.append(prog.stored_layouts() if whole else prog.layouts(args.struct))
     if args.format == "json":
-        write_json(layouts, sys.stdout)
+        write_json(itertools.chain.from_iterable(layouts), sys.stdout)
     else:
-        if not layouts:
+        flat = [lay for part in layouts for lay in part]
+        if not flat:
             print("/* no struct or union with a definition */")
         else:
-            sys.stdout.write(render_text(layouts, args.cacheline))
+            sys.stdout.write(render_text(flat, args.cacheline))
     return 0

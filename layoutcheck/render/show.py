@@ -16,11 +16,12 @@ from __future__ import annotations
 
 import io
 import json
-from typing import Iterable, List
+from typing import TYPE_CHECKING, Iterable, List
 
-from ..engine import PlacedField, PlacedRecord
 from ..layouts import HOLE, VARIANT, Gap, Layout, member_mask
-from ..typenames import type_name
+
+if TYPE_CHECKING:
+    from ..engine import PlacedField, PlacedRecord
 
 INDENT = "    "
 COMMENT_COL = 56
@@ -126,6 +127,8 @@ class TextRenderer:
 
     def _member(self, f: PlacedField, start: int, depth: int) -> None:
         name = f.member.name
+        from ..typenames import type_name
+
         ttext = type_name(f.member.type, self.engine)
         label = name if name is not None else ""
         if f.is_bitfield:
@@ -171,7 +174,8 @@ def write_json(layouts: Iterable[Layout], out) -> None:
     member list are never in memory at once."""
     first = True
     for lay in layouts:
-        out.write(('{"layouts": [\n' if first else ",\n") + json.dumps(lay.to_json()))
+        line = getattr(lay, "json_text", None)  # a StoredLayout is its line
+        out.write(('{"layouts": [\n' if first else ",\n") + (line or json.dumps(lay.to_json())))
         lay.release()
         first = False
     out.write('{"layouts": []}\n' if first else "\n]}\n")

@@ -1,11 +1,28 @@
-"""Layout rules: data (TOML) and the checks that evaluate it."""
+"""Layout rules: data (TOML) and the checks that evaluate it.
 
-from .checks import (FAIL, NOT_APPLIED, PASS, Result, RuleChecker, check_file, check_program,
-                     check_static_asserts, unselected_rules)
-from .spec import (KINDS, Config, Discovery, Rule, RuleSet, discover_rules, find_rules_file,
-                   load_rules, load_rules_for, make_config, parse_rules, untrusted)
+Names are imported on first use: reading a rules file (``spec``) does not
+need the checks, nor the layout engine they use."""
 
-__all__ = ["KINDS", "Config", "Discovery", "FAIL", "NOT_APPLIED", "PASS", "Rule", "RuleSet",
-           "Result", "RuleChecker", "check_file", "check_program", "check_static_asserts",
-           "discover_rules", "find_rules_file", "load_rules", "load_rules_for", "make_config",
-           "parse_rules", "unselected_rules", "untrusted"]
+from importlib import import_module
+
+_LAZY = {name: "checks" for name in (
+    "FAIL", "NOT_APPLIED", "PASS", "Result", "RuleChecker", "check_file", "check_program",
+    "check_static_asserts", "unselected_rules")}
+_LAZY.update({name: "spec" for name in (
+    "KINDS", "Config", "Discovery", "Rule", "RuleSet", "discover_rules", "find_rules_file",
+    "load_rules", "load_rules_for", "make_config", "parse_rules", "untrusted")})
+
+__all__ = sorted(_LAZY)
+
+
+def __getattr__(name):
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'layoutcheck.rules' has no attribute {name!r}")
+    value = getattr(import_module(f".{module}", __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__():
+    return list(__all__)

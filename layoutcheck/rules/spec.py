@@ -69,7 +69,6 @@ import itertools
 import os
 import re
 import stat
-import tomllib
 from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
@@ -271,6 +270,8 @@ def _parse_matrix(matrix: Any, where: str) -> Tuple[List[Config], Dict[str, Any]
 
 
 def parse_rules(text: str, path: Optional[str] = None) -> RuleSet:
+    import tomllib  # here: most commands read no rules file
+
     where = path or "<rules>"
     try:
         data = tomllib.loads(text)

@@ -1,0 +1,281 @@
+"""Preprocessor runs kept on disk, used again only while their inputs hold.
+
+A preprocessed text depends on the command line (compiler, flags, macros,
+search path), the environment variables GCC reads, the working directory,
+the input, every file the run read, and every file that would have been
+read instead had it existed (a header added to an earlier directory of the
+search path shadows the one found before).  An entry records:
+
+* a key: a digest of the command line, the compiler's binary (path, size,
+  modification time), those variables, the working directory, the input
+  text when it came on standard input, and layoutcheck's own code;
+* the files read (every file named in the text's line markers, and every
+  file the command line names), each with its size, times and inode, and a
+  digest of its content: a file whose status changed is read and its digest
+  compared, so a touched file costs a digest, an edited one a miss;
+* the directories whose entries decide what an ``#include`` would find:
+  the directory of each file read, and, for each name an ``#include`` or
+  ``__has_include`` of those files asks for, its directory under each
+  directory of the search path and under the including file's directory
+  (for ``"..."``).  Their modification times change when an entry is
+  added, removed or renamed in them;
+* the text (stored once per content, by digest) and what the run found
+  about its own text (macros consulted, files read, hazard).
+
+A text whose files ask ``__has_include`` with a name built by a macro is not
+kept (which names it probed is not known).  A file modified less than two
+seconds before the entry was written has no status recorded (its content
+is compared each time): a later edit in the same clock tick, keeping size
+and times, could not be told from it otherwise.
+
+Entries live under the cache directory of ``cache.py`` (``pp/`` and
+``text/``); deleting it is always safe.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import time
+from functools import lru_cache
+from typing import Iterable, List, Optional, Sequence, Set, Tuple
+
+from .. import cache
+
+# What GCC reads from the environment that can change a preprocessed text.
+ENVIRONMENT = ("CPATH", "C_INCLUDE_PATH", "OBJC_INCLUDE_PATH", "GCC_EXEC_PREFIX", "COMPILER_PATH",
+               "SOURCE_DATE_EPOCH", "DEPENDENCIES_OUTPUT", "SUNPRO_DEPENDENCIES",
+               "LANG", "LC_ALL", "LC_CTYPE", "GCC_COMPARE_DEBUG")
+_SEARCH_OPTIONS = ("-I", "-iquote", "-isystem", "-idirafter")
+_UNFOLLOWED = ("-iprefix", "-iwithprefix", "-isysroot", "--sysroot", "-imultilib", "-B")
+_FILE_OPTIONS = ("-include", "-imacros")
+# Anywhere in a line (a match in a comment only adds a directory to watch).
+_INCLUDE = re.compile(rb'#[ \t]*include(?:_next)?[ \t]*([<"])([^>"\n]*)[>"]')
+_HAS_INCLUDE = re.compile(rb'\b__has_include(?:_next)?\b[ \t]*(\(?)[ \t]*([<"]?)([^>"\n)]*)')
+_FRESH_SECONDS = 2.0
+# The line marker of a file entered (flag 1), and the text's first one.
+_ENTERED = re.compile(r'\n# \d+ "((?:[^"\\\n]|\\.)*)" 1')
+_FIRST = re.compile(r'#(?:line)? *\d+ +"((?:[^"\\\n]|\\.)*)"')
+
+
+def entered_files(text: str) -> List[str]:
+    """The files a preprocessed text entered, from its line markers (the
+    first one, and every one with flag 1): much cheaper than reading every
+    marker."""
+    first = _FIRST.match(text)
+    names = ([first.group(1)] if first else []) + _ENTERED.findall(text)
+    return list(dict.fromkeys(n.replace('\\"', '"').replace("\\\\", "\\") for n in names))
+
+
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def _signature(st: os.stat_result) -> List[int]:
+    return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
+
+
+def _dir_stamp(path: str) -> Optional[int]:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return st.st_mtime_ns if os.path.isdir(path) else -1
+
+
+@lru_cache(maxsize=None)
+def _driver(name: str) -> Optional[Tuple[str, int, int]]:
+    """The compiler binary a name runs: (real path, size, modification
+    time); once per process."""
+    try:
+        real = os.path.realpath(shutil.which(name) or name)
+        st = os.stat(real)
+    except OSError:
+        return None
+    return real, st.st_size, st.st_mtime_ns
+
+
+def run_key(argv: Sequence[str], input_text: Optional[str], filename: str = "") -> Optional[str]:
+    """The key of one preprocessor run, or None when there is no cache."""
+    if cache.cache_dir(create=False) is None and cache.cache_dir() is None:
+        return None
+    driver = _driver(argv[0])
+    if driver is None:
+        return None
+    ident = {
+        "code": cache.code_version(),
+        "argv": list(argv),
+        "driver": driver,
+        "env": {k: os.environ.get(k) for k in ENVIRONMENT},
+        "cwd": os.getcwd(),
+        "filename": filename,
+        "input": _digest(input_text.encode("utf-8", "surrogatepass")) if input_text is not None else None,
+    }
+    return _digest(json.dumps(ident, sort_keys=True).encode())
+
+
+def search_dirs(argv: Sequence[str], system_dirs: Iterable[str]) -> Optional[List[str]]:
+    """Every directory of the ``#include`` search path a command line sets,
+    or None when it sets one in a way not followed here (a sysroot or
+    prefix)."""
+    out: List[str] = []
+    args = list(argv)
+    for i, arg in enumerate(args):
+        if arg.startswith(_UNFOLLOWED):
+            return None
+        for opt in _SEARCH_OPTIONS:
+            if arg == opt and i + 1 < len(args):
+                out.append(args[i + 1])
+                break
+            if arg.startswith(opt) and len(arg) > len(opt):
+                out.append(arg[len(opt):])
+                break
+    if "-nostdinc" not in args:
+        out.extend(system_dirs)
+    return list(dict.fromkeys(out))
+
+
+def _named_files(argv: Sequence[str]) -> List[str]:
+    args = list(argv)
+    out = [args[i + 1] for i, a in enumerate(args[:-1]) if a in _FILE_OPTIONS]
+    if args and args[-1] != "-":
+        out.append(args[-1])
+    return out
+
+
+class _Manifest:
+    """What an entry depends on, gathered when it is written."""
+
+    def __init__(self) -> None:
+        self.files: List[list] = []
+        self.dirs: Set[str] = set()
+        self.cacheable = True
+
+
+def _gather(files: Sequence[str], argv: Sequence[str], dirs: Sequence[str]) -> Optional[_Manifest]:
+    man = _Manifest()
+    now = time.time()
+    seen: Set[str] = set()
+    angle: Set[str] = set()  # directory parts of <...> names (and of the names files were found by)
+    quoted: Set[Tuple[str, str]] = set()  # (including file's directory, directory part of "...")
+    prefixes = [d.rstrip("/") + "/" for d in dirs]
+    for path in list(_named_files(argv)) + list(files):
+        if path in seen or path.startswith("<") or path.endswith("//"):
+            continue  # <built-in>, <command-line>; "/cwd//" is the directory marker of -g
+        seen.add(path)
+        try:
+            with open(path, "rb") as fh:
+                st = os.fstat(fh.fileno())
+                data = fh.read()
+        except OSError:
+            return None  # a file named in the text is gone: not worth keeping
+        fresh = max(st.st_mtime_ns, st.st_ctime_ns) / 1e9 > now - _FRESH_SECONDS
+        man.files.append([path, None if fresh else _signature(st), _digest(data)])
+        here = os.path.dirname(path) or "."
+        man.dirs.add(here)
+        for form, name in _INCLUDE.findall(data):
+            part = os.path.dirname(name.decode("utf-8", "surrogateescape"))
+            angle.add(part)
+            if form == b'"':
+                quoted.add((here, part))
+        if b"__has_include" in data:
+            for m in _HAS_INCLUDE.finditer(data):
+                if not m.group(1) and not m.group(2):
+                    continue  # the word itself, as in #ifdef __has_include
+                if not m.group(2):
+                    return None  # a name made by a macro: which file it probes is unknown
+                part = os.path.dirname(m.group(3).strip().decode("utf-8", "surrogateescape"))
+                angle.add(part)
+                if m.group(2) == b'"':
+                    quoted.add((here, part))
+        # the name it was found by, whatever form the include took
+        for prefix in prefixes:
+            if path.startswith(prefix):
+                angle.add(os.path.dirname(path[len(prefix):]))
+    for part in angle:
+        for base in dirs:
+            man.dirs.add(os.path.normpath(os.path.join(base, part)))
+    for here, part in quoted:
+        man.dirs.add(os.path.normpath(os.path.join(here, part)))
+    man.dirs.update(dirs)
+    return man
+
+
+def lookup(key: Optional[str]) -> Optional[dict]:
+    """The stored run for ``key`` if every input it recorded still holds:
+    a dict with ``digest``, ``used``, ``read`` (files), ``hazard`` and
+    ``load``, which reads the text (checked against its digest)."""
+    if key is None:
+        return None
+    raw = cache.read_blob("pp", key)
+    if raw is None:
+        return None
+    try:
+        entry = json.loads(raw)
+        for path, sig, digest in entry["files"]:
+            try:
+                st = os.stat(path)
+            except OSError:
+                return None
+            if sig is not None and _signature(st) == sig:
+                continue
+            with open(path, "rb") as fh:
+                if _digest(fh.read()) != digest:
+                    return None
+        for path, stamp in entry["dirs"]:
+            if _dir_stamp(path) != stamp:
+                return None
+        digest = entry["digest"]
+        if not cache.has_blob("text", digest):
+            return None
+
+        def load() -> str:
+            data = cache.read_blob("text", digest)
+            if data is None or _digest(data) != digest:
+                from ..errors import LayoutError
+
+                raise LayoutError(f"the preprocessed text kept in {cache.cache_dir(create=False)} "
+                                  f"changed or went away while it was read; run again (deleting "
+                                  f"that directory is safe)")
+            return data.decode("utf-8", "surrogatepass")
+
+        entry["load"] = load
+        return entry
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def store(key: Optional[str], argv: Sequence[str], system_dirs: Iterable[str], text: str,
+          used: Iterable[str], files: Sequence[str], hazard: Optional[str]) -> Optional[str]:
+    """Keep one run (errors are ignored: a cache that cannot be written is
+    no cache).  ``files``: what the run reports it read, kept with the
+    entry; what the entry depends on is taken from the text.  Returns the
+    text's digest, or None when there is no cache."""
+    if key is None:
+        return None
+    data = text.encode("utf-8", "surrogatepass")
+    digest = _digest(data)
+    dirs = search_dirs(argv, system_dirs)
+    if dirs is None:
+        return digest
+    man = _gather(entered_files(text), argv, dirs)
+    if man is None:
+        return digest
+    entry = {
+        "files": man.files,
+        "dirs": sorted([d, _dir_stamp(d)] for d in man.dirs),
+        "digest": digest,
+        "used": sorted(used),
+        "read": list(files),
+        "hazard": hazard,
+    }
+    cache.write_blob("text", digest, data)
+    cache.write_blob("pp", key, json.dumps(entry).encode())
+    return digest
+
+
+def text_digest(text: str) -> str:
+    return _digest(text.encode("utf-8", "surrogatepass"))
