@@ -59,6 +59,18 @@ class Session:
             self._units[pp.text_digest()] = tu
         return tu
 
+    def has_unit(self, pp: Preprocessed) -> bool:
+        return pp.text_digest() in self._units
+
+    def drop(self, pp: Preprocessed) -> None:
+        """Forget the parsed text of ``pp`` and its engines (read again if
+        asked for): for callers going through many texts once."""
+        tu = self._units.pop(pp.text_digest(), None)
+        if tu is not None:
+            for key in [k for k in self._engines if k[1] == id(tu)]:
+                del self._engines[key]
+
+
     def engine(self, abi: ABI, tu: TranslationUnit) -> LayoutEngine:
         # Types are model objects owned by one unit; one engine per unit and
         # ABI keeps memo tables small and lets a unit be dropped.
@@ -173,39 +185,53 @@ class Program:
                     out.append(Layout(rec, eng, self.defines_for(abi_obj), self.source))
         return out
 
-
     def stored_layouts(self, abis: Optional[Sequence[Union[str, ABI]]] = None) \
             -> Iterator[Union[StoredLayout, Layout]]:
         """``layouts()`` of every record, as their JSON lines
         (``StoredLayout``), each ABI's taken from the layout cache when
         its text, ABI and macros were laid out before (see ``cache``), else
         laid out and kept there; without a cache directory, the ``Layout``
-        objects themselves.  A generator: one ABI at a time."""
+        objects themselves.  A generator: one ABI at a time; a text parsed
+        here is forgotten once its last ABI is written, so that going
+        through many texts holds one at a time."""
+        from . import cache
+
+        caching = cache.cache_dir() is not None
+        wanted = [get_abi(a) if isinstance(a, str) else a for a in (abis or self.abis)]
+        for abi_obj in wanted:
+            if abi_obj.name not in self._by_abi:
+                raise LayoutError(f"ABI {abi_obj.name} was not loaded (loaded: {', '.join(self._by_abi)})")
+        left: Dict[int, int] = {}  # group -> its ABIs still to write
+        for abi_obj in wanted:
+            group = self._by_abi[abi_obj.name]
+            left[id(group)] = left.get(id(group), 0) + 1
+        parsed_before = {id(g) for g in self._groups if self.session.has_unit(g)}
+        for abi_obj in wanted:
+            group = self._by_abi[abi_obj.name]
+            if caching:
+                yield from self._stored_lines(abi_obj, group)
+            else:
+                yield from self.layouts(abis=[abi_obj])
+            left[id(group)] -= 1
+            if not left[id(group)] and id(group) not in parsed_before:
+                self.session.drop(group)
+
+    def _stored_lines(self, abi: ABI, group: Preprocessed) -> Iterator[StoredLayout]:
         import json
 
         from . import cache
 
-        caching = cache.cache_dir() is not None
-        for abi in (abis or self.abis):
-            abi_obj = get_abi(abi) if isinstance(abi, str) else abi
-            group = self._by_abi.get(abi_obj.name)
-            if group is None:
-                raise LayoutError(f"ABI {abi_obj.name} was not loaded (loaded: {', '.join(self._by_abi)})")
-            if not caching:
-                for lay in self.layouts(abis=[abi_obj]):
-                    yield lay
-                continue
-            key = cache.key_of("layouts", cache.code_version(), group.text_digest(), abi_obj.name,
-                               sorted(self.defines_for(abi_obj).items()))
-            lines = cache.read_checked("layouts", key)
-            if lines is None:
-                lines = []
-                for lay in self.layouts(abis=[abi_obj]):
-                    lines.append(json.dumps(lay.to_json()))
-                    lay.release()
-                cache.write_checked("layouts", key, lines)
-            for line in lines:
-                yield StoredLayout(line, self.source)
+        key = cache.key_of("layouts", cache.code_version(), group.text_digest(), abi.name,
+                           sorted(self.defines_for(abi).items()))
+        lines = cache.read_checked("layouts", key)
+        if lines is None:
+            lines = []
+            for lay in self.layouts(abis=[abi]):
+                lines.append(json.dumps(lay.to_json()))
+                lay.release()
+            cache.write_checked("layouts", key, lines)
+        for line in lines:
+            yield StoredLayout(line, self.source)
 
 
 def load(source: SourceLike, abis=None, defines: Optional[Dict[str, object]] = None,

@@ -18,7 +18,10 @@ mips64el riscv64 sparc64 m68k hppa sh4 alpha, 'all' for every one,
 'host' for the running Python's.
 
 exit status: 0 success, 1 failure found (verify/check/diff),
-2 the input could not be read, parsed or laid out."""
+2 the input could not be read, parsed or laid out.
+
+environment: LAYOUTCHECK_CACHE_DIR names the cache directory (default
+~/.cache/layoutcheck), or 'off'; see the README's "The cache"."""
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
