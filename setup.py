@@ -18,7 +18,7 @@ setup(
     license="MIT",
     python_requires=">=3.11",
     packages=find_packages(include=["layoutcheck", "layoutcheck.*"]),
-    package_data={"layoutcheck": ["data/*.json", "data/macros/*.h", "data/include/*.h"]},
+    package_data={"layoutcheck": ["data/*.json", "data/macros/*.h", "data/include/*.h", "py.typed"]},
     install_requires=[
         # The GNU C front end subclasses pycparser's parser: pin the minor
         # version it was written and tested against.
@@ -34,9 +34,17 @@ setup(
         # .ci/run lints before testing (ruff: pyflakes, pycodestyle,
         # bugbear; mypy on the engine, the ABI records and the API), so the
         # README's setup command installs the same tools.
-        "test": ["pytest>=8", "hypothesis>=6.100", "ruff>=0.5", "mypy>=1.10"],
+        # jsonschema validates the SARIF output against its schema;
+        # pre-commit runs the hook as users install it (tests/test_workflow.py).
+        "test": ["pytest>=8", "hypothesis>=6.100", "ruff>=0.5", "mypy>=1.10",
+                 "jsonschema>=4.17", "pre-commit>=3.5"],
     },
-    entry_points={"console_scripts": ["layoutcheck = layoutcheck.cli:console_main"]},
+    entry_points={
+        "console_scripts": ["layoutcheck = layoutcheck.cli:console_main"],
+        # assert_layout, assert_rules_pass, assert_no_layout_change and the
+        # layoutcheck_project fixture for a project's own tests
+        "pytest11": ["layoutcheck = layoutcheck.pytest_plugin"],
+    },
     classifiers=[
         "Programming Language :: Python :: 3",
         "Programming Language :: C",

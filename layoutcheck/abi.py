@@ -169,20 +169,64 @@ def host_abi_name() -> str:
     raise LayoutError(f"unknown host machine {machine!r}")
 
 
+# What people call the ABIs: Debian architectures and kernel flavours, GNU
+# triplets' first parts, and other spellings in common use.
+ALIASES = {
+    "amd64": "x86_64", "x86-64": "x86_64", "x64": "x86_64",
+    "i686": "i386", "i586": "i386", "i486": "i386", "ia32": "i386", "686-pae": "i386",
+    "x86_64-x32": "x32", "amd64-x32": "x32",
+    "arm64": "aarch64",
+    "armhf": "arm", "armv7": "arm", "armv7l": "arm", "armmp": "arm",
+    "powerpc": "ppc", "ppc32": "ppc",
+    "powerpc64": "ppc64", "ppc64be": "ppc64",
+    "powerpc64le": "ppc64le", "ppc64el": "ppc64le",
+    "mipsbe": "mips", "mipsle": "mipsel", "4kc-malta": "mipsel",
+    "mips64le": "mips64el", "mips64r2el": "mips64el",
+    "rv64": "riscv64", "rv64gc": "riscv64",
+}
+# ABI classes (as in rules files' ``abis``).
+CLASSES = ("64bit", "32bit", "little", "big")
+
+
+def canonical_name(name: str) -> Optional[str]:
+    """The ABI name ``name`` means (a name, an alias, a triplet), or None."""
+    table = _load()
+    if name in table:
+        return name
+    low = name.strip().lower()
+    if low in table:
+        return low
+    if low in ALIASES:
+        return ALIASES[low]
+    for abi in table.values():  # x86_64-linux-gnu, aarch64-linux-gnu, ...
+        if low == abi.multiarch:
+            return abi.name
+    return None
+
+
 def get_abi(name: str) -> ABI:
     table = _load()
     if name == "host":
         name = host_abi_name()
-    try:
-        return table[name]
-    except KeyError:
+    found = canonical_name(name) if isinstance(name, str) else None
+    if found is None:
+        import difflib
+
+        close = difflib.get_close_matches(str(name).lower(), list(table) + list(ALIASES), n=1)
+        hint = ""
+        if close:
+            meant = ALIASES.get(close[0], close[0])
+            hint = f" (did you mean {meant!r}?)"
         raise LayoutError(
-            f"unknown ABI {name!r}; known: {', '.join(table)}, all, host"
-        ) from None
+            f"unknown ABI {name!r}{hint}; known: {', '.join(table)}, all, host, "
+            f"{', '.join(CLASSES)}, and names such as amd64, arm64, armhf, powerpc64le"
+        )
+    return table[found]
 
 
 def resolve_abis(names: Optional[Sequence[str]]) -> List[ABI]:
-    """Expand a list of ABI names ('all' and 'host' allowed) without repeats."""
+    """Expand a list of ABI names without repeats: names and aliases,
+    'all', 'host', and the classes 64bit, 32bit, little and big."""
     if not names:
         return [get_abi("x86_64")]
     out: List[ABI] = []
@@ -191,7 +235,15 @@ def resolve_abis(names: Optional[Sequence[str]]) -> List[ABI]:
             part = part.strip()
             if not part:
                 continue
-            chosen = all_abis() if part == "all" else [get_abi(part)]
+            key = part.lower()
+            if key == "all":
+                chosen = all_abis()
+            elif key in ("64bit", "32bit"):
+                chosen = [a for a in all_abis() if a.bits == int(key[:2])]
+            elif key in ("little", "big"):
+                chosen = [a for a in all_abis() if a.endian == key]
+            else:
+                chosen = [get_abi(part)]
             for abi in chosen:
                 if abi not in out:
                     out.append(abi)

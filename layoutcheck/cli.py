@@ -50,6 +50,10 @@ def add_source_options(p: argparse.ArgumentParser) -> None:
                         "directory): its include path, forced includes, .config and arch "
                         "flags, for its ABI (the default --abi); headers may be named as "
                         "included (linux/mm_types.h) or as paths in the tree")
+    p.add_argument("--project", metavar="FILE",
+                   help="project file to read settings from (a layoutcheck.toml with "
+                        "[project], or a pyproject.toml with [tool.layoutcheck]), or 'off'; "
+                        "default: the nearest one from the working directory up")
     p.add_argument("--cpp", choices=["auto", "system", "python", "none"], default="auto",
                    help="preprocessor: system (each ABI's GCC, else the host cpp with "
                         "the ABI's macros), python (pcpp, no compiler needed) or none "
@@ -58,12 +62,23 @@ def add_source_options(p: argparse.ArgumentParser) -> None:
 
 
 def options_from(args):
-    """The command line's reading options, checked (see ``options``)."""
+    """The command line's reading options, checked (see ``options``), with
+    the project file's settings under them; made once per command (a
+    refused project file is said once, on stderr)."""
     from .options import Options
 
-    return Options.make(args.abi, parse_defines(args.defines), args.undefs, args.include_dirs,
-                        args.cpp, args.pp_abi, getattr(args, "rules", None),
-                        getattr(args, "kernel", None))
+    made = getattr(args, "_options", None)
+    if made is None:
+        project = getattr(args, "project", None)
+        if project is not None and project.strip().lower() in ("off", "none"):
+            project = False
+        made = Options.make(args.abi, parse_defines(args.defines), args.undefs, args.include_dirs,
+                            args.cpp, args.pp_abi, getattr(args, "rules", None),
+                            getattr(args, "kernel", None), project)
+        for note in made.notes:
+            print(f"layoutcheck: {note}", file=sys.stderr)
+        args._options = made
+    return made
 
 
 def make_program(path: str, args, config=None):
@@ -111,6 +126,8 @@ COMMANDS = {
     "verify": ("verify", "compare the layouts with GCC (and cffi, clang) for each ABI"),
     "check": ("check", "check the rules found for each header on every ABI and config"),
     "diff": ("diff", "what a change to a header does to its layouts, on every ABI and config"),
+    "hook": ("hook", "the pre-commit hook: rules, static asserts and the layout diff against "
+                     "the baseline for the headers being committed"),
 }
 
 

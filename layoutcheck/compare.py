@@ -283,10 +283,37 @@ class DiffResult:
     # one (abi, config, old, new) per changed struct, for word-grid pictures
     examples: Dict[str, tuple] = field(default_factory=dict, repr=False)
     notes: List[str] = field(default_factory=list)  # e.g. a rules file not read
+    rule_info: Dict[str, object] = field(default_factory=dict, repr=False)  # name -> spec.Rule
+
+    def location(self, change: Change) -> str:
+        """``file:line:column`` in the new header of what ``change`` is
+        about: the member, else its struct ('' when unknown)."""
+        from .rules.checks import member_where
+
+        example = self.examples.get(change.struct)
+        if example is None:
+            return ""
+        _abi, _cfg, old, new = example
+        lay = new if new is not None else None
+        if lay is None:
+            return ""
+        paths = [change.member] if change.kind not in ("rule", "static-assert", "size", "align") else []
+        return member_where(lay, paths)
 
     @property
     def changed(self) -> bool:
         return bool(self.changes)
+
+    @property
+    def regressions(self) -> List[GroupedChange]:
+        """Rules and static asserts that fail on the new side where they did
+        not on the old (``diff --fail-on rules``)."""
+        return [g for g in self.changes
+                if g.change.kind in ("rule", "static-assert") and g.change.after == "fail"]
+
+    @property
+    def regressed(self) -> bool:
+        return bool(self.regressions)
 
     def rows(self) -> List[dict]:
         """One row per change and (ABIs x configs) block where it holds."""
@@ -481,4 +508,4 @@ def diff_headers(old_spec: str, new_spec: Optional[str], options=None,
     note = refused_rules_note(ruleset)
     return DiffResult(old_label, new_label, [a.name for a in abis], [c.name for c in cfgs],
                       group_changes(out.items), judged, out.asserts, out.examples,
-                      [note] if note else [])
+                      [note] if note else [], {r.name: r for r in ruleset.rules})

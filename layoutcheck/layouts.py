@@ -25,6 +25,16 @@ if TYPE_CHECKING:  # a StoredLayout needs neither
     from .model import Record
 
 
+def did_you_mean(word: str, known) -> str:
+    """`` (did you mean 'x'?)`` for the closest of ``known``, or ''."""
+    import difflib
+
+    close = difflib.get_close_matches(word, list(known), n=1)
+    if not close:  # a member named by its last component: lru.next for next
+        close = [k for k in known if k.rsplit(".", 1)[-1] == word][:1]
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 @dataclass
 class MemberLayout:
     """One member of a laid-out struct, positions absolute from its start."""
@@ -255,7 +265,8 @@ class Layout:
     def member(self, path: str) -> MemberLayout:
         found = self.get(path)
         if found is None:
-            raise KeyError(f"{self.kind} {self.name} has no member {path!r} on {self.abi}")
+            raise KeyError(f"{self.kind} {self.name} has no member {path!r} on {self.abi}"
+                           f"{did_you_mean(path, [m.path for m in self.members])}")
         return found
 
     def get(self, path: str) -> Optional[MemberLayout]:
@@ -471,7 +482,8 @@ class StoredLayout:
     def member(self, path: str) -> MemberLayout:
         found = self.get(path)
         if found is None:
-            raise KeyError(f"{self.kind} {self.name} has no member {path!r} on {self.abi}")
+            raise KeyError(f"{self.kind} {self.name} has no member {path!r} on {self.abi}"
+                           f"{did_you_mean(path, [m.path for m in self.members])}")
         return found
 
     def get(self, path: str) -> Optional[MemberLayout]:

@@ -18,13 +18,16 @@ no other.  A header's rules file (found as ``check`` finds it) supplies its
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
-from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .abi import ABI, resolve_abis
 from .errors import LayoutError
 from .kernel import open_tree
 from .safety import check_macro, check_macro_name
+
+if TYPE_CHECKING:
+    from .project import Project
 
 DEFAULT_ABIS = ("all",)
 
@@ -69,19 +72,40 @@ class Options:
     # A configured kernel tree (--kernel): headers are read as its kbuild
     # reads them, for its ABI (see kernel.py).
     kernel: Optional[str] = None
+    # The project file whose settings these include (project.py), and what
+    # else it says: the configs and structs to look at, the baseline.
+    project: Optional["Project"] = field(default=None, compare=False)
+    notes: Tuple[str, ...] = ()  # for stderr: project files refused
 
     @staticmethod
     def make(abis: AbiSpec = None, defines: Optional[Mapping[str, object]] = None,
              undefs: Iterable[str] = (), include_dirs: Iterable[str] = (), cpp: str = "auto",
              pp_abi: Optional[str] = None, rules: Union[None, str, bool] = None,
-             kernel: Union[None, str, os.PathLike] = None) -> "Options":
+             kernel: Union[None, str, os.PathLike] = None,
+             project: Union[None, bool, str, os.PathLike, "Project"] = None) -> "Options":
+        """Checked options.  ``project``: None finds the project file from
+        the working directory (project.py), False reads none, a path reads
+        that file; what is given here wins over the project's settings."""
         if defines is not None and not isinstance(defines, Mapping):
             raise LayoutError("defines must be a mapping of macro name to value")
-        checked = tuple(check_macro(k, v, "defines") for k, v in (defines or {}).items())
         if isinstance(undefs, str):
             undefs = [undefs]
         if isinstance(include_dirs, (str, os.PathLike)):
             include_dirs = [include_dirs]
+        proj, notes = _project(project)
+        if proj is not None:
+            defines = {**proj.defines, **dict(defines or {})}
+            undefs = list(proj.undefs) + list(undefs)
+            include_dirs = list(proj.include_dirs) + list(include_dirs)
+            if abis is None and proj.abis and kernel is None:
+                abis = list(proj.abis)
+            if kernel is None:
+                kernel = proj.kernel
+            if rules is None and proj.rules is not None:
+                rules = proj.rules
+            if cpp == "auto" and proj.cpp:
+                cpp = proj.cpp
+        checked = tuple(check_macro(k, v, "defines") for k, v in (defines or {}).items())
         if kernel is not None and not isinstance(kernel, (str, os.PathLike)):
             raise LayoutError("kernel must be the path of a configured kernel tree")
         tree = open_tree(kernel) if kernel is not None else None
@@ -100,10 +124,54 @@ class Options:
         return Options(names, checked, tuple(check_macro_name(u, "undefine") for u in undefs),
                        tuple(os.fspath(d) for d in include_dirs), cpp, pp_abi,
                        os.fspath(rules) if isinstance(rules, os.PathLike) else rules,
-                       os.fspath(kernel) if kernel is not None else None)
+                       os.fspath(kernel) if kernel is not None else None, proj, notes)
 
     def abi_objects(self) -> List[ABI]:
         return abi_list(list(self.abis))
+
+    def configs_or(self, given: Optional[Sequence[str]]) -> Optional[List[str]]:
+        """The configs asked for: ``given`` (--config), else the project's."""
+        if given:
+            return list(given)
+        return list(self.project.configs) if self.project is not None and self.project.configs else None
+
+    def structs_or(self, given: Optional[Sequence[str]]) -> Optional[List[str]]:
+        if given:
+            return list(given)
+        return list(self.project.structs) if self.project is not None and self.project.structs else None
+
+    def headers_or(self, given: Sequence[str], command: str) -> List[str]:
+        """The headers to read: ``given``, else the project's; neither is an
+        error saying how to give them."""
+        if given:
+            return list(given)
+        if self.project is not None and self.project.headers:
+            found = self.project.header_paths()
+            if not found:
+                raise LayoutError(f"{self.project.describe()}: headers match no file")
+            return found
+        raise LayoutError(f"{command}: no header given, and no project file (layoutcheck.toml "
+                          f"[project] or pyproject.toml [tool.layoutcheck]) names headers")
+
+
+def _project(project) -> Tuple[Optional["Project"], Tuple[str, ...]]:
+    from .project import Project, find_project, parse_project  # noqa: F401
+
+    if project is False:
+        return None, ()
+    if isinstance(project, Project):
+        return project, ()
+    if project is None or project is True:
+        found = find_project()
+        notes = tuple(f"not reading {p}: {why}" for p, why in found.refused)
+        return found.project, notes
+    from .project import _read_table
+
+    path = os.fspath(project)
+    table = _read_table(path)
+    if table is None:
+        raise LayoutError(f"{path}: no [project] (or [tool.layoutcheck]) table")
+    return parse_project(table[0], path, table[1]), ()
 
 
 def ruleset_for(source: Optional[str], options: Options):
@@ -160,12 +228,26 @@ def select_configs(ruleset, wanted: Optional[Sequence[str]]) -> list:
 
     if not wanted:
         return list(ruleset.configs)
+    import difflib
+
     by_name = {c.name: c for c in ruleset.configs}
+    known = sorted({m for c in ruleset.configs for m in c.defines})
     out = []
     for item in wanted:
         cfg = by_name.get(item)
         if cfg is None:
+            close = difflib.get_close_matches(item, list(by_name), n=1)
+            if "+" in item:  # a matrix name's spelling, not a macro list
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise LayoutError(f"--config {item}: no config of that name in the matrix{hint}; "
+                                  f"the configs are: {', '.join(by_name)}")
             macros = [m for m in item.split(",") if m.strip()] if item != "default" else []
+            for macro in macros:
+                name = macro.split("=", 1)[0].strip()
+                near = difflib.get_close_matches(name, known, n=1, cutoff=0.75)
+                if known and name not in known and near:
+                    raise LayoutError(f"--config {item}: {name} is no macro of the matrix (did you "
+                                      f"mean {near[0]!r}?); the configs are: {', '.join(by_name)}")
             cfg = make_config(macros)
         if cfg not in out:
             out.append(cfg)

@@ -28,7 +28,7 @@ import sys
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from ..cli import add_source_options
 
-    p.add_argument("paths", nargs="+", metavar="PATH", help="C header to check")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="C header to check (default: the project's headers)")
     p.add_argument("--rules", metavar="FILE",
                    help="rules file (TOML); default: NAME.rules.toml beside the header, else "
                         "the nearest layoutcheck.toml in its directory or a parent")
@@ -39,7 +39,14 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--strict", action="store_true",
                    help="exit 1 on any not-applied verdict too (a rule whose optional "
                         "members are all missing, or that --abi/--config deselected)")
-    p.add_argument("--format", choices=["text", "json"], default="text")
+    p.add_argument("--verbose", "-v", action="store_true",
+                   help="text: every file's verdict table (one row per ABI) and every "
+                        "not-applied rule with its reason")
+    p.add_argument("--failures-only", action="store_true",
+                   help="json: only the verdicts that fail (or say a rule can never apply)")
+    p.add_argument("--format", choices=["text", "json", "github", "sarif"], default="text",
+                   help="text for people (default), json for scripts, github (workflow "
+                        "annotations at the member's file:line), sarif (SARIF 2.1.0)")
 
 
 def run(args) -> int:
@@ -47,7 +54,17 @@ def run(args) -> int:
     from ..render import check as render
     from ..rules.checks import check_headers
 
-    report = check_headers(args.paths, options_from(args), args.config)
-    out = render.render_json(report) if args.format == "json" else render.render_text(report)
+    options = options_from(args)
+    report = check_headers(options.headers_or(args.paths, "check"), options,
+                           options.configs_or(args.config))
+    if args.format in ("github", "sarif"):
+        from ..render import ci
+
+        findings = ci.check_findings(report)
+        out = ci.render_github(findings) if args.format == "github" else ci.render_sarif(findings, "check")
+    elif args.format == "json":
+        out = render.render_json(report, args.failures_only)
+    else:
+        out = render.render_text(report, args.verbose)
     sys.stdout.write(out)
     return report.exit_status(getattr(args, "strict", False))

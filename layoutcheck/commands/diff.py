@@ -18,7 +18,9 @@ from ..errors import LayoutError
 def add_arguments(p: argparse.ArgumentParser) -> None:
     from ..cli import add_source_options
 
-    p.add_argument("old", metavar="OLD", help="old header: a path, or REV:path in git")
+    p.add_argument("old", metavar="OLD", nargs="?",
+                   help="old header: a path, or REV:path in git (default: each of the "
+                        "project's headers at its baseline, against the work tree)")
     p.add_argument("new", metavar="NEW", nargs="?",
                    help="new header: a path or REV:path (with --git: omit, or the path)")
     p.add_argument("--git", metavar="REV",
@@ -29,27 +31,65 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="rules file: its config matrix and rules (default: found for NEW)")
     p.add_argument("--config", action="append", metavar="CONFIG",
                    help="only this config (a matrix name or a macro list); repeatable")
+    p.add_argument("--fail-on", choices=["changes", "rules"], default=None,
+                   help="exit 1 on any layout change (changes, the default), or only when a "
+                        "rule or static assert goes from pass to fail (rules)")
     add_source_options(p)
-    p.add_argument("--format", choices=["text", "json", "markdown"], default="text")
+    p.add_argument("--format", choices=["text", "json", "markdown", "github", "sarif"], default="text",
+                   help="text (default), markdown for a review, json for scripts (with no OLD: "
+                        "{\"diffs\": [one per header]}), github (workflow annotations), "
+                        "sarif (SARIF 2.1.0)")
+
+
+def fail_on(options, given) -> str:
+    if given:
+        return given
+    return options.project.fail_on_diff if options.project is not None else "changes"
 
 
 def run(args) -> int:
     from ..cli import options_from
     from ..compare import diff_headers
-    from ..render import diff as render
 
-    if args.git:
+    options = options_from(args)
+    structs, configs = options.structs_or(args.struct), options.configs_or(args.config)
+    if args.old is None:
+        # each of the project's headers at its baseline, against the work tree
+        baseline = args.git or (options.project.baseline if options.project is not None else None)
+        pairs = [(path, None, baseline) for path in options.headers_or([], "diff")]
+    elif args.git:
         if args.new is not None and args.new != args.old:
             raise LayoutError("with --git REV give one path (compared at REV and in the work tree)")
-        result = diff_headers(args.old, None, options_from(args), args.struct, args.config,
-                              git=args.git)
+        pairs = [(args.old, None, args.git)]
     else:
         if args.new is None:
             raise LayoutError("diff needs OLD and NEW (or --git REV PATH)")
-        result = diff_headers(args.old, args.new, options_from(args), args.struct, args.config)
-    for note in result.notes:
-        print(f"layoutcheck: {note}", file=sys.stderr)
-    out = {"json": render.render_json, "markdown": render.render_markdown,
-           "text": render.render_text}[args.format](result)
-    sys.stdout.write(out)
-    return 1 if result.changed else 0
+        pairs = [(args.old, args.new, None)]
+    mode = fail_on(options, args.fail_on)
+    status = 0
+    results = []
+    for old, new, rev in pairs:
+        result = diff_headers(old, new, options, structs, configs, git=rev)
+        for note in result.notes:
+            print(f"layoutcheck: {note}", file=sys.stderr)
+        results.append(result)
+        if result.regressed if mode == "rules" else result.changed:
+            status = 1
+    sys.stdout.write(render_all(results, args.format, several=args.old is None))
+    return status
+
+
+def render_all(results, fmt: str, several: bool) -> str:
+    from ..render import diff as render
+
+    if fmt in ("github", "sarif"):
+        from ..render import ci
+
+        findings = ci.diff_findings(results)
+        return ci.render_github(findings) if fmt == "github" else ci.render_sarif(findings, "diff")
+    if fmt == "json" and several:
+        import json
+
+        return json.dumps({"diffs": [r.to_json() for r in results]}, indent=1) + "\n"
+    one = {"json": render.render_json, "markdown": render.render_markdown, "text": render.render_text}[fmt]
+    return "".join(one(r) for r in results)

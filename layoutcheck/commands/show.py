@@ -13,7 +13,7 @@ from ..cli import add_source_options, make_program
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="+", metavar="PATH", help="C header or source file")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="C header or source file (default: the project's headers)")
     p.add_argument("--struct", action="append", metavar="NAME",
                    help="struct/union tag or typedef name to show (repeatable); "
                         "default: every tagged struct and union with a definition")
@@ -21,8 +21,10 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rules", metavar="FILE",
                    help="rules file whose [matrix.abi_defines] to apply (default: the "
                         "header's, found as `check` finds it)")
-    p.add_argument("--format", choices=["text", "json"], default="text",
-                   help="text for people (default), json for scripts")
+    p.add_argument("--format", choices=["text", "json", "table"], default="text",
+                   help="text for people (default; ABIs that lay a struct out alike are shown "
+                        "once, named together), table (members down, groups of ABIs across: "
+                        "offset/size), json for scripts (one layout per ABI)")
     p.add_argument("--cacheline", type=int, default=64, metavar="BYTES",
                    help="cacheline size marked in text output (default 64, 0 for none)")
 
@@ -35,26 +37,46 @@ def run(args) -> int:
         raise LayoutError(f"--cacheline must be 0 (none) or a size in bytes, not {args.cacheline}")
     # Every record as JSON: the lines a layout cache entry holds serve
     # (see Program.stored_layouts); anything else is laid out here.
-    whole = args.format == "json" and not args.struct
+    from ..cli import options_from
+
+    options = options_from(args)
+    paths = options.headers_or(args.paths, "show")
+    structs = options.structs_or(args.struct)
+    # The project's structs are shown where a header has them; --struct
+    # names structs that must be there.
+    required = bool(args.struct)
+    whole = args.format == "json" and not structs
     layouts: list = []
-    if args.kernel is not None:  # one translation unit, as a module builds them
-        from ..cli import options_from
+
+    def chosen(prog):
+        if whole:
+            return prog.stored_layouts()
+        if structs and not required:
+            unit = prog.unit(prog.abis[0])
+            present = [s for s in structs if (r := unit.find_record(s)) is not None and r.complete]
+            return prog.layouts(present) if present else []
+        return prog.layouts(structs)
+
+    if options.kernel is not None:  # one translation unit, as a module builds them
         from ..options import open_kernel_unit
 
-        unit = open_kernel_unit(args.paths, options_from(args))
-        layouts.append(unit.stored_layouts() if whole else unit.layouts(args.struct))
-    paths = args.paths if args.kernel is None else []
+        layouts.append(chosen(open_kernel_unit(paths, options)))
+        paths = []
     for path, prog in zip(paths, side_by_side(lambda p: make_program(p, args), paths), strict=True):
         note = refused_rules_note(prog.ruleset)
         if note:
             print(f"layoutcheck: {path}: {note}", file=sys.stderr)
-        layouts.append(prog.stored_layouts() if whole else prog.layouts(args.struct))
+        layouts.append(chosen(prog))
     if args.format == "json":
         write_json(itertools.chain.from_iterable(layouts), sys.stdout)
     else:
         flat = [lay for part in layouts for lay in part]
         if not flat:
             print("/* no struct or union with a definition */")
+        elif args.format == "table":
+            from ..render.show import render_table
+
+            sys.stdout.write(render_table(flat))
         else:
             sys.stdout.write(render_text(flat, args.cacheline))
     return 0

@@ -15,7 +15,7 @@ from ..cli import add_source_options, options_from
 
 
 def add_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("paths", nargs="+", metavar="PATH", help="C header or source file")
+    p.add_argument("paths", nargs="*", metavar="PATH", help="C header or source file (default: the project's headers)")
     p.add_argument("--struct", action="append", metavar="NAME",
                    help="struct/union to verify (repeatable); default: every one")
     add_source_options(p)
@@ -49,7 +49,8 @@ def run(args) -> int:
             print(f"layoutcheck: {a.name}: oracle compiler '{a.oracle[0]}' not found; install it "
                   f"with: apt-get install --no-install-recommends {a.package}", file=sys.stderr)
         return 2
-    report = verify(args.paths, args.struct, options, with_cffi=args.cffi,
+    report = verify(options.headers_or(args.paths, "verify"), options.structs_or(args.struct),
+                    options, with_cffi=args.cffi,
                     with_clang=args.clang, jobs=args.jobs)
     for note in report.notes:
         print(f"layoutcheck: {note}", file=sys.stderr)

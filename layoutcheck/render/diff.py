@@ -9,18 +9,30 @@ from __future__ import annotations
 
 import json
 import textwrap
-from typing import List
+from typing import Dict, List, Tuple
 
 from ..compare import DiffResult, merge_by_message, word_rows
+from .groups import _VARYING
 
 GRID_WIDTH = 44
 
 
-def _where(blocks, n_abis: int, n_cfgs: int) -> str:
+def _where(blocks, n_abis: int, n_cfgs: int, all_abis=None) -> str:
+    """Where a change holds: each block of ABIs (named as a group: "the
+    64-bit ABIs (...)") and its configs."""
+    from ..abi import get_abi
+    from .groups import abi_group_label
+
     parts = []
     for abis, cfgs in blocks:
-        a = f"all {n_abis} ABIs" if len(abis) == n_abis and n_abis > 1 else ", ".join(abis)
-        c = "every config" if len(cfgs) == n_cfgs and n_cfgs > 1 else ", ".join(cfgs)
+        if all_abis is not None:
+            a = abi_group_label(abis, [get_abi(x) for x in all_abis])
+        else:
+            a = f"all {n_abis} ABIs" if len(abis) == n_abis and n_abis > 1 else ", ".join(abis)
+        if n_cfgs == 1:
+            parts.append(a)
+            continue
+        c = "every config" if len(cfgs) == n_cfgs else ", ".join(cfgs)
         parts.append(f"{a} ({c})")
     return "; ".join(parts)
 
@@ -58,12 +70,11 @@ def render_text(result: DiffResult) -> str:
     if not groups:
         lines.append("no layout change on any ABI or config")
     current = None
-    for g in groups:
-        if g.change.struct != current:
-            current = g.change.struct
+    for struct, sentence, where in said_once(result):
+        if struct != current:
+            current = struct
             lines.append(f"\n{current}:")
-        where = _where(g.blocks(result.abis, result.configs), n_abis, n_cfgs)
-        lines.append(f"  {g.change.message}  [{where}]")
+        lines.append(f"  {sentence}  [{where}]")
     lines.append("")
     lines.append(_judged_line(result))
     for label, (abi, cfg, old, new) in result.examples.items():
@@ -80,14 +91,53 @@ def render_markdown(result: DiffResult) -> str:
         lines.append(f"No layout change on any of {n_abis} ABIs in {n_cfgs} configs.")
     else:
         lines += ["| struct | change | where |", "|---|---|---|"]
-        for g in groups:
-            where = _where(g.blocks(result.abis, result.configs), n_abis, n_cfgs)
-            message = g.change.message.replace("|", "/")
-            lines.append(f"| `{g.change.struct}` | {message} | {where} |")
+        for struct, sentence, where in said_once(result):
+            lines.append(f"| `{struct}` | {sentence.replace('|', '/')} | {where} |")
     lines += ["", _judged_line(result)]
     for label, (abi, cfg, old, new) in result.examples.items():
         lines += ["", "```"] + grid(label, abi, cfg, old, new) + ["```"]
     return "\n".join(lines) + "\n"
+
+
+def said_once(result: DiffResult) -> List[Tuple[str, str, str]]:
+    """(struct, sentence, where) per change for people: changes that read
+    the same are one; a change measured differently on several groups of
+    ABIs (offset 8 on the 64-bit ABIs, 4 on the 32-bit ones) is one
+    sentence with its values written ``8/4``."""
+    from ..abi import get_abi
+    from .groups import one_sentence, where_text
+
+    abis = [get_abi(a) for a in result.abis]
+    shaped: Dict[tuple, Dict[str, list]] = {}
+    for g in merge_by_message(result.changes):
+        c = g.change
+        key = (c.struct, c.kind, c.member, _VARYING.sub("#", c.message))
+        shaped.setdefault(key, {}).setdefault(c.message, []).extend(g.where)
+    out = []
+    for (struct, _kind, _member, _shape), texts in shaped.items():
+        cells = [cell for where in texts.values() for cell in where]
+        sentence = next(iter(texts)) if len(texts) == 1 else one_sentence(texts, abis, result.configs)
+        if not sentence:
+            for text, where in texts.items():
+                out.append((struct, text, where_text(where, abis, result.configs)))
+            continue
+        out.append((struct, sentence, where_text(cells, abis, result.configs)))
+    return out
+
+
+def summary_lines(result: DiffResult, limit: int = 12, failures_said: bool = False) -> List[str]:
+    """The changes in a few lines (for the pre-commit hook): each said
+    once with where it holds; rules and asserts that broke first (left
+    out with ``failures_said``: the caller listed the failures)."""
+    said = said_once(result)
+    if failures_said:
+        said = [item for item in said
+                if not (item[1].startswith(("rule ", "static assert")) and "-> fail" in item[1])]
+    said.sort(key=lambda item: 0 if item[1].startswith(("rule ", "static assert")) and "-> fail" in item[1] else 1)
+    lines = [f"{struct}: {sentence}  [{where}]" for struct, sentence, where in said[:limit]]
+    if len(said) > limit:
+        lines.append(f"... and {len(said) - limit} more (layoutcheck diff shows them all)")
+    return lines
 
 
 def render_json(result: DiffResult) -> str:

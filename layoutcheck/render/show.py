@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 import json
-from typing import TYPE_CHECKING, Iterable, List
+from typing import TYPE_CHECKING, Dict, Iterable, List, Optional
 
 from ..layouts import HOLE, VARIANT, Gap, Layout, member_mask
 
@@ -61,7 +61,9 @@ class TextRenderer:
     def __init__(self, cacheline: int = 64):
         self.cacheline = cacheline
 
-    def render(self, lay: Layout) -> str:
+    def render(self, lay: Layout, label: Optional[str] = None) -> str:
+        """The layout as text; its first line's comment names the ABI
+        (``label``: what to name instead, such as a group of ABIs)."""
         self.lines: List[str] = []
         self.lay = lay
         self.big = lay.engine.abi.big_endian
@@ -69,8 +71,7 @@ class TextRenderer:
         self.next_cacheline = self.cacheline
         self.members = 0
         head = f"{lay.kind} {lay.name} {{"
-        defs = " ".join(f"-D{k}" + (f"={v}" if v not in ("", "1") else "") for k, v in sorted(lay.defines.items()))
-        info = f"/* {lay.abi}" + (f" {defs}" if defs else "") + " */"
+        info = f"/* {label or lay.abi}" + (f" {_defs_text(lay)}" if lay.defines else "") + " */"
         self.lines.append(_pad(head) + info)
         self._record(lay.tree, 0, 1)
         self.lines.append("")
@@ -154,9 +155,82 @@ def _bits_text(nbits: int) -> str:
     return f"{nbits // 8}+{nbits % 8} bits"
 
 
+def _defs_text(lay) -> str:
+    return " ".join(f"-D{k}" + (f"={v}" if v not in ("", "1") else "") for k, v in sorted(lay.defines.items()))
+
+
 def render_text(layouts: Iterable[Layout], cacheline: int = 64) -> str:
+    """Each struct once per group of ABIs that lay it out alike (the same
+    text, macros and file), its first line naming the group."""
+    from ..abi import get_abi
+    from .groups import abi_group_label
+
     r = TextRenderer(cacheline)
-    return "\n\n".join(r.render(lay) for lay in layouts) + "\n"
+    groups: Dict[tuple, List[str]] = {}
+    bodies: Dict[tuple, str] = {}
+    order: List[str] = []
+    for lay in layouts:
+        text = r.render(lay, label="@")
+        head, _, body = text.partition("\n")
+        key = (lay.source, head, body)
+        if key not in groups:
+            groups[key] = []
+            bodies[key] = text
+        groups[key].append(lay.abi)
+        if lay.abi not in order:
+            order.append(lay.abi)
+    abis = [get_abi(name) for name in order]
+    out = []
+    for key, names in groups.items():
+        label = names[0] if len(names) == 1 else abi_group_label(names, abis)
+        head, _, body = bodies[key].partition("\n")
+        out.append(head.replace("/* @", f"/* {label}", 1) + "\n" + body)
+    return "\n\n".join(out) + "\n"
+
+
+def render_table(layouts: Iterable) -> str:
+    """One table per struct: its members down, the groups of ABIs that
+    place every member alike across, ``offset/size`` in each cell (and
+    ``:mask`` for a bitfield); the groups named below it."""
+    from ..abi import get_abi
+
+    by_struct: Dict[tuple, list] = {}
+    for lay in layouts:
+        by_struct.setdefault((lay.source, lay.kind, lay.name), []).append(lay)
+    out = []
+    for (_source, kind, name), lays in by_struct.items():
+        columns: Dict[tuple, List[str]] = {}
+        shapes: Dict[tuple, object] = {}
+        for lay in lays:
+            shape = (lay.size, lay.align, tuple((m.path, m.offset, m.size, m.mask, m.is_bitfield)
+                                                for m in lay.members))
+            columns.setdefault(shape, []).append(lay.abi)
+            shapes.setdefault(shape, lay)
+        letters = [chr(ord("A") + i) if i < 26 else f"G{i}" for i in range(len(columns))]
+        paths: List[str] = []
+        cells: List[Dict[str, str]] = []
+        for shape in columns:
+            col = {}
+            for path, off, size, mask, bitfield in shape[2]:
+                if path not in paths:
+                    paths.append(path)
+                col[path] = f"{off}/{size}" + (f":{mask.hex()}" if bitfield else "")
+            cells.append(col)
+        rows = [["size/align"] + [f"{s[0]}/{s[1]}" for s in columns]]
+        rows += [[p] + [c.get(p, "-") for c in cells] for p in paths]
+        widths = [max(len(r[i]) for r in rows + [[f"{kind} {name}"] + letters]) for i in range(len(letters) + 1)]
+        lines = [f"{kind} {name}".ljust(widths[0]) + " | "
+                 + " | ".join(x.ljust(w) for x, w in zip(letters, widths[1:], strict=True))]
+        lines.append("-+-".join("-" * w for w in widths))
+        for r_ in rows:
+            lines.append(" | ".join(x.ljust(w) for x, w in zip(r_, widths, strict=True)).rstrip())
+        abis = [get_abi(a) for lay in lays for a in [lay.abi]]
+        from .groups import abi_group_label
+
+        for letter, names in zip(letters, columns.values(), strict=True):
+            lines.append(f"  {letter}: {abi_group_label(names, abis)}")
+        out.append("\n".join(lines))
+    return "\n\n".join(out) + "\n"
 
 
 def render_json(layouts: Iterable[Layout]) -> str:

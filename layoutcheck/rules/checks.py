@@ -54,6 +54,9 @@ class Result:
     text: str = ""  # the message without ABI and config, for grouping
     # for not-applied: optional-missing, not-selected, never-selected, not-evaluated
     cause: str = ""
+    # for a failure: file:line:column of the first member it names (or of
+    # the struct), in the header as written
+    where: str = ""
 
     def to_json(self) -> dict:
         out = {"file": self.file, "abi": self.abi, "config": self.config, "rule": self.rule,
@@ -61,6 +64,8 @@ class Result:
                "message": self.message}
         if self.status == NOT_APPLIED:
             out["cause"] = self.cause
+        if self.where:
+            out["where"] = self.where
         return out
 
     @property
@@ -91,7 +96,10 @@ class RuleChecker:
         """The member at ``path``; None if missing and optional, else Fail."""
         m = lay.get(path)
         if m is None and path not in rule.optional:
-            raise Fail(f"{lay.kind} {lay.name} has no member '{path}'; "
+            from ..layouts import did_you_mean
+
+            raise Fail(f"{lay.kind} {lay.name} has no member '{path}'"
+                       f"{did_you_mean(path, [x.path for x in lay.members])}; "
                        f"the rule cannot be checked (list it in 'optional' if that is expected)",
                        [path])
         return m
@@ -169,12 +177,24 @@ class RuleChecker:
         except Fail as f:
             return Result(self.file, self.abi.name, self.config.name, rule.name, rule.kind,
                           FAIL, f.members, f"on {self.abi.name} ({self.config.name}): {f.message}",
-                          f.message)
+                          f.message, where=member_where(lay, f.members))
         except NotApplied as n:
             return Result(self.file, self.abi.name, self.config.name, rule.name, rule.kind,
                           NOT_APPLIED, n.members,
                           f"on {self.abi.name} ({self.config.name}): not applied: {n.message}",
                           n.message, "optional-missing")
+
+
+def member_where(lay, paths: Sequence[str]) -> str:
+    """``file:line:column`` where the first of ``paths`` that ``lay`` has
+    is declared, else where the struct is defined ('' if unknown)."""
+    for path in paths:
+        m = lay.get(path) if hasattr(lay, "get") else None
+        coord = getattr(getattr(getattr(m, "field", None), "member", None), "coord", None)
+        if coord is not None:
+            return where_of(coord) or ""
+    coord = getattr(getattr(lay, "record", None), "coord", None)
+    return (where_of(coord) or "") if coord is not None else ""
 
 
 def check_static_asserts(file: str, prog, abi: ABI, config: Config) -> List[Result]:
@@ -197,7 +217,7 @@ def check_static_asserts(file: str, prog, abi: ABI, config: Config) -> List[Resu
             status, text = FAIL, f"_Static_assert cannot be evaluated: {exc}"
         message = f"on {abi.name} ({config.name}): {text}" if text else ""
         results.append(Result(file, abi.name, config.name, label, "static-assert",
-                              status, [], message, text, cause))
+                              status, [], message, text, cause, where_of(sa.coord) or ""))
     return results
 
 
@@ -326,6 +346,14 @@ class FileVerdicts:
     configs: List[Config]
     n_rules: int
     results: List[Result]
+    rules: List[Rule] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return any(r.failed for r in self.results)
+
+    def rule(self, name: str) -> Optional[Rule]:
+        return next((r for r in self.rules if r.name == name), None)
 
 
 @dataclass
@@ -351,13 +379,32 @@ class CheckReport:
             return 1
         return 0
 
-    def to_json(self) -> dict:
-        rules = []
+    def to_json(self, failures_only: bool = False) -> dict:
+        """``{"rules": how each file's rules were found, "summary": one
+        entry per file, "results": verdicts}``; a failure carries its
+        rule's ``why``.  ``failures_only``: only the verdicts that fail or
+        that say a rule can never apply."""
+        rules, summary, results = [], [], []
         for f in self.files:
             entry = f.discovery.to_json() if f.discovery is not None else {"rules": None}
             entry["file"] = f.path
             rules.append(entry)
-        return {"rules": rules, "results": [r.to_json() for r in self.results]}
+            counts = {PASS: 0, NOT_APPLIED: 0, FAIL: 0}
+            for r in f.results:
+                counts[r.status] += 1
+            summary.append({"file": f.path, "status": "fail" if f.failed else "ok",
+                            "failed_rules": sorted({r.rule for r in f.results if r.failed}),
+                            "pass": counts[PASS], "not_applied": counts[NOT_APPLIED],
+                            "fail": counts[FAIL]})
+            for r in f.results:
+                if failures_only and not (r.failed or r.cause == "never-selected"):
+                    continue
+                out = r.to_json()
+                rule = f.rule(r.rule)
+                if r.failed and rule is not None and rule.why:
+                    out["why"] = " ".join(rule.why.split())
+                results.append(out)
+        return {"rules": rules, "summary": summary, "results": results}
 
 
 def tree_config(tree) -> Config:
@@ -400,5 +447,5 @@ def check_headers(paths: Sequence[str], options=None,
                              undefs=options.undefs, include_dirs=options.include_dirs,
                              cpp=options.cpp, pp_abi=options.pp_abi, kernel=options.kernel)
         report.files.append(FileVerdicts(path, ruleset.discovery, abis, cfgs,
-                                         len(ruleset.rules), results))
+                                         len(ruleset.rules), results, list(ruleset.rules)))
     return report

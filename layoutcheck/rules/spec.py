@@ -120,6 +120,15 @@ class Rule:
     # The rule set's [matrix.abi_defines]: a `when` on CONFIG_64BIT follows
     # the ABI as the preprocessor sees it.
     abi_defines: Dict[str, Any] = field(default_factory=dict)
+    path: Optional[str] = None  # the rules file, and the line of its [[rule]]
+    line: Optional[int] = None
+
+    @property
+    def where(self) -> str:
+        """``file:line`` of the rule (or the file alone)."""
+        if self.path is None:
+            return ""
+        return f"{self.path}:{self.line}" if self.line else self.path
 
     def macro_set(self, macro: str, abi: ABI, config: Config) -> bool:
         """Is ``macro`` defined when this config is read for this ABI?"""
@@ -185,7 +194,7 @@ class RuleSet:
         from ..options import Options, open_program
 
         opts = Options.make(list(abis), defines, undefs, include_dirs, cpp, pp_abi,
-                            rules=self.path or False, kernel=kernel)
+                            rules=self.path or False, kernel=kernel, project=False)
         return open_program(path, opts, config=config, ruleset=self, session=session,
                             is_path=True)
 
@@ -269,6 +278,9 @@ def _parse_matrix(matrix: Any, where: str) -> Tuple[List[Config], Dict[str, Any]
     return configs or [Config("default", {})], abi_defines
 
 
+_RULE_TABLE = re.compile(r"\s*\[\[\s*rule\s*\]\]")
+
+
 def parse_rules(text: str, path: Optional[str] = None) -> RuleSet:
     import tomllib  # here: most commands read no rules file
 
@@ -277,7 +289,7 @@ def parse_rules(text: str, path: Optional[str] = None) -> RuleSet:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise LayoutError(f"bad rules file: {exc}", where) from None
-    unknown = set(data) - {"struct", "matrix", "rule"}
+    unknown = set(data) - {"struct", "matrix", "rule", "project"}  # [project]: project.py
     if unknown:
         raise LayoutError(f"unknown top-level keys {sorted(unknown)}", where)
     default_struct = data.get("struct")
@@ -289,6 +301,8 @@ def parse_rules(text: str, path: Optional[str] = None) -> RuleSet:
     if not isinstance(raw_rules, list):
         raise LayoutError("rules are written [[rule]] (an array of tables)", where)
     seen = set()
+    # where each [[rule]] starts (tomllib gives no positions)
+    starts = [n for n, line in enumerate(text.splitlines(), 1) if _RULE_TABLE.match(line)]
     for i, raw in enumerate(raw_rules):
         label = f"{where}: rule {i + 1}"
         if not isinstance(raw, dict):
@@ -317,6 +331,8 @@ def parse_rules(text: str, path: Optional[str] = None) -> RuleSet:
                     name_list(raw["optional"], "optional", label) if "optional" in raw else [],
                     raw.get("abis", "all"), _parse_when(raw.get("when", {}), label),
                     raw.get("why"), label, dict(rs.abi_defines))
+        rule.path = path
+        rule.line = starts[i] if len(starts) == len(raw_rules) else None
         _validate(rule, label)
         rs.rules.append(rule)
     return rs

@@ -1,0 +1,121 @@
+"""``layoutcheck hook``: the pre-commit hook (``.pre-commit-hooks.yaml``).
+
+pre-commit runs it with the headers being committed.  With a project file
+(``layoutcheck.toml`` ``[project]``, see ``project.py``) the project's
+headers are checked whenever one of the committed files is a header (an
+included header can move a struct of another); without one, the headers
+given.  For each header:
+
+* the rules and the header's own ``_Static_assert``s (as ``check``): a
+  failure refuses the commit;
+* the layout diff against the baseline revision (the project's
+  ``baseline``, ``--baseline``, default HEAD), when the header is there:
+  what moved, on which groups of ABIs, which rule broke and why.  A header
+  whose layouts did not change is not mentioned.  Layout changes alone
+  refuse the commit only with ``fail_on = "changes"`` (``--fail-on``).
+
+Exit status: 0 to let the commit through, 1 to refuse it, 2 when a header
+cannot be read.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import textwrap
+from typing import List, Optional
+
+from ..errors import LayoutError
+
+HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx")
+
+
+def add_arguments(p: argparse.ArgumentParser) -> None:
+    from ..cli import add_source_options
+
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="files being committed (pre-commit passes them); headers among them "
+                        "are checked (with a project file: the project's headers)")
+    p.add_argument("--baseline", metavar="REV",
+                   help="revision to compare with (default: the project's baseline, else HEAD)")
+    p.add_argument("--fail-on", choices=["rules", "changes"], default=None,
+                   help="refuse the commit on a failing rule or static assert (rules, the "
+                        "default), or on any layout change too (changes)")
+    p.add_argument("--rules", metavar="FILE", help="rules file (default: found per header)")
+    add_source_options(p)
+
+
+def _git(args: List[str]) -> Optional[str]:
+    try:
+        proc = subprocess.run(["git"] + args, capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL, timeout=60)
+    except (OSError, subprocess.TimeoutExpired):
+        return None
+    return proc.stdout if proc.returncode == 0 else None
+
+
+def _at_baseline(path: str, rev: str) -> bool:
+    """Whether ``path`` exists at ``rev`` (a header new in this commit has
+    nothing to compare with)."""
+    from ..safety import check_git_rev
+
+    check_git_rev(rev, "--baseline")
+    top = _git(["rev-parse", "--show-toplevel"])
+    if top is None:
+        return False
+    rel = os.path.relpath(os.path.abspath(path), top.strip())
+    return _git(["cat-file", "-e", "--end-of-options", f"{rev}:{rel}"]) is not None
+
+
+def run(args) -> int:
+    from ..cli import options_from
+    from ..compare import diff_headers
+    from ..render.check import render_hook_failures
+    from ..render.diff import summary_lines
+    from ..rules.checks import check_headers
+
+    options = options_from(args)
+    project = options.project
+    given = [p for p in args.paths if p.endswith(HEADER_SUFFIXES)]
+    if project is not None and project.headers:
+        headers = project.header_paths() if (given or not args.paths) else []
+    else:
+        headers = given
+    if not headers:
+        return 0
+    mode = args.fail_on or (project.fail_on_hook if project is not None else "rules")
+    baseline = args.baseline or (project.baseline if project is not None else "HEAD")
+    structs, configs = options.structs_or(None), options.configs_or(None)
+    report = check_headers(headers, options, configs)
+    status = report.exit_status()
+    for f in report.files:
+        lines = render_hook_failures(f)
+        changes: List[str] = []
+        if _at_baseline(f.path, baseline):
+            try:
+                result = diff_headers(f.path, None, options, structs, configs, git=baseline)
+            except LayoutError as exc:  # the old side may not read with today's options
+                changes = [f"(not compared with {baseline}: {exc})"]
+            else:
+                changes = summary_lines(result, failures_said=True)
+                if result.changed and mode == "changes":
+                    status = 1
+        if not lines and not changes:
+            continue  # quiet: nothing failed, nothing moved
+        verdict = "FAIL" if f.failed else "ok"
+        print(f"layoutcheck: {f.path}: {verdict}"
+              + (f"; its layouts changed since {baseline}" if changes else ""))
+        for line in lines:
+            print(line)
+        if changes:
+            print(f"  since {baseline}:")
+            for line in changes:
+                for part in textwrap.wrap(line, 92, initial_indent="    ", subsequent_indent="      ",
+                                          break_on_hyphens=False):
+                    print(part)
+    if status:
+        print("layoutcheck: commit refused (layoutcheck check shows every verdict; "
+              "layoutcheck diff --git REV PATH every change)", file=sys.stderr)
+    return status

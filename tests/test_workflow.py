@@ -1,0 +1,429 @@
+"""Where users work: the project file, output for reviewers and for CI
+systems, the pre-commit hook (run by the real pre-commit tool) and the
+pytest plugin (run by pytester on a sample project)."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+import layoutcheck
+from layoutcheck.abi import all_abis, get_abi, resolve_abis
+from layoutcheck.errors import LayoutError
+from layoutcheck.options import Options
+
+from .conftest import CDEFS, ROOT, need_all_compilers, need_compiler
+
+pytest_plugins = ["pytester"]
+
+EXAMPLE = os.path.join(ROOT, "examples", "pre-commit")
+PAGES = sorted(os.path.join("cdefs", "page", f) for f in os.listdir(os.path.join(CDEFS, "page"))
+               if f.endswith(".h"))
+
+
+def _run(*args, cwd=ROOT, env=None):
+    return subprocess.run([sys.executable, "-m", "layoutcheck", *args], cwd=cwd, capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL, env=env, timeout=600)
+
+
+# ---------------------------------------------------------- project file
+def _project(tmp_path, body: str, name: str = "layoutcheck.toml"):
+    (tmp_path / ".git").mkdir(exist_ok=True)  # the search stops at a repository top
+    (tmp_path / name).write_text(textwrap.dedent(body))
+    return tmp_path
+
+
+def test_the_project_file_is_found_upwards_and_flags_override_it(tmp_path, monkeypatch):
+    _project(tmp_path, """
+        [project]
+        headers = ["inc/*.h"]
+        abis = ["arm64", "32bit"]
+        defines = { N = 3 }
+        include_dirs = ["inc"]
+        structs = ["s"]
+    """)
+    (tmp_path / "inc").mkdir()
+    (tmp_path / "inc" / "a.h").write_text("struct s { char c[N]; };\n")
+    (tmp_path / "sub" / "deeper").mkdir(parents=True)
+    monkeypatch.chdir(tmp_path / "sub" / "deeper")
+    opts = Options.make()
+    assert opts.project is not None and opts.project.path == str(tmp_path / "layoutcheck.toml")
+    assert opts.abis[0] == "aarch64" and "i386" in opts.abis and "x86_64" not in opts.abis
+    assert dict(opts.defines) == {"N": "3"}
+    assert opts.include_dirs == (str(tmp_path / "inc"),)
+    assert opts.headers_or([], "check") == [str(tmp_path / "inc" / "a.h")]  # not under the cwd
+    # the command line wins: --abi replaces, -D comes after the project's
+    opts = Options.make(["x86_64"], {"N": "5"})
+    assert opts.abis == ("x86_64",) and dict(opts.defines) == {"N": "5"}
+    assert Options.make(project=False).project is None
+
+
+def test_commands_read_the_project(tmp_path, monkeypatch):
+    need_compiler(get_abi("x86_64"))
+    _project(tmp_path, """
+        [project]
+        headers = ["a.h"]
+        abis = ["x86_64"]
+        defines = { N = 3 }
+    """)
+    (tmp_path / "a.h").write_text("struct s { int i; char c[N]; };\n")
+    out = _run("show", "--format", "json", cwd=tmp_path)
+    assert out.returncode == 0, out.stderr
+    (lay,) = json.loads(out.stdout)["layouts"]
+    assert (lay["abi"], lay["size"], lay["defines"]) == ("x86_64", 8, {"N": "3"})
+    out = _run("show", "--format", "json", "-DN=5", cwd=tmp_path)
+    assert json.loads(out.stdout)["layouts"][0]["size"] == 12
+    out = _run("show", "--project", "off", cwd=tmp_path)
+    assert out.returncode == 2 and "no header given" in out.stderr
+
+
+def test_a_pyproject_table_is_a_project(tmp_path, monkeypatch):
+    _project(tmp_path, """
+        [tool.layoutcheck]
+        headers = ["x.h"]
+        baseline = "main"
+    """, name="pyproject.toml")
+    monkeypatch.chdir(tmp_path)
+    proj = Options.make().project
+    assert proj is not None and proj.table == "[tool.layoutcheck]" and proj.baseline == "main"
+
+
+@pytest.mark.parametrize("body, message", [
+    ('[project]\nheader = ["a.h"]\n', "unknown key 'header' (did you mean 'headers'?)"),
+    ('[project]\nabis = ["x86-46"]\n', "did you mean 'x86_64'?"),
+    ('[project]\nfail_on = "rule"\n', "did you mean 'rules'?"),
+    ('[project]\nbaseline = "--output=x"\n', "baseline"),
+    ('[project]\ndefines = { "A B" = 1 }\n', "defines"),
+    ("[project\n", "not valid TOML"),
+])
+def test_a_bad_project_file_is_a_clear_error(tmp_path, monkeypatch, body, message):
+    _project(tmp_path, body)
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(LayoutError) as err:
+        Options.make()
+    assert message in str(err.value) and "layoutcheck.toml" in str(err.value)
+
+
+def test_a_project_file_others_may_write_is_refused(tmp_path, monkeypatch):
+    _project(tmp_path, '[project]\nabis = ["i386"]\n')
+    os.chmod(tmp_path / "layoutcheck.toml", 0o666)
+    monkeypatch.chdir(tmp_path)
+    opts = Options.make()
+    assert opts.project is None and opts.abis[0] == "x86_64"
+    assert any("writable by others" in note for note in opts.notes)
+
+
+# -------------------------------------------------------- names people type
+@pytest.mark.parametrize("typed, meant", [
+    ("amd64", "x86_64"), ("x86-64", "x86_64"), ("arm64", "aarch64"), ("armhf", "arm"),
+    ("powerpc64le", "ppc64le"), ("ppc64el", "ppc64le"), ("i686", "i386"), ("powerpc", "ppc"),
+    ("mips64r2el", "mips64el"), ("x86_64-linux-gnu", "x86_64"), ("AARCH64", "aarch64"),
+])
+def test_abi_aliases(typed, meant):
+    assert get_abi(typed).name == meant
+
+
+def test_abi_classes_and_suggestions():
+    assert [a.name for a in resolve_abis(["64bit"])] == [a.name for a in all_abis() if a.bits == 64]
+    assert {a.name for a in resolve_abis(["big"])} == {a.name for a in all_abis() if a.endian == "big"}
+    with pytest.raises(LayoutError, match="did you mean 'aarch64'"):
+        get_abi("aarhc64")
+
+
+def test_did_you_mean_for_structs_members_and_configs():
+    need_compiler(get_abi("x86_64"))
+    page = os.path.join(CDEFS, "page", "v4.20.h")
+    with pytest.raises(LayoutError, match="did you mean 'page'"):
+        layoutcheck.layout(page, "pgae", "x86_64")
+    lay = layoutcheck.layout(page, "page", "x86_64")
+    with pytest.raises(KeyError, match="did you mean 'mapping'"):
+        lay.member("maping")
+    out = _run("check", page, "--abi", "x86_64", "--config", "CONFIG_MEMGC")
+    assert out.returncode == 2 and "did you mean 'CONFIG_MEMCG'" in out.stderr
+
+
+# ------------------------------------------------------------- check text
+SUMMARY = """\
+summary:
+  cdefs/page/compound-pincount.h      ok    3816 pass, 900 not applied
+  cdefs/page/dma-pinned-count.h       FAIL  page-64-bytes
+  cdefs/page/gup-as-mapping.h         ok    2808 pass, 180 not applied
+  cdefs/page/hpage-pinned-refcount.h  ok    2628 pass, 360 not applied
+  cdefs/page/lru-dma-pinned.h         FAIL  page-tail-bit, dma-pin-state-off-zone-device
+  cdefs/page/v4.20.h                  ok    2808 pass, 180 not applied
+  cdefs/page/zd-pad-first.h           FAIL  hmm-data-on-lru-prev, zone-device-off-mapping-index-private
+  cdefs/page/zd-swap.h                FAIL  page-tail-bit, zd-pad-1-on-mapping, hmm-data-on-lru-prev and 2 more
+8 headers: 4 ok, 4 failed; rules failing: page-64-bytes, page-tail-bit,
+  dma-pin-state-off-zone-device, hmm-data-on-lru-prev,
+  zone-device-off-mapping-index-private, zd-pad-1-on-mapping
+"""
+
+
+@pytest.fixture(scope="module")
+def page_check():
+    need_all_compilers()
+    out = _run("check", *PAGES)
+    assert out.returncode == 1, out.stderr
+    return out.stdout
+
+
+def test_check_ends_with_a_summary_per_file(page_check):
+    assert page_check.endswith(SUMMARY)
+
+
+def test_check_fits_a_screen_per_failing_proposal(page_check):
+    blocks = page_check.split("\n\n")
+    per_file = {b.split(":")[0]: b for b in blocks if b.startswith("cdefs/page/")}
+    assert len(per_file) == 8
+    for path, block in per_file.items():
+        lines = block.splitlines()
+        assert len(lines) <= 50, (path, len(lines))
+        if ": ok:" in lines[0]:
+            assert len(lines) <= 4, block  # passes are folded
+    # one sentence for a failure on several ABI groups, with the rule's why
+    tail = per_file["cdefs/page/lru-dma-pinned.h"]
+    assert tail.count("FAIL page-tail-bit") == 1
+    assert "byte 8/4/7/15" in tail and "why: _compound_pad_1" in tail
+    # the config legend once, at the top, as every file shares it
+    assert page_check.startswith("configs: [1] default")
+    assert page_check.count("[1] default") == 1
+
+
+def test_check_verbose_shows_every_abi_row():
+    need_all_compilers()
+    out = _run("check", os.path.join("cdefs", "page", "v4.20.h"), "--verbose")
+    rows = [line for line in out.stdout.splitlines()
+            if line.split() and line.split()[-1] in {a.name for a in all_abis()}
+            and line.split()[0] in ("ok", "1F", "2F")]
+    assert out.returncode == 0 and len(rows) == 18
+    assert "NOT APPLIED dma-pin-state-off-zone-device" in out.stdout
+
+
+def test_check_json_failures_only():
+    need_all_compilers()
+    full = json.loads(_run("check", os.path.join("cdefs", "page", "zd-swap.h"), "--format", "json").stdout)
+    only = json.loads(_run("check", os.path.join("cdefs", "page", "zd-swap.h"), "--format", "json",
+                           "--failures-only").stdout)
+    assert only["results"] and all(r["status"] == "fail" for r in only["results"])
+    assert len(only["results"]) == sum(1 for r in full["results"] if r["status"] == "fail")
+    assert only["summary"] == full["summary"]
+    assert only["summary"][0]["status"] == "fail" and "page-tail-bit" in only["summary"][0]["failed_rules"]
+    assert all(r["why"] for r in only["results"] if r["rule"] == "page-tail-bit")
+    assert all(r["where"].startswith("cdefs/page/zd-swap.h:") for r in only["results"])
+
+
+# ------------------------------------------------------------- show text
+def test_show_names_groups_of_abis_and_prints_a_table():
+    need_all_compilers()
+    page = os.path.join("cdefs", "page", "v4.20.h")
+    text = _run("show", page, "--struct", "page").stdout
+    heads = [line for line in text.splitlines() if line.startswith("struct page {")]
+    assert len(heads) == 5
+    assert "x86_64 aarch64 ppc64le mips64el riscv64 alpha" in heads[0]
+    named = " ".join(heads)
+    assert all(a.name in named.split() for a in all_abis())
+    table = _run("show", page, "--struct", "page", "--format", "table").stdout
+    lines = table.splitlines()
+    assert lines[0].split("|")[0].strip() == "struct page"
+    assert [c.strip() for c in lines[0].split("|")[1:]] == ["A", "B", "C", "D", "E"]
+    row = next(line for line in lines if line.startswith("pgmap "))
+    assert [c.strip() for c in row.split("|")[1:]] == ["8/8", "4/4", "4/4", "8/8", "4/4"]
+    assert any(line.strip().startswith("A: ") and "x86_64" in line for line in lines)
+
+
+# ------------------------------------------------------------------- diff
+def test_diff_fail_on_rules():
+    need_all_compilers()
+    old, new = os.path.join("cdefs", "page", "v4.20.h"), os.path.join("cdefs", "page", "compound-pincount.h")
+    assert _run("diff", old, new).returncode == 1  # layouts change
+    out = _run("diff", old, new, "--fail-on", "rules")
+    assert out.returncode == 0, out.stdout  # but no rule breaks
+    bad = os.path.join("cdefs", "page", "zd-swap.h")
+    assert _run("diff", old, bad, "--fail-on", "rules").returncode == 1
+
+
+# ----------------------------------------------------------- CI formats
+def _sarif_validator():
+    import jsonschema
+
+    with open(os.path.join(ROOT, "tests", "data", "sarif-schema-2.1.0.json")) as fh:
+        schema = json.load(fh)  # OASIS SARIF 2.1.0 (errata 01), sarif-2.1/schema/ of oasis-tcs/sarif-spec
+    return jsonschema.Draft4Validator(schema, format_checker=jsonschema.FormatChecker())
+
+
+@pytest.mark.parametrize("args", [
+    ("check", os.path.join("cdefs", "page", "lru-dma-pinned.h")),
+    ("check", os.path.join("cdefs", "page", "v4.20.h")),
+    ("diff", os.path.join("cdefs", "page", "v4.20.h"), os.path.join("cdefs", "page", "zd-swap.h")),
+])
+def test_sarif_is_valid(args):
+    need_all_compilers()
+    out = _run(*args, "--format", "sarif")
+    log = json.loads(out.stdout)
+    _sarif_validator().validate(log)
+    results = log["runs"][0]["results"]
+    if "lru-dma-pinned.h" in args[-1]:
+        assert {r["ruleId"] for r in results} == {"page-tail-bit", "dma-pin-state-off-zone-device"}
+        rules = {r["id"]: r for r in log["runs"][0]["tool"]["driver"]["rules"]}
+        assert rules["page-tail-bit"]["fullDescription"]["text"].startswith("_compound_pad_1")
+        region = results[0]["locations"][0]["physicalLocation"]
+        assert region["artifactLocation"]["uri"] == "cdefs/page/lru-dma-pinned.h"
+        related = results[0]["relatedLocations"][0]["physicalLocation"]
+        assert related["artifactLocation"]["uri"] == "cdefs/page/layoutcheck.toml"
+    elif args[0] == "check":
+        assert results == []
+    else:
+        assert any(r["ruleId"] == "page-tail-bit" and r["level"] == "error" for r in results)
+
+
+def _line_of(path, needle):
+    with open(os.path.join(ROOT, path)) as fh:
+        for n, line in enumerate(fh, 1):
+            if needle in line:
+                return n
+    raise AssertionError(needle)
+
+
+def test_github_annotations_point_at_the_member_and_rule():
+    need_all_compilers()
+    path = os.path.join("cdefs", "page", "lru-dma-pinned.h")
+    out = _run("check", path, "--format", "github").stdout.splitlines()
+    assert len(out) == 2 and all(line.startswith("::error file=cdefs/page/lru-dma-pinned.h,") for line in out)
+    line = _line_of(path, "unsigned long dma_pinned_flags;")
+    assert f"line={line}," in out[0] and "title=layoutcheck%3A page-tail-bit::" in out[0]
+    assert "dma_pinned_flags" in out[0] and "PageTail" in out[0]
+    diff = _run("diff", os.path.join("cdefs", "page", "v4.20.h"), os.path.join("cdefs", "page", "zd-swap.h"),
+                "--format", "github").stdout.splitlines()
+    added = next(d for d in diff if "dma_pinned_count added" in d)
+    assert f"line={_line_of(os.path.join('cdefs', 'page', 'zd-swap.h'), 'dma_pinned_count;')}," in added
+    assert all("\n" not in d and d.startswith(("::warning ", "::error ")) for d in diff)
+
+
+# ------------------------------------------------------------------- hook
+def _example_repo(tmp_path):
+    repo = tmp_path / "repo"
+    shutil.copytree(EXAMPLE, repo)
+    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.org",
+               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.org")
+    subprocess.run(["git", "init", "-q", "-b", "main"], cwd=repo, check=True, env=env)
+    return repo, env
+
+
+def _break_pgmap(repo):
+    header = repo / "include" / "linux" / "mm_types.h"
+    text = header.read_text()
+    assert "struct dev_pagemap *pgmap;" in text
+    header.write_text(text.replace("struct dev_pagemap *pgmap;", "unsigned long pgmap;"))
+
+
+def test_hook_is_quiet_on_an_unchanged_header_and_refuses_a_broken_one(tmp_path):
+    need_all_compilers()
+    repo, env = _example_repo(tmp_path)
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
+    subprocess.run(["git", "commit", "-qm", "v4.20"], cwd=repo, check=True, env=env)
+    out = _run("hook", "include/linux/mm_types.h", cwd=repo)
+    assert (out.returncode, out.stdout) == (0, "")
+    _break_pgmap(repo)
+    out = _run("hook", "include/linux/mm_types.h", cwd=repo)
+    assert out.returncode == 1
+    assert "FAIL page-tail-bit" in out.stdout and "shared with pgmap" in out.stdout
+    assert "pgmap: type struct dev_pagemap * -> unsigned long" in out.stdout
+    assert "why: Bit 0 of compound_head's word is PageTail()" in out.stdout
+    assert "commit refused" in out.stderr
+    # a file that is no header runs nothing
+    assert _run("hook", "README", cwd=repo).returncode == 0
+
+
+def test_the_real_pre_commit_refuses_the_broken_commit(tmp_path):
+    """examples/pre-commit as a new repository, the hook installed by the
+    pre-commit tool from this checkout's .pre-commit-hooks.yaml."""
+    need_all_compilers()
+    import importlib.util
+
+    if importlib.util.find_spec("pre_commit") is None:
+        pytest.fail("pre-commit is not installed (pip install -e '.[test]')")
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    if head.returncode != 0:
+        pytest.fail("this checkout is not a git repository")
+    hooks = subprocess.run(["git", "cat-file", "-e", f"{head.stdout.strip()}:.pre-commit-hooks.yaml"], cwd=ROOT)
+    assert hooks.returncode == 0, "commit .pre-commit-hooks.yaml first"
+    repo, env = _example_repo(tmp_path)
+    (repo / ".pre-commit-config.yaml").write_text(textwrap.dedent(f"""\
+        repos:
+          - repo: {ROOT}
+            rev: {head.stdout.strip()}
+            hooks:
+              - id: layoutcheck
+        """))
+    env["PRE_COMMIT_HOME"] = str(tmp_path / "pre-commit-home")
+    pre_commit = [sys.executable, "-m", "pre_commit"]
+    subprocess.run(pre_commit + ["install"], cwd=repo, check=True, env=env, capture_output=True)
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
+    first = subprocess.run(["git", "commit", "-m", "struct page of v4.20"], cwd=repo, env=env,
+                           capture_output=True, text=True, timeout=1200)
+    assert first.returncode == 0, first.stdout + first.stderr
+    assert "layoutcheck" in first.stdout and "Passed" in first.stdout
+    _break_pgmap(repo)
+    second = subprocess.run(["git", "commit", "-am", "pgmap as a number"], cwd=repo, env=env,
+                            capture_output=True, text=True, timeout=600)
+    said = second.stdout + second.stderr
+    assert second.returncode != 0, said
+    assert "Failed" in said and "pgmap" in said and "page-tail-bit" in said and "PageTail" in said
+    log = subprocess.run(["git", "log", "--oneline"], cwd=repo, capture_output=True, text=True, env=env)
+    assert len(log.stdout.splitlines()) == 1  # the broken commit was not made
+
+
+# ----------------------------------------------------------- pytest plugin
+def test_the_pytest_plugin_on_a_sample_project(pytester):
+    need_compiler(get_abi("x86_64"))
+    pytester.makefile(".h", wire=textwrap.dedent("""\
+        struct msg {
+            unsigned short kind;
+            unsigned int length;
+            unsigned char body[8];
+        };
+        """))
+    pytester.makepyfile(test_layouts=textwrap.dedent("""\
+        from layoutcheck.pytest_plugin import assert_layout
+
+        def test_msg_as_designed():
+            assert_layout("wire.h", "msg", abi="x86_64", size=16, offsets={"length": 4, "body": 8})
+
+        def test_msg_packed_as_the_peer_expects():
+            assert_layout("wire.h", "msg", abi="x86_64", size=14, offsets={"length": 2, "bdy": 6})
+
+        def test_project_fixture(layoutcheck_project):
+            assert layoutcheck_project is None
+        """))
+    result = pytester.runpytest_subprocess("-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, failed=1)
+    result.stdout.fnmatch_lines([
+        "*AssertionError: struct msg on x86_64 is not laid out as the test expects (- expected, + laid out):",
+        "*- size 14", "*+ size 16",
+        "*- length offset 2", "*+ length offset 4",
+        "*- bdy offset 6", "*+ bdy offset (no such member (did you mean 'body'?))",
+    ])
+
+
+def test_the_plugin_says_what_a_change_moved(tmp_path):
+    need_all_compilers()
+    from layoutcheck.pytest_plugin import assert_no_layout_change, assert_rules_pass
+
+    old, new = os.path.join(CDEFS, "page", "v4.20.h"), os.path.join(CDEFS, "page", "zd-swap.h")
+    assert_no_layout_change(old, old)
+    with pytest.raises(AssertionError) as err:
+        assert_no_layout_change(old, new, abis=["x86_64", "i386"], configs=["default"])
+    text = str(err.value)
+    assert "- hmm_data: offset 16    [x86_64]\n+ hmm_data: offset 24\n" in text
+    assert "- hmm_data: offset 8    [i386]\n+ hmm_data: offset 12\n" in text
+    assert "+ dma_pinned_flags: unsigned long, offset 8, size 8    [x86_64]" in text
+    assert "- hmm_data: over lru.prev, slab_list.prev, pages, pobjects and 6 more" in text
+    assert_rules_pass(old, abis=["x86_64"], configs=["default"])
+    with pytest.raises(AssertionError, match="FAIL page-tail-bit"):
+        assert_rules_pass(new, abis=["x86_64"], configs=["default"])
