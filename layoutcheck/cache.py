@@ -121,10 +121,27 @@ def _blob_path(kind: str, name: str, create: bool) -> Optional[str]:
     return os.path.join(folder, kind, name)
 
 
+_PRIVATE_KINDS: set = set()  # kind directories seen to be the user's own
+
+
+def _kind_private(path: str) -> bool:
+    folder = os.path.dirname(path)
+    if folder in _PRIVATE_KINDS:
+        return True
+    try:
+        ok = _private(os.stat(folder))
+    except OSError:
+        return False
+    if ok:
+        _PRIVATE_KINDS.add(folder)
+    return ok
+
+
 def read_blob(kind: str, name: str) -> Optional[bytes]:
-    """The bytes stored under ``kind``/``name`` (a hex digest), or None."""
+    """The bytes stored under ``kind``/``name`` (a hex digest), or None
+    (also when the file or its directory is not the user's own)."""
     path = _blob_path(kind, name, create=False)
-    if path is None:
+    if path is None or not _kind_private(path):
         return None
     try:
         with open(path, "rb") as fh:
@@ -198,24 +215,37 @@ def has_blob(kind: str, name: str) -> bool:
     return path is not None and os.path.isfile(path)
 
 
-def write_checked(kind: str, name: str, lines: List[str]) -> None:
-    """Store text lines with a digest of them on the first line."""
+def drop_blob(kind: str, name: str) -> None:
+    """Remove an entry (found damaged); errors are ignored."""
+    path = _blob_path(kind, name, create=False)
+    if path is not None:
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
+
+
+def _seal(kind: str, name: str, body: bytes) -> bytes:
     import hashlib
 
+    return hashlib.sha256(f"{kind}/{name}\n".encode() + body).hexdigest().encode()
+
+
+def write_checked(kind: str, name: str, lines: List[str]) -> None:
+    """Store text lines, the first line a digest of them and of the
+    entry's name (an entry moved to another name is not used)."""
     body = "\n".join(lines).encode("utf-8")
-    write_blob(kind, name, hashlib.sha256(body).hexdigest().encode() + b"\n" + body)
+    write_blob(kind, name, _seal(kind, name, body) + b"\n" + body)
 
 
 def read_checked(kind: str, name: str) -> Optional[List[str]]:
     """The lines ``write_checked`` stored, or None (absent, or not what
-    was written: a damaged entry is never used)."""
-    import hashlib
-
+    was written there: a damaged entry is never used)."""
     raw = read_blob(kind, name)
     if raw is None:
         return None
     digest, _, body = raw.partition(b"\n")
-    if hashlib.sha256(body).hexdigest().encode() != digest:
+    if _seal(kind, name, body) != digest:
         return None
     try:
         text = body.decode("utf-8")

@@ -38,6 +38,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import threading
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
@@ -128,9 +129,13 @@ def _list_words(lines: Sequence[str], var: str, config: Mapping[str, str], srctr
     return words
 
 
-# While a tree is read: every file it looked at, with its status (see
-# _kept_tree); None otherwise.
-_LOOKED: Optional[List[list]] = None
+# While a tree is read (in this thread): every file it looked at, with its
+# type and content (see _kept_tree).
+_READING = threading.local()
+
+
+def _looked() -> Optional[List[list]]:
+    return getattr(_READING, "looked", None)
 
 
 def _kind(path: str) -> Optional[int]:
@@ -142,23 +147,27 @@ def _kind(path: str) -> Optional[int]:
 
 
 def _isfile(path: str) -> bool:
-    if _LOOKED is not None:
-        _LOOKED.append([path, _kind(path), None])
+    looked = _looked()
+    if looked is not None:
+        looked.append([path, _kind(path), None])
     return os.path.isfile(path)
 
 
 def _read(path: str) -> Optional[str]:
+    looked = _looked()
     try:
+        if not os.path.isfile(path):  # no FIFO or device: a reading never waits
+            raise OSError
         with open(path, "rb") as fh:
             data = fh.read()
     except OSError:
-        if _LOOKED is not None:
-            _LOOKED.append([path, _kind(path), None])
+        if looked is not None:
+            looked.append([path, _kind(path), None])
         return None
-    if _LOOKED is not None:
+    if looked is not None:
         import hashlib
 
-        _LOOKED.append([path, _kind(path), hashlib.sha256(data).hexdigest()])
+        looked.append([path, _kind(path), hashlib.sha256(data).hexdigest()])
     return data.decode("utf-8", "replace")
 
 
@@ -532,12 +541,12 @@ def _open(path: str, stamp: Tuple[float, int]) -> KernelTree:
     kept = _kept_tree(path)
     if kept is not None:
         return kept
-    global _LOOKED
-    _LOOKED = looked = []
+    looked: List[list] = []
+    _READING.looked = looked
     try:
         tree = KernelTree(path)
     finally:
-        _LOOKED = None
+        _READING.looked = None
     _keep_tree(path, tree, looked)
     return tree
 
@@ -555,7 +564,7 @@ def _keep_tree(path: str, tree: KernelTree, looked: List[list]) -> None:
 
     fields = {name: getattr(tree, name) for name in _TREE_FIELDS}
     entry = {"looked": looked, "realpath": os.path.realpath(path), "fields": fields}
-    cache.write_blob("kernel-trees", _tree_key(path), json.dumps(entry).encode())
+    cache.write_checked("kernel-trees", _tree_key(path), [json.dumps(entry)])
 
 
 def _kept_tree(path: str) -> Optional[KernelTree]:
@@ -564,11 +573,11 @@ def _kept_tree(path: str) -> Optional[KernelTree]:
     checks them."""
     from . import cache
 
-    raw = cache.read_blob("kernel-trees", _tree_key(path))
-    if raw is None:
+    lines = cache.read_checked("kernel-trees", _tree_key(path))
+    if not lines:
         return None
     try:
-        entry = json.loads(raw)
+        entry = json.loads(lines[0])
         if os.path.realpath(path) != entry["realpath"]:
             return None
         for looked, kind, digest in entry["looked"]:
@@ -584,6 +593,12 @@ def _kept_tree(path: str) -> Optional[KernelTree]:
         tree = KernelTree.__new__(KernelTree)
         for name in _TREE_FIELDS:
             setattr(tree, name, fields[name])
+        if tree.source_dir != tree.build_dir:
+            # the source tree as the build directory names it now (a link
+            # retargeted to an identical Makefile is another tree)
+            makefile = _read(os.path.join(tree.build_dir, "Makefile")) or ""
+            if find_source_dir(os.path.abspath(path), makefile) != tree.source_dir:
+                return None
         tree.include_dirs = [(option, d) for option, d in tree.include_dirs]
         maps = (f"-fmacro-prefix-map={tree.source_dir}/=", f"-fmacro-prefix-map={tree.build_dir}/=./")
         for flag in tree.extra_flags + tree.module_flags:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import glob
 import json
 import os
+import shutil
+import time
 
 import pytest
 
@@ -27,8 +29,9 @@ from .conftest import CDEFS, DATA, need_compiler
 
 
 @pytest.fixture
-def cache_dir(tmp_path, monkeypatch):
-    folder = tmp_path / "cache"
+def cache_dir(tmp_path_factory, monkeypatch):
+    # not beside the headers: making it changes their directory
+    folder = tmp_path_factory.mktemp("cache")
     monkeypatch.setenv("LAYOUTCHECK_CACHE_DIR", str(folder))
     return folder
 
@@ -59,8 +62,11 @@ def _size(path, struct, **kw):
 
 
 def _write(path, text):
+    """Write a file, then let the clock pass the window in which a run
+    that read it would not be kept (it may have changed during the run)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text)
+    time.sleep(ppcache._DURING_RUN_NS / 1e9 + 0.01)
 
 
 def test_an_edited_included_header_gives_the_new_layout(cache_dir, tmp_path, monkeypatch):
@@ -97,7 +103,7 @@ def test_an_edit_made_long_after_the_entry_is_seen(cache_dir, tmp_path, monkeypa
     _write(main, '#include "part.h"\nstruct top { struct part p; };\n')
     assert _size(main, "top") == 4
     (entry_path,) = glob.glob(str(cache_dir / "pp" / "*"))
-    entry = json.loads(open(entry_path).read())
+    entry = json.loads(open(entry_path).read().split("\n", 1)[1])
     assert all(sig is not None for _path, sig, _digest in entry["files"])
     _write(tmp_path / "part.h", "struct part { int a, b; };\n")
     assert _size(main, "top") == 8
@@ -278,11 +284,184 @@ def test_a_kernel_tree_is_read_again_when_a_file_it_read_changed(cache_dir, tmp_
     assert kernel._kept_tree(os.path.abspath(src)) is None
     kernel._open.cache_clear()
     assert kernel.open_tree(src).abi == "i386"
-    # a flag the table would refuse, put into the entry, is refused on reading
+    # an entry changed in place is not used; nor is a flag the table would
+    # refuse, even in an entry sealed as layoutcheck seals them
     (entry_path,) = glob.glob(str(cache_dir / "kernel-trees" / "*"))
-    entry = json.loads(open(entry_path).read())
+    name = os.path.basename(entry_path)
+    seal, body = open(entry_path).read().split("\n", 1)
+    entry = json.loads(body)
     entry["fields"]["extra_flags"].append("-fplugin=/tmp/evil.so")
     with open(entry_path, "w") as fh:
-        fh.write(json.dumps(entry))
+        fh.write(seal + "\n" + json.dumps(entry))
     assert kernel._kept_tree(os.path.abspath(src)) is None
+    cache.write_checked("kernel-trees", name, [json.dumps(entry)])
+    assert kernel._kept_tree(os.path.abspath(src)) is None
+    entry["fields"]["extra_flags"].pop()
+    cache.write_checked("kernel-trees", name, [json.dumps(entry)])
+    assert kernel._kept_tree(os.path.abspath(src)) is not None
     kernel._open.cache_clear()
+
+
+# --- found by an adversarial pass: each of these once gave a stale layout
+def test_cpath_is_part_of_every_key(cache_dir, tmp_path, monkeypatch):
+    need_compiler(get_abi("x86_64"))
+    from layoutcheck.cfront import preprocess
+
+    _write(tmp_path / "cp" / "stddef.h", "typedef char size_t;\n")
+    main = tmp_path / "h.h"
+    _write(main, "#include <stddef.h>\nstruct a { size_t x; };\n")
+    monkeypatch.setenv("CPATH", str(tmp_path / "cp"))
+    preprocess._gcc_search_dirs.cache_clear()
+    assert _size(main, "a") == 1
+    monkeypatch.delenv("CPATH")
+    preprocess._gcc_search_dirs.cache_clear()
+    assert _size(main, "a") == 8
+    # a header appearing in a CPATH directory is seen
+    monkeypatch.setenv("CPATH", str(tmp_path / "cp2"))
+    (tmp_path / "cp2").mkdir()
+    time.sleep(0.05)
+    preprocess._gcc_search_dirs.cache_clear()
+    assert _size(main, "a") == 8
+    _write(tmp_path / "cp2" / "stddef.h", "typedef short size_t;\n")
+    assert _size(main, "a") == 2
+    preprocess._gcc_search_dirs.cache_clear()
+
+
+def test_text_input_watches_what_it_includes(cache_dir, tmp_path, monkeypatch):
+    need_compiler(get_abi("x86_64"))
+    _write(tmp_path / "inc" / "x.h", "typedef long T;\n")
+    (tmp_path / "work").mkdir()
+    monkeypatch.chdir(tmp_path / "work")
+    time.sleep(0.05)
+    text = '#include "x.h"\nstruct a { T v; };\n'
+
+    def size():
+        return layoutcheck.load(text, abis=["x86_64"], include_dirs=["../inc"], rules=False,
+                                session=Session()).layout("a").size
+
+    assert size() == 8 and size() == 8
+    _write(tmp_path / "work" / "x.h", "typedef char T;\n")
+    assert size() == 1
+
+
+@pytest.mark.parametrize("header", [
+    '#define HAS __has_include\n#if HAS(<sub/new.h>)\nstruct a { char v; };\n#else\nstruct a { long v; };\n#endif\n',
+    '#if __has_include /* c */ (<sub/new.h>)\nstruct a { char v; };\n#else\nstruct a { long v; };\n#endif\n',
+    '#define HDR "sub/new.h"\n#if 1\n#include HDR\n#endif\nstruct a { T v; };\n',
+])
+def test_lookups_whose_name_is_not_plain_are_never_kept(cache_dir, tmp_path, header):
+    need_compiler(get_abi("x86_64"))
+    _write(tmp_path / "inc" / "sub" / "new.h", "typedef long T;\n")
+    main = tmp_path / "h.h"
+    _write(main, header)
+    _size(main, "a", include_dirs=[tmp_path / "inc"])
+    assert not glob.glob(str(cache_dir / "pp" / "*"))
+
+
+def test_a_pragma_once_copy_edited_later_is_seen(cache_dir, tmp_path):
+    need_compiler(get_abi("x86_64"))
+    _write(tmp_path / "a" / "x.h", "#pragma once\ntypedef long T;\n")
+    (tmp_path / "b").mkdir()
+    shutil.copy2(tmp_path / "a" / "x.h", tmp_path / "b" / "x.h")  # same content and time
+    main = tmp_path / "h.h"
+    _write(main, '#include "a/x.h"\n#include "b/x.h"\n#ifdef X2\nstruct s { char v; };\n'
+                 "#else\nstruct s { T v; };\n#endif\n")
+    assert _size(main, "s") == 8 and _size(main, "s") == 8
+    _write(tmp_path / "b" / "x.h", "#pragma once\ntypedef long T;\n#define X2 1\n")
+    assert _size(main, "s") == 1
+
+
+def test_a_link_retargeted_to_a_directory_of_the_same_time_is_seen(cache_dir, tmp_path):
+    need_compiler(get_abi("x86_64"))
+    for n in (1, 2):
+        (tmp_path / f"sdk-{n}" / "sub").mkdir(parents=True)
+    (tmp_path / "sdk-2" / "sub" / "new.h").write_text("")
+    for d in ("sdk-1/sub", "sdk-2/sub", "sdk-1", "sdk-2"):
+        os.utime(tmp_path / d, (1704067200, 1704067200))
+    (tmp_path / "links").mkdir()
+    os.symlink("../sdk-1", tmp_path / "links" / "sdk")
+    main = tmp_path / "h.h"
+    _write(main, "#if __has_include(<sub/new.h>)\nstruct a { char v; };\n#else\nstruct a { long v; };\n#endif\n")
+    inc = [tmp_path / "links" / "sdk"]
+    assert _size(main, "a", include_dirs=inc) == 8 and _size(main, "a", include_dirs=inc) == 8
+    os.unlink(tmp_path / "links" / "sdk")
+    os.symlink("../sdk-2", tmp_path / "links" / "sdk")
+    assert _size(main, "a", include_dirs=inc) == 1
+
+
+def test_a_header_that_became_a_fifo_does_not_hang(cache_dir, tmp_path):
+    need_compiler(get_abi("x86_64"))
+    _write(tmp_path / "inc" / "x.h", "typedef long T;\n")
+    main = tmp_path / "h.h"
+    _write(main, "#include <x.h>\nstruct a { T v; };\n")
+    assert _size(main, "a", include_dirs=[tmp_path / "inc"]) == 8
+    os.unlink(tmp_path / "inc" / "x.h")
+    os.mkfifo(tmp_path / "inc" / "x.h")
+    time.sleep(0.05)
+    assert ppcache.lookup(_only_key(cache_dir), lambda: "") is None
+
+
+def _only_key(cache_dir):
+    (entry,) = glob.glob(str(cache_dir / "pp" / "*"))
+    return os.path.basename(entry)
+
+
+def test_a_damaged_text_is_made_again_and_a_moved_entry_is_not_used(cache_dir, tmp_path):
+    need_compiler(get_abi("x86_64"))
+    main = tmp_path / "h.h"
+    _write(main, "struct a { long v; };\n#include <stddef.h>\n")
+    assert _size(main, "a") == 8
+    (text,) = glob.glob(str(cache_dir / "text" / "*"))
+    with open(text, "r+b") as fh:
+        fh.seek(5)
+        fh.write(b"#")
+    assert _size(main, "a") == 8  # and again, not an error every time
+    assert _size(main, "a") == 8
+    # an entry renamed to another key is not that key's entry
+    other = tmp_path / "o.h"
+    _write(other, "struct a { char v; };\n#include <stddef.h>\n")
+    assert _size(other, "a") == 1
+    entries = {os.path.basename(p) for p in glob.glob(str(cache_dir / "pp" / "*"))}
+    assert len(entries) == 2
+    a_key, b_key = sorted(entries)
+    os.replace(cache_dir / "pp" / a_key, cache_dir / "pp" / b_key)
+    assert sorted([_size(main, "a"), _size(other, "a")]) == [1, 8]
+
+
+def test_a_kernel_source_link_retargeted_is_read_again(cache_dir, tmp_path):
+    from layoutcheck import kernel
+
+    from .test_kernel_tree import _configure, _source_tree, _write as write_tree
+
+    a = _source_tree(tmp_path / "a")
+    b = _source_tree(tmp_path / "b")
+    os.symlink(a, tmp_path / "src")
+    build = tmp_path / "build"
+    write_tree(str(build / "Makefile"), f"include {tmp_path / 'src'}/Makefile\n")
+    _configure(str(build))
+    kernel._open.cache_clear()
+    assert kernel.open_tree(str(build)).source_dir == os.path.realpath(a)
+    os.unlink(tmp_path / "src")
+    os.symlink(b, tmp_path / "src")
+    kernel._open.cache_clear()
+    assert kernel.open_tree(str(build)).source_dir == os.path.realpath(b)
+    kernel._open.cache_clear()
+
+
+def test_a_run_whose_header_changed_meanwhile_is_not_kept(cache_dir, tmp_path, monkeypatch):
+    need_compiler(get_abi("x86_64"))
+    _write(tmp_path / "small.h", "typedef long T;\n")
+    main = tmp_path / "h.h"
+    _write(main, '#include "small.h"\nstruct a { T v; };\n')
+    real = preprocess._stream_tool
+
+    def edited_meanwhile(*a, **k):
+        out = real(*a, **k)
+        (tmp_path / "small.h").write_text("typedef char T;\n")  # after GCC read it
+        return out
+
+    monkeypatch.setattr(preprocess, "_stream_tool", edited_meanwhile)
+    assert _size(main, "a") == 8
+    monkeypatch.setattr(preprocess, "_stream_tool", real)
+    assert not glob.glob(str(cache_dir / "pp" / "*"))
+    assert _size(main, "a") == 1

@@ -34,7 +34,13 @@ def test_first_command_is_show_for_all_abis(run_cli):
     finally:
         os.chdir(cwd)
     assert code == 0, err
-    assert out.count("struct page {") == 18
+    # ABIs that lay struct page out alike are one block, named together
+    heads = [line for line in out.splitlines() if line.startswith("struct page {")]
+    assert len(heads) == 5
+    named = " ".join(heads).replace("*/", " ").split()
+    from layoutcheck.abi import all_abis
+
+    assert all(a.name in named for a in all_abis())
 
 
 def test_second_command_is_the_ci_test_command():

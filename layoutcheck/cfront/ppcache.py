@@ -39,6 +39,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import time
 from functools import lru_cache
 from typing import Iterable, List, Optional, Sequence, Set, Tuple
@@ -54,8 +55,17 @@ _UNFOLLOWED = ("-iprefix", "-iwithprefix", "-isysroot", "--sysroot", "-imultilib
 _FILE_OPTIONS = ("-include", "-imacros")
 # Anywhere in a line (a match in a comment only adds a directory to watch).
 _INCLUDE = re.compile(rb'#[ \t]*include(?:_next)?[ \t]*([<"])([^>"\n]*)[>"]')
-_HAS_INCLUDE = re.compile(rb'\b__has_include(?:_next)?\b[ \t]*(\(?)[ \t]*([<"]?)([^>"\n)]*)')
+# Every #include directive, however written, and what follows the keyword:
+# one whose name is not a plain "..." or <...> is not followed.
+_ANY_INCLUDE = re.compile(rb'(?m)^[ \t]*(#|%:)([ \t]*(?:/\*.*?\*/[ \t]*)*)include(?:_next)?\b[ \t]*(/\*|.)?')
+_HAS_WORD = re.compile(rb'\b__has_include(?:_next)?\b')
+_HAS_CALL = re.compile(rb'\b__has_include(?:_next)?[ \t]*\([ \t]*([<"])([^>"\n)]*)[>"]')
+_HAS_TESTED = re.compile(rb'(?:\bdefined[ \t]*\(?[ \t]*|#[ \t]*ifn?def[ \t]+)__has_include(?:_next)?\b')
+_PRAGMA_ONCE = re.compile(rb'#[ \t]*pragma[ \t]+once\b|_Pragma[ \t]*\([ \t]*"once"')
 _FRESH_SECONDS = 2.0
+# A file or directory changed this close to (or after) the start of a run
+# may have changed while the preprocessor read it: the run is not kept.
+_DURING_RUN_NS = 20_000_000
 # The line marker of a file entered (flag 1), and the text's first one.
 _ENTERED = re.compile(r'\n# \d+ "((?:[^"\\\n]|\\.)*)" 1')
 _FIRST = re.compile(r'#(?:line)? *\d+ +"((?:[^"\\\n]|\\.)*)"')
@@ -78,12 +88,17 @@ def _signature(st: os.stat_result) -> List[int]:
     return [st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev]
 
 
-def _dir_stamp(path: str) -> Optional[int]:
+def _dir_stamp(path: str) -> Optional[List[int]]:
+    """What tells a directory's entries changed: its modification time, and
+    which directory it is (a retargeted link); [-1] for a non-directory,
+    None when absent."""
     try:
         st = os.stat(path)
     except OSError:
         return None
-    return st.st_mtime_ns if os.path.isdir(path) else -1
+    if not stat.S_ISDIR(st.st_mode):
+        return [-1]
+    return [st.st_mtime_ns, st.st_ino, st.st_dev]
 
 
 @lru_cache(maxsize=None)
@@ -118,9 +133,9 @@ def run_key(argv: Sequence[str], input_text: Optional[str], filename: str = "") 
 
 
 def search_dirs(argv: Sequence[str], system_dirs: Iterable[str]) -> Optional[List[str]]:
-    """Every directory of the ``#include`` search path a command line sets,
-    or None when it sets one in a way not followed here (a sysroot or
-    prefix)."""
+    """Every directory of the ``#include`` search path a command line (and
+    CPATH, C_INCLUDE_PATH) sets, or None when it sets one in a way not
+    followed here (a sysroot or prefix)."""
     out: List[str] = []
     args = list(argv)
     for i, arg in enumerate(args):
@@ -133,6 +148,10 @@ def search_dirs(argv: Sequence[str], system_dirs: Iterable[str]) -> Optional[Lis
             if arg.startswith(opt) and len(arg) > len(opt):
                 out.append(arg[len(opt):])
                 break
+    for var in ("CPATH", "C_INCLUDE_PATH"):
+        value = os.environ.get(var)
+        if value is not None:
+            out.extend(part or "." for part in value.split(os.pathsep))
     if "-nostdinc" not in args:
         out.extend(system_dirs)
     return list(dict.fromkeys(out))
@@ -152,73 +171,128 @@ class _Manifest:
     def __init__(self) -> None:
         self.files: List[list] = []
         self.dirs: Set[str] = set()
-        self.cacheable = True
 
 
-def _gather(files: Sequence[str], argv: Sequence[str], dirs: Sequence[str]) -> Optional[_Manifest]:
+def _names(data: bytes, here: str, angle: Set[str], quoted: Set[Tuple[str, str]],
+           literal: List[Tuple[str, str, str]]) -> bool:
+    """Collect the include names a file (or the input text) asks for; False
+    when it asks in a way whose name is not known here (a computed
+    ``#include``, a ``__has_include`` through a macro)."""
+    for form, mark, after in _ANY_INCLUDE.findall(data):
+        if form != b"#" or b"/*" in mark or after not in (b"<", b'"'):
+            return False
+    for form, name in _INCLUDE.findall(data):
+        text = name.decode("utf-8", "surrogateescape")
+        angle.add(os.path.dirname(text))
+        if form == b'"':
+            quoted.add((here, os.path.dirname(text)))
+        literal.append((form.decode(), text, here))
+    if b"__has_include" in data:
+        calls = _HAS_CALL.findall(data)
+        if len(_HAS_WORD.findall(data)) > len(calls) + len(_HAS_TESTED.findall(data)):
+            return False
+        for form, name in calls:
+            text = name.strip().decode("utf-8", "surrogateescape")
+            angle.add(os.path.dirname(text))
+            if form == b'"':
+                quoted.add((here, os.path.dirname(text)))
+            literal.append((form.decode(), text, here))
+    return True
+
+
+def _under(base: str, part: str) -> str:
+    joined = os.path.join(base, part)
+    # ".." after a link is resolved by the file system, not by the name
+    return os.path.realpath(joined) if ".." in part.split("/") else os.path.normpath(joined)
+
+
+def _gather(files: Sequence[str], argv: Sequence[str], dirs: Sequence[str],
+            input_text: Optional[str], started_ns: int) -> Optional[_Manifest]:
     man = _Manifest()
     now = time.time()
+    recent_ns = started_ns - _DURING_RUN_NS
     seen: Set[str] = set()
     angle: Set[str] = set()  # directory parts of <...> names (and of the names files were found by)
     quoted: Set[Tuple[str, str]] = set()  # (including file's directory, directory part of "...")
+    literal: List[Tuple[str, str, str]] = []
+    once = False
     prefixes = [d.rstrip("/") + "/" for d in dirs]
+    if input_text is not None:  # on standard input: "..." is looked for in the working directory
+        data = input_text.encode("utf-8", "surrogateescape")
+        if not _names(data, ".", angle, quoted, literal):
+            return None
+        man.dirs.add(".")
+        once = _PRAGMA_ONCE.search(data) is not None
     for path in list(_named_files(argv)) + list(files):
         if path in seen or path.startswith("<") or path.endswith("//"):
             continue  # <built-in>, <command-line>; "/cwd//" is the directory marker of -g
         seen.add(path)
         try:
+            st = os.stat(path)
+            if not stat.S_ISREG(st.st_mode):
+                return None  # a device or a FIFO: never kept
             with open(path, "rb") as fh:
                 st = os.fstat(fh.fileno())
                 data = fh.read()
         except OSError:
             return None  # a file named in the text is gone: not worth keeping
+        if max(st.st_mtime_ns, st.st_ctime_ns) >= recent_ns:
+            return None  # changed while the preprocessor ran
         fresh = max(st.st_mtime_ns, st.st_ctime_ns) / 1e9 > now - _FRESH_SECONDS
         man.files.append([path, None if fresh else _signature(st), _digest(data)])
         here = os.path.dirname(path) or "."
         man.dirs.add(here)
-        for form, name in _INCLUDE.findall(data):
-            part = os.path.dirname(name.decode("utf-8", "surrogateescape"))
-            angle.add(part)
-            if form == b'"':
-                quoted.add((here, part))
-        if b"__has_include" in data:
-            for m in _HAS_INCLUDE.finditer(data):
-                if not m.group(1) and not m.group(2):
-                    continue  # the word itself, as in #ifdef __has_include
-                if not m.group(2):
-                    return None  # a name made by a macro: which file it probes is unknown
-                part = os.path.dirname(m.group(3).strip().decode("utf-8", "surrogateescape"))
-                angle.add(part)
-                if m.group(2) == b'"':
-                    quoted.add((here, part))
+        if not _names(data, here, angle, quoted, literal):
+            return None
+        once = once or _PRAGMA_ONCE.search(data) is not None
         # the name it was found by, whatever form the include took
         for prefix in prefixes:
             if path.startswith(prefix):
                 angle.add(os.path.dirname(path[len(prefix):]))
     for part in angle:
         for base in dirs:
-            man.dirs.add(os.path.normpath(os.path.join(base, part)))
+            man.dirs.add(_under(base, part))
     for here, part in quoted:
-        man.dirs.add(os.path.normpath(os.path.join(here, part)))
+        man.dirs.add(_under(here, part))
     man.dirs.update(dirs)
+    if once:
+        # #pragma once skips a file whose content equals one already read,
+        # without entering it: every file an include could name is kept.
+        for form, name, here in literal:
+            for base in ([here] if form == '"' else []) + list(dirs):
+                cand = _under(base, name)
+                if cand in seen or not os.path.isfile(cand):
+                    continue
+                seen.add(cand)
+                try:
+                    with open(cand, "rb") as fh:
+                        st = os.fstat(fh.fileno())
+                        data = fh.read()
+                except OSError:
+                    return None
+                fresh = max(st.st_mtime_ns, st.st_ctime_ns) / 1e9 > now - _FRESH_SECONDS
+                man.files.append([cand, None if fresh else _signature(st), _digest(data)])
     return man
 
 
-def lookup(key: Optional[str]) -> Optional[dict]:
+def lookup(key: Optional[str], rerun) -> Optional[dict]:
     """The stored run for ``key`` if every input it recorded still holds:
     a dict with ``digest``, ``used``, ``read`` (files), ``hazard`` and
-    ``load``, which reads the text (checked against its digest)."""
+    ``load``, which reads the text (checked against its digest; a text
+    found damaged is dropped and made again by ``rerun()``)."""
     if key is None:
         return None
-    raw = cache.read_blob("pp", key)
-    if raw is None:
+    lines = cache.read_checked("pp", key)
+    if not lines:
         return None
     try:
-        entry = json.loads(raw)
+        entry = json.loads(lines[0])
         for path, sig, digest in entry["files"]:
             try:
                 st = os.stat(path)
             except OSError:
+                return None
+            if not stat.S_ISREG(st.st_mode):
                 return None
             if sig is not None and _signature(st) == sig:
                 continue
@@ -231,29 +305,36 @@ def lookup(key: Optional[str]) -> Optional[dict]:
         digest = entry["digest"]
         if not cache.has_blob("text", digest):
             return None
-
-        def load() -> str:
-            data = cache.read_blob("text", digest)
-            if data is None or _digest(data) != digest:
-                from ..errors import LayoutError
-
-                raise LayoutError(f"the preprocessed text kept in {cache.cache_dir(create=False)} "
-                                  f"changed or went away while it was read; run again (deleting "
-                                  f"that directory is safe)")
-            return data.decode("utf-8", "surrogatepass")
-
-        entry["load"] = load
-        return entry
     except (OSError, ValueError, KeyError, TypeError):
         return None
 
+    def load() -> str:
+        data = cache.read_blob("text", digest)
+        if data is not None and _digest(data) == digest:
+            return data.decode("utf-8", "surrogatepass")
+        cache.drop_blob("text", digest)
+        cache.drop_blob("pp", key)
+        text = rerun()
+        if text_digest(text) != digest:
+            from ..errors import LayoutError
+
+            raise LayoutError("a header changed while it was read; run again")
+        return text
+
+    entry["load"] = load
+    return entry
+
 
 def store(key: Optional[str], argv: Sequence[str], system_dirs: Iterable[str], text: str,
-          used: Iterable[str], files: Sequence[str], hazard: Optional[str]) -> Optional[str]:
+          used: Iterable[str], files: Sequence[str], hazard: Optional[str],
+          input_text: Optional[str], started_ns: int) -> Optional[str]:
     """Keep one run (errors are ignored: a cache that cannot be written is
     no cache).  ``files``: what the run reports it read, kept with the
-    entry; what the entry depends on is taken from the text.  Returns the
-    text's digest, or None when there is no cache."""
+    entry; what the entry depends on is taken from the text (and from
+    ``input_text``, the input when it came on standard input).
+    ``started_ns``: when the run started (``time.time_ns()``): a run whose
+    inputs changed after that is not kept.  Returns the text's digest, or
+    None when there is no cache."""
     if key is None:
         return None
     data = text.encode("utf-8", "surrogatepass")
@@ -261,19 +342,22 @@ def store(key: Optional[str], argv: Sequence[str], system_dirs: Iterable[str], t
     dirs = search_dirs(argv, system_dirs)
     if dirs is None:
         return digest
-    man = _gather(entered_files(text), argv, dirs)
+    man = _gather(entered_files(text), argv, dirs, input_text, started_ns)
     if man is None:
         return digest
+    stamps = [(d, _dir_stamp(d)) for d in sorted(man.dirs)]
+    if any(stamp is not None and stamp[0] >= started_ns - _DURING_RUN_NS for _d, stamp in stamps):
+        return digest  # a directory changed while the preprocessor ran
     entry = {
         "files": man.files,
-        "dirs": sorted([d, _dir_stamp(d)] for d in man.dirs),
+        "dirs": [[d, stamp] for d, stamp in stamps],
         "digest": digest,
         "used": sorted(used),
         "read": list(files),
         "hazard": hazard,
     }
     cache.write_blob("text", digest, data)
-    cache.write_blob("pp", key, json.dumps(entry).encode())
+    cache.write_checked("pp", key, [json.dumps(entry)])
     return digest
 
 

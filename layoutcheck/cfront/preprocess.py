@@ -432,7 +432,11 @@ def _gcc_search_dirs(abi_name: str) -> Optional[Tuple[str, ...]]:
         st = os.stat(driver)
     except OSError:
         return None
-    key, stamp = " ".join(argv), [driver, st.st_size, st.st_mtime_ns]
+    # GCC's search path follows CPATH, C_INCLUDE_PATH, GCC_EXEC_PREFIX ...
+    from .ppcache import ENVIRONMENT
+
+    env = ";".join(f"{k}={os.environ[k]}" for k in ENVIRONMENT if k in os.environ)
+    key, stamp = " ".join(argv) + (f" [{env}]" if env else ""), [driver, st.st_size, st.st_mtime_ns]
     entries = cache.load("gcc-search-dirs")
     entry = entries.get(key)
     if isinstance(entry, dict) and entry.get("driver") == stamp and _plain_dirs(entry.get("dirs")) \
@@ -596,51 +600,60 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
                 extra: Dict[str, str], config: PPConfig, sharing: bool = True) -> _Run:
     """One run of the ABI's preprocessor.  With ``sharing``, also what the
     text depended on (the macros it consulted, the files it read), for
-    ``why_not_shared``; without, only the text."""
+    ``why_not_shared``; without, only the text.  A run kept in the cache
+    (``ppcache``) whose inputs all hold is used instead."""
+    import time
+
+    from . import ppcache
+
     prefix, _native = preprocessor_command(abi, config)
     argv = prefix + (["-dU"] if sharing else []) + ["-x", "c"] + compile_flags(abi, config, extra)
     argv.append(path_arg(path) if path is not None else "-")
-    from . import ppcache
+    stdin_text = text if path is None else None
+    key = ppcache.run_key(argv, stdin_text, filename)
 
-    key = ppcache.run_key(argv, text if path is None else None, filename)
-    kept = ppcache.lookup(key)
+    def fresh(stream: bool) -> _Run:
+        started = time.time_ns()
+        reader = None
+        if sharing or not stream:
+            proc = _run_tool(argv, text=True, errors="replace", **({} if path else {"input": text}))
+        else:
+            # The text is read (split and tokenized) while the preprocessor
+            # still writes it: it is not rewritten afterwards.
+            from .parser import StreamReader, gc_paused
+
+            reader = StreamReader(filename)
+            with gc_paused():
+                proc, _ = _stream_tool(argv, stdin_text, reader.feed)
+        if proc.returncode != 0:
+            message, where = _first_error(proc.stderr)
+            if "No such file or directory" in message and not _compiler_available(abi):
+                message += (f" (preprocessing for {abi.name}; its GCC, from the Debian package "
+                            f"{abi.package}, knows its include path)")
+            elif "No such file or directory" in message:
+                message += f" (preprocessing for {abi.name})"
+            raise LayoutError(message, where)
+        if not sharing:
+            digest = ppcache.store(key, argv, (), proc.stdout, (), (), None, stdin_text, started)
+            return _Run(proc.stdout, frozenset(), (), None, reader, digest)
+        used = set()
+        lines = proc.stdout.split("\n")
+        for i, line in enumerate(lines):
+            if line.startswith("#define ") or line.startswith("#undef "):
+                name = line.split(None, 2)[1]
+                used.add(name.split("(")[0])
+                lines[i] = ""
+        out = "\n".join(lines)
+        files = _files_read(out)
+        hazard = _hazard(files, text, filename)
+        digest = ppcache.store(key, argv, (), out, used, files, hazard, stdin_text, started)
+        return _Run(out, frozenset(used), files, hazard, None, digest)
+
+    kept = ppcache.lookup(key, lambda: fresh(False).text or "")
     if kept is not None:
         return _Run(None, frozenset(kept["used"]), tuple(kept["read"]), kept["hazard"],
                     None, kept["digest"], kept["load"])
-    reader = None
-    if sharing:
-        proc = _run_tool(argv, text=True, errors="replace", **({} if path else {"input": text}))
-    else:
-        # The text is read (split and tokenized) while the preprocessor
-        # still writes it: it is not rewritten afterwards.
-        from .parser import StreamReader, gc_paused
-
-        reader = StreamReader(filename)
-        with gc_paused():
-            proc, _ = _stream_tool(argv, None if path else text, reader.feed)
-    if proc.returncode != 0:
-        message, where = _first_error(proc.stderr)
-        if "No such file or directory" in message and not _compiler_available(abi):
-            message += (f" (preprocessing for {abi.name}; its GCC, from the Debian package "
-                        f"{abi.package}, knows its include path)")
-        elif "No such file or directory" in message:
-            message += f" (preprocessing for {abi.name})"
-        raise LayoutError(message, where)
-    if not sharing:
-        digest = ppcache.store(key, argv, (), proc.stdout, (), (), None)
-        return _Run(proc.stdout, frozenset(), (), None, reader, digest)
-    used = set()
-    lines = proc.stdout.split("\n")
-    for i, line in enumerate(lines):
-        if line.startswith("#define ") or line.startswith("#undef "):
-            name = line.split(None, 2)[1]
-            used.add(name.split("(")[0])
-            lines[i] = ""
-    out = "\n".join(lines)
-    files = _files_read(out)
-    hazard = _hazard(files, text, filename)
-    digest = ppcache.store(key, argv, (), out, used, files, hazard)
-    return _Run(out, frozenset(used), files, hazard, None, digest)
+    return fresh(True)
 
 
 _DIAG = re.compile(r"^(?P<where>[^:\n]+:\d+(?::\d+)?): (?:fatal )?error: (?P<msg>.*)$")

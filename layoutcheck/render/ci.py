@@ -43,7 +43,7 @@ class Finding:
 def _splitwhere_text(where: str) -> Tuple[str, Optional[int], Optional[int]]:
     """(file, line, column) of ``file:line:column`` (line, column optional)."""
     parts = where.rsplit(":", 2)
-    nums = []
+    nums: List[int] = []
     while len(parts) > 1 and parts[-1].isdigit():
         nums.insert(0, int(parts.pop()))
     path = ":".join(parts)

@@ -13,6 +13,8 @@ def abi_group_label(names: Sequence[str], abis: Sequence[ABI], brief: bool = Fal
     ABIs (x86_64 aarch64 ...)" ("64-bit", ``brief``), or the names."""
     names = list(names)
     all_names = [a.name for a in abis]
+    if len(names) == len(all_names) == 2:
+        return f"both ABIs ({' '.join(all_names)})"
     if len(names) == len(all_names) and len(all_names) > 1:
         return f"all {len(all_names)} ABIs"
     chosen = set(names)
