@@ -127,8 +127,21 @@ def abi_names() -> List[str]:
 
 def _mips_host(bits: int, little: bool) -> str:
     if bits == 64:
+        if not little:
+            raise LayoutError("big-endian 64-bit mips is not one of the 18 ABIs (mips64el is "
+                              "little-endian)")
         return "mips64el"
     return "mipsel" if little else "mips"
+
+
+def _not_an_abi(what: str) -> str:
+    raise LayoutError(f"the running Python is {what}: not one of the 18 ABIs")
+
+
+def _sparc_host(bits: int, little: bool) -> str:
+    if bits != 64:
+        raise LayoutError("32-bit sparc is not one of the 18 ABIs (sparc64 is 64-bit)")
+    return "sparc64"
 
 
 def _x86_host(bits: int, little: bool) -> str:
@@ -145,12 +158,13 @@ _HOST_MACHINES = (
     (("i386", "i486", "i586", "i686"), (), "i386"),
     (("aarch64", "arm64"), (), lambda bits, little: "aarch64" if bits == 64 else "arm"),
     ((), ("arm",), "arm"),
-    ((), ("ppc64", "powerpc64"), lambda bits, little: "ppc64le" if little else "ppc64"),
+    ((), ("ppc64", "powerpc64"), lambda bits, little: ("ppc64le" if little else "ppc64") if bits == 64
+     else "ppc"),
     (("ppc", "powerpc"), (), "ppc"),
-    (("s390x",), (), "s390x"),
+    (("s390x",), (), lambda bits, little: "s390x" if bits == 64 else _not_an_abi("31-bit s390")),
     ((), ("mips",), _mips_host),
     (("riscv64",), (), "riscv64"),
-    ((), ("sparc",), "sparc64"),
+    ((), ("sparc",), _sparc_host),
     (("m68k",), (), "m68k"),
     ((), ("parisc",), "hppa"),
     ((), ("sh",), "sh4"),
@@ -180,9 +194,19 @@ ALIASES = {
     "powerpc": "ppc", "ppc32": "ppc",
     "powerpc64": "ppc64", "ppc64be": "ppc64",
     "powerpc64le": "ppc64le", "ppc64el": "ppc64le",
-    "mipsbe": "mips", "mipsle": "mipsel", "4kc-malta": "mipsel",
+    "mipsbe": "mips", "mipsle": "mipsel", "i686-linux-gnu": "i386",
     "mips64le": "mips64el", "mips64r2el": "mips64el",
     "rv64": "riscv64", "rv64gc": "riscv64",
+}
+# Names people type for ABIs that are not among the 18: said plainly, never
+# taken for a neighbour with another layout.
+NOT_ABIS = {
+    "mips64": "big-endian 64-bit mips", "mips64be": "big-endian 64-bit mips",
+    "sparc": "32-bit sparc", "sparc32": "32-bit sparc", "riscv": "riscv (say riscv64)",
+    "riscv32": "32-bit riscv", "s390": "31-bit s390", "armel": "armel (soft-float ARMv5)",
+    "x86": "x86 (say i386 or x86_64)", "4kc-malta": "a Debian kernel flavour of both mips and mipsel",
+    "hppa64": "64-bit hppa", "parisc64": "64-bit hppa", "ia64": "ia64", "arc": "arc",
+    "loongarch64": "loongarch64", "csky": "csky", "microblaze": "microblaze", "openrisc": "openrisc",
 }
 # ABI classes (as in rules files' ``abis``).
 CLASSES = ("64bit", "32bit", "little", "big")
@@ -209,6 +233,9 @@ def get_abi(name: str) -> ABI:
     if name == "host":
         name = host_abi_name()
     found = canonical_name(name) if isinstance(name, str) else None
+    if found is None and isinstance(name, str) and name.strip().lower() in NOT_ABIS:
+        raise LayoutError(f"{name!r} is {NOT_ABIS[name.strip().lower()]}: not one of the 18 ABIs "
+                          f"({', '.join(table)}); no other ABI stands for it")
     if found is None:
         import difflib
 

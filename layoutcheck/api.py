@@ -240,7 +240,7 @@ class Program:
 
 
 def load(source: SourceLike, abis=None, defines: Optional[Dict[str, object]] = None,
-         undefs: Iterable[str] = (), include_dirs: Iterable[str] = (), cpp: str = "auto",
+         undefs: Iterable[str] = (), include_dirs: Iterable[str] = (), cpp: Optional[str] = None,
          pp_abi: Optional[str] = None, rules=None, session: Optional[Session] = None,
          filename: Optional[str] = None, kernel=None) -> Program:
     """Preprocess and parse ``source`` (a path, or C text) for ``abis``
@@ -288,7 +288,7 @@ def _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules, kernel=Non
 
 def diff(old: str, new: Optional[str] = None, *, abis=None,
          defines: Optional[Dict[str, object]] = None, undefs: Iterable[str] = (),
-         include_dirs: Iterable[str] = (), cpp: str = "auto", pp_abi: Optional[str] = None,
+         include_dirs: Iterable[str] = (), cpp: Optional[str] = None, pp_abi: Optional[str] = None,
          rules=None, structs: Optional[Sequence[str]] = None,
          configs: Optional[Sequence[str]] = None, git: Optional[str] = None, kernel=None):
     """What changing ``old`` into ``new`` (paths or ``REV:path``; with
@@ -297,11 +297,12 @@ def diff(old: str, new: Optional[str] = None, *, abis=None,
     from .compare import diff_headers
 
     opts = _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules, kernel)
-    return diff_headers(old, new, opts, structs, configs, git=git)
+    return diff_headers(old, new, opts, opts.structs_or(structs), opts.configs_or(configs), git=git,
+                        structs_required=bool(structs))
 
 
 def verify(paths, *, abis=None, defines: Optional[Dict[str, object]] = None,
-           undefs: Iterable[str] = (), include_dirs: Iterable[str] = (), cpp: str = "auto",
+           undefs: Iterable[str] = (), include_dirs: Iterable[str] = (), cpp: Optional[str] = None,
            pp_abi: Optional[str] = None, rules=None, structs: Optional[Sequence[str]] = None,
            cffi: bool = True, clang: bool = False, jobs: Optional[int] = None, kernel=None):
     """Every layout of ``paths`` compared with each ABI's GCC (and the
@@ -310,11 +311,12 @@ def verify(paths, *, abis=None, defines: Optional[Dict[str, object]] = None,
     from .oracle.verify import verify as run_verify
 
     opts = _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules, kernel)
-    return run_verify(paths, structs, opts, with_cffi=cffi, with_clang=clang, jobs=jobs)
+    return run_verify(_paths(paths, opts, "verify"), opts.structs_or(structs), opts, with_cffi=cffi,
+                      with_clang=clang, jobs=jobs)
 
 
 def check(paths, *, abis=None, defines: Optional[Dict[str, object]] = None,
-          undefs: Iterable[str] = (), include_dirs: Iterable[str] = (), cpp: str = "auto",
+          undefs: Iterable[str] = (), include_dirs: Iterable[str] = (), cpp: Optional[str] = None,
           pp_abi: Optional[str] = None, rules=None, configs: Optional[Sequence[str]] = None,
           kernel=None):
     """Every rule of each header's rules file (found as the command finds
@@ -324,4 +326,12 @@ def check(paths, *, abis=None, defines: Optional[Dict[str, object]] = None,
     from .rules.checks import check_headers
 
     opts = _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules, kernel)
-    return check_headers(paths, opts, configs)
+    return check_headers(_paths(paths, opts, "check"), opts, opts.configs_or(configs))
+
+
+def _paths(paths, opts, command: str) -> List[str]:
+    """The headers to read: ``paths`` (a path or a list), else the
+    project's; none at all is an error, not an empty pass."""
+    if isinstance(paths, (str, os.PathLike)):
+        return [os.fspath(paths)]
+    return opts.headers_or([os.fspath(p) for p in (paths or [])], command)

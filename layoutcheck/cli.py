@@ -54,7 +54,7 @@ def add_source_options(p: argparse.ArgumentParser) -> None:
                    help="project file to read settings from (a layoutcheck.toml with "
                         "[project], or a pyproject.toml with [tool.layoutcheck]), or 'off'; "
                         "default: the nearest one from the working directory up")
-    p.add_argument("--cpp", choices=["auto", "system", "python", "none"], default="auto",
+    p.add_argument("--cpp", choices=["auto", "system", "python", "none"], default=None,
                    help="preprocessor: system (each ABI's GCC, else the host cpp with "
                         "the ABI's macros), python (pcpp, no compiler needed) or none "
                         "(default auto: none when the text has no directives, else "

@@ -15,6 +15,7 @@ flipped), static-assert (one of the header's own asserts flipped).
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from dataclasses import dataclass, field
@@ -298,7 +299,14 @@ class DiffResult:
         if lay is None:
             return ""
         paths = [change.member] if change.kind not in ("rule", "static-assert", "size", "align") else []
-        return member_where(lay, paths)
+        where = member_where(lay, paths)
+        file, _, rest = where.partition(":")
+        if file and not os.path.exists(file):
+            # read from a revision's copy, gone now: name the file as given
+            label = self.new.split(":", 1)[1] if ":" in self.new and not os.path.exists(self.new) else self.new
+            if os.path.basename(file) == os.path.basename(label):
+                return f"{label}:{rest}"
+        return where
 
     @property
     def changed(self) -> bool:
@@ -423,14 +431,14 @@ class _Collector:
 
 
 def _diff_cell(out: _Collector, old_prog, new_prog, abi, cfg, ruleset, structs,
-               labels: Tuple[str, str]) -> None:
+               labels: Tuple[str, str], structs_required: bool = True) -> None:
     """Every struct's changes on one ABI in one config."""
     from .rules import RuleChecker
 
     olds = _layouts_of(old_prog, abi, structs)
     news = _layouts_of(new_prog, abi, structs)
     missing = [s for s in structs or () if s not in olds and s not in news]
-    if missing:
+    if missing and structs_required:  # a project's structs may live in other headers
         raise LayoutError(f"no struct or union named {missing[0]!r} in {labels[0]} or {labels[1]}")
     for name in list(olds) + [n for n in news if n not in olds]:
         old, new = olds.get(name), news.get(name)
@@ -461,7 +469,8 @@ def _ruleset_of_sides(old_path: str, new_path: str, new_spec: str, options, git)
 
 def diff_headers(old_spec: str, new_spec: Optional[str], options=None,
                  structs: Optional[Sequence[str]] = None,
-                 configs: Optional[Sequence[str]] = None, git: Optional[str] = None) -> DiffResult:
+                 configs: Optional[Sequence[str]] = None, git: Optional[str] = None,
+                 structs_required: bool = True) -> DiffResult:
     """What changing ``old_spec`` into ``new_spec`` (paths or ``REV:path``;
     with ``git``, ``old_spec`` at that revision against the work tree) does
     on every ABI and config of ``options`` (``options.Options``; its rules,
@@ -488,22 +497,39 @@ def diff_headers(old_spec: str, new_spec: Optional[str], options=None,
             new_spec = tree.resolve(new_spec)
     out = _Collector()
     with Materializer() as mat:
-        old_path, old_label = mat.resolve(old_spec)
-        new_path, new_label = mat.resolve(new_spec)
+        old_options, new_options = options, options
+        sides = []
+        for spec in (old_spec, new_spec):
+            copy = mat.tree_at(spec) if options.kernel is None else None
+            if copy is None:
+                sides.append((mat.resolve(spec), options))
+                continue
+            # A header at a revision includes what was there at that
+            # revision: include directories inside the repository are read
+            # from the same copy.
+            path, top, root = copy
+            dirs = []
+            for d in options.include_dirs:
+                full = os.path.abspath(d)
+                inside = full == top or full.startswith(top.rstrip("/") + "/")
+                dirs.append(os.path.join(root, os.path.relpath(full, top)) if inside else d)
+            sides.append(((path, spec), dataclasses.replace(options, include_dirs=tuple(dirs))))
+        (old_path, old_label), old_options = sides[0]
+        (new_path, new_label), new_options = sides[1]
         ruleset = _ruleset_of_sides(old_path, new_path, new_spec, options, git)
         if options.kernel is not None:  # the tree's own .config, as check does
             from .rules.checks import tree_config
 
             cfgs = [tree_config(tree)]
         else:
-            cfgs = select_configs(ruleset, configs)
+            cfgs = select_configs(ruleset, configs, new_path)
         abis = options.abi_objects()
         for cfg in cfgs:
-            old_prog = open_program(old_path, options, config=cfg, ruleset=ruleset, is_path=True)
-            new_prog = open_program(new_path, options, config=cfg, ruleset=ruleset, is_path=True)
+            old_prog = open_program(old_path, old_options, config=cfg, ruleset=ruleset, is_path=True)
+            new_prog = open_program(new_path, new_options, config=cfg, ruleset=ruleset, is_path=True)
             for abi in abis:
                 _diff_cell(out, old_prog, new_prog, abi, cfg, ruleset, structs,
-                           (old_label, new_label))
+                           (old_label, new_label), structs_required)
     judged = [r.name for r in ruleset.rules if not structs or r.struct in structs]
     note = refused_rules_note(ruleset)
     return DiffResult(old_label, new_label, [a.name for a in abis], [c.name for c in cfgs],

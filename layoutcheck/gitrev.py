@@ -13,10 +13,13 @@ import os
 import shutil
 import subprocess
 import tempfile
-from typing import List, Tuple
+from typing import List, Optional, Tuple
 
 from .errors import LayoutError
 from .safety import check_git_rev
+
+# What a header may include, copied when a revision's tree is read.
+HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".inc", ".def", ".toml")
 
 
 def _git(args: List[str], cwd: str) -> str:
@@ -67,6 +70,44 @@ class Materializer:
         if not os.path.exists(spec):
             raise LayoutError(f"no such file: {spec}")
         return spec, spec
+
+    def tree_at(self, spec: str) -> Optional[Tuple[str, str, str]]:
+        """For a ``REV:path`` spec: (the header's path in a copy of the
+        repository's headers at REV, the repository top, that copy's root),
+        so that what the header includes is read as it was at REV too; None
+        for a plain path."""
+        if ":" not in spec or os.path.exists(spec):
+            return None
+        rev, path = spec.split(":", 1)
+        cwd = os.path.dirname(os.path.abspath(path))
+        while not os.path.isdir(cwd):
+            cwd = os.path.dirname(cwd)
+        if not rev or not is_rev(rev, cwd):
+            return None
+        check_git_rev(rev)
+        top = _git(["rev-parse", "--show-toplevel"], cwd).strip()
+        rel = os.path.relpath(os.path.abspath(path), top)
+        listing = _git(["ls-tree", "-r", "--name-only", "--end-of-options", rev], top).splitlines()
+        if rel not in listing:
+            raise LayoutError(f"{path} does not exist at {rev}")
+        wanted = [f for f in listing if f.endswith(HEADER_SUFFIXES) or f == rel]
+        root = os.path.join(self.tmp, "tree-" + rev.replace("/", "_").replace("~", "_").replace("^", "_"))
+        if not os.path.isdir(root):
+            self._archive(rev, top, wanted, root)
+        return os.path.join(root, rel), top, root
+
+    def _archive(self, rev: str, top: str, files: List[str], dest: str) -> None:
+        import io
+        import tarfile
+
+        proc = subprocess.run(["git", "archive", "--format=tar", "--end-of-options", rev]
+                              + [f":(literal){f}" for f in files],
+                              cwd=top, capture_output=True, stdin=subprocess.DEVNULL)
+        if proc.returncode != 0:
+            raise LayoutError(f"git archive {rev}: {proc.stderr.decode(errors='replace').strip()}")
+        os.makedirs(dest, exist_ok=True)
+        with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
+            tar.extractall(dest, filter="data")
 
     def _extract(self, rev: str, path: str) -> str:
         """Write the header's directory at ``rev``, with the headers and

@@ -79,7 +79,7 @@ class Options:
 
     @staticmethod
     def make(abis: AbiSpec = None, defines: Optional[Mapping[str, object]] = None,
-             undefs: Iterable[str] = (), include_dirs: Iterable[str] = (), cpp: str = "auto",
+             undefs: Iterable[str] = (), include_dirs: Iterable[str] = (), cpp: Optional[str] = None,
              pp_abi: Optional[str] = None, rules: Union[None, str, bool] = None,
              kernel: Union[None, str, os.PathLike] = None,
              project: Union[None, bool, str, os.PathLike, "Project"] = None) -> "Options":
@@ -94,17 +94,24 @@ class Options:
             include_dirs = [include_dirs]
         proj, notes = _project(project)
         if proj is not None:
-            defines = {**proj.defines, **dict(defines or {})}
-            undefs = list(proj.undefs) + list(undefs)
+            given_defines = dict(defines or {})
+            given_undefs = list(undefs)
+            # a -D on the command line beats the project's -U of the same
+            # macro, and a -U its -D: they come after the project's
+            defines = {k: v for k, v in proj.defines.items() if k not in given_undefs}
+            defines.update(given_defines)
+            undefs = [u for u in proj.undefs if u not in given_defines] + given_undefs
             include_dirs = list(proj.include_dirs) + list(include_dirs)
-            if abis is None and proj.abis and kernel is None:
-                abis = list(proj.abis)
             if kernel is None:
                 kernel = proj.kernel
+            if abis is None and proj.abis and kernel is None:  # a tree has one ABI
+                abis = list(proj.abis)
             if rules is None and proj.rules is not None:
                 rules = proj.rules
-            if cpp == "auto" and proj.cpp:
+            if cpp is None and proj.cpp:
                 cpp = proj.cpp
+        if cpp is None:
+            cpp = "auto"
         checked = tuple(check_macro(k, v, "defines") for k, v in (defines or {}).items())
         if kernel is not None and not isinstance(kernel, (str, os.PathLike)):
             raise LayoutError("kernel must be the path of a configured kernel tree")
@@ -221,17 +228,19 @@ def refused_rules_note(ruleset) -> Optional[str]:
     return "; ".join(f"not reading {p}: {why}" for p, why in found.refused)
 
 
-def select_configs(ruleset, wanted: Optional[Sequence[str]]) -> list:
-    """The configs to read in: the rules matrix, or the ``wanted`` ones (a
-    matrix config's name, ``default``, or a comma-separated macro list)."""
+def select_configs(ruleset, wanted: Optional[Sequence[str]], header: Optional[str] = None) -> list:
+    """The configs to read ``header`` in: the rules matrix (with what
+    ``[matrix.extra_for]`` adds for it), or the ``wanted`` ones (a matrix
+    config's name, ``default``, or a comma-separated macro list)."""
     from .rules import make_config
 
+    matrix = ruleset.configs_for(header)
     if not wanted:
-        return list(ruleset.configs)
+        return matrix
     import difflib
 
-    by_name = {c.name: c for c in ruleset.configs}
-    known = sorted({m for c in ruleset.configs for m in c.defines})
+    by_name = {c.name: c for c in matrix}
+    known = sorted({m for c in matrix for m in c.defines})
     out = []
     for item in wanted:
         cfg = by_name.get(item)

@@ -138,7 +138,8 @@ def parse_project(data: Dict[str, Any], path: str, table: str) -> Project:
                           f"{', '.join(KEYS)}")
     proj = Project(os.path.abspath(path), table)
     if "headers" in data:
-        proj.headers = [os.path.join(base, g) for g in _strings(data["headers"], "headers", where)]
+        # the file's directory is a place, not a pattern ([ or * in its name)
+        proj.headers = [os.path.join(glob.escape(base), g) for g in _strings(data["headers"], "headers", where)]
     if "structs" in data:
         proj.structs = _strings(data["structs"], "structs", where)
     if "abis" in data:
@@ -151,6 +152,11 @@ def parse_project(data: Dict[str, Any], path: str, table: str) -> Project:
             raise LayoutError(f"{where}: abis: {exc}") from None
     if "configs" in data:
         proj.configs = _strings(data["configs"], "configs", where)
+        for item in proj.configs:  # a matrix name, default, or NAME[=VALUE],...
+            for macro in item.replace("+", ",").split(","):
+                if macro.strip() and macro.strip() != "default":
+                    name, eq, value = macro.strip().partition("=")
+                    check_macro(name, value if eq else "1", f"{where}: configs")
     if "rules" in data:
         proj.rules = _path(data["rules"], "rules", where, base)
     if "kernel" in data:
@@ -160,10 +166,11 @@ def parse_project(data: Dict[str, Any], path: str, table: str) -> Project:
         if not isinstance(defines, dict):
             raise LayoutError(f"{where}: defines must be a table of NAME = value")
         for name, value in defines.items():
-            if isinstance(value, bool):
-                value = "1" if value else None
-            if value is None:
-                continue
+            if value is False:
+                raise LayoutError(f"{where}: defines.{name} = false: a macro left undefined is "
+                                  f"listed in undefs")
+            if value is True:
+                value = "1"
             if isinstance(value, int):
                 value = str(value)
             if not isinstance(value, str):

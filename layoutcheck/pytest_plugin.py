@@ -40,6 +40,14 @@ def assert_layout(source: str, struct: str, *, abi: str = "x86_64", size: Option
     offsetof path).  Returns the layout."""
     import layoutcheck
 
+    for what, value in (("size", size), ("align", align)):
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            raise TypeError(f"assert_layout: {what} is a number of bytes, not {value!r}")
+    for what, table in (("offsets", offsets), ("sizes", sizes)):
+        if table is not None and (not isinstance(table, dict) or not all(
+                isinstance(k, str) and isinstance(v, int) and not isinstance(v, bool) for k, v in table.items())):
+            raise TypeError(f"assert_layout: {what} maps member paths to numbers of bytes, "
+                            f"not {table!r}")
     lay = layoutcheck.layout(source, struct, abi, **load_kw)
     wrong: List[str] = []
 
@@ -115,7 +123,6 @@ def assert_no_layout_change(old: str, new: Optional[str] = None, *, git: Optiona
     import layoutcheck
 
     from .abi import get_abi
-    from .compare import merge_by_message
     from .render.groups import where_text
 
     result = layoutcheck.diff(old, new, git=git, **diff_kw)
@@ -124,7 +131,7 @@ def assert_no_layout_change(old: str, new: Optional[str] = None, *, git: Optiona
     abis = [get_abi(a) for a in result.abis]
     lines: List[str] = []
     current = None
-    for g in merge_by_message(result.changes):
+    for g in result.changes:  # each with its own before and after, where it holds
         c = g.change
         if c.struct != current:
             current = c.struct

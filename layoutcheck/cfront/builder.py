@@ -588,6 +588,8 @@ class Builder:
                 self.tags[key] = rec
             elif rec.complete:
                 raise _err(f"redefinition of '{kind} {name}'", node.coord)
+            else:
+                rec.coord = node.coord  # where it is defined, not first named
         else:
             rec = Record(kind, None, node.coord)
         members: List[Member] = []

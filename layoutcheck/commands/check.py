@@ -60,11 +60,11 @@ def run(args) -> int:
     if args.format in ("github", "sarif"):
         from ..render import ci
 
-        findings = ci.check_findings(report)
+        findings = ci.check_findings(report, args.strict)
         out = ci.render_github(findings) if args.format == "github" else ci.render_sarif(findings, "check")
     elif args.format == "json":
-        out = render.render_json(report, args.failures_only)
+        out = render.render_json(report, args.failures_only, args.strict)
     else:
-        out = render.render_text(report, args.verbose)
+        out = render.render_text(report, args.verbose, args.strict)
     sys.stdout.write(out)
     return report.exit_status(getattr(args, "strict", False))

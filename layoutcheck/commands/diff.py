@@ -69,7 +69,12 @@ def run(args) -> int:
     status = 0
     results = []
     for old, new, rev in pairs:
-        result = diff_headers(old, new, options, structs, configs, git=rev)
+        if rev is not None and args.old is None and not _at(rev, old):
+            print(f"layoutcheck: {old}: not in {rev} (new since the baseline): not compared",
+                  file=sys.stderr)
+            continue
+        result = diff_headers(old, new, options, structs, configs, git=rev,
+                              structs_required=bool(args.struct))
         for note in result.notes:
             print(f"layoutcheck: {note}", file=sys.stderr)
         results.append(result)
@@ -77,6 +82,12 @@ def run(args) -> int:
             status = 1
     sys.stdout.write(render_all(results, args.format, several=args.old is None))
     return status
+
+
+def _at(rev: str, path: str) -> bool:
+    from .hook import _at_baseline
+
+    return _at_baseline(path, rev)
 
 
 def render_all(results, fmt: str, several: bool) -> str:

@@ -47,6 +47,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     add_source_options(p)
 
 
+def _is_settings(path: str) -> bool:
+    """A rules or project file: changing it changes verdicts."""
+    name = os.path.basename(path)
+    return name in ("layoutcheck.toml", "pyproject.toml") or name.endswith(".rules.toml")
+
+
 def _git(args: List[str]) -> Optional[str]:
     try:
         proc = subprocess.run(["git"] + args, capture_output=True, text=True,
@@ -64,7 +70,13 @@ def _at_baseline(path: str, rev: str) -> bool:
     check_git_rev(rev, "--baseline")
     top = _git(["rev-parse", "--show-toplevel"])
     if top is None:
-        return False
+        return False  # not in a git repository: nothing to compare with
+    from ..gitrev import is_rev
+
+    if not is_rev(rev, top.strip()):
+        if _git(["rev-parse", "--verify", "--quiet", "HEAD"]) is None and rev == "HEAD":
+            return False  # the first commit of a repository
+        raise LayoutError(f"baseline {rev!r} is not a revision of this repository")
     rel = os.path.relpath(os.path.abspath(path), top.strip())
     return _git(["cat-file", "-e", "--end-of-options", f"{rev}:{rel}"]) is not None
 
@@ -79,8 +91,11 @@ def run(args) -> int:
     options = options_from(args)
     project = options.project
     given = [p for p in args.paths if p.endswith(HEADER_SUFFIXES)]
+    settings = [p for p in args.paths if _is_settings(p)]
     if project is not None and project.headers:
-        headers = project.header_paths() if (given or not args.paths) else []
+        # every header of the project: an included header, or the rules,
+        # can move or judge another's structs
+        headers = options.headers_or([], "hook") if (given or settings or not args.paths) else []
     else:
         headers = given
     if not headers:
@@ -93,21 +108,23 @@ def run(args) -> int:
     for f in report.files:
         lines = render_hook_failures(f)
         changes: List[str] = []
+        notes: List[str] = []
         if _at_baseline(f.path, baseline):
             try:
-                result = diff_headers(f.path, None, options, structs, configs, git=baseline)
+                result = diff_headers(f.path, None, options, structs, configs, git=baseline,
+                                      structs_required=False)
             except LayoutError as exc:  # the old side may not read with today's options
-                changes = [f"(not compared with {baseline}: {exc})"]
+                notes.append(f"  not compared with {baseline}: {exc}")
             else:
                 changes = summary_lines(result, failures_said=True)
                 if result.changed and mode == "changes":
                     status = 1
-        if not lines and not changes:
+        if not lines and not changes and not notes:
             continue  # quiet: nothing failed, nothing moved
-        verdict = "FAIL" if f.failed else "ok"
+        verdict = "FAIL" if f.status() == "fail" else "ok"
         print(f"layoutcheck: {f.path}: {verdict}"
               + (f"; its layouts changed since {baseline}" if changes else ""))
-        for line in lines:
+        for line in lines + notes:
             print(line)
         if changes:
             print(f"  since {baseline}:")

@@ -103,7 +103,7 @@ def _not_applied(f, verbose: bool) -> List[str]:
     return lines
 
 
-def _head(f, shared_legend: bool) -> List[str]:
+def _head(f, shared_legend, strict: bool = False) -> List[str]:
     d = f.discovery
     if d is None or d.path is not None:
         source = f" from {_short(d.path)}" if d is not None else ""
@@ -112,13 +112,17 @@ def _head(f, shared_legend: bool) -> List[str]:
         what = "no rules read (a rules file was refused, below); static asserts only"
     else:
         what = f"{d.describe()}; static asserts only"
-    status = "FAIL" if f.failed else ("REFUSED" if d is not None and d.refused else "ok")
+    status = "FAIL" if f.status(strict) == "fail" else "ok"
     lines = [f"{f.path}: {status}: {what}; {len(f.configs)} configs x {len(f.abis)} ABIs"]
     if d is not None:
         for refused, why in d.refused:
             lines.append(f"  REFUSED rules file {refused}: {why}; its rules were not applied "
                          f"(fix the permissions, or pass --rules)")
-    if not shared_legend and len(f.configs) > 1:
+    names = tuple(c.name for c in f.configs)
+    if shared_legend and names[:len(shared_legend)] == shared_legend:
+        if len(names) > len(shared_legend):  # the configs only this file adds
+            lines += _legend(f.configs, start=len(shared_legend))
+    elif len(f.configs) > 1:
         lines += _legend(f.configs)
     return lines
 
@@ -130,12 +134,13 @@ def _short(path: str) -> str:
     return rel if not rel.startswith("..") else path
 
 
-def _legend(configs) -> List[str]:
-    """``configs: [1] default   [2] ...``, an entry never split."""
-    lines, line = [], "  configs:"
-    for i, c in enumerate(configs, 1):
+def _legend(configs, start: int = 0) -> List[str]:
+    """``configs: [1] default   [2] ...``, an entry never split (from the
+    ``start``-th, for a file that adds configs to the shared ones)."""
+    lines, line = [], "  configs:" if not start else "  and:"
+    for i, c in list(enumerate(configs, 1))[start:]:
         item = f"[{i}] {c.name}"
-        if len(line) + 3 + len(item) > WRAP and line.strip() != "configs:":
+        if len(line) + 3 + len(item) > WRAP and line.strip() not in ("configs:", "and:"):
             lines.append(line)
             line = "   "
         line += "   " + item if not line.endswith(":") else " " + item
@@ -158,9 +163,9 @@ def render_hook_failures(f) -> List[str]:
     return lines
 
 
-def render_file(f, shared_legend: bool = False, verbose: bool = False) -> str:
+def render_file(f, shared_legend=(), verbose: bool = False, strict: bool = False) -> str:
     cfg_names = [c.name for c in f.configs]
-    lines = _head(f, shared_legend)
+    lines = _head(f, shared_legend, strict)
     lines += _failures(f, cfg_names)
     if f.failed or verbose:
         lines += _table(f, cfg_names, grouped=not verbose)
@@ -175,7 +180,7 @@ def _counts(results) -> Tuple[int, int, int]:
             sum(1 for r in results if r.failed))
 
 
-def summary_lines(report) -> List[str]:
+def summary_lines(report, strict: bool = False) -> List[str]:
     """One line per file and a total: what the end of ``check`` says."""
     width = max((len(f.path) for f in report.files), default=0)
     lines = ["summary:"]
@@ -188,10 +193,18 @@ def summary_lines(report) -> List[str]:
         if rules:
             failed_files += 1
             failing.update(dict.fromkeys(rules))
-            state = "FAIL  " + ", ".join(rules[:3]) + (f" and {len(rules) - 3} more" if len(rules) > 3 else "")
+            for n in range(len(rules), 0, -1):  # as many names as fit on the line
+                state = "FAIL  " + ", ".join(rules[:n]) + (f" and {len(rules) - n} more" if n < len(rules) else "")
+                if width + 4 + len(state) <= WRAP or n == 1:
+                    break
         elif never or refused:
             failed_files += 1
             state = "FAIL  " + ("rules never apply: " + ", ".join(never) if never else "rules file refused")
+        elif f.status(strict) == "fail":
+            failed_files += 1
+            missing = list(dict.fromkeys(r.rule for r in f.results if r.not_applied))
+            state = "FAIL  not applied (--strict): " + ", ".join(missing[:3]) + \
+                (f" and {len(missing) - 3} more" if len(missing) > 3 else "")
         else:
             p, n, _ = _counts(f.results)
             state = f"ok    {p} pass" + (f", {n} not applied" if n else "")
@@ -204,20 +217,29 @@ def summary_lines(report) -> List[str]:
     return lines
 
 
-def render_text(report, verbose: bool = False) -> str:
-    legends = {tuple(c.name for c in f.configs) for f in report.files}
-    shared = len(legends) == 1 and len(report.files) > 1
+def render_text(report, verbose: bool = False, strict: bool = False) -> str:
+    # the config list most files share is said once, at the top; a file
+    # that adds configs to it names only those
+    from collections import Counter
+
+    counts = Counter(tuple(c.name for c in f.configs) for f in report.files)
+    shared: tuple = ()
+    if len(report.files) > 1 and counts:
+        common, n = counts.most_common(1)[0]
+        if n > 1 and len(common) > 1:
+            shared = common
     texts = []
     if report.defines:
         given = " ".join(f"-D{k}" + (f"={v}" if v not in ("", "1") else "")
                          for k, v in report.defines.items())
         texts.append(f"(every config also read with {given})")
-    if shared and len(report.files[0].configs) > 1:
-        texts.append("\n".join(line[2:] for line in _legend(report.files[0].configs)))
-    texts += [render_file(f, shared, verbose) for f in report.files]
-    texts.append("\n".join(summary_lines(report)))
+    if shared:
+        first = next(f for f in report.files if tuple(c.name for c in f.configs) == shared)
+        texts.append("\n".join(line[2:] for line in _legend(first.configs)))
+    texts += [render_file(f, shared, verbose, strict) for f in report.files]
+    texts.append("\n".join(summary_lines(report, strict)))
     return "\n\n".join(texts) + "\n"
 
 
-def render_json(report, failures_only: bool = False) -> str:
-    return json.dumps(report.to_json(failures_only), indent=1) + "\n"
+def render_json(report, failures_only: bool = False, strict: bool = False) -> str:
+    return json.dumps(report.to_json(failures_only, strict), indent=1) + "\n"

@@ -58,7 +58,7 @@ def _relative(path: str) -> str:
 
 
 # ------------------------------------------------------------------ check
-def check_findings(report) -> List[Finding]:
+def check_findings(report, strict: bool = False) -> List[Finding]:
     from .groups import config_refs, one_sentence, where_text
 
     out: List[Finding] = []
@@ -75,12 +75,13 @@ def check_findings(report) -> List[Finding]:
             if r.failed:
                 by_rule.setdefault(r.rule, {}).setdefault(r.text, []).append((r.abi, r.config))
                 first.setdefault(r.rule, r)
-            elif r.cause == "never-selected" and r.rule not in first:
+            elif (r.cause == "never-selected" or (strict and r.not_applied)) and r.rule not in first:
                 first[r.rule] = r
                 rule = f.rule(r.rule)
-                out.append(Finding(r.rule, "error", f"{r.rule} can never apply: {r.text}",
-                                   where=rule.where if rule is not None else f.path,
-                                   title=f"layoutcheck: {r.rule} never applies"))
+                said = "can never apply" if r.cause == "never-selected" else "was not applied (--strict)"
+                out.append(Finding(r.rule, "error", f"{r.rule} {said}: {r.text}",
+                                   where=rule.where if rule is not None and rule.where else f.path,
+                                   title=f"layoutcheck: {r.rule} not applied"))
         for name, texts in by_rule.items():
             res = first[name]
             every = [cell for cells in texts.values() for cell in cells]
@@ -168,7 +169,10 @@ def _location(where: str) -> Optional[dict]:
     path, line, col = _splitwhere_text(where)
     if not path:
         return None
-    loc: dict = {"physicalLocation": {"artifactLocation": {"uri": _relative(path).replace(os.sep, "/")}}}
+    from urllib.parse import quote
+
+    uri = quote(_relative(path).replace(os.sep, "/"), safe="/")  # a URI reference: spaces, #, %
+    loc: dict = {"physicalLocation": {"artifactLocation": {"uri": uri}}}
     if line:
         region = {"startLine": line}
         if col:

@@ -11,11 +11,11 @@ from ..abi import ABI
 def abi_group_label(names: Sequence[str], abis: Sequence[ABI], brief: bool = False) -> str:
     """How a reader recognises a group of ABIs: "all 18 ABIs", "the 64-bit
     ABIs (x86_64 aarch64 ...)" ("64-bit", ``brief``), or the names."""
-    names = list(names)
-    all_names = [a.name for a in abis]
-    if len(names) == len(all_names) == 2:
+    names = list(dict.fromkeys(names))
+    all_names = list(dict.fromkeys(a.name for a in abis))
+    if set(names) == set(all_names) and len(all_names) == 2:
         return f"both ABIs ({' '.join(all_names)})"
-    if len(names) == len(all_names) and len(all_names) > 1:
+    if set(names) == set(all_names) and len(all_names) > 1:
         return f"all {len(all_names)} ABIs"
     chosen = set(names)
     listed = " ".join(n for n in all_names if n in chosen)
@@ -89,6 +89,12 @@ def one_sentence(texts: Dict[str, List[Tuple[str, str]]], abis, cfg_names) -> st
             out.append(values[0] if len(set(values)) == 1 else "/".join(values))
     abi_sets = {frozenset(a for a, _ in cells) for _, cells in items}
     cfg_sets = {frozenset(c for _, c in cells) for _, cells in items}
+
+    def product(cells) -> bool:  # every ABI of the group in every config of it
+        return len(set(cells)) == len({a for a, _ in cells}) * len({c for _, c in cells})
+
+    if not all(product(cells) for _, cells in items):
+        abi_sets = cfg_sets = set()  # name each group in full
     labels = []
     for _, cells in items:
         if len(abi_sets) == 1:  # the groups differ only by config

@@ -195,8 +195,12 @@ def render_table(layouts: Iterable) -> str:
     from ..abi import get_abi
 
     by_struct: Dict[tuple, list] = {}
+    run: List[str] = []  # every ABI of the run: a group is named against them all
     for lay in layouts:
         by_struct.setdefault((lay.source, lay.kind, lay.name), []).append(lay)
+        if lay.abi not in run:
+            run.append(lay.abi)
+    abis = [get_abi(a) for a in run]
     out = []
     for (_source, kind, name), lays in by_struct.items():
         columns: Dict[tuple, List[str]] = {}
@@ -224,7 +228,6 @@ def render_table(layouts: Iterable) -> str:
         lines.append("-+-".join("-" * w for w in widths))
         for r_ in rows:
             lines.append(" | ".join(x.ljust(w) for x, w in zip(r_, widths, strict=True)).rstrip())
-        abis = [get_abi(a) for lay in lays for a in [lay.abi]]
         from .groups import abi_group_label
 
         for letter, names in zip(letters, columns.values(), strict=True):

@@ -27,6 +27,7 @@ and holds the lookups every kind shares (members, targets, bounds).
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple
 
@@ -82,6 +83,30 @@ class Result:
         return self.status == NOT_APPLIED
 
 
+def _names_in(path: str, seen: Optional[set] = None) -> set:
+    """Every identifier of a header and of the "..." headers it includes."""
+    import re
+
+    seen = set() if seen is None else seen
+    path = os.path.abspath(path)
+    if path in seen:
+        return set()
+    seen.add(path)
+    try:
+        with open(path, errors="replace") as fh:
+            text = fh.read()
+    except OSError:
+        return set()
+    names = set(re.findall(r"[A-Za-z_]\w*", text))
+    for inc in re.findall(r'#\s*include\s*"([^"]+)"', text):
+        names |= _names_in(os.path.join(os.path.dirname(path), inc), seen)
+    return names
+
+
+# Baseline layouts of no-growth rules, read once per process.
+_BASELINES: Dict[tuple, Optional[Layout]] = {}
+
+
 class RuleChecker:
     """Checks one rule set against the layouts of one file, ABI and config."""
 
@@ -92,6 +117,28 @@ class RuleChecker:
         self.word = abi.scalar("long").size
 
     # ------------------------------------------- lookups shared by kinds
+    def baseline_layout(self, path: str, struct: str, rule: Rule) -> Optional[Layout]:
+        """``struct`` of the header ``path`` read in this checker's config
+        for its ABI, with the rule's abi_defines (no-growth rules)."""
+        key = (os.path.abspath(path), struct, self.abi.name, self.config.name,
+               tuple(sorted(self.config.defines.items())), tuple(sorted(rule.abi_defines.items())))
+        if key not in _BASELINES:
+            from .spec import RuleSet
+
+            from .spec import Config
+
+            ruleset = RuleSet(rule.path, struct)
+            ruleset.abi_defines = dict(rule.abi_defines)
+            # a kernel tree's config sets its macros in autoconf.h: the
+            # baseline is read with those it names given as -D
+            named = _names_in(path)
+            defines = {m: "1" for m in self.config.already_set if m in named}
+            defines.update(self.config.defines)
+            prog = ruleset.program(path, Config(self.config.name, defines), [self.abi.name])
+            rec = prog.unit(self.abi).find_record(struct)
+            _BASELINES[key] = prog.layout(struct, self.abi) if rec is not None and rec.complete else None
+        return _BASELINES[key]
+
     def member(self, lay: Layout, path: str, rule: Rule) -> Optional[MemberLayout]:
         """The member at ``path``; None if missing and optional, else Fail."""
         m = lay.get(path)
@@ -311,7 +358,8 @@ def unselected_rules(path: str, ruleset: RuleSet, abis: Sequence[ABI],
     the matrix and of this run) either, else ``not-selected``."""
     out: List[Result] = []
     every_abi = all_abis()
-    every_config = list(ruleset.configs) + [c for c in configs if c not in ruleset.configs]
+    matrix = ruleset.configs_for(path)
+    every_config = matrix + [c for c in configs if c not in matrix]
     for rule in ruleset.rules:
         if any(rule.applies(a, c) for a in abis for c in configs):
             continue
@@ -352,6 +400,17 @@ class FileVerdicts:
     def failed(self) -> bool:
         return any(r.failed for r in self.results)
 
+    def status(self, strict: bool = False) -> str:
+        """"fail" when this file makes ``check`` exit 1: a failing rule or
+        assert, a rule that can never apply, a refused rules file, or
+        (strict) any rule not applied; else "ok"."""
+        for r in self.results:
+            if r.failed or (r.not_applied and (strict or r.cause == "never-selected")):
+                return "fail"
+        if self.discovery is not None and self.discovery.refused:
+            return "fail"
+        return "ok"
+
     def rule(self, name: str) -> Optional[Rule]:
         return next((r for r in self.rules if r.name == name), None)
 
@@ -370,16 +429,9 @@ class CheckReport:
     def exit_status(self, strict: bool = False) -> int:
         """1 on a failure, a rule that can never apply, a refused rules
         file, or (strict) any not-applied verdict; else 0."""
-        for r in self.results:
-            if r.failed:
-                return 1
-            if r.not_applied and (strict or r.cause == "never-selected"):
-                return 1
-        if any(f.discovery is not None and f.discovery.refused for f in self.files):
-            return 1
-        return 0
+        return 1 if any(f.status(strict) == "fail" for f in self.files) else 0
 
-    def to_json(self, failures_only: bool = False) -> dict:
+    def to_json(self, failures_only: bool = False, strict: bool = False) -> dict:
         """``{"rules": how each file's rules were found, "summary": one
         entry per file, "results": verdicts}``; a failure carries its
         rule's ``why``.  ``failures_only``: only the verdicts that fail or
@@ -392,12 +444,13 @@ class CheckReport:
             counts = {PASS: 0, NOT_APPLIED: 0, FAIL: 0}
             for r in f.results:
                 counts[r.status] += 1
-            summary.append({"file": f.path, "status": "fail" if f.failed else "ok",
+            summary.append({"file": f.path, "status": f.status(strict),
                             "failed_rules": sorted({r.rule for r in f.results if r.failed}),
                             "pass": counts[PASS], "not_applied": counts[NOT_APPLIED],
                             "fail": counts[FAIL]})
             for r in f.results:
-                if failures_only and not (r.failed or r.cause == "never-selected"):
+                if failures_only and not (r.failed or r.cause == "never-selected"
+                                          or (strict and r.not_applied)):
                     continue
                 out = r.to_json()
                 rule = f.rule(r.rule)
@@ -442,7 +495,7 @@ def check_headers(paths: Sequence[str], options=None,
         # A kernel tree is checked in its own .config: a rules matrix's -D
         # CONFIG_* would be overridden by the tree's autoconf.h.
         cfgs = ([tree_config(tree)] if tree is not None
-                else select_configs(ruleset, configs))
+                else select_configs(ruleset, configs, path))
         results = check_file(path, ruleset, abis, cfgs, defines=dict(options.defines),
                              undefs=options.undefs, include_dirs=options.include_dirs,
                              cpp=options.cpp, pp_abi=options.pp_abi, kernel=options.kernel)

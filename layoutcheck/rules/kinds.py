@@ -70,7 +70,8 @@ BOUNDS = ("expect", "min", "max", "multiple_of")
 # The "members" ones are what a rule's ``optional`` may list.
 NAME_KEYS = {"member": "members", "members": "members", "against": "members",
              "union_of": "members", "struct_of": "members", "word": "members",
-             "bit0_clear": "members", "aligned_pointees": "types"}
+             "bit0_clear": "members", "aligned_pointees": "types", "one_of": "members",
+             "keep_offsets": "members"}
 
 # Keys that name exactly one member (a string, not a list).
 ONE_NAME_KEYS = ("member", "word", "union_of", "struct_of")
@@ -627,3 +628,97 @@ class Natural(RuleKind):
                        f"struct?): arrays and members of it misalign {most_by.path}",
                        [most_by.path])
         return names
+
+
+class Overlays(RuleKind):
+    """Each of ``members`` lies within one of ``one_of`` (a pad it may
+    reuse): every bit it owns is a bit of that one member."""
+
+    name = "overlays"
+    keys = ("members", "one_of")
+    needs = "members = [...] and one_of = [...]"
+
+    def complete(self, params: Mapping[str, Any]) -> bool:
+        return bool(listify(params.get("members")) and listify(params.get("one_of")))
+
+    def check(self, checker: "RuleChecker", lay: "Layout", rule: "Rule") -> List[str]:
+        members = checker.present(lay, listify(rule.params["members"]), rule, "nothing to place")
+        hosts = [(n, m) for n, m in ((n, lay.get(n)) for n in listify(rule.params["one_of"]))
+                 if m is not None]
+        for name, m in members:
+            if any(_within(m, h) for _hn, h in hosts):
+                continue
+            others = [x.path for x in lay.members
+                      if x.path != m.path and not x.path.startswith(m.path + ".")
+                      and not m.path.startswith(x.path + ".") and x.overlaps(m) and m.overlaps(x)]
+            leaves = [p for p in others if not any(q.startswith(p + ".") for q in others)]
+            pads = ", ".join(n for n, _h in hosts) or "none of them exists"
+            raise Fail(f"{span(m)} lies on {', '.join(leaves) or 'no other member'}, not within "
+                       f"one of {', '.join(listify(rule.params['one_of']))} ({pads})", [name])
+        return [n for n, _m in members]
+
+
+def _within(m: "MemberLayout", host: "MemberLayout") -> bool:
+    """Every bit ``m`` owns is one of ``host``'s."""
+    if m.offset < host.offset or m.end > host.end:
+        return False
+    for i, b in enumerate(m.mask):
+        if b & ~host.mask[m.offset - host.offset + i] & 0xFF:
+            return False
+    return True
+
+
+class NoGrowth(RuleKind):
+    """Against ``baseline`` (a header, relative to the rules file), read in
+    the same config for the same ABI: the struct is no larger, and each of
+    ``keep_offsets`` keeps its offset and size.  A proposal is judged by
+    what it changes."""
+
+    name = "no-growth"
+    keys = ("baseline", "keep_offsets")
+    needs = 'baseline = "the header it is compared with"'
+    subject_keys = ("keep_offsets",)
+
+    def complete(self, params: Mapping[str, Any]) -> bool:
+        return isinstance(params.get("baseline"), str) and bool(params["baseline"])
+
+    def default_name(self, params: Mapping[str, Any]) -> str:
+        return f"no-growth:{params.get('baseline', '')}"
+
+    def check(self, checker: "RuleChecker", lay: "Layout", rule: "Rule") -> List[str]:
+        import os
+
+        path = _baseline_path(rule)
+        if not os.path.isfile(path):  # a verdict, not silence: the rule cannot be judged
+            raise Fail(f"baseline {rule.params['baseline']}: no file {path}", [])
+        base = checker.baseline_layout(path, lay.name, rule)
+        label = rule.params["baseline"]
+        if base is None:
+            raise NotApplied(f"{label} has no {lay.kind} {lay.name}: nothing to compare",
+                             [])
+        problems = []
+        if lay.size > base.size:
+            problems.append(f"{lay.kind} {lay.name} is {lay.size} bytes, {lay.size - base.size} more "
+                            f"than in {label} ({base.size})")
+        names = listify(rule.params.get("keep_offsets"))
+        for name in names:
+            m, b = lay.get(name), base.get(name)
+            if b is None:
+                raise Fail(f"{label} has no member '{name}' to compare", [name])
+            if m is None:
+                if name in rule.optional:
+                    continue
+                raise Fail(f"{lay.kind} {lay.name} has no member '{name}' (it is in {label})", [name])
+            if (m.offset, m.size) != (b.offset, b.size):
+                problems.append(f"{name} is at offset {m.offset} size {m.size}, in {label} at "
+                                f"offset {b.offset} size {b.size}")
+        if problems:
+            raise Fail("; ".join(problems), names)
+        return names
+
+
+def _baseline_path(rule: "Rule") -> str:
+    import os
+
+    base = os.path.dirname(os.path.abspath(rule.path)) if rule.path else os.getcwd()
+    return os.path.normpath(os.path.join(base, rule.params["baseline"]))

@@ -177,6 +177,23 @@ class RuleSet:
     configs: List[Config] = field(default_factory=list)
     abi_defines: Dict[str, str] = field(default_factory=dict)  # macro -> ABI class
     discovery: Optional[Discovery] = None
+    # [matrix.extra_for]: (header pattern, configs checked for those headers only)
+    extra_for: List[Tuple[str, List[Config]]] = field(default_factory=list)
+
+    def configs_for(self, header: Optional[str]) -> List[Config]:
+        """The matrix, plus the configs ``[matrix.extra_for]`` adds for
+        ``header``."""
+        import fnmatch
+
+        out = list(self.configs)
+        if header is None or not self.extra_for:
+            return out
+        base = os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
+        rel = os.path.relpath(os.path.abspath(header), base)
+        for pattern, configs in self.extra_for:
+            if fnmatch.fnmatchcase(rel, pattern):
+                out += [c for c in configs if c not in out]
+        return out
 
     def defines_for_abis(self, abis: Sequence[ABI]) -> Dict[str, Dict[str, str]]:
         out: Dict[str, Dict[str, str]] = {}
@@ -244,13 +261,38 @@ def make_config(macros: Sequence[str]) -> Config:
     return Config(config_name(defines), defines)
 
 
+def _macro_configs(extras: Any, what: str, where: str) -> List[Config]:
+    if not isinstance(extras, list):
+        raise LayoutError(f"{what} must be a list of macro lists", where)
+    out = []
+    for extra in extras:
+        items = extra if isinstance(extra, list) else [extra]
+        if not isinstance(extra, (list, str)) or not all(isinstance(x, str) for x in items):
+            raise LayoutError(f"{what}: {extra!r} is not a list of macros", where)
+        for macro in items:
+            if not _MACRO.match(macro.split("=", 1)[0]):
+                raise LayoutError(f"{what}: {macro!r} is not a macro name", where)
+        out.append(make_config(listify(extra)))
+    return out
+
+
+def _parse_extra_for(matrix: Any, where: str) -> List[Tuple[str, List[Config]]]:
+    """``[matrix.extra_for]``: configs checked only for the headers a
+    pattern names (relative to the rules file; ``*`` and ``?`` allowed)."""
+    table = matrix.get("extra_for", {}) if isinstance(matrix, dict) else {}
+    if not isinstance(table, dict):
+        raise LayoutError('[matrix.extra_for] must be a table of "header" = [[MACRO, ...], ...]', where)
+    return [(pattern, _macro_configs(extras, f"matrix.extra_for.{pattern}", where))
+            for pattern, extras in table.items()]
+
+
 def _parse_matrix(matrix: Any, where: str) -> Tuple[List[Config], Dict[str, Any]]:
     if not isinstance(matrix, dict):
         raise LayoutError("[matrix] must be a table", where)
-    unknown = set(matrix) - {"vary", "extra", "abi_defines"}
+    unknown = set(matrix) - {"vary", "extra", "abi_defines", "extra_for"}
     if unknown:
-        raise LayoutError(f"unknown [matrix] keys {sorted(unknown)} (use vary, extra, abi_defines)",
-                          where)
+        raise LayoutError(f"unknown [matrix] keys {sorted(unknown)} (use vary, extra, extra_for, "
+                          f"abi_defines)", where)
     vary = name_list(matrix["vary"], "matrix.vary", where, "macros") if "vary" in matrix else []
     for macro in vary:
         if not _MACRO.match(macro):
@@ -261,11 +303,7 @@ def _parse_matrix(matrix: Any, where: str) -> Tuple[List[Config], Dict[str, Any]
     extras = matrix.get("extra", [])
     if not isinstance(extras, list):
         raise LayoutError("matrix.extra must be a list of macro lists", where)
-    for extra in extras:
-        items = extra if isinstance(extra, list) else [extra]
-        if not isinstance(extra, (list, str)) or not all(isinstance(x, str) for x in items):
-            raise LayoutError(f"matrix.extra: {extra!r} is not a list of macros", where)
-        cfg = make_config(listify(extra))
+    for cfg in _macro_configs(extras, "matrix.extra", where):
         if cfg not in configs:
             configs.append(cfg)
     abi_defines: Dict[str, Any] = {}
@@ -297,6 +335,7 @@ def parse_rules(text: str, path: Optional[str] = None) -> RuleSet:
         raise LayoutError(f"'struct' must be a struct name, got {default_struct!r}", where)
     rs = RuleSet(path, default_struct)
     rs.configs, rs.abi_defines = _parse_matrix(data.get("matrix", {}), where)
+    rs.extra_for = _parse_extra_for(data.get("matrix", {}), where)
     raw_rules = data.get("rule", [])
     if not isinstance(raw_rules, list):
         raise LayoutError("rules are written [[rule]] (an array of tables)", where)
@@ -450,6 +489,8 @@ def discover_rules(header: str) -> Discovery:
                     found.refused.append((cand, f"the file is {bad_file}"))
                     found.stop = f"{cand} (refused)"
                     return found
+                if _project_only(cand):
+                    continue  # a project file without rules: look further up
                 found.path = cand
                 found.how = "beside the header" if cand == own else "parent directory"
                 return found
@@ -464,6 +505,18 @@ def discover_rules(header: str) -> Discovery:
             found.stop = f"{d} (file system root)"
             return found
         d = parent
+
+
+def _project_only(path: str) -> bool:
+    """A layoutcheck.toml that holds a [project] table and no rules."""
+    import tomllib
+
+    try:
+        with open(path, "rb") as fh:
+            data = tomllib.load(fh)
+    except (OSError, ValueError):
+        return False  # read (and reported) as a rules file
+    return "project" in data and not set(data) - {"project"}
 
 
 def find_rules_file(header: str) -> Optional[str]:
