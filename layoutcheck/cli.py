@@ -102,7 +102,12 @@ def parse_defines(items: List[str]) -> Dict[str, str]:
     return out
 
 
-def _build_parser() -> argparse.ArgumentParser:
+def _build_parser(argv: Optional[List[str]] = None) -> argparse.ArgumentParser:
+    """The parser; with ``argv``, only the command it names gets its
+    arguments (the others are listed for --help, not built)."""
+    wanted = next((a for a in (argv or []) if not a.startswith("-")), None)
+    if wanted not in COMMANDS:
+        wanted = None
     parser = argparse.ArgumentParser(
         prog="layoutcheck",
         description="Lay out C structs bit-exactly for every Linux ABI, and check "
@@ -115,8 +120,9 @@ def _build_parser() -> argparse.ArgumentParser:
     for name, (module, helptext) in COMMANDS.items():
         p = sub.add_parser(name, help=helptext, description=helptext,
                            formatter_class=_Formatter, epilog=EPILOG)
-        mod = __import__(f"layoutcheck.commands.{module}", fromlist=["add_arguments"])
-        mod.add_arguments(p)
+        if wanted is None or name == wanted:
+            mod = __import__(f"layoutcheck.commands.{module}", fromlist=["add_arguments"])
+            mod.add_arguments(p)
         p.set_defaults(_module=module)
     return parser
 
@@ -132,7 +138,7 @@ COMMANDS = {
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = _build_parser()
+    parser = _build_parser(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()

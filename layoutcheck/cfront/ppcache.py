@@ -179,7 +179,10 @@ def _names(data: bytes, here: str, angle: Set[str], quoted: Set[Tuple[str, str]]
     when it asks in a way whose name is not known here (a computed
     ``#include``, a ``__has_include`` through a macro)."""
     for form, mark, after in _ANY_INCLUDE.findall(data):
-        if form != b"#" or b"/*" in mark or after not in (b"<", b'"'):
+        # a name made by a macro, or a directive written with a digraph or a
+        # comment in it (anything else, "#include's" in a comment, is no
+        # include GCC would follow)
+        if form != b"#" or b"/*" in mark or after == b"/*" or after.isalnum() or after == b"_":
             return False
     for form, name in _INCLUDE.findall(data):
         text = name.decode("utf-8", "surrogateescape")

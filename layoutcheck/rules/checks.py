@@ -103,25 +103,26 @@ def _names_in(path: str, seen: Optional[set] = None) -> set:
     return names
 
 
-# Baseline layouts of no-growth rules, read once per process.
-_BASELINES: Dict[tuple, Optional[Layout]] = {}
+# Baseline headers of no-growth rules, read once per config and process.
+_BASELINES: Dict[tuple, object] = {}
 
 
 class RuleChecker:
     """Checks one rule set against the layouts of one file, ABI and config."""
 
-    def __init__(self, file: str, abi: ABI, config: Config):
+    def __init__(self, file: str, abi: ABI, config: Config, run_abis: Sequence[ABI] = ()):
         self.file = file
         self.abi = abi
         self.config = config
+        self.run_abis = [a.name for a in run_abis] or [abi.name]  # read a baseline for them all
         self.word = abi.scalar("long").size
 
     # ------------------------------------------- lookups shared by kinds
     def baseline_layout(self, path: str, struct: str, rule: Rule) -> Optional[Layout]:
         """``struct`` of the header ``path`` read in this checker's config
         for its ABI, with the rule's abi_defines (no-growth rules)."""
-        key = (os.path.abspath(path), struct, self.abi.name, self.config.name,
-               tuple(sorted(self.config.defines.items())), tuple(sorted(rule.abi_defines.items())))
+        key = (os.path.abspath(path), self.config.name, tuple(sorted(self.config.defines.items())),
+               tuple(sorted(rule.abi_defines.items())), tuple(self.run_abis))
         if key not in _BASELINES:
             from .spec import RuleSet
 
@@ -134,10 +135,10 @@ class RuleChecker:
             named = _names_in(path)
             defines = {m: "1" for m in self.config.already_set if m in named}
             defines.update(self.config.defines)
-            prog = ruleset.program(path, Config(self.config.name, defines), [self.abi.name])
-            rec = prog.unit(self.abi).find_record(struct)
-            _BASELINES[key] = prog.layout(struct, self.abi) if rec is not None and rec.complete else None
-        return _BASELINES[key]
+            _BASELINES[key] = ruleset.program(path, Config(self.config.name, defines), self.run_abis)
+        prog = _BASELINES[key]
+        rec = prog.unit(self.abi).find_record(struct)
+        return prog.layout(struct, self.abi) if rec is not None and rec.complete else None
 
     def member(self, lay: Layout, path: str, rule: Rule) -> Optional[MemberLayout]:
         """The member at ``path``; None if missing and optional, else Fail."""
@@ -273,7 +274,7 @@ def check_program(path: str, prog, ruleset: RuleSet, abis: Sequence[ABI],
     """Verdicts for one config, from a Program already read in that config."""
     results: List[Result] = []
     for abi in abis:
-        checker = RuleChecker(path, abi, config)
+        checker = RuleChecker(path, abi, config, abis)
         results.extend(check_static_asserts(path, prog, abi, config))
         cache: Dict[str, Layout] = {}
         for rule in ruleset.rules:
