@@ -58,6 +58,8 @@ _INCLUDE = re.compile(rb'#[ \t]*include(?:_next)?[ \t]*([<"])([^>"\n]*)[>"]')
 # Every #include directive, however written, and what follows the keyword:
 # one whose name is not a plain "..." or <...> is not followed.
 _ANY_INCLUDE = re.compile(rb'(?m)^[ \t]*(#|%:)([ \t]*(?:/\*.*?\*/[ \t]*)*)include(?:_next)?\b[ \t]*(/\*|.)?')
+_PLAIN_INCLUDE = re.compile(rb'#[ \t]*include(?:_next)?\b[ \t]*(/\*|.)?')
+_HASH_COMMENT = re.compile(rb'#[ \t]*/\*')
 _HAS_WORD = re.compile(rb'\b__has_include(?:_next)?\b')
 _HAS_CALL = re.compile(rb'\b__has_include(?:_next)?[ \t]*\([ \t]*([<"])([^>"\n)]*)[>"]')
 _HAS_TESTED = re.compile(rb'(?:\bdefined[ \t]*\(?[ \t]*|#[ \t]*ifn?def[ \t]+)__has_include(?:_next)?\b')
@@ -178,12 +180,21 @@ def _names(data: bytes, here: str, angle: Set[str], quoted: Set[Tuple[str, str]]
     """Collect the include names a file (or the input text) asks for; False
     when it asks in a way whose name is not known here (a computed
     ``#include``, a ``__has_include`` through a macro)."""
-    for form, mark, after in _ANY_INCLUDE.findall(data):
-        # a name made by a macro, or a directive written with a digraph or a
-        # comment in it (anything else, "#include's" in a comment, is no
-        # include GCC would follow)
-        if form != b"#" or b"/*" in mark or after == b"/*" or after.isalnum() or after == b"_":
-            return False
+    # a name made by a macro, or a directive written with a digraph or a
+    # comment in it, is not followed here (anything else, "#include's" in a
+    # comment, is no include GCC would follow)
+    if b"%:" in data or _HASH_COMMENT.search(data):  # rare: the slow, exact look
+        for form, mark, after in _ANY_INCLUDE.findall(data):
+            after = after or b""
+            if form != b"#" or b"/*" in mark or after == b"/*" or after.isalnum() or after == b"_":
+                return False
+    else:
+        for m in _PLAIN_INCLUDE.finditer(data):
+            after = m.group(1) or b""
+            if after == b"/*" or after.isalnum() or after == b"_":
+                start = m.start()
+                if not data[data.rfind(b"\n", 0, start) + 1:start].strip(b" \t"):
+                    return False  # at the start of a line: a directive
     for form, name in _INCLUDE.findall(data):
         text = name.decode("utf-8", "surrogateescape")
         angle.add(os.path.dirname(text))
@@ -225,7 +236,7 @@ def _gather(files: Sequence[str], argv: Sequence[str], dirs: Sequence[str],
         if not _names(data, ".", angle, quoted, literal):
             return None
         man.dirs.add(".")
-        once = _PRAGMA_ONCE.search(data) is not None
+        once = b"once" in data and _PRAGMA_ONCE.search(data) is not None
     for path in list(_named_files(argv)) + list(files):
         if path in seen or path.startswith("<") or path.endswith("//"):
             continue  # <built-in>, <command-line>; "/cwd//" is the directory marker of -g
@@ -247,7 +258,7 @@ def _gather(files: Sequence[str], argv: Sequence[str], dirs: Sequence[str],
         man.dirs.add(here)
         if not _names(data, here, angle, quoted, literal):
             return None
-        once = once or _PRAGMA_ONCE.search(data) is not None
+        once = once or (b"once" in data and _PRAGMA_ONCE.search(data) is not None)
         # the name it was found by, whatever form the include took
         for prefix in prefixes:
             if path.startswith(prefix):
