@@ -28,13 +28,21 @@ _LAZY = {
 __all__ = list(_LAZY) + ["__version__"]
 
 
-def __getattr__(name):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'layoutcheck' has no attribute {name!r}")
-    value = getattr(import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+def _lazy_getattr(package: str, table: dict, namespace: dict):
+    """A package's ``__getattr__`` importing each name of ``table`` (name
+    -> submodule) from its submodule on first use, then keeping it."""
+    def __getattr__(name):
+        module = table.get(name)
+        if module is None:
+            raise AttributeError(f"module {package!r} has no attribute {name!r}")
+        value = getattr(import_module(f".{module}", package), name)
+        namespace[name] = value
+        return value
+
+    return __getattr__
+
+
+__getattr__ = _lazy_getattr(__name__, _LAZY, globals())
 
 
 def __dir__():

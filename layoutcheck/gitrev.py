@@ -23,8 +23,11 @@ HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".inc", ".def", ".toml")
 
 
 def _git(args: List[str], cwd: str) -> str:
-    proc = subprocess.run(["git"] + args, cwd=cwd, capture_output=True, text=True,
-                          stdin=subprocess.DEVNULL)
+    try:
+        proc = subprocess.run(["git"] + args, cwd=cwd, capture_output=True, text=True,
+                              stdin=subprocess.DEVNULL, timeout=120)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise LayoutError(f"git {' '.join(args)}: {exc}") from None
     if proc.returncode != 0:
         raise LayoutError(f"git {' '.join(args)}: {proc.stderr.strip() or 'failed'}")
     return proc.stdout
@@ -79,24 +82,26 @@ class Materializer:
         if ":" not in spec or os.path.exists(spec):
             return None
         rev, path = spec.split(":", 1)
-        cwd = os.path.dirname(os.path.abspath(path))
-        while not os.path.isdir(cwd):
-            cwd = os.path.dirname(cwd)
-        if not rev or not is_rev(rev, cwd):
+        if not rev or not is_rev(rev, _existing_dir(path)):
             return None
         check_git_rev(rev)
-        top = _git(["rev-parse", "--show-toplevel"], cwd).strip()
-        rel = os.path.relpath(os.path.abspath(path), top)
+        top, rel = _repo_path(path)
         listing = _git(["ls-tree", "-r", "--name-only", "--end-of-options", rev], top).splitlines()
         if rel not in listing:
             raise LayoutError(f"{path} does not exist at {rev}")
         wanted = [f for f in listing if f.endswith(HEADER_SUFFIXES) or f == rel]
-        root = os.path.join(self.tmp, "tree-" + rev.replace("/", "_").replace("~", "_").replace("^", "_"))
+        root = self._dest("tree-", rev)
         if not os.path.isdir(root):
             self._archive(rev, top, wanted, root)
         return os.path.join(root, rel), top, root
 
+    def _dest(self, kind: str, rev: str) -> str:
+        return os.path.join(self.tmp, kind + rev.replace("/", "_").replace("~", "_").replace("^", "_"))
+
     def _archive(self, rev: str, top: str, files: List[str], dest: str) -> None:
+        """``files`` of the repository at ``rev`` into ``dest``: one ``git
+        archive``, unpacked with tarfile's ``data`` filter (no absolute
+        paths, links out or devices)."""
         import io
         import tarfile
 
@@ -112,19 +117,10 @@ class Materializer:
     def _extract(self, rev: str, path: str) -> str:
         """Write the header's directory at ``rev``, with the headers and
         rules files of its subdirectories (``#include "include/x.h"``), into
-        the temporary tree: one ``git archive``, unpacked with tarfile's
-        ``data`` filter (no absolute paths, links out or devices)."""
-        import io
-        import tarfile
-
+        the temporary tree."""
         check_git_rev(rev)
-        start = os.path.dirname(os.path.abspath(path))
-        while not os.path.isdir(start):
-            start = os.path.dirname(start)
-        top = _git(["rev-parse", "--show-toplevel"], start).strip()
-        rel = os.path.relpath(os.path.abspath(path), top)
+        top, rel = _repo_path(path)
         rel_dir = os.path.dirname(rel)
-        dest_root = os.path.join(self.tmp, rev.replace("/", "_").replace("~", "_").replace("^", "_"))
         listing = _git(["ls-tree", "-r", "--name-only", "--end-of-options", rev, "--",
                         rel_dir or "."], top).splitlines()
         if rel not in listing:
@@ -132,12 +128,44 @@ class Materializer:
         prefix = f"{rel_dir}/" if rel_dir else ""
         wanted = [f for f in listing
                   if "/" not in f[len(prefix):] or f.endswith((".h", ".toml"))]
-        proc = subprocess.run(["git", "archive", "--format=tar", "--end-of-options", rev]
-                              + [f":(literal){f}" for f in wanted],
-                              cwd=top, capture_output=True, stdin=subprocess.DEVNULL)
-        if proc.returncode != 0:
-            raise LayoutError(f"git archive {rev}: {proc.stderr.decode(errors='replace').strip()}")
-        os.makedirs(dest_root, exist_ok=True)
-        with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
-            tar.extractall(dest_root, filter="data")
+        dest_root = self._dest("", rev)
+        self._archive(rev, top, wanted, dest_root)
         return os.path.join(dest_root, rel)
+
+
+def _existing_dir(path: str) -> str:
+    """The nearest directory of ``path`` that exists (a header may be gone
+    from the work tree)."""
+    start = os.path.dirname(os.path.abspath(path))
+    while not os.path.isdir(start):
+        start = os.path.dirname(start)
+    return start
+
+
+def _repo_path(path: str) -> Tuple[str, str]:
+    """(the repository top, ``path`` relative to it)."""
+    top = _git(["rev-parse", "--show-toplevel"], _existing_dir(path)).strip()
+    return top, os.path.relpath(os.path.abspath(path), top)
+
+
+def in_revision(path: str, rev: str) -> bool:
+    """Whether ``path`` exists at ``rev`` of its repository: False outside
+    a repository, and for the first commit's HEAD; LayoutError when
+    ``rev`` is no revision of it."""
+    check_git_rev(rev, "revision")
+    try:
+        top, rel = _repo_path(path)
+    except LayoutError:
+        return False  # not in a git repository: nothing to compare with
+    if not is_rev(rev, top):
+        try:
+            _git(["rev-parse", "--verify", "--quiet", "HEAD"], top)
+        except LayoutError:
+            if rev == "HEAD":
+                return False  # the first commit of a repository
+        raise LayoutError(f"baseline {rev!r} is not a revision of this repository")
+    try:
+        _git(["cat-file", "-e", "--end-of-options", f"{rev}:{rel}"], top)
+    except LayoutError:
+        return False
+    return True

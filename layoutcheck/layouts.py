@@ -200,7 +200,36 @@ def _member_ranges(placed: PlacedRecord, base_bits: int, out: List[Tuple[int, in
             out.append((start, start + f.bit_size))
 
 
-class Layout:
+class _MemberLookup:
+    """Members by offsetof path, for a layout with ``members``, ``kind``,
+    ``name``, ``abi`` and a ``_by_path`` index (None until asked)."""
+
+    __slots__ = ()
+    members: List[MemberLayout]
+    kind: str
+    name: str
+    abi: str
+    _by_path: Optional[Dict[str, MemberLayout]]
+
+    def __iter__(self) -> Iterator[MemberLayout]:
+        return iter(self.members)
+
+    def member(self, path: str) -> MemberLayout:
+        found = self.get(path)
+        if found is None:
+            raise KeyError(f"{self.kind} {self.name} has no member {path!r} on {self.abi}"
+                           f"{did_you_mean(path, [m.path for m in self.members])}")
+        return found
+
+    def get(self, path: str) -> Optional[MemberLayout]:
+        if self._by_path is None:
+            self._by_path = {}
+            for m in self.members:
+                self._by_path.setdefault(m.path, m)
+        return self._by_path.get(path)
+
+
+class Layout(_MemberLookup):
     """One struct or union laid out for one ABI."""
 
     def __init__(self, record: Record, engine: LayoutEngine, defines: Optional[Dict[str, str]] = None,
@@ -256,25 +285,9 @@ class Layout:
         self._members = None
         self._coverage = None
 
-    def __iter__(self) -> Iterator[MemberLayout]:
-        return iter(self.members)
-
     def __len__(self) -> int:
         return len(self.members)
 
-    def member(self, path: str) -> MemberLayout:
-        found = self.get(path)
-        if found is None:
-            raise KeyError(f"{self.kind} {self.name} has no member {path!r} on {self.abi}"
-                           f"{did_you_mean(path, [m.path for m in self.members])}")
-        return found
-
-    def get(self, path: str) -> Optional[MemberLayout]:
-        if self._by_path is None:
-            self._by_path = {}
-            for m in self.members:
-                self._by_path.setdefault(m.path, m)
-        return self._by_path.get(path)
 
     def _flatten(self, placed: PlacedRecord, base_bits: int, prefix: str, depth: int) -> None:
         from .model import Array, unqualified
@@ -420,7 +433,7 @@ class Layout:
         return f"<Layout {self.kind} {self.name} on {self.abi}: size {self.size}, align {self.align}>"
 
 
-class StoredLayout:
+class StoredLayout(_MemberLookup):
     """A layout as its JSON line keeps it (docs/CONTRACT.md): what a layout
     cache entry holds.  It answers what the JSON says (``abi``, ``kind``,
     ``name``, ``size``, ``align``, ``defines``, ``members`` with their
@@ -473,25 +486,9 @@ class StoredLayout:
                     m["offset"], m["size"], mask))
         return self._members
 
-    def __iter__(self) -> Iterator[MemberLayout]:
-        return iter(self.members)
-
     def __len__(self) -> int:
         return len(self.data["members"])
 
-    def member(self, path: str) -> MemberLayout:
-        found = self.get(path)
-        if found is None:
-            raise KeyError(f"{self.kind} {self.name} has no member {path!r} on {self.abi}"
-                           f"{did_you_mean(path, [m.path for m in self.members])}")
-        return found
-
-    def get(self, path: str) -> Optional[MemberLayout]:
-        if self._by_path is None:
-            self._by_path = {}
-            for m in self.members:
-                self._by_path.setdefault(m.path, m)
-        return self._by_path.get(path)
 
     def release(self) -> None:
         self._data = self._members = self._by_path = None

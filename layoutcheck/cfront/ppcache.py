@@ -241,19 +241,10 @@ def _gather(files: Sequence[str], argv: Sequence[str], dirs: Sequence[str],
         if path in seen or path.startswith("<") or path.endswith("//"):
             continue  # <built-in>, <command-line>; "/cwd//" is the directory marker of -g
         seen.add(path)
-        try:
-            st = os.stat(path)
-            if not stat.S_ISREG(st.st_mode):
-                return None  # a device or a FIFO: never kept
-            with open(path, "rb") as fh:
-                st = os.fstat(fh.fileno())
-                data = fh.read()
-        except OSError:
-            return None  # a file named in the text is gone: not worth keeping
-        if max(st.st_mtime_ns, st.st_ctime_ns) >= recent_ns:
-            return None  # changed while the preprocessor ran
-        fresh = max(st.st_mtime_ns, st.st_ctime_ns) / 1e9 > now - _FRESH_SECONDS
-        man.files.append([path, None if fresh else _signature(st), _digest(data)])
+        read = _record(man, path, now, recent_ns)
+        if read is None:
+            return None
+        data = read
         here = os.path.dirname(path) or "."
         man.dirs.add(here)
         if not _names(data, here, angle, quoted, literal):
@@ -278,15 +269,31 @@ def _gather(files: Sequence[str], argv: Sequence[str], dirs: Sequence[str],
                 if cand in seen or not os.path.isfile(cand):
                     continue
                 seen.add(cand)
-                try:
-                    with open(cand, "rb") as fh:
-                        st = os.fstat(fh.fileno())
-                        data = fh.read()
-                except OSError:
+                if _record(man, cand, now, recent_ns) is None:
                     return None
-                fresh = max(st.st_mtime_ns, st.st_ctime_ns) / 1e9 > now - _FRESH_SECONDS
-                man.files.append([cand, None if fresh else _signature(st), _digest(data)])
     return man
+
+
+def _record(man: _Manifest, path: str, now: float, recent_ns: int) -> Optional[bytes]:
+    """Record one file the entry depends on (its status, unless it changed
+    in the last seconds, and its digest); its bytes, or None when the entry
+    is not to be kept: the file is gone, no regular file (a device or a
+    FIFO), or changed while the preprocessor ran."""
+    try:
+        st = os.stat(path)
+        if not stat.S_ISREG(st.st_mode):
+            return None
+        with open(path, "rb") as fh:
+            st = os.fstat(fh.fileno())
+            data = fh.read()
+    except OSError:
+        return None
+    changed = max(st.st_mtime_ns, st.st_ctime_ns)
+    if changed >= recent_ns:
+        return None
+    fresh = changed / 1e9 > now - _FRESH_SECONDS
+    man.files.append([path, None if fresh else _signature(st), _digest(data)])
+    return data
 
 
 def lookup(key: Optional[str], rerun) -> Optional[dict]:

@@ -50,6 +50,7 @@ def fail_on(options, given) -> str:
 def run(args) -> int:
     from ..cli import options_from
     from ..compare import diff_headers
+    from ..gitrev import in_revision
 
     options = options_from(args)
     structs, configs = options.structs_or(args.struct), options.configs_or(args.config)
@@ -69,7 +70,7 @@ def run(args) -> int:
     status = 0
     results = []
     for old, new, rev in pairs:
-        if rev is not None and args.old is None and not _at(rev, old):
+        if rev is not None and args.old is None and not in_revision(old, rev):
             print(f"layoutcheck: {old}: not in {rev} (new since the baseline): not compared",
                   file=sys.stderr)
             continue
@@ -82,12 +83,6 @@ def run(args) -> int:
             status = 1
     sys.stdout.write(render_all(results, args.format, several=args.old is None))
     return status
-
-
-def _at(rev: str, path: str) -> bool:
-    from .hook import _at_baseline
-
-    return _at_baseline(path, rev)
 
 
 def render_all(results, fmt: str, several: bool) -> str:

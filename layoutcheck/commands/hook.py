@@ -22,10 +22,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import subprocess
 import sys
 import textwrap
-from typing import List, Optional
+from typing import List
 
 from ..errors import LayoutError
 
@@ -53,37 +52,10 @@ def _is_settings(path: str) -> bool:
     return name in ("layoutcheck.toml", "pyproject.toml") or name.endswith(".rules.toml")
 
 
-def _git(args: List[str]) -> Optional[str]:
-    try:
-        proc = subprocess.run(["git"] + args, capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, timeout=60)
-    except (OSError, subprocess.TimeoutExpired):
-        return None
-    return proc.stdout if proc.returncode == 0 else None
-
-
-def _at_baseline(path: str, rev: str) -> bool:
-    """Whether ``path`` exists at ``rev`` (a header new in this commit has
-    nothing to compare with)."""
-    from ..safety import check_git_rev
-
-    check_git_rev(rev, "--baseline")
-    top = _git(["rev-parse", "--show-toplevel"])
-    if top is None:
-        return False  # not in a git repository: nothing to compare with
-    from ..gitrev import is_rev
-
-    if not is_rev(rev, top.strip()):
-        if _git(["rev-parse", "--verify", "--quiet", "HEAD"]) is None and rev == "HEAD":
-            return False  # the first commit of a repository
-        raise LayoutError(f"baseline {rev!r} is not a revision of this repository")
-    rel = os.path.relpath(os.path.abspath(path), top.strip())
-    return _git(["cat-file", "-e", "--end-of-options", f"{rev}:{rel}"]) is not None
-
-
 def run(args) -> int:
     from ..cli import options_from
     from ..compare import diff_headers
+    from ..gitrev import in_revision
     from ..render.check import render_hook_failures
     from ..render.diff import summary_lines
     from ..rules.checks import check_headers
@@ -109,7 +81,7 @@ def run(args) -> int:
         lines = render_hook_failures(f)
         changes: List[str] = []
         notes: List[str] = []
-        if _at_baseline(f.path, baseline):
+        if in_revision(f.path, baseline):
             try:
                 result = diff_headers(f.path, None, options, structs, configs, git=baseline,
                                       structs_required=False)

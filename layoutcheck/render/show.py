@@ -193,6 +193,7 @@ def render_table(layouts: Iterable) -> str:
     place every member alike across, ``offset/size`` in each cell (and
     ``:mask`` for a bitfield); the groups named below it."""
     from ..abi import get_abi
+    from .groups import abi_group_label
 
     by_struct: Dict[tuple, list] = {}
     run: List[str] = []  # every ABI of the run: a group is named against them all
@@ -228,8 +229,6 @@ def render_table(layouts: Iterable) -> str:
         lines.append("-+-".join("-" * w for w in widths))
         for r_ in rows:
             lines.append(" | ".join(x.ljust(w) for x, w in zip(r_, widths, strict=True)).rstrip())
-        from .groups import abi_group_label
-
         for letter, names in zip(letters, columns.values(), strict=True):
             lines.append(f"  {letter}: {abi_group_label(names, abis)}")
         out.append("\n".join(lines))

@@ -3,7 +3,7 @@
 Names are imported on first use: reading a rules file (``spec``) does not
 need the checks, nor the layout engine they use."""
 
-from importlib import import_module
+from .. import _lazy_getattr
 
 _LAZY = {name: "checks" for name in (
     "FAIL", "NOT_APPLIED", "PASS", "Result", "RuleChecker", "check_file", "check_program",
@@ -15,13 +15,7 @@ _LAZY.update({name: "spec" for name in (
 __all__ = sorted(_LAZY)
 
 
-def __getattr__(name):
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module 'layoutcheck.rules' has no attribute {name!r}")
-    value = getattr(import_module(f".{module}", __name__), name)
-    globals()[name] = value
-    return value
+__getattr__ = _lazy_getattr(__name__, _LAZY, globals())
 
 
 def __dir__():
