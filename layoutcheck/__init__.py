@@ -7,6 +7,8 @@ The public API (see ``layoutcheck.api``):
 * ``check(paths, ...)`` -> ``CheckReport``: every rule on every ABI and config
 * ``diff(old, new, ...)`` -> ``DiffResult``: a change on every ABI and config
 * ``verify(paths, ...)`` -> ``VerifyReport``: the engine against the compilers
+* ``bit_budgets(paths, ...)`` -> per header, the ``Budget`` of page->flags on
+  every ABI and config: each field's bits, the free ones
 * ``LayoutError``: input that cannot be read, parsed or laid out
 * ``abi_names()``: the ABI names of CONTRACT.md
 
@@ -19,7 +21,7 @@ __version__ = "0.1.0"
 
 _LAZY = {
     "layout": "api", "load": "api", "Program": "api", "Session": "api",
-    "check": "api", "diff": "api", "verify": "api", "Options": "options",
+    "check": "api", "diff": "api", "verify": "api", "bit_budgets": "api", "Options": "options",
     "Layout": "layouts", "MemberLayout": "layouts",
     "LayoutError": "errors",
     "abi_names": "abi", "get_abi": "abi",

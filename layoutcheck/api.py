@@ -329,6 +329,24 @@ def check(paths, *, abis=None, defines: Optional[Dict[str, object]] = None,
     return check_headers(_paths(paths, opts, "check"), opts, opts.configs_or(configs))
 
 
+def bit_budgets(paths=None, *, word: str = "page.flags", abis=None,
+         defines: Optional[Dict[str, object]] = None, undefs: Iterable[str] = (),
+         include_dirs: Iterable[str] = (), cpp: Optional[str] = None, rules=None,
+         configs: Optional[Sequence[str]] = None, kernel=None):
+    """The bit budget of a flags word (``page.flags``) in each header, on
+    every ABI and config: a list of (header, [``bits.Budget``]) with each
+    field's bits, the free bits and ``.fits(n)``.  With ``kernel``, the
+    tree's headers (``paths``, default linux/mm.h) for its ABI."""
+    from .bits import budgets, word_model
+
+    model = word_model(word)
+    opts = _options(abis, defines, undefs, include_dirs, cpp, None, rules, kernel)
+    if opts.kernel is not None:
+        names = [os.fspath(paths)] if isinstance(paths, (str, os.PathLike)) else list(paths or [])
+        return budgets(names, opts, model)
+    return budgets(_paths(paths, opts, "bits"), opts, model, opts.configs_or(configs))
+
+
 def _paths(paths, opts, command: str) -> List[str]:
     """The headers to read: ``paths`` (a path or a list), else the
     project's; none at all is an error, not an empty pass."""

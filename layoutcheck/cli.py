@@ -132,6 +132,8 @@ COMMANDS = {
     "verify": ("verify", "compare the layouts with GCC (and cffi, clang) for each ABI"),
     "check": ("check", "check the rules found for each header on every ABI and config"),
     "diff": ("diff", "what a change to a header does to its layouts, on every ABI and config"),
+    "bits": ("bits", "the bit budget of page->flags: page flags, section/node/zone fields "
+                     "and free bits, per ABI and config"),
     "hook": ("hook", "the pre-commit hook: rules, static asserts and the layout diff against "
                      "the baseline for the headers being committed"),
 }

@@ -495,6 +495,11 @@ class LayoutEngine:
         self._enum_values[key] = (value, vtype)
         return value, vtype
 
+    def enumerator_value(self, e: Enumerator) -> int:
+        """The value of ``e`` (an error naming it where it is no integer
+        constant)."""
+        return self._enumerator(e)[0]
+
     def enumerator_type(self, e: Enumerator) -> IntType:
         """The type of ``e`` where an expression names it.
 

@@ -145,6 +145,30 @@ def _image_to_member(path: str, image: bytes) -> OracleMember:
 
 def _compile_and_read(cmd: List[str], label: str, abi: ABI, src: OracleSource,
                       layouts: Sequence[Layout], workdir: Optional[str]) -> List[OracleLayout]:
+    source_answers: Dict[str, tuple] = {}
+
+    def questions(prelude: str) -> str:
+        source, answers = build_source(prelude, layouts)
+        source_answers.update(answers)
+        return source
+
+    of = _compile_object(cmd, label, abi, src, questions, workdir)
+    return _answers(of, layouts, source_answers)
+
+
+def ask_gcc_values(abi: ABI, src: OracleSource, questions_c: str,
+                   workdir: Optional[str] = None) -> ObjectFile:
+    """Compile the header of ``src`` followed by ``questions_c`` (which may
+    use the header's macros: nothing is #undef'd) with the ABI's GCC, and
+    return the object, whose ``u64_array`` reads the answers."""
+    if not compiler_available(abi):
+        raise OracleMissing(abi)
+    return _compile_object(list(abi.oracle), abi.name, abi, src,
+                           lambda prelude: prelude + "\n" + questions_c, workdir)
+
+
+def _compile_object(cmd: List[str], label: str, abi: ABI, src: OracleSource, make_source,
+                    workdir: Optional[str]) -> ObjectFile:
     from ..cfront.preprocess import _run_tool
 
     own = workdir is None
@@ -161,7 +185,7 @@ def _compile_and_read(cmd: List[str], label: str, abi: ABI, src: OracleSource,
             # directory: its "..." includes are found there.
             flags += ["-iquote", os.getcwd()]
         check_include_path(header, "oracle")
-        source, answers = build_source(f'#include "{header}"\n', layouts)
+        source = make_source(f'#include "{header}"\n')
         csrc = os.path.join(workdir, f"oracle-{label}.c")
         obj = os.path.join(workdir, f"oracle-{label}.o")
         with open(csrc, "w") as fh:
@@ -172,10 +196,13 @@ def _compile_and_read(cmd: List[str], label: str, abi: ABI, src: OracleSource,
         if proc.returncode != 0:
             raise LayoutError(f"{label}: the oracle compiler rejected the input: "
                               f"{first_error_line(proc.stderr)}")
-        of = ObjectFile.from_path(obj)
+        return ObjectFile.from_path(obj)
     finally:
         if own:
             shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _answers(of: ObjectFile, layouts: Sequence[Layout], answers: Dict[str, tuple]) -> List[OracleLayout]:
     results = [OracleLayout(lay.kind, lay.name, 0, 0) for lay in layouts]
     for sym, what in answers.items():
         if what[0] == "info":

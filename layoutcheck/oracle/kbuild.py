@@ -203,16 +203,20 @@ def _undefs(questions_c: str) -> str:
     return "".join(f"#undef {n}\n" for n in names)
 
 
-def module_source(headers: Sequence[str], questions_c: str = "") -> str:
+def module_source(headers: Sequence[str], questions_c: str = "", keep_macros: bool = False) -> str:
     """The module's C file: the headers, then the questions.  The headers
     are read as built-in code reads them (``--kernel`` reads them so):
     kbuild defines MODULE for an external module, and a few headers
-    declare types only when it is not defined (init.h's obs_kernel_param)."""
+    declare types only when it is not defined (init.h's obs_kernel_param).
+    The identifiers the questions use are #undef'd first (a header's macro
+    named like a member), unless ``keep_macros``: questions about the
+    headers' macros themselves."""
     lines = ["/* layoutcheck: kernel headers as an external module builds them */\n",
              "#undef MODULE\n"]
     lines += [f"#include <{check_header_name(h)}>\n" for h in headers]
     if questions_c:
-        lines += ["\n/* layoutcheck oracle questions */\n", _undefs(questions_c), questions_c]
+        lines += ["\n/* layoutcheck oracle questions */\n",
+                  "" if keep_macros else _undefs(questions_c), questions_c]
         if not questions_c.endswith("\n"):
             lines.append("\n")
     return "".join(lines)
@@ -249,9 +253,13 @@ def _run_make(argv: List[str], env: Dict[str, str], timeout: float) -> subproces
 def build_module(tree_dir: str, headers: Sequence[str], questions_c: str = "",
                  arch: Optional[str] = None, cross_compile: Optional[str] = None,
                  workdir: Optional[str] = None, *, cc: Optional[str] = None,
-                 timeout: float = BUILD_TIMEOUT) -> str:
+                 timeout: float = BUILD_TIMEOUT, keep_macros: bool = False,
+                 assembly: bool = False) -> str:
     """Compile ``headers`` and ``questions_c`` as an external module of the
-    kernel tree ``tree_dir`` and return the path of the object.
+    kernel tree ``tree_dir`` and return the path of the object (with
+    ``assembly``, of the assembler text kbuild makes for it, as it makes
+    bounds.s and asm-offsets.s: the way to read a value that is constant
+    only once optimised).
 
     ``arch``, ``cross_compile`` and ``cc`` default to ``toolchain(tree_dir)``.
     The module is written to a new directory under ``workdir`` (a temporary
@@ -282,7 +290,7 @@ def build_module(tree_dir: str, headers: Sequence[str], questions_c: str = "",
     os.makedirs(workdir, exist_ok=True)
     moddir = _make_path(tempfile.mkdtemp(prefix="module-", dir=workdir), "module directory")
     with open(os.path.join(moddir, f"{MODULE_NAME}.c"), "w") as fh:
-        fh.write(module_source(headers, questions_c))
+        fh.write(module_source(headers, questions_c, keep_macros))
     with open(os.path.join(moddir, "Kbuild"), "w") as fh:
         fh.write(f"obj-m := {MODULE_NAME}.o\nccflags-y := {' '.join(DEBUG_FLAGS)}\n")
 
@@ -294,9 +302,9 @@ def build_module(tree_dir: str, headers: Sequence[str], questions_c: str = "",
                if kernel.source_dir != kernel.build_dir else None)
     argv = [make, "-C", tree] + (["-f", srcmake] if srcmake else []) + [
         f"M={moddir}", f"ARCH={arch}", f"CROSS_COMPILE={cross_compile}", f"CC={cc}",
-        f"{MODULE_NAME}.o"]
+        f"{MODULE_NAME}.s" if assembly else f"{MODULE_NAME}.o"]
     proc = _run_make(argv, _clean_env(workdir), timeout)
-    obj = os.path.join(moddir, f"{MODULE_NAME}.o")
+    obj = os.path.join(moddir, f"{MODULE_NAME}.s" if assembly else f"{MODULE_NAME}.o")
     if proc.returncode != 0 or not os.path.isfile(obj):
         raise LayoutError(f"{tree}: the kernel build (ARCH={arch} CC={cc}) rejected the "
                           f"module: {first_error_line(proc.stderr, proc.stderr.strip()[-500:])}")
