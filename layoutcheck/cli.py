@@ -134,6 +134,8 @@ COMMANDS = {
     "diff": ("diff", "what a change to a header does to its layouts, on every ABI and config"),
     "bits": ("bits", "the bit budget of page->flags: page flags, section/node/zone fields "
                      "and free bits, per ABI and config"),
+    "place": ("place", "where a new member can go in a struct: every placement, judged by the "
+                       "rules on every ABI and config"),
     "hook": ("hook", "the pre-commit hook: rules, static asserts and the layout diff against "
                      "the baseline for the headers being committed"),
 }

@@ -1,0 +1,128 @@
+"""``layoutcheck place``: every placement of a new member, judged by the
+rules; what it calls valid passes ``check`` once emitted, and what it
+rejects fails the rule it names there too."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import layoutcheck as lc
+from layoutcheck.errors import LayoutError
+from layoutcheck.options import Options
+from layoutcheck.place import emit, parse_member, place
+
+from .conftest import CDEFS
+
+PAGE = os.path.join(CDEFS, "page")
+V420 = os.path.join(PAGE, "v4.20.h")
+POLICY = ["no-growth-from-v4.20", "page-64-bytes"]
+
+
+@pytest.fixture(scope="module")
+def thread_count():
+    return place(V420, "page", "atomic_t dma_pinned_count", Options.make(project=False))
+
+
+@pytest.fixture(scope="module")
+def final_field():
+    return place(V420, "page", "atomic_t _dma_pinned_count", Options.make(project=False),
+                 ignore=POLICY)
+
+
+def test_no_placement_of_the_pin_count_keeps_every_rule(thread_count):
+    """Hubbard, after the swaps: "HMM has done an efficient job of mopping
+    up unused fields, and now we are completely out of space. ... it's time
+    for a single, new field"."""
+    assert not thread_count.valid()
+    rejected = thread_count.rejected()
+    assert len(rejected) >= 30
+    no_growth = [j for j in rejected if j.max_growth == 0]
+    assert no_growth and all(j.killed_by for j in rejected)
+    kills = {j.killed_by[0] for j in no_growth}
+    assert {"page-tail-bit", "dma-pin-state-off-hmm-page-fields"} <= kills
+    # the cheapest are those that do not grow the struct
+    assert rejected[0].max_growth == 0 and rejected[-1].max_growth > 0
+
+
+def test_growing_placements_are_costed_by_abi(final_field):
+    """The field Hubbard settled on, after _refcount, is valid once the
+    growth policy is set aside; in the worst config (struct page aligned
+    to two words) it costs two words: 16 bytes on x86_64, 8 on i386."""
+    after_refcount = next(j for j in final_field.valid() if j.candidate.anchor == "_refcount")
+    assert after_refcount.ok and after_refcount.max_growth == 16
+    by_abi = after_refcount.to_json()["growth_bytes"]["by_abi"]
+    assert by_abi["x86_64"] == 16 and by_abi["i386"] == 8
+    assert "mem_cgroup" in after_refcount.displaced
+    # sorted by cost: the ones that do not grow first
+    costs = [j.cost() for j in final_field.valid()]
+    assert costs == sorted(costs) and costs[0][0] == 0
+
+
+def _check_failures(path, rules):
+    report = lc.check(path, rules=rules)
+    return {r.rule for r in report.results if r.status == "fail"}
+
+
+def test_what_place_calls_valid_passes_check_when_emitted(final_field, tmp_path):
+    rules = os.path.join(PAGE, "layoutcheck.toml")
+    for j in final_field.valid():
+        out = tmp_path / f"valid-{j.candidate.line}-{j.candidate.kind}.h"
+        emit(final_field, j, str(out))
+        failing = _check_failures(str(out), rules) - set(POLICY)
+        assert not failing, (j.candidate.describe(), failing)
+
+
+def test_what_place_rejects_fails_the_named_rule_in_check(thread_count, tmp_path):
+    rules = os.path.join(PAGE, "layoutcheck.toml")
+    ruled = [j for j in thread_count.rejected() if not j.killed_by[0].startswith("(")]
+    assert len(ruled) >= 30
+    for j in ruled[:12] + ruled[-3:]:
+        out = tmp_path / f"rejected-{j.candidate.line}-{j.candidate.kind}.h"
+        emit(thread_count, j, str(out))
+        assert j.killed_by[0] in _check_failures(str(out), rules), j.candidate.describe()
+
+
+def test_place_command_lists_and_emits(run_cli, tmp_path):
+    out_h = tmp_path / "placed.h"
+    code, out, err = run_cli("place", V420, "--member", "atomic_t _dma_pinned_count",
+                             "--ignore-rule", "no-growth-from-v4.20", "--ignore-rule", "page-64-bytes",
+                             "--config", "CONFIG_MEMCG", "--emit", out_h, "--show", "3")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].startswith("struct page in ") and "on 18 ABIs x 1 config" in lines[0]
+    assert lines[1] == "not held to: no-growth-from-v4.20, page-64-bytes"
+    assert lines[2].startswith("valid (")
+    assert "    1. overlaying _compound_pad_2 (line 73, as a union with it): no growth, moves nothing" in lines
+    assert "wrote" in err and out_h.exists()
+    text = out_h.read_text()
+    assert "union { unsigned long _compound_pad_2; atomic_t _dma_pinned_count; };" in text
+    assert '#include "' in text and "prelude.h" in text
+    code, out, _ = run_cli("check", out_h, "--rules", os.path.join(PAGE, "layoutcheck.toml"),
+                           "--config", "CONFIG_MEMCG")
+    assert code == 0, out
+
+
+def test_place_exits_1_when_nothing_fits(run_cli):
+    code, out, _ = run_cli("place", V420, "--member", "atomic_t dma_pinned_count",
+                           "--config", "CONFIG_MEMCG", "--show", "2")
+    assert code == 1
+    assert "valid: none. No placement keeps every rule on every ABI and config" in out
+    assert "fails page-tail-bit on x86_64 in CONFIG_MEMCG" in out or "fails " in out
+
+
+@pytest.mark.parametrize("text", ["int a; int b", "struct { int x; } y", "int x /* c */",
+                                  "#define X", "static int x", "int"])
+def test_a_member_that_is_not_one_plain_declaration_is_refused(text):
+    with pytest.raises(LayoutError, match="--member"):
+        parse_member(text)
+
+
+def test_options_are_checked(run_cli):
+    code, _, err = run_cli("place", V420, "--member", "int x", "--ignore-rule", "page-tail-bitt")
+    assert code == 2 and "did you mean 'page-tail-bit'" in err
+    code, _, err = run_cli("place", V420, "--member", "unsigned long flags")
+    assert code == 2 and "already has a member flags" in err
+    code, _, err = run_cli("place", V420, "--member", "int x", "--pick", "2")
+    assert code == 2 and "--pick chooses what --emit writes" in err
