@@ -109,6 +109,13 @@ def probe_text(model: WordModel) -> str:
     lines = ["\n/* layoutcheck bits: the header's own arithmetic, evaluated */\n"]
     for macro in model.macros():
         lines.append(f"#ifdef {macro}\nenum {{ {PROBE_PREFIX}{macro} = ({macro}) }};\n#endif\n")
+    for f in model.fields:
+        if f.elastic and f.wanted:
+            # without the full width to take from, the header's own width
+            # and position are plain numbers: read them
+            for macro in (f.width, f.offset):
+                lines.append(f"#if defined({macro}) && !defined({f.wanted})\n"
+                             f"enum {{ {PROBE_PREFIX}{macro} = ({macro}) }};\n#endif\n")
     return "".join(lines)
 
 
@@ -290,12 +297,18 @@ def _flags_of(prog, abi, model: WordModel) -> List[Tuple[int, str, List[str]]]:
     count = dict(values).get(model.flag_count)
     if count is None:
         raise LayoutError(f"{prog.source}: enum {model.flag_enum} has no {model.flag_count}")
+    if count < 0:
+        raise LayoutError(f"{prog.source}: enum {model.flag_enum}: {model.flag_count} is {count}")
     names: Dict[int, str] = {}
     aliases: Dict[int, List[str]] = {}
     for name, value in values:
         if name == model.flag_count:
             continue
         if not 0 <= value < count:
+            if value < 0 or value not in names:
+                raise LayoutError(f"{prog.source}: enum {model.flag_enum}: {name} is {value}, "
+                                  f"outside the {count} flags {model.flag_count} counts: a flag "
+                                  f"the budget would not see")
             continue
         if value in names:
             aliases.setdefault(value, []).append(name)
@@ -328,7 +341,10 @@ def budget(prog, abi, config: str, model: WordModel = PAGE_FLAGS) -> Budget:
                  [], values.get(model.generated_count) if model.generated_count else None)
     top = word_bits
     for wf in model.fields:
-        if wf.elastic:
+        if wf.elastic and wf.wanted not in values and wf.width in values:
+            width = values[wf.width]  # the header's own, where it has no full width
+            lowest = values.get(wf.offset, top - width)
+        elif wf.elastic:
             if wf.wanted not in values:
                 continue  # a field this kernel does not have
             # min(full width, what the flags and the other fields leave)
@@ -395,6 +411,7 @@ def budgets(headers: Sequence[str], options, model: WordModel = PAGE_FLAGS,
         text = "".join(f"#include <{check_header_name(include_name(tree, n))}>\n"
                        for n in names) + probe_text(model)
         prog = open_program(text, options, filename=PROBE_NAME, is_path=False)
+        prog.source = " ".join(names)
         out.append((" ".join(names), [budget(prog, a, "the tree's .config", model) for a in prog.abis]))
         return out
     for header in headers:
@@ -406,6 +423,8 @@ def budgets(headers: Sequence[str], options, model: WordModel = PAGE_FLAGS,
         text = budget_source(header, model, False)
         for cfg in chosen:
             for prog, abi, refused in _programs(text, options, cfg, ruleset):
+                if prog is not None:
+                    prog.source = header  # messages name the header, not the probe
                 results.append(Budget.refusal(abi, cfg.name, refused) if refused
                                else budget(prog, abi, cfg.name, model))
         out.append((header, results))

@@ -27,6 +27,13 @@ from .errors import LayoutError
 _DECL = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_ \t*]*?[\s*])([A-Za-z_][A-Za-z0-9_]*)"
                    r"(\s*\[\s*[0-9]+\s*\])?\s*;?\s*\Z")
 _KEYWORDS_FORBIDDEN = {"struct", "union", "enum", "typedef", "static", "extern"}
+_C_KEYWORDS = {
+    "auto", "break", "case", "char", "const", "continue", "default", "do", "double", "else", "enum",
+    "extern", "float", "for", "goto", "if", "inline", "int", "long", "register", "restrict",
+    "return", "short", "signed", "sizeof", "static", "struct", "switch", "typedef", "union",
+    "unsigned", "void", "volatile", "while", "_Bool", "_Complex", "_Alignas", "_Alignof",
+    "_Atomic", "_Generic", "_Noreturn", "_Static_assert", "_Thread_local", "__attribute__",
+    "__typeof__", "typeof", "asm", "__asm__", "__extension__", "__restrict", "__inline"}
 
 
 def parse_member(text: str) -> Tuple[str, str]:
@@ -40,6 +47,8 @@ def parse_member(text: str) -> Tuple[str, str]:
     words = set(re.findall(r"[A-Za-z_]\w*", m.group(1)))
     if words & (_KEYWORDS_FORBIDDEN - {"struct", "union", "enum"}) or not words:
         raise LayoutError(f"--member {text!r}: only a type and a name")
+    if m.group(2) in _C_KEYWORDS:
+        raise LayoutError(f"--member {text!r}: {m.group(2)!r} is a C keyword, not a member name")
     kind = " ".join(m.group(1).replace("*", " * ").split()).replace("* *", "**")
     sep = "" if kind.endswith("*") else " "
     return f"{kind}{sep}{m.group(2)}{(m.group(3) or '').replace(' ', '')}", m.group(2)
@@ -115,8 +124,7 @@ def is_padding(name: str) -> bool:
     ``__filler``): the only kind a new member may be overlaid on.  Sharing
     a live member's bytes corrupts it whatever the layout, which no layout
     rule can see."""
-    lowered = name.lower()
-    return "pad" in lowered or "filler" in lowered or "reserved" in lowered
+    return re.search(r"(^|_)(pad|padding|filler|reserved|unused)(_?[0-9]+)?$", name.lower()) is not None
 
 
 def _enclosing_kind(clean: str, at: int) -> Optional[str]:
@@ -153,27 +161,67 @@ class Candidate:
         return f"overlaying {self.anchor} (line {self.line}, as a union with it)"
 
 
+def _body(clean: str, header_text: str, record) -> Optional[Tuple[int, int]]:
+    """[start, end) of the braces of ``record``'s definition in the header
+    text (None where its definition is not there)."""
+    coord = getattr(record, "coord", None)
+    if coord is None:
+        return None
+    try:
+        at = _offset(header_text, coord.line, coord.column)
+    except LayoutError:
+        return None
+    brace = clean.find("{", at)
+    if brace < 0:
+        return None
+    depth = 0
+    for i in range(brace, len(clean)):
+        if clean[i] == "{":
+            depth += 1
+        elif clean[i] == "}":
+            depth -= 1
+            if depth == 0:
+                return brace, i
+    return None
+
+
 def candidates(header_text: str, header_path: str, layouts: Sequence, decl: str) -> List[Candidate]:
     """Each distinct placement of ``decl`` next to or over a member that
     ``layouts`` (the struct in each ABI and config) declare in the header
-    itself."""
+    itself, inside the struct's own definition (a struct type defined
+    elsewhere is every user's: patching it is another change)."""
     clean = _blank_comments(header_text)
     seen: Dict[Tuple[str, int, int], Candidate] = {}
     real = os.path.realpath(header_path)
     for lay in layouts:
+        body = _body(clean, header_text, lay.record)
+        if body is None or os.path.realpath(str(lay.record.coord.file)) != real:
+            continue
         for m in lay.members:
             member = getattr(getattr(m, "field", None), "member", None)
             coord = getattr(member, "coord", None)
             if coord is None or member.name is None or os.path.realpath(str(coord.file)) != real:
                 continue
-            span = _declaration_span(clean, _offset(header_text, coord.line, coord.column))
+            try:
+                at = _offset(header_text, coord.line, coord.column)
+            except LayoutError:
+                continue
+            if not body[0] < at < body[1]:
+                continue  # in a struct type defined elsewhere
+            if header_text[at:at + len(member.name)] != member.name or \
+                    re.match(r"\w", header_text[at + len(member.name):at + len(member.name) + 1] or " "):
+                continue  # spelled by a macro: no place in the text to patch
+            span = _declaration_span(clean, at)
             if span is None:
                 continue
             start, end = span
+            if not re.search(r"[A-Za-z_]\w*[\s*]+$", clean[start:at]):
+                continue  # no type before the name in this span (a type defined inline)
             if _enclosing_kind(clean, start) != "struct":
                 continue  # in a union, "after" is one more variant over live members
             indent = re.match(r"[ \t]*", header_text[header_text.rfind("\n", 0, start) + 1:]).group(0)
-            after = header_text[:end] + f"\n{indent}{decl};" + header_text[end:]
+            newline = "\r\n" if "\r\n" in header_text else "\n"
+            after = header_text[:end] + f"{newline}{indent}{decl};" + header_text[end:]
             key = ("after", start, end)
             if key not in seen:
                 seen[key] = Candidate("after", m.path, coord.line, after)
@@ -194,6 +242,7 @@ class Judged:
     killed_by: Optional[Tuple[str, str, str, str]] = None  # rule, abi, config, message
     growth: Dict[Tuple[str, str], int] = field(default_factory=dict)  # (abi, config) -> bytes
     displaced: List[str] = field(default_factory=list)
+    not_applied: Optional[set] = None  # rules that judged nothing here
 
     @property
     def max_growth(self) -> int:
@@ -241,6 +290,8 @@ class PlaceReport:
     abis: list
     configs: List[str]
     judged: List[Judged]
+    already_failing: List[str] = field(default_factory=list)  # rules the header fails as it is
+    not_applied: List[str] = field(default_factory=list)  # rules no placement was judged by
 
     def valid(self) -> List[Judged]:
         return sorted((j for j in self.judged if j.ok), key=lambda j: j.cost())
@@ -251,16 +302,19 @@ class PlaceReport:
     def to_json(self) -> dict:
         return {"header": self.header, "struct": self.struct, "member": self.decl,
                 "abis": [a.name for a in self.abis], "configs": self.configs,
+                "already_failing": self.already_failing, "not_applied": self.not_applied,
                 "valid": [j.to_json() for j in self.valid()],
                 "rejected": [j.to_json() for j in self.rejected()]}
 
 
-def _read(path: str, ruleset, configs, abis, struct: str, include_dirs, options):
+def _read(path: str, ruleset, configs, abis, struct: str, include_dirs, options, rules: bool = True,
+          applied: Optional[set] = None, unapplied: Optional[set] = None):
     """(failures, {(abi, config): Layout}) of ``path`` in every config, the
-    configs' preprocessor runs overlapping as ``check``'s do."""
+    configs' preprocessor runs overlapping as ``check``'s do; the names of
+    rules applied (or not) somewhere go to ``applied`` (``unapplied``)."""
     from .api import Session
     from .options import side_by_side
-    from .rules.checks import FAIL, check_program
+    from .rules.checks import FAIL, NOT_APPLIED, check_program
 
     session = Session()
     results = []
@@ -272,7 +326,14 @@ def _read(path: str, ruleset, configs, abis, struct: str, include_dirs, options)
                                cpp=options.cpp, session=session)
 
     for cfg, prog in zip(configs, side_by_side(one, list(configs)), strict=True):
-        results += [r for r in check_program(path, prog, ruleset, abis, cfg) if r.status == FAIL]
+        if rules:
+            verdicts = check_program(path, prog, ruleset, abis, cfg)
+            results += [r for r in verdicts if r.status == FAIL]
+            for r in verdicts:
+                if r.status == NOT_APPLIED and r.kind != "static-assert":
+                    (unapplied if unapplied is not None else set()).add(r.rule)
+                elif applied is not None:
+                    applied.add(r.rule)
         for a in abis:
             layouts[(a.name, cfg.name)] = prog.layout(struct, a)
     return results, layouts
@@ -298,35 +359,78 @@ def place(header: str, struct: Optional[str], member: str, options,
             raise LayoutError(f"--ignore-rule {rule}: no such rule{did_you_mean(rule, known)}")
     cfgs = select_configs(ruleset, configs, header)
     abis = options.abi_objects()
-    with open(header, encoding="utf-8", errors="surrogateescape") as fh:
+    with open(header, encoding="utf-8", errors="surrogateescape", newline="") as fh:
         text = fh.read()
+    if re.search(r"^[ \t]*#[ \t]*(line\b|[0-9])", text, re.M):
+        raise LayoutError(f"{header}: #line directives renumber its lines; place patches the "
+                          f"text by the lines members are declared on, so it cannot")
     here = os.path.dirname(os.path.abspath(header))
     base_fail, base = _read(header, ruleset, cfgs, abis, struct, options.include_dirs, options)
     for lay in base.values():
-        if lay.get(name) is not None:
-            raise LayoutError(f"{header}: struct {struct} already has a member {name}")
+        clash = next((m.path for m in lay.members if m.path == name or m.path.endswith("." + name)), None)
+        if clash is not None:
+            raise LayoutError(f"{header}: struct {struct} already has a member {clash}")
     found = candidates(text, header, list(base.values()), decl)
+    if not found:
+        where = next(iter(base.values())).record.coord
+        raise LayoutError(f"{header}: no member of {struct} is declared in this header's text "
+                          f"(its definition is at {where.file}:{where.line}): there is nothing "
+                          f"here to patch")
+    already = sorted({r.rule for r in base_fail})
     work = tempfile.mkdtemp(prefix="layoutcheck-place-")
     judged: List[Judged] = []
     try:
         path = os.path.join(work, os.path.basename(header))
         include_dirs = list(options.include_dirs) + [here]
+        _check_declaration(text, decl, member, path, ruleset, cfgs[:1], abis[:1], include_dirs, options)
+        ignore = list(ignore) + already
         for cand in found:
-            with open(path, "w", encoding="utf-8", errors="surrogateescape") as fh:
+            with open(path, "w", encoding="utf-8", errors="surrogateescape", newline="") as fh:
                 fh.write(cand.text)
             judged.append(_judge(cand, path, ruleset, cfgs, abis, struct, name, include_dirs,
                                  options, base, ignore))
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return PlaceReport(header, struct, decl, abis, [c.name for c in cfgs], judged)
+    return PlaceReport(header, struct, decl, abis, [c.name for c in cfgs], judged, already,
+                       _never_applied(judged))
+
+
+def _check_declaration(text, decl, member, path, ruleset, cfgs, abis, include_dirs, options) -> None:
+    """The new declaration, read on its own after the header: an error
+    here is the declaration's, said once (exit 2), not a verdict on every
+    placement."""
+    probe = text + f"\nstruct __layoutcheck_place_probe {{ {decl}; }};\n"
+    with open(path, "w", encoding="utf-8", errors="surrogateescape", newline="") as fh:
+        fh.write(probe)
+    try:
+        _read(path, ruleset, cfgs, abis, "__layoutcheck_place_probe", include_dirs, options,
+              rules=False)
+    except LayoutError as exc:
+        raise LayoutError(f"--member {member!r}: {str(exc).replace(path, '<declaration>')}") from None
+
+
+def _never_applied(judged: List["Judged"]) -> List[str]:
+    """Rules applied to no placement at all (their members absent even
+    with the new one): they judged nothing."""
+    sets = [j.not_applied for j in judged if j.not_applied is not None]
+    if not sets:
+        return []
+    common = set(sets[0])
+    for other in sets[1:]:
+        common &= other
+    return sorted(common)
 
 
 def _judge(cand, path, ruleset, cfgs, abis, struct, name, include_dirs, options, base, ignore):
+    applied: set = set()
+    unapplied: set = set()
     try:
-        fails, lays = _read(path, ruleset, cfgs, abis, struct, include_dirs, options)
+        fails, lays = _read(path, ruleset, cfgs, abis, struct, include_dirs, options,
+                            applied=applied, unapplied=unapplied)
     except LayoutError as exc:
         return Judged(cand, False, ("(the header)", "", "", str(exc).replace(path, "<placed>")))
     j = Judged(cand, True)
+    j.not_applied = unapplied - applied
     moved = set()
     for key, lay in lays.items():
         old = base[key]
@@ -335,7 +439,8 @@ def _judge(cand, path, ruleset, cfgs, abis, struct, name, include_dirs, options,
             now = lay.get(m.path)
             if now is None or (now.offset, now.bit_offset) != (m.offset, m.bit_offset):
                 moved.add(m.path)
-        if lay.get(name) is None and j.killed_by is None:
+        if not any(m.path == name or m.path.endswith("." + name) for m in lay.members) \
+                and j.killed_by is None:
             j.killed_by = ("(placement)", key[0], key[1],
                            f"{name} does not exist in this config (inside an #if)")
     order: Dict[str, int] = {}
@@ -354,19 +459,22 @@ def _judge(cand, path, ruleset, cfgs, abis, struct, name, include_dirs, options,
 
 
 def emit(report: PlaceReport, judged: Judged, path: str) -> None:
-    """Write ``judged``'s patched header to ``path``; its includes are
-    found beside the original (relative ones rewritten when ``path`` is
-    elsewhere)."""
+    """Write ``judged``'s patched header to ``path``.  Includes found
+    beside the original are rewritten to be found from ``path``'s
+    directory; others (found through -I) are kept as written."""
     text = judged.candidate.text
     here = os.path.dirname(os.path.abspath(report.header))
     there = os.path.dirname(os.path.abspath(path))
     if here != there:
         def fix(m):
             target = m.group(2)
-            if os.path.isabs(target):
+            beside = os.path.join(here, target)
+            if os.path.isabs(target) or not os.path.exists(beside):
                 return m.group(0)
-            new = os.path.relpath(os.path.join(here, target), there)
-            return f'{m.group(1)}"{new}"'
+            return f'{m.group(1)}"{os.path.relpath(beside, there)}"'
         text = re.sub(r'(#\s*include\s*)"([^"\n]+)"', fix, text)
-    with open(path, "w", encoding="utf-8", errors="surrogateescape") as fh:
-        fh.write(text)
+    try:
+        with open(path, "w", encoding="utf-8", errors="surrogateescape", newline="") as fh:
+            fh.write(text)
+    except OSError as exc:
+        raise LayoutError(f"--emit {path}: {exc.strerror}") from None

@@ -262,3 +262,25 @@ def test_bits_on_the_amd64_tree_says_where_the_last_bits_went(run_cli):
             in lines)
     code, out, _ = run_cli("bits", "--kernel", tree, "--need", "1")
     assert code == 1 and "1 of 1 ABI x config budgets fail" in out
+
+
+def test_flags_the_count_leaves_out_and_plain_lru_refs(tmp_path, run_cli):
+    base = ("#define NODES_WIDTH 30\n#define ZONES_WIDTH 30\n"
+            "#define NODES_PGOFF ((sizeof(unsigned long)*8) - NODES_WIDTH)\n"
+            "#define ZONES_PGOFF (NODES_PGOFF - ZONES_WIDTH)\n"
+            "#define LRU_REFS_WIDTH 4\n#define LRU_REFS_PGOFF 0\n"
+            "struct page { unsigned long flags; };\n")
+    header = tmp_path / "refs.h"
+    header.write_text(base + "enum pageflags { PG_a, PG_b, PG_c, __NR_PAGEFLAGS };\n")
+    code, out, _ = run_cli("bits", header, "--abi", "x86_64")
+    assert code == 1
+    assert "LRU_REFS (bits 0-3) overlaps the page flags (bits 0-2)" in out
+    header.write_text(base + "enum pageflags { PG_a, PG_b, PG_c, __NR_PAGEFLAGS, PG_new };\n")
+    code, _, err = run_cli("bits", header, "--abi", "x86_64")
+    assert code == 2 and "PG_new is 4, outside the 3 flags __NR_PAGEFLAGS counts" in err
+    assert err.startswith(f"layoutcheck: {header}: ")
+
+
+def test_a_kernel_tree_has_no_config_to_choose(run_cli):
+    code, _, err = run_cli("bits", "--kernel", "/nonexistent-tree", "--config", "X")
+    assert code == 2

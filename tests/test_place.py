@@ -77,7 +77,7 @@ def test_what_place_calls_valid_passes_check_when_emitted(final_field, tmp_path)
 def test_what_place_rejects_fails_the_named_rule_in_check(thread_count, tmp_path):
     rules = os.path.join(PAGE, "layoutcheck.toml")
     ruled = [j for j in thread_count.rejected() if not j.killed_by[0].startswith("(")]
-    assert len(ruled) >= 30
+    assert len(ruled) >= 20
     for j in ruled[:12] + ruled[-3:]:
         out = tmp_path / f"rejected-{j.candidate.line}-{j.candidate.kind}.h"
         emit(thread_count, j, str(out))
@@ -93,7 +93,10 @@ def test_place_command_lists_and_emits(run_cli, tmp_path):
     lines = out.splitlines()
     assert lines[0].startswith("struct page in ") and "on 18 ABIs x 1 config" in lines[0]
     assert lines[1] == "not held to: no-growth-from-v4.20, page-64-bytes"
-    assert lines[2].startswith("valid (")
+    # the thread's pin-count rule names dma_pinned_count, not this member: said
+    assert lines[2] == ("applied to no placement (the members they name are absent): "
+                        "pin-count-on-a-zone-device-pad")
+    assert lines[3].startswith("valid (")
     assert "    1. overlaying _compound_pad_2 (line 73, as a union with it): no growth, moves nothing" in lines
     assert "wrote" in err and out_h.exists()
     text = out_h.read_text()
@@ -126,3 +129,51 @@ def test_options_are_checked(run_cli):
     assert code == 2 and "already has a member flags" in err
     code, _, err = run_cli("place", V420, "--member", "int x", "--pick", "2")
     assert code == 2 and "--pick chooses what --emit writes" in err
+
+
+def test_placements_inside_named_nested_structs(tmp_path, run_cli):
+    header = tmp_path / "nn.h"
+    header.write_text("struct inner { int q; };\nstruct s {\n\tlong a;\n\tstruct { int b; int c; } named;\n"
+                      "\tunion { struct { int d; } nd; long e; } un;\n\tstruct inner in;\n};\n")
+    code, out, err = run_cli("place", header, "--member", "int x", "--struct", "s", "--abi", "x86_64",
+                             "--show", "0")
+    assert code == 0, err
+    assert "    1. after un.nd.d (line 5): no growth, moves nothing" in out
+    assert "after named.c (line 4): grows +8 on x86_64" in out
+    assert "in.q" not in out  # struct inner is every user's type: not patched
+
+
+@pytest.mark.parametrize("member, message", [
+    ("int MAGIC", "--member 'int MAGIC': <declaration>:"),
+    ("int return", "'return' is a C keyword"),
+    ("void x", "member 'x' has void type"),
+    ("struct nosuch x", "incomplete type 'struct nosuch'"),
+])
+def test_a_bad_declaration_is_one_error(tmp_path, run_cli, member, message):
+    header = tmp_path / "n.h"
+    header.write_text("#define MAGIC 1\nstruct s { long a; char _pad[4]; };\n")
+    code, _, err = run_cli("place", header, "--member", member, "--struct", "s", "--abi", "x86_64")
+    assert code == 2 and message in err
+
+
+def test_what_place_refuses_to_patch(tmp_path, run_cli):
+    header = tmp_path / "ln.h"
+    header.write_text("struct s {\n long a;\n#line 1\n long b;\n char _pad[8];\n};\n")
+    code, _, err = run_cli("place", header, "--member", "int x", "--struct", "s")
+    assert code == 2 and "#line directives renumber its lines" in err
+    code, _, err = run_cli("place", os.path.join(CDEFS, "page-flags", "pg-dma-pinned.h"),
+                           "--member", "int x", "--config", "default", "--abi", "x86_64")
+    assert code == 2 and "no member of page is declared in this header's text" in err
+    ok = tmp_path / "ok.h"
+    ok.write_text("struct s {\r\n\tlong a;\r\n\tchar _pad[4];\r\n};\r\n")
+    for argv, message in ((["--emit", tmp_path / "x" / "y.h"], "No such file or directory"),
+                          (["--emit", tmp_path], "Is a directory"),
+                          (["--emit", tmp_path / "z.h", "--pick", "0"], "numbered 1 to")):
+        code, _, err = run_cli("place", ok, "--member", "int x", "--struct", "s", "--abi", "x86_64",
+                               *argv)
+        assert code == 2 and message in err
+    code, _, _ = run_cli("place", ok, "--member", "int x", "--struct", "s", "--abi", "x86_64",
+                         "--emit", tmp_path / "z.h")
+    assert code == 0
+    written = (tmp_path / "z.h").read_bytes()  # line ends kept: a diff shows only the change
+    assert written.count(b"\r\n") == written.count(b"\n") == 5 and b"int x;" in written

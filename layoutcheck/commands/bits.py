@@ -47,8 +47,8 @@ def _rows(b) -> List[Tuple[str, str, str, str]]:
     rows: List[Tuple[str, str, str, str]] = []
     top = b.word_bits
     for f in b.fields:
-        if not f.width:
-            continue
+        if not f.width or f.width < 0 or f.lowest_bit < 0 or f.lowest_bit + f.width > b.word_bits:
+            continue  # not drawn: the verdict names the problem
         if f.lowest_bit + f.width < top:
             gap = top - f.lowest_bit - f.width
             rows.append((describe_range(f.lowest_bit + f.width, gap), "(free)", str(gap), ""))
@@ -88,7 +88,8 @@ def _verdict(b, need: int) -> str:
         out += ": one more flag fits"
     elif elastic:
         names = ", ".join(f.name for f in b.fields if f.elastic and f.width)
-        out += f": one more flag fits only by taking a bit from {names} ({elastic} bits now)"
+        out += (f": one more flag fits only by taking a bit from {names} "
+                f"({elastic} bit{'s' if elastic != 1 else ''} now)")
     else:
         out += ": one more flag does NOT fit"
     if need > b.free:
@@ -159,6 +160,8 @@ def run(args) -> int:
         raise LayoutError(f"--need must be 0 or more bits, not {args.need}")
     options = options_from(args)
     if options.kernel is not None:
+        if args.config:
+            raise LayoutError("--config: a kernel tree is read in its own .config (drop --config)")
         paths = list(args.paths)
     else:
         paths = options.headers_or(args.paths, "bits")

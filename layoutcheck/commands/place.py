@@ -81,6 +81,12 @@ def run(args) -> int:
                f"'{report.decl}' on {len(report.abis)} ABIs x {n_cfg} config{'s' if n_cfg != 1 else ''}"]
         if args.ignore_rule:
             out.append(f"not held to: {', '.join(args.ignore_rule)}")
+        if report.already_failing:
+            out.append(f"the header fails these as it is, so placements are not judged by them: "
+                       f"{', '.join(report.already_failing)}")
+        if report.not_applied:
+            out.append(f"applied to no placement (the members they name are absent): "
+                       f"{', '.join(report.not_applied)}")
         limit = args.show or len(listed)
         if valid:
             out.append(f"valid ({len(valid)}), cheapest first:")
@@ -98,7 +104,7 @@ def run(args) -> int:
     if args.emit:
         if args.pick is None and not valid:
             raise LayoutError("--emit: no valid placement; --pick N writes the one numbered N")
-        pick = args.pick or 1
+        pick = 1 if args.pick is None else args.pick
         if not 1 <= pick <= len(listed):
             raise LayoutError(f"--pick {pick}: the placements are numbered 1 to {len(listed)}")
         emit(report, listed[pick - 1], args.emit)
