@@ -136,6 +136,10 @@ COMMANDS = {
                      "and free bits, per ABI and config"),
     "place": ("place", "where a new member can go in a struct: every placement, judged by the "
                        "rules on every ABI and config"),
+    "decode": ("decode", "read structs back from a memory dump: every member's value, and the "
+                         "value rules (PageTail)"),
+    "alias": ("alias", "what a store through one member does to the members of the other union "
+                       "variants, per ABI (PageTail named)"),
     "hook": ("hook", "the pre-commit hook: rules, static asserts and the layout diff against "
                      "the baseline for the headers being committed"),
 }

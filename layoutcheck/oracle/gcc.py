@@ -167,6 +167,14 @@ def ask_gcc_values(abi: ABI, src: OracleSource, questions_c: str,
                            lambda prelude: prelude + "\n" + questions_c, workdir)
 
 
+def ask_gcc_image(abi: ABI, src: OracleSource, lay: Layout, initializer: str,
+                  workdir: Optional[str] = None) -> bytes:
+    """The bytes GCC writes for ``const <struct> x = <initializer>;`` on
+    ``abi``."""
+    of = ask_gcc_values(abi, src, f"const {_c_name(lay)} __lc_image = {initializer};\n", workdir)
+    return of.symbol("__lc_image")
+
+
 def _compile_object(cmd: List[str], label: str, abi: ABI, src: OracleSource, make_source,
                     workdir: Optional[str]) -> ObjectFile:
     from ..cfront.preprocess import _run_tool

@@ -1,0 +1,588 @@
+"""Bytes of a laid-out struct: a ``construct`` definition for one ABI.
+
+``definition(layout)`` turns a computed ``Layout`` into a construct
+``Struct``/``Union`` tree that parses and builds the struct's real bytes on
+that ABI: members at their offsets with ``Padding`` between, unions as
+``Union`` padded to the union's size, integers and pointers in the ABI's
+byte order, enums by name, and each run of bit-fields that share bytes as
+one bit-level group whose fields sit at GCC's bit positions (on
+little-endian ABIs the group's bytes are read as one little-endian
+integer, bit 0 its least significant; on big-endian ones bit 0 is the
+most significant bit of the first byte).
+
+Anonymous struct and union members are subcons named ``_anon<i>``, since
+a construct container needs a name for each level; ``parse`` and ``build``
+speak C's member paths instead (``compound_head``, ``lru.next``): values
+are a flat mapping from path to value, arrays as lists.
+
+Types with no exact integer reading (``long double``, ``_Float128``, the
+complex types) are kept as raw bytes.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Dict, List, Optional, Tuple
+
+import construct as C
+
+from .errors import LayoutError
+from .model import Array, Enum, Pointer, Scalar, unqualified
+
+
+@dataclass
+class _Ctx:
+    engine: Any
+    little: bool
+
+
+def _int(size: int, signed: bool, little: bool):
+    if size == 1:
+        return C.Int8sb if signed else C.Int8ub
+    return C.BytesInteger(size, signed=signed, swapped=little)
+
+
+def _float(kind: str, size: int, little: bool):
+    if kind == "float" and size == 4:
+        return C.Float32l if little else C.Float32b
+    if kind == "double" and size == 8:
+        return C.Float64l if little else C.Float64b
+    return C.Bytes(size)  # long double, _Float128: raw
+
+
+def _scalar_signed(t: Scalar, engine) -> bool:
+    if t.kind == "_Bool":
+        return False
+    if t.signed is not None:
+        return t.signed
+    return engine.abi.char_signed
+
+
+def _leaf(t, size: int, ctx: _Ctx):
+    """The subcon for one object of type ``t`` (``size`` bytes)."""
+    base = unqualified(t)
+    if isinstance(base, Scalar):
+        if base.is_float:
+            if base.kind.startswith("_Complex"):
+                half = size // 2
+                part = base.kind.replace("_Complex ", "")
+                return C.Array(2, _float(part, half, ctx.little))
+            return _float(base.kind, size, ctx.little)
+        return _int(size, _scalar_signed(base, ctx.engine), ctx.little)
+    if isinstance(base, Pointer):
+        return _int(size, False, ctx.little)
+    if isinstance(base, Enum):
+        kind, signed = ctx.engine.enum_underlying(base)
+        mapping = {}
+        for e in base.enumerators or []:
+            value = ctx.engine.enumerator_value(e)
+            mapping.setdefault(e.name, value)
+        return C.Enum(_int(size, signed, ctx.little), **mapping)
+    if isinstance(base, Array):
+        info = ctx.engine.layout(base.elem)
+        count = size // info.size_bytes if info.size_bytes else 0
+        return C.Array(count, _object(base.elem, info, ctx))
+    return C.Bytes(size)
+
+
+def _object(t, info, ctx: _Ctx):
+    if info.record is not None and not isinstance(unqualified(t), Array):
+        return _record(info.record, ctx)
+    return _leaf(t, info.size_bytes or 0, ctx)
+
+
+def _bit_group(fields: List[Tuple[int, Any]], first_byte: int, nbytes: int, ctx: _Ctx, names):
+    """One run of bit-fields over bytes [first_byte, first_byte + nbytes)
+    of the record (positions relative to the record's start)."""
+    total = nbytes * 8
+    items = []
+    spans = []
+    for pos, f in fields:
+        rel = pos - first_byte * 8
+        # big-endian: GCC's position is already MSB-first; little-endian:
+        # the little-endian integer's bit rel, read from its top
+        top = rel if not ctx.little else total - rel - f.bit_size
+        spans.append((top, f))
+    spans.sort(key=lambda s: s[0])
+    at = 0
+    for top, f in spans:
+        if top > at:
+            items.append(C.Padding(top - at))
+        base = unqualified(f.member.type)
+        signed = False
+        if isinstance(base, Scalar):
+            signed = _scalar_signed(base, ctx.engine)
+        elif isinstance(base, Enum):
+            signed = ctx.engine.enum_underlying(base)[1]
+        if f.member.name is None:
+            items.append(C.Padding(f.bit_size))  # an unnamed bit-field holds nothing
+        else:
+            items.append(names(f) / C.BitsInteger(f.bit_size, signed=signed))
+        at = top + f.bit_size
+    if at < total:
+        items.append(C.Padding(total - at))
+    group = C.BitStruct(*items)
+    return C.ByteSwapped(group) if ctx.little else group
+
+
+def _record(placed, ctx: _Ctx):
+    counter = [0]
+
+    def name_of(f) -> str:
+        if f.member.name:
+            return f.member.name
+        counter[0] += 1
+        return f"_anon{counter[0]}"
+
+    if placed.kind == "union":
+        variants = []
+        for f in placed.fields:
+            if f.is_bitfield:
+                if f.member.name is None or not f.bit_size:
+                    continue  # unnamed: holds nothing
+                size = (f.bit_offset + f.bit_size + 7) // 8
+                variants.append(name_of(f) / _bit_group([(f.bit_offset, f)], 0, size, ctx,
+                                                        lambda g: "value"))
+            else:
+                variants.append(name_of(f) / _object(f.member.type, f.type_info, ctx))
+        if not variants:
+            return C.Padding(placed.size_bytes)  # nothing in it holds a value
+        return C.Padded(placed.size_bytes, C.Union(None, *variants))
+    items = []
+    at = 0  # bytes
+    fields = [f for f in placed.fields if not (f.is_bitfield and not f.bit_size)]
+    i = 0
+    while i < len(fields):
+        f = fields[i]
+        if f.is_bitfield:
+            lo = f.bit_offset // 8
+            hi = (f.bit_offset + f.bit_size + 7) // 8
+            run = [(f.bit_offset, f)]
+            j = i + 1
+            while j < len(fields) and fields[j].is_bitfield and fields[j].bit_offset < hi * 8:
+                g = fields[j]
+                run.append((g.bit_offset, g))
+                hi = max(hi, (g.bit_offset + g.bit_size + 7) // 8)
+                j += 1
+            if lo > at:
+                items.append(C.Padding(lo - at))
+            items.append(f"_bits{lo}" / _bit_group(run, lo, hi - lo, ctx, name_of))
+            at = hi
+            i = j
+            continue
+        start = f.bit_offset // 8
+        if start > at:
+            items.append(C.Padding(start - at))
+        size = f.type_info.size_bytes or 0
+        items.append(name_of(f) / _object(f.member.type, f.type_info, ctx))
+        at = start + size
+        i += 1
+    if placed.size_bytes > at:
+        items.append(C.Padding(placed.size_bytes - at))
+    return C.Struct(*items)
+
+
+def definition(layout):
+    """The construct for ``layout`` (a ``Layout``) on its ABI."""
+    engine = layout.engine
+    placed = engine.placed_record(layout.record)
+    return _record(placed, _Ctx(engine, not engine.abi.big_endian))
+
+
+# ---------------------------------------------------------------- paths
+def _walk(placed, prefix: str, out: List[Tuple[str, Tuple[str, ...], Any]], keys: Tuple[str, ...]):
+    """(C path, container keys, field) for every named member, nested."""
+    counter = [0]
+    i = 0
+    fields = placed.fields
+    while i < len(fields):
+        f = fields[i]
+        if f.is_bitfield and not f.bit_size:
+            i += 1
+            continue
+        if f.member.name is None:
+            if f.is_anonymous_record:
+                counter[0] += 1
+                _walk(f.type_info.record, prefix, out, keys + (f"_anon{counter[0]}",))
+            i += 1
+            continue
+        path = prefix + f.member.name
+        if f.is_bitfield and placed.kind == "struct":
+            out.append((path, keys + (f"_bits{_group_start(fields, i)}", f.member.name), f))
+        elif f.is_bitfield:
+            out.append((path, keys + (f.member.name, "value"), f))
+        else:
+            out.append((path, keys + (f.member.name,), f))
+            inner = f.type_info.record
+            if inner is not None and not isinstance(unqualified(f.member.type), Array):
+                _walk(inner, path + ".", out, keys + (f.member.name,))
+        i += 1
+    return out
+
+
+def _group_start(fields, index: int) -> int:
+    """The first byte of the bit-field run that fields[index] is in (as
+    ``_record`` groups them)."""
+    live = [k for k, f in enumerate(fields) if not (f.is_bitfield and not f.bit_size)]
+    start = None
+    hi = -1
+    for k in live:
+        f = fields[k]
+        if not f.is_bitfield:
+            start, hi = None, -1
+            continue
+        if start is None or f.bit_offset >= hi * 8:
+            start = f.bit_offset // 8
+            hi = (f.bit_offset + f.bit_size + 7) // 8
+        else:
+            hi = max(hi, (f.bit_offset + f.bit_size + 7) // 8)
+        if k == index:
+            return start
+    raise LayoutError("bit-field group not found (a layoutcheck bug)")
+
+
+def member_keys(layout) -> Dict[str, Tuple[str, ...]]:
+    """C path -> the keys that reach it in a parsed container."""
+    placed = layout.engine.placed_record(layout.record)
+    return {path: keys for path, keys, _ in _walk(placed, "", [], ())}
+
+
+def _plain(value):
+    if isinstance(value, C.EnumIntegerString):
+        return str(value)
+    if isinstance(value, C.ListContainer):
+        return [_plain(v) for v in value]
+    if isinstance(value, C.Container):
+        return {k: _plain(v) for k, v in value.items() if not k.startswith("_io")}
+    return value
+
+
+def parse(layout, data: bytes) -> Dict[str, Any]:
+    """Every member's value in ``data`` (the struct's bytes), by C path;
+    an enum by its enumerator's name where it has one, a nested record as
+    its members' own paths (``lru.next``)."""
+    if len(data) < layout.size:
+        raise LayoutError(f"{layout.kind} {layout.name} is {layout.size} bytes on {layout.abi}; "
+                          f"{len(data)} given")
+    tree = definition(layout).parse(bytes(data[:layout.size]))
+    out: Dict[str, Any] = {}
+    for path, keys in member_keys(layout).items():
+        node = tree
+        for k in keys:
+            node = node[k]
+        if isinstance(node, C.Container):
+            continue  # a nested record: its members have their own paths
+        out[path] = _plain(node)
+    return out
+
+
+def build(layout, values: Dict[str, Any]) -> bytes:
+    """The struct's bytes with ``values`` (C path -> value) set and every
+    other byte zero.  In a union only the variant holding the given
+    members is written; members of two variants of one union may not be
+    given together (write one, then ``overlay`` the other)."""
+    placed = layout.engine.placed_record(layout.record)
+    walked = {path: (k, f) for path, k, f in _walk(placed, "", [], ())}
+    keys = {path: k for path, (k, _) in walked.items()}
+    unknown = [p for p in values if p not in keys]
+    if unknown:
+        from .layouts import did_you_mean
+
+        raise LayoutError(f"{layout.kind} {layout.name} has no member {unknown[0]!r}"
+                          f"{did_you_mean(unknown[0], list(keys))}")
+    for path in values:
+        f = walked[path][1]
+        if f.type_info.record is not None and not isinstance(unqualified(f.member.type), Array):
+            inner = sorted(p for p in keys if p.startswith(path + "."))
+            raise LayoutError(f"{path} is a {f.type_info.record.kind}: give its members "
+                              f"({', '.join(inner[:4])})")
+    defn = definition(layout)
+    nested = _zero_container(defn)
+    for path, value in values.items():
+        node = nested
+        path_keys = keys[path]
+        for k in path_keys[:-1]:
+            node = node.setdefault(k, C.Container())
+        node[path_keys[-1]] = value
+    _prune_unions(defn, nested)
+    return defn.build(nested)
+
+
+def _zero_container(sub) -> Any:
+    """Zero values for every field of a struct construct (unions left
+    empty: the variant written is the one given)."""
+    return _zero(sub)
+
+
+def _zero(sub):
+    sub = _unwrap(sub)
+    if isinstance(sub, C.Struct):
+        out = C.Container()
+        for sc in sub.subcons:
+            if sc.name and not isinstance(_unwrap(sc), C.Union):
+                out[sc.name] = _zero(sc)
+            elif sc.name:
+                out[sc.name] = C.Container()
+        return out
+    if isinstance(sub, C.Union):
+        return C.Container()
+    if isinstance(sub, C.Array):
+        return [_zero(sub.subcon) for _ in range(sub.count)]
+    if isinstance(sub, C.Enum):
+        return 0
+    if isinstance(sub, (C.FormatField,)):
+        return 0.0 if sub.fmtstr[-1] in "fd" else 0
+    if isinstance(sub, C.Bytes):
+        return bytes(sub.length)
+    return 0
+
+
+def _unwrap(sub):
+    while isinstance(sub, (C.Renamed, C.Padded, C.Transformed, C.Restreamed)) or \
+            type(sub).__name__ in ("ByteSwapped", "Bitwise"):
+        sub = sub.subcon
+    return sub
+
+
+def _prune_unions(sub, value) -> None:
+    """A union's container keeps the one variant given, filled with zeros
+    where a variant's own members were not all given."""
+    sub = _unwrap(sub)
+    if isinstance(sub, C.Struct) and isinstance(value, dict):
+        for sc in sub.subcons:
+            if sc.name and sc.name in value:
+                _prune_unions(sc, value[sc.name])
+    elif isinstance(sub, C.Array) and isinstance(value, list):
+        for item in value:
+            _prune_unions(sub.subcon, item)
+    elif isinstance(sub, C.Union) and isinstance(value, dict):
+        given = [sc for sc in sub.subcons if sc.name in value]
+        if len(given) > 1:
+            names = ", ".join(sc.name for sc in given)
+            raise LayoutError(f"values given for more than one variant of a union ({names}): "
+                              f"build one, then overlay the other")
+        for sc in given:
+            filled = _zero(sc)
+            if isinstance(filled, dict) and isinstance(value[sc.name], dict):
+                _merge(filled, value[sc.name])
+                value[sc.name] = filled
+            _prune_unions(sc, value[sc.name])
+        if not given and sub.subcons:
+            first = sub.subcons[0]
+            value[first.name] = _zero(first)
+            _prune_unions(first, value[first.name])
+
+
+def _merge(into: dict, given: dict) -> None:
+    for k, v in given.items():
+        if isinstance(v, dict) and isinstance(into.get(k), dict):
+            _merge(into[k], v)
+        else:
+            into[k] = v
+
+
+def overlay(layout, data: bytes, values: Dict[str, Any]) -> bytes:
+    """``data`` with the bits of the members in ``values`` replaced by
+    those values (every other bit kept): a write through one union
+    variant over bytes another variant also reads."""
+    out = bytearray(data[:layout.size])
+    fresh = build(layout, values)
+    for path in values:
+        m = layout.get(path)
+        if m is None:
+            raise LayoutError(f"no member {path!r}")
+        for i, mask in enumerate(m.mask):
+            at = m.offset + i
+            out[at] = (out[at] & ~mask & 0xFF) | (fresh[at] & mask)
+    return bytes(out)
+
+
+__all__ = ["definition", "parse", "build", "overlay", "member_keys"]
+
+
+# ---------------------------------------------------------------- samples
+def _int_range(size_bits: int, signed: bool) -> Tuple[int, int]:
+    if signed:
+        return -(1 << (size_bits - 1)), (1 << (size_bits - 1)) - 1
+    return 0, (1 << size_bits) - 1
+
+
+def sample_values(layout, seed: int) -> Dict[str, Any]:
+    """Values for one variant of every union (the ``seed``-th, cycling) and
+    every member of every struct: integers over their whole range,
+    pointers, enumerators, bit-fields within their width, arrays of
+    scalars.  Raw-byte types (``long double``) and arrays of records are
+    left zero."""
+    import random
+
+    rnd = random.Random(seed)
+    placed = layout.engine.placed_record(layout.record)
+    out: Dict[str, Any] = {}
+    _sample(placed, "", layout.engine, rnd, seed, out)
+    return out
+
+
+def _sample(placed, prefix: str, engine, rnd, seed: int, out: Dict[str, Any]) -> None:
+    fields = [f for f in placed.fields
+              if not (f.is_bitfield and (not f.bit_size or f.member.name is None))
+              and (f.member.name is not None or f.is_anonymous_record)]
+    if placed.kind == "union" and fields:
+        fields = [fields[seed % len(fields)]]
+    for f in fields:
+        if f.member.name is None:
+            _sample(f.type_info.record, prefix, engine, rnd, seed, out)
+            continue
+        path = prefix + f.member.name
+        base = unqualified(f.member.type)
+        if f.is_bitfield:
+            signed = (_scalar_signed(base, engine) if isinstance(base, Scalar)
+                      else engine.enum_underlying(base)[1] if isinstance(base, Enum) else False)
+            if isinstance(base, Scalar) and base.kind == "_Bool":
+                signed = False
+            lo, hi = _int_range(f.bit_size, signed)
+            out[path] = rnd.randint(lo, hi)
+            continue
+        if f.type_info.record is not None and not isinstance(base, Array):
+            _sample(f.type_info.record, path + ".", engine, rnd, seed, out)
+            continue
+        value = _sample_leaf(base, f.type_info.size_bytes or 0, engine, rnd)
+        if value is not None:
+            out[path] = value
+
+
+def _sample_leaf(base, size: int, engine, rnd):
+    if isinstance(base, Scalar):
+        if base.kind == "_Bool":
+            return rnd.randint(0, 1)
+        if base.is_float:
+            if base.kind in ("float", "double"):
+                return rnd.randint(-64, 64) / 4
+            return None
+        lo, hi = _int_range(size * 8, _scalar_signed(base, engine))
+        return rnd.randint(lo, hi)
+    if isinstance(base, Pointer):
+        return rnd.randint(0, (1 << (size * 8)) - 1) & ~7
+    if isinstance(base, Enum):
+        names = [(e.name, engine.enumerator_value(e)) for e in base.enumerators or []]
+        return rnd.choice(names)[0] if names else None
+    if isinstance(base, Array):
+        elem = unqualified(base.elem)
+        info = engine.layout(base.elem)
+        if not info.size_bytes or info.record is not None or not size:
+            return None
+        count = size // info.size_bytes
+        if count > 64:
+            return None
+        items = [_sample_leaf(elem, info.size_bytes, engine, rnd) for _ in range(count)]
+        return None if any(v is None for v in items) else items
+    return None
+
+
+def c_initializer(layout, values: Dict[str, Any]) -> str:
+    """A C designated initializer for ``values`` (what the GCC oracle
+    compiles to check ``build``)."""
+    ctype = f"{layout.kind} {layout.name}"
+    items = []
+    for path, value in values.items():
+        m = layout.get(path)
+        cast = "" if (m is not None and m.is_bitfield) else f"(__typeof__((({ctype} *)0)->{path}))"
+        items.append(f".{path} = {_c_value(value, cast, ctype, path)}")
+    return "{ " + ", ".join(items) + " }"
+
+
+def _c_value(value, cast: str, ctype: str, path: str) -> str:
+    if isinstance(value, list):
+        elems = [_c_value(v, f"(__typeof__((({ctype} *)0)->{path}[0]))", ctype, path) for v in value]
+        return "{ " + ", ".join(elems) + " }"
+    if isinstance(value, str):
+        return value  # an enumerator
+    if isinstance(value, float):
+        return repr(value)
+    if isinstance(value, int):
+        literal = f"{value}" if -(1 << 31) < value < (1 << 31) else f"{value:#x}ULL" if value >= 0 \
+            else f"(-{-value:#x}LL)"
+        if value == -(1 << 63):
+            literal = "(-0x7fffffffffffffffLL - 1)"
+        return f"{cast}{literal}" if cast else literal
+    raise LayoutError(f"{path}: cannot write {value!r} in C")
+
+
+__all__ += ["sample_values", "c_initializer"]
+
+
+# ---------------------------------------------------------------- reading
+def tail_words(ruleset) -> List[Tuple[str, str]]:
+    """(rule name, word member) of each PageTail rule (``tail-bit``): the
+    rules that read a value, bit 0 of that word."""
+    if ruleset is None:
+        return []
+    return [(r.name, r.params["word"]) for r in ruleset.rules
+            if r.kind == "tail-bit" and r.params.get("word")]
+
+
+def word_value(layout, data: bytes, path: str) -> int:
+    """The unsigned value of member ``path`` (a whole word) in ``data``."""
+    m = layout.get(path)
+    if m is None or m.is_bitfield:
+        raise LayoutError(f"{layout.kind} {layout.name} has no word member {path!r}")
+    order = "big" if layout.engine.abi.big_endian else "little"
+    return int.from_bytes(data[m.offset:m.offset + m.size], order)
+
+
+def is_pointer(layout, path: str) -> bool:
+    m = layout.get(path)
+    member = getattr(getattr(m, "field", None), "member", None)
+    return member is not None and isinstance(unqualified(member.type), Pointer)
+
+
+__all__ += ["tail_words", "word_value", "is_pointer"]
+
+
+def _coerce(layout, path: str, text: str):
+    """A --set value: an integer (0x.., -1), or an enumerator's name."""
+    try:
+        return int(text, 0)
+    except ValueError:
+        pass
+    try:
+        return float(text) if "." in text else text
+    except ValueError:
+        return text
+
+
+def write_through(layout, writes: List[Tuple[str, str]], data: Optional[bytes] = None) -> bytes:
+    """``data`` (zeros by default) after each write ``(path, value text)``
+    in turn, each through its own member: what a store to that member does
+    to the bytes every other member reads."""
+    out = bytes(layout.size) if data is None else bytes(data)
+    for path, text in writes:
+        value = _coerce(layout, path, text)
+        m = layout.get(path)
+        if m is None:
+            from .layouts import did_you_mean
+
+            raise LayoutError(f"--set {path}={text}: {layout.kind} {layout.name} has no member "
+                              f"{path!r}{did_you_mean(path, [x.path for x in layout.members])}")
+        try:
+            out = overlay(layout, out, {path: value})
+        except (C.ConstructError, ValueError, TypeError) as exc:
+            bits = m.bit_size if m.is_bitfield else m.size * 8
+            raise LayoutError(f"--set {path}={text}: does not fit {path} ({m.type}, {bits} bits) "
+                              f"on {layout.abi}: {str(exc).splitlines()[-1]}") from None
+    return out
+
+
+def changed_members(layout, before: bytes, after: bytes, written: List[str]) -> List[Tuple[str, Any, Any]]:
+    """(path, old, new) of each member whose value the writes changed,
+    besides the written members, their parts and what holds them."""
+    old, new = parse(layout, before), parse(layout, after)
+    out = []
+    for path, value in new.items():
+        if any(path == w or path.startswith(w + ".") or w.startswith(path + ".") for w in written):
+            continue
+        if old.get(path) != value:
+            out.append((path, old.get(path), value))
+    return out
+
+
+__all__ += ["write_through", "changed_members"]
