@@ -29,6 +29,9 @@ setup(
         "pyelftools>=0.31",
         # The host ABI's second oracle: a module built through cffi.
         "cffi>=1.17",
+        # The bytes of a layout (layoutcheck.image: parse, build, decode,
+        # alias): definitions composed from its Struct, Union and BitStruct.
+        "construct>=2.10,<2.11",
     ],
     extras_require={
         # .ci/run lints before testing (ruff: pyflakes, pycodestyle,

@@ -35,7 +35,8 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="exit 1 on any layout change (changes, the default), or only when a "
                         "rule or static assert goes from pass to fail (rules)")
     add_source_options(p)
-    p.add_argument("--format", choices=["text", "json", "markdown", "github", "sarif"], default="text",
+    p.add_argument("--format", choices=["text", "json", "markdown", "github", "sarif", "html"],
+                   default="text",
                    help="text (default), markdown for a review, json for scripts (with no OLD: "
                         "{\"diffs\": [one per header]}), github (workflow annotations), "
                         "sarif (SARIF 2.1.0)")
@@ -81,8 +82,54 @@ def run(args) -> int:
         results.append(result)
         if result.regressed if mode == "rules" else result.changed:
             status = 1
+    if args.format == "html":
+        if len(pairs) != 1 or pairs[0][1] is None or pairs[0][2] is not None:
+            raise LayoutError("--format html: give OLD and NEW as paths")
+        sys.stdout.write(_html(pairs[0][0], pairs[0][1], options, structs, configs))
+        return status
     sys.stdout.write(render_all(results, args.format, several=args.old is None))
     return status
+
+
+def _html(old: str, new: str, options, structs, configs) -> str:
+    """Old and new side by side as word grids, in the first config, per
+    group of ABIs that answer alike; moved or resized members and members
+    of rules failing on the new side highlighted."""
+    from .. import check as lc_check
+    from ..image import tail_words
+    from ..options import open_program, ruleset_for, select_configs
+    from ..render import grid
+
+    ruleset = ruleset_for(new, options)
+    cfg = select_configs(ruleset, configs, new)[0]
+    progs = [open_program(p, options, config=cfg, ruleset=ruleset_for(p, options), is_path=True)
+             for p in (old, new)]
+    names = structs or [r.tag for r in progs[1].records() if r.tag]
+    failing = {}
+    report = lc_check(new, abis=list(options.abis), configs=[cfg.name])
+    for r in report.results:
+        if r.status == "fail":
+            failing.setdefault(r.abi, set()).update(r.members)
+    pairs = {}
+    for name in names:
+        for abi in progs[1].abis:
+            try:
+                a, b = progs[0].layout(name, abi), progs[1].layout(name, abi)
+            except LayoutError:
+                continue
+            old_at = {m.path: (m.bit_offset, m.bit_size) for m in a.members}
+            new_at = {m.path: (m.bit_offset, m.bit_size) for m in b.members}
+            changed = sorted(p for p in set(old_at) | set(new_at) if old_at.get(p) != new_at.get(p))
+            flagged = sorted(f for f in failing.get(abi.name, ()) if b.get(f) is not None)
+            if not changed and not flagged:
+                continue  # drawn only where something changed or fails
+            key = tuple(grid.group_key(x) for x in (a, b)) + (tuple(flagged),)
+            if key not in pairs:
+                pairs[key] = ([], a, b, changed, flagged)
+            pairs[key][0].append(abi.name)
+    words = tail_words(ruleset)
+    return grid.render_diff_html(list(pairs.values()), f"layoutcheck diff {old} {new} ({cfg.name})",
+                                 tail_word=words[0][1] if words else None)
 
 
 def render_all(results, fmt: str, several: bool) -> str:

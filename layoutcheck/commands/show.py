@@ -21,12 +21,26 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--rules", metavar="FILE",
                    help="rules file whose [matrix.abi_defines] to apply (default: the "
                         "header's, found as `check` finds it)")
-    p.add_argument("--format", choices=["text", "json", "table"], default="text",
+    p.add_argument("--format", choices=["text", "json", "table", "svg", "html"], default="text",
                    help="text for people (default; ABIs that lay a struct out alike are shown "
                         "once, named together), table (members down, groups of ABIs across: "
-                        "offset/size), json for scripts (one layout per ABI)")
+                        "offset/size), json for scripts (one layout per ABI), svg or html "
+                        "(word grids: machine words down, union variants across, holes "
+                        "shaded, the PageTail bit marked; html is one self-contained page)")
     p.add_argument("--cacheline", type=int, default=64, metavar="BYTES",
                    help="cacheline size marked in text output (default 64, 0 for none)")
+
+
+def _tail_word(paths, options):
+    """The PageTail word of the first header's rules (a tail-bit rule), if any."""
+    from ..image import tail_words
+    from ..options import ruleset_for
+
+    for path in paths[:1]:
+        words = tail_words(ruleset_for(path, options))
+        if words:
+            return words[0][1]
+    return None
 
 
 def run(args) -> int:
@@ -77,6 +91,15 @@ def run(args) -> int:
             from ..render.show import render_table
 
             sys.stdout.write(render_table(flat))
+        elif args.format in ("svg", "html"):
+            from ..render import grid
+
+            tail = _tail_word(paths, options)
+            if args.format == "svg":
+                sys.stdout.write(grid.render_svg(flat, tail_word=tail))
+            else:
+                sys.stdout.write(grid.render_html(flat, "layoutcheck show " + " ".join(paths),
+                                                  tail_word=tail))
         else:
             sys.stdout.write(render_text(flat, args.cacheline))
     return 0
