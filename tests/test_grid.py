@@ -74,3 +74,20 @@ def test_chromium_renders_the_zd_swap_diff(tmp_path, run_cli):
     keep = os.environ.get("LAYOUTCHECK_SCREENSHOTS")
     if keep:
         shutil.copy(shot, os.path.join(keep, "zd-swap-diff.png"))
+
+
+def test_diff_svg_has_old_and_new_grids(run_cli):
+    code, out, _ = run_cli("diff", os.path.join(PAGE, "v4.20.h"), os.path.join(PAGE, "zd-swap.h"),
+                           "--format", "svg", "--abi", "x86_64")
+    assert code == 1
+    doc = xml.dom.minidom.parseString(out)
+    titles = [t.firstChild.data for t in doc.getElementsByTagName("text")
+              if t.getAttribute("class") == "title"]
+    assert titles[0].startswith("layoutcheck diff ")
+    assert any(t.startswith("struct page: old: x86_64") for t in titles)
+    assert any(t.startswith("struct page: new: x86_64") for t in titles)
+    changed = {g.getAttribute("data-member") for g in doc.getElementsByTagName("g")
+               if "changed" in g.getAttribute("class")}
+    assert {"hmm_data", "_zd_pad_1"} <= changed
+    code, _, err = run_cli("diff", "--git", "HEAD", os.path.join(PAGE, "v4.20.h"), "--format", "svg")
+    assert code == 2 and "--format svg: give OLD and NEW as paths" in err

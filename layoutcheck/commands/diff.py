@@ -35,11 +35,12 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
                    help="exit 1 on any layout change (changes, the default), or only when a "
                         "rule or static assert goes from pass to fail (rules)")
     add_source_options(p)
-    p.add_argument("--format", choices=["text", "json", "markdown", "github", "sarif", "html"],
+    p.add_argument("--format", choices=["text", "json", "markdown", "github", "sarif", "html", "svg"],
                    default="text",
                    help="text (default), markdown for a review, json for scripts (with no OLD: "
                         "{\"diffs\": [one per header]}), github (workflow annotations), "
-                        "sarif (SARIF 2.1.0)")
+                        "sarif (SARIF 2.1.0), html or svg (old and new word grids side by side, "
+                        "in the first config, for each struct that changed or fails a rule)")
 
 
 def fail_on(options, given) -> str:
@@ -82,16 +83,16 @@ def run(args) -> int:
         results.append(result)
         if result.regressed if mode == "rules" else result.changed:
             status = 1
-    if args.format == "html":
+    if args.format in ("html", "svg"):
         if len(pairs) != 1 or pairs[0][1] is None or pairs[0][2] is not None:
-            raise LayoutError("--format html: give OLD and NEW as paths")
-        sys.stdout.write(_html(pairs[0][0], pairs[0][1], options, structs, configs))
+            raise LayoutError(f"--format {args.format}: give OLD and NEW as paths")
+        sys.stdout.write(_picture(pairs[0][0], pairs[0][1], options, structs, configs, args.format))
         return status
     sys.stdout.write(render_all(results, args.format, several=args.old is None))
     return status
 
 
-def _html(old: str, new: str, options, structs, configs) -> str:
+def _picture(old: str, new: str, options, structs, configs, fmt: str) -> str:
     """Old and new side by side as word grids, in the first config, per
     group of ABIs that answer alike; moved or resized members and members
     of rules failing on the new side highlighted."""
@@ -128,8 +129,9 @@ def _html(old: str, new: str, options, structs, configs) -> str:
                 pairs[key] = ([], a, b, changed, flagged)
             pairs[key][0].append(abi.name)
     words = tail_words(ruleset)
-    return grid.render_diff_html(list(pairs.values()), f"layoutcheck diff {old} {new} ({cfg.name})",
-                                 tail_word=words[0][1] if words else None)
+    render = grid.render_diff_html if fmt == "html" else grid.render_diff_svg
+    return render(list(pairs.values()), f"layoutcheck diff {old} {new} ({cfg.name})",
+                  tail_word=words[0][1] if words else None)
 
 
 def render_all(results, fmt: str, several: bool) -> str:

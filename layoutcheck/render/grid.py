@@ -246,6 +246,22 @@ def render_diff_html(pairs: Sequence[Tuple[List[str], object, object, Sequence[s
     return _page(title, sections)
 
 
+def render_diff_svg(pairs, title: str, tail_word: Optional[str] = None) -> str:
+    """The pairs of ``render_diff_html`` as one SVG document, stacked."""
+    all_names = list(dict.fromkeys(n for names, *_ in pairs for n in names))
+    parts, y, width = [f'<text class="title" x="0" y="16">{escape(title)}</text>'], 30, 0
+    for names, old, new, changed, flagged in pairs:
+        label = _label(names, all_names)
+        left, lw, lh = svg_grid(old, "old: " + label, tail_word=tail_word, changed=changed, y0=y)
+        right, rw, rh = svg_grid(new, "new: " + label, tail_word=tail_word, changed=changed,
+                                 flagged=flagged, x0=lw + 30, y0=y)
+        parts += [left, right]
+        y += max(lh, rh) + 16
+        width = max(width, lw + 30 + rw)
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{y}" '
+            f'viewBox="0 0 {width} {y}"><style>{STYLE}</style>\n' + "\n".join(parts) + "\n</svg>\n")
+
+
 def _page(title: str, sections: List[str]) -> str:
     return ("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
             f"<title>{escape(title)}</title><style>{STYLE}</style></head>\n<body>\n"
