@@ -160,6 +160,10 @@ class Program:
         return out
 
     def layout(self, struct: str, abi: Union[str, ABI, None] = None) -> Layout:
+        if not isinstance(struct, str):
+            raise LayoutError(f"a struct is named by a string ('page'), not {type(struct).__name__}")
+        if abi is not None and not isinstance(abi, (str, ABI)):
+            raise LayoutError(f"an ABI is a name such as 'x86_64', not {type(abi).__name__}")
         abi = abi or self.abis[0]
         tu = self.unit(abi)
         rec = tu.find_record(struct)
@@ -296,6 +300,9 @@ def diff(old: str, new: Optional[str] = None, *, abis=None,
     config: a ``compare.DiffResult`` (``.changes``, ``.to_json()``)."""
     from .compare import diff_headers
 
+    for name, value in (("old", old), ("new", new)):
+        if value is not None and not isinstance(value, (str, os.PathLike)):
+            raise LayoutError(f"diff: {name} must be a path or REV:path, not {type(value).__name__}")
     opts = _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules, kernel)
     return diff_headers(old, new, opts, opts.structs_or(structs), opts.configs_or(configs), git=git,
                         structs_required=bool(structs))
@@ -352,4 +359,9 @@ def _paths(paths, opts, command: str) -> List[str]:
     project's; none at all is an error, not an empty pass."""
     if isinstance(paths, (str, os.PathLike)):
         return [os.fspath(paths)]
+    if paths is not None and not isinstance(paths, (list, tuple)):
+        raise LayoutError(f"{command}: give a path or a list of paths, not {type(paths).__name__}")
+    for p in paths or []:
+        if not isinstance(p, (str, os.PathLike)):
+            raise LayoutError(f"{command}: {p!r} is not a path")
     return opts.headers_or([os.fspath(p) for p in (paths or [])], command)

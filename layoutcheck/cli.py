@@ -154,15 +154,39 @@ def main(argv: Optional[List[str]] = None) -> int:
     mod = __import__(f"layoutcheck.commands.{args._module}", fromlist=["run"])
     from .errors import LayoutError
 
+    _deeper()
     try:
         return mod.run(args)
     except LayoutError as exc:
-        print(f"layoutcheck: {exc}", file=sys.stderr)
+        # one line, whatever the input put in the message
+        print(f"layoutcheck: {exc}".replace("\r", "\\r").replace("\n", "\\n"), file=sys.stderr)
+        return 2
+    except RecursionError:
+        print(f"layoutcheck: the input is nested more deeply than layoutcheck can follow "
+              f"(more than {RECURSION_LIMIT} Python frames)", file=sys.stderr)
         return 2
     except BrokenPipeError:  # pragma: no cover - `| head`
         return 0
     except KeyboardInterrupt:  # pragma: no cover
         return 130
+
+
+# Nesting that GCC accepts (a struct or declarator some thousand levels
+# deep) recurses a few frames per level in the parser and the engine: the
+# interpreter's default limit of 1000 frames is raised for the command, with
+# room on the C stack for the threads that read headers side by side.
+RECURSION_LIMIT = 20000
+
+
+def _deeper() -> None:
+    import threading
+
+    if sys.getrecursionlimit() < RECURSION_LIMIT:
+        sys.setrecursionlimit(RECURSION_LIMIT)
+    try:
+        threading.stack_size(256 << 20)
+    except (ValueError, RuntimeError):  # pragma: no cover - platform limits
+        pass
 
 
 def console_main() -> None:

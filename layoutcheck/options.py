@@ -43,6 +43,9 @@ def abi_list(abis: AbiSpec) -> List[ABI]:
         return [abis]
     if isinstance(abis, str):
         return resolve_abis([abis])
+    if not isinstance(abis, (list, tuple, set, frozenset)):
+        raise LayoutError(f"abis must be a name ('all', 'x86_64') or a list of names, "
+                          f"not {type(abis).__name__}")
     names: List[str] = []
     for item in abis:
         if isinstance(item, ABI):
@@ -92,6 +95,8 @@ class Options:
             undefs = [undefs]
         if isinstance(include_dirs, (str, os.PathLike)):
             include_dirs = [include_dirs]
+        undefs = _names_list(undefs, "undefs", str)
+        include_dirs = _names_list(include_dirs, "include_dirs", (str, os.PathLike))
         proj, notes = _project(project)
         if proj is not None:
             given_defines = dict(defines or {})
@@ -138,13 +143,17 @@ class Options:
 
     def configs_or(self, given: Optional[Sequence[str]]) -> Optional[List[str]]:
         """The configs asked for: ``given`` (--config), else the project's."""
+        if isinstance(given, str):
+            given = [given]  # one config, not its letters
         if given:
-            return list(given)
+            return _names_list(given, "configs", str)
         return list(self.project.configs) if self.project is not None and self.project.configs else None
 
     def structs_or(self, given: Optional[Sequence[str]]) -> Optional[List[str]]:
+        if isinstance(given, str):
+            given = [given]
         if given:
-            return list(given)
+            return _names_list(given, "structs", str)
         return list(self.project.structs) if self.project is not None and self.project.structs else None
 
     def headers_or(self, given: Sequence[str], command: str) -> List[str]:
@@ -159,6 +168,16 @@ class Options:
             return found
         raise LayoutError(f"{command}: no header given, and no project file (layoutcheck.toml "
                           f"[project] or pyproject.toml [tool.layoutcheck]) names headers")
+
+
+def _names_list(items, what: str, kinds) -> list:
+    """``items`` as a list, each of ``kinds`` (a LayoutError otherwise)."""
+    if not isinstance(items, (list, tuple, set, frozenset)):
+        raise LayoutError(f"{what} must be a list, not {type(items).__name__}")
+    for item in items:
+        if not isinstance(item, kinds):
+            raise LayoutError(f"{what}: {item!r} is not a name")
+    return list(items)
 
 
 def _project(project) -> Tuple[Optional["Project"], Tuple[str, ...]]:

@@ -207,15 +207,15 @@ def parse_project(data: Dict[str, Any], path: str, table: str) -> Project:
 def _read_table(path: str) -> Optional[Tuple[Dict[str, Any], str]]:
     """The project table of ``path`` (a layoutcheck.toml or a
     pyproject.toml), or None when it has none."""
-    import tomllib
+
+    from .safety import load_toml
 
     try:
         with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+            raw = fh.read()
     except OSError as exc:
         raise LayoutError(f"cannot read {path}: {exc.strerror}") from None
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise LayoutError(f"{path}: not valid TOML: {exc}") from None
+    data = load_toml(raw, path)
     if os.path.basename(path) == "pyproject.toml":
         tool = data.get("tool")
         table = tool.get("layoutcheck") if isinstance(tool, dict) else None

@@ -133,3 +133,32 @@ def check_include_path(path: str, origin: Optional[str] = None) -> str:
         raise LayoutError(f"{origin or 'path'}: cannot include a path containing a quote, "
                           f"backslash or newline: {path!r}")
     return path
+
+
+# The largest TOML file (rules, project) read: far above any real one, and
+# small enough that a hostile one costs little.
+MAX_TOML_BYTES = 4 << 20
+
+
+def load_toml(data: bytes, where: str) -> dict:
+    """A rules or project file's TOML, with every way it can be bad an
+    error naming the file: not UTF-8, not TOML, too large, numbers past
+    Python's digit limit, nesting past its recursion limit."""
+    import tomllib
+
+    if len(data) > MAX_TOML_BYTES:
+        raise LayoutError(f"{where}: {len(data)} bytes, more than the {MAX_TOML_BYTES} a rules or "
+                          f"project file may have")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data[:exc.start].count(b"\n") + 1
+        raise LayoutError(f"{where}:{line}: not UTF-8 (byte {data[exc.start]:#04x})") from None
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise LayoutError(f"{where}: not valid TOML: {exc}") from None
+    except ValueError as exc:  # an integer of more digits than int() takes
+        raise LayoutError(f"{where}: {exc}") from None
+    except RecursionError:
+        raise LayoutError(f"{where}: arrays or tables nested too deeply") from None

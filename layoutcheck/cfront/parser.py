@@ -134,6 +134,11 @@ class ParsedFile(c_ast.FileAST):
         self.deferred = deferred
 
 
+# Array and function suffixes, and levels of pointer, in one declarator
+# (int a[1][2]..., char **...): GCC takes any number; real code has a handful.
+MAX_DECLARATOR_SUFFIXES = 512
+
+
 class GnuCParser(CParser):
     """A pycparser CParser that reads GNU C declarations."""
 
@@ -651,6 +656,9 @@ class GnuCParser(CParser):
                 else:
                     break
             stars.append((quals, self._tok_coord(times), attrs))
+            if len(stars) > MAX_DECLARATOR_SUFFIXES:
+                self._parse_error(f"more than {MAX_DECLARATOR_SUFFIXES} levels of pointer in one "
+                                  f"declarator", stars[-1][1])
         if not stars:
             return None
         ptr = None
@@ -677,6 +685,21 @@ class GnuCParser(CParser):
                 decl.attributes = []
                 return decl if ptr is None else self._type_modify_decl(decl, ptr)
         return super()._parse_declarator()
+
+    def _parse_decl_suffixes(self, decl):
+        """pycparser's, with a bound: each suffix walks the declarator built
+        so far, so n of them cost n^2 (100,000 ``[1]`` ran for minutes)."""
+        count = 0
+        while self._peek_type() in ("LBRACKET", "LPAREN"):
+            count += 1
+            if count > MAX_DECLARATOR_SUFFIXES:
+                self._parse_error(f"more than {MAX_DECLARATOR_SUFFIXES} array or function "
+                                  f"suffixes in one declarator", self._tok_coord(self._peek()))
+            if self._peek_type() == "LBRACKET":
+                decl = self._type_modify_decl(decl, self._parse_array_decl(decl))
+            else:
+                decl = self._type_modify_decl(decl, self._parse_function_decl(decl))
+        return decl
 
     def _parse_direct_declarator(self, kind, allow_paren=True):
         if allow_paren and self._peek_type() == "LPAREN" and self._peek_type(2) == "GNU_ATTRIBUTE":

@@ -58,7 +58,7 @@ from ..safety import check_macro, check_macro_name, path_arg
 MODES = ("auto", "system", "python", "none")
 
 # Seconds a preprocessor may run before the input counts as unreadable.
-PREPROCESS_TIMEOUT = 120
+PREPROCESS_TIMEOUT = 30
 
 # Macros that `cpp -undef` still predefines; the ABI files must not repeat
 # them or cpp warns about redefinitions.
@@ -253,7 +253,7 @@ _DIRECTIVE = re.compile(r"^[ \t]*#", re.M)
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
-def strip_comments(text: str) -> str:
+def strip_comments(text: str, filename: str = "<input>") -> str:
     """Remove C comments, keeping line numbers and string literals intact."""
     out = []
     i = 0
@@ -263,7 +263,9 @@ def strip_comments(text: str) -> str:
         if c == "/" and i + 1 < n and text[i + 1] == "*":
             end = text.find("*/", i + 2)
             if end < 0:
-                raise LayoutError("unterminated comment")
+                line = text.count("\n", 0, i) + 1
+                column = i - (text.rfind("\n", 0, i) + 1) + 1
+                raise LayoutError(f"{filename}:{line}:{column}: unterminated comment")
             out.append(" " + "\n" * text.count("\n", i, end))
             i = end + 2
         elif c == "/" and i + 1 < n and text[i + 1] == "/":
@@ -292,7 +294,10 @@ def needs_preprocessing(text: str, config: PPConfig, abis: Sequence[ABI]) -> boo
     """True when the text has directives or names a macro that would expand."""
     if _DIRECTIVE.search(text) or "\\\n" in text or "??" in text:
         return True
-    names = set(_IDENT.findall(strip_comments(text)))
+    try:
+        names = set(_IDENT.findall(strip_comments(text)))
+    except LayoutError:
+        return True  # the preprocessor says where
     if any(name in names for name, _ in config.defines):
         return True
     for abi in abis:
@@ -896,7 +901,7 @@ def preprocess_for_abis(
     text, filename = _read_source(source, is_path, filename)
     mode = _choose_mode(text, config, abis, abi_defines)
     if mode == "none":
-        body = f'# 1 "{filename}"\n' + strip_comments(text)
+        body = f'# 1 "{filename}"\n' + strip_comments(text, filename)
         return [Preprocessed(body, list(abis), filename)]
 
     def run(abi: ABI, sharing: bool = True) -> _Run:

@@ -297,6 +297,10 @@ def _parse_matrix(matrix: Any, where: str) -> Tuple[List[Config], Dict[str, Any]
     for macro in vary:
         if not _MACRO.match(macro):
             raise LayoutError(f"matrix.vary: {macro!r} is not a macro name", where)
+    if len(vary) > MAX_VARY:
+        raise LayoutError(f"matrix.vary names {len(vary)} macros: {2 ** len(vary)} configs; at most "
+                          f"{MAX_VARY} ({2 ** MAX_VARY} configs) may be varied (list the "
+                          f"combinations wanted in matrix.extra)", where)
     configs: List[Config] = []
     for bits in itertools.product((False, True), repeat=len(vary)):
         configs.append(make_config([m for m, on in zip(vary, bits, strict=True) if on]))
@@ -316,6 +320,9 @@ def _parse_matrix(matrix: Any, where: str) -> Tuple[List[Config], Dict[str, Any]
     return configs or [Config("default", {})], abi_defines
 
 
+# matrix.vary: every subset of these macros is a config.
+MAX_VARY = 10
+
 _RULE_TABLE = re.compile(r"\s*\[\[\s*rule\s*\]\]")
 
 
@@ -327,6 +334,10 @@ def parse_rules(text: str, path: Optional[str] = None) -> RuleSet:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise LayoutError(f"bad rules file: {exc}", where) from None
+    except ValueError as exc:  # an integer of more digits than int() takes
+        raise LayoutError(f"bad rules file: {exc}", where) from None
+    except RecursionError:
+        raise LayoutError("bad rules file: arrays or tables nested too deeply", where) from None
     unknown = set(data) - {"struct", "matrix", "rule", "project"}  # [project]: project.py
     if unknown:
         raise LayoutError(f"unknown top-level keys {sorted(unknown)}", where)
@@ -413,10 +424,13 @@ def _validate(rule: Rule, label: str) -> None:
 def load_rules(path: str) -> RuleSet:
     try:
         with open(path, "rb") as fh:
-            text = fh.read().decode()
+            data = fh.read()
     except OSError as exc:
         raise LayoutError(f"cannot read rules file: {exc.strerror}", path) from None
-    rs = parse_rules(text, path)
+    from ..safety import load_toml
+
+    load_toml(data, path)  # every way the file can be bad, said once
+    rs = parse_rules(data.decode("utf-8"), path)
     rs.discovery = Discovery("", path, "--rules")  # the caller knows the header
     return rs
 
@@ -514,7 +528,7 @@ def _project_only(path: str) -> bool:
     try:
         with open(path, "rb") as fh:
             data = tomllib.load(fh)
-    except (OSError, ValueError):
+    except (OSError, ValueError, RecursionError):
         return False  # read (and reported) as a rules file
     return "project" in data and not set(data) - {"project"}
 
