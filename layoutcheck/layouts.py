@@ -20,6 +20,8 @@ import bisect
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Tuple
 
+from .errors import LayoutError, where_of
+
 if TYPE_CHECKING:  # a StoredLayout needs neither
     from .engine import LayoutEngine, PlacedField, PlacedRecord
     from .model import Record
@@ -85,6 +87,11 @@ class MemberLayout:
         if self.is_bitfield:
             out["bit_size"] = self.bit_size
         return out
+
+
+# The largest member a layout lists: its mask has one byte per byte (the
+# JSON contract's "mask"), so a terabyte array would need a terabyte.
+MAX_MEMBER_BYTES = 64 << 20
 
 
 def member_mask(bit_offset: int, bit_size: int, big_endian: bool):
@@ -308,6 +315,11 @@ class Layout(_MemberLookup):
             else:
                 offset = absolute // 8
                 size = f.type_info.size_bytes or 0
+                if size > MAX_MEMBER_BYTES:
+                    raise LayoutError(f"member '{path}' of {self.kind} {self.name} is {size} bytes on "
+                                      f"{self.engine.abi.name}: layoutcheck shows members of up to "
+                                      f"{MAX_MEMBER_BYTES} bytes (each byte's bits are listed)",
+                                      where_of(getattr(f.member, "coord", None)))
                 mask = b"\xff" * size
             self._members.append(MemberLayout(
                 path=path, type=type_name(f.member.type, self.engine), bit_offset=absolute,

@@ -93,6 +93,14 @@ class TextRenderer:
                 f"{hole_note}, tail padding: {_bits_text(lay.tail_padding_bits)} */"]
 
     def _cacheline_marks(self, byte_offset: int, depth: int) -> None:
+        if self.cacheline and byte_offset >= self.next_cacheline + 16 * self.cacheline:
+            # many boundaries inside one member: said once, not one line each
+            first = self.next_cacheline // self.cacheline
+            last = byte_offset // self.cacheline
+            self.lines.append(f"{INDENT * depth}/* --- cacheline boundaries {first} to {last} "
+                              f"({first * self.cacheline} to {last * self.cacheline} bytes) --- */")
+            self.next_cacheline = (last + 1) * self.cacheline
+            return
         while self.cacheline and byte_offset >= self.next_cacheline:
             n = self.next_cacheline // self.cacheline
             self.lines.append(f"{INDENT * depth}/* --- cacheline {n} boundary "
