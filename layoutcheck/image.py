@@ -264,16 +264,46 @@ def parse(layout, data: bytes) -> Dict[str, Any]:
     if len(data) < layout.size:
         raise LayoutError(f"{layout.kind} {layout.name} is {layout.size} bytes on {layout.abi}; "
                           f"{len(data)} given")
+    engine = layout.engine
+    placed = engine.placed_record(layout.record)
     tree = definition(layout).parse(bytes(data[:layout.size]))
+    return _read_tree(placed, tree, engine)
+
+
+def _read_tree(placed, tree, engine) -> Dict[str, Any]:
     out: Dict[str, Any] = {}
-    for path, keys in member_keys(layout).items():
+    for path, keys, f in _walk(placed, "", [], ()):
         node = tree
         for k in keys:
             node = node[k]
         if isinstance(node, C.Container):
             continue  # a nested record: its members have their own paths
-        out[path] = _plain(node)
+        out[path] = _c_value_of(f, node, engine)
     return out
+
+
+def _c_value_of(f, node, engine):
+    """A parsed value as C reads it: enumerators by name (bit-fields of
+    enum type too), arrays of records as lists of {member path: value}."""
+    base = unqualified(f.member.type)
+    if f.is_bitfield and isinstance(base, Enum):
+        names = {}
+        for e in base.enumerators or []:
+            names.setdefault(engine.enumerator_value(e), e.name)
+        return names.get(node, node)
+    if isinstance(base, Array) and isinstance(node, list):
+        return _array_value(base, node, engine)
+    return _plain(node)
+
+
+def _array_value(arr, node, engine):
+    elem = unqualified(arr.elem)
+    info = engine.layout(arr.elem)
+    if info.record is not None and not isinstance(elem, Array):
+        return [_read_tree(info.record, item, engine) for item in node]
+    if isinstance(elem, Array):
+        return [_array_value(elem, item, engine) for item in node]
+    return [_plain(v) for v in node]
 
 
 def build(layout, values: Dict[str, Any]) -> bytes:
@@ -303,9 +333,55 @@ def build(layout, values: Dict[str, Any]) -> bytes:
         path_keys = keys[path]
         for k in path_keys[:-1]:
             node = node.setdefault(k, C.Container())
-        node[path_keys[-1]] = value
+        node[path_keys[-1]] = _c_to_construct(walked[path][1], value, layout.engine, path)
     _prune_unions(defn, nested)
-    return defn.build(nested)
+    try:
+        return defn.build(nested)
+    except C.ConstructError as exc:
+        raise LayoutError(f"{layout.kind} {layout.name}: {str(exc).splitlines()[-1]}") from None
+
+
+def _c_to_construct(f, value, engine, path: str):
+    """A value as C stores it, in the form the construct builds: a _Bool
+    is 0 or 1, an enumerator's name is its value in a bit-field, an array
+    of records is a list of {member path: value}."""
+    base = unqualified(f.member.type)
+    if isinstance(base, Scalar) and base.kind == "_Bool" and isinstance(value, (int, float)):
+        return 1 if value else 0
+    if f.is_bitfield and isinstance(base, Enum) and isinstance(value, str):
+        for e in base.enumerators or []:
+            if e.name == value:
+                return engine.enumerator_value(e)
+        raise LayoutError(f"{path}: {value!r} is no enumerator of enum {base.tag or '(anonymous)'}")
+    if isinstance(base, Array) and isinstance(value, list):
+        return _array_to_construct(base, value, engine, path)
+    return value
+
+
+def _array_to_construct(arr, value: list, engine, path: str):
+    elem = unqualified(arr.elem)
+    info = engine.layout(arr.elem)
+    if info.record is not None and not isinstance(elem, Array):
+        out = []
+        walked = {p: (k, f) for p, k, f in _walk(info.record, "", [], ())}
+        defn = _record(info.record, _Ctx(engine, not engine.abi.big_endian))
+        for i, item in enumerate(value):
+            if not isinstance(item, dict):
+                raise LayoutError(f"{path}[{i}]: give the element as {{member: value}}")
+            node = _zero(defn)
+            for p, v in item.items():
+                if p not in walked:
+                    raise LayoutError(f"{path}[{i}] has no member {p!r}")
+                target = node
+                for k in walked[p][0][:-1]:
+                    target = target.setdefault(k, C.Container())
+                target[walked[p][0][-1]] = _c_to_construct(walked[p][1], v, engine, f"{path}[{i}].{p}")
+            _prune_unions(defn, node)
+            out.append(node)
+        return out
+    if isinstance(elem, Array):
+        return [_array_to_construct(elem, v, engine, path) if isinstance(v, list) else v for v in value]
+    return value
 
 
 def _zero_container(sub) -> Any:
@@ -492,13 +568,20 @@ def c_initializer(layout, values: Dict[str, Any]) -> str:
 
 def _c_value(value, cast: str, ctype: str, path: str) -> str:
     if isinstance(value, list):
-        elems = [_c_value(v, f"(__typeof__((({ctype} *)0)->{path}[0]))", ctype, path) for v in value]
+        inner = f"{path}[0]"
+        elems = [_c_value(v, "" if isinstance(v, list) else f"(__typeof__((({ctype} *)0)->{inner}))",
+                          ctype, inner) for v in value]
         return "{ " + ", ".join(elems) + " }"
     if isinstance(value, str):
         return value  # an enumerator
     if isinstance(value, float):
         return repr(value)
     if isinstance(value, int):
+        if not -(1 << 63) <= value < (1 << 64):  # __int128: two halves
+            big = value & ((1 << 128) - 1)
+            literal = (f"(((unsigned __int128){big >> 64:#x}ULL << 64) | "
+                       f"(unsigned __int128){big & ((1 << 64) - 1):#x}ULL)")
+            return f"{cast}{literal}" if cast else literal
         literal = f"{value}" if -(1 << 31) < value < (1 << 31) else f"{value:#x}ULL" if value >= 0 \
             else f"(-{-value:#x}LL)"
         if value == -(1 << 63):
@@ -545,9 +628,9 @@ def _coerce(layout, path: str, text: str):
     except ValueError:
         pass
     try:
-        return float(text) if "." in text else text
+        return float(text)  # 1e10, inf, nan
     except ValueError:
-        return text
+        return text  # an enumerator's name
 
 
 def write_through(layout, writes: List[Tuple[str, str]], data: Optional[bytes] = None) -> bytes:
@@ -565,10 +648,12 @@ def write_through(layout, writes: List[Tuple[str, str]], data: Optional[bytes] =
                               f"{path!r}{did_you_mean(path, [x.path for x in layout.members])}")
         try:
             out = overlay(layout, out, {path: value})
-        except (C.ConstructError, ValueError, TypeError) as exc:
+        except (C.ConstructError, ValueError, TypeError, LayoutError) as exc:
             bits = m.bit_size if m.is_bitfield else m.size * 8
+            why = str(exc).splitlines()[-1].split(": ", 1)[-1] if isinstance(exc, LayoutError) \
+                else str(exc).splitlines()[-1]
             raise LayoutError(f"--set {path}={text}: does not fit {path} ({m.type}, {bits} bits) "
-                              f"on {layout.abi}: {str(exc).splitlines()[-1]}") from None
+                              f"on {layout.abi}: {why}") from None
     return out
 
 

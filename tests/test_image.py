@@ -155,3 +155,50 @@ def test_alias_refuses_bad_writes(run_cli):
                           (["--set", "flags"], "give MEMBER=VALUE")):
         code, _, err = run_cli("alias", V420, "--struct", "page", "--abi", "x86_64", *argv)
         assert code == 2 and message in err
+
+
+def test_values_as_c_stores_them(tmp_path):
+    """_Bool holds 0 or 1; an enum bit-field takes and gives enumerator
+    names; arrays of records are lists of {member: value}; 2-D arrays and
+    __int128 values reach GCC as written."""
+    text = ("enum col { RED = -1, GREEN = 2, BLUE = 300 };\n"
+            "struct t { unsigned a:4; unsigned b:12; union { char c; short d; }; };\n"
+            "struct s { _Bool flag; enum col e:10; struct t in[2]; short m[2][3]; "
+            "unsigned __int128 big; };\n")
+    for abi in ("x86_64", "ppc64", "s390x"):
+        prog = lc.load(text, [abi])
+        lay = prog.layout("s", abi)
+        values = {"flag": 2, "e": "GREEN", "in": [{"a": 1, "b": 2, "c": 3}, {"a": 15, "d": -2}],
+                  "m": [[1, 2, 3], [4, 5, -6]], "big": (1 << 100) + 5}
+        built = image.build(lay, values)
+        back = image.parse(lay, built)
+        assert back["flag"] == 1 and back["e"] == "GREEN"
+        assert back["in"][0] == {"a": 1, "b": 2, "c": 3, "d": back["in"][0]["d"]}
+        assert back["in"][1]["a"] == 15 and back["in"][1]["d"] == -2
+        assert back["m"] == [[1, 2, 3], [4, 5, -6]] and back["big"] == (1 << 100) + 5
+        gcc_values = dict(values, flag=1, **{"in": None})
+        del gcc_values["in"]
+        expect = image.build(lay, gcc_values)
+        assert expect == ask_gcc_image(lay.engine.abi, prog.oracle_source(), lay,
+                                       image.c_initializer(lay, gcc_values))
+    with pytest.raises(LayoutError, match="'PURPLE' is no enumerator"):
+        image.build(lay, {"e": "PURPLE"})
+
+
+def test_decode_and_alias_edges(tmp_path, run_cli):
+    header = tmp_path / "f.h"
+    header.write_text("struct s { float f; double d; _Bool b; };\n")
+    dump = tmp_path / "nan.bin"
+    dump.write_bytes(b"\x7f\xc0\x00\x00" + bytes(4) + b"\x7f\xf0" + bytes(6) + bytes(8))
+    code, out, _ = run_cli("decode", header, dump, "--struct", "s", "--abi", "ppc", "--format", "json")
+    assert code == 0
+    doc = json.loads(out)  # strict JSON: no bare NaN
+    assert doc["structs"][0]["values"]["f"] == "nan" and doc["structs"][0]["values"]["d"] == "inf"
+    code, _, err = run_cli("decode", header, dump, "--struct", "s", "--abi", "ppc", "--offset", "1000")
+    assert code == 2 and "hold no whole struct s" in err
+    code, out, _ = run_cli("alias", header, "--struct", "s", "--set", "f=1e10", "--abi", "x86_64")
+    assert code == 0 and "no other member changes" in out
+    union = tmp_path / "u.h"
+    union.write_text("union u { _Bool b; unsigned char raw; };\n")
+    code, out, _ = run_cli("alias", union, "--struct", "u", "--set", "b=2", "--abi", "x86_64")
+    assert out.startswith("union u in ") and "raw  now 1" in out

@@ -67,8 +67,9 @@ def run(args) -> int:
     if args.format == "json":
         doc = {"header": args.path, "struct": args.struct, "config": cfg.name,
                "writes": [f"{p}={v}" for p, v in writes], "abis": results}
-        json.dump(doc, sys.stdout, indent=1, default=lambda v: v.hex() if isinstance(v, bytes) else str(v))
-        sys.stdout.write("\n")
+        from .decode import json_text
+
+        sys.stdout.write(json_text(doc))
         return 1 if bad else 0
     groups: Dict[str, List[str]] = {}
     for r in results:
@@ -84,7 +85,8 @@ def run(args) -> int:
                          f"page now reads as a tail page)")
         groups.setdefault("\n".join(lines), []).append(r["abi"])
     abis = prog.abis
-    out = [f"struct {args.struct} in {args.path} ({cfg.name}): "
+    kind = prog.layout(args.struct, prog.abis[0]).kind
+    out = [f"{kind} {args.struct} in {args.path} ({cfg.name}): "
            f"{', '.join(f'{p}={v}' for p, v in writes)}"]
     for text, names in groups.items():
         out.append(f"  {abi_group_label(names, abis)}:")

@@ -46,6 +46,25 @@ def _shown(value, pointer: bool) -> str:
     return str(value)
 
 
+def json_text(doc) -> str:
+    """JSON with what JSON cannot hold spelled as strings: raw bytes in
+    hex, and floats that are NaN or infinite ("nan", "inf")."""
+    import math
+
+    def clean(v):
+        if isinstance(v, float) and not math.isfinite(v):
+            return str(v)
+        if isinstance(v, (bytes, bytearray)):
+            return v.hex()
+        if isinstance(v, dict):
+            return {k: clean(x) for k, x in v.items()}
+        if isinstance(v, (list, tuple)):
+            return [clean(x) for x in v]
+        return v
+
+    return json.dumps(clean(doc), indent=1, allow_nan=False, default=str) + "\n"
+
+
 def run(args) -> int:
     from .. import image
     from ..cli import options_from
@@ -70,6 +89,9 @@ def run(args) -> int:
         raise LayoutError(f"{lay.kind} {lay.name} has size 0: nothing to decode")
     room = max(0, len(data) - args.offset) // lay.size
     count = room if args.count is None else args.count
+    if room == 0:
+        raise LayoutError(f"{args.dump}: {len(data)} bytes hold no whole {lay.kind} {lay.name} "
+                          f"({lay.size} bytes) from offset {args.offset}")
     if count > room:
         raise LayoutError(f"{args.dump}: {len(data)} bytes hold {room} {lay.kind} {lay.name} of "
                           f"{lay.size} bytes from offset {args.offset}, not {count}")
@@ -90,8 +112,7 @@ def run(args) -> int:
     if args.format == "json":
         doc = {"header": args.path, "struct": lay.name, "abi": lay.abi, "config": cfg.name,
                "size": lay.size, "structs": decoded}
-        json.dump(doc, sys.stdout, indent=1, default=lambda v: v.hex() if isinstance(v, bytes) else str(v))
-        sys.stdout.write("\n")
+        sys.stdout.write(json_text(doc))
         return 0
     out = [f"{lay.kind} {lay.name} on {lay.abi} ({cfg.name}), {lay.size} bytes each: {count} from "
            f"{os.path.basename(args.dump)} at offset {args.offset}"]

@@ -96,8 +96,8 @@ def _picture(old: str, new: str, options, structs, configs, fmt: str) -> str:
     """Old and new side by side as word grids, in the first config, per
     group of ABIs that answer alike; moved or resized members and members
     of rules failing on the new side highlighted."""
-    from .. import check as lc_check
     from ..image import tail_words
+    from ..rules.checks import check_headers
     from ..options import open_program, ruleset_for, select_configs
     from ..render import grid
 
@@ -107,7 +107,7 @@ def _picture(old: str, new: str, options, structs, configs, fmt: str) -> str:
              for p in (old, new)]
     names = structs or [r.tag for r in progs[1].records() if r.tag]
     failing = {}
-    report = lc_check(new, abis=list(options.abis), configs=[cfg.name])
+    report = check_headers([new], options, [cfg.name])
     for r in report.results:
         if r.status == "fail":
             failing.setdefault(r.abi, set()).update(r.members)

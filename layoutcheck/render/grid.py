@@ -15,8 +15,20 @@ fetched), and every name that comes from a header is escaped.
 
 from __future__ import annotations
 
-from html import escape
+import re
+from html import escape as _html_escape
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
+
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+
+def escape(text: str, quote: bool = True) -> str:
+    """HTML/XML-escaped, with the characters XML 1.0 forbids (control
+    characters from a path) shown as U+FFFD."""
+    return _html_escape(_NOT_XML.sub("\ufffd", text), quote=quote)
+
+
+_x = escape
 
 CELL = 34  # pixels per byte
 ROW = 30  # pixels per word
@@ -97,7 +109,7 @@ def svg_grid(lay, label: str, *, tail_word: Optional[str] = None, flagged: Seque
            f'<text class="title" x="0" y="16">{escape(title)}</text>']
     for k in range(len(lane_list)):
         out.append(f'<text class="lane" x="{LEFT + k * (block + GAP)}" y="{TOP - 8}">'
-                   f'{"variant " + str(k + 1) if len(lane_list) > 1 else "members"}</text>')
+                   f'{"view " + str(k + 1) if len(lane_list) > 1 else "members"}</text>')
     for r in range(rows):
         y = TOP + r * ROW
         out.append(f'<text class="off" x="0" y="{y + ROW * 0.65:.0f}">{r * word:#x}</text>')
@@ -123,12 +135,22 @@ def svg_grid(lay, label: str, *, tail_word: Optional[str] = None, flagged: Seque
             for b in bits:
                 by_row.setdefault(b // (word * 8), []).append(b % (word * 8))
             first = True
+            runs = []
             for r, cols in sorted(by_row.items()):
-                lo, hi = min(cols), max(cols) + 1
+                cols.sort()
+                start = prev = cols[0]
+                for c in cols[1:] + [None]:
+                    if c is not None and c == prev + 1:
+                        prev = c
+                        continue
+                    runs.append((r, start, prev + 1))
+                    if c is not None:
+                        start = prev = c
+            for r, lo, hi in runs:
                 x, w = bx + lo * CELL / 8, (hi - lo) * CELL / 8
                 y = TOP + r * ROW
                 out.append(f'<rect x="{x:.2f}" y="{y + 2}" width="{max(w, 1):.2f}" height="{ROW - 4}">'
-                           f'<title>{escape(tip)}</title></rect>')
+                           f'<title>{_x(tip)}</title></rect>')
                 if first:
                     name = m.path if len(m.path) * 7 <= w - 6 else m.path.rsplit(".", 1)[-1]
                     out.append(f'<text x="{x + 3:.2f}" y="{y + ROW * 0.65:.0f}" '
@@ -174,7 +196,10 @@ LEGEND = ('<p class="legend"><span style="background:#cfe3ff">member</span>'
 
 def group_key(lay) -> tuple:
     """What two ABIs' layouts share when their grids are the same."""
-    return (lay.kind, lay.name, lay.size, _word_bytes(lay),
+    from ..abi import get_abi
+
+    return (lay.kind, lay.name, lay.size, _word_bytes(lay), get_abi(lay.abi).big_endian,
+            getattr(lay, "source", None),
             tuple((m.path, m.bit_offset, m.bit_size, bytes(m.mask)) for m in lay.members))
 
 
@@ -202,9 +227,11 @@ def render_svg(layouts: Iterable, tail_word: Optional[str] = None,
     layouts = list(layouts)
     all_names = list(dict.fromkeys(lay.abi for lay in layouts))
     parts, y, width = [], 0, 0
+    several = len({getattr(lay, "source", None) for lay in layouts}) > 1
     for names, lay in group_layouts(layouts):
         marked = (flagged or {}).get((lay.name, names[0]), ())
-        body, w, h = svg_grid(lay, _label(names, all_names), tail_word=tail_word, flagged=marked, y0=y)
+        label = _label(names, all_names) + (f" in {lay.source}" if several else "")
+        body, w, h = svg_grid(lay, label, tail_word=tail_word, flagged=marked, y0=y)
         parts.append(body)
         y += h + 16
         width = max(width, w)
@@ -217,9 +244,11 @@ def render_html(layouts: Iterable, title: str, tail_word: Optional[str] = None,
     layouts = list(layouts)
     all_names = list(dict.fromkeys(lay.abi for lay in layouts))
     sections = []
+    several = len({getattr(lay, "source", None) for lay in layouts}) > 1
     for names, lay in group_layouts(layouts):
         marked = (flagged or {}).get((lay.name, names[0]), ())
-        body, w, h = svg_grid(lay, _label(names, all_names), tail_word=tail_word, flagged=marked)
+        label = _label(names, all_names) + (f" in {lay.source}" if several else "")
+        body, w, h = svg_grid(lay, label, tail_word=tail_word, flagged=marked)
         sections.append(f'<section data-struct="{escape(lay.name, quote=True)}" '
                         f'data-abis="{escape(" ".join(names), quote=True)}">\n'
                         f'<svg xmlns="http://www.w3.org/2000/svg" width="{w}" height="{h}">{body}</svg>'
