@@ -147,18 +147,18 @@ def load_toml(data: bytes, where: str) -> dict:
     import tomllib
 
     if len(data) > MAX_TOML_BYTES:
-        raise LayoutError(f"{where}: {len(data)} bytes, more than the {MAX_TOML_BYTES} a rules or "
-                          f"project file may have")
+        raise LayoutError(f"{len(data)} bytes, more than the {MAX_TOML_BYTES} a rules or "
+                          f"project file may have", where)
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = data[:exc.start].count(b"\n") + 1
-        raise LayoutError(f"{where}:{line}: not UTF-8 (byte {data[exc.start]:#04x})") from None
+        raise LayoutError(f"not UTF-8 (byte {data[exc.start]:#04x})", f"{where}:{line}") from None
     try:
         return tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise LayoutError(f"{where}: not valid TOML: {exc}") from None
+        raise LayoutError(f"not valid TOML: {exc}", where) from None
     except ValueError as exc:  # an integer of more digits than int() takes
-        raise LayoutError(f"{where}: {exc}") from None
+        raise LayoutError(str(exc), where) from None
     except RecursionError:
-        raise LayoutError(f"{where}: arrays or tables nested too deeply") from None
+        raise LayoutError("arrays or tables nested too deeply", where) from None

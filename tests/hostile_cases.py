@@ -74,7 +74,7 @@ CASES = [
  ("unknown-struct", {"h.h": S}, ["show", "h.h", "--struct", "t"], 2, "no struct or union named 't'", ""),
  ("bits-need-negative", {"h.h": S}, ["bits", "h.h", "--need", "-1"], 2, "--need", ""),
  ("decode-no-abi", {"h.h": S, "d.bin": "xxxx"}, ["decode", "h.h", "d.bin", "--struct", "s"], 2, "give one ABI", ""),
- ("decode-short-dump", {"h.h": S, "d.bin": "xx"}, ["decode", "h.h", "d.bin", "--struct", "s", "--abi", "x86_64", "--count", "1"], 2, "hold 0", ""),
+ ("decode-short-dump", {"h.h": S, "d.bin": "xx"}, ["decode", "h.h", "d.bin", "--struct", "s", "--abi", "x86_64", "--count", "1"], 2, "hold no whole struct s", ""),
  ("alias-no-value", {"h.h": S}, ["alias", "h.h", "--struct", "s", "--set", "a"], 2, "MEMBER=VALUE", ""),
  ("alias-too-big", {"h.h": S}, ["alias", "h.h", "--struct", "s", "--set", "a=1e99", "--abi", "x86_64"], 2, "", ""),
  ("place-bad-member", {"h.h": S}, ["place", "h.h", "--member", "int return"], 2, "C keyword", ""),

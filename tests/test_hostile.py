@@ -140,3 +140,23 @@ def test_fuzzed_headers_and_rules_never_crash(tmp_path_factory, header_edits, ru
             assert main(argv) in (0, 1, 2)
     finally:
         os.chdir(cwd)
+
+
+@pytest.mark.parametrize("files, call, where", [
+    ({"h.h": "#error no\nstruct s { int a; };\n"}, lambda d: lc.load(d / "h.h", ["x86_64"]), "h.h:1:"),
+    ({"h.h": '#include "nope.h"\n'}, lambda d: lc.load(d / "h.h", ["x86_64"]), "h.h:1:"),
+    ({"h.h": "struct s { int a }\n"}, lambda d: lc.load(d / "h.h", ["x86_64"]).layout("s"), "h.h:1:"),
+    ({"h.h": "struct s { char a[1/0]; };\n"}, lambda d: lc.load(d / "h.h", ["x86_64"]).layout("s"), "h.h:1:"),
+    ({"h.h": "_Static_assert(1/0, \"x\");\nstruct s { int a; };\n"},
+     lambda d: lc.check(str(d / "h.h"), abis=["x86_64"]), "h.h:1:"),
+    ({"h.h": "struct s { int a; };\n", "layoutcheck.toml": b'struct="\xff"\n'},
+     lambda d: lc.check(str(d / "h.h"), abis=["x86_64"]), "layoutcheck.toml:1"),
+    ({"h.h": "struct s { char " + "*" * 600 + "a; };\n"},
+     lambda d: lc.load(d / "h.h", ["x86_64"]).layout("s"), "h.h:1:"),
+])
+def test_library_errors_carry_where(tmp_path, files, call, where):
+    for name, text in files.items():
+        (tmp_path / name).write_bytes(text if isinstance(text, bytes) else text.encode())
+    with pytest.raises(lc.LayoutError) as info:
+        call(tmp_path)
+    assert info.value.where is not None and where in info.value.where, (info.value.where, str(info.value))

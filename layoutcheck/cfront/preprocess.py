@@ -265,7 +265,7 @@ def strip_comments(text: str, filename: str = "<input>") -> str:
             if end < 0:
                 line = text.count("\n", 0, i) + 1
                 column = i - (text.rfind("\n", 0, i) + 1) + 1
-                raise LayoutError(f"{filename}:{line}:{column}: unterminated comment")
+                raise LayoutError("unterminated comment", f"{filename}:{line}:{column}")
             out.append(" " + "\n" * text.count("\n", i, end))
             i = end + 2
         elif c == "/" and i + 1 < n and text[i + 1] == "/":

@@ -264,8 +264,8 @@ def check_static_asserts(file: str, prog, abi: ABI, config: Config) -> List[Resu
         except LayoutError as exc:
             # GCC rejects the header (division by zero, a non-constant
             # operand it must fold): bad input, not a failed check
-            raise LayoutError(f"{where_of(sa.coord)}: _Static_assert cannot be evaluated on "
-                              f"{abi.name}: {exc}") from None
+            raise LayoutError(f"_Static_assert cannot be evaluated on {abi.name}: {exc}",
+                              where_of(sa.coord)) from None
         message = f"on {abi.name} ({config.name}): {text}" if text else ""
         results.append(Result(file, abi.name, config.name, label, "static-assert",
                               status, [], message, text, cause, where_of(sa.coord) or ""))

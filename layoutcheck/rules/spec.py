@@ -422,15 +422,7 @@ def _validate(rule: Rule, label: str) -> None:
 
 
 def load_rules(path: str) -> RuleSet:
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise LayoutError(f"cannot read rules file: {exc.strerror}", path) from None
-    from ..safety import load_toml
-
-    load_toml(data, path)  # every way the file can be bad, said once
-    rs = parse_rules(data.decode("utf-8"), path)
+    rs = parse_rules(_read(path), path)
     rs.discovery = Discovery("", path, "--rules")  # the caller knows the header
     return rs
 
@@ -551,8 +543,12 @@ def load_rules_for(header: str) -> RuleSet:
 
 
 def _read(path: str) -> str:
+    from ..safety import load_toml
+
     try:
         with open(path, "rb") as fh:
-            return fh.read().decode()
+            data = fh.read()
     except OSError as exc:
         raise LayoutError(f"cannot read rules file: {exc.strerror}", path) from None
+    load_toml(data, path)  # every way the file can be bad, said once
+    return data.decode("utf-8")
