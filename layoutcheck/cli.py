@@ -154,6 +154,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     mod = __import__(f"layoutcheck.commands.{args._module}", fromlist=["run"])
     from .errors import LayoutError
 
+    limit = sys.getrecursionlimit()
     _deeper()
     try:
         return mod.run(args)
@@ -169,6 +170,8 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 0
     except KeyboardInterrupt:  # pragma: no cover
         return 130
+    finally:
+        sys.setrecursionlimit(limit)  # a caller's own limit, when main() is called in-process
 
 
 # Nesting that GCC accepts (a struct or declarator some thousand levels
