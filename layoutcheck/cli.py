@@ -17,8 +17,10 @@ ABIs: x86_64 i386 x32 aarch64 arm ppc ppc64 ppc64le s390x mips mipsel
 mips64el riscv64 sparc64 m68k hppa sh4 alpha, 'all' for every one,
 'host' for the running Python's.
 
-exit status: 0 success, 1 failure found (verify/check/diff),
-2 the input could not be read, parsed or laid out.
+exit status: 0 success, 1 a finding (verify, check, diff: a mismatch, a
+failed rule, a change; bits: a budget that does not fit; place: no valid
+placement; alias: a store that sets PageTail), 2 the input could not be
+read, parsed or laid out.
 
 environment: LAYOUTCHECK_CACHE_DIR names the cache directory (default
 ~/.cache/layoutcheck), or 'off'; see the README's "The cache"."""
