@@ -300,7 +300,7 @@ def diff(old: str, new: Optional[str] = None, *, abis=None,
     config: a ``compare.DiffResult`` (``.changes``, ``.to_json()``)."""
     from .compare import diff_headers
 
-    for name, value in (("old", old), ("new", new)):
+    for name, value in (("old", old), ("new", new), ("git", git)):
         if value is not None and not isinstance(value, (str, os.PathLike)):
             raise LayoutError(f"diff: {name} must be a path or REV:path, not {type(value).__name__}")
     opts = _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules, kernel)
@@ -317,6 +317,8 @@ def verify(paths, *, abis=None, defines: Optional[Dict[str, object]] = None,
     (``.mismatches``, ``.to_json(abis)``)."""
     from .oracle.verify import verify as run_verify
 
+    if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
+        raise LayoutError(f"verify: jobs must be a whole number of at least 1, not {jobs!r}")
     opts = _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules, kernel)
     return run_verify(_paths(paths, opts, "verify"), opts.structs_or(structs), opts, with_cffi=cffi,
                       with_clang=clang, jobs=jobs)

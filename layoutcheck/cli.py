@@ -30,6 +30,16 @@ class _Formatter(argparse.RawDescriptionHelpFormatter):
     pass
 
 
+class _Parser(argparse.ArgumentParser):
+    """Bad options are one line on stderr and exit status 2, as every
+    other refused input is (argparse would print its usage first)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        sys.stderr.write(f"layoutcheck: {self.prog.removeprefix('layoutcheck').strip() or 'options'}: "
+                         f"{message} (see --help)\n")
+        sys.exit(2)
+
+
 def add_source_options(p: argparse.ArgumentParser) -> None:
     """Options shared by every command that reads C: -D/-U/-I/--abi/--kernel/--cpp."""
     p.add_argument("--abi", action="append", metavar="NAME",
@@ -110,7 +120,7 @@ def _build_parser(argv: Optional[List[str]] = None) -> argparse.ArgumentParser:
     wanted = next((a for a in (argv or []) if not a.startswith("-")), None)
     if wanted not in COMMANDS:
         wanted = None
-    parser = argparse.ArgumentParser(
+    parser = _Parser(
         prog="layoutcheck",
         description="Lay out C structs bit-exactly for every Linux ABI, and check "
                     "the rules a layout must keep.",
@@ -118,7 +128,7 @@ def _build_parser(argv: Optional[List[str]] = None) -> argparse.ArgumentParser:
     from . import __version__
 
     parser.add_argument("--version", action="version", version=f"layoutcheck {__version__}")
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name, (module, helptext) in COMMANDS.items():
         p = sub.add_parser(name, help=helptext, description=helptext,
                            formatter_class=_Formatter, epilog=EPILOG)
@@ -152,6 +162,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     args = parser.parse_args(argv)
     if not getattr(args, "command", None):
         parser.print_help()
+        print("layoutcheck: no command given (one of: " + ", ".join(COMMANDS) + ")", file=sys.stderr)
         return 2
     mod = __import__(f"layoutcheck.commands.{args._module}", fromlist=["run"])
     from .errors import LayoutError

@@ -25,7 +25,7 @@ HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".inc", ".def", ".toml")
 def _git(args: List[str], cwd: str) -> str:
     try:
         proc = subprocess.run(["git"] + args, cwd=cwd, capture_output=True, text=True,
-                              stdin=subprocess.DEVNULL, timeout=120)
+                              errors="surrogateescape", stdin=subprocess.DEVNULL, timeout=120)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise LayoutError(f"git {' '.join(args)}: {exc}") from None
     if proc.returncode != 0:
@@ -112,7 +112,10 @@ class Materializer:
             raise LayoutError(f"git archive {rev}: {proc.stderr.decode(errors='replace').strip()}")
         os.makedirs(dest, exist_ok=True)
         with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
-            tar.extractall(dest, filter="data")
+            # regular files and directories only: a link at that revision
+            # (to /etc/passwd, or out of the tree) is not followed or made
+            members = [m for m in tar.getmembers() if m.isfile() or m.isdir()]
+            tar.extractall(dest, members=members, filter="data")
 
     def _extract(self, rev: str, path: str) -> str:
         """Write the header's directory at ``rev``, with the headers and

@@ -261,6 +261,8 @@ def parse(layout, data: bytes) -> Dict[str, Any]:
     """Every member's value in ``data`` (the struct's bytes), by C path;
     an enum by its enumerator's name where it has one, a nested record as
     its members' own paths (``lru.next``)."""
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise LayoutError(f"parse takes bytes, not {type(data).__name__}")
     if len(data) < layout.size:
         raise LayoutError(f"{layout.kind} {layout.name} is {layout.size} bytes on {layout.abi}; "
                           f"{len(data)} given")
@@ -311,6 +313,8 @@ def build(layout, values: Dict[str, Any]) -> bytes:
     other byte zero.  In a union only the variant holding the given
     members is written; members of two variants of one union may not be
     given together (write one, then ``overlay`` the other)."""
+    if not isinstance(values, dict) or not all(isinstance(k, str) for k in values):
+        raise LayoutError("build takes a mapping of member path (a string) to value")
     placed = layout.engine.placed_record(layout.record)
     walked = {path: (k, f) for path, k, f in _walk(placed, "", [], ())}
     keys = {path: k for path, (k, _) in walked.items()}
@@ -337,8 +341,9 @@ def build(layout, values: Dict[str, Any]) -> bytes:
     _prune_unions(defn, nested)
     try:
         return defn.build(nested)
-    except C.ConstructError as exc:
-        raise LayoutError(f"{layout.kind} {layout.name}: {str(exc).splitlines()[-1]}") from None
+    except (C.ConstructError, TypeError, ValueError, KeyError) as exc:
+        text = str(exc).splitlines()[-1] if str(exc) else type(exc).__name__
+        raise LayoutError(f"{layout.kind} {layout.name}: a value does not fit its member: {text}") from None
 
 
 def _c_to_construct(f, value, engine, path: str):
@@ -461,6 +466,8 @@ def overlay(layout, data: bytes, values: Dict[str, Any]) -> bytes:
     """``data`` with the bits of the members in ``values`` replaced by
     those values (every other bit kept): a write through one union
     variant over bytes another variant also reads."""
+    if not isinstance(data, (bytes, bytearray, memoryview)) or len(data) < layout.size:
+        raise LayoutError(f"overlay takes the {layout.size} bytes of {layout.kind} {layout.name}")
     out = bytearray(data[:layout.size])
     fresh = build(layout, values)
     for path in values:

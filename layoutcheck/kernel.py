@@ -626,6 +626,8 @@ def _kept_tree(path: str) -> Optional[KernelTree]:
 def open_tree(path) -> KernelTree:
     """A KernelTree, read once per tree and .config."""
     path = os.fspath(path)
+    if "\0" in path:
+        raise LayoutError(f"--kernel {path!r}: not a path")
     try:
         st = os.stat(os.path.join(path, ".config"))
         stamp = (st.st_mtime, st.st_size)

@@ -133,6 +133,9 @@ class Options:
                                       f"for {name} (drop --abi, or give --abi {tree.abi})")
         if rules is not None and not isinstance(rules, (str, bool, os.PathLike)):
             raise LayoutError("rules must be a path, True/None (find it) or False (none)")
+        for what, value in (("rules", rules), ("kernel", kernel)):
+            if isinstance(value, (str, os.PathLike)) and "\0" in os.fspath(value):
+                raise LayoutError(f"{what}: {os.fspath(value)!r} is not a path")
         return Options(names, checked, tuple(check_macro_name(u, "undefine") for u in undefs),
                        tuple(os.fspath(d) for d in include_dirs), cpp, pp_abi,
                        os.fspath(rules) if isinstance(rules, os.PathLike) else rules,
@@ -185,6 +188,9 @@ def _project(project) -> Tuple[Optional["Project"], Tuple[str, ...]]:
 
     if project is False:
         return None, ()
+    if not (project is None or project is True or isinstance(project, (str, os.PathLike))):
+        raise LayoutError(f"project must be a path, None (find it) or False (none), "
+                          f"not {type(project).__name__}")
     if isinstance(project, Project):
         return project, ()
     if project is None or project is True:

@@ -84,7 +84,15 @@ class Project:
         working directory when they are under it)."""
         found: Dict[str, None] = {}
         for pattern in self.headers:
-            matches = sorted(glob.glob(pattern, recursive=True))
+            matches = []
+            # glob follows symlinked directories: a link to '.' makes '**'
+            # grow without end, so the paths are counted, not trusted
+            for m in glob.iglob(pattern, recursive=True):
+                matches.append(m)
+                if len(matches) > MAX_GLOB_PATHS:
+                    raise LayoutError(f"{self.path}: headers: {pattern} matches more than "
+                                      f"{MAX_GLOB_PATHS} paths (a symbolic link to a directory above?)")
+            matches.sort()
             if not matches and not glob.has_magic(pattern):
                 raise LayoutError(f"{self.path}: headers: no file {pattern}")
             for m in matches:
@@ -99,6 +107,10 @@ class Project:
 
     def describe(self) -> str:
         return f"{_nice(self.path)} {self.table}"
+
+
+# Paths one `headers` glob may match.
+MAX_GLOB_PATHS = 100_000
 
 
 def _nice(path: str) -> str:
@@ -208,13 +220,9 @@ def _read_table(path: str) -> Optional[Tuple[Dict[str, Any], str]]:
     """The project table of ``path`` (a layoutcheck.toml or a
     pyproject.toml), or None when it has none."""
 
-    from .safety import load_toml
+    from .safety import MAX_TOML_BYTES, load_toml, read_regular
 
-    try:
-        with open(path, "rb") as fh:
-            raw = fh.read()
-    except OSError as exc:
-        raise LayoutError(f"cannot read {path}: {exc.strerror}") from None
+    raw = read_regular(path, "project file", MAX_TOML_BYTES + 1)
     data = load_toml(raw, path)
     if os.path.basename(path) == "pyproject.toml":
         tool = data.get("tool")

@@ -71,7 +71,11 @@ def check_macro_value(name: str, value: object, origin: str) -> str:
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, int):
+        if not -(1 << 256) < value < (1 << 256):
+            raise LayoutError(f"{origin}: the value of {name} is a number of more than 77 digits")
         return str(value)
+    if isinstance(value, str) and ("\0" in value or "\n" in value or "\r" in value):
+        raise LayoutError(f"{origin}: the value of {name} holds a NUL or a line break")
     if not isinstance(value, str):
         raise LayoutError(f"{origin}: the value of {name} must be text or a number, "
                           f"not {type(value).__name__}")
@@ -162,3 +166,36 @@ def load_toml(data: bytes, where: str) -> dict:
         raise LayoutError(str(exc), where) from None
     except RecursionError:
         raise LayoutError("arrays or tables nested too deeply", where) from None
+
+
+def read_regular(path: str, what: str, limit: Optional[int] = None) -> bytes:
+    """The bytes of ``path`` (at most ``limit``), refusing what is not a
+    regular file: a FIFO would wait for a writer, a device never ends."""
+    import stat
+
+    if not isinstance(path, (str, os.PathLike)) or "\0" in os.fspath(path):
+        raise LayoutError(f"{what}: {path!r} is not a path")
+    try:
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0))
+    except OSError as exc:
+        raise LayoutError(f"cannot read {what} {os.fspath(path)}: {exc.strerror}") from None
+    try:
+        st = os.fstat(fd)
+        if stat.S_ISDIR(st.st_mode):
+            raise LayoutError(f"{os.fspath(path)} is a directory, not a {what}")
+        if not stat.S_ISREG(st.st_mode):
+            raise LayoutError(f"{os.fspath(path)}: not a regular file (a FIFO or a device): a {what} "
+                              f"is read from a file")
+        chunks = []
+        left = st.st_size if limit is None else min(st.st_size, limit)
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+        return b"".join(chunks)
+    except OSError as exc:
+        raise LayoutError(f"cannot read {what} {os.fspath(path)}: {exc.strerror}") from None
+    finally:
+        os.close(fd)

@@ -750,7 +750,16 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
         source_text = text
     pp.parse(source_text, filename)
     buf = io.StringIO()
-    pp.write(buf)
+    try:
+        pp.write(buf)
+    except LayoutError:
+        raise
+    except (IndexError, KeyError, ValueError, TypeError, AttributeError) as exc:
+        # pcpp's own failures on malformed directives (#define with no name)
+        line = getattr(getattr(pp, "source", None), "lineno", None)
+        raise LayoutError(f"pcpp could not preprocess this ({type(exc).__name__}: {exc}); "
+                          f"--cpp system reads it with GCC and names the line",
+                          filename if line is None else f"{filename}:{line}") from None
     out = buf.getvalue()
     files = _files_read(out)
     return _Run(out, frozenset(recorder.seen), files,
@@ -794,15 +803,16 @@ def _read_source(source: str, is_path: bool, filename: Optional[str]) -> Tuple[s
     """(text, filename) of a path or of C text."""
     if not is_path:
         return source, filename or "<input>"
+    from ..safety import read_regular
+
+    if "\0" in source:
+        raise LayoutError(f"{source!r} is not a path")
     if not os.path.exists(source):
         raise LayoutError(f"no such file: {source}")
     if os.path.isdir(source):
         raise LayoutError(f"{source} is a directory, not a header")
-    try:
-        with open(source, errors="replace") as fh:
-            return fh.read(), filename or source
-    except OSError as exc:
-        raise LayoutError(f"cannot read {source}: {exc.strerror}") from None
+    data = read_regular(source, "header")
+    return data.decode("utf-8", errors="replace"), filename or source
 
 
 def _choose_mode(text: str, config: PPConfig, abis: Sequence[ABI],

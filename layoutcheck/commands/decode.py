@@ -10,11 +10,16 @@ import sys
 from ..cli import add_source_options
 
 
+def number(text: str) -> int:
+    """An integer as C writes it: 4096, 0x1000, 0o10."""
+    return int(text, 0)
+
+
 def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("path", metavar="HEADER", help="the header declaring the struct")
     p.add_argument("dump", metavar="DUMP", help="a file of raw bytes (a memory dump)")
     p.add_argument("--struct", required=True, metavar="NAME", help="the struct the dump holds")
-    p.add_argument("--offset", type=lambda v: int(v, 0), default=0, metavar="N",
+    p.add_argument("--offset", type=number, default=0, metavar="N",
                    help="where the first struct starts in the dump (bytes; 0x.. allowed)")
     p.add_argument("--count", type=int, default=None, metavar="N",
                    help="structs to decode (default: as many as the dump holds)")
@@ -80,11 +85,13 @@ def run(args) -> int:
     (cfg,) = select_configs(ruleset, [args.config or "default"], args.path)[:1]
     prog = open_program(args.path, options, config=cfg, ruleset=ruleset, is_path=True)
     lay = prog.layout(args.struct, options.abis[0])
-    try:
-        with open(args.dump, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise LayoutError(f"{args.dump}: {exc.strerror}") from None
+    from ..safety import read_regular
+
+    if lay.size == 0:
+        raise LayoutError(f"{lay.kind} {lay.name} has size 0: nothing to decode")
+    # only the bytes asked for are read (a dump may be a whole memory image)
+    want = None if args.count is None else args.offset + args.count * lay.size
+    data = read_regular(args.dump, "dump", want)
     if lay.size == 0:
         raise LayoutError(f"{lay.kind} {lay.name} has size 0: nothing to decode")
     room = max(0, len(data) - args.offset) // lay.size

@@ -543,12 +543,8 @@ def load_rules_for(header: str) -> RuleSet:
 
 
 def _read(path: str) -> str:
-    from ..safety import load_toml
+    from ..safety import MAX_TOML_BYTES, load_toml, read_regular
 
-    try:
-        with open(path, "rb") as fh:
-            data = fh.read()
-    except OSError as exc:
-        raise LayoutError(f"cannot read rules file: {exc.strerror}", path) from None
+    data = read_regular(path, "rules file", MAX_TOML_BYTES + 1)
     load_toml(data, path)  # every way the file can be bad, said once
     return data.decode("utf-8")

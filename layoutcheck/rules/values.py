@@ -26,10 +26,13 @@ def size_value(spec: Any, word: int, where: str) -> int:
         return spec
     if isinstance(spec, str):
         m = _WORD.match(spec)
-        if m:
-            return int(m.group(1) or 1) * word
-        if spec.strip().isdigit():
-            return int(spec)
+        try:
+            if m:
+                return int(m.group(1) or 1) * word
+            if spec.strip().isascii() and spec.strip().isdigit():
+                return int(spec)
+        except ValueError:  # more digits than int() takes
+            raise LayoutError(f"{where}: cannot read size {spec[:40]!r}... (too many digits)") from None
     raise LayoutError(f"{where}: cannot read size {spec!r} (use a number or 'N*word')")
 
 
