@@ -62,6 +62,8 @@ CASES = [
  ("directory", {}, ["show", "{d}"], 2, "is a directory", ""),
  ("missing-file", {}, ["show", "{d}/nope.h"], 2, "no such file", ""),
  ("dash-path", {"-x.h": S}, ["show", "--", "-x.h"], 0, "", ""),
+ ("crlf-header", {"h.h": "struct s {\r\n int a;\r\n};\r\n"}, ["show", "h.h", "--abi", "x86_64", "--cpp", "none"], 0, "int a;", ""),
+ ("cr-header", {"h.h": "struct s {\r int a;\r};\r"}, ["show", "h.h", "--abi", "x86_64"], 0, "int a;", ""),
  ("empty-file", {"h.h": ""}, ["show", "h.h"], 0, "no struct or union", ""),
  # options
  ("bad-abi", {"h.h": S}, ["show", "h.h", "--abi", "vax"], 2, "unknown ABI", ""),

@@ -812,7 +812,9 @@ def _read_source(source: str, is_path: bool, filename: Optional[str]) -> Tuple[s
     if os.path.isdir(source):
         raise LayoutError(f"{source} is a directory, not a header")
     data = read_regular(source, "header")
-    return data.decode("utf-8", errors="replace"), filename or source
+    # as a text-mode read gives it: CRLF and CR line ends become LF
+    text = data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+    return text, filename or source
 
 
 def _choose_mode(text: str, config: PPConfig, abis: Sequence[ABI],
