@@ -462,6 +462,9 @@ def emit(report: PlaceReport, judged: Judged, path: str) -> None:
     """Write ``judged``'s patched header to ``path``.  Includes found
     beside the original are rewritten to be found from ``path``'s
     directory; others (found through -I) are kept as written."""
+    if os.path.exists(path) and os.path.samefile(path, report.header):
+        raise LayoutError(f"--emit {path}: that is the header itself; write the placement to "
+                          f"another file")
     text = judged.candidate.text
     here = os.path.dirname(os.path.abspath(report.header))
     there = os.path.dirname(os.path.abspath(path))

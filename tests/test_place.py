@@ -166,7 +166,8 @@ def test_what_place_refuses_to_patch(tmp_path, run_cli):
     assert code == 2 and "no member of page is declared in this header's text" in err
     ok = tmp_path / "ok.h"
     ok.write_text("struct s {\r\n\tlong a;\r\n\tchar _pad[4];\r\n};\r\n")
-    for argv, message in ((["--emit", tmp_path / "x" / "y.h"], "No such file or directory"),
+    for argv, message in ((["--emit", ok], "that is the header itself"),
+                          (["--emit", tmp_path / "x" / "y.h"], "No such file or directory"),
                           (["--emit", tmp_path], "Is a directory"),
                           (["--emit", tmp_path / "z.h", "--pick", "0"], "numbered 1 to")):
         code, _, err = run_cli("place", ok, "--member", "int x", "--struct", "s", "--abi", "x86_64",
