@@ -101,6 +101,18 @@ def make_program(path: str, args, config=None):
     return open_program(path, options_from(args), config=config, is_path=True)
 
 
+def program_in_config(path: str, args, name: Optional[str]):
+    """(Program, config) for one header in one config of its rules matrix
+    (``name``, default: default); the Program's ``.ruleset`` is the
+    header's rules."""
+    from .options import open_program, ruleset_for, select_configs
+
+    options = options_from(args)
+    ruleset = ruleset_for(path, options)
+    cfg = select_configs(ruleset, [name or "default"], path)[0]
+    return open_program(path, options, config=cfg, ruleset=ruleset, is_path=True), cfg
+
+
 def parse_defines(items: List[str]) -> Dict[str, str]:
     """-D NAME[=VALUE] items, each checked as every macro from any source is
     (a bad one is a LayoutError: exit 2)."""

@@ -125,6 +125,30 @@ def _bit_group(fields: List[Tuple[int, Any]], first_byte: int, nbytes: int, ctx:
     return C.ByteSwapped(group) if ctx.little else group
 
 
+def _struct_pieces(fields) -> list:
+    """A struct's fields as its construct holds them: ("field", f), or
+    ("bits", first byte, end byte, fields) for each run of bit-fields that
+    share bytes (zero-width ones only align, and are left out)."""
+    live = [f for f in fields if not (f.is_bitfield and not f.bit_size)]
+    out: list = []
+    i = 0
+    while i < len(live):
+        f = live[i]
+        if not f.is_bitfield:
+            out.append(("field", f))
+            i += 1
+            continue
+        lo = f.bit_offset // 8
+        hi = (f.bit_offset + f.bit_size + 7) // 8
+        j = i + 1
+        while j < len(live) and live[j].is_bitfield and live[j].bit_offset < hi * 8:
+            hi = max(hi, (live[j].bit_offset + live[j].bit_size + 7) // 8)
+            j += 1
+        out.append(("bits", lo, hi, live[i:j]))
+        i = j
+    return out
+
+
 def _record(placed, ctx: _Ctx):
     counter = [0]
 
@@ -150,33 +174,22 @@ def _record(placed, ctx: _Ctx):
         return C.Padded(placed.size_bytes, C.Union(None, *variants))
     items = []
     at = 0  # bytes
-    fields = [f for f in placed.fields if not (f.is_bitfield and not f.bit_size)]
-    i = 0
-    while i < len(fields):
-        f = fields[i]
-        if f.is_bitfield:
-            lo = f.bit_offset // 8
-            hi = (f.bit_offset + f.bit_size + 7) // 8
-            run = [(f.bit_offset, f)]
-            j = i + 1
-            while j < len(fields) and fields[j].is_bitfield and fields[j].bit_offset < hi * 8:
-                g = fields[j]
-                run.append((g.bit_offset, g))
-                hi = max(hi, (g.bit_offset + g.bit_size + 7) // 8)
-                j += 1
+    for piece in _struct_pieces(placed.fields):
+        if piece[0] == "bits":
+            _, lo, hi, run = piece
             if lo > at:
                 items.append(C.Padding(lo - at))
-            items.append(f"_bits{lo}" / _bit_group(run, lo, hi - lo, ctx, name_of))
+            items.append(f"_bits{lo}" / _bit_group([(g.bit_offset, g) for g in run], lo, hi - lo,
+                                                    ctx, name_of))
             at = hi
-            i = j
             continue
+        f = piece[1]
         start = f.bit_offset // 8
         if start > at:
             items.append(C.Padding(start - at))
         size = f.type_info.size_bytes or 0
         items.append(name_of(f) / _object(f.member.type, f.type_info, ctx))
         at = start + size
-        i += 1
     if placed.size_bytes > at:
         items.append(C.Padding(placed.size_bytes - at))
     return C.Struct(*items)
@@ -192,23 +205,20 @@ def definition(layout):
 # ---------------------------------------------------------------- paths
 def _walk(placed, prefix: str, out: List[Tuple[str, Tuple[str, ...], Any]], keys: Tuple[str, ...]):
     """(C path, container keys, field) for every named member, nested."""
-    counter = [0]
-    i = 0
-    fields = placed.fields
-    while i < len(fields):
-        f = fields[i]
+    counter = 0
+    group = ({id(g): piece[1] for piece in _struct_pieces(placed.fields) if piece[0] == "bits"
+              for g in piece[3]} if placed.kind == "struct" else {})
+    for f in placed.fields:
         if f.is_bitfield and not f.bit_size:
-            i += 1
             continue
         if f.member.name is None:
             if f.is_anonymous_record:
-                counter[0] += 1
-                _walk(f.type_info.record, prefix, out, keys + (f"_anon{counter[0]}",))
-            i += 1
+                counter += 1
+                _walk(f.type_info.record, prefix, out, keys + (f"_anon{counter}",))
             continue
         path = prefix + f.member.name
         if f.is_bitfield and placed.kind == "struct":
-            out.append((path, keys + (f"_bits{_group_start(fields, i)}", f.member.name), f))
+            out.append((path, keys + (f"_bits{group[id(f)]}", f.member.name), f))
         elif f.is_bitfield:
             out.append((path, keys + (f.member.name, "value"), f))
         else:
@@ -216,35 +226,7 @@ def _walk(placed, prefix: str, out: List[Tuple[str, Tuple[str, ...], Any]], keys
             inner = f.type_info.record
             if inner is not None and not isinstance(unqualified(f.member.type), Array):
                 _walk(inner, path + ".", out, keys + (f.member.name,))
-        i += 1
     return out
-
-
-def _group_start(fields, index: int) -> int:
-    """The first byte of the bit-field run that fields[index] is in (as
-    ``_record`` groups them)."""
-    live = [k for k, f in enumerate(fields) if not (f.is_bitfield and not f.bit_size)]
-    start = None
-    hi = -1
-    for k in live:
-        f = fields[k]
-        if not f.is_bitfield:
-            start, hi = None, -1
-            continue
-        if start is None or f.bit_offset >= hi * 8:
-            start = f.bit_offset // 8
-            hi = (f.bit_offset + f.bit_size + 7) // 8
-        else:
-            hi = max(hi, (f.bit_offset + f.bit_size + 7) // 8)
-        if k == index:
-            return start
-    raise LayoutError("bit-field group not found (a layoutcheck bug)")
-
-
-def member_keys(layout) -> Dict[str, Tuple[str, ...]]:
-    """C path -> the keys that reach it in a parsed container."""
-    placed = layout.engine.placed_record(layout.record)
-    return {path: keys for path, keys, _ in _walk(placed, "", [], ())}
 
 
 def _plain(value):
@@ -331,7 +313,7 @@ def build(layout, values: Dict[str, Any]) -> bytes:
             raise LayoutError(f"{path} is a {f.type_info.record.kind}: give its members "
                               f"({', '.join(inner[:4])})")
     defn = definition(layout)
-    nested = _zero_container(defn)
+    nested = _zero(defn)
     for path, value in values.items():
         node = nested
         path_keys = keys[path]
@@ -387,12 +369,6 @@ def _array_to_construct(arr, value: list, engine, path: str):
     if isinstance(elem, Array):
         return [_array_to_construct(elem, v, engine, path) if isinstance(v, list) else v for v in value]
     return value
-
-
-def _zero_container(sub) -> Any:
-    """Zero values for every field of a struct construct (unions left
-    empty: the variant written is the one given)."""
-    return _zero(sub)
 
 
 def _zero(sub):
@@ -480,7 +456,7 @@ def overlay(layout, data: bytes, values: Dict[str, Any]) -> bytes:
     return bytes(out)
 
 
-__all__ = ["definition", "parse", "build", "overlay", "member_keys"]
+__all__ = ["definition", "parse", "build", "overlay"]
 
 
 # ---------------------------------------------------------------- samples

@@ -33,9 +33,8 @@ broken, 1 a store sets PageTail, 2 the input could not be read."""
 
 def run(args) -> int:
     from .. import image
-    from ..cli import options_from
+    from ..cli import program_in_config
     from ..errors import LayoutError
-    from ..options import open_program, ruleset_for, select_configs
     from ..render.groups import abi_group_label
 
     writes = []
@@ -44,10 +43,8 @@ def run(args) -> int:
         if not eq or not path.strip() or not value.strip():
             raise LayoutError(f"--set {item!r}: give MEMBER=VALUE")
         writes.append((path.strip(), value.strip()))
-    options = options_from(args)
-    ruleset = ruleset_for(args.path, options)
-    (cfg,) = select_configs(ruleset, [args.config or "default"], args.path)[:1]
-    prog = open_program(args.path, options, config=cfg, ruleset=ruleset, is_path=True)
+    prog, cfg = program_in_config(args.path, args, args.config)
+    ruleset = prog.ruleset
     words = image.tail_words(ruleset)
     results = []
     for abi in prog.abis:

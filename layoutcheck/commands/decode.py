@@ -72,18 +72,16 @@ def json_text(doc) -> str:
 
 def run(args) -> int:
     from .. import image
-    from ..cli import options_from
+    from ..cli import options_from, program_in_config
     from ..errors import LayoutError
-    from ..options import open_program, ruleset_for, select_configs
 
     options = options_from(args)
     if len(options.abis) != 1:
         raise LayoutError("decode: give one ABI (--abi NAME): a dump holds one ABI's bytes")
     if args.offset < 0 or (args.count is not None and args.count < 0):
         raise LayoutError("--offset and --count must be 0 or more")
-    ruleset = ruleset_for(args.path, options)
-    (cfg,) = select_configs(ruleset, [args.config or "default"], args.path)[:1]
-    prog = open_program(args.path, options, config=cfg, ruleset=ruleset, is_path=True)
+    prog, cfg = program_in_config(args.path, args, args.config)
+    ruleset = prog.ruleset
     lay = prog.layout(args.struct, options.abis[0])
     from ..safety import read_regular
 
