@@ -46,6 +46,7 @@ class Session:
     def __init__(self) -> None:
         self._units: Dict[str, TranslationUnit] = {}
         self._engines: Dict[Tuple[str, int], LayoutEngine] = {}
+        self._pools: Dict[int, Dict[object, list]] = {}  # id(unit) -> its engines' shared records
 
     def unit(self, pp: Preprocessed) -> TranslationUnit:
         tu = self._units.get(pp.text_digest())
@@ -69,17 +70,21 @@ class Session:
         if tu is not None:
             for key in [k for k in self._engines if k[1] == id(tu)]:
                 del self._engines[key]
+            self._pools.pop(id(tu), None)
 
 
-    def engine(self, abi: ABI, tu: TranslationUnit) -> LayoutEngine:
+    def engine(self, abi: ABI, tu: TranslationUnit, shared: bool = False) -> LayoutEngine:
         # Types are model objects owned by one unit; one engine per unit and
-        # ABI keeps memo tables small and lets a unit be dropped.
+        # ABI keeps memo tables small and lets a unit be dropped.  With
+        # ``shared`` (a unit read for several ABIs) the unit's engines
+        # share the records they lay out (LayoutEngine's pool); an engine
+        # alone on its unit keeps no record of what it read.
         key = (abi.name, id(tu))
         eng = self._engines.get(key)
         if eng is None:
             from .engine import LayoutEngine
 
-            eng = LayoutEngine(abi)
+            eng = LayoutEngine(abi, self._pools.setdefault(id(tu), {}) if shared else None)
             self._engines[key] = eng
         return eng
 
@@ -147,7 +152,8 @@ class Program:
 
     def engine(self, abi: Union[str, ABI]) -> LayoutEngine:
         abi_obj = get_abi(abi) if isinstance(abi, str) else abi
-        return self.session.engine(abi_obj, self.unit(abi_obj))
+        tu = self.unit(abi_obj)
+        return self.session.engine(abi_obj, tu, len(self._by_abi[abi_obj.name].abis) > 1)
 
     def records(self, abi: Union[str, ABI, None] = None) -> List[Record]:
         """Tagged structs and unions with a complete definition."""

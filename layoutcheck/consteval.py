@@ -106,15 +106,15 @@ class Evaluator:
 
     def __init__(self, engine: "LayoutEngine"):
         self.engine = engine
-        self.abi = engine.abi
+        self.abi = engine._abi  # reads are the engine's facts (engine.FactView)
         self._types = {}
 
     # ------------------------------------------------------------- types
     def int_type(self, kind: str, signed: bool) -> IntType:
         key = (kind, signed)
+        size = 1 if kind == "_Bool" else self.abi.scalar(kind).size  # a fact, read each time
         t = self._types.get(key)
         if t is None:
-            size = 1 if kind == "_Bool" else self.abi.scalar(kind).size
             t = IntType(kind, size * 8, signed)
             self._types[key] = t
         return t

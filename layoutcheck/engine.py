@@ -74,6 +74,10 @@ MAX_USER_ALIGN = 1 << 28
 
 BITS_PER_UNIT = 8
 
+# The smallest max_object_size of any ABI (a 32-bit size_t): a size at or
+# below it is within every ABI's limit.
+LEAST_OBJECT_LIMIT = (1 << 31) - 1
+
 # GCC's named address spaces, and the ABIs whose GCC has them.
 _ADDRESS_SPACES = ("__seg_gs", "__seg_fs")
 _X86_ABIS = ("x86_64", "i386", "x32")
@@ -259,11 +263,69 @@ def _excess_unit_span(position_bits: int, size_bits: int, align_bits: int,
     return (start_bits + size_bits + align_bits - 1) // align_bits > type_size_bits // align_bits
 
 
-class LayoutEngine:
-    """Lays out model types for one ABI."""
+class FactView:
+    """The engine's view of its ABI: each fact read while a memoised result
+    is computed (an attribute, or a scalar kind's ``ScalarInfo``) is written
+    into the innermost open frame, so that the result can stand for every
+    ABI on which those facts are the same."""
 
-    def __init__(self, abi: ABI):
+    __slots__ = ("_real", "_frames")
+
+    def __init__(self, real: ABI, frames: List[dict]):
+        self._real = real
+        self._frames = frames
+
+    def __getattr__(self, name: str):
+        value = getattr(self._real, name)
+        if self._frames:
+            self._frames[-1][("a", name)] = value
+        return value
+
+    def scalar(self, kind: str) -> ScalarInfo:
+        info = self._real.scalars.get(kind)
+        if self._frames:
+            self._frames[-1][("s", kind)] = info
+        if info is None:
+            raise LayoutError(f"type '{kind}' does not exist on ABI {self._real.name}")
+        return info
+
+    def has_scalar(self, kind: str) -> bool:
+        info = self._real.scalars.get(kind)
+        if self._frames:
+            self._frames[-1][("s", kind)] = info
+        return info is not None
+
+    @property
+    def pointer_size(self) -> int:
+        return self.scalar("pointer").size
+
+
+def facts_hold(abi: ABI, facts: dict) -> bool:
+    """Are ``facts`` (a frame of ``FactView``) what ``abi`` says?"""
+    for (kind, name), value in facts.items():
+        now = getattr(abi, name) if kind == "a" else abi.scalars.get(name)
+        if now != value:
+            return False
+    return True
+
+
+class LayoutEngine:
+    """Lays out model types for one ABI.
+
+    Engines of one translation unit may share a ``pool``: a struct or union
+    laid out by one is taken by another whose ABI agrees on every fact the
+    layout read (the scalar kinds it met, the bit-field rules it applied,
+    ...), so that the 18 ABIs lay out a record a handful of times, once per
+    distinct answer."""
+
+    def __init__(self, abi: ABI, pool: Optional[Dict[object, list]] = None):
         self.abi = abi
+        self._frames: List[dict] = []  # facts read by the computations under way, innermost last
+        # Without a pool nothing is shared, and nothing need be written down.
+        self._pool = pool  # id(record) or a key -> [(facts, result)]
+        self._abi = abi if pool is None else FactView(abi, self._frames)
+        self._facts: Dict[object, dict] = {}  # memo key -> the facts its result read
+        self.shared = 0  # records taken from the pool (tools/bench.py, the tests)
         self.ev = Evaluator(self)
         self._types: Dict[int, TypeInfo] = {}
         self._keep: List[CType] = []  # keep ids stable
@@ -275,14 +337,14 @@ class LayoutEngine:
     @property
     def biggest_align_bits(self) -> int:
         """BIGGEST_ALIGNMENT."""
-        return self.abi.biggest_alignment_bytes * BITS_PER_UNIT
+        return self._abi.biggest_alignment_bytes * BITS_PER_UNIT
 
     # ------------------------------------------------------------ scalars
     def scalar_kind(self, s: Scalar) -> str:
         kind = s.kind
         if kind == "mode:word":
-            word = 8 if self.abi.name == "x32" else self.abi.pointer_size
-            return "long" if self.abi.scalar("long").size == word else "long long"
+            word = 8 if self._abi.name == "x32" else self._abi.pointer_size
+            return "long" if self._abi.scalar("long").size == word else "long long"
         if kind == "mode:pointer":
             return "long"
         return kind
@@ -293,17 +355,90 @@ class LayoutEngine:
         key = id(t)
         found = self._types.get(key)
         if found is not None:
+            if self._frames:
+                self._frames[-1].update(self._facts[key])
             return found
         if key in self._in_progress:
             raise _err("type contains itself", getattr(t, "coord", None))
+        if self._pool is None:
+            self._in_progress.add(key)
+            try:
+                result = self._compute(t)
+            finally:
+                self._in_progress.discard(key)
+            self._types[key] = result
+            self._keep.append(t)
+            return result
+        pooled = isinstance(t, Record)
+        if pooled:
+            for facts, result in self._pool.get(key, ()):
+                if facts_hold(self.abi, facts):
+                    self.shared += 1
+                    self._remember(key, t, result, facts)
+                    return result
         self._in_progress.add(key)
+        frame: dict = {}
+        self._frames.append(frame)
         try:
             result = self._compute(t)
         finally:
+            self._close(frame)
             self._in_progress.discard(key)
-        self._types[key] = result
-        self._keep.append(t)
+        self._remember(key, t, result, frame)
+        if pooled:
+            self._pool.setdefault(key, []).append((frame, result))
         return result
+
+    def pooled(self, key: tuple, compute):
+        """``compute()``, or what it returned for another engine of the pool
+        whose ABI agreed on every fact it read: for work derived from a
+        layout (a member list), shared as the layouts are."""
+        if self._pool is None:
+            return compute()
+        for facts, result in self._pool.get(key, ()):
+            if facts_hold(self.abi, facts):
+                self.shared += 1
+                if self._frames:
+                    self._frames[-1].update(facts)
+                return result
+        frame: dict = {}
+        self._frames.append(frame)
+        try:
+            result = compute()
+        finally:
+            self._close(frame)
+        self._pool.setdefault(key, []).append((frame, result))
+        return result
+
+    def forget(self, key: tuple) -> None:
+        """Drop what ``pooled`` kept under ``key`` (for a caller going
+        through thousands of results once each)."""
+        if self._pool is not None:
+            self._pool.pop(key, None)
+
+    # The facts behind each memoised result (see FactView).
+    def _open(self) -> Optional[dict]:
+        if self._pool is None:
+            return None
+        frame: dict = {}
+        self._frames.append(frame)
+        return frame
+
+    def _close(self, frame: Optional[dict]) -> None:
+        """End ``frame``; what it read, its caller read too (also when it
+        failed: a caller that goes on after an error depended on it)."""
+        if frame is None:
+            return
+        self._frames.pop()
+        if self._frames:
+            self._frames[-1].update(frame)
+
+    def _remember(self, key: int, t: CType, result: TypeInfo, facts: dict) -> None:
+        self._types[key] = result
+        self._facts[key] = facts
+        self._keep.append(t)
+        if self._frames:
+            self._frames[-1].update(facts)
 
     def sizeof(self, t: CType, node=None) -> int:
         info = self.layout(t)
@@ -337,9 +472,9 @@ class LayoutEngine:
     def _compute(self, t: CType) -> TypeInfo:
         """layout_type, by the kind of type."""
         if isinstance(t, Scalar):
-            return self._scalar_type_info(self.abi.scalar(self.scalar_kind(t)), t.is_integer)
+            return self._scalar_type_info(self._abi.scalar(self.scalar_kind(t)), t.is_integer)
         if isinstance(t, Pointer):
-            info = self.abi.scalar("pointer")
+            info = self._abi.scalar("pointer")
             return TypeInfo(info.size, info.preferred_align_bytes, info.abi_align_bytes,
                             int_mode=True)
         if isinstance(t, Typedef):
@@ -386,7 +521,7 @@ class LayoutEngine:
         if t.aligns:
             raise _err("aligned on an enum type is not supported", t.coord)
         kind, _signed = self.enum_underlying(t)
-        return self._scalar_type_info(self.abi.scalar(kind), int_mode=True)
+        return self._scalar_type_info(self._abi.scalar(kind), int_mode=True)
 
     def _atomic(self, t: Qualified, base: TypeInfo) -> TypeInfo:
         inner = unqualified(t.base)
@@ -395,7 +530,7 @@ class LayoutEngine:
         size_bytes = base.size_bytes
         align_bytes = base.preferred_align_bytes
         if size_bytes in (1, 2, 4, 8, 16):
-            align_bytes = max(align_bytes, min(size_bytes, self.abi.biggest_alignment_bytes))
+            align_bytes = max(align_bytes, min(size_bytes, self._abi.biggest_alignment_bytes))
         # Not TYPE_USER_ALIGN in GCC (a struct holding it stays cappable),
         # but exempt from the i386 field cap itself (GCC 11 and later).
         return TypeInfo(size_bytes, align_bytes, align_bytes, False, None, base.int_mode)
@@ -404,7 +539,7 @@ class LayoutEngine:
         """The alignment an ``aligned``/``_Alignas`` request asks for, in
         bytes (check_user_alignment)."""
         if spec.expr is MAX_ALIGN:
-            return self.abi.biggest_alignment_bytes
+            return self._abi.biggest_alignment_bytes
         value = self.ev.integer(spec.expr)
         where = where_of(spec.coord or getattr(spec.expr, "coord", None))
         if value <= 0 or value & (value - 1):
@@ -424,16 +559,17 @@ class LayoutEngine:
             count = self.ev.integer(t.dim)
             if count < 0:
                 raise _err(f"array size {count} is negative", t.dim)
-            limit = self.max_object_size
-            if count > limit:
-                raise _err(f"size of array is too large: {count} elements, more than {limit} "
-                           f"on {self.abi.name}", t)
+            # (the ABI's limit is read only past the least one: a layout
+            # that never comes near it does not depend on size_t)
+            if count > LEAST_OBJECT_LIMIT and count > self.max_object_size:
+                raise _err(f"size of array is too large: {count} elements, more than "
+                           f"{self.max_object_size} on {self._abi.name}", t)
             if elem.size_bytes and elem.size_bytes % elem.preferred_align_bytes and count:
                 raise _err("alignment of array elements is greater than element size", t)
             size_bytes = elem.size_bytes * count
-            if size_bytes > limit:
-                raise _err(f"size {size_bytes} of array exceeds maximum object size {limit} "
-                           f"on {self.abi.name}", t)
+            if size_bytes > LEAST_OBJECT_LIMIT and size_bytes > self.max_object_size:
+                raise _err(f"size {size_bytes} of array exceeds maximum object size "
+                           f"{self.max_object_size} on {self._abi.name}", t)
         # mode_for_array: one element keeps the element's mode, otherwise an
         # integer mode of the total size if there is one (at most 8 bytes).
         if size_bytes is None:
@@ -459,12 +595,15 @@ class LayoutEngine:
         key = id(e)
         found = self._enum_values.get(key)
         if found is not None:
+            if self._frames:
+                self._frames[-1].update(self._facts[("e", key)])
             return found
         if key in self._in_progress:
             raise _err(f"enumerator '{e.name}' depends on itself", e)
         ev = self.ev
         self._in_progress.add(key)
         self._defining.append(id(e.enum))
+        frame = self._open()
         try:
             if e.expr is not None:
                 v = ev.value(e.expr)
@@ -487,12 +626,15 @@ class LayoutEngine:
                     raise _err(f"overflow in enumeration values: '{e.name}' would be "
                                f"{previous} + 1, which does not fit in "
                                f"{'' if vtype.signed else 'unsigned '}{vtype.kind}", e)
+            if ev.int_t.fits(value):
+                vtype = ev.int_t
         finally:
+            self._close(frame)
             self._in_progress.discard(key)
             self._defining.pop()
-        if ev.int_t.fits(value):
-            vtype = ev.int_t
         self._enum_values[key] = (value, vtype)
+        if frame is not None:
+            self._facts[("e", key)] = frame
         return value, vtype
 
     def enumerator_value(self, e: Enumerator) -> int:
@@ -536,9 +678,22 @@ class LayoutEngine:
         key = id(en)
         found = self._enum_under.get(key)
         if found is not None:
+            if self._frames:
+                self._frames[-1].update(self._facts[("u", key)])
             return found
         if not en.complete or key in self._defining:
             raise _err(f"enum '{en.tag}' is incomplete", en)
+        frame = self._open()
+        try:
+            result = self._enum_underlying(en)
+        finally:
+            self._close(frame)
+        self._enum_under[key] = result
+        if frame is not None:
+            self._facts[("u", key)] = frame
+        return result
+
+    def _enum_underlying(self, en: Enum) -> Tuple[str, bool]:
         assert en.enumerators is not None  # complete
         values = [self._enumerator(e)[0] for e in en.enumerators] or [0]
         lo, hi = min(values), max(values)
@@ -550,7 +705,7 @@ class LayoutEngine:
             return (v if v >= 0 else ~v).bit_length() + 1
 
         precision = max(prec(lo), prec(hi))
-        int_bits = self.abi.scalar("int").size * 8
+        int_bits = self._abi.scalar("int").size * 8
         if en.packed or precision > int_bits:
             kind = self._type_for_size(precision)
             if kind is None:
@@ -562,7 +717,6 @@ class LayoutEngine:
                 result = (kind, not unsigned)
         else:
             result = ("int", not unsigned)
-        self._enum_under[key] = result
         return result
 
     def _type_for_size(self, bits: int) -> Optional[str]:
@@ -570,9 +724,9 @@ class LayoutEngine:
         ``bits`` (__int128 included where the ABI has it), else the
         smallest of 8, 16, 32 or 64 bits that holds them, else None: 65 to
         127 bits have no type even where __int128 exists."""
-        sizes = [(kind, self.abi.scalar(kind).size * 8)
+        sizes = [(kind, self._abi.scalar(kind).size * 8)
                  for kind in ("int", "char", "short", "long", "long long", "__int128")
-                 if self.abi.has_scalar(kind)]
+                 if self._abi.has_scalar(kind)]
         for kind, kbits in sizes:
             if kbits == bits:
                 return kind
@@ -605,7 +759,7 @@ class LayoutEngine:
         offset_align_bits = max(record_align_bits, self.biggest_align_bits)
         if not rec.packed:
             # STRUCTURE_SIZE_BOUNDARY, lowered by #pragma pack.
-            boundary_bits = self.abi.structure_size_boundary_bytes * BITS_PER_UNIT
+            boundary_bits = self._abi.structure_size_boundary_bytes * BITS_PER_UNIT
             if pack_bits:
                 boundary_bits = min(boundary_bits, pack_bits)
             record_align_bits = max(record_align_bits, boundary_bits)
@@ -648,15 +802,15 @@ class LayoutEngine:
     def _check_address_spaces(self, member: Member) -> None:
         """Named address spaces (``int __seg_gs *p``) are x86's: GCC for
         another target does not know the keyword."""
-        if self.abi.name in _X86_ABIS:
-            return
         t = member.type
         while True:
             if isinstance(t, Qualified):
                 for q in t.quals:
-                    if q in _ADDRESS_SPACES:
+                    # the ABI's name is read only here: no other layout
+                    # depends on it
+                    if q in _ADDRESS_SPACES and self._abi.name not in _X86_ABIS:
                         raise _err(f"'{q}' is an x86 address space, unknown to GCC for "
-                                   f"{self.abi.name}", member)
+                                   f"{self._abi.name}", member)
                 t = t.base
             elif isinstance(t, (Typedef, Aligned)):
                 t = t.target if isinstance(t, Typedef) else t.base
@@ -740,10 +894,10 @@ class LayoutEngine:
     def _align_zero_width_bitfield(self, decl: FieldDecl) -> None:
         """layout_decl: ``T :0`` aligns the next field to T where bit-field
         types matter, else to EMPTY_FIELD_BOUNDARY."""
-        if self.abi.pcc_bitfield_type_matters:
+        if self._abi.pcc_bitfield_type_matters:
             decl.do_type_align()
             return
-        empty_field_boundary_bits = self.abi.empty_field_boundary_bytes * BITS_PER_UNIT
+        empty_field_boundary_bits = self._abi.empty_field_boundary_bytes * BITS_PER_UNIT
         if empty_field_boundary_bits > decl.align_bits:
             decl.align_bits = empty_field_boundary_bits
             decl.user_align = False
@@ -757,7 +911,7 @@ class LayoutEngine:
         if not decl.type_info.int_mode:
             return
         if not (width_bits in (8, 16, 32, 64)
-                or (width_bits == 128 and self.abi.has_scalar("__int128"))):
+                or (width_bits == 128 and self._abi.has_scalar("__int128"))):
             return
         mode_align_bits = min(width_bits, self.biggest_align_bits)
         if mode_align_bits > BITS_PER_UNIT and decl.packed:
@@ -774,7 +928,7 @@ class LayoutEngine:
         desired_align_bits = decl.align_bits
         user_align = decl.user_align
         type_info = decl.type_info
-        abi = self.abi
+        abi = self._abi
         if decl.is_bitfield and type_info.size_bits and abi.pcc_bitfield_type_matters:
             # Named bit-fields give the record the alignment of their type;
             # some targets let unnamed ones do it too.
@@ -826,7 +980,7 @@ class LayoutEngine:
         """place_field's test for PCC_BITFIELD_TYPE_MATTERS compatibility: a
         non-empty bit-field, not packed (or of a byte-aligned type), with no
         #pragma pack."""
-        return (self.abi.pcc_bitfield_type_matters and decl.bit_field
+        return (self._abi.pcc_bitfield_type_matters and decl.bit_field
                 and (not decl.packed or decl.type_info.preferred_align_bits <= BITS_PER_UNIT)
                 and rli.pack_bits == 0 and bool(decl.bit_width))
 
@@ -847,9 +1001,9 @@ class LayoutEngine:
         data_bits = rli.size_so_far_bits
         align_bits = max(rli.user_align_bits, rli.record_align_bits)
         size_bytes = _round_up(-(-data_bits // BITS_PER_UNIT), align_bits // BITS_PER_UNIT)
-        if size_bytes > self.max_object_size:
+        if size_bytes > LEAST_OBJECT_LIMIT and size_bytes > self.max_object_size:
             raise _err(f"type '{rec.kind} {rec.tag or '<anonymous>'}' is too large: "
-                       f"{size_bytes} bytes, more than {self.max_object_size} on {self.abi.name}",
+                       f"{size_bytes} bytes, more than {self.max_object_size} on {self._abi.name}",
                        rec)
         return PlacedRecord(rec, size_bytes, align_bits // BITS_PER_UNIT, rli.fields, data_bits,
                             rli.user_align)
@@ -890,7 +1044,7 @@ class LayoutEngine:
 
     def _int_mode_field_align_cap_bytes(self) -> Optional[int]:
         """i386's ADJUST_FIELD_ALIGN limit for integer-mode types, if any."""
-        info = self.abi.scalar("long long")
+        info = self._abi.scalar("long long")
         if info.field_align_bytes < info.preferred_align_bytes:
             return info.field_align_bytes
         return None

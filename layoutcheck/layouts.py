@@ -281,14 +281,26 @@ class Layout(_MemberLookup):
     @property
     def members(self) -> List[MemberLayout]:
         if self._members is None:
-            self._members = []
-            self._flatten(self.tree, 0, "", 0)
+            # the same list for every ABI whose engine shares this tree and
+            # agrees on what the list read (byte order, array sizes in
+            # type names): see LayoutEngine.pooled
+            self._members = self.engine.pooled(("members", id(self.tree)), self._flattened)
         return self._members
+
+    def _flattened(self) -> List[MemberLayout]:
+        self._members = []
+        try:
+            self._flatten(self.tree, 0, "", 0)
+            return self._members
+        finally:
+            self._members = None
 
     def release(self) -> None:
         """Drop the member list built so far (it is built again when asked):
         for a caller done with a layout it still holds, such as a writer
         going through thousands."""
+        if self._members is not None:
+            self.engine.forget(("members", id(self.tree)))
         self._members = None
         self._coverage = None
 
@@ -300,7 +312,7 @@ class Layout(_MemberLookup):
         from .model import Array, unqualified
         from .typenames import type_name
 
-        big = self.engine.abi.big_endian
+        big = self.engine._abi.big_endian  # a fact of the list (LayoutEngine.pooled)
         for f in placed.fields:
             absolute = base_bits + f.bit_offset
             inner = f.type_info.record

@@ -1,0 +1,71 @@
+"""Records laid out once for every ABI that agrees on what their layout
+reads (the engine's pool) are the records each ABI lays out alone, and
+GCC's."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+import layoutcheck as lc
+from layoutcheck.abi import all_abis
+from layoutcheck.engine import LayoutEngine
+from layoutcheck.layouts import Layout
+from layoutcheck.oracle.generate import generate
+
+from .conftest import need_all_compilers
+
+# ------------------------------------------------------------------ records
+def _every_layout(prog, pooled: bool):
+    out = {}
+    for abi in prog.abis:
+        tu = prog.unit(abi)
+        eng = prog.engine(abi) if pooled else LayoutEngine(abi)
+        for rec in tu.tagged_records():
+            out[(abi.name, rec.tag)] = json.dumps(Layout(rec, eng).to_json())
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_records_shared_between_abis_are_the_records_laid_out_alone(seed):
+    """Generated structs (bit-fields, packing, alignment, unions, enums):
+    an engine that takes records from the pool gives, on each of the 18
+    ABIs, what an engine of its own gives."""
+    prog = lc.load(generate(seed, 12), abis=["all"], session=lc.Session(), rules=False)
+    pooled = _every_layout(prog, True)
+    alone = _every_layout(prog, False)
+    assert pooled == alone
+    shared = sum(prog.engine(abi).shared for abi in prog.abis)
+    assert shared > 0
+
+
+def test_a_record_is_shared_only_between_abis_that_agree_on_what_it_read():
+    text = "struct bits { char c; int b : 3; };\nstruct p { void *a; char c; };\n"
+    prog = lc.load(text, abis=["all"], session=lc.Session(), rules=False)
+    for abi in prog.abis:
+        prog.layout("bits", abi)
+        prog.layout("p", abi)
+    pool = prog.engine("x86_64")._pool
+    rec = prog.unit("x86_64").find_record("bits")
+    variants = pool[id(rec)]
+    # m68k's bit-fields ignore their type's alignment: its own variant
+    m68k = [facts for facts, info in variants if facts.get(("a", "pcc_bitfield_type_matters")) is False]
+    assert len(m68k) == 1 and prog.layout("bits", "m68k").size == 2
+    assert prog.layout("bits", "x86_64").size == 4
+    for facts, _info in variants:
+        # no record layout reads the ABI's name, nor size_t far from its limit
+        assert ("a", "name") not in facts and ("a", "size_type") not in facts
+    ptr = prog.unit("x86_64").find_record("p")
+    assert len(pool[id(ptr)]) < len(prog.abis)
+
+
+def test_the_pool_agrees_with_gcc_on_every_abi():
+    need_all_compilers()
+    from layoutcheck.oracle.verify import verify_program
+
+    prog = lc.load(generate(7, 12), abis=["all"], session=lc.Session(), rules=False)
+    report = verify_program(prog)
+    assert not report.mismatches
+    assert set(report.structs) == {a.name for a in all_abis()}
+    assert sum(prog.engine(abi).shared for abi in prog.abis) > 0
