@@ -110,12 +110,25 @@ _BASELINES: Dict[tuple, object] = {}
 class RuleChecker:
     """Checks one rule set against the layouts of one file, ABI and config."""
 
-    def __init__(self, file: str, abi: ABI, config: Config, run_abis: Sequence[ABI] = ()):
+    def __init__(self, file: str, abi: ABI, config: Config, run_abis: Sequence[ABI] = (),
+                 seen: Optional[Dict[str, Tuple[bool, bool]]] = None):
         self.file = file
         self.abi = abi
         self.config = config
         self.run_abis = [a.name for a in run_abis] or [abi.name]  # read a baseline for them all
         self.word = abi.scalar("long").size
+        # what baseline_file found, shared by the checkers of one config
+        self._seen = {} if seen is None else seen
+
+    def baseline_file(self, path: str) -> Tuple[bool, bool]:
+        """(``path`` is a file, it is the file checked): looked at once per
+        config, not once per ABI."""
+        found = self._seen.get(path)
+        if found is None:
+            exists = os.path.isfile(path)
+            found = (exists, exists and os.path.isfile(self.file) and os.path.samefile(path, self.file))
+            self._seen[path] = found
+        return found
 
     # ------------------------------------------- lookups shared by kinds
     def baseline_layout(self, path: str, struct: str, rule: Rule) -> Optional[Layout]:
@@ -276,8 +289,9 @@ def check_program(path: str, prog, ruleset: RuleSet, abis: Sequence[ABI],
                   config: Config) -> List[Result]:
     """Verdicts for one config, from a Program already read in that config."""
     results: List[Result] = []
+    seen: Dict[str, Tuple[bool, bool]] = {}
     for abi in abis:
-        checker = RuleChecker(path, abi, config, abis)
+        checker = RuleChecker(path, abi, config, abis, seen)
         results.extend(check_static_asserts(path, prog, abi, config))
         cache: Dict[str, Layout] = {}
         for rule in ruleset.rules:

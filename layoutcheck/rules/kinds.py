@@ -686,12 +686,12 @@ class NoGrowth(RuleKind):
         return f"no-growth:{params.get('baseline', '')}"
 
     def check(self, checker: "RuleChecker", lay: "Layout", rule: "Rule") -> List[str]:
-        import os
 
         path = _baseline_path(rule)
-        if not os.path.isfile(path):  # a verdict, not silence: the rule cannot be judged
+        exists, itself = checker.baseline_file(path)
+        if not exists:  # a verdict, not silence: the rule cannot be judged
             raise Fail(f"baseline {rule.params['baseline']}: no file {path}", [])
-        if os.path.isfile(checker.file) and os.path.samefile(path, checker.file):
+        if itself:
             return listify(rule.params.get("keep_offsets"))  # the baseline itself
         base = checker.baseline_layout(path, lay.name, rule)
         label = rule.params["baseline"]
