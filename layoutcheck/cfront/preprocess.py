@@ -846,6 +846,41 @@ def _shared_groups(abis: Sequence[ABI], run, abi_defines: Dict[str, Dict[str, st
     results: List[Preprocessed] = []
     by_text: Dict[str, Preprocessed] = {}
     ran: Dict[str, object] = {}  # runs made ahead, side by side (or their error)
+    # A text that consults the word size (most do, through a config such
+    # as CONFIG_64BIT) needs a second run for the other word size: it is
+    # started with the first, side by side, and used only if the first
+    # cannot stand for its ABI (else it is waited for and dropped).
+    guess = next((a for a in abis[1:] if a.bits != abis[0].bits), None) \
+        if (os.cpu_count() or 1) > 1 else None
+    guessed: Dict[str, object] = {}
+    guessing = None
+    if guess is not None:
+        import threading
+
+        def run_guess() -> None:
+            try:
+                guessed["run"] = run(guess)
+            except LayoutError as exc:  # raised only if the loop needs this run
+                guessed["run"] = exc
+
+        guessing = threading.Thread(target=run_guess, daemon=True)
+        guessing.start()
+    try:
+        _group_runs(pending, run, abi_defines, filename, results, by_text, ran, guess, guessed,
+                    guessing)
+    finally:
+        if guessing is not None:
+            guessing.join()
+    order = {a.name: i for i, a in enumerate(abis)}
+    for group in results:
+        group.abis.sort(key=lambda a: order[a.name])
+    return results
+
+
+def _group_runs(pending: List[ABI], run, abi_defines: Dict[str, Dict[str, str]], filename: str,
+                results: List[Preprocessed], by_text: Dict[str, Preprocessed],
+                ran: Dict[str, object], guess: Optional[ABI], guessed: Dict[str, object],
+                guessing) -> None:
     rounds = 0
     while pending:
         rounds += 1
@@ -862,10 +897,15 @@ def _shared_groups(abis: Sequence[ABI], run, abi_defines: Dict[str, Dict[str, st
                 except LayoutError as exc:  # raised only if the loop needs this run
                     return exc
 
+            rest = [a for a in pending if guess is None or a.name != guess.name]
             with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
-                ran = dict(zip([a.name for a in pending], pool.map(ahead, pending), strict=True))
+                ran.update(zip([a.name for a in rest], pool.map(ahead, rest), strict=True))
         abi = pending.pop(0)
-        first = ran.pop(abi.name, None) or run(abi, bool(pending))
+        if guess is not None and abi.name == guess.name:
+            guessing.join()
+            first = guessed.pop("run")
+        else:
+            first = ran.pop(abi.name, None) or run(abi, bool(pending))
         if isinstance(first, LayoutError):
             raise first
         same = first.digest or first.text
@@ -882,11 +922,7 @@ def _shared_groups(abis: Sequence[ABI], run, abi_defines: Dict[str, Dict[str, st
                 group.abis.append(other)
             else:
                 rest.append(other)
-        pending = rest
-    order = {a.name: i for i, a in enumerate(abis)}
-    for group in results:
-        group.abis.sort(key=lambda a: order[a.name])
-    return results
+        pending[:] = rest
 
 
 def preprocess_for_abis(
