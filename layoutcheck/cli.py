@@ -23,7 +23,9 @@ placement; alias: a store that sets PageTail), 2 the input could not be
 read, parsed or laid out.
 
 environment: LAYOUTCHECK_CACHE_DIR names the cache directory (default
-~/.cache/layoutcheck), or 'off'; see the README's "The cache"."""
+~/.cache/layoutcheck), or 'off'; see the README's "The cache".
+LAYOUTCHECK_JOBS=1 keeps check and show in one process (by default a
+matrix of configs, or of headers or ABIs, is read on two cores)."""
 
 
 class _Formatter(argparse.RawDescriptionHelpFormatter):
@@ -223,6 +225,9 @@ def console_main() -> None:
     for nothing: the process ends).  Output is flushed first."""
     import os
 
+    from . import workers
+
+    workers.enable()  # a matrix is read on two cores (workers.py)
     code = main()
     try:
         sys.stdout.flush()

@@ -44,8 +44,9 @@ def _tail_word(paths, options):
 
 
 def run(args) -> int:
+    from .. import workers
     from ..render import render_text
-    from ..render.show import write_json
+    from ..render.show import json_lines, write_json
 
     if args.cacheline < 0:
         raise LayoutError(f"--cacheline must be 0 (none) or a size in bytes, not {args.cacheline}")
@@ -75,6 +76,28 @@ def run(args) -> int:
         from ..options import open_kernel_unit
 
         layouts.append(chosen(open_kernel_unit(paths, options)))
+        paths = []
+    elif whole and workers.can_fork(len(paths)):
+        # every record of many headers: half of the headers are read in a
+        # second process (workers.py), their JSON lines sent back
+        def json_of(part):
+            return [(refused_rules_note(prog.ruleset), list(json_lines(chosen(prog))))
+                    for prog in side_by_side(lambda p: make_program(p, args), part)]
+
+        for path, (note, lines) in zip(paths, workers.in_two(json_of, paths), strict=True):
+            if note:
+                print(f"layoutcheck: {path}: {note}", file=sys.stderr)
+            layouts.append(lines)
+        paths = []
+    elif whole and len(paths) == 1:
+        # one header for many ABIs: read (preprocessed) here, then half of
+        # its ABIs laid out in a second process (workers.py)
+        prog = make_program(paths[0], args)
+        note = refused_rules_note(prog.ruleset)
+        if note:
+            print(f"layoutcheck: {paths[0]}: {note}", file=sys.stderr)
+        layouts.append(workers.in_two(lambda abis: list(json_lines(prog.stored_layouts(abis))),
+                                      prog.abis))
         paths = []
     for path, prog in zip(paths, side_by_side(lambda p: make_program(p, args), paths), strict=True):
         note = refused_rules_note(prog.ruleset)

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import io
 import json
-from typing import TYPE_CHECKING, Dict, Iterable, List, Optional
+from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional
 
 from ..layouts import HOLE, VARIANT, Gap, Layout, member_mask
 
@@ -252,14 +252,25 @@ def render_json(layouts: Iterable[Layout]) -> str:
     return out.getvalue()
 
 
-def write_json(layouts: Iterable[Layout], out) -> None:
+def json_lines(layouts: Iterable) -> Iterator[str]:
+    """Each layout's JSON line (a ``StoredLayout`` is its line; a line
+    already made passes through), its member list dropped once made."""
+    for lay in layouts:
+        if isinstance(lay, str):
+            yield lay
+            continue
+        line = getattr(lay, "json_text", None)
+        yield line or json.dumps(lay.to_json())
+        lay.release()
+
+
+def write_json(layouts: Iterable, out) -> None:
     """``render_json`` written to ``out`` a layout at a time, each
     layout's member list dropped once written: the whole output and every
-    member list are never in memory at once."""
+    member list are never in memory at once.  ``layouts`` may also hold
+    lines ``json_lines`` made."""
     first = True
-    for lay in layouts:
-        line = getattr(lay, "json_text", None)  # a StoredLayout is its line
-        out.write(('{"layouts": [\n' if first else ",\n") + (line or json.dumps(lay.to_json())))
-        lay.release()
+    for line in json_lines(layouts):
+        out.write(('{"layouts": [\n' if first else ",\n") + line)
         first = False
     out.write('{"layouts": []}\n' if first else "\n]}\n")

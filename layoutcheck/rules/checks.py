@@ -312,10 +312,17 @@ def check_file(path: str, ruleset: RuleSet, abis: Sequence[ABI], configs: Sequen
                **program_kw) -> List[Result]:
     """All verdicts for one header: every config x ABI x rule, then one
     not-applied verdict for each rule that selects none of them."""
-    results: List[Result] = []
+    from ..workers import in_two
+
     names = [a.name for a in abis]
-    for config, prog in zip(configs, _programs(path, ruleset, names, configs, program_kw), strict=True):
-        results.extend(check_program(path, prog, ruleset, abis, config))
+
+    def verdicts(part: List[Config]) -> List[List[Result]]:
+        return [check_program(path, prog, ruleset, abis, config)
+                for config, prog in zip(part, _programs(path, ruleset, names, part, program_kw),
+                                        strict=True)]
+
+    # the configs of a matrix, half of them in a second process (workers)
+    results = [r for per_config in in_two(verdicts, configs) for r in per_config]
     results.extend(unselected_rules(path, ruleset, abis, configs))
     return results
 

@@ -1,0 +1,118 @@
+"""Work split across two cores: a matrix of configs (or of files) is cut in
+two, the later half computed by a forked copy of the process.
+
+Python runs one thread at a time, and reading a header in ten configs is
+Python work (parsing, laying out, checking) between short preprocessor
+runs.  A forked child shares everything imported and read so far; it
+computes its half, sends the results back through a pipe (``pickle``: the
+data are the child's own results, never input) and exits.  The parent
+computes the first half meanwhile, then reads the child's.  Results come
+back in item order, and so does the first error: an error in the parent's
+half is raised before anything from the child's is looked at.
+
+Only the command line turns this on (``enable()``), and only where it is
+safe: on a system with ``fork``, more than one core, no other thread
+running, and not in a child already.  ``LAYOUTCHECK_JOBS=1`` turns it off.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import sys
+import threading
+from typing import Callable, List, Sequence, TypeVar
+
+from .errors import LayoutError
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+_ENABLED = False
+_IN_CHILD = False
+
+
+def enable(on: bool = True) -> None:
+    """Let ``in_two`` fork (the command line does; a library call is left
+    in its caller's process)."""
+    global _ENABLED
+    _ENABLED = on
+
+
+def can_fork(count: int) -> bool:
+    return (_ENABLED and not _IN_CHILD and count >= 2 and hasattr(os, "fork")
+            and (os.cpu_count() or 1) > 1 and threading.active_count() == 1
+            and os.environ.get("LAYOUTCHECK_JOBS", "").strip() != "1")
+
+
+def in_two(work: Callable[[List[T]], List[R]], items: Sequence[T]) -> List[R]:
+    """``work(items)``: the first half in this process, the second half in
+    a forked child, side by side, when ``can_fork``; else all here."""
+    items = list(items)
+    if not can_fork(len(items)):
+        return work(items)
+    cut = (len(items) + 1) // 2
+    sys.stdout.flush()  # nothing buffered is written twice
+    sys.stderr.flush()
+    read_end, write_end = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child's coverage is not collected
+        _child(work, items[cut:], read_end, write_end)
+    os.close(write_end)
+    try:
+        mine = work(items[:cut])
+    except BaseException:
+        _stop(pid, read_end)
+        raise
+    with os.fdopen(read_end, "rb") as fh:
+        data = fh.read()
+    _, status = os.waitpid(pid, 0)
+    try:
+        kind, *rest = pickle.loads(data)
+    except Exception:
+        kind, rest = "crash", [f"exit status {os.waitstatus_to_exitcode(status)}"]
+    if kind == "ok":
+        return mine + rest[0]
+    if kind == "layout-error":
+        raise LayoutError(rest[0], rest[1])
+    raise LayoutError(f"the worker process for the second half of the work failed: {rest[0]} "
+                      f"(LAYOUTCHECK_JOBS=1 does it all in one process)")
+
+
+def _child(work, items, read_end: int, write_end: int) -> None:  # pragma: no cover
+    global _IN_CHILD
+    _IN_CHILD = True
+    code = 0
+    try:
+        os.close(read_end)
+        try:
+            payload = ("ok", work(items))
+        except LayoutError as exc:
+            payload = ("layout-error", exc.message, exc.where)
+        except RecursionError:
+            payload = ("layout-error", "the input is nested more deeply than layoutcheck can "
+                                       "follow", None)
+        except BaseException as exc:  # reported by the parent
+            payload = ("crash", f"{type(exc).__name__}: {exc}")
+        data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+        with os.fdopen(write_end, "wb") as fh:
+            fh.write(data)
+        sys.stderr.flush()
+    except BaseException:
+        code = 3
+    finally:
+        os._exit(code)
+
+
+def _stop(pid: int, read_end: int) -> None:
+    import signal
+
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError:
+        pass
+    try:
+        os.waitpid(pid, 0)
+    except OSError:
+        pass
+    os.close(read_end)

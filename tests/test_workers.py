@@ -1,0 +1,161 @@
+"""A matrix read on two cores (``workers.in_two``) gives what one process
+gives: the same verdicts and layouts, in the same order, the same first
+error and exit status."""
+
+from __future__ import annotations
+
+import glob
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+PAGE = sorted(glob.glob(os.path.join(ROOT, "cdefs", "page", "*.h")))
+
+pytestmark = pytest.mark.skipif(not hasattr(os, "fork") or (os.cpu_count() or 1) < 2,
+                                reason="forking needs fork() and two cores")
+
+
+def _script(body: str) -> subprocess.CompletedProcess:
+    """``body`` in a fresh interpreter: one thread, as the command line is."""
+    code = "import os, sys\nsys.path.insert(0, %r)\n" % ROOT + textwrap.dedent(body)
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+
+
+def test_the_second_half_is_computed_in_a_child_and_comes_back_in_order():
+    proc = _script("""
+        from layoutcheck import workers
+        workers.enable()
+        out = workers.in_two(lambda part: [(x * x, os.getpid()) for x in part], range(7))
+        assert [v for v, _ in out] == [x * x for x in range(7)], out
+        pids = [p for _, p in out]
+        assert pids[:4] == [os.getpid()] * 4 and len(set(pids[4:])) == 1 and pids[4] != os.getpid()
+        print("ok")
+    """)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
+
+
+def test_an_error_in_the_childs_half_is_raised_with_its_location():
+    proc = _script("""
+        from layoutcheck import workers
+        from layoutcheck.errors import LayoutError
+        workers.enable()
+
+        def work(part):
+            for x in part:
+                if x == 5:
+                    raise LayoutError("five is refused", "h.h:5:1")
+            return part
+
+        try:
+            workers.in_two(work, range(6))
+        except LayoutError as exc:
+            print(exc.where, exc.message)
+    """)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "h.h:5:1 five is refused"
+
+
+def test_the_parents_error_comes_first_and_the_child_is_stopped():
+    proc = _script("""
+        import time
+        from layoutcheck import workers
+        from layoutcheck.errors import LayoutError
+        workers.enable()
+
+        def work(part):
+            if 0 in part:
+                raise LayoutError("zero is refused")
+            time.sleep(30)  # the child: stopped, not waited for
+            return part
+
+        start = time.time()
+        try:
+            workers.in_two(work, range(4))
+        except LayoutError as exc:
+            print(exc.message, time.time() - start < 10)
+    """)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "zero is refused True"
+
+
+def test_a_crash_in_the_child_is_an_error_naming_the_way_out():
+    proc = _script("""
+        from layoutcheck import workers
+        from layoutcheck.errors import LayoutError
+        workers.enable()
+
+        def work(part):
+            if 3 in part:
+                raise ValueError("bug")
+            return part
+
+        try:
+            workers.in_two(work, range(4))
+        except LayoutError as exc:
+            print(exc)
+    """)
+    assert proc.returncode == 0, proc.stderr
+    assert "ValueError: bug" in proc.stdout and "LAYOUTCHECK_JOBS=1" in proc.stdout
+
+
+def test_a_library_call_stays_in_its_process():
+    proc = _script("""
+        from layoutcheck import workers
+        out = workers.in_two(lambda part: [os.getpid() for _ in part], range(4))
+        assert set(out) == {os.getpid()}, out
+        print("ok")
+    """)
+    assert proc.returncode == 0, proc.stderr
+
+
+def _cli(args, jobs, cwd=ROOT):
+    env = dict(os.environ)
+    env.pop("LAYOUTCHECK_JOBS", None)
+    if jobs:
+        env["LAYOUTCHECK_JOBS"] = jobs
+    return subprocess.run([sys.executable, "-m", "layoutcheck", *args], capture_output=True,
+                          text=True, env=env, cwd=cwd, timeout=300)
+
+
+@pytest.mark.parametrize("header", ["v4.20.h", "zd-swap.h", "lru-dma-pinned.h"])
+def test_check_gives_the_same_verdicts_on_two_cores(header):
+    path = os.path.join(ROOT, "cdefs", "page", header)
+    for fmt in ("text", "json"):
+        two, one = _cli(["check", path, "--format", fmt], None), _cli(["check", path, "--format", fmt], "1")
+        assert (two.returncode, two.stdout, two.stderr) == (one.returncode, one.stdout, one.stderr)
+    assert two.returncode in (0, 1)
+
+
+def test_check_stops_at_the_same_config_error(tmp_path):
+    (tmp_path / "h.h").write_text('#ifdef CONFIG_D\n#error "config D is refused"\n#endif\n'
+                                  "struct s { long a; char b; };\n")
+    (tmp_path / "layoutcheck.toml").write_text(
+        'struct = "s"\n[matrix]\nvary = ["CONFIG_A", "CONFIG_B"]\nextra = [["CONFIG_D"]]\n'
+        '[[rule]]\nname = "small"\nkind = "size"\nmax = 16\n')
+    two, one = _cli(["check", "h.h"], None, cwd=tmp_path), _cli(["check", "h.h"], "1", cwd=tmp_path)
+    assert two.returncode == one.returncode == 2
+    assert two.stderr == one.stderr
+    assert 'h.h:2:2: #error "config D is refused"' in two.stderr
+
+
+def test_show_json_of_many_headers_is_the_same_on_two_cores():
+    args = ["show", *PAGE, "--abi", "all", "--format", "json"]
+    two, one = _cli(args, None), _cli(args, "1")
+    assert two.returncode == one.returncode == 0
+    assert two.stdout == one.stdout
+    assert two.stdout.count('"abi": ') >= 18 * len(PAGE)
+
+
+def test_show_json_of_one_header_for_every_abi_is_the_same_on_two_cores():
+    args = ["show", os.path.join(ROOT, "cdefs", "page", "v4.20.h"), "--abi", "all", "--format", "json"]
+    two, one = _cli(args, None), _cli(args, "1")
+    assert two.returncode == one.returncode == 0
+    assert two.stdout == one.stdout
+    abis = [line.split('"abi": "')[1].split('"')[0] for line in two.stdout.splitlines()
+            if '"abi": "' in line]
+    assert len(set(abis)) == 18
