@@ -135,6 +135,11 @@ class Program:
             return OracleSource(text=self._text, config=self.config, abi_defines=self.abi_defines)
         return OracleSource(path=self.source, config=self.config, abi_defines=self.abi_defines)
 
+    def text_size(self) -> int:
+        """Characters of preprocessed text read so far for this program's
+        ABIs (a text kept in the cache and not read counts 0)."""
+        return sum(g.loaded_size() for g in self._groups)
+
     @property
     def groups(self) -> List[Preprocessed]:
         """The distinct preprocessed texts and the ABIs each serves."""

@@ -151,6 +151,37 @@ def test_show_json_of_many_headers_is_the_same_on_two_cores():
     assert two.stdout.count('"abi": ') >= 18 * len(PAGE)
 
 
+def test_show_json_of_one_big_header_splits_its_abis(tmp_path):
+    """UAPI headers whose texts pass workers.BIG_TEXT: half of the ABIs are
+    laid out by the child, and the JSON is what one process writes."""
+    header = tmp_path / "big.h"
+    header.write_text("".join(f"#include <linux/{name}>\n" for name in
+                              ("bpf.h", "perf_event.h", "ethtool.h", "if_link.h")))
+    abis = "x86_64,aarch64,ppc64le,s390x"
+    proc = _script(f"""
+        import io, contextlib
+        from layoutcheck import workers, cli
+        workers.enable()
+        calls = []
+        real = workers.in_two
+        def spy(work, items):
+            calls.append(list(items))
+            return real(work, items)
+        workers.in_two = spy
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = cli.main(["show", {str(header)!r}, "--abi", {abis!r}, "--format", "json"])
+        assert code == 0
+        assert [[a.name for a in c] for c in calls] == [{abis.split(",")!r}], calls
+        sys.stdout.write(out.getvalue())
+    """)
+    assert proc.returncode == 0, proc.stderr
+    one = _cli(["show", str(header), "--abi", abis, "--format", "json"], "1")
+    assert one.returncode == 0
+    assert proc.stdout == one.stdout
+    assert proc.stdout.count('"abi": "s390x"') > 100
+
+
 def test_show_json_of_one_header_for_every_abi_is_the_same_on_two_cores():
     args = ["show", os.path.join(ROOT, "cdefs", "page", "v4.20.h"), "--abi", "all", "--format", "json"]
     two, one = _cli(args, None), _cli(args, "1")

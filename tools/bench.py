@@ -7,12 +7,14 @@ alternating so that a noisy moment weighs on both; each row prints the
 medians, the ratio and the target of issue 11 next to them:
 
 1. start-up: ``--help`` and ``show`` of one small struct for one ABI;
-2. struct page: the 8 files of cdefs/page x 18 ABIs, one config,
+2. struct page: the 9 files of cdefs/page x 18 ABIs, one config,
    ``show --format json``.  Baseline: for each file and ABI, ``<abi gcc>
    -g -c`` and ``pahole -C page``;
 3. UAPI: the first 55 headers of tests/corpus.py that every ABI reads, in
    one translation unit, x 18 ABIs (each with its own asm/ headers),
-   every struct laid out and written as JSON; peak memory too.  Baseline:
+   every struct laid out and written as JSON, as ``show`` does it (half
+   the ABIs in a second process); peak memory too (of the larger
+   process).  Baseline:
    each ABI's ``gcc -g -c`` of the same file, then ``pahole``;
 4. pre-commit: ``check cdefs/page/v4.20.h`` (10 configs x 18 ABIs), wall
    and CPU time;
@@ -185,14 +187,21 @@ def _uapi_unit(work: str) -> str:
     return unit
 
 
+# What `show --format json` does with one header (commands/show.py): read
+# it, then lay out half of its ABIs in a second process (workers.py).  The
+# ABIs whose asm/ headers need -I are read as uapi_programs reads them.
 UAPI_CHILD = """
 import sys
 sys.path.insert(0, {root!r})
-from layoutcheck.render.show import write_json
+from layoutcheck import workers
+from layoutcheck.render.show import json_lines, write_json
 from tests.corpus import uapi_programs
+workers.enable()
 progs, failed = uapi_programs({unit!r})
 assert not failed, failed
-write_json((lay for prog in progs for lay in prog.stored_layouts()), sys.stdout)
+write_json((line for prog in progs
+            for line in workers.in_two(lambda abis: list(json_lines(prog.stored_layouts(abis))),
+                                       prog.abis)), sys.stdout)
 """
 
 

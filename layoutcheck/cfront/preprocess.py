@@ -162,6 +162,10 @@ class Preprocessed:
             self._text = self._load()
         return self._text
 
+    def loaded_size(self) -> int:
+        """The text's length if it is in memory, else 0 (not read for it)."""
+        return len(self._text) if self._text is not None else 0
+
     def text_digest(self) -> str:
         """A digest of the text (what a layout cache entry is keyed by)."""
         if self.digest is None:

@@ -90,14 +90,18 @@ def run(args) -> int:
             layouts.append(lines)
         paths = []
     elif whole and len(paths) == 1:
-        # one header for many ABIs: read (preprocessed) here, then half of
-        # its ABIs laid out in a second process (workers.py)
+        # one header for many ABIs: read here; when what the preprocessor
+        # made is big (a UAPI or kernel header, not a cdef), half of the
+        # ABIs are laid out in a second process (workers.py)
         prog = make_program(paths[0], args)
         note = refused_rules_note(prog.ruleset)
         if note:
             print(f"layoutcheck: {paths[0]}: {note}", file=sys.stderr)
-        layouts.append(workers.in_two(lambda abis: list(json_lines(prog.stored_layouts(abis))),
-                                      prog.abis))
+        if prog.text_size() >= workers.BIG_TEXT:
+            layouts.append(workers.in_two(
+                lambda abis: list(json_lines(prog.stored_layouts(abis))), prog.abis))
+        else:
+            layouts.append(prog.stored_layouts())
         paths = []
     for path, prog in zip(paths, side_by_side(lambda p: make_program(p, args), paths), strict=True):
         note = refused_rules_note(prog.ruleset)
