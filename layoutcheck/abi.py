@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import platform
 import struct
 import sys
 from dataclasses import dataclass, field
@@ -147,6 +146,8 @@ def _sparc_host(bits: int, little: bool) -> str:
 def _x86_host(bits: int, little: bool) -> str:
     if bits == 64:
         return "x86_64"
+    import platform
+
     return "x32" if platform.architecture()[0] == "32bit" and "x32" in sys.version else "i386"
 
 
@@ -174,6 +175,8 @@ _HOST_MACHINES = (
 
 def host_abi_name() -> str:
     """The ABI of the running Python, as CONTRACT.md names it."""
+    import platform
+
     machine = platform.machine().lower()
     bits = struct.calcsize("P") * 8
     little = sys.byteorder == "little"

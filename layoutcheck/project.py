@@ -34,7 +34,6 @@ one is an error that names the file and suggests the key meant.
 
 from __future__ import annotations
 
-import difflib
 import glob
 import os
 from dataclasses import dataclass, field
@@ -119,6 +118,8 @@ def _nice(path: str) -> str:
 
 
 def _suggest(word: str, known) -> str:
+    import difflib
+
     close = difflib.get_close_matches(word, list(known), n=1)
     return f" (did you mean {close[0]!r}?)" if close else ""
 

@@ -18,7 +18,6 @@ running, and not in a child already.  ``LAYOUTCHECK_JOBS=1`` turns it off.
 from __future__ import annotations
 
 import os
-import pickle
 import sys
 import threading
 from typing import Callable, List, Sequence, TypeVar
@@ -57,6 +56,8 @@ def in_two(work: Callable[[List[T]], List[R]], items: Sequence[T]) -> List[R]:
     items = list(items)
     if not can_fork(len(items)):
         return work(items)
+    import pickle
+
     cut = (len(items) + 1) // 2
     sys.stdout.flush()  # nothing buffered is written twice
     sys.stderr.flush()
@@ -86,6 +87,8 @@ def in_two(work: Callable[[List[T]], List[R]], items: Sequence[T]) -> List[R]:
 
 
 def _child(work, items, read_end: int, write_end: int) -> None:  # pragma: no cover
+    import pickle
+
     global _IN_CHILD
     _IN_CHILD = True
     code = 0

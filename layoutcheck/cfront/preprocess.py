@@ -46,10 +46,12 @@ import io
 import os
 import re
 import shutil
-import subprocess
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
+
+if TYPE_CHECKING:
+    import subprocess
 
 from ..abi import ABI, DATA_DIR
 from ..errors import LayoutError, first_error_line
@@ -317,7 +319,7 @@ def _compiler_available(abi: ABI) -> bool:
 
 
 def _stream_tool(argv: List[str], input_text: Optional[str],
-                 consume) -> Tuple[subprocess.CompletedProcess, bool]:
+                 consume) -> Tuple["subprocess.CompletedProcess", bool]:
     """``_run_tool(argv, text=True, errors="replace")``, with the output
     given to ``consume(text_so_far)`` as it comes (every 256 KB), so that
     reading it overlaps the preprocessor's work.  ``consume`` raising
@@ -326,6 +328,7 @@ def _stream_tool(argv: List[str], input_text: Optional[str],
     import codecs
     import locale
     import selectors
+    import subprocess
     import threading
     import time
 
@@ -390,9 +393,11 @@ def _stream_tool(argv: List[str], input_text: Optional[str],
     return subprocess.CompletedProcess(argv, returncode, text, stderr), not failed
 
 
-def _run_tool(argv: List[str], **kw) -> subprocess.CompletedProcess:
+def _run_tool(argv: List[str], **kw) -> "subprocess.CompletedProcess":
     """A preprocessor or compiler: no standard input unless given, a time
     limit, and LayoutError (not a traceback) when it cannot run."""
+    import subprocess
+
     if "input" not in kw:
         kw["stdin"] = subprocess.DEVNULL
     try:

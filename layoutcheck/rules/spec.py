@@ -64,7 +64,6 @@ and ``min > max`` are a ``LayoutError`` naming the file and the rule.
 
 from __future__ import annotations
 
-import difflib
 import itertools
 import os
 import re
@@ -74,12 +73,18 @@ from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
 
 from ..abi import ABI, abi_names
 from ..errors import LayoutError
-from . import kinds
 from .values import listify, name_list, size_value  # noqa: F401 (size_value: spec's API)
 
-# The kinds defined in ``kinds`` (the registry, ``kinds.REGISTRY``, is the
-# live list: a kind defined later is in it, not here).
-KINDS = kinds.kind_names()
+
+def __getattr__(name: str):
+    # KINDS: the kinds defined in ``kinds`` (the registry,
+    # ``kinds.REGISTRY``, is the live list).  ``kinds`` (and the C model it
+    # reads) is imported when a rule is read, not with this module.
+    if name == "KINDS":
+        from . import kinds
+
+        return kinds.kind_names()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 # ABI selectors other than ABI names (``abis`` and ``[matrix.abi_defines]``).
 ABI_CLASSES = ("all", "64bit", "32bit", "little", "big")
@@ -241,6 +246,8 @@ def check_abi_selector(selector: Any, what: str) -> None:
         if not isinstance(item, str):
             raise LayoutError(f"{what}: ABI selector {item!r} is not a string")
         if item not in known:
+            import difflib
+
             close = difflib.get_close_matches(item, known, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             raise LayoutError(f"{what}: unknown ABI selector {item!r}{hint}; use one of "
@@ -361,6 +368,8 @@ def parse_rules(text: str, path: Optional[str] = None) -> RuleSet:
             label += f" ({raw['name']})"
         if "kind" not in raw:
             raise LayoutError(f"{label}: missing 'kind'")
+        from . import kinds
+
         kind = kinds.kind_of(raw["kind"])
         if kind is None:
             raise LayoutError(f"{label}: unknown kind {raw['kind']!r}; use one of "
@@ -406,6 +415,8 @@ def _parse_when(when: Any, label: str) -> Dict[str, bool]:
 def _validate(rule: Rule, label: str) -> None:
     """A LayoutError unless the rule can be checked: its kind's parameters
     (``kinds``), then the keys every rule has."""
+    from . import kinds
+
     kind = kinds.REGISTRY[rule.kind]
     kind.validate(rule, label)
     named = {n for key in kind.member_keys for n in listify(rule.params.get(key))}
