@@ -17,7 +17,8 @@ medians, the ratio and the target of issue 11 next to them:
    process).  Baseline:
    each ABI's ``gcc -g -c`` of the same file, then ``pahole``;
 4. pre-commit: ``check cdefs/page/v4.20.h`` (10 configs x 18 ABIs), wall
-   and CPU time;
+   and CPU time; the same check of mm_types.h in the amd64 kernel tree
+   (its own config) with the struct page rules;
 5. kernel tree: ``show --kernel`` of six big headers of the amd64 tree
    against one kbuild build of them as an external module (and that
    build followed by ``pahole``).
@@ -274,6 +275,26 @@ def precommit_row(repeat: int):
             "<= 0.3 s wall", limit_s=0.3, extra=f" wall, {cpu:.2f} s CPU")
 
 
+def precommit_kernel_row(repeat: int):
+    """``check`` of mm_types.h in a configured kernel tree (its own config,
+    its ABI) with the struct page rules of cdefs/page: the pre-commit case
+    on a real tree rather than on a cdef."""
+    from layoutcheck.oracle.kbuild import find_kernel_tree
+
+    tree = find_kernel_tree("amd64")
+    if tree is None:
+        print("kernel pre-commit row skipped: run tools/fetch_kernel_trees.py")
+        return
+    cmd = lc_cmd("check", "--kernel", tree, "linux/mm_types.h",
+                 "--rules", os.path.join(ROOT, "cdefs", "page", "layoutcheck.toml"))
+    warm = warm_env(cmd)
+    for label, env in (("cold", None), ("warm cache", warm)):
+        runs = [run(cmd, **({"env": env} if env else {})) for _ in range(repeat)]
+        row(f"pre-commit on a kernel tree (amd64): check --kernel linux/mm_types.h, {label}",
+            statistics.median(r[0] for r in runs), None, "<= 0.3 s wall", limit_s=0.3,
+            extra=f" wall, {statistics.median(r[1] for r in runs):.2f} s CPU")
+
+
 def hook_row(repeat: int):
     """The pre-commit hook on examples/pre-commit (one header, 4 configs x
     18 ABIs, with the diff against HEAD), after the commit that breaks
@@ -354,11 +375,12 @@ def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="fewer files and runs")
     ap.add_argument("--repeat", type=int, default=5, help="runs per figure (medians)")
-    ap.add_argument("--only", choices=["startup", "page", "uapi", "precommit", "hook", "kernel"],
+    ap.add_argument("--only", choices=["startup", "page", "uapi", "precommit", "precommit-kernel",
+                                       "hook", "kernel"],
                     action="append", help="measure only these rows")
     args = ap.parse_args()
     repeat = 2 if args.quick else args.repeat
-    todo = args.only or ["startup", "page", "uapi", "precommit", "hook", "kernel"]
+    todo = args.only or ["startup", "page", "uapi", "precommit", "precommit-kernel", "hook", "kernel"]
     # Byte-compiled first, as an installed package is: with bytecode writing
     # off (PYTHONDONTWRITEBYTECODE), every process would compile it again.
     subprocess.run([sys.executable, "-m", "compileall", "-q", os.path.join(ROOT, "layoutcheck")],
@@ -370,6 +392,7 @@ def main():
                           "--struct", "bits"), env=cache_env(facts), check=True, capture_output=True)
     for name, fn in (("startup", lambda: startup(repeat)), ("page", lambda: page_row(repeat, args.quick)),
                      ("uapi", lambda: uapi_row(repeat)), ("precommit", lambda: precommit_row(repeat)),
+                     ("precommit-kernel", lambda: precommit_kernel_row(repeat)),
                      ("hook", lambda: hook_row(repeat)),
                      ("kernel", lambda: kernel_row(repeat))):
         if name in todo:
