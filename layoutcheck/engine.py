@@ -34,6 +34,7 @@ bytes.
 
 from __future__ import annotations
 
+import threading
 from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
@@ -333,6 +334,10 @@ class LayoutEngine:
         self._enum_values: Dict[int, Tuple[int, IntType]] = {}
         self._enum_under: Dict[int, Tuple[str, bool]] = {}
         self._defining: List[int] = []  # ids of enums whose values are being computed
+        # One computation at a time (an engine may be asked from several
+        # threads, as verify's oracles do): the facts being written down,
+        # and the types under way, are the engine's, not a thread's.
+        self._lock = threading.RLock()
 
     @property
     def biggest_align_bits(self) -> int:
@@ -360,34 +365,43 @@ class LayoutEngine:
             return found
         if key in self._in_progress:
             raise _err("type contains itself", getattr(t, "coord", None))
-        if self._pool is None:
+        with self._lock:
+            found = self._types.get(key)  # made by another thread meanwhile
+            if found is not None:
+                if self._frames:
+                    self._frames[-1].update(self._facts[key])
+                return found
+            if self._pool is None:
+                self._in_progress.add(key)
+                try:
+                    result = self._compute(t)
+                finally:
+                    self._in_progress.discard(key)
+                self._types[key] = result
+                self._keep.append(t)
+                return result
+            # A record laid out inside an enum's definition (in a sizeof in
+            # an enumerator) may read that enum's constants with their
+            # definition-time types: that state is this engine's, no fact.
+            pooled = isinstance(t, Record) and not self._defining
+            if pooled:
+                for facts, result in self._pool.get(key, ()):
+                    if facts_hold(self.abi, facts):
+                        self.shared += 1
+                        self._remember(key, t, result, facts)
+                        return result
             self._in_progress.add(key)
+            frame: dict = {}
+            self._frames.append(frame)
             try:
                 result = self._compute(t)
             finally:
+                self._close(frame)
                 self._in_progress.discard(key)
-            self._types[key] = result
-            self._keep.append(t)
+            self._remember(key, t, result, frame)
+            if pooled:
+                self._pool.setdefault(key, []).append((frame, result))
             return result
-        pooled = isinstance(t, Record)
-        if pooled:
-            for facts, result in self._pool.get(key, ()):
-                if facts_hold(self.abi, facts):
-                    self.shared += 1
-                    self._remember(key, t, result, facts)
-                    return result
-        self._in_progress.add(key)
-        frame: dict = {}
-        self._frames.append(frame)
-        try:
-            result = self._compute(t)
-        finally:
-            self._close(frame)
-            self._in_progress.discard(key)
-        self._remember(key, t, result, frame)
-        if pooled:
-            self._pool.setdefault(key, []).append((frame, result))
-        return result
 
     def pooled(self, key: tuple, compute):
         """``compute()``, or what it returned for another engine of the pool
@@ -395,26 +409,22 @@ class LayoutEngine:
         layout (a member list), shared as the layouts are."""
         if self._pool is None:
             return compute()
-        for facts, result in self._pool.get(key, ()):
-            if facts_hold(self.abi, facts):
-                self.shared += 1
-                if self._frames:
-                    self._frames[-1].update(facts)
-                return result
-        frame: dict = {}
-        self._frames.append(frame)
-        try:
-            result = compute()
-        finally:
-            self._close(frame)
-        self._pool.setdefault(key, []).append((frame, result))
-        return result
-
-    def forget(self, key: tuple) -> None:
-        """Drop what ``pooled`` kept under ``key`` (for a caller going
-        through thousands of results once each)."""
-        if self._pool is not None:
-            self._pool.pop(key, None)
+        with self._lock:
+            for facts, result in self._pool.get(key, ()):
+                if facts_hold(self.abi, facts):
+                    self.shared += 1
+                    if self._frames:
+                        self._frames[-1].update(facts)
+                    return result
+            frame: dict = {}
+            self._frames.append(frame)
+            try:
+                result = compute()
+            finally:
+                self._close(frame)
+            if not self._defining:
+                self._pool.setdefault(key, []).append((frame, result))
+            return result
 
     # The facts behind each memoised result (see FactView).
     def _open(self) -> Optional[dict]:
@@ -583,6 +593,15 @@ class LayoutEngine:
 
     # ------------------------------------------------------------- enums
     def _enumerator(self, e: Enumerator) -> Tuple[int, IntType]:
+        found = self._enum_values.get(id(e))
+        if found is not None:
+            if self._frames:
+                self._frames[-1].update(self._facts[("e", id(e))])
+            return found
+        with self._lock:  # see __init__
+            return self._enumerator_locked(e)
+
+    def _enumerator_locked(self, e: Enumerator) -> Tuple[int, IntType]:
         """Value and type GCC's build_enumerator gives ``e``: the type its
         constant has while the enum is being defined.
 
@@ -675,6 +694,10 @@ class LayoutEngine:
 
     def enum_underlying(self, en: Enum) -> Tuple[str, bool]:
         """GCC's choice of integer type for a complete enum (finish_enum)."""
+        with self._lock:  # see __init__
+            return self._enum_underlying_locked(en)
+
+    def _enum_underlying_locked(self, en: Enum) -> Tuple[str, bool]:
         key = id(en)
         found = self._enum_under.get(key)
         if found is not None:

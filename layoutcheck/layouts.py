@@ -299,8 +299,6 @@ class Layout(_MemberLookup):
         """Drop the member list built so far (it is built again when asked):
         for a caller done with a layout it still holds, such as a writer
         going through thousands."""
-        if self._members is not None:
-            self.engine.forget(("members", id(self.tree)))
         self._members = None
         self._coverage = None
 

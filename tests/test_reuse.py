@@ -9,7 +9,7 @@ import json
 import pytest
 
 import layoutcheck as lc
-from layoutcheck.abi import all_abis
+from layoutcheck.abi import all_abis, get_abi
 from layoutcheck.engine import LayoutEngine
 from layoutcheck.layouts import Layout
 from layoutcheck.oracle.generate import generate
@@ -69,3 +69,54 @@ def test_the_pool_agrees_with_gcc_on_every_abi():
     assert not report.mismatches
     assert set(report.structs) == {a.name for a in all_abis()}
     assert sum(prog.engine(abi).shared for abi in prog.abis) > 0
+
+
+def _result(eng, rec):
+    try:
+        return json.dumps(Layout(rec, eng).to_json())
+    except lc.LayoutError as exc:
+        return f"error: {exc}"
+
+
+def test_a_record_laid_out_inside_an_enum_definition_is_not_shared():
+    # S is defined in a sizeof inside enum E: laid out there, it reads X
+    # with its definition-time type, which is the engine's state, no fact
+    text = ("enum E { X = 0x80000000u, Z = -1, "
+            "Y = sizeof(struct S { char c[(X - 0x80000001u) > 0 ? 1 : 2]; }) };\n"
+            "struct T { char t[Y]; };\n")
+    prog = lc.load(text, abis=["all"], session=lc.Session(), rules=False)
+    recs = {r.tag: r for r in prog.unit("x86_64").tagged_records()}
+    _result(prog.engine("x86_64"), recs["T"])
+    for abi in prog.abis[1:]:
+        assert _result(prog.engine(abi), recs["S"]) == _result(LayoutEngine(abi), recs["S"])
+
+
+def test_one_engine_asked_from_several_threads_keeps_its_facts_apart():
+    """Member lists made by four threads at once on one ABI (verify asks
+    GCC and clang side by side): another ABI that takes them from the pool
+    gets what it makes alone (the type names read char's signedness)."""
+    import random
+    import sys
+    import threading
+
+    text = "\n".join("struct s%d { %s };" % (i, " ".join(
+        f"char (*p{j})[(char)-1 < 0 ? {j}+1 : {j}+2]; int a{j};" for j in range(20)))
+        for i in range(120))
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for trial in range(3):
+            prog = lc.load(text, abis=["mipsel", "arm"], session=lc.Session(), rules=False)
+            lays = prog.layouts(abis=["mipsel"])
+            threads = [threading.Thread(target=lambda order: [lay.members for lay in order],
+                                        args=(random.Random(k + 7 * trial).sample(lays, len(lays)),))
+                       for k in range(4)]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            alone = LayoutEngine(get_abi("arm"))
+            for rec in prog.unit("arm").tagged_records():
+                assert _result(prog.engine("arm"), rec) == _result(alone, rec), rec.tag
+    finally:
+        sys.setswitchinterval(interval)
