@@ -20,7 +20,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from typing import Callable, List, Sequence, TypeVar
+from typing import Callable, Iterator, List, Sequence, TypeVar
 
 from .errors import LayoutError
 
@@ -53,9 +53,19 @@ def can_fork(count: int) -> bool:
 def in_two(work: Callable[[List[T]], List[R]], items: Sequence[T]) -> List[R]:
     """``work(items)``: the first half in this process, the second half in
     a forked child, side by side, when ``can_fork``; else all here."""
+    return list(in_two_stream(lambda part: iter(work(part)), items))
+
+
+def in_two_stream(work: Callable[[List[T]], Iterator[R]], items: Sequence[T]) -> Iterator[R]:
+    """What ``work(items)`` yields, in order: the first half's results as
+    this process makes them, then those of the second half, made meanwhile
+    by a forked child (when ``can_fork``; else all here).  An error stops
+    the results where one process would have stopped: after the first
+    half's, and after what the second half made before it."""
     items = list(items)
     if not can_fork(len(items)):
-        return work(items)
+        yield from work(items)
+        return
     import pickle
 
     cut = (len(items) + 1) // 2
@@ -67,23 +77,25 @@ def in_two(work: Callable[[List[T]], List[R]], items: Sequence[T]) -> List[R]:
         _child(work, items[cut:], read_end, write_end)
     os.close(write_end)
     try:
-        mine = work(items[:cut])
-    except BaseException:
+        yield from work(items[:cut])
+    except BaseException:  # an error, or the caller stopped reading
         _stop(pid, read_end)
         raise
     with os.fdopen(read_end, "rb") as fh:
         data = fh.read()
     _, status = os.waitpid(pid, 0)
     try:
-        kind, *rest = pickle.loads(data)
+        kind, made, *rest = pickle.loads(data)
     except Exception:
-        kind, rest = "crash", [f"exit status {os.waitstatus_to_exitcode(status)}"]
-    if kind == "ok":
-        return mine + rest[0]
+        kind, made, rest = "crash", [], [f"exit status {os.waitstatus_to_exitcode(status)}"]
+    yield from made
     if kind == "layout-error":
         raise LayoutError(rest[0], rest[1])
-    raise LayoutError(f"the worker process for the second half of the work failed: {rest[0]} "
-                      f"(LAYOUTCHECK_JOBS=1 does it all in one process)")
+    if kind == "recursion":
+        raise RecursionError("nested too deeply")
+    if kind != "ok":
+        raise LayoutError(f"the worker process for the second half of the work failed: {rest[0]} "
+                          f"(LAYOUTCHECK_JOBS=1 does it all in one process)")
 
 
 def _child(work, items, read_end: int, write_end: int) -> None:  # pragma: no cover
@@ -91,19 +103,27 @@ def _child(work, items, read_end: int, write_end: int) -> None:  # pragma: no co
 
     global _IN_CHILD
     _IN_CHILD = True
+    # the child's work runs one frame (this one) deeper than the parent's:
+    # input nested to the limit fails or passes as in one process
+    sys.setrecursionlimit(sys.getrecursionlimit() + 1)
     code = 0
+    made: list = []
     try:
         os.close(read_end)
         try:
-            payload = ("ok", work(items))
+            for result in work(items):
+                made.append(result)
+            payload: tuple = ("ok", made)
         except LayoutError as exc:
-            payload = ("layout-error", exc.message, exc.where)
+            payload = ("layout-error", made, exc.message, exc.where)
         except RecursionError:
-            payload = ("layout-error", "the input is nested more deeply than layoutcheck can "
-                                       "follow", None)
+            payload = ("recursion", made)
         except BaseException as exc:  # reported by the parent
-            payload = ("crash", f"{type(exc).__name__}: {exc}")
-        data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+            payload = ("crash", made, f"{type(exc).__name__}: {exc}")
+        try:
+            data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+        except Exception as exc:
+            data = pickle.dumps(("crash", [], f"results not sent back: {type(exc).__name__}: {exc}"))
         with os.fdopen(write_end, "wb") as fh:
             fh.write(data)
         sys.stderr.flush()

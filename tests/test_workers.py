@@ -163,11 +163,11 @@ def test_show_json_of_one_big_header_splits_its_abis(tmp_path):
         from layoutcheck import workers, cli
         workers.enable()
         calls = []
-        real = workers.in_two
+        real = workers.in_two_stream
         def spy(work, items):
             calls.append(list(items))
             return real(work, items)
-        workers.in_two = spy
+        workers.in_two_stream = spy
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
             code = cli.main(["show", {str(header)!r}, "--abi", {abis!r}, "--format", "json"])
@@ -190,3 +190,35 @@ def test_show_json_of_one_header_for_every_abi_is_the_same_on_two_cores():
     abis = [line.split('"abi": "')[1].split('"')[0] for line in two.stdout.splitlines()
             if '"abi": "' in line]
     assert len(set(abis)) == 18
+
+
+def _both(args, cwd):
+    return _cli(args, None, cwd=cwd), _cli(args, "1", cwd=cwd)
+
+
+def test_show_stops_where_one_process_stops(tmp_path):
+    """A layout error in the later header: the earlier header's JSON, then
+    the error; a preprocessing error anywhere comes before any layout
+    error, as when one process reads every header first."""
+    (tmp_path / "ok.h").write_text("struct ok { long a; char b; };\n")
+    (tmp_path / "bad.h").write_text("struct bad { char c[sizeof(int) - 8]; };\n")
+    (tmp_path / "missing.h").write_text('#include "nonexistent.h"\nstruct m { int a; };\n')
+    for args in (["ok.h", "bad.h"], ["bad.h", "missing.h"], ["ok.h", "ok.h", "bad.h", "ok.h"]):
+        two, one = _both(["show", "--format", "json", *args], tmp_path)
+        assert (two.returncode, two.stdout, two.stderr) == (one.returncode, one.stdout, one.stderr)
+        assert two.returncode == 2
+    two, _ = _both(["show", "--format", "json", "bad.h", "missing.h"], tmp_path)
+    assert "nonexistent.h" in two.stderr and "too large" not in two.stderr
+    two, _ = _both(["show", "--format", "json", "ok.h", "bad.h"], tmp_path)
+    assert two.stdout.startswith('{"layouts": [') and '"name": "ok"' in two.stdout
+
+
+def test_input_nested_too_deeply_in_the_childs_half_says_what_one_process_says(tmp_path):
+    chain = "".join(f"typedef t{i} t{i + 1};\n" for i in range(21000))
+    (tmp_path / "r.h").write_text("typedef int t0;\n#ifdef DEEP\n" + chain +
+                                  "struct s { t21000 a; };\n#else\nstruct s { int a; };\n#endif\n")
+    (tmp_path / "layoutcheck.toml").write_text(
+        'struct = "s"\n[matrix]\nvary = ["DEEP"]\n'
+        '[[rule]]\nname = "small"\nkind = "size"\nmax = 16\n')
+    two, one = _both(["check", "r.h"], tmp_path)
+    assert (two.returncode, two.stdout, two.stderr) == (one.returncode, one.stdout, one.stderr)

@@ -77,17 +77,20 @@ def run(args) -> int:
 
         layouts.append(chosen(open_kernel_unit(paths, options)))
         paths = []
-    elif whole and workers.can_fork(len(paths)):
-        # every record of many headers: half of the headers are read in a
-        # second process (workers.py), their JSON lines sent back
-        def json_of(part):
-            return [(refused_rules_note(prog.ruleset), list(json_lines(chosen(prog))))
-                    for prog in side_by_side(lambda p: make_program(p, args), part)]
-
-        for path, (note, lines) in zip(paths, workers.in_two(json_of, paths), strict=True):
+    elif whole and len(paths) > 1:
+        # every record of many headers: each is read here (preprocessed,
+        # in order, as below); half of them are then laid out in a second
+        # process (workers.py), their JSON lines sent back
+        progs = []
+        for path, prog in zip(paths, side_by_side(lambda p: make_program(p, args), paths),
+                              strict=True):
+            note = refused_rules_note(prog.ruleset)
             if note:
                 print(f"layoutcheck: {path}: {note}", file=sys.stderr)
-            layouts.append(lines)
+            progs.append(prog)
+        layouts.append(workers.in_two_stream(
+            lambda part: (line for prog in part for line in json_lines(prog.stored_layouts())),
+            progs))
         paths = []
     elif whole and len(paths) == 1:
         # one header for many ABIs: read here; when what the preprocessor
@@ -98,8 +101,8 @@ def run(args) -> int:
         if note:
             print(f"layoutcheck: {paths[0]}: {note}", file=sys.stderr)
         if prog.text_size() >= workers.BIG_TEXT:
-            layouts.append(workers.in_two(
-                lambda abis: list(json_lines(prog.stored_layouts(abis))), prog.abis))
+            layouts.append(workers.in_two_stream(
+                lambda abis: json_lines(prog.stored_layouts(abis)), prog.abis))
         else:
             layouts.append(prog.stored_layouts())
         paths = []
