@@ -10,6 +10,11 @@ computes the first half meanwhile, then reads the child's.  Results come
 back in item order, and so does the first error: an error in the parent's
 half is raised before anything from the child's is looked at.
 
+Work in two phases (``in_two_phased``: read every header, then lay them
+out) keeps one process's order across both: the child reports its reading
+(notes, or the error) before its layouts, and the parent raises a reading
+error of the child's before any layout error of its own.
+
 Only the command line turns this on (``enable()``), and only where it is
 safe: on a system with ``fork``, more than one core, no other thread
 running, and not in a child already.  ``LAYOUTCHECK_JOBS=1`` turns it off.
@@ -20,7 +25,7 @@ from __future__ import annotations
 import os
 import sys
 import threading
-from typing import Callable, Iterator, List, Sequence, TypeVar
+from typing import Callable, Iterator, List, Optional, Sequence, Tuple, TypeVar
 
 from .errors import LayoutError
 
@@ -62,70 +67,131 @@ def in_two_stream(work: Callable[[List[T]], Iterator[R]], items: Sequence[T]) ->
     by a forked child (when ``can_fork``; else all here).  An error stops
     the results where one process would have stopped: after the first
     half's, and after what the second half made before it."""
+    return in_two_phased(lambda part: ((None, item) for item in part), work, items,
+                         lambda item, note: None)
+
+
+def in_two_phased(read: Callable[[List[T]], Iterator[Tuple[Optional[str], object]]],
+                  write: Callable[[list], Iterator[R]], items: Sequence[T],
+                  note: Callable[[T, str], None]) -> Iterator[R]:
+    """``read`` every item (it yields a note for stderr, or None, and what
+    was read, per item, in order), then what ``write`` yields for what was
+    read, as one process would: every note and reading error in item order
+    before the first result; the later half read and written by a forked
+    child when ``can_fork``."""
     items = list(items)
     if not can_fork(len(items)):
-        yield from work(items)
+        got = []
+        for item, (said, obj) in zip(items, read(items), strict=True):
+            if said:
+                note(item, said)
+            got.append(obj)
+        yield from write(got)
         return
-    import pickle
-
     cut = (len(items) + 1) // 2
     sys.stdout.flush()  # nothing buffered is written twice
     sys.stderr.flush()
     read_end, write_end = os.pipe()
     pid = os.fork()
     if pid == 0:  # pragma: no cover - the child's coverage is not collected
-        _child(work, items[cut:], read_end, write_end)
+        _child(read, write, items[cut:], read_end, write_end)
     os.close(write_end)
+    pipe = os.fdopen(read_end, "rb")
     try:
-        yield from work(items[:cut])
+        got = []
+        for item, (said, obj) in zip(items[:cut], read(items[:cut]), strict=True):
+            if said:
+                note(item, said)
+            got.append(obj)
+        kind, notes, *rest = _receive(pipe, pid)
+        for item, said in zip(items[cut:], notes, strict=False):  # up to an error
+            if said:
+                note(item, said)
+        if kind != "ok":
+            _raise(kind, rest)
+        yield from write(got)
     except BaseException:  # an error, or the caller stopped reading
-        _stop(pid, read_end)
+        _stop(pid, pipe)
         raise
-    with os.fdopen(read_end, "rb") as fh:
-        data = fh.read()
-    _, status = os.waitpid(pid, 0)
-    try:
-        kind, made, *rest = pickle.loads(data)
-    except Exception:
-        kind, made, rest = "crash", [], [f"exit status {os.waitstatus_to_exitcode(status)}"]
+    kind, made, *rest = _receive(pipe, pid)
+    pipe.close()
+    os.waitpid(pid, 0)
     yield from made
+    if kind != "ok":
+        _raise(kind, rest)
+
+
+def _raise(kind: str, rest: list):
     if kind == "layout-error":
         raise LayoutError(rest[0], rest[1])
     if kind == "recursion":
         raise RecursionError("nested too deeply")
-    if kind != "ok":
-        raise LayoutError(f"the worker process for the second half of the work failed: {rest[0]} "
-                          f"(LAYOUTCHECK_JOBS=1 does it all in one process)")
+    raise LayoutError(f"the worker process for the second half of the work failed: {rest[0]} "
+                      f"(LAYOUTCHECK_JOBS=1 does it all in one process)")
 
 
-def _child(work, items, read_end: int, write_end: int) -> None:  # pragma: no cover
+def _receive(pipe, pid: int) -> tuple:
+    """One message of the child's (``_send``); a crash if there is none."""
     import pickle
 
+    head = pipe.read(8)
+    if len(head) == 8:
+        data = pipe.read(int.from_bytes(head, "big"))
+        try:
+            return pickle.loads(data)
+        except Exception:
+            pass
+    _, status = os.waitpid(pid, 0)
+    return ("crash", [], f"no answer (exit status {os.waitstatus_to_exitcode(status)})")
+
+
+def _send(pipe, payload: tuple) -> None:  # pragma: no cover - in the child
+    import pickle
+
+    try:
+        data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
+    except Exception as exc:
+        data = pickle.dumps(("crash", [], f"results not sent back: {type(exc).__name__}: {exc}"))
+    pipe.write(len(data).to_bytes(8, "big") + data)
+    pipe.flush()
+
+
+def _outcome(made: list, run: Callable[[], None]) -> tuple:  # pragma: no cover - in the child
+    """("ok", made) after ``run()``, or how it failed, with what it made."""
+    try:
+        run()
+        return ("ok", made)
+    except LayoutError as exc:
+        return ("layout-error", made, exc.message, exc.where)
+    except RecursionError:
+        return ("recursion", made)
+    except BaseException as exc:  # reported by the parent
+        return ("crash", made, f"{type(exc).__name__}: {exc}")
+
+
+def _child(read, write, items, read_end: int, write_end: int) -> None:  # pragma: no cover
     global _IN_CHILD
     _IN_CHILD = True
     # the child's work runs one frame (this one) deeper than the parent's:
     # input nested to the limit fails or passes as in one process
     sys.setrecursionlimit(sys.getrecursionlimit() + 1)
     code = 0
-    made: list = []
     try:
         os.close(read_end)
-        try:
-            for result in work(items):
-                made.append(result)
-            payload: tuple = ("ok", made)
-        except LayoutError as exc:
-            payload = ("layout-error", made, exc.message, exc.where)
-        except RecursionError:
-            payload = ("recursion", made)
-        except BaseException as exc:  # reported by the parent
-            payload = ("crash", made, f"{type(exc).__name__}: {exc}")
-        try:
-            data = pickle.dumps(payload, protocol=pickle.HIGHEST_PROTOCOL)
-        except Exception as exc:
-            data = pickle.dumps(("crash", [], f"results not sent back: {type(exc).__name__}: {exc}"))
-        with os.fdopen(write_end, "wb") as fh:
-            fh.write(data)
+        with os.fdopen(write_end, "wb") as pipe:
+            notes: list = []
+            got: list = []
+
+            def read_all() -> None:
+                for said, obj in read(items):
+                    notes.append(said)
+                    got.append(obj)
+
+            first = _outcome(notes, read_all)
+            _send(pipe, first)
+            if first[0] == "ok":
+                made: list = []
+                _send(pipe, _outcome(made, lambda: made.extend(write(got))))
         sys.stderr.flush()
     except BaseException:
         code = 3
@@ -133,7 +199,7 @@ def _child(work, items, read_end: int, write_end: int) -> None:  # pragma: no co
         os._exit(code)
 
 
-def _stop(pid: int, read_end: int) -> None:
+def _stop(pid: int, pipe) -> None:
     import signal
 
     try:
@@ -144,4 +210,4 @@ def _stop(pid: int, read_end: int) -> None:
         os.waitpid(pid, 0)
     except OSError:
         pass
-    os.close(read_end)
+    pipe.close()

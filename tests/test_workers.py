@@ -222,3 +222,24 @@ def test_input_nested_too_deeply_in_the_childs_half_says_what_one_process_says(t
         '[[rule]]\nname = "small"\nkind = "size"\nmax = 16\n')
     two, one = _both(["check", "r.h"], tmp_path)
     assert (two.returncode, two.stdout, two.stderr) == (one.returncode, one.stdout, one.stderr)
+
+
+def test_notes_and_reading_errors_keep_one_process_order(tmp_path):
+    """A rules file discovery refuses (writable by others) is a note on
+    stderr; notes and reading errors of the later half (the child's) come
+    after the earlier half's notes and before any layout."""
+    for name in ("a", "b", "c", "d"):
+        (tmp_path / f"{name}.h").write_text(f"struct {name} {{ long x; char y; }};\n")
+    for name in ("b", "d"):
+        rules = tmp_path / f"{name}.rules.toml"
+        rules.write_text(f'struct = "{name}"\n')
+        os.chmod(rules, 0o666)
+    (tmp_path / "bad.h").write_text("struct bad { char c[sizeof(int) - 8]; };\n")
+    (tmp_path / "missing.h").write_text('#include "nonexistent.h"\n')
+    for args in (["a.h", "b.h", "c.h", "d.h"], ["b.h", "bad.h", "d.h", "missing.h"],
+                 ["bad.h", "b.h", "c.h", "d.h"]):
+        two, one = _both(["show", "--format", "json", *args], tmp_path)
+        assert (two.returncode, two.stdout, two.stderr) == (one.returncode, one.stdout, one.stderr)
+    two, _ = _both(["show", "--format", "json", "a.h", "b.h", "c.h", "d.h"], tmp_path)
+    assert two.returncode == 0
+    assert [line.split(":")[1].strip() for line in two.stderr.splitlines()] == ["b.h", "d.h"]

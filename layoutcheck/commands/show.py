@@ -78,19 +78,16 @@ def run(args) -> int:
         layouts.append(chosen(open_kernel_unit(paths, options)))
         paths = []
     elif whole and len(paths) > 1:
-        # every record of many headers: each is read here (preprocessed,
-        # in order, as below); half of them are then laid out in a second
-        # process (workers.py), their JSON lines sent back
-        progs = []
-        for path, prog in zip(paths, side_by_side(lambda p: make_program(p, args), paths),
-                              strict=True):
-            note = refused_rules_note(prog.ruleset)
-            if note:
-                print(f"layoutcheck: {path}: {note}", file=sys.stderr)
-            progs.append(prog)
-        layouts.append(workers.in_two_stream(
-            lambda part: (line for prog in part for line in json_lines(prog.stored_layouts())),
-            progs))
+        # every record of many headers: all read (preprocessed), then laid
+        # out; the later half of the headers read and laid out in a second
+        # process (workers.py), in the order one process keeps
+        def read(part):
+            for prog in side_by_side(lambda p: make_program(p, args), part):
+                yield refused_rules_note(prog.ruleset), prog
+
+        layouts.append(workers.in_two_phased(
+            read, lambda progs: (line for prog in progs for line in json_lines(prog.stored_layouts())),
+            paths, lambda path, note: print(f"layoutcheck: {path}: {note}", file=sys.stderr)))
         paths = []
     elif whole and len(paths) == 1:
         # one header for many ABIs: read here; when what the preprocessor
