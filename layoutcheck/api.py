@@ -237,7 +237,6 @@ class Program:
                 self.session.drop(group)
 
     def _stored_lines(self, abi: ABI, group: Preprocessed) -> Iterator[StoredLayout]:
-        import json
 
         from . import cache
 
@@ -247,7 +246,7 @@ class Program:
         if lines is None:
             lines = []
             for lay in self.layouts(abis=[abi]):
-                lines.append(json.dumps(lay.to_json()))
+                lines.append(lay.json_line())
                 lay.release()
             cache.write_checked("layouts", key, lines)
         for line in lines:

@@ -451,6 +451,18 @@ class Layout(_MemberLookup):
             "members": [m.to_json() for m in self.members],
         }
 
+    def json_line(self) -> str:
+        """``json.dumps(self.to_json())``, the member list's part made once
+        for every ABI that shares the list (``LayoutEngine.pooled``)."""
+        import json
+
+        head = json.dumps({"abi": self.abi, "kind": self.kind, "name": self.name,
+                           "size": self.size, "align": self.align,
+                           "defines": dict(self.defines)})
+        members = self.engine.pooled(("members-json", id(self.tree)),
+                                     lambda: json.dumps([m.to_json() for m in self.members]))
+        return head[:-1] + ', "members": ' + members + "}"
+
     def __repr__(self) -> str:
         return f"<Layout {self.kind} {self.name} on {self.abi}: size {self.size}, align {self.align}>"
 

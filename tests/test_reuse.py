@@ -120,3 +120,17 @@ def test_one_engine_asked_from_several_threads_keeps_its_facts_apart():
                 assert _result(prog.engine("arm"), rec) == _result(alone, rec), rec.tag
     finally:
         sys.setswitchinterval(interval)
+
+
+@pytest.mark.parametrize("seed", [3, 4])
+def test_a_json_line_made_from_a_shared_member_list_is_the_layouts_own(seed):
+    """``Layout.json_line`` writes the member list's JSON once for the ABIs
+    that share it; each line is ``json.dumps(to_json())``, byte for byte."""
+    prog = lc.load(generate(seed, 12) + "\nstruct named { char *p; int x : 3; };\n",
+                   abis=["all"], session=lc.Session(), rules=False)
+    lines = 0
+    for abi in prog.abis:
+        for lay in prog.layouts(abis=[abi]):
+            assert lay.json_line() == json.dumps(lay.to_json())
+            lines += 1
+    assert lines >= 18 * 12

@@ -15,7 +15,6 @@ not holes of the whole struct.
 from __future__ import annotations
 
 import io
-import json
 from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional
 
 from ..layouts import HOLE, VARIANT, Gap, Layout, member_mask
@@ -260,7 +259,7 @@ def json_lines(layouts: Iterable) -> Iterator[str]:
             yield lay
             continue
         line = getattr(lay, "json_text", None)
-        yield line or json.dumps(lay.to_json())
+        yield line or lay.json_line()
         lay.release()
 
 
