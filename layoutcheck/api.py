@@ -11,7 +11,8 @@
 
 A ``Program`` preprocesses and parses a source once per group of ABIs that
 preprocess alike (usually once in all), and shares one layout engine per ABI
-through its ``Session``.
+through its ``Session``; the engines of a text read for several ABIs lay out
+each record once per distinct answer (``LayoutEngine``'s pool).
 """
 
 from __future__ import annotations
