@@ -115,7 +115,10 @@ def in_two_phased(read: Callable[[List[T]], Iterator[Tuple[Optional[str], object
         raise
     kind, made, *rest = _receive(pipe, pid)
     pipe.close()
-    os.waitpid(pid, 0)
+    try:
+        os.waitpid(pid, 0)
+    except ChildProcessError:  # reaped by _receive, which found no answer
+        pass
     yield from made
     if kind != "ok":
         _raise(kind, rest)

@@ -243,3 +243,24 @@ def test_notes_and_reading_errors_keep_one_process_order(tmp_path):
     two, _ = _both(["show", "--format", "json", "a.h", "b.h", "c.h", "d.h"], tmp_path)
     assert two.returncode == 0
     assert [line.split(":")[1].strip() for line in two.stderr.splitlines()] == ["b.h", "d.h"]
+
+
+def test_a_child_that_dies_without_a_word_is_an_error_not_a_traceback():
+    proc = _script("""
+        from layoutcheck import workers
+        from layoutcheck.errors import LayoutError
+        workers.enable()
+
+        def work(part):
+            for x in part:
+                if x == 3:
+                    os.kill(os.getpid(), 9)
+                yield x
+
+        try:
+            list(workers.in_two_stream(work, range(4)))
+        except LayoutError as exc:
+            print(exc)
+    """)
+    assert proc.returncode == 0, proc.stderr
+    assert "no answer (exit status -9)" in proc.stdout
