@@ -363,14 +363,16 @@ class LayoutEngine:
             if self._frames:
                 self._frames[-1].update(self._facts[key])
             return found
-        if key in self._in_progress:
-            raise _err("type contains itself", getattr(t, "coord", None))
         with self._lock:
             found = self._types.get(key)  # made by another thread meanwhile
             if found is not None:
                 if self._frames:
                     self._frames[-1].update(self._facts[key])
                 return found
+            # (asked under the lock: another thread's type under way is not
+            # this one containing itself)
+            if key in self._in_progress:
+                raise _err("type contains itself", getattr(t, "coord", None))
             if self._pool is None:
                 self._in_progress.add(key)
                 try:

@@ -134,3 +134,36 @@ def test_a_json_line_made_from_a_shared_member_list_is_the_layouts_own(seed):
             assert lay.json_line() == json.dumps(lay.to_json())
             lines += 1
     assert lines >= 18 * 12
+
+
+def test_threads_laying_out_one_record_on_one_engine_see_no_cycle():
+    """A type another thread is laying out is not a type containing
+    itself: the check is made under the engine's lock."""
+    import sys
+    import threading
+
+    text = "\n".join(f"struct r{i} {{ struct r{i - 1} *p; char c[{i + 1}]; long x; }};"
+                     for i in range(1, 300))
+    text = "struct r0 { int a; };\n" + text + "\nstruct all { " + " ".join(
+        f"struct r{i} m{i};" for i in range(300)) + " };\n"
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        for _trial in range(3):
+            prog = lc.load(text, abis=["x86_64", "arm"], session=lc.Session(), rules=False)
+            rec = prog.unit("x86_64").find_record("all")
+            errors: list = []
+            for engine in (prog.engine("x86_64"), LayoutEngine(get_abi("x86_64"))):
+                def work(eng=engine, rec=rec, errors=errors):
+                    try:
+                        eng.placed_record(rec)
+                    except lc.LayoutError as exc:
+                        errors.append(str(exc))
+                threads = [threading.Thread(target=work) for _ in range(4)]
+                for t in threads:
+                    t.start()
+                for t in threads:
+                    t.join()
+            assert errors == []
+    finally:
+        sys.setswitchinterval(interval)
