@@ -101,3 +101,30 @@ def test_a_text_is_shared_when_it_consults_nothing_that_differs():
     prog = lc.load("#define N 4\nstruct s { int a[N]; };\n", abis=["all"])
     assert len(prog.groups) == 1
     assert len(prog.groups[0].abis) == len(all_abis())
+
+
+def test_the_hazard_prefilter_holds_every_hazard_word():
+    """_file_hazard runs the hazard expression only on files holding one of
+    _HAZARD_PARTS: each word the expression finds must hold one."""
+    import re
+
+    from layoutcheck.cfront.preprocess import _HAZARD, _HAZARD_PARTS
+
+    words = re.search(r"\((.*)\)", _HAZARD.pattern).group(1).split("|")
+    assert len(words) == 13
+    for word in words:
+        assert any(part.decode() in word for part in _HAZARD_PARTS), word
+
+
+def test_a_header_asking_has_include_is_found_through_the_prefilter(tmp_path):
+    from layoutcheck.cfront.preprocess import _file_hazard
+
+    plain = tmp_path / "plain.h"
+    plain.write_text("struct s { int a; };\n")
+    asking = tmp_path / "asking.h"
+    asking.write_text("#if __has_include(<x.h>)\n#endif\n")
+    stamped = tmp_path / "stamped.h"
+    stamped.write_bytes(b"/* \xff */ static const char d[] = __DATE__;\n")
+    assert _file_hazard(str(plain)) is None
+    assert _file_hazard(str(asking)) == "__has_include"
+    assert _file_hazard(str(stamped)) == "__DATE__"

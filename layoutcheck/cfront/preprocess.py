@@ -566,6 +566,8 @@ _HAZARD = re.compile(
     r"\b(__has_include_next|__has_include|__has_builtin|__has_attribute|__has_c_attribute|"
     r"__has_cpp_attribute|__has_feature|__has_extension|__COUNTER__|__INCLUDE_LEVEL__|"
     r"__TIMESTAMP__|__DATE__|__TIME__)\b")
+_HAZARD_PARTS = (b"__has_", b"__COUNTER__", b"__INCLUDE_LEVEL__", b"__TIMESTAMP__", b"__DATE__",
+                 b"__TIME__")
 _MARKER = re.compile(r'^#(?:line)? *\d+ +"((?:[^"\\]|\\.)*)"', re.M)
 
 
@@ -590,10 +592,15 @@ def _file_hazard(path: str) -> Optional[str]:
     key = (os.path.abspath(path), st.st_mtime, st.st_size)
     if key not in _HAZARD_CACHE:
         try:
-            with open(path, errors="replace") as fh:
-                m = _HAZARD.search(fh.read())
+            with open(path, "rb") as fh:
+                data = fh.read()
         except OSError:
-            m = None
+            data = b""
+        # every hazard word holds one of these: most headers hold none, and
+        # six substring tests are much cheaper than the regular expression
+        m = None
+        if any(word in data for word in _HAZARD_PARTS):
+            m = _HAZARD.search(data.decode("utf-8", errors="replace"))
         _HAZARD_CACHE[key] = m.group(1) if m else None
     return _HAZARD_CACHE[key]
 
