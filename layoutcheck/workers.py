@@ -37,7 +37,7 @@ _IN_CHILD = False
 
 # Preprocessed text (characters, all texts of a header together) below
 # which a header's ABIs are not split: forking and sending the results back
-# cost more than laying out a few structs (a struct page cdef is 10 KB for
+# cost more than laying out a few structs (a struct page cdef is 4 KB for
 # 18 ABIs; the 55-header UAPI unit, 6 MB).
 BIG_TEXT = 256 * 1024
 
