@@ -264,15 +264,21 @@ def uapi_row(repeat: int):
         print(f"UAPI baseline skipped: missing {', '.join(missing)}")
 
 
-def precommit_row(repeat: int):
-    cmd = lc_cmd("check", os.path.join(ROOT, "cdefs", "page", "v4.20.h"))
+def precommit_rows(name: str, cmd, repeat: int) -> None:
+    """A pre-commit case cold and warm: medians of wall and CPU time,
+    against 0.3 s of wall time."""
     warm = warm_env(cmd)
     for label, env in (("cold", None), ("warm cache", warm)):
         runs = [run(cmd, **({"env": env} if env else {})) for _ in range(repeat)]
         wall = statistics.median(r[0] for r in runs)
         cpu = statistics.median(r[1] for r in runs)
-        row(f"pre-commit: check cdefs/page/v4.20.h (10 configs x 18 ABIs), {label}", wall, None,
-            "<= 0.3 s wall", limit_s=0.3, extra=f" wall, {cpu:.2f} s CPU")
+        row(f"{name}, {label}", wall, None, "<= 0.3 s wall", limit_s=0.3,
+            extra=f" wall, {cpu:.2f} s CPU")
+
+
+def precommit_row(repeat: int):
+    precommit_rows("pre-commit: check cdefs/page/v4.20.h (10 configs x 18 ABIs)",
+                   lc_cmd("check", os.path.join(ROOT, "cdefs", "page", "v4.20.h")), repeat)
 
 
 def precommit_kernel_row(repeat: int):
@@ -285,14 +291,10 @@ def precommit_kernel_row(repeat: int):
     if tree is None:
         print("kernel pre-commit row skipped: run tools/fetch_kernel_trees.py")
         return
-    cmd = lc_cmd("check", "--kernel", tree, "linux/mm_types.h",
-                 "--rules", os.path.join(ROOT, "cdefs", "page", "layoutcheck.toml"))
-    warm = warm_env(cmd)
-    for label, env in (("cold", None), ("warm cache", warm)):
-        runs = [run(cmd, **({"env": env} if env else {})) for _ in range(repeat)]
-        row(f"pre-commit on a kernel tree (amd64): check --kernel linux/mm_types.h, {label}",
-            statistics.median(r[0] for r in runs), None, "<= 0.3 s wall", limit_s=0.3,
-            extra=f" wall, {statistics.median(r[1] for r in runs):.2f} s CPU")
+    precommit_rows("pre-commit on a kernel tree (amd64): check --kernel linux/mm_types.h",
+                   lc_cmd("check", "--kernel", tree, "linux/mm_types.h",
+                          "--rules", os.path.join(ROOT, "cdefs", "page", "layoutcheck.toml")),
+                   repeat)
 
 
 def hook_row(repeat: int):
