@@ -440,25 +440,22 @@ class Layout(_MemberLookup):
         covers: gaps of one variant, not of the layout."""
         return [gap for gap in self._all_record_gaps() if gap.kind == VARIANT]
 
+    def _head_json(self) -> dict:
+        """Every key of ``to_json`` before ``members``, in order."""
+        return {"abi": self.abi, "kind": self.kind, "name": self.name, "size": self.size,
+                "align": self.align, "defines": dict(self.defines)}
+
     def to_json(self) -> dict:
-        return {
-            "abi": self.abi,
-            "kind": self.kind,
-            "name": self.name,
-            "size": self.size,
-            "align": self.align,
-            "defines": dict(self.defines),
-            "members": [m.to_json() for m in self.members],
-        }
+        out = self._head_json()
+        out["members"] = [m.to_json() for m in self.members]
+        return out
 
     def json_line(self) -> str:
         """``json.dumps(self.to_json())``, the member list's part made once
         for every ABI that shares the list (``LayoutEngine.pooled``)."""
         import json
 
-        head = json.dumps({"abi": self.abi, "kind": self.kind, "name": self.name,
-                           "size": self.size, "align": self.align,
-                           "defines": dict(self.defines)})
+        head = json.dumps(self._head_json())
         members = self.engine.pooled(("members-json", id(self.tree)),
                                      lambda: json.dumps([m.to_json() for m in self.members]))
         return head[:-1] + ', "members": ' + members + "}"
