@@ -358,77 +358,77 @@ class LayoutEngine:
     def layout(self, t: CType) -> TypeInfo:
         """layout_type: the size and alignments of ``t`` (memoised)."""
         key = id(t)
-        found = self._types.get(key)
+        found = self._memo(key)
         if found is not None:
-            if self._frames:
-                self._frames[-1].update(self._facts[key])
             return found
         with self._lock:
-            found = self._types.get(key)  # made by another thread meanwhile
+            found = self._memo(key)  # made by another thread meanwhile
             if found is not None:
-                if self._frames:
-                    self._frames[-1].update(self._facts[key])
                 return found
             # (asked under the lock: another thread's type under way is not
             # this one containing itself)
             if key in self._in_progress:
                 raise _err("type contains itself", getattr(t, "coord", None))
-            if self._pool is None:
-                self._in_progress.add(key)
-                try:
-                    result = self._compute(t)
-                finally:
-                    self._in_progress.discard(key)
-                self._types[key] = result
-                self._keep.append(t)
-                return result
             # A record laid out inside an enum's definition (in a sizeof in
             # an enumerator) may read that enum's constants with their
             # definition-time types: that state is this engine's, no fact.
-            pooled = isinstance(t, Record) and not self._defining
-            if pooled:
-                for facts, result in self._pool.get(key, ()):
-                    if facts_hold(self.abi, facts):
-                        self.shared += 1
-                        self._remember(key, t, result, facts)
-                        return result
+            pool = self._pool if isinstance(t, Record) and not self._defining else None
+            if pool is not None:
+                hit = self._from_pool(pool, key)
+                if hit is not None:
+                    self._store(key, t, hit[1], hit[0])
+                    return hit[1]
             self._in_progress.add(key)
-            frame: dict = {}
-            self._frames.append(frame)
+            frame = self._open()
             try:
                 result = self._compute(t)
             finally:
                 self._close(frame)
                 self._in_progress.discard(key)
-            self._remember(key, t, result, frame)
-            if pooled:
-                self._pool.setdefault(key, []).append((frame, result))
+            self._store(key, t, result, frame)
+            if pool is not None:
+                pool.setdefault(key, []).append((frame, result))
             return result
 
     def pooled(self, key: tuple, compute):
         """``compute()``, or what it returned for another engine of the pool
         whose ABI agreed on every fact it read: for work derived from a
         layout (a member list), shared as the layouts are."""
-        if self._pool is None:
+        pool = self._pool
+        if pool is None:
             return compute()
         with self._lock:
-            for facts, result in self._pool.get(key, ()):
-                if facts_hold(self.abi, facts):
-                    self.shared += 1
-                    if self._frames:
-                        self._frames[-1].update(facts)
-                    return result
-            frame: dict = {}
-            self._frames.append(frame)
+            hit = self._from_pool(pool, key)
+            if hit is not None:
+                return hit[1]
+            frame = self._open()
             try:
                 result = compute()
             finally:
                 self._close(frame)
             if not self._defining:
-                self._pool.setdefault(key, []).append((frame, result))
+                pool.setdefault(key, []).append((frame, result))
             return result
 
     # The facts behind each memoised result (see FactView).
+    def _memo(self, key: int) -> Optional[TypeInfo]:
+        """The memoised layout of a type, its facts read again by the caller."""
+        found = self._types.get(key)
+        if found is not None and self._frames:
+            self._frames[-1].update(self._facts[key])
+        return found
+
+    def _from_pool(self, pool: Dict[object, list], key: object) -> Optional[tuple]:
+        """(facts, result) another engine of the pool left under ``key`` for
+        an ABI agreeing on every one of those facts, the caller reading them."""
+        for facts, result in pool.get(key, ()):
+            if facts_hold(self.abi, facts):
+                self.shared += 1
+                if self._frames:
+                    self._frames[-1].update(facts)
+                return facts, result
+        return None
+
     def _open(self) -> Optional[dict]:
         if self._pool is None:
             return None
@@ -445,12 +445,11 @@ class LayoutEngine:
         if self._frames:
             self._frames[-1].update(frame)
 
-    def _remember(self, key: int, t: CType, result: TypeInfo, facts: dict) -> None:
+    def _store(self, key: int, t: CType, result: TypeInfo, facts: Optional[dict]) -> None:
         self._types[key] = result
-        self._facts[key] = facts
         self._keep.append(t)
-        if self._frames:
-            self._frames[-1].update(facts)
+        if facts is not None:
+            self._facts[key] = facts
 
     def sizeof(self, t: CType, node=None) -> int:
         info = self.layout(t)
