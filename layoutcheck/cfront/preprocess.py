@@ -862,6 +862,13 @@ def _shared_groups(abis: Sequence[ABI], run, abi_defines: Dict[str, Dict[str, st
     results: List[Preprocessed] = []
     by_text: Dict[str, Preprocessed] = {}
     ran: Dict[str, object] = {}  # runs made ahead, side by side (or their error)
+
+    def ahead(abi: ABI):
+        try:
+            return run(abi)
+        except LayoutError as exc:  # raised only if the loop needs this run
+            return exc
+
     # A text that consults the word size (most do, through a config such
     # as CONFIG_64BIT) needs a second run for the other word size: it is
     # started with the first, side by side, and used only if the first
@@ -873,17 +880,45 @@ def _shared_groups(abis: Sequence[ABI], run, abi_defines: Dict[str, Dict[str, st
     if guess is not None:
         import threading
 
-        def run_guess() -> None:
-            try:
-                guessed["run"] = run(guess)
-            except LayoutError as exc:  # raised only if the loop needs this run
-                guessed["run"] = exc
-
-        guessing = threading.Thread(target=run_guess, daemon=True)
+        guessing = threading.Thread(target=lambda: guessed.update(run=ahead(guess)), daemon=True)
         guessing.start()
     try:
-        _group_runs(pending, run, abi_defines, filename, results, by_text, ran, guess, guessed,
-                    guessing)
+        rounds = 0
+        while pending:
+            rounds += 1
+            if rounds == 3 and len(pending) > 1 and (os.cpu_count() or 1) > 1:
+                # Two texts so far stood each for a part of the ABIs: this one
+                # follows the ABI (asm/ headers).  Run the rest side by side (a
+                # thread waits on each process); each is still grouped as the
+                # loop below would.
+                from concurrent.futures import ThreadPoolExecutor
+
+                rest = [a for a in pending if guess is None or a.name != guess.name]
+                with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
+                    ran.update(zip([a.name for a in rest], pool.map(ahead, rest), strict=True))
+            abi = pending.pop(0)
+            if guess is not None and guessing is not None and abi.name == guess.name:
+                guessing.join()
+                first = guessed.pop("run")
+            else:
+                first = ran.pop(abi.name, None) or run(abi, bool(pending))
+            if isinstance(first, LayoutError):
+                raise first
+            same = first.digest or first.text
+            group = by_text.get(same)
+            if group is None:
+                group = Preprocessed(first.text, [], filename, first.used, first.files,
+                                     first.reader, first.digest, first.load)
+                by_text[same] = group
+                results.append(group)
+            group.abis.append(abi)
+            rest = []
+            for other in pending:
+                if why_not_shared(first, abi, other, abi_defines) is None:
+                    group.abis.append(other)
+                else:
+                    rest.append(other)
+            pending = rest
     finally:
         if guessing is not None:
             guessing.join()
@@ -891,54 +926,6 @@ def _shared_groups(abis: Sequence[ABI], run, abi_defines: Dict[str, Dict[str, st
     for group in results:
         group.abis.sort(key=lambda a: order[a.name])
     return results
-
-
-def _group_runs(pending: List[ABI], run, abi_defines: Dict[str, Dict[str, str]], filename: str,
-                results: List[Preprocessed], by_text: Dict[str, Preprocessed],
-                ran: Dict[str, object], guess: Optional[ABI], guessed: Dict[str, object],
-                guessing) -> None:
-    rounds = 0
-    while pending:
-        rounds += 1
-        if rounds == 3 and len(pending) > 1 and (os.cpu_count() or 1) > 1:
-            # Two texts so far stood each for a part of the ABIs: this one
-            # follows the ABI (asm/ headers).  Run the rest side by side (a
-            # thread waits on each process); each is still grouped as the
-            # loop below would.
-            from concurrent.futures import ThreadPoolExecutor
-
-            def ahead(abi: ABI):
-                try:
-                    return run(abi)
-                except LayoutError as exc:  # raised only if the loop needs this run
-                    return exc
-
-            rest = [a for a in pending if guess is None or a.name != guess.name]
-            with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
-                ran.update(zip([a.name for a in rest], pool.map(ahead, rest), strict=True))
-        abi = pending.pop(0)
-        if guess is not None and abi.name == guess.name:
-            guessing.join()
-            first = guessed.pop("run")
-        else:
-            first = ran.pop(abi.name, None) or run(abi, bool(pending))
-        if isinstance(first, LayoutError):
-            raise first
-        same = first.digest or first.text
-        group = by_text.get(same)
-        if group is None:
-            group = Preprocessed(first.text, [], filename, first.used, first.files, first.reader,
-                                 first.digest, first.load)
-            by_text[same] = group
-            results.append(group)
-        group.abis.append(abi)
-        rest = []
-        for other in pending:
-            if why_not_shared(first, abi, other, abi_defines) is None:
-                group.abis.append(other)
-            else:
-                rest.append(other)
-        pending[:] = rest
 
 
 def preprocess_for_abis(
