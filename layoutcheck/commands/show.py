@@ -63,6 +63,10 @@ def run(args) -> int:
     whole = args.format == "json" and not structs
     layouts: list = []
 
+    def say(path, note):
+        if note:  # a rules file discovery refused
+            print(f"layoutcheck: {path}: {note}", file=sys.stderr)
+
     def chosen(prog):
         if whole:
             return prog.stored_layouts()
@@ -87,16 +91,14 @@ def run(args) -> int:
 
         layouts.append(workers.in_two_phased(
             read, lambda progs: (line for prog in progs for line in json_lines(prog.stored_layouts())),
-            paths, lambda path, note: print(f"layoutcheck: {path}: {note}", file=sys.stderr)))
+            paths, say))
         paths = []
     elif whole and len(paths) == 1:
         # one header for many ABIs: read here; when what the preprocessor
         # made is big (a UAPI or kernel header, not a cdef), half of the
         # ABIs are laid out in a second process (workers.py)
         prog = make_program(paths[0], args)
-        note = refused_rules_note(prog.ruleset)
-        if note:
-            print(f"layoutcheck: {paths[0]}: {note}", file=sys.stderr)
+        say(paths[0], refused_rules_note(prog.ruleset))
         if prog.text_size() >= workers.BIG_TEXT:
             layouts.append(workers.in_two_stream(
                 lambda abis: json_lines(prog.stored_layouts(abis)), prog.abis))
@@ -104,9 +106,7 @@ def run(args) -> int:
             layouts.append(prog.stored_layouts())
         paths = []
     for path, prog in zip(paths, side_by_side(lambda p: make_program(p, args), paths), strict=True):
-        note = refused_rules_note(prog.ruleset)
-        if note:
-            print(f"layoutcheck: {path}: {note}", file=sys.stderr)
+        say(path, refused_rules_note(prog.ruleset))
         layouts.append(chosen(prog))
     if args.format == "json":
         write_json(itertools.chain.from_iterable(layouts), sys.stdout)
