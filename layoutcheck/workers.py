@@ -81,12 +81,7 @@ def in_two_phased(read: Callable[[List[T]], Iterator[Tuple[Optional[str], object
     child when ``can_fork``."""
     items = list(items)
     if not can_fork(len(items)):
-        got = []
-        for item, (said, obj) in zip(items, read(items), strict=True):
-            if said:
-                note(item, said)
-            got.append(obj)
-        yield from write(got)
+        yield from write(_read_here(read, items, note))
         return
     cut = (len(items) + 1) // 2
     sys.stdout.flush()  # nothing buffered is written twice
@@ -98,11 +93,7 @@ def in_two_phased(read: Callable[[List[T]], Iterator[Tuple[Optional[str], object
     os.close(write_end)
     pipe = os.fdopen(read_end, "rb")
     try:
-        got = []
-        for item, (said, obj) in zip(items[:cut], read(items[:cut]), strict=True):
-            if said:
-                note(item, said)
-            got.append(obj)
+        got = _read_here(read, items[:cut], note)
         kind, notes, *rest = _receive(pipe, pid)
         for item, said in zip(items[cut:], notes, strict=False):  # up to an error
             if said:
@@ -122,6 +113,16 @@ def in_two_phased(read: Callable[[List[T]], Iterator[Tuple[Optional[str], object
     yield from made
     if kind != "ok":
         _raise(kind, rest)
+
+
+def _read_here(read, items: list, note) -> list:
+    """What ``read`` made of ``items`` in this process, each note said."""
+    got = []
+    for item, (said, obj) in zip(items, read(items), strict=True):
+        if said:
+            note(item, said)
+        got.append(obj)
+    return got
 
 
 def _raise(kind: str, rest: list):
