@@ -9,13 +9,16 @@ medians, the ratio and the target of issue 11 next to them:
 1. start-up: ``--help`` and ``show`` of one small struct for one ABI;
 2. struct page: the 9 files of cdefs/page x 18 ABIs, one config,
    ``show --format json``.  Baseline: for each file and ABI, ``<abi gcc>
-   -g -c`` and ``pahole -C page``;
+   -g -fno-eliminate-unused-debug-types -c`` and ``pahole -C page`` (the
+   flag makes GCC write every type it laid out, used or not: without it
+   a header's object has no types and pahole prints nothing);
 3. UAPI: the first 55 headers of tests/corpus.py that every ABI reads, in
    one translation unit, x 18 ABIs (each with its own asm/ headers),
    every struct laid out and written as JSON, as ``show`` does it (half
    the ABIs in a second process); peak memory too (of the larger
    process).  Baseline:
-   each ABI's ``gcc -g -c`` of the same file, then ``pahole``;
+   each ABI's ``gcc -g -fno-eliminate-unused-debug-types -c`` of the
+   same file, then ``pahole``;
 4. pre-commit: ``check cdefs/page/v4.20.h`` (10 configs x 18 ABIs), wall
    and CPU time; the same check of mm_types.h in the amd64 kernel tree
    (its own config) with the struct page rules;
@@ -35,6 +38,7 @@ from __future__ import annotations
 import argparse
 import glob
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -123,6 +127,17 @@ def missing_tools(abis) -> list:
     return missing
 
 
+def compile_and_pahole(compiler, flags, source: str, obj: str, pahole_args) -> str:
+    """One ABI's compiler writes ``source``'s types as DWARF, every type it
+    laid out (used or not), and pahole prints them: the compilers' way to
+    the layouts layoutcheck shows.  pahole's output."""
+    subprocess.run(list(compiler) + flags + ["-g", "-fno-eliminate-unused-debug-types", "-c",
+                                             "-x", "c", "-o", obj, source],
+                   check=True, capture_output=True)
+    return subprocess.run(["pahole", *pahole_args, obj], check=True, capture_output=True,
+                          text=True).stdout
+
+
 def lc_cmd(*args) -> list:
     return [sys.executable, "-m", "layoutcheck", *args]
 
@@ -148,14 +163,16 @@ def page_row(repeat: int, quick: bool):
     missing = missing_tools(abis)
     work = tempfile.mkdtemp(prefix="lc-bench-")
 
+    printed = []
+
     def baseline():
         t0 = time.perf_counter()
+        n = 0
         for f in files:
             for abi in abis:
-                obj = os.path.join(work, "p.o")
-                subprocess.run(list(abi.oracle) + ["-g", "-c", "-x", "c", "-o", obj, f],
-                               check=True, capture_output=True)
-                subprocess.run(["pahole", "-C", "page", obj], check=True, capture_output=True)
+                out = compile_and_pahole(abi.oracle, [], f, os.path.join(work, "p.o"), ["-C", "page"])
+                n += "struct page {" in out
+        printed.append(n)
         return time.perf_counter() - t0
 
     try:
@@ -169,6 +186,9 @@ def page_row(repeat: int, quick: bool):
     row("  the same, warm cache", hot, base, ">= 10x faster", want_ratio=10)
     if missing:
         print(f"struct page baseline skipped: missing {', '.join(missing)}")
+    else:
+        print(f"struct page baseline: pahole printed struct page from {min(printed)} of "
+              f"{len(files) * len(abis)} objects (it cannot read some ABIs' objects)")
 
 
 def _uapi_unit(work: str) -> str:
@@ -236,13 +256,15 @@ def uapi_row(repeat: int):
             peaks.append(peak)
             return wall
 
+        printed = []
+
         def baseline():
             t0 = time.perf_counter()
+            records = 0
             for abi, flags in jobs:
-                obj = os.path.join(work, "u.o")
-                subprocess.run(list(abi.oracle) + flags + ["-g", "-c", "-w", "-x", "c", "-o", obj, unit],
-                               check=True, capture_output=True)
-                subprocess.run(["pahole", obj], check=True, capture_output=True)
+                out = compile_and_pahole(abi.oracle, flags + ["-w"], unit, os.path.join(work, "u.o"), [])
+                records += len(re.findall(r"^(?:struct|union) \S+ \{", out, re.M))
+            printed.append(records)
             return time.perf_counter() - t0
 
         missing = missing_tools(abis)
@@ -262,6 +284,9 @@ def uapi_row(repeat: int):
             ROWS[-1] = (label, ours_text, base, ratio, target, "NOT met")
     if missing:
         print(f"UAPI baseline skipped: missing {', '.join(missing)}")
+    else:
+        print(f"UAPI baseline: pahole printed {min(printed)} structs and unions "
+              f"from the {len(jobs)} objects")
 
 
 def precommit_rows(name: str, cmd, repeat: int) -> None:
