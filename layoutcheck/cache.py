@@ -33,9 +33,11 @@ import json
 import os
 import stat
 import tempfile
+import threading
 from typing import Any, Dict, List, Optional
 
 _DISABLED = {"off", "0", "no", "none"}
+_UPDATING = threading.Lock()  # update()'s read and replace, between threads
 
 
 _CHECKED: Dict[str, str] = {}  # directory settings found usable in this process
@@ -92,6 +94,32 @@ def load(kind: str) -> Dict[str, Any]:
     except (OSError, ValueError):
         return {}
     return data if isinstance(data, dict) else {}
+
+
+def update(kind: str, key: str, value: Any) -> None:
+    """Set one entry of a kind, keeping the entries other threads and
+    processes stored meanwhile: the file is read again and replaced under
+    an exclusive lock (errors are ignored, as in ``store``)."""
+    import fcntl
+
+    folder = cache_dir()
+    if folder is None:
+        return
+    with _UPDATING:
+        try:
+            fd = os.open(os.path.join(folder, f".{kind}.lock"),
+                         os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+        except OSError:
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            entries = load(kind)
+            entries[key] = value
+            store(kind, entries)
+        except OSError:
+            pass
+        finally:
+            os.close(fd)
 
 
 def store(kind: str, entries: Dict[str, Any]) -> None:
@@ -154,8 +182,6 @@ def read_blob(kind: str, name: str) -> Optional[bytes]:
 
 def write_blob(kind: str, name: str, data: bytes) -> None:
     """Store ``data`` under ``kind``/``name`` atomically (errors ignored)."""
-    import threading
-
     path = _blob_path(kind, name, create=True)
     if path is None:
         return

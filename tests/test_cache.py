@@ -27,13 +27,13 @@ KIND = "gcc-search-dirs"
 def cache_dir(tmp_path, monkeypatch):
     folder = tmp_path / "cache"
     monkeypatch.setenv("LAYOUTCHECK_CACHE_DIR", str(folder))
-    preprocess._gcc_search_dirs.cache_clear()
+    preprocess._SEARCH_DIRS.clear()
     yield folder
-    preprocess._gcc_search_dirs.cache_clear()
+    preprocess._SEARCH_DIRS.clear()
 
 
 def _fresh(abi="x86_64"):
-    preprocess._gcc_search_dirs.cache_clear()
+    preprocess._SEARCH_DIRS.clear()
     return preprocess._gcc_search_dirs(abi)
 
 
@@ -90,3 +90,65 @@ def test_the_cache_can_be_turned_off(monkeypatch, tmp_path):
     assert cache.cache_dir() is None
     cache.store(KIND, {"x": 1})
     assert cache.load(KIND) == {}
+
+
+def test_threads_asking_for_one_abi_run_its_gcc_once(cache_dir, monkeypatch):
+    need_compiler(get_abi("x86_64"))
+    import threading
+
+    runs = []
+    real = preprocess._run_tool
+
+    def counted(argv, **kw):
+        runs.append(argv)
+        return real(argv, **kw)
+
+    monkeypatch.setattr(preprocess, "_run_tool", counted)
+    preprocess._SEARCH_DIRS.clear()
+    found = []
+    threads = [threading.Thread(target=lambda: found.append(preprocess._gcc_search_dirs("x86_64")))
+               for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(runs) == 1
+    assert len(found) == 8 and len(set(found)) == 1 and found[0]
+
+
+def test_every_abi_asked_at_once_is_kept(cache_dir):
+    """Threads storing their ABI's answer at the same time lose none."""
+    import threading
+
+    from layoutcheck.abi import all_abis
+
+    need_compiler(get_abi("x86_64"))
+    need_compiler(get_abi("aarch64"))
+    abis = [a for a in all_abis() if preprocess._compiler_available(a)]
+    preprocess._SEARCH_DIRS.clear()
+    threads = [threading.Thread(target=preprocess._gcc_search_dirs, args=(a.name,)) for a in abis]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    entries = json.loads((cache_dir / f"{KIND}.json").read_text())
+    assert len(entries) == len({" ".join(a.oracle) for a in abis})
+
+
+def test_updates_from_several_processes_are_all_kept(cache_dir):
+    cache.update("demo", "first", 0)
+    children = []
+    for n in range(6):
+        pid = os.fork()
+        if pid == 0:  # pragma: no cover - the child
+            try:
+                for i in range(20):
+                    cache.update("demo", f"p{n}-{i}", i)
+            finally:
+                os._exit(0)
+        children.append(pid)
+    for pid in children:
+        os.waitpid(pid, 0)
+    entries = cache.load("demo")
+    assert len(entries) == 1 + 6 * 20
+    assert entries["p5-19"] == 19 and entries["first"] == 0

@@ -311,20 +311,20 @@ def test_cpath_is_part_of_every_key(cache_dir, tmp_path, monkeypatch):
     main = tmp_path / "h.h"
     _write(main, "#include <stddef.h>\nstruct a { size_t x; };\n")
     monkeypatch.setenv("CPATH", str(tmp_path / "cp"))
-    preprocess._gcc_search_dirs.cache_clear()
+    preprocess._SEARCH_DIRS.clear()
     assert _size(main, "a") == 1
     monkeypatch.delenv("CPATH")
-    preprocess._gcc_search_dirs.cache_clear()
+    preprocess._SEARCH_DIRS.clear()
     assert _size(main, "a") == 8
     # a header appearing in a CPATH directory is seen
     monkeypatch.setenv("CPATH", str(tmp_path / "cp2"))
     (tmp_path / "cp2").mkdir()
     time.sleep(0.05)
-    preprocess._gcc_search_dirs.cache_clear()
+    preprocess._SEARCH_DIRS.clear()
     assert _size(main, "a") == 8
     _write(tmp_path / "cp2" / "stddef.h", "typedef short size_t;\n")
     assert _size(main, "a") == 2
-    preprocess._gcc_search_dirs.cache_clear()
+    preprocess._SEARCH_DIRS.clear()
 
 
 def test_text_input_watches_what_it_includes(cache_dir, tmp_path, monkeypatch):

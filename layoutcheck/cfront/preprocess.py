@@ -48,7 +48,7 @@ import re
 import shutil
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import TYPE_CHECKING, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 if TYPE_CHECKING:
     import subprocess
@@ -427,10 +427,27 @@ def _compiler_include_dir(abi_name: str) -> Optional[str]:
     return None
 
 
-@lru_cache(maxsize=None)
+_SEARCH_DIRS: Dict[str, Optional[Tuple[str, ...]]] = {}
+_SEARCH_DIRS_LOCKS: Dict[str, Any] = {}  # a threading.Lock per ABI
+
+
 def _gcc_search_dirs(abi_name: str) -> Optional[Tuple[str, ...]]:
     """The <...> search directories the ABI's own GCC uses, in order, or
-    None when that GCC is not installed."""
+    None when that GCC is not installed; asked once per process, however
+    many threads preprocess for the ABI at the same time."""
+    try:
+        return _SEARCH_DIRS[abi_name]
+    except KeyError:
+        pass
+    import threading
+
+    with _SEARCH_DIRS_LOCKS.setdefault(abi_name, threading.Lock()):
+        if abi_name not in _SEARCH_DIRS:
+            _SEARCH_DIRS[abi_name] = _ask_search_dirs(abi_name)
+    return _SEARCH_DIRS[abi_name]
+
+
+def _ask_search_dirs(abi_name: str) -> Optional[Tuple[str, ...]]:
     from ..abi import get_abi
 
     from .. import cache
@@ -472,8 +489,7 @@ def _gcc_search_dirs(abi_name: str) -> Optional[Tuple[str, ...]]:
             dirs.append(os.path.normpath(line.strip()))
     checked.update((d, True) for d in dirs)
     if proc.returncode == 0 and _plain_dirs(dirs):
-        entries[key] = {"driver": stamp, "dirs": dirs, "checked": checked}
-        cache.store("gcc-search-dirs", entries)
+        cache.update("gcc-search-dirs", key, {"driver": stamp, "dirs": dirs, "checked": checked})
     return tuple(dirs) if dirs else None
 
 
