@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import os
 import re
-from typing import Optional
+from typing import Any, Dict, Optional
 
 from .errors import LayoutError
 
@@ -144,6 +144,33 @@ def check_include_path(path: str, origin: Optional[str] = None) -> str:
 MAX_TOML_BYTES = 4 << 20
 
 
+_TOML_READ: Dict[str, Any] = {}  # TOML text -> what tomllib made of it
+
+
+def toml_loads(text: str) -> Any:
+    """``tomllib.loads(text)`` (its errors too), parsed once per process
+    for a text read again: one rules file serves every header beside it,
+    and discovery, the safety checks and the rules each read it.  The
+    caller gets its own copy of the tables and arrays."""
+    found = _TOML_READ.get(text)
+    if found is None:
+        import tomllib
+
+        found = tomllib.loads(text)
+        if len(_TOML_READ) >= 64:
+            _TOML_READ.clear()
+        _TOML_READ[text] = found
+    return _copied(found)
+
+
+def _copied(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _copied(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_copied(v) for v in value]
+    return value  # str, int, float, bool, date and time values: immutable
+
+
 def load_toml(data: bytes, where: str) -> dict:
     """A rules or project file's TOML, with every way it can be bad an
     error naming the file: not UTF-8, not TOML, too large, numbers past
@@ -159,7 +186,7 @@ def load_toml(data: bytes, where: str) -> dict:
         line = data[:exc.start].count(b"\n") + 1
         raise LayoutError(f"not UTF-8 (byte {data[exc.start]:#04x})", f"{where}:{line}") from None
     try:
-        return tomllib.loads(text)
+        return toml_loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise LayoutError(f"not valid TOML: {exc}", where) from None
     except ValueError as exc:  # an integer of more digits than int() takes

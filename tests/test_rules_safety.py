@@ -334,3 +334,31 @@ def test_group_write_is_trusted_only_for_the_users_own_group(tmp_path):
     if os.getuid() == 0:
         os.chown(proj, 0, 65534)
         assert "writable by its group 65534" in untrusted(str(proj))
+
+
+def test_a_rules_file_read_for_many_headers_is_parsed_once_and_seen_when_changed(tmp_path, monkeypatch):
+    """One layoutcheck.toml beside many headers is parsed once per process
+    (discovery, the safety checks and the rules all read it), each RuleSet
+    is its own, and an edited file is read anew."""
+    import tomllib
+
+    from layoutcheck import safety
+
+    d = tmp_path / "proj"
+    d.mkdir(mode=0o700)
+    rules = d / "layoutcheck.toml"
+    write(rules, 'struct = "s"\n[[rule]]\nkind = "size"\nexpect = 16\n')
+    headers = [write(d / f"h{i}.h", HEADER) for i in range(4)]
+    parses = []
+    real = tomllib.loads
+    monkeypatch.setattr(tomllib, "loads", lambda text: (parses.append(text), real(text))[1])
+    safety._TOML_READ.clear()
+    sets = [load_rules_for(str(h)) for h in headers]
+    assert len(parses) == 1
+    assert all(len(rs.rules) == 1 for rs in sets)
+    sets[0].rules.clear()  # one RuleSet changed: the others, and the next reading, are not
+    assert len(sets[1].rules) == 1 and len(load_rules_for(str(headers[0])).rules) == 1
+    write(rules, 'struct = "s"\n[[rule]]\nname = "a"\nkind = "size"\nexpect = 16\n'
+                 '[[rule]]\nname = "b"\nkind = "size"\nexpect = 16\n')
+    assert len(load_rules_for(str(headers[0])).rules) == 2
+    assert len(parses) == 2

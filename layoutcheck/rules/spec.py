@@ -336,9 +336,11 @@ _RULE_TABLE = re.compile(r"\s*\[\[\s*rule\s*\]\]")
 def parse_rules(text: str, path: Optional[str] = None) -> RuleSet:
     import tomllib  # here: most commands read no rules file
 
+    from ..safety import toml_loads
+
     where = path or "<rules>"
     try:
-        data = tomllib.loads(text)
+        data = toml_loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise LayoutError(f"bad rules file: {exc}", where) from None
     except ValueError as exc:  # an integer of more digits than int() takes
@@ -526,11 +528,11 @@ def discover_rules(header: str) -> Discovery:
 
 def _project_only(path: str) -> bool:
     """A layoutcheck.toml that holds a [project] table and no rules."""
-    import tomllib
+    from ..safety import toml_loads
 
     try:
         with open(path, "rb") as fh:
-            data = tomllib.load(fh)
+            data = toml_loads(fh.read().decode("utf-8"))
     except (OSError, ValueError, RecursionError):
         return False  # read (and reported) as a rules file
     return "project" in data and not set(data) - {"project"}
