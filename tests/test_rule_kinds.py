@@ -96,3 +96,26 @@ def test_a_kind_name_is_taken_once():
         class Size2(kinds.RuleKind):  # noqa: F841 (registering is the point)
             name = "size"
     assert type(kinds.REGISTRY["size"]).__name__ == "Size"
+
+
+def test_a_baseline_edited_between_two_checks_is_read_again(tmp_path):
+    """A library process that checks twice sees the baseline header as it
+    is now (and the headers it includes), not as the first check read it."""
+    d = tmp_path / "p"
+    d.mkdir(mode=0o700)
+    (d / "inner.h").write_text("#define WIDE 4\n")
+    (d / "base.h").write_text('#include "inner.h"\nstruct s { char a[WIDE]; };\n')
+    (d / "new.h").write_text("struct s { char a[8]; };\n")
+    (d / "layoutcheck.toml").write_text('struct = "s"\n[[rule]]\nkind = "no-growth"\nbaseline = "base.h"\n')
+    abis = [a for a in all_abis() if a.name == "x86_64"]
+
+    def verdict():
+        rs = load_rules_for(str(d / "new.h"))
+        (res,) = [r for r in check_file(str(d / "new.h"), rs, abis, rs.configs) if r.kind == "no-growth"]
+        return res.status
+
+    assert verdict() == "fail"  # 8 bytes against 4
+    (d / "inner.h").write_text("#define WIDE 8\n")
+    assert verdict() == "pass"
+    (d / "base.h").write_text("struct s { char a[2]; };\n")
+    assert verdict() == "fail"

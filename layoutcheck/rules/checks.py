@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple
+from typing import Dict, Iterator, List, Optional, Sequence, Tuple, cast
 
 from ..abi import ABI, all_abis
 from ..consteval import NotEvaluated
@@ -103,22 +103,52 @@ def _names_in(path: str, seen: Optional[set] = None) -> set:
     return names
 
 
-# Baseline headers of no-growth rules, read once per config and process.
-_BASELINES: Dict[tuple, object] = {}
+# Baseline headers of no-growth rules, read once per config and process
+# while the header and every file its reading took in are as they were:
+# key -> (Program, {file: stat signature}).
+_BASELINES: Dict[tuple, Tuple[object, Dict[str, object]]] = {}
+
+
+def _stamp(path: str) -> object:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
+
+
+def _baseline_program(key: tuple, path: str, read):
+    """``read()``'s Program for the baseline ``path``, kept for the next
+    checks while none of the files it was read from has changed."""
+    kept = _BASELINES.get(key)
+    if kept is not None and all(_stamp(f) == st for f, st in kept[1].items()):
+        return kept[0]
+    before = _stamp(path)
+    prog = read()
+    from ..cfront.ppcache import entered_files
+
+    stamps = {f: _stamp(f) for g in prog.groups for f in g.files or entered_files(g.text)}
+    stamps[path] = before
+    if before is not None and _stamp(path) == before:
+        _BASELINES[key] = (prog, stamps)
+    else:
+        _BASELINES.pop(key, None)
+    return prog
 
 
 class RuleChecker:
     """Checks one rule set against the layouts of one file, ABI and config."""
 
     def __init__(self, file: str, abi: ABI, config: Config, run_abis: Sequence[ABI] = (),
-                 seen: Optional[Dict[str, Tuple[bool, bool]]] = None):
+                 seen: Optional[Dict[object, object]] = None):
         self.file = file
         self.abi = abi
         self.config = config
         self.run_abis = [a.name for a in run_abis] or [abi.name]  # read a baseline for them all
         self.word = abi.scalar("long").size
-        # what baseline_file found, shared by the checkers of one config
-        self._seen = {} if seen is None else seen
+        # what baseline_file and baseline_layout found, shared by the
+        # checkers of one config
+        self._seen: Dict[object, object] = {} if seen is None else seen
 
     def baseline_file(self, path: str) -> Tuple[bool, bool]:
         """(``path`` is a file, it is the file checked): looked at once per
@@ -128,7 +158,7 @@ class RuleChecker:
             exists = os.path.isfile(path)
             found = (exists, exists and os.path.isfile(self.file) and os.path.samefile(path, self.file))
             self._seen[path] = found
-        return found
+        return cast(Tuple[bool, bool], found)
 
     # ------------------------------------------- lookups shared by kinds
     def baseline_layout(self, path: str, struct: str, rule: Rule) -> Optional[Layout]:
@@ -136,20 +166,21 @@ class RuleChecker:
         for its ABI, with the rule's abi_defines (no-growth rules)."""
         key = (os.path.abspath(path), self.config.name, tuple(sorted(self.config.defines.items())),
                tuple(sorted(rule.abi_defines.items())), tuple(self.run_abis))
-        if key not in _BASELINES:
-            from .spec import RuleSet
+        prog = self._seen.get(key)  # checked fresh once per config
+        if prog is None:
+            def read():
+                from .spec import Config, RuleSet
 
-            from .spec import Config
+                ruleset = RuleSet(rule.path, struct)
+                ruleset.abi_defines = dict(rule.abi_defines)
+                # a kernel tree's config sets its macros in autoconf.h: the
+                # baseline is read with those it names given as -D
+                named = _names_in(path)
+                defines = {m: "1" for m in self.config.already_set if m in named}
+                defines.update(self.config.defines)
+                return ruleset.program(path, Config(self.config.name, defines), self.run_abis)
 
-            ruleset = RuleSet(rule.path, struct)
-            ruleset.abi_defines = dict(rule.abi_defines)
-            # a kernel tree's config sets its macros in autoconf.h: the
-            # baseline is read with those it names given as -D
-            named = _names_in(path)
-            defines = {m: "1" for m in self.config.already_set if m in named}
-            defines.update(self.config.defines)
-            _BASELINES[key] = ruleset.program(path, Config(self.config.name, defines), self.run_abis)
-        prog = _BASELINES[key]
+            prog = self._seen[key] = _baseline_program(key, os.path.abspath(path), read)
         rec = prog.unit(self.abi).find_record(struct)
         return prog.layout(struct, self.abi) if rec is not None and rec.complete else None
 
@@ -289,7 +320,7 @@ def check_program(path: str, prog, ruleset: RuleSet, abis: Sequence[ABI],
                   config: Config) -> List[Result]:
     """Verdicts for one config, from a Program already read in that config."""
     results: List[Result] = []
-    seen: Dict[str, Tuple[bool, bool]] = {}
+    seen: Dict[object, object] = {}
     for abi in abis:
         checker = RuleChecker(path, abi, config, abis, seen)
         results.extend(check_static_asserts(path, prog, abi, config))
