@@ -465,3 +465,28 @@ def test_a_run_whose_header_changed_meanwhile_is_not_kept(cache_dir, tmp_path, m
     monkeypatch.setattr(preprocess, "_stream_tool", real)
     assert not glob.glob(str(cache_dir / "pp" / "*"))
     assert _size(main, "a") == 1
+
+
+def test_two_copies_of_one_header_each_watch_their_own_directory(cache_dir, tmp_path):
+    """The same bytes in two directories (each ABI's copy of a UAPI header)
+    are looked through once per process, and each copy's quoted include
+    is still watched next to that copy: a header added beside the second
+    copy is seen."""
+    need_compiler(get_abi("x86_64"))
+    text = '#include "part.h"\n'
+    for side in ("a", "b"):
+        _write(tmp_path / side / "wrap.h", text)
+        _write(tmp_path / "lib" / "part.h", "struct part { int a; };\n")
+    mains = {}
+    for side in ("a", "b"):
+        mains[side] = tmp_path / f"main_{side}.h"
+        _write(mains[side], f'#include "{side}/wrap.h"\nstruct top {{ struct part p; }};\n')
+    dirs = [tmp_path / "lib"]
+    ppcache._LOOKED.clear()
+    assert _size(mains["a"], "top", include_dirs=dirs) == 4
+    assert _size(mains["b"], "top", include_dirs=dirs) == 4
+    digest = ppcache._digest(text.encode())
+    assert digest in ppcache._LOOKED  # one entry for both copies
+    _write(tmp_path / "b" / "part.h", "struct part { int a[3]; };\n")
+    assert _size(mains["b"], "top", include_dirs=dirs) == 12
+    assert _size(mains["a"], "top", include_dirs=dirs) == 4

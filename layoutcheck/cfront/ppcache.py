@@ -42,7 +42,7 @@ import shutil
 import stat
 import time
 from functools import lru_cache
-from typing import Iterable, List, Optional, Sequence, Set, Tuple
+from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .. import cache
 
@@ -175,10 +175,21 @@ class _Manifest:
         self.dirs: Set[str] = set()
 
 
-def _names(data: bytes, here: str, angle: Set[str], quoted: Set[Tuple[str, str]],
-           literal: List[Tuple[str, str, str]]) -> bool:
-    """Collect the include names a file (or the input text) asks for; False
-    when it asks in a way whose name is not known here (a computed
+# What a file's content asks for (_include_names) and whether it has a
+# #pragma once, by the content's digest: a header shared by many runs
+# (every ABI's copy of linux/types.h has the same bytes) is looked through
+# once per process.
+_LOOKED: Dict[str, Tuple[Optional[Tuple[Tuple[str, str], ...]], bool]] = {}
+
+
+def _has_once(data: bytes) -> bool:
+    return b"once" in data and _PRAGMA_ONCE.search(data) is not None
+
+
+def _include_names(data: bytes) -> Optional[Tuple[Tuple[str, str], ...]]:
+    """The (form, name) of every include a file (or the input text) asks
+    for, ``#include`` then ``__has_include`` (form '"' or '<'); None when
+    it asks in a way whose name is not known here (a computed
     ``#include``, a ``__has_include`` through a macro)."""
     # a name made by a macro, or a directive written with a digraph or a
     # comment in it, is not followed here (anything else, "#include's" in a
@@ -187,31 +198,46 @@ def _names(data: bytes, here: str, angle: Set[str], quoted: Set[Tuple[str, str]]
         for form, mark, after in _ANY_INCLUDE.findall(data):
             after = after or b""
             if form != b"#" or b"/*" in mark or after == b"/*" or after.isalnum() or after == b"_":
-                return False
+                return None
     else:
         for m in _PLAIN_INCLUDE.finditer(data):
             after = m.group(1) or b""
             if after == b"/*" or after.isalnum() or after == b"_":
                 start = m.start()
                 if not data[data.rfind(b"\n", 0, start) + 1:start].strip(b" \t"):
-                    return False  # at the start of a line: a directive
-    for form, name in _INCLUDE.findall(data):
-        text = name.decode("utf-8", "surrogateescape")
-        angle.add(os.path.dirname(text))
-        if form == b'"':
-            quoted.add((here, os.path.dirname(text)))
-        literal.append((form.decode(), text, here))
+                    return None  # at the start of a line: a directive
+    found = [(form.decode(), name.decode("utf-8", "surrogateescape"))
+             for form, name in _INCLUDE.findall(data)]
     if b"__has_include" in data:
         calls = _HAS_CALL.findall(data)
         if len(_HAS_WORD.findall(data)) > len(calls) + len(_HAS_TESTED.findall(data)):
-            return False
-        for form, name in calls:
-            text = name.strip().decode("utf-8", "surrogateescape")
-            angle.add(os.path.dirname(text))
-            if form == b'"':
-                quoted.add((here, os.path.dirname(text)))
-            literal.append((form.decode(), text, here))
-    return True
+            return None
+        found.extend((form.decode(), name.strip().decode("utf-8", "surrogateescape"))
+                     for form, name in calls)
+    return tuple(found)
+
+
+def _names(data: bytes, here: str, angle: Set[str], quoted: Set[Tuple[str, str]],
+           literal: List[Tuple[str, str, str]], digest: Optional[str] = None) -> Optional[bool]:
+    """Collect the include names a file (or the input text) asks for; None
+    when it asks in a way whose name is not known here, else whether it
+    has a #pragma once.  ``digest``, the content's, lets a content already
+    looked through be used again."""
+    if digest is None:
+        names, once = _include_names(data), _has_once(data)
+    else:
+        looked = _LOOKED.get(digest)
+        if looked is None:
+            looked = _LOOKED[digest] = (_include_names(data), _has_once(data))
+        names, once = looked
+    if names is None:
+        return None
+    for form, text in names:
+        angle.add(os.path.dirname(text))
+        if form == '"':
+            quoted.add((here, os.path.dirname(text)))
+        literal.append((form, text, here))
+    return once
 
 
 def _under(base: str, part: str) -> str:
@@ -233,23 +259,24 @@ def _gather(files: Sequence[str], argv: Sequence[str], dirs: Sequence[str],
     prefixes = [d.rstrip("/") + "/" for d in dirs]
     if input_text is not None:  # on standard input: "..." is looked for in the working directory
         data = input_text.encode("utf-8", "surrogateescape")
-        if not _names(data, ".", angle, quoted, literal):
+        found = _names(data, ".", angle, quoted, literal)
+        if found is None:
             return None
         man.dirs.add(".")
-        once = b"once" in data and _PRAGMA_ONCE.search(data) is not None
+        once = found
     for path in list(_named_files(argv)) + list(files):
         if path in seen or path.startswith("<") or path.endswith("//"):
             continue  # <built-in>, <command-line>; "/cwd//" is the directory marker of -g
         seen.add(path)
-        read = _record(man, path, now, recent_ns)
-        if read is None:
+        data = _record(man, path, now, recent_ns)
+        if data is None:
             return None
-        data = read
         here = os.path.dirname(path) or "."
         man.dirs.add(here)
-        if not _names(data, here, angle, quoted, literal):
+        found = _names(data, here, angle, quoted, literal, man.files[-1][2])
+        if found is None:
             return None
-        once = once or (b"once" in data and _PRAGMA_ONCE.search(data) is not None)
+        once = once or found
         # the name it was found by, whatever form the include took
         for prefix in prefixes:
             if path.startswith(prefix):
