@@ -268,12 +268,12 @@ def _gather(files: Sequence[str], argv: Sequence[str], dirs: Sequence[str],
         if path in seen or path.startswith("<") or path.endswith("//"):
             continue  # <built-in>, <command-line>; "/cwd//" is the directory marker of -g
         seen.add(path)
-        data = _record(man, path, now, recent_ns)
-        if data is None:
+        read = _record(man, path, now, recent_ns)
+        if read is None:
             return None
         here = os.path.dirname(path) or "."
         man.dirs.add(here)
-        found = _names(data, here, angle, quoted, literal, man.files[-1][2])
+        found = _names(read, here, angle, quoted, literal, man.files[-1][2])
         if found is None:
             return None
         once = once or found
