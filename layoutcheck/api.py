@@ -17,6 +17,7 @@ each record once per distinct answer (``LayoutEngine``'s pool).
 
 from __future__ import annotations
 
+import json
 import os
 from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
@@ -209,9 +210,10 @@ class Program:
     def stored_layouts(self, abis: Optional[Sequence[Union[str, ABI]]] = None) \
             -> Iterator[Union[StoredLayout, Layout]]:
         """``layouts()`` of every record, as their JSON lines
-        (``StoredLayout``), each ABI's taken from the layout cache when
-        its text, ABI and macros were laid out before (see ``cache``), else
-        laid out and kept there; without a cache directory, the ``Layout``
+        (``StoredLayout``), taken from the layout cache when the same text
+        was laid out before for the same ABIs and macros (see ``cache``),
+        else laid out and kept there: one entry per text for the ABIs
+        asked for that it serves.  Without a cache directory, the ``Layout``
         objects themselves.  A generator: one ABI at a time; a text parsed
         here is forgotten once its last ABI is written, so that going
         through many texts holds one at a time."""
@@ -222,36 +224,80 @@ class Program:
         for abi_obj in wanted:
             if abi_obj.name not in self._by_abi:
                 raise LayoutError(f"ABI {abi_obj.name} was not loaded (loaded: {', '.join(self._by_abi)})")
-        left: Dict[int, int] = {}  # group -> its ABIs still to write
+        batches: Dict[int, List[ABI]] = {}  # group -> the ABIs asked for that it serves, in order
         for abi_obj in wanted:
-            group = self._by_abi[abi_obj.name]
-            left[id(group)] = left.get(id(group), 0) + 1
+            batches.setdefault(id(self._by_abi[abi_obj.name]), []).append(abi_obj)
+        entries: Dict[int, _LayoutEntry] = {}
         parsed_before = {id(g) for g in self._groups if self.session.has_unit(g)}
         for abi_obj in wanted:
             group = self._by_abi[abi_obj.name]
+            batch = batches[id(group)]
             if caching:
-                yield from self._stored_lines(abi_obj, group)
+                entry = entries.get(id(group))
+                if entry is None:
+                    entry = entries[id(group)] = _LayoutEntry(self, group, batch)
+                lines = entry.lines_of(abi_obj)
+                for line in lines:
+                    yield StoredLayout(line, self.source)
             else:
                 yield from self.layouts(abis=[abi_obj])
-            left[id(group)] -= 1
-            if not left[id(group)] and id(group) not in parsed_before:
+            batch.pop(0)
+            if not batch and id(group) not in parsed_before:
                 self.session.drop(group)
 
-    def _stored_lines(self, abi: ABI, group: Preprocessed) -> Iterator[StoredLayout]:
 
+class _LayoutEntry:
+    """One layout cache entry: the JSON lines of every record of one text
+    for a list of ABIs (each with its macros), read whole, or laid out
+    one ABI at a time and written once the last is."""
+
+    def __init__(self, prog: Program, group: Preprocessed, abis: List[ABI]):
         from . import cache
 
-        key = cache.key_of("layouts", cache.code_version(), group.text_digest(), abi.name,
-                           sorted(self.defines_for(abi).items()))
-        lines = cache.read_checked("layouts", key)
-        if lines is None:
-            lines = []
-            for lay in self.layouts(abis=[abi]):
-                lines.append(lay.json_line())
-                lay.release()
-            cache.write_checked("layouts", key, lines)
-        for line in lines:
-            yield StoredLayout(line, self.source)
+        self.prog = prog
+        self.abis = list(abis)
+        self.key = cache.key_of("layouts", cache.code_version(), group.text_digest(),
+                                [[a.name, sorted(prog.defines_for(a).items())] for a in self.abis])
+        self.stored = self._read(cache.read_checked("layouts", self.key))
+        self.made: List[List[str]] = []  # laid out here, until the entry is written
+        self.given = 0  # ABIs whose lines were given out
+
+    def _read(self, lines: Optional[List[str]]) -> Optional[List[List[str]]]:
+        """The entry's lines per ABI, or None (absent, or not of this form)."""
+        if not lines:
+            return None
+        try:
+            counts = json.loads(lines[0])
+        except ValueError:
+            return None
+        if not (isinstance(counts, list) and len(counts) == len(self.abis)
+                and all(isinstance(n, int) and n >= 0 for n in counts)
+                and sum(counts) == len(lines) - 1):
+            return None
+        out, at = [], 1
+        for n in counts:
+            out.append(lines[at:at + n])
+            at += n
+        return out
+
+    def lines_of(self, abi: ABI) -> List[str]:
+        """The lines of ``abi``, the entry's next ABI."""
+        from . import cache
+
+        n = self.given
+        self.given += 1
+        if self.stored is not None:
+            lines, self.stored[n] = self.stored[n], []  # given out: not kept twice
+            return lines
+        lines = []
+        for lay in self.prog.layouts(abis=[abi]):
+            lines.append(lay.json_line())
+            lay.release()
+        self.made.append(lines)
+        if self.given == len(self.abis):
+            cache.write_checked("layouts", self.key,
+                                [json.dumps([len(x) for x in self.made])] + [x for per in self.made for x in per])
+        return lines
 
 
 def load(source: SourceLike, abis=None, defines: Optional[Dict[str, object]] = None,

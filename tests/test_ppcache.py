@@ -490,3 +490,27 @@ def test_two_copies_of_one_header_each_watch_their_own_directory(cache_dir, tmp_
     _write(tmp_path / "b" / "part.h", "struct part { int a[3]; };\n")
     assert _size(mains["b"], "top", include_dirs=dirs) == 12
     assert _size(mains["a"], "top", include_dirs=dirs) == 4
+
+
+def test_a_text_is_one_layout_entry_for_the_abis_it_serves(cache_dir):
+    """The layout cache keeps one entry per text and list of ABIs: the
+    struct page cdef (two texts for 18 ABIs) is two files; a part of
+    its ABIs is an entry of its own; an entry not of that form is laid
+    out again, with the same lines."""
+    for abi in all_abis():
+        need_compiler(abi)
+    path = os.path.join(CDEFS, "page", "v4.20.h")
+    prog = layoutcheck.load(path, abis=layoutcheck.abi_names(), session=Session())
+    cold = [s.json_text for s in prog.stored_layouts()]
+    entries = glob.glob(str(cache_dir / "layouts" / "*"))
+    assert len(entries) == len(prog.groups) == 2
+    warm = [s.json_text for s in prog.stored_layouts()]
+    assert warm == cold
+    some = ["x86_64", "s390x", "i386"]
+    part = [s.json_text for s in prog.stored_layouts(some)]
+    assert len(glob.glob(str(cache_dir / "layouts" / "*"))) == 4  # x86_64 and s390x share a text
+    assert part == [line for abi in some for line in cold if json.loads(line)["abi"] == abi]
+    for entry in entries:  # counts that do not add up: not used
+        body = ["[1, 2]", "{}"]
+        cache.write_checked("layouts", os.path.basename(entry), body)
+    assert [s.json_text for s in prog.stored_layouts()] == cold
