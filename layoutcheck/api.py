@@ -128,6 +128,10 @@ class Program:
         for group in self._groups:
             for abi in group.abis:
                 self._by_abi[abi.name] = group
+            # texts of one header for several ABIs share most declarations:
+            # each is parsed once (parser._Reuse); a lone text is not worth
+            # keeping its declarations for
+            group.reuse = len(self._groups) > 1
 
     def oracle_source(self):
         """The header and options, for an oracle that compiles them itself."""

@@ -167,3 +167,139 @@ def test_threads_laying_out_one_record_on_one_engine_see_no_cycle():
             assert errors == []
     finally:
         sys.setswitchinterval(interval)
+
+
+# ------------------------------------------------------------ declarations
+def _dump(value):
+    """An AST as plain data, coordinates included."""
+    from pycparser import c_ast
+    from pycparser.c_parser import Coord
+
+    if isinstance(value, c_ast.Node):
+        return (type(value).__name__,) + tuple(
+            (slot, _dump(getattr(value, slot, None))) for slot in type(value).__slots__ if slot != "__weakref__")
+    if isinstance(value, Coord):
+        return ("@", value.file, value.line, value.column)
+    if isinstance(value, (list, tuple)):
+        return tuple(_dump(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _dump(v)) for k, v in value.items()))
+    return value
+
+
+def _parses(texts, reuse: bool):
+    """Each text parsed in turn: with ``reuse``, copying what the texts
+    before it have; without, alone."""
+    from layoutcheck.cfront import parser
+
+    parser._REUSE.clear()
+    out = []
+    for text, filename in texts:
+        ast = parser.parse_c(text, filename, reuse=reuse)
+        out.append((_dump(ast.ext), list(ast.ext_positions)))
+    parser._REUSE.clear()
+    return out
+
+
+def _texts(prog_list):
+    return [(g.text, g.filename) for prog in prog_list for g in prog.groups]
+
+
+def test_declarations_found_again_in_other_abis_texts_parse_as_fresh():
+    """The UAPI headers as every ABI reads them (its own copy under
+    /usr/<triplet>/include, its own asm/): each text parsed after the
+    others, its declarations copied from theirs, is node for node and
+    coordinate for coordinate the text parsed alone."""
+    from .corpus import corpus_available, uapi_programs
+
+    from .conftest import oracles_required
+
+    if not corpus_available():
+        if oracles_required():
+            pytest.fail("linux-libc-dev and its -cross packages are not installed")
+        pytest.skip("linux-libc-dev and its -cross packages are not installed")
+    from layoutcheck.cfront import parser
+
+    path = "/usr/include/linux/bpf.h"  # 7,000 lines, a third of it ABI-specific
+    progs, failed = uapi_programs(path)
+    assert not failed
+    texts = _texts(progs)
+    assert len(texts) >= 10
+    kept = []
+    real_take = parser._REUSE.take
+
+    def counted(key, files):
+        nodes = real_take(key, files)
+        kept.append(nodes is not None)
+        return nodes
+
+    try:
+        parser._REUSE.take = counted
+        reused = _parses(texts, reuse=True)
+    finally:
+        parser._REUSE.take = real_take
+    assert reused == _parses(texts, reuse=False)
+    assert sum(kept) > 0.8 * len(kept)  # most were copies
+
+
+def test_the_struct_page_texts_parse_as_fresh():
+    """The cdefs for all 18 ABIs (two texts per file, the same file names):
+    copies equal fresh parses."""
+    import glob
+    import os
+
+    from .conftest import CDEFS
+
+    progs = [lc.load(path, abis=["all"], session=lc.Session())
+             for path in sorted(glob.glob(os.path.join(CDEFS, "page", "*.h")))]
+    texts = _texts(progs)
+    assert _parses(texts, reuse=True) == _parses(texts, reuse=False)
+
+
+def test_a_declaration_is_copied_only_where_its_names_mean_the_same(tmp_path):
+    """The same struct text after 'typedef int T' and after 'enum { T = 5 }':
+    (T) + 1 is a cast of +1 in one (c[1]) and 5 + 1 in the other (c[6]),
+    read in one process, each text after the other."""
+    first = tmp_path / "a.h"
+    second = tmp_path / "b.h"
+    body = "struct s { char c[(T) + 1]; };\n" + _TWO_TEXTS
+    first.write_text("typedef int T;\n" + body)
+    second.write_text("enum { T = 5 };\n" + body)
+    sizes = []
+    for path in (first, second, first):
+        prog = lc.load(str(path), abis=["x86_64", "i386"], session=lc.Session(), rules=False)
+        assert len(prog.groups) == 2  # a text per word size: parsed with reuse
+        sizes += [prog.layout("s", abi).size for abi in ("x86_64", "i386")]
+    assert sizes == [1, 1, 6, 6, 1, 1]
+
+
+def test_a_copied_declaration_names_its_own_file(tmp_path):
+    """One header's bytes in two directories: the record found in the
+    second copy is where the second copy has it."""
+    for side in ("one", "two"):
+        (tmp_path / side).mkdir()
+        (tmp_path / side / "h.h").write_text("struct t { int a; };\n\nstruct u { long b; };\n" + _TWO_TEXTS)
+    where = []
+    for side in ("one", "two"):
+        prog = lc.load(str(tmp_path / side / "h.h"), abis=["x86_64", "i386"], session=lc.Session(),
+                       rules=False)
+        assert len(prog.groups) == 2
+        for abi in ("x86_64", "i386"):
+            rec = prog.unit(abi).find_record("u")
+            where.append((rec.coord.file, rec.coord.line))
+    assert where == [(str(tmp_path / "one" / "h.h"), 3)] * 2 + [(str(tmp_path / "two" / "h.h"), 3)] * 2
+
+
+def test_a_lone_text_is_parsed_without_keeping_its_declarations(tmp_path):
+    from layoutcheck.cfront import parser
+
+    (tmp_path / "h.h").write_text("struct t { int a; };\n")
+    parser._REUSE.clear()
+    prog = lc.load(str(tmp_path / "h.h"), abis=["x86_64"], session=lc.Session(), rules=False)
+    assert prog.layout("t").size == 4
+    assert not parser._REUSE._kept
+
+
+# A text for each word size: a header with this is two texts for
+# x86_64 and i386, so that their Program parses with reuse.
+_TWO_TEXTS = "#ifdef __LP64__\nstruct only64 { int x; };\n#endif\n"

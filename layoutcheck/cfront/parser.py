@@ -142,13 +142,20 @@ MAX_DECLARATOR_SUFFIXES = 512
 class GnuCParser(CParser):
     """A pycparser CParser that reads GNU C declarations."""
 
-    def __init__(self, defer: bool = True) -> None:
+    def __init__(self, defer: bool = True, reuse: bool = False) -> None:
         super().__init__(lexer=CLexer)
         self.defer = defer
+        self.reuse = reuse  # declarations parsed in other texts are copied (_Reuse)
         self._end = Coord("", 1, 1)
         # (token index, name) of each file-scope typedef name, in order.
         self.typedef_log: List[Tuple[int, str]] = []
         self.ext_positions: List[int] = []
+        # the declarations of the text being parsed, to be found again
+        # (``_Reuse``), and what parsing the current one did to file scope
+        self._items: list = []
+        self._text = ""
+        self._effects: Optional[list] = None
+        self._item_start = 0
 
     # ------------------------------------------------------------ tokens
     def parse(self, text: str, filename: str = "", debug: bool = False) -> c_ast.FileAST:
@@ -158,7 +165,12 @@ class GnuCParser(CParser):
 
     def parse_scanned(self, scanned) -> c_ast.FileAST:
         """``parse`` of a text ``scan`` has read (``scan.Scanned``)."""
-        return self.wrap(self.parse_tokens(scanned.tokens, scanned.end).ext, scanned)
+        if self.reuse:
+            self._items, self._text = scanned.items, scanned.text
+        try:
+            return self.wrap(self.parse_tokens(scanned.tokens, scanned.end).ext, scanned)
+        finally:
+            self._items, self._text = [], ""
 
     def start_tokens(self, tokens: List[Token]) -> None:
         """Read ``tokens`` (a list that may still grow) from the start."""
@@ -209,17 +221,58 @@ class GnuCParser(CParser):
         ext: list = []
         positions = self.ext_positions
         tokens = self._tokens
+        items = self._items
+        k = 0
         while self._peek() is not None:
             at = tokens._index
-            nodes = self._parse_external_declaration()
+            while k < len(items) and items[k][0] < at:
+                k += 1
+            if k < len(items) and items[k][0] == at:
+                nodes = self._parse_item(items[k])
+            else:
+                nodes = self._parse_external_declaration()
             ext.extend(nodes)
             positions.extend([at] * len(nodes))
         return ext
+
+    def _parse_item(self, item) -> list:
+        """The external declarations of one scanned declaration: a copy of
+        what parsing the same declaration gave in another text, when there
+        was one (``_Reuse``), else parsed here (and kept for the next)."""
+        first, last = item[0], item[1]
+        key, files = _REUSE.key(self._text, item, self._tokens._buffer, self._scope_stack[0])
+        if key is not None:
+            nodes = _REUSE.take(key, files)
+            if nodes is not None:
+                scope = self._scope_stack[0]
+                for name, is_typedef, offset in _REUSE.effects(key):
+                    scope[name] = is_typedef
+                    if is_typedef:
+                        self.typedef_log.append((first + offset, name))
+                self._tokens._index = last
+                self._typedef_checked_token = None
+                return nodes
+        self._effects, self._item_start = [], first
+        try:
+            nodes = self._parse_external_declaration()
+            effects = self._effects
+        finally:
+            self._effects = None
+        if key is not None and self._tokens._index == last:
+            _REUSE.keep(key, files, nodes, effects)
+        return nodes
 
     def _add_typedef_name(self, name, coord):
         super()._add_typedef_name(name, coord)
         if len(self._scope_stack) == 1:
             self.typedef_log.append((self._tokens._index, name))
+            if self._effects is not None:
+                self._effects.append((name, True, self._tokens._index - self._item_start))
+
+    def _add_identifier(self, name, coord):
+        super()._add_identifier(name, coord)
+        if self._effects is not None and len(self._scope_stack) == 1:
+            self._effects.append((name, False, 0))
 
     # pycparser's token helpers, on a list read in advance.
     def _peek(self, k: int = 1) -> Optional[Token]:
@@ -790,6 +843,183 @@ class GnuCParser(CParser):
         return super()._parse_unary_expression()
 
 
+# ------------------------------------------------------------- reuse
+# A line marker inside a declaration, as GCC writes them: the file name
+# (group 2) is where two copies of one header differ (/usr/include/linux/
+# and /usr/aarch64-linux-gnu/include/linux/).
+_ITEM_MARKER = re.compile(r'^([ \t]*#[ \t]*[0-9]+[ \t]+)"([^"\\\n]*)"', re.M)
+_ITEM_DIRECTIVE = re.compile(r"^[ \t]*#[ \t]*([A-Za-z0-9_]*)", re.M)
+_WORD = re.compile(r"[A-Za-z_$][0-9A-Za-z_$]*")
+
+
+class _NotMapped(Exception):
+    """A coordinate of a kept declaration names a file the copy cannot map."""
+
+
+class _Reuse:
+    """Declarations parsed once, copied into every other text that has them.
+
+    The texts of one header for many ABIs (each ABI's copy of the UAPI
+    headers), or for many configs, are mostly the same declarations.  A
+    declaration's parse depends on its tokens (its text, and where it
+    starts: the file, line and column) and on which of its identifiers
+    are typedef names, ordinary names or unknown at file scope when it is
+    met; nothing else.  The key is exactly that, with the names of the
+    files in its line markers set apart: a copy of the kept parse whose
+    coordinates name this text's files (and whose effects on file scope,
+    the names it declares, are replayed) is what parsing it here gives.
+    ``tests/test_reuse.py`` holds the copies to fresh parses, coordinates
+    included, on the UAPI headers of every ABI."""
+
+    LIMIT = 64 << 20  # characters of declarations kept, then all dropped
+
+    def __init__(self) -> None:
+        self._kept: dict = {}
+        self._size = 0
+
+    def key(self, text: str, item, buffer, scope) -> Tuple[Optional[tuple], tuple]:
+        first, last, start, end, filename, lineno, column = item
+        chunk = text[start:end]
+        # where the declaration's first character is, not what ends the
+        # line before it
+        body = chunk.lstrip(" \t\n")
+        if len(body) != len(chunk):
+            lead = chunk[:len(chunk) - len(body)]
+            newlines = lead.count("\n")
+            if newlines:
+                lineno += newlines
+                column = len(lead) - lead.rfind("\n") - 1
+            else:
+                column += len(lead)
+            chunk = body
+        files: Tuple[str, ...] = (filename,)
+        if "#" in chunk:
+            for m in _ITEM_DIRECTIVE.finditer(chunk):
+                word = m.group(1)
+                if not (word.isdigit() or word == "pragma"):
+                    return None, files  # a directive not written by GCC: parsed here
+            names: List[str] = []
+
+            def apart(m):
+                names.append(m.group(2))
+                return m.group(1) + '""'
+
+            chunk, count = _ITEM_MARKER.subn(apart, chunk)
+            if count != sum(1 for m in _ITEM_DIRECTIVE.finditer(chunk) if m.group(1).isdigit()):
+                return None, files  # a marker of another form
+            files += tuple(names)
+        # what each word means at file scope now (a typedef name, another
+        # name, or nothing): every identifier's, and more
+        known = tuple(map(scope.get, _WORD.findall(chunk)))
+        return (chunk, lineno, column, known), files
+
+    def take(self, key: tuple, files: tuple) -> Optional[list]:
+        kept = self._kept.get(key)
+        if kept is None:
+            return None
+        nodes, kept_files, _effects = kept
+        if kept_files == files:
+            mapping = None
+        else:
+            mapping = {}
+            for old, new in zip(kept_files, files, strict=True):
+                if mapping.setdefault(old, new) != new:
+                    return None  # one file there, two here: not this copy
+        try:
+            return [_copy(node, mapping) for node in nodes]
+        except _NotMapped:
+            return None
+
+    def effects(self, key: tuple) -> list:
+        return self._kept[key][2]
+
+    def keep(self, key: tuple, files: tuple, nodes: list, effects: list) -> None:
+        if self._size > self.LIMIT:
+            self._kept.clear()
+            self._size = 0
+        self._kept[key] = (nodes, files, effects)
+        self._size += len(key[0])
+
+    def clear(self) -> None:
+        self._kept.clear()
+        self._size = 0
+
+
+_REUSE = _Reuse()
+
+
+def _copy(node, mapping):
+    """A deep copy of an AST node, each coordinate's file name mapped
+    (``mapping`` None: the same files; coordinates are then shared)."""
+    return _COPIERS[node.__class__](node, mapping)
+
+
+def _copy_value(value, mapping):
+    copier = _COPIERS.get(value.__class__)
+    if copier is not None:
+        return copier(value, mapping)
+    if isinstance(value, c_ast.Node):
+        return _COPIERS[value.__class__](value, mapping)
+    if value is None or value.__class__ in (str, int, bool, float):
+        return value
+    if value.__class__ is Coord:
+        return value if mapping is None else _copy_coord(value, mapping)
+    if value.__class__ is list:
+        return [v if v.__class__ is str else _copy_value(v, mapping) for v in value]
+    if value.__class__ is tuple:
+        return tuple(_copy_value(v, mapping) for v in value)
+    if value.__class__ is dict:
+        return {k: _copy_value(v, mapping) for k, v in value.items()}
+    raise _NotMapped()  # a value of a kind not seen in a declaration's AST
+
+
+def _copy_coord(coord: Coord, mapping) -> Coord:
+    try:
+        return Coord(mapping[coord.file], coord.line, coord.column)
+    except KeyError:
+        raise _NotMapped() from None
+
+
+class _Copiers(dict):
+    """One copying function per AST class, written when first needed:
+    each slot read and set by name, a string or None kept as it is."""
+
+    def __missing__(self, cls):
+        if not (isinstance(cls, type) and issubclass(cls, c_ast.Node)):
+            raise KeyError(cls)
+        slots = [s for s in cls.__slots__ if s != "__weakref__"]
+        lines = ["def copy(node, mapping):", "  try:", "    new = new_(cls)"]
+        for slot in slots:
+            lines.append(f"    v = node.{slot}")
+            if slot == "coord":
+                lines.append("    new.coord = v if mapping is None or v is None else coord(v, mapping)")
+                continue
+            lines += [f"    if v is None or v.__class__ is str: new.{slot} = v",
+                      f"    elif v.__class__ is list: new.{slot} = [] if not v else value(v, mapping)",
+                      "    else:",
+                      "      c = known(v.__class__)",
+                      f"      new.{slot} = c(v, mapping) if c is not None else value(v, mapping)"]
+        lines += ["    return new",
+                  "  except AttributeError:",  # a slot never set: copied one by one
+                  "    return slow(node, mapping)"]
+        space = {"new_": object.__new__, "cls": cls, "value": _copy_value, "coord": _copy_coord,
+                 "known": self.get, "slow": lambda node, mapping: _copy_slots(cls, slots, node, mapping)}
+        exec("\n".join(lines), space)  # our own text: the slot names of pycparser's classes
+        self[cls] = space["copy"]
+        return space["copy"]
+
+
+def _copy_slots(cls, slots, node, mapping):
+    new = object.__new__(cls)
+    for slot in slots:
+        if hasattr(node, slot):
+            setattr(new, slot, _copy_value(getattr(node, slot), mapping))
+    return new
+
+
+_COPIERS = _Copiers()
+
+
 class StreamReader:
     """Split, tokenize and parse a text as the preprocessor writes it:
     ``feed(text_so_far)`` (each a longer prefix of the same text), then
@@ -861,15 +1091,18 @@ def gc_paused():
             gc.enable()
 
 
-def parse_c(text: str, filename: str, defer: bool = True, scanned=None) -> c_ast.FileAST:
+def parse_c(text: str, filename: str, defer: bool = True, scanned=None,
+            reuse: bool = False) -> c_ast.FileAST:
     """Parse preprocessed GNU C text into a pycparser AST (a ``ParsedFile``:
     declarations of functions and variables are parsed when the builder
     asks for them, unless ``defer`` is False).  ``scanned`` is the text's
-    ``scan`` when it was already made (``Preprocessed.scanned``)."""
+    ``scan`` when it was already made (``Preprocessed.scanned``).  With
+    ``reuse``, a declaration this process parsed in another text is
+    copied from there (``_Reuse``: the same nodes and coordinates)."""
     try:
         with gc_paused():
             if scanned is not None:
-                return GnuCParser(defer).parse_scanned(scanned)
-            return GnuCParser(defer).parse(text, filename)
+                return GnuCParser(defer, reuse).parse_scanned(scanned)
+            return GnuCParser(defer, reuse).parse(text, filename)
     except ParseError as exc:  # anything pycparser raised past our hooks
         raise LayoutError(str(exc)) from None

@@ -157,6 +157,7 @@ class Preprocessed:
         self.files = files  # files read, as named in the line markers
         self.reader = reader  # see _Run
         self.digest = digest
+        self.reuse = False  # parse with parser._Reuse (other texts share its declarations)
 
     @property
     def text(self) -> str:
@@ -184,7 +185,7 @@ class Preprocessed:
         reader, self.reader = self.reader, None
         if reader is not None:
             return reader.finish(self.text)
-        return parse_c(self.text, self.filename)
+        return parse_c(self.text, self.filename, reuse=self.reuse)
 
     def __repr__(self) -> str:
         return f"<Preprocessed {self.filename} for {' '.join(a.name for a in self.abis)}>"

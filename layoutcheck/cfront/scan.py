@@ -728,13 +728,24 @@ def _tokens_with_empty_body(tk: Tokenizer, item: Item, out: List[Token]) -> None
     tk.advance(end)
 
 
-class Scanned:
-    """The parser's tokens, where the text ends, and the deferred rest."""
+# One declaration read now, as the parser may find it again in another
+# text (parser._Reuse): its tokens (first, past the last), its text (start,
+# end) and where the tokenizer stood at its start (file, line, and the
+# offset of its start in that line).
+ItemSpan = Tuple[int, int, int, int, str, int, int]
 
-    def __init__(self, tokens: List[Token], end: Coord, deferred: Deferred):
+
+class Scanned:
+    """The parser's tokens, where the text ends, the deferred rest, and
+    the span of each declaration read now with no function body."""
+
+    def __init__(self, tokens: List[Token], end: Coord, deferred: Deferred,
+                 text: str = "", items: Optional[List[ItemSpan]] = None):
         self.tokens = tokens
         self.end = end
         self.deferred = deferred
+        self.text = text
+        self.items = items or []
 
 
 class Scanner:
@@ -749,6 +760,7 @@ class Scanner:
         self.tk = Tokenizer("", filename, self.splitter.markers)
         self.tokens: List[Token] = []
         self.spans: List[DeferredSpan] = []
+        self.items: List[ItemSpan] = []
 
     def feed(self, text: str, final: bool = False) -> None:
         self.text = self.tk.text = self.tk._slow._lexdata = text
@@ -770,7 +782,11 @@ class Scanner:
             self.spans.append(DeferredSpan(item, tk.state(), len(self.tokens)))
             tk.advance(item.end)
         elif item.body is None:
+            tk.advance(item.start)
+            first = len(self.tokens)
+            where = (tk.filename, tk.lineno, item.start - tk.line_start)
             tk.tokens(item.start, item.end, self.tokens)
+            self.items.append((first, len(self.tokens), item.start, item.end) + where)
         else:
             _tokens_with_empty_body(tk, item, self.tokens)
 
@@ -783,7 +799,7 @@ class Scanner:
         if splitter.unterminated_body is not None:
             raise self._error_at("unterminated function body", splitter.unterminated_body)
         self.tk.advance(len(self.text))
-        return Scanned(self.tokens, self.tk.coord(), Deferred(self.tk, self.spans))
+        return Scanned(self.tokens, self.tk.coord(), Deferred(self.tk, self.spans), self.text, self.items)
 
 
 def scan(text: str, filename: str, defer: bool = True) -> Scanned:
