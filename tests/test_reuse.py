@@ -189,14 +189,23 @@ def _dump(value):
 
 def _parses(texts, reuse: bool):
     """Each text parsed in turn: with ``reuse``, copying what the texts
-    before it have; without, alone."""
+    before it have; without, alone.  For each: its declarations as data,
+    and what the builder asks of the deferred ones: which deferred
+    declarations stand before each external declaration, and which
+    typedef names a deferred one is parsed with (positions themselves
+    count a declaration left untokenized as one token)."""
+    import bisect
+
     from layoutcheck.cfront import parser
 
     parser._REUSE.clear()
     out = []
     for text, filename in texts:
         ast = parser.parse_c(text, filename, reuse=reuse)
-        out.append((_dump(ast.ext), list(ast.ext_positions)))
+        spans = [span.position for span in ast.deferred.spans]
+        before = [bisect.bisect_right(spans, at) for at in ast.ext_positions]
+        seen = [tuple(name for at, name in ast.typedef_log if at <= pos) for pos in spans]
+        out.append((_dump(ast.ext), before, seen))
     parser._REUSE.clear()
     return out
 
@@ -303,3 +312,34 @@ def test_a_lone_text_is_parsed_without_keeping_its_declarations(tmp_path):
 # A text for each word size: a header with this is two texts for
 # x86_64 and i386, so that their Program parses with reuse.
 _TWO_TEXTS = "#ifdef __LP64__\nstruct only64 { int x; };\n#endif\n"
+
+
+@pytest.mark.parametrize("bad", [
+    "struct s { int a } ;\n",                    # a member with no ';'
+    "struct s { int a; } x y;\n",                # two declarators with no ','
+    "enum e { A = };\n",                         # no value
+    "struct s { int a : ; };\n",                 # no bit-field width
+    "struct s { _Decimal32 d; };\n",             # refused while tokenizing
+    # a syntax error, then a word refused while tokenizing: the text read
+    # in a row meets the later one first (every token is read first)
+    "struct s { int a } ;\nstruct d { _Decimal32 x; };\n",
+])
+def test_a_text_with_an_error_says_what_it_says_without_reuse(bad):
+    """A text read with reuse that is not read declaration by declaration
+    (an error) is read again in a row: the same first error, at the same
+    place, as a text read without reuse."""
+    from layoutcheck.cfront import parser
+    from layoutcheck.errors import LayoutError
+
+    good = '# 1 "h.h"\nstruct before { int a; };\n'
+    text = good + bad + "struct after { long b; };\n"
+    parser._REUSE.clear()
+    parser.parse_c(good + "struct after { long b; };\n", "h.h", reuse=True)  # kept for the next
+    errors = []
+    for reuse in (True, False):
+        with pytest.raises(LayoutError) as exc:
+            parser.parse_c(text, "h.h", reuse=reuse)
+        errors.append(str(exc.value))
+    parser._REUSE.clear()
+    assert errors[0] == errors[1]
+    assert errors[0].startswith("h.h:")

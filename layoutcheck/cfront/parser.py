@@ -53,7 +53,7 @@ from pycparser.c_parser import (
 )
 
 from ..errors import LayoutError, where_of
-from .scan import scan
+from .scan import LazyItem, scan
 
 # Type names GCC predeclares.  The model maps each to its layout kind.
 BUILTIN_TYPEDEFS = (
@@ -126,12 +126,13 @@ class ParsedFile(c_ast.FileAST):
     """A FileAST with where each external declaration stands among the
     parsed tokens, and the declarations left for later (``scan``)."""
 
-    __slots__ = ("ext_positions", "deferred")
+    __slots__ = ("ext_positions", "deferred", "typedef_log")
 
-    def __init__(self, ext, ext_positions, deferred) -> None:
+    def __init__(self, ext, ext_positions, deferred, typedef_log=()) -> None:
         super().__init__(ext)
         self.ext_positions = ext_positions
         self.deferred = deferred
+        self.typedef_log = typedef_log  # (position, name) of each file-scope typedef name
 
 
 # Array and function suffixes, and levels of pointer, in one declarator
@@ -150,27 +151,38 @@ class GnuCParser(CParser):
         # (token index, name) of each file-scope typedef name, in order.
         self.typedef_log: List[Tuple[int, str]] = []
         self.ext_positions: List[int] = []
-        # the declarations of the text being parsed, to be found again
-        # (``_Reuse``), and what parsing the current one did to file scope
-        self._items: list = []
-        self._text = ""
+        # with reuse: the text's scan (LazyItem declarations), what parsing
+        # the current one did to file scope, and where it stands among the
+        # parsed tokens (the position of the typedef names it declares)
+        self._scanned = None
         self._effects: Optional[list] = None
-        self._item_start = 0
+        self._log_at: Optional[int] = None
 
     # ------------------------------------------------------------ tokens
     def parse(self, text: str, filename: str = "", debug: bool = False) -> c_ast.FileAST:
         """Parse what ``scan`` keeps of ``text``; the rest is on demand
-        through the AST's ``deferred`` (see ``parse_c``)."""
+        through the AST's ``deferred`` (see ``parse_c``).  With reuse, a
+        text whose declarations do not read one by one as they read in a
+        row (an error, most often) is parsed again without (_Unreused)."""
+        if self.reuse:
+            try:
+                return self.parse_scanned(scan(text, filename, self.defer, lazy=True))
+            except _Unreused:
+                pass
+            fresh = GnuCParser(self.defer)
+            try:
+                return fresh.parse(text, filename)
+            finally:
+                fresh.clex = None
         return self.parse_scanned(scan(text, filename, self.defer))
 
     def parse_scanned(self, scanned) -> c_ast.FileAST:
         """``parse`` of a text ``scan`` has read (``scan.Scanned``)."""
-        if self.reuse:
-            self._items, self._text = scanned.items, scanned.text
+        self._scanned = scanned
         try:
             return self.wrap(self.parse_tokens(scanned.tokens, scanned.end).ext, scanned)
         finally:
-            self._items, self._text = [], ""
+            self._scanned = None
 
     def start_tokens(self, tokens: List[Token]) -> None:
         """Read ``tokens`` (a list that may still grow) from the start."""
@@ -181,7 +193,7 @@ class GnuCParser(CParser):
     def wrap(self, ext: list, scanned) -> "ParsedFile":
         """The ParsedFile of ``ext``, parsed from ``scanned``'s tokens by
         this parser, with the deferred declarations' reader."""
-        ast = ParsedFile(ext, self.ext_positions, scanned.deferred)
+        ast = ParsedFile(ext, self.ext_positions, scanned.deferred, self.typedef_log)
         log = self.typedef_log
         # pycparser's parser and its lexer refer to each other: drop the
         # lexer and the tokens, so that neither outlives the parse (the
@@ -221,58 +233,66 @@ class GnuCParser(CParser):
         ext: list = []
         positions = self.ext_positions
         tokens = self._tokens
-        items = self._items
-        k = 0
         while self._peek() is not None:
             at = tokens._index
-            while k < len(items) and items[k][0] < at:
-                k += 1
-            if k < len(items) and items[k][0] == at:
-                nodes = self._parse_item(items[k])
+            tok = tokens._buffer[at]
+            if tok.__class__ is LazyItem:
+                nodes = self._parse_lazy(tok, at)
             else:
                 nodes = self._parse_external_declaration()
             ext.extend(nodes)
             positions.extend([at] * len(nodes))
         return ext
 
-    def _parse_item(self, item) -> list:
-        """The external declarations of one scanned declaration: a copy of
-        what parsing the same declaration gave in another text, when there
-        was one (``_Reuse``), else parsed here (and kept for the next)."""
-        first, last = item[0], item[1]
-        key, files = _REUSE.key(self._text, item, self._tokens._buffer, self._scope_stack[0])
-        if key is not None:
-            nodes = _REUSE.take(key, files)
-            if nodes is not None:
-                scope = self._scope_stack[0]
-                for name, is_typedef, offset in _REUSE.effects(key):
-                    scope[name] = is_typedef
-                    if is_typedef:
-                        self.typedef_log.append((first + offset, name))
-                self._tokens._index = last
+    def _parse_lazy(self, item: LazyItem, at: int) -> list:
+        """The external declarations of a declaration left untokenized: a
+        copy of what parsing the same declaration gave in another text,
+        when there was one (``_Reuse``), else tokenized and parsed here on
+        its own (and kept for the next text).  Anything but a declaration
+        read to its last token raises _Unreused."""
+        main = self._tokens
+        key, files = _REUSE.key(self._scanned.text, item, self._scope_stack[0])
+        nodes = _REUSE.take(key, files) if key is not None else None
+        if nodes is not None:
+            scope = self._scope_stack[0]
+            for name, is_typedef in _REUSE.effects(key):
+                scope[name] = is_typedef
+                if is_typedef:
+                    self.typedef_log.append((at + 1, name))
+        else:
+            effects: list = []
+            try:
+                own = self._scanned.tokenize(item)
+                self._tokens = _ListTokens(own)
                 self._typedef_checked_token = None
-                return nodes
-        self._effects, self._item_start = [], first
-        try:
-            nodes = self._parse_external_declaration()
-            effects = self._effects
-        finally:
-            self._effects = None
-        if key is not None and self._tokens._index == last:
-            _REUSE.keep(key, files, nodes, effects)
+                # its typedef names stand after it: a deferred declaration
+                # just before it (at ``at``) does not see them
+                self._effects, self._log_at = effects, at + 1
+                nodes = self._parse_external_declaration()
+                if self._tokens._index != len(own) or len(self._scope_stack) != 1:
+                    raise _Unreused()
+            except (LayoutError, ParseError, RecursionError):
+                raise _Unreused() from None
+            finally:
+                self._tokens = main
+                self._effects = self._log_at = None
+            if key is not None:
+                _REUSE.keep(key, files, nodes, effects)
+        main._index = at + 1
+        self._typedef_checked_token = None
         return nodes
 
     def _add_typedef_name(self, name, coord):
         super()._add_typedef_name(name, coord)
         if len(self._scope_stack) == 1:
-            self.typedef_log.append((self._tokens._index, name))
+            self.typedef_log.append((self._tokens._index if self._log_at is None else self._log_at, name))
             if self._effects is not None:
-                self._effects.append((name, True, self._tokens._index - self._item_start))
+                self._effects.append((name, True))
 
     def _add_identifier(self, name, coord):
         super()._add_identifier(name, coord)
         if self._effects is not None and len(self._scope_stack) == 1:
-            self._effects.append((name, False, 0))
+            self._effects.append((name, False))
 
     # pycparser's token helpers, on a list read in advance.
     def _peek(self, k: int = 1) -> Optional[Token]:
@@ -852,6 +872,12 @@ _ITEM_DIRECTIVE = re.compile(r"^[ \t]*#[ \t]*([A-Za-z0-9_]*)", re.M)
 _WORD = re.compile(r"[A-Za-z_$][0-9A-Za-z_$]*")
 
 
+class _Unreused(Exception):
+    """A text that is not read declaration by declaration: parsed again
+    the way a text without reuse is (its tokens in a row), for the same
+    result and the same first error."""
+
+
 class _NotMapped(Exception):
     """A coordinate of a kept declaration names a file the copy cannot map."""
 
@@ -877,9 +903,9 @@ class _Reuse:
         self._kept: dict = {}
         self._size = 0
 
-    def key(self, text: str, item, buffer, scope) -> Tuple[Optional[tuple], tuple]:
-        first, last, start, end, filename, lineno, column = item
-        chunk = text[start:end]
+    def key(self, text: str, item: LazyItem, scope) -> Tuple[Optional[tuple], tuple]:
+        lineno, column, filename = item.line, item.column, item.state[3]
+        chunk = text[item.start:item.end]
         # where the declaration's first character is, not what ends the
         # line before it
         body = chunk.lstrip(" \t\n")
@@ -1102,7 +1128,7 @@ def parse_c(text: str, filename: str, defer: bool = True, scanned=None,
     try:
         with gc_paused():
             if scanned is not None:
-                return GnuCParser(defer, reuse).parse_scanned(scanned)
+                return GnuCParser(defer).parse_scanned(scanned)
             return GnuCParser(defer, reuse).parse(text, filename)
     except ParseError as exc:  # anything pycparser raised past our hooks
         raise LayoutError(str(exc)) from None

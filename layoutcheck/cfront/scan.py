@@ -728,39 +728,56 @@ def _tokens_with_empty_body(tk: Tokenizer, item: Item, out: List[Token]) -> None
     tk.advance(end)
 
 
-# One declaration read now, as the parser may find it again in another
-# text (parser._Reuse): its tokens (first, past the last), its text (start,
-# end) and where the tokenizer stood at its start (file, line, and the
-# offset of its start in that line).
-ItemSpan = Tuple[int, int, int, int, str, int, int]
+class LazyItem:
+    """In the parser's tokens, one declaration not tokenized yet (a
+    ``Scanner(lazy=True)``): the parser copies its parse from another text
+    (parser._Reuse) or has it tokenized (``Scanned.tokenize``).  Its text
+    is ``start``/``end``; ``state``, the tokenizer's at its start; ``line``
+    and ``column`` (0-based), where it starts."""
+
+    __slots__ = ("start", "end", "state", "line", "column", "type", "value")
+
+    def __init__(self, start: int, end: int, state: Tuple[int, int, int, str], column: int):
+        self.start = start
+        self.end = end
+        self.state = state
+        self.line = state[1]
+        self.column = column
+        self.type = "LAZY_ITEM"  # no token type the grammar knows
+        self.value = ""
 
 
 class Scanned:
-    """The parser's tokens, where the text ends, the deferred rest, and
-    the span of each declaration read now with no function body."""
+    """The parser's tokens, where the text ends, and the deferred rest."""
 
-    def __init__(self, tokens: List[Token], end: Coord, deferred: Deferred,
-                 text: str = "", items: Optional[List[ItemSpan]] = None):
+    def __init__(self, tokens: List[Token], end: Coord, deferred: Deferred, text: str = ""):
         self.tokens = tokens
         self.end = end
         self.deferred = deferred
         self.text = text
-        self.items = items or []
+
+    def tokenize(self, item: LazyItem) -> List[Token]:
+        """The tokens of a declaration left untokenized."""
+        tk = self.deferred.tokenizer
+        tk.restore(item.state)
+        out: List[Token] = []
+        tk.tokens(item.start, item.end, out)
+        return out
 
 
 class Scanner:
     """``scan`` as the preprocessor writes: ``feed`` takes the text so far
     (each call a longer prefix of the same text), ``finish`` the whole."""
 
-    def __init__(self, filename: str, defer: bool = True):
+    def __init__(self, filename: str, defer: bool = True, lazy: bool = False):
         self.filename = filename
         self.defer = defer
+        self.lazy = lazy  # declarations with no body left as LazyItem
         self.text = ""
         self.splitter = Splitter()
         self.tk = Tokenizer("", filename, self.splitter.markers)
         self.tokens: List[Token] = []
         self.spans: List[DeferredSpan] = []
-        self.items: List[ItemSpan] = []
 
     def feed(self, text: str, final: bool = False) -> None:
         self.text = self.tk.text = self.tk._slow._lexdata = text
@@ -781,12 +798,12 @@ class Scanner:
             tk.advance(item.start)
             self.spans.append(DeferredSpan(item, tk.state(), len(self.tokens)))
             tk.advance(item.end)
-        elif item.body is None:
+        elif item.body is None and self.lazy:
             tk.advance(item.start)
-            first = len(self.tokens)
-            where = (tk.filename, tk.lineno, item.start - tk.line_start)
+            self.tokens.append(LazyItem(item.start, item.end, tk.state(), item.start - tk.line_start))
+            tk.advance(item.end)
+        elif item.body is None:
             tk.tokens(item.start, item.end, self.tokens)
-            self.items.append((first, len(self.tokens), item.start, item.end) + where)
         else:
             _tokens_with_empty_body(tk, item, self.tokens)
 
@@ -799,10 +816,11 @@ class Scanner:
         if splitter.unterminated_body is not None:
             raise self._error_at("unterminated function body", splitter.unterminated_body)
         self.tk.advance(len(self.text))
-        return Scanned(self.tokens, self.tk.coord(), Deferred(self.tk, self.spans), self.text, self.items)
+        return Scanned(self.tokens, self.tk.coord(), Deferred(self.tk, self.spans), self.text)
 
 
-def scan(text: str, filename: str, defer: bool = True) -> Scanned:
+def scan(text: str, filename: str, defer: bool = True, lazy: bool = False) -> Scanned:
     """Tokens for the parser now, the rest deferred (``defer=False``
-    parses every declaration now: the same result, slower)."""
-    return Scanner(filename, defer).finish(text)
+    parses every declaration now: the same result, slower); with ``lazy``,
+    declarations with no body are left to the parser (``LazyItem``)."""
+    return Scanner(filename, defer, lazy).finish(text)
