@@ -635,11 +635,13 @@ def _hazard(files: Sequence[str], text: Optional[str], filename: str) -> Optiona
 
 
 def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: ABI,
-                extra: Dict[str, str], config: PPConfig, sharing: bool = True) -> _Run:
+                extra: Dict[str, str], config: PPConfig, sharing: bool = True,
+                stream: bool = True) -> _Run:
     """One run of the ABI's preprocessor.  With ``sharing``, also what the
     text depended on (the macros it consulted, the files it read), for
-    ``why_not_shared``; without, only the text.  A run kept in the cache
-    (``ppcache``) whose inputs all hold is used instead."""
+    ``why_not_shared``; without, only the text, read (split, tokenized,
+    parsed) while the preprocessor writes it if ``stream``.  A run kept in
+    the cache (``ppcache``) whose inputs all hold is used instead."""
     import time
 
     from . import ppcache
@@ -691,7 +693,7 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
     if kept is not None:
         return _Run(None, frozenset(kept["used"]), tuple(kept["read"]), kept["hazard"],
                     None, kept["digest"], kept["load"])
-    return fresh(True)
+    return fresh(stream)
 
 
 _DIAG = re.compile(r"^(?P<where>[^:\n]+:\d+(?::\d+)?): (?:fatal )?error: (?P<msg>.*)$")
@@ -728,7 +730,8 @@ class _RecordingMacros(dict):
 
 
 def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: ABI,
-                extra: Dict[str, str], config: PPConfig, sharing: bool = True) -> _Run:
+                extra: Dict[str, str], config: PPConfig, sharing: bool = True,
+                stream: bool = True) -> _Run:
     try:
         from pcpp import Preprocessor
     except ImportError:  # pragma: no cover - pcpp is a dependency
@@ -975,7 +978,11 @@ def preprocess_for_abis(
     def run(abi: ABI, sharing: bool = True) -> _Run:
         extra = abi_defines.get(abi.name, {})
         engine = _run_system if mode == "system" else _run_python
-        return engine(path, None if path else text, filename, abi, extra, config, sharing)
+        # A lone text is parsed as the preprocessor writes it; texts of
+        # several ABIs later, each copying the declarations it shares with
+        # the others (parser._Reuse), which costs less.
+        return engine(path, None if path else text, filename, abi, extra, config, sharing,
+                      stream=len(abis) == 1)
 
     if pp_abi is None:
         return _shared_groups(abis, run, abi_defines, filename)
