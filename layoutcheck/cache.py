@@ -8,9 +8,10 @@ What it keeps, each under its own kind:
   the driver binary and the directories it looked at are as they were;
 * ``pp/`` and ``text/``: preprocessor runs and their texts, used while
   every input holds (``cfront/ppcache.py`` says which);
-* ``layouts/``: every record of a preprocessed text laid out for one ABI
-  and set of macros, as the JSON lines of docs/CONTRACT.md, keyed by a
-  digest of the text, the ABI and the macros (``Program.stored_layouts``);
+* ``layouts/``: every record of a preprocessed text laid out for the ABIs
+  asked for that it serves, each with its macros, as the JSON lines of
+  docs/CONTRACT.md (a first line counts each ABI's), keyed by a digest of
+  the text, the ABIs and the macros (``Program.stored_layouts``);
 * ``kernel-trees/``: what reading a configured kernel tree found (its ABI,
   kbuild's flags), used while every file the reading looked at holds.
 
