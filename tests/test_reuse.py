@@ -170,20 +170,26 @@ def test_threads_laying_out_one_record_on_one_engine_see_no_cycle():
 
 
 # ------------------------------------------------------------ declarations
-def _dump(value):
-    """An AST as plain data, coordinates included."""
+def _dump(value, seen=None):
+    """An AST as plain data, coordinates included, and which nodes are one
+    node met twice (the Struct of 'typedef struct s {...} S, *PS;')."""
     from pycparser import c_ast
     from pycparser.c_parser import Coord
 
+    seen = {} if seen is None else seen
     if isinstance(value, c_ast.Node):
+        if id(value) in seen:
+            return ("same node as", seen[id(value)])
+        seen[id(value)] = len(seen)
         return (type(value).__name__,) + tuple(
-            (slot, _dump(getattr(value, slot, None))) for slot in type(value).__slots__ if slot != "__weakref__")
+            (slot, _dump(getattr(value, slot, None), seen))
+            for slot in type(value).__slots__ if slot != "__weakref__")
     if isinstance(value, Coord):
         return ("@", value.file, value.line, value.column)
     if isinstance(value, (list, tuple)):
-        return tuple(_dump(v) for v in value)
+        return tuple(_dump(v, seen) for v in value)
     if isinstance(value, dict):
-        return tuple(sorted((k, _dump(v)) for k, v in value.items()))
+        return tuple(sorted((k, _dump(v, seen)) for k, v in value.items()))
     return value
 
 
@@ -323,6 +329,12 @@ _TWO_TEXTS = "#ifdef __LP64__\nstruct only64 { int x; };\n#endif\n"
     # a syntax error, then a word refused while tokenizing: the text read
     # in a row meets the later one first (every token is read first)
     "struct s { int a } ;\nstruct d { _Decimal32 x; };\n",
+    # the same with the syntax error in a function definition's head
+    "struct s { int a } f(void) { return 0; }\nstruct d { _Decimal32 x; };\n",
+    # a refused word, then a body that does not end
+    "struct d { _Decimal32 x; };\nstatic inline int f(void) {\n  return 8;\n",
+    # a refused word, then #pragma pack in a body
+    "struct d { _Decimal32 x; };\nstatic inline int f(void) {\n  _Pragma(\"pack(1)\")\n  return 0;\n}\n",
 ])
 def test_a_text_with_an_error_says_what_it_says_without_reuse(bad):
     """A text read with reuse that is not read declaration by declaration
@@ -343,3 +355,75 @@ def test_a_text_with_an_error_says_what_it_says_without_reuse(bad):
     parser._REUSE.clear()
     assert errors[0] == errors[1]
     assert errors[0].startswith("h.h:")
+
+
+def test_one_node_under_two_declarators_is_one_node_in_the_copy(tmp_path):
+    """'typedef struct s {...} S, *PS;': both declarators hold the one
+    Struct node; the copy must too, or the struct is defined twice."""
+    from layoutcheck.cfront import parser
+
+    text = '# 1 "h.h"\ntypedef struct s { int a; long b; } S, *PS;\ntypedef enum { A, B } E1, *PE1;\n'
+    parser._REUSE.clear()
+    first = parser.parse_c(text, "h.h", reuse=True)
+    copy = parser.parse_c(text, "h.h", reuse=True)
+    parser._REUSE.clear()
+    assert copy.ext[0].type.type is copy.ext[1].type.type.type
+    assert _dump(copy.ext) == _dump(first.ext) == _dump(parser.parse_c(text, "h.h").ext)
+    path = tmp_path / "h.h"
+    path.write_text("typedef struct s { int a; long b; } S, *PS;\n"
+                    "typedef struct { int a; } T1, T2;\n"
+                    "struct u { char c[__builtin_types_compatible_p(T1, T2) ? 1 : 2]; };\n" + _TWO_TEXTS)
+    prog = lc.load(str(path), abis=["x86_64", "i386"], session=lc.Session(), rules=False)
+    assert [prog.layout("s", abi).size for abi in ("x86_64", "i386")] == [16, 8]
+    assert [prog.layout("u", abi).size for abi in ("x86_64", "i386")] == [1, 1]
+
+
+def test_a_hash_inside_a_line_is_read_as_without_reuse():
+    """pycparser's lexer reads a line marker after other text on its line;
+    a declaration with one is tokenized in the scan, as without reuse."""
+    from layoutcheck.cfront import parser
+
+    text = 'struct a { int x; }; # 40 "other.h"\nstruct b { int y; };\nstruct c { int z; };\n'
+    where = []
+    for reuse in (True, True, False):
+        ast = parser.parse_c(text, "h.h", reuse=reuse)
+        where.append([(n.type.name, str(n.type.coord)) for n in ast.ext])
+    parser._REUSE.clear()
+    assert where[0] == where[1] == where[2]
+    assert where[2][2] == ("c", "other.h:41:8")
+
+
+def test_threads_parsing_with_reuse_while_the_table_is_emptied(monkeypatch):
+    """A table another thread empties (past its limit) between two looks
+    is no error: one look per declaration."""
+    import sys
+    import threading
+
+    from layoutcheck.cfront import parser
+
+    monkeypatch.setattr(parser._REUSE, "LIMIT", 2000)
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    texts = ['# 1 "h%d.h"\n' % k + "".join("typedef int T%d;\nstruct s%d { T%d a; long b; };\n" % (i, i, i)
+                                         for i in range(60)) for k in range(2)]
+    expected = [_dump(parser.parse_c(t, "h.h").ext) for t in texts]
+    failures = []
+
+    def work(k):
+        try:
+            for _ in range(20):
+                if _dump(parser.parse_c(texts[k], "h.h", reuse=True).ext) != expected[k]:
+                    failures.append("differs")
+        except Exception as exc:  # noqa: BLE001 - any failure is the finding
+            failures.append(repr(exc))
+
+    threads = [threading.Thread(target=work, args=(i % 2,)) for i in range(4)]
+    try:
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    finally:
+        sys.setswitchinterval(old)
+        parser._REUSE.clear()
+    assert failures == []

@@ -163,11 +163,13 @@ class GnuCParser(CParser):
         """Parse what ``scan`` keeps of ``text``; the rest is on demand
         through the AST's ``deferred`` (see ``parse_c``).  With reuse, a
         text whose declarations do not read one by one as they read in a
-        row (an error, most often) is parsed again without (_Unreused)."""
+        row (_Unreused), or that has an error, is parsed again without."""
         if self.reuse:
             try:
                 return self.parse_scanned(scan(text, filename, self.defer, lazy=True))
-            except _Unreused:
+            except (_Unreused, LayoutError, ParseError, RecursionError):
+                # an error: which one comes first is the plain reading's
+                # (every token read before any declaration is parsed)
                 pass
             fresh = GnuCParser(self.defer)
             try:
@@ -252,10 +254,11 @@ class GnuCParser(CParser):
         read to its last token raises _Unreused."""
         main = self._tokens
         key, files = _REUSE.key(self._scanned.text, item, self._scope_stack[0])
-        nodes = _REUSE.take(key, files) if key is not None else None
-        if nodes is not None:
+        kept = _REUSE.take(key, files) if key is not None else None
+        if kept is not None:
+            nodes, replay = kept
             scope = self._scope_stack[0]
-            for name, is_typedef in _REUSE.effects(key):
+            for name, is_typedef in replay:
                 scope[name] = is_typedef
                 if is_typedef:
                     self.typedef_log.append((at + 1, name))
@@ -939,11 +942,13 @@ class _Reuse:
         known = tuple(map(scope.get, _WORD.findall(chunk)))
         return (chunk, lineno, column, known), files
 
-    def take(self, key: tuple, files: tuple) -> Optional[list]:
-        kept = self._kept.get(key)
+    def take(self, key: tuple, files: tuple) -> Optional[Tuple[list, list]]:
+        """A copy of the nodes kept for ``key``, their coordinates naming
+        ``files``, and the declaration's effects on file scope; or None."""
+        kept = self._kept.get(key)  # one lookup: another thread may clear the table
         if kept is None:
             return None
-        nodes, kept_files, _effects = kept
+        nodes, kept_files, effects = kept
         if kept_files == files:
             mapping = None
         else:
@@ -951,13 +956,11 @@ class _Reuse:
             for old, new in zip(kept_files, files, strict=True):
                 if mapping.setdefault(old, new) != new:
                     return None  # one file there, two here: not this copy
+        seen: dict = {}
         try:
-            return [_copy(node, mapping) for node in nodes]
+            return [_copy_value(node, mapping, seen) for node in nodes], effects
         except _NotMapped:
             return None
-
-    def effects(self, key: tuple) -> list:
-        return self._kept[key][2]
 
     def keep(self, key: tuple, files: tuple, nodes: list, effects: list) -> None:
         if self._size > self.LIMIT:
@@ -974,29 +977,44 @@ class _Reuse:
 _REUSE = _Reuse()
 
 
-def _copy(node, mapping):
-    """A deep copy of an AST node, each coordinate's file name mapped
-    (``mapping`` None: the same files; coordinates are then shared)."""
-    return _COPIERS[node.__class__](node, mapping)
-
-
-def _copy_value(value, mapping):
+def _copy_value(value, mapping, seen: dict):
+    """A deep copy of a value of an AST (nodes, lists, coordinates), each
+    coordinate's file name mapped (``mapping`` None: the same files, and
+    coordinates are shared).  A node met twice (the Struct node of
+    'typedef struct s {...} S, *PS;', under both declarators) is copied
+    once, as the builder knows a definition by its node: ``seen`` maps the
+    id of each node copied to its copy."""
     copier = _COPIERS.get(value.__class__)
     if copier is not None:
-        return copier(value, mapping)
+        return copier(value, mapping, seen)
     if isinstance(value, c_ast.Node):
-        return _COPIERS[value.__class__](value, mapping)
+        return _COPIERS[value.__class__](value, mapping, seen)
     if value is None or value.__class__ in (str, int, bool, float):
         return value
     if value.__class__ is Coord:
         return value if mapping is None else _copy_coord(value, mapping)
     if value.__class__ is list:
-        return [v if v.__class__ is str else _copy_value(v, mapping) for v in value]
+        return _copy_list(value, mapping, seen)
     if value.__class__ is tuple:
-        return tuple(_copy_value(v, mapping) for v in value)
+        return tuple(_copy_value(v, mapping, seen) for v in value)
     if value.__class__ is dict:
-        return {k: _copy_value(v, mapping) for k, v in value.items()}
+        return {k: _copy_value(v, mapping, seen) for k, v in value.items()}
     raise _NotMapped()  # a value of a kind not seen in a declaration's AST
+
+
+def _copy_list(values: list, mapping, seen: dict) -> list:
+    """A list of an AST copied (lists are not shared between nodes in a way
+    anything reads: only nodes are)."""
+    out = []
+    for v in values:
+        copier = _COPIERS.get(v.__class__)
+        if copier is not None:
+            out.append(copier(v, mapping, seen))
+        elif v is None or v.__class__ is str:
+            out.append(v)
+        else:
+            out.append(_copy_value(v, mapping, seen))
+    return out
 
 
 def _copy_coord(coord: Coord, mapping) -> Coord:
@@ -1014,32 +1032,40 @@ class _Copiers(dict):
         if not (isinstance(cls, type) and issubclass(cls, c_ast.Node)):
             raise KeyError(cls)
         slots = [s for s in cls.__slots__ if s != "__weakref__"]
-        lines = ["def copy(node, mapping):", "  try:", "    new = new_(cls)"]
+        lines = ["def copy(node, mapping, seen):",
+                 "  done = seen.get(id(node))",
+                 "  if done is not None:",
+                 "    return done",
+                 "  try:",
+                 "    new = new_(cls)",
+                 "    seen[id(node)] = new"]
         for slot in slots:
             lines.append(f"    v = node.{slot}")
             if slot == "coord":
                 lines.append("    new.coord = v if mapping is None or v is None else coord(v, mapping)")
                 continue
             lines += [f"    if v is None or v.__class__ is str: new.{slot} = v",
-                      f"    elif v.__class__ is list: new.{slot} = [] if not v else value(v, mapping)",
+                      f"    elif v.__class__ is list: new.{slot} = [] if not v else copy_list(v, mapping, seen)",
                       "    else:",
                       "      c = known(v.__class__)",
-                      f"      new.{slot} = c(v, mapping) if c is not None else value(v, mapping)"]
+                      f"      new.{slot} = c(v, mapping, seen) if c is not None else value(v, mapping, seen)"]
         lines += ["    return new",
                   "  except AttributeError:",  # a slot never set: copied one by one
-                  "    return slow(node, mapping)"]
+                  "    return slow(node, mapping, seen)"]
         space = {"new_": object.__new__, "cls": cls, "value": _copy_value, "coord": _copy_coord,
-                 "known": self.get, "slow": lambda node, mapping: _copy_slots(cls, slots, node, mapping)}
+                 "copy_list": _copy_list, "known": self.get,
+                 "slow": lambda node, mapping, seen: _copy_slots(cls, slots, node, mapping, seen)}
         exec("\n".join(lines), space)  # our own text: the slot names of pycparser's classes
         self[cls] = space["copy"]
         return space["copy"]
 
 
-def _copy_slots(cls, slots, node, mapping):
+def _copy_slots(cls, slots, node, mapping, seen):
     new = object.__new__(cls)
+    seen[id(node)] = new
     for slot in slots:
         if hasattr(node, slot):
-            setattr(new, slot, _copy_value(getattr(node, slot), mapping))
+            setattr(new, slot, _copy_value(getattr(node, slot), mapping, seen))
     return new
 
 
