@@ -100,27 +100,35 @@ def load(kind: str) -> Dict[str, Any]:
 def update(kind: str, key: str, value: Any) -> None:
     """Set one entry of a kind, keeping the entries other threads and
     processes stored meanwhile: the file is read again and replaced under
-    an exclusive lock (errors are ignored, as in ``store``)."""
+    an exclusive lock.  A lock another process holds for more than half a
+    second (one stopped in the middle) is not waited for: the entry is
+    stored without it.  Errors are ignored, as in ``store``."""
     import fcntl
+    import time
 
     folder = cache_dir()
     if folder is None:
         return
     with _UPDATING:
+        fd = -1
         try:
             fd = os.open(os.path.join(folder, f".{kind}.lock"),
-                         os.O_RDWR | os.O_CREAT | getattr(os, "O_CLOEXEC", 0), 0o600)
+                         os.O_RDWR | os.O_CREAT | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0), 0o600)
+            for _ in range(50):
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    time.sleep(0.01)
         except OSError:
-            return
+            pass
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX)
             entries = load(kind)
             entries[key] = value
             store(kind, entries)
-        except OSError:
-            pass
         finally:
-            os.close(fd)
+            if fd >= 0:
+                os.close(fd)
 
 
 def store(kind: str, entries: Dict[str, Any]) -> None:

@@ -152,3 +152,37 @@ def test_updates_from_several_processes_are_all_kept(cache_dir):
     entries = cache.load("demo")
     assert len(entries) == 1 + 6 * 20
     assert entries["p5-19"] == 19 and entries["first"] == 0
+
+
+def test_an_update_does_not_wait_for_a_lock_held_forever(cache_dir):
+    """A process stopped while it held the lock (Ctrl-Z in the middle of an
+    update) delays an update by half a second, not forever; the entry is
+    stored all the same."""
+    import fcntl
+    import time
+
+    cache.update("demo", "first", 0)
+    fd = os.open(cache_dir / ".demo.lock", os.O_RDWR)
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child holds the lock
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        time.sleep(30)
+        os._exit(0)
+    try:
+        time.sleep(0.2)  # the child has the lock
+        started = time.monotonic()
+        cache.update("demo", "second", 1)
+        assert time.monotonic() - started < 5
+        assert cache.load("demo") == {"first": 0, "second": 1}
+    finally:
+        os.kill(pid, 9)
+        os.waitpid(pid, 0)
+        os.close(fd)
+
+
+def test_an_update_stores_when_the_lock_file_cannot_be_made(cache_dir):
+    cache.update("demo", "first", 0)
+    os.unlink(cache_dir / ".demo.lock")
+    os.mkdir(cache_dir / ".demo.lock")  # no file can be opened there
+    cache.update("demo", "second", 1)
+    assert cache.load("demo") == {"first": 0, "second": 1}
