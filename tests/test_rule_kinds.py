@@ -119,3 +119,9 @@ def test_a_baseline_edited_between_two_checks_is_read_again(tmp_path):
     assert verdict() == "pass"
     (d / "base.h").write_text("struct s { char a[2]; };\n")
     assert verdict() == "fail"
+    # a header the baseline asks __has_include for, added: it now reads it
+    (d / "base.h").write_text('#if __has_include("extra.h")\n#include "extra.h"\n#endif\n'
+                              "#ifndef WIDE\n#define WIDE 4\n#endif\nstruct s { char a[WIDE]; };\n")
+    assert verdict() == "fail"
+    (d / "extra.h").write_text("#define WIDE 8\n")
+    assert verdict() == "pass"

@@ -104,35 +104,24 @@ def _names_in(path: str, seen: Optional[set] = None) -> set:
 
 
 # Baseline headers of no-growth rules, read once per config and process
-# while the header and every file its reading took in are as they were:
-# key -> (Program, {file: stat signature}).
-_BASELINES: Dict[tuple, Tuple[object, Dict[str, object]]] = {}
+# while reading them again gives the same texts: key -> (Program, the
+# digests of its texts).
+_BASELINES: Dict[tuple, Tuple[object, Tuple[str, ...]]] = {}
 
 
-def _stamp(path: str) -> object:
-    try:
-        st = os.stat(path)
-    except OSError:
-        return None
-    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino, st.st_dev)
-
-
-def _baseline_program(key: tuple, path: str, read):
-    """``read()``'s Program for the baseline ``path``, kept for the next
-    checks while none of the files it was read from has changed."""
-    kept = _BASELINES.get(key)
-    if kept is not None and all(_stamp(f) == st for f, st in kept[1].items()):
-        return kept[0]
-    before = _stamp(path)
+def _baseline_program(key: tuple, read):
+    """The Program of a baseline header (``read()`` preprocesses it), the
+    one kept from an earlier check (its texts parsed and laid out) when
+    the header now preprocesses to the same texts.  Preprocessing again
+    is what notices every change (an edited include, a header added that
+    an #include or __has_include now finds first); the preprocessor cache
+    makes it cheap when nothing changed."""
     prog = read()
-    from ..cfront.ppcache import entered_files
-
-    stamps = {f: _stamp(f) for g in prog.groups for f in g.files or entered_files(g.text)}
-    stamps[path] = before
-    if before is not None and _stamp(path) == before:
-        _BASELINES[key] = (prog, stamps)
-    else:
-        _BASELINES.pop(key, None)
+    digests = tuple(g.text_digest() for g in prog.groups)
+    kept = _BASELINES.get(key)
+    if kept is not None and kept[1] == digests:
+        return kept[0]
+    _BASELINES[key] = (prog, digests)
     return prog
 
 
@@ -180,7 +169,7 @@ class RuleChecker:
                 defines.update(self.config.defines)
                 return ruleset.program(path, Config(self.config.name, defines), self.run_abis)
 
-            prog = self._seen[key] = _baseline_program(key, os.path.abspath(path), read)
+            prog = self._seen[key] = _baseline_program(key, read)
         rec = prog.unit(self.abi).find_record(struct)
         return prog.layout(struct, self.abi) if rec is not None and rec.complete else None
 
