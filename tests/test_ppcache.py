@@ -514,3 +514,17 @@ def test_a_text_is_one_layout_entry_for_the_abis_it_serves(cache_dir):
         body = ["[1, 2]", "{}"]
         cache.write_checked("layouts", os.path.basename(entry), body)
     assert [s.json_text for s in prog.stored_layouts()] == cold
+
+
+def test_a_header_added_where_an_import_now_finds_it_is_seen(cache_dir, tmp_path):
+    """#import (GCC still takes it) is followed as #include is."""
+    need_compiler(get_abi("x86_64"))
+    inc = tmp_path / "inc"
+    _write(inc / "sub" / "x.h", "#define W 4\n")
+    (tmp_path / "a" / "sub").mkdir(parents=True)  # there, empty: only its entries change
+    main = tmp_path / "a" / "h.h"
+    _write(main, '#import "sub/x.h"\nstruct s { char c[W]; };\n')
+    assert _size(main, "s", include_dirs=[inc]) == 4
+    assert _size(main, "s", include_dirs=[inc]) == 4
+    _write(tmp_path / "a" / "sub" / "x.h", "#define W 8\n")
+    assert _size(main, "s", include_dirs=[inc]) == 8

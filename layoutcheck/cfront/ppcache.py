@@ -14,7 +14,7 @@ search path shadows the one found before).  An entry records:
   digest of its content: a file whose status changed is read and its digest
   compared, so a touched file costs a digest, an edited one a miss;
 * the directories whose entries decide what an ``#include`` would find:
-  the directory of each file read, and, for each name an ``#include`` or
+  the directory of each file read, and, for each name an ``#include`` (or ``#import``) or
   ``__has_include`` of those files asks for, its directory under each
   directory of the search path and under the including file's directory
   (for ``"..."``).  Their modification times change when an entry is
@@ -54,16 +54,19 @@ _SEARCH_OPTIONS = ("-I", "-iquote", "-isystem", "-idirafter")
 _UNFOLLOWED = ("-iprefix", "-iwithprefix", "-isysroot", "--sysroot", "-imultilib", "-B")
 _FILE_OPTIONS = ("-include", "-imacros")
 # Anywhere in a line (a match in a comment only adds a directory to watch).
-_INCLUDE = re.compile(rb'#[ \t]*include(?:_next)?[ \t]*([<"])([^>"\n]*)[>"]')
+_INCLUDE = re.compile(rb'#[ \t]*(?:include(?:_next)?|import)[ \t]*([<"])([^>"\n]*)[>"]')
 # Every #include directive, however written, and what follows the keyword:
 # one whose name is not a plain "..." or <...> is not followed.
-_ANY_INCLUDE = re.compile(rb'(?m)^[ \t]*(#|%:)([ \t]*(?:/\*.*?\*/[ \t]*)*)include(?:_next)?\b[ \t]*(/\*|.)?')
-_PLAIN_INCLUDE = re.compile(rb'#[ \t]*include(?:_next)?\b[ \t]*(/\*|.)?')
+_ANY_INCLUDE = re.compile(
+    rb'(?m)^[ \t]*(#|%:)([ \t]*(?:/\*.*?\*/[ \t]*)*)(?:include(?:_next)?|import)\b[ \t]*(/\*|.)?')
+_PLAIN_INCLUDE = re.compile(rb'#[ \t]*(?:include(?:_next)?|import)\b[ \t]*(/\*|.)?')
 _HASH_COMMENT = re.compile(rb'#[ \t]*/\*')
 _HAS_WORD = re.compile(rb'\b__has_include(?:_next)?\b')
 _HAS_CALL = re.compile(rb'\b__has_include(?:_next)?[ \t]*\([ \t]*([<"])([^>"\n)]*)[>"]')
 _HAS_TESTED = re.compile(rb'(?:\bdefined[ \t]*\(?[ \t]*|#[ \t]*ifn?def[ \t]+)__has_include(?:_next)?\b')
-_PRAGMA_ONCE = re.compile(rb'#[ \t]*pragma[ \t]+once\b|_Pragma[ \t]*\([ \t]*"once"')
+# #pragma once, or #import (GCC still takes it: an #include of a file
+# that is skipped if read before, as #pragma once makes it).
+_PRAGMA_ONCE = re.compile(rb'#[ \t]*pragma[ \t]+once\b|_Pragma[ \t]*\([ \t]*"once"|#[ \t]*import\b')
 _FRESH_SECONDS = 2.0
 # A file or directory changed this close to (or after) the start of a run
 # may have changed while the preprocessor read it: the run is not kept.
@@ -183,7 +186,7 @@ _LOOKED: Dict[str, Tuple[Optional[Tuple[Tuple[str, str], ...]], bool]] = {}
 
 
 def _has_once(data: bytes) -> bool:
-    return b"once" in data and _PRAGMA_ONCE.search(data) is not None
+    return (b"once" in data or b"import" in data) and _PRAGMA_ONCE.search(data) is not None
 
 
 def _include_names(data: bytes) -> Optional[Tuple[Tuple[str, str], ...]]:
