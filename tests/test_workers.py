@@ -9,6 +9,7 @@ import os
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
@@ -264,3 +265,26 @@ def test_a_child_that_dies_without_a_word_is_an_error_not_a_traceback():
     """)
     assert proc.returncode == 0, proc.stderr
     assert "no answer (exit status -9)" in proc.stdout
+
+
+def test_a_warm_show_of_a_big_header_splits_as_the_cold_one_did(tmp_path):
+    """Whether show splits a header's ABIs between two processes follows
+    the size of its texts, known also when they come from the cache: the
+    warm run splits as the cold one did and finds each half's layout
+    cache entry (no new entry), with the same output."""
+    (tmp_path / "src").mkdir()  # not where the cache is made
+    header = tmp_path / "src" / "big.h"  # one text for every ABI, read by the preprocessor
+    header.write_text("#define N 4\n" + "".join(f"struct s{i} {{ int a[N]; long b; char c; }};\n"
+                                                 for i in range(6000)))
+    time.sleep(0.05)  # older than a run that reads it: its preprocessing is kept
+    env = dict(os.environ, LAYOUTCHECK_CACHE_DIR=str(tmp_path / "cache"))
+    env.pop("LAYOUTCHECK_JOBS", None)
+    args = [sys.executable, "-m", "layoutcheck", "show", str(header), "--abi", "x86_64,i386,aarch64,s390x",
+            "--format", "json"]
+    cold = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
+    assert cold.returncode == 0, cold.stderr
+    entries = sorted(os.listdir(tmp_path / "cache" / "layouts"))
+    warm = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
+    assert warm.returncode == 0, warm.stderr
+    assert warm.stdout == cold.stdout
+    assert sorted(os.listdir(tmp_path / "cache" / "layouts")) == entries

@@ -403,6 +403,7 @@ def store(key: Optional[str], argv: Sequence[str], system_dirs: Iterable[str], t
         "files": man.files,
         "dirs": [[d, stamp] for d, stamp in stamps],
         "digest": digest,
+        "size": len(text),
         "used": sorted(used),
         "read": list(files),
         "hazard": hazard,

@@ -148,9 +148,11 @@ class Preprocessed:
 
     def __init__(self, text: Optional[str], abis: List[ABI], filename: str,
                  macros_used: frozenset = frozenset(), files: Tuple[str, ...] = (),
-                 reader: object = None, digest: Optional[str] = None, load=None):
+                 reader: object = None, digest: Optional[str] = None, load=None,
+                 size: Optional[int] = None):
         self._text = text
         self._load = load  # () -> str, when text is None
+        self._size = size  # the length of a text not read yet, when known
         self.abis = abis
         self.filename = filename
         self.macros_used = macros_used
@@ -165,9 +167,10 @@ class Preprocessed:
             self._text = self._load()
         return self._text
 
-    def loaded_size(self) -> int:
-        """The text's length if it is in memory, else 0 (not read for it)."""
-        return len(self._text) if self._text is not None else 0
+    def size(self) -> int:
+        """The text's length in characters, without reading a text kept in
+        the cache (0 when it is not known: an entry that does not say)."""
+        return len(self._text) if self._text is not None else (self._size or 0)
 
     def text_digest(self) -> str:
         """A digest of the text (what a layout cache entry is keyed by)."""
@@ -202,6 +205,7 @@ class _Run:
     reader: object = None  # a parser.StreamReader fed the text, if one was
     digest: Optional[str] = None  # of the text, when known
     load: object = None
+    size: Optional[int] = None  # characters of a text kept in the cache
 
 
 @lru_cache(maxsize=None)
@@ -692,7 +696,7 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
     kept = ppcache.lookup(key, lambda: fresh(False).text or "")
     if kept is not None:
         return _Run(None, frozenset(kept["used"]), tuple(kept["read"]), kept["hazard"],
-                    None, kept["digest"], kept["load"])
+                    None, kept["digest"], kept["load"], kept.get("size"))
     return fresh(stream)
 
 
@@ -928,7 +932,7 @@ def _shared_groups(abis: Sequence[ABI], run, abi_defines: Dict[str, Dict[str, st
             group = by_text.get(same)
             if group is None:
                 group = Preprocessed(first.text, [], filename, first.used, first.files,
-                                     first.reader, first.digest, first.load)
+                                     first.reader, first.digest, first.load, first.size)
                 by_text[same] = group
                 results.append(group)
             group.abis.append(abi)
@@ -996,4 +1000,4 @@ def preprocess_for_abis(
                 f"preprocess each ABI on its own (drop --pp-abi), with that ABI's "
                 f"headers installed")
     return [Preprocessed(first.text, list(abis), filename, first.used, first.files,
-                         digest=first.digest, load=first.load)]
+                         digest=first.digest, load=first.load, size=first.size)]
