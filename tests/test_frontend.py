@@ -208,3 +208,44 @@ def test_without_a_compiler_the_bundled_headers_stand_in(tmp_path, monkeypatch):
                       ("m68k", (0, 4, 6, 8, 16))):
         s = lc.layout(str(header), "s", abi, cpp="python")
         assert tuple(m.offset for m in s) + (s.size,) == want, abi
+
+
+_STRAY = {
+    # a '#' a macro wrote at the start of a line: GCC -E writes it indented,
+    # and refuses it when it compiles; read as a directive it packed struct s
+    "pragma": ("#define HASH #\nHASH pragma pack(1)\nstruct s { char c; int i; };\n", "2:2"),
+    # after other text on its line, looking like a line marker
+    "marker": ('#define HASH #\nstruct a { int x; }; HASH 40 "other.h"\nstruct b { int y; };\n', "2:22"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_STRAY))
+@pytest.mark.parametrize("abis", [["x86_64"], ["x86_64", "i386"]])
+def test_a_stray_hash_from_a_macro_is_refused_as_gcc_refuses_it(tmp_path, case, abis):
+    """One ABI (read as GCC writes) or two (read after): the same error,
+    where the '#' is, and GCC refuses the header too."""
+    import shutil
+    import subprocess
+
+    text, where = _STRAY[case]
+    path = tmp_path / "h.h"
+    path.write_text(text + "#ifdef __LP64__\nstruct only64 { int x; };\n#endif\n")
+    with pytest.raises(LayoutError) as exc:
+        prog = lc.load(str(path), abis=abis, session=lc.Session(), rules=False)
+        for abi in abis:
+            prog.layouts(abis=[abi])
+    assert str(exc.value).startswith(f"{path}:{where}: stray '#' in program")
+    if shutil.which("gcc"):
+        gcc = subprocess.run(["gcc", "-fsyntax-only", "-x", "c", str(path)], capture_output=True, text=True)
+        assert gcc.returncode != 0 and "stray" in gcc.stderr
+
+
+def test_an_indented_pragma_read_by_pcpp_still_applies(tmp_path):
+    """pcpp keeps a directive's indentation where GCC does not: its output
+    is read as GCC's would be."""
+    path = tmp_path / "h.h"
+    path.write_text("#ifdef X\n  #pragma pack(push, 1)\n#endif\nstruct s { char c; int i; };\n"
+                    "   #  pragma pack(pop)\nstruct t { char c; int i; };\n")
+    for cpp in ("python", "system"):
+        prog = lc.load(str(path), abis=["x86_64"], defines={"X": 1}, cpp=cpp, session=lc.Session(), rules=False)
+        assert (prog.layout("s").size, prog.layout("t").size) == (5, 8), cpp

@@ -235,7 +235,7 @@ const char *s = "a{b}\"c" L"w" u8"u" U"U";
 int b[[gnu::unused]] ;
 #pragma pack(push, 2)
 # 40 "other.h" 1
-x ... y->z <<= 1 >>= 2 ## # %: <: :> <% %>
+x ... y->z <<= 1 >>= 2 %: <: :> <% %>
 #pragma GCC diagnostic ignored "-Wx"
 	last;
 '''
@@ -243,6 +243,17 @@ x ... y->z <<= 1 >>= 2 ## # %: <: :> <% %>
 
 def test_tokenizer_equals_pycparsers_lexer_on_every_kind_of_token():
     assert _scan_tokens(TOKENS) == _pycparser_tokens(TOKENS)
+
+
+@pytest.mark.parametrize("line", ["x ## y", "x # y", ' # 40 "other.h"', " #pragma pack(1)"])
+def test_a_hash_that_does_not_start_its_line_is_stray(line):
+    """pycparser's lexer takes a '#' anywhere for a token, a line marker or
+    a pragma; GCC writes directives at the start of their line, and any
+    other '#' came from a macro: refused where it stands."""
+    from layoutcheck.errors import LayoutError
+
+    with pytest.raises(LayoutError, match=r"^t.h:1:\d+: stray '#' in program"):
+        _scan_tokens('# 1 "t.h"\nint a;\n' .replace("int a;", line) + "int b;\n")
 
 
 def _scanned_key(scanned):

@@ -143,10 +143,11 @@ MAX_DECLARATOR_SUFFIXES = 512
 class GnuCParser(CParser):
     """A pycparser CParser that reads GNU C declarations."""
 
-    def __init__(self, defer: bool = True, reuse: bool = False) -> None:
+    def __init__(self, defer: bool = True, reuse: bool = False, source: bool = False) -> None:
         super().__init__(lexer=CLexer)
         self.defer = defer
         self.reuse = reuse  # declarations parsed in other texts are copied (_Reuse)
+        self.source = source  # a header read as written, not a preprocessor's output
         self._end = Coord("", 1, 1)
         # (token index, name) of each file-scope typedef name, in order.
         self.typedef_log: List[Tuple[int, str]] = []
@@ -166,17 +167,17 @@ class GnuCParser(CParser):
         row (_Unreused), or that has an error, is parsed again without."""
         if self.reuse:
             try:
-                return self.parse_scanned(scan(text, filename, self.defer, lazy=True))
+                return self.parse_scanned(scan(text, filename, self.defer, lazy=True, source=self.source))
             except (_Unreused, LayoutError, ParseError, RecursionError):
                 # an error: which one comes first is the plain reading's
                 # (every token read before any declaration is parsed)
                 pass
-            fresh = GnuCParser(self.defer)
+            fresh = GnuCParser(self.defer, source=self.source)
             try:
                 return fresh.parse(text, filename)
             finally:
                 fresh.clex = None
-        return self.parse_scanned(scan(text, filename, self.defer))
+        return self.parse_scanned(scan(text, filename, self.defer, source=self.source))
 
     def parse_scanned(self, scanned) -> c_ast.FileAST:
         """``parse`` of a text ``scan`` has read (``scan.Scanned``)."""
@@ -1146,17 +1147,20 @@ def gc_paused():
 
 
 def parse_c(text: str, filename: str, defer: bool = True, scanned=None,
-            reuse: bool = False) -> c_ast.FileAST:
+            reuse: bool = False, source: bool = False) -> c_ast.FileAST:
     """Parse preprocessed GNU C text into a pycparser AST (a ``ParsedFile``:
     declarations of functions and variables are parsed when the builder
     asks for them, unless ``defer`` is False).  ``scanned`` is the text's
     ``scan`` when it was already made (``Preprocessed.scanned``).  With
     ``reuse``, a declaration this process parsed in another text is
-    copied from there (``_Reuse``: the same nodes and coordinates)."""
+    copied from there (``_Reuse``: the same nodes and coordinates).
+    ``source``: the text is a header read as it is written (``--cpp
+    none``), where a directive may be indented, not a preprocessor's
+    output, where a '#' not first on its line is a stray one."""
     try:
         with gc_paused():
             if scanned is not None:
                 return GnuCParser(defer).parse_scanned(scanned)
-            return GnuCParser(defer, reuse).parse(text, filename)
+            return GnuCParser(defer, reuse, source).parse(text, filename)
     except ParseError as exc:  # anything pycparser raised past our hooks
         raise LayoutError(str(exc)) from None

@@ -160,6 +160,7 @@ class Preprocessed:
         self.reader = reader  # see _Run
         self.digest = digest
         self.reuse = False  # parse with parser._Reuse (other texts share its declarations)
+        self.source = False  # the header as written (no preprocessor ran): see scan._Reading
 
     @property
     def text(self) -> str:
@@ -188,7 +189,7 @@ class Preprocessed:
         reader, self.reader = self.reader, None
         if reader is not None:
             return reader.finish(self.text)
-        return parse_c(self.text, self.filename, reuse=self.reuse)
+        return parse_c(self.text, self.filename, reuse=self.reuse, source=self.source)
 
     def __repr__(self) -> str:
         return f"<Preprocessed {self.filename} for {' '.join(a.name for a in self.abis)}>"
@@ -261,6 +262,7 @@ def system_cpp() -> Optional[List[str]]:
 
 
 _DIRECTIVE = re.compile(r"^[ \t]*#", re.M)
+_INDENTED_DIRECTIVE = re.compile(r"^[ \t\f\v]+#", re.M)
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -800,7 +802,10 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
         raise LayoutError(f"pcpp could not preprocess this ({type(exc).__name__}: {exc}); "
                           f"--cpp system reads it with GCC and names the line",
                           filename if line is None else f"{filename}:{line}") from None
-    out = buf.getvalue()
+    # pcpp keeps a directive's indentation; GCC writes every directive at
+    # the start of its line, and the reader takes a '#' anywhere else for
+    # a stray one
+    out = _INDENTED_DIRECTIVE.sub("#", buf.getvalue())
     files = _files_read(out)
     return _Run(out, frozenset(recorder.seen), files,
                 _hazard(files, source_text, filename))
@@ -977,7 +982,9 @@ def preprocess_for_abis(
     mode = _choose_mode(text, config, abis, abi_defines)
     if mode == "none":
         body = f'# 1 "{filename}"\n' + strip_comments(text, filename)
-        return [Preprocessed(body, list(abis), filename)]
+        unread = Preprocessed(body, list(abis), filename)
+        unread.source = True
+        return [unread]
 
     def run(abi: ABI, sharing: bool = True) -> _Run:
         extra = abi_defines.get(abi.name, {})

@@ -52,10 +52,12 @@ from pycparser.c_parser import Coord
 from ..errors import LayoutError, where_of
 
 # --------------------------------------------------------------- split
-_STOP = re.compile(
-    r"""[;{}()\[\]="'/]|<%|%>|^[ \t\f\v]*\#"""
-    r"""|\b(?:typedef|_Static_assert|static_assert|_Pragma|__attribute__|__attribute)\b""",
-    re.M)
+_STOP_WORDS = r"""|\b(?:typedef|_Static_assert|static_assert|_Pragma|__attribute__|__attribute)\b"""
+# a directive line: in text GCC (or pcpp, see preprocess.py) wrote, its
+# '#' is the line's first character; in a header read as it is written
+# (--cpp none), blanks may come before it
+_STOP = re.compile(r"""[;{}()\[\]="'/]|<%|%>|^\#""" + _STOP_WORDS, re.M)
+_STOP_SOURCE = re.compile(r"""[;{}()\[\]="'/]|<%|%>|^[ \t\f\v]*\#""" + _STOP_WORDS, re.M)
 _QUOTED = {'"': re.compile(r'"(?:[^"\\\n]|\\.)*"'),
            "'": re.compile(r"'(?:[^'\\\n]|\\.)*'")}
 _PRAGMA_PACK = re.compile(r"[ \t]*pragma[ \t]+(?:GCC[ \t]+)?pack\b")
@@ -115,15 +117,22 @@ def _directive(text: str, hash_end: int) -> str:
     return "other"
 
 
-def _blank_or_markers(text: str, start: int, end: int) -> bool:
+def _blank_or_markers(text: str, start: int, end: int, reading: "_Reading") -> bool:
     """Is text[start:end] only blanks and line markers?"""
     gap = text[start:end]
     if not gap.strip():
         return True
-    for line in gap.split("\n"):
-        line = line.strip()
-        if line and not (line[0] == "#" and _line_pattern.match(line, 1)):
-            return False
+    for n, line in enumerate(gap.split("\n")):
+        if not line.strip():
+            continue
+        if reading.first_column:  # its '#' first on its line
+            if not (line[0] == "#" and (n > 0 or start == 0 or text[start - 1] == "\n")
+                    and _line_pattern.match(line, 1)):
+                return False
+        else:
+            line = line.strip()
+            if not (line[0] == "#" and _line_pattern.match(line, 1)):
+                return False
     return True
 
 
@@ -135,27 +144,47 @@ def _line_end(text: str, pos: int) -> int:
 # What a body holds between two things _skip_body must look at: anything but
 # a brace (or its digraph), a quote, a comment or a directive line; and
 # whole literals, raw strings (GNU C has them) included.
-_BODY_RUN = re.compile(
-    r"""(?:[^{}"'/\n<%]+|<(?!%)|%(?!>)"""
-    r'|(?<=R)"(?P<delim>[^()\\\s]{0,16})\((?:[^)]|\)(?!(?P=delim)"))*\)(?P=delim)"'
-    r"""|(?<!R)"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|/(?![*/])|\n(?![ \t\f\v]*\#))*""")
-_DIRECTIVE_HERE = re.compile(r"[ \t\f\v]*\#")
+_BODY_PARTS = (r"""(?:[^{}"'/\n<%]+|<(?!%)|%(?!>)"""
+               r'|(?<=R)"(?P<delim>[^()\\\s]{0,16})\((?:[^)]|\)(?!(?P=delim)"))*\)(?P=delim)"'
+               r"""|(?<!R)"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|/(?![*/])""")
+_BODY_RUN = re.compile(_BODY_PARTS + r"""|\n(?!\#))*""")
+_BODY_RUN_SOURCE = re.compile(_BODY_PARTS + r"""|\n(?![ \t\f\v]*\#))*""")
+_DIRECTIVE_HERE = re.compile(r"\#")
+_DIRECTIVE_HERE_SOURCE = re.compile(r"[ \t\f\v]*\#")
+
+
+class _Reading:
+    """Where directive lines are: preprocessor output (GCC writes each at
+    the start of its line; a '#' anywhere else is a stray one a macro
+    wrote, refused where it stands) or a header read as it is written."""
+
+    def __init__(self, stop, body_run, directive_here, first_column: bool):
+        self.stop = stop
+        self.body_run = body_run
+        self.directive_here = directive_here
+        self.first_column = first_column
+
+
+PREPROCESSED = _Reading(_STOP, _BODY_RUN, _DIRECTIVE_HERE, True)
+SOURCE = _Reading(_STOP_SOURCE, _BODY_RUN_SOURCE, _DIRECTIVE_HERE_SOURCE, False)
 # _Pragma("pack(...)") written in a body (gcc -E makes it a #pragma line).
 _PRAGMA_OPERATOR_PACK = re.compile(r"""\b_Pragma\s*\(\s*(?:u8|[uUL])?"\s*(?:GCC\s+)?pack\b""")
 
 
-def _skip_body(text: str, start: int, limit: int, markers: List[int], packs: List[int]) -> int:
+def _skip_body(text: str, start: int, limit: int, markers: List[int], packs: List[int],
+               reading: "_Reading") -> int:
     """The offset just past the '}' (or '%>') that closes the body whose
     '{' ends at ``start``, or -1 if text[:limit] ends first.  Line markers
     met are added to ``markers``, ``#pragma pack`` lines and
     ``_Pragma("pack...")`` to ``packs`` (only when the body closes)."""
     depth = 1
     pos = start
-    run = _BODY_RUN.match
+    run = reading.body_run.match
+    directive_here = reading.directive_here.match
     found: List[int] = []
     found_packs: List[int] = []
     while True:
-        if (pos == 0 or text[pos - 1] == "\n") and _DIRECTIVE_HERE.match(text, pos, limit):
+        if (pos == 0 or text[pos - 1] == "\n") and directive_here(text, pos, limit):
             hash_end = text.index("#", pos) + 1  # a directive line
             kind = _directive(text, hash_end)
             if kind == "marker":
@@ -211,8 +240,8 @@ def _has_word(text: str, word: str, pos: int, end: int) -> bool:
 _ATTRIBUTE_BEFORE = re.compile(r"\b__attribute(?:__)?\s*\Z")
 
 
-def _plain_declaration(text: str, pos: int, limit: int, markers: List[int],
-                       packs: List[int]) -> Optional[Tuple[int, Optional[Tuple[int, int]]]]:
+def _plain_declaration(text: str, pos: int, limit: int, markers: List[int], packs: List[int],
+                       reading: "_Reading") -> Optional[Tuple[int, Optional[Tuple[int, int]]]]:
     """(end, body) of the declaration starting at ``pos`` when it is plain:
     no quote, comment, directive, '=', typedef, static assert or _Pragma
     before its first ';' or '{', and either a ';' at the outer level (a
@@ -247,7 +276,7 @@ def _plain_declaration(text: str, pos: int, limit: int, markers: List[int],
         depth += 1 if text[i] == ")" else -1
     if _ATTRIBUTE_BEFORE.search(text, pos, i):
         return None
-    body_end = _skip_body(text, m.end(), limit, markers, packs)
+    body_end = _skip_body(text, m.end(), limit, markers, packs, reading)
     if body_end < 0:
         return None
     return body_end, (end, body_end)
@@ -259,7 +288,8 @@ class Splitter:
     the items completed; what it cannot finish yet (a declaration, a body,
     a comment) is read again from its start next time."""
 
-    def __init__(self) -> None:
+    def __init__(self, reading: _Reading = PREPROCESSED) -> None:
+        self.reading = reading
         self.markers: List[int] = []
         self.packs: List[int] = []
         self.unterminated_body: Optional[int] = None
@@ -273,7 +303,8 @@ class Splitter:
         if self.done:
             return items
         markers, packs = self.markers, self.packs
-        search = _STOP.search
+        reading = self.reading
+        search = reading.stop.search
         (pos, start, paren, brace, bracket, relevant, has_eq, nonblank, attr_word_end, group_is_attr,
          last_close, last_close_attr) = self.state
         while True:
@@ -281,7 +312,7 @@ class Splitter:
                 # A declaration's start: most are prototypes or function
                 # definitions, read here whole when nothing in them needs
                 # the stop-by-stop reading below.
-                end = _plain_declaration(text, pos, limit, markers, packs)
+                end = _plain_declaration(text, pos, limit, markers, packs, reading)
                 if end is not None:
                     items.append(Item(DEFER, start, end[0], end[1]))
                     start = pos = end[0]
@@ -307,7 +338,7 @@ class Splitter:
                     bracket = 0
             elif c == "(":
                 if paren == 0:
-                    group_is_attr = attr_word_end >= 0 and _blank_or_markers(text, attr_word_end, at)
+                    group_is_attr = attr_word_end >= 0 and _blank_or_markers(text, attr_word_end, at, reading)
                 attr_word_end = -1
                 paren += 1
             elif c == ")":
@@ -323,8 +354,8 @@ class Splitter:
                     bracket -= 1
             elif c == "{":
                 if (paren == 0 and brace == 0 and bracket == 0 and last_close >= 0 and not has_eq
-                        and not last_close_attr and _blank_or_markers(text, last_close + 1, at)):
-                    end = _skip_body(text, pos, limit, markers, packs)
+                        and not last_close_attr and _blank_or_markers(text, last_close + 1, at, reading)):
+                    end = _skip_body(text, pos, limit, markers, packs, reading)
                     if end < 0:
                         if final:
                             self.unterminated_body = at
@@ -477,14 +508,34 @@ class _Lexer(CLexer):
     would make a reference cycle, which outlives the parse once the
     collector has frozen what the parse made.)"""
 
+    first_column = True  # a '#' not first on its line is stray (_Reading)
+
     def _error(self, msg: str, pos: int) -> None:
         raise LayoutError(msg, where_of(Coord(self._filename, self._lineno, pos - self._line_start + 1)))
+
+    def stray(self, hash_pos: int) -> None:
+        """Refuse a '#' that is not the first character of its line, in a
+        preprocessor's output: GCC writes every directive (line markers,
+        #pragma) at the start of its line, and a '#' anywhere else came
+        from a macro (#define HASH #); GCC refuses it when it compiles the
+        text, and read as a directive it could have packed a struct."""
+        if self.first_column and hash_pos != self._line_start:
+            self._error("stray '#' in program (GCC refuses it too)", hash_pos)
+
+    def _handle_ppline(self) -> None:
+        self.stray(self._pos - 1)
+        super()._handle_ppline()
+
+    def _handle_pppragma(self):
+        self.stray(self._pos - 1)
+        return super()._handle_pppragma()
 
 
 class Tokenizer:
     """pycparser tokens for spans of one text, coordinates included."""
 
-    def __init__(self, text: str, filename: str, markers: List[int]):
+    def __init__(self, text: str, filename: str, markers: List[int], first_column: bool = True):
+        self.first_column = first_column  # a '#' not first on its line is stray (_Reading)
         self.text = text
         self.markers = markers
         self.mi = 0                 # next line marker not yet read
@@ -494,6 +545,7 @@ class Tokenizer:
         self.filename = filename
         self._slow = _Lexer(_lex_error)
         self._slow._lexdata = text
+        self._slow.first_column = first_column
 
     # -- coordinates
     def state(self) -> Tuple[int, int, int, str]:
@@ -623,6 +675,8 @@ class Tokenizer:
                     break
                 if tok.type == "ID":
                     tok = self._identifier(tok.value, tok.lineno, tok.column, tok.filename)
+                elif tok.type == "PPHASH":  # a '#' that is no marker or pragma
+                    slow.stray(slow._pos - 1)
                 if tok is not None:
                     append(tok)
                 if slow._pending_tok is None and not slow._in_attribute:
@@ -781,13 +835,14 @@ class Scanner:
     """``scan`` as the preprocessor writes: ``feed`` takes the text so far
     (each call a longer prefix of the same text), ``finish`` the whole."""
 
-    def __init__(self, filename: str, defer: bool = True, lazy: bool = False):
+    def __init__(self, filename: str, defer: bool = True, lazy: bool = False,
+                 reading: _Reading = PREPROCESSED):
         self.filename = filename
         self.defer = defer
         self.lazy = lazy  # declarations with no body left as LazyItem
         self.text = ""
-        self.splitter = Splitter()
-        self.tk = Tokenizer("", filename, self.splitter.markers)
+        self.splitter = Splitter(reading)
+        self.tk = Tokenizer("", filename, self.splitter.markers, reading.first_column)
         self.tokens: List[Token] = []
         self.spans: List[DeferredSpan] = []
 
@@ -798,7 +853,8 @@ class Scanner:
             self._take(item)
 
     def _error_at(self, message: str, offset: int) -> LayoutError:
-        where = Tokenizer(self.text, self.filename, self.splitter.markers).coord_at(offset)
+        where = Tokenizer(self.text, self.filename, self.splitter.markers,
+                          self.tk.first_column).coord_at(offset)
         return LayoutError(message, where_of(where))
 
     def _take(self, item: Item) -> None:
@@ -831,8 +887,11 @@ class Scanner:
         return Scanned(self.tokens, self.tk.coord(), Deferred(self.tk, self.spans), self.text)
 
 
-def scan(text: str, filename: str, defer: bool = True, lazy: bool = False) -> Scanned:
+def scan(text: str, filename: str, defer: bool = True, lazy: bool = False,
+         source: bool = False) -> Scanned:
     """Tokens for the parser now, the rest deferred (``defer=False``
     parses every declaration now: the same result, slower); with ``lazy``,
-    declarations with no body are left to the parser (``LazyItem``)."""
-    return Scanner(filename, defer, lazy).finish(text)
+    declarations with no body are left to the parser (``LazyItem``).
+    ``source``: a header read as it is written, not a preprocessor's
+    output (``_Reading``)."""
+    return Scanner(filename, defer, lazy, SOURCE if source else PREPROCESSED).finish(text)
