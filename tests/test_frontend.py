@@ -210,6 +210,36 @@ def test_without_a_compiler_the_bundled_headers_stand_in(tmp_path, monkeypatch):
         assert tuple(m.offset for m in s) + (s.size,) == want, abi
 
 
+_STRAY_UNPREPROCESSED = {
+    # nothing to preprocess: read as written, where a '#' after other text
+    # on its line is no directive either
+    "pragma": ("struct a { int x; }; #pragma pack(1)\nstruct s { char c; int i; };\n", "1:22"),
+    "marker": ('struct a { int x; }; # 40 "other.h"\nstruct b { int y; };\n', "1:22"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_STRAY_UNPREPROCESSED))
+@pytest.mark.parametrize("cpp", ["auto", "none", "system"])
+def test_a_hash_after_other_text_in_a_header_is_refused(tmp_path, case, cpp):
+    text, where = _STRAY_UNPREPROCESSED[case]
+    path = tmp_path / "h.h"
+    path.write_text(text)
+    with pytest.raises(LayoutError) as exc:
+        lc.load(str(path), abis=["x86_64"], cpp=cpp, session=lc.Session(), rules=False).layouts()
+    assert str(exc.value).startswith(f"{path}:{where}: stray '#' in program")
+
+
+def test_a_pack_pragma_a_macro_wrote_into_a_body_is_refused(tmp_path):
+    """Bodies are not read; a '#pragma pack' in one is refused, whether
+    a macro wrote it (indented by gcc -E) or not."""
+    path = tmp_path / "h.h"
+    path.write_text("#define HASH #\nstatic inline int f(void) {\n  HASH pragma pack(1)\n  return 0;\n}\n"
+                    "struct s { char c; int i; };\n")
+    for abis in (["x86_64"], ["x86_64", "i386"]):
+        with pytest.raises(LayoutError, match="#pragma pack inside a function body"):
+            lc.load(str(path), abis=abis, session=lc.Session(), rules=False).layouts()
+
+
 _STRAY = {
     # a '#' a macro wrote at the start of a line: GCC -E writes it indented,
     # and refuses it when it compiles; read as a directive it packed struct s

@@ -147,9 +147,7 @@ def _line_end(text: str, pos: int) -> int:
 _BODY_PARTS = (r"""(?:[^{}"'/\n<%]+|<(?!%)|%(?!>)"""
                r'|(?<=R)"(?P<delim>[^()\\\s]{0,16})\((?:[^)]|\)(?!(?P=delim)"))*\)(?P=delim)"'
                r"""|(?<!R)"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|/(?![*/])""")
-_BODY_RUN = re.compile(_BODY_PARTS + r"""|\n(?!\#))*""")
 _BODY_RUN_SOURCE = re.compile(_BODY_PARTS + r"""|\n(?![ \t\f\v]*\#))*""")
-_DIRECTIVE_HERE = re.compile(r"\#")
 _DIRECTIVE_HERE_SOURCE = re.compile(r"[ \t\f\v]*\#")
 
 
@@ -165,7 +163,10 @@ class _Reading:
         self.first_column = first_column
 
 
-PREPROCESSED = _Reading(_STOP, _BODY_RUN, _DIRECTIVE_HERE, True)
+# A function body is never read: in both readings an indented directive
+# line in one is looked at, so that a '#pragma pack' a macro wrote into a
+# body is refused there as a real one is.
+PREPROCESSED = _Reading(_STOP, _BODY_RUN_SOURCE, _DIRECTIVE_HERE_SOURCE, True)
 SOURCE = _Reading(_STOP_SOURCE, _BODY_RUN_SOURCE, _DIRECTIVE_HERE_SOURCE, False)
 # _Pragma("pack(...)") written in a body (gcc -E makes it a #pragma line).
 _PRAGMA_OPERATOR_PACK = re.compile(r"""\b_Pragma\s*\(\s*(?:u8|[uUL])?"\s*(?:GCC\s+)?pack\b""")
@@ -514,12 +515,14 @@ class _Lexer(CLexer):
         raise LayoutError(msg, where_of(Coord(self._filename, self._lineno, pos - self._line_start + 1)))
 
     def stray(self, hash_pos: int) -> None:
-        """Refuse a '#' that is not the first character of its line, in a
-        preprocessor's output: GCC writes every directive (line markers,
-        #pragma) at the start of its line, and a '#' anywhere else came
-        from a macro (#define HASH #); GCC refuses it when it compiles the
-        text, and read as a directive it could have packed a struct."""
-        if self.first_column and hash_pos != self._line_start:
+        """Refuse a '#' that cannot start a directive, as GCC refuses it
+        ("stray '#' in program"); read as a directive it could have packed
+        a struct.  In a preprocessor's output every directive (line
+        markers, #pragma) has its '#' first on its line, and a '#' anywhere
+        else came from a macro (#define HASH #); in a header read as it is
+        written, blanks may come before a directive's '#', nothing else."""
+        before = self._lexdata[self._line_start:hash_pos]
+        if before if self.first_column else before.strip(" \t\f\v"):
             self._error("stray '#' in program (GCC refuses it too)", hash_pos)
 
     def _handle_ppline(self) -> None:
