@@ -785,18 +785,6 @@ def _tokens_with_empty_body(tk: Tokenizer, item: Item, out: List[Token]) -> None
     tk.advance(end)
 
 
-def _hash_inside_line(text: str, start: int, end: int) -> bool:
-    """Whether text[start:end] has a '#' that is not the first thing on its
-    line: pycparser's lexer reads a line marker there too, which
-    ``Tokenizer.advance`` (line-start markers only) would not."""
-    i = text.find("#", start, end)
-    while i >= 0:
-        if text[text.rfind("\n", 0, i) + 1:i].strip(" \t\f\v"):
-            return True
-        i = text.find("#", i + 1, end)
-    return False
-
-
 class LazyItem:
     """In the parser's tokens, one declaration not tokenized yet (a
     ``Scanner(lazy=True)``): the parser copies its parse from another text
@@ -869,7 +857,7 @@ class Scanner:
             tk.advance(item.start)
             self.spans.append(DeferredSpan(item, tk.state(), len(self.tokens)))
             tk.advance(item.end)
-        elif item.body is None and self.lazy and not _hash_inside_line(self.text, item.start, item.end):
+        elif item.body is None and self.lazy:
             tk.advance(item.start)
             self.tokens.append(LazyItem(item.start, item.end, tk.state(), item.start - tk.line_start))
             tk.advance(item.end)
