@@ -114,8 +114,8 @@ def test_a_library_call_stays_in_its_process():
     assert proc.returncode == 0, proc.stderr
 
 
-def _cli(args, jobs, cwd=ROOT):
-    env = dict(os.environ)
+def _cli(args, jobs, cwd=ROOT, **env_extra):
+    env = dict(os.environ, **env_extra)
     env.pop("LAYOUTCHECK_JOBS", None)
     if jobs:
         env["LAYOUTCHECK_JOBS"] = jobs
@@ -277,14 +277,11 @@ def test_a_warm_show_of_a_big_header_splits_as_the_cold_one_did(tmp_path):
     header.write_text("#define N 4\n" + "".join(f"struct s{i} {{ int a[N]; long b; char c; }};\n"
                                                  for i in range(6000)))
     time.sleep(0.05)  # older than a run that reads it: its preprocessing is kept
-    env = dict(os.environ, LAYOUTCHECK_CACHE_DIR=str(tmp_path / "cache"))
-    env.pop("LAYOUTCHECK_JOBS", None)
-    args = [sys.executable, "-m", "layoutcheck", "show", str(header), "--abi", "x86_64,i386,aarch64,s390x",
-            "--format", "json"]
-    cold = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
+    args = ["show", str(header), "--abi", "x86_64,i386,aarch64,s390x", "--format", "json"]
+    cold = _cli(args, None, LAYOUTCHECK_CACHE_DIR=str(tmp_path / "cache"))
     assert cold.returncode == 0, cold.stderr
     entries = sorted(os.listdir(tmp_path / "cache" / "layouts"))
-    warm = subprocess.run(args, capture_output=True, text=True, env=env, timeout=300)
+    warm = _cli(args, None, LAYOUTCHECK_CACHE_DIR=str(tmp_path / "cache"))
     assert warm.returncode == 0, warm.stderr
     assert warm.stdout == cold.stdout
     assert sorted(os.listdir(tmp_path / "cache" / "layouts")) == entries
