@@ -261,6 +261,7 @@ class _LayoutEntry:
         from . import cache
 
         self.prog = prog
+        self.group = group
         self.abis = list(abis)
         self.key = cache.key_of("layouts", cache.code_version(), group.text_digest(),
                                 [[a.name, sorted(prog.defines_for(a).items())] for a in self.abis])
@@ -286,6 +287,33 @@ class _LayoutEntry:
             at += n
         return out
 
+    def _lay_out(self, abi: ABI) -> List[str]:
+        """The JSON lines of every record for ``abi``: all laid out, then
+        written, as ``Program.layouts`` does.  For a big text (a kernel
+        tree's headers) the later half of the records is laid out and
+        written by a forked child, where a command allows it and no child
+        is working already (workers.py): one ABI's text, or a part of a
+        matrix the ABIs were not split over."""
+        from . import workers
+
+        prog = self.prog
+        engine = prog.engine(abi)
+        defines = prog.defines_for(abi)
+
+        def read(records):
+            for rec in records:
+                yield None, Layout(rec, engine, defines, prog.source)
+
+        def write(layouts):
+            for lay in layouts:
+                yield lay.json_line()
+                lay.release()
+
+        records = prog.records(abi)
+        if self.group.size() < workers.BIG_TEXT:
+            return list(write([lay for _, lay in read(records)]))
+        return list(workers.in_two_phased(read, write, records, lambda rec, note: None))
+
     def lines_of(self, abi: ABI) -> List[str]:
         """The lines of ``abi``, the entry's next ABI."""
         from . import cache
@@ -295,10 +323,7 @@ class _LayoutEntry:
         if self.stored is not None:
             lines, self.stored[n] = self.stored[n], []  # given out: not kept twice
             return lines
-        lines = []
-        for lay in self.prog.layouts(abis=[abi]):
-            lines.append(lay.json_line())
-            lay.release()
+        lines = self._lay_out(abi)
         self.made.append(lines)
         if self.given == len(self.abis):
             cache.write_checked("layouts", self.key,

@@ -15,6 +15,10 @@ out) keeps one process's order across both: the child reports its reading
 (notes, or the error) before its layouts, and the parent raises a reading
 error of the child's before any layout error of its own.
 
+One process works beside the command's at a time: while a child works,
+neither forks again (a big text's records, which ``api`` splits when its
+ABIs were not, are then laid out where they are).
+
 Only the command line turns this on (``enable()``), and only where it is
 safe: on a system with ``fork``, more than one core, no other thread
 running, and not in a child already.  ``LAYOUTCHECK_JOBS=1`` turns it off.
@@ -34,6 +38,7 @@ R = TypeVar("R")
 
 _ENABLED = False
 _IN_CHILD = False
+_BUSY = False  # a child is working: no second one (two cores, two processes)
 
 # Preprocessed text (characters, all texts of a header together) below
 # which a header's ABIs are not split: forking and sending the results back
@@ -50,7 +55,7 @@ def enable(on: bool = True) -> None:
 
 
 def can_fork(count: int) -> bool:
-    return (_ENABLED and not _IN_CHILD and count >= 2 and hasattr(os, "fork")
+    return (_ENABLED and not _IN_CHILD and not _BUSY and count >= 2 and hasattr(os, "fork")
             and (os.cpu_count() or 1) > 1 and threading.active_count() == 1
             and os.environ.get("LAYOUTCHECK_JOBS", "").strip() != "1")
 
@@ -92,6 +97,16 @@ def in_two_phased(read: Callable[[List[T]], Iterator[Tuple[Optional[str], object
         _child(read, write, items[cut:], read_end, write_end)
     os.close(write_end)
     pipe = os.fdopen(read_end, "rb")
+    global _BUSY
+    _BUSY = True
+    try:
+        yield from _parent_half(read, write, items, cut, note, pid, pipe)
+    finally:
+        _BUSY = False
+
+
+def _parent_half(read, write, items: list, cut: int, note, pid: int, pipe) -> Iterator:
+    """``in_two_phased``'s parent, its child ``pid`` answering on ``pipe``."""
     try:
         got = _read_here(read, items[:cut], note)
         kind, notes, *rest = _receive(pipe, pid)

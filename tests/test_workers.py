@@ -285,3 +285,78 @@ def test_a_warm_show_of_a_big_header_splits_as_the_cold_one_did(tmp_path):
     assert warm.returncode == 0, warm.stderr
     assert warm.stdout == cold.stdout
     assert sorted(os.listdir(tmp_path / "cache" / "layouts")) == entries
+
+
+def _big_header(path, middle: str = "") -> None:
+    """Past workers.BIG_TEXT for one ABI: 6000 structs, ``middle`` among them."""
+    lines = [f"struct s{i} {{ int a[N]; long b; char c; }};\n" for i in range(6000)]
+    lines.insert(3000, middle)
+    path.write_text("#define N 4\n" + "".join(lines))
+
+
+def test_show_json_of_one_big_text_for_one_abi_splits_its_records(tmp_path):
+    """One ABI's big text (a kernel tree's headers): the later half of its
+    records is laid out and written by the child, and the JSON is what
+    one process writes."""
+    header = tmp_path / "big.h"
+    _big_header(header)
+    proc = _script(f"""
+        import io, contextlib
+        from layoutcheck import workers, cli
+        workers.enable()
+        calls = []
+        real = workers.in_two_phased
+        def spy(read, write, items, note):
+            calls.append(len(items))
+            return real(read, write, items, note)
+        workers.in_two_phased = spy
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = cli.main(["show", {str(header)!r}, "--abi", "i386", "--format", "json"])
+        assert code == 0
+        assert calls == [1, 6000], calls  # the one ABI, then its records
+        sys.stdout.write(out.getvalue())
+    """)
+    assert proc.returncode == 0, proc.stderr
+    one = _cli(["show", str(header), "--abi", "i386", "--format", "json"], "1")
+    assert one.returncode == 0
+    assert proc.stdout == one.stdout
+    assert proc.stdout.count('"abi": "i386"') == 6000
+
+
+def test_a_big_text_split_by_records_stops_where_one_process_stops(tmp_path):
+    """Every record is laid out before any is written: a layout error in
+    the child's half comes before a writing error (a member too big to
+    list) in the parent's half, with or without the split."""
+    too_big = "struct huge { char c[1 << 27]; };\n"
+    bad = "struct bad { char c[sizeof(int) - 8]; };\n"
+    cases = {"layout error in the child's half": (too_big, bad, 4500, "big.h:4503:19: size of array"),
+             "writing error in the child's half": ("", too_big, 4500, "big.h:4502:20: member 'c' of"),
+             "layout error in the parent's half": (bad, "", 10, "big.h:1001:19: size of array")}
+    for name, (early, late, where, said) in cases.items():
+        lines = [f"struct s{i} {{ int a[N]; long b; char c; }};\n" for i in range(6000)]
+        lines.insert(where, late)
+        lines.insert(1000, early)
+        (tmp_path / "big.h").write_text("#define N 4\n" + "".join(lines))
+        two, one = _both(["show", "big.h", "--abi", "x86_64", "--format", "json"], tmp_path)
+        assert (two.returncode, two.stdout, two.stderr) == (one.returncode, one.stdout, one.stderr), name
+        assert two.returncode == 2, name
+        assert said in two.stderr, (name, two.stderr)
+
+
+def test_no_second_child_while_one_works():
+    """Two cores, two processes: while a child works, neither the parent
+    nor the child forks again (a big text's records are then laid out
+    where its ABIs were sent)."""
+    proc = _script("""
+        from layoutcheck import workers
+        workers.enable()
+        assert workers.can_fork(4)
+        out = workers.in_two(lambda part: [(os.getpid(), workers.can_fork(4)) for _ in part], range(4))
+        assert len({pid for pid, _ in out}) == 2, out
+        assert [can for _, can in out] == [False] * 4, out
+        assert workers.can_fork(4)
+        print("ok")
+    """)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
