@@ -181,6 +181,8 @@ def main(argv: Optional[List[str]] = None) -> int:
     mod = __import__(f"layoutcheck.commands.{args._module}", fromlist=["run"])
     from .errors import LayoutError
 
+    from . import workers
+
     limit = sys.getrecursionlimit()
     _deeper()
     try:
@@ -198,6 +200,7 @@ def main(argv: Optional[List[str]] = None) -> int:
     except KeyboardInterrupt:  # pragma: no cover
         return 130
     finally:
+        workers.finish()  # what a child writes aside is there when the command returns
         sys.setrecursionlimit(limit)  # a caller's own limit, when main() is called in-process
 
 

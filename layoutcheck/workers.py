@@ -89,6 +89,7 @@ def in_two_phased(read: Callable[[List[T]], Iterator[Tuple[Optional[str], object
         yield from write(_read_here(read, items, note))
         return
     cut = (len(items) + 1) // 2
+    finish()  # an aside child is done by now, as a rule: two processes at a time
     sys.stdout.flush()  # nothing buffered is written twice
     sys.stderr.flush()
     read_end, write_end = os.pipe()
@@ -128,6 +129,43 @@ def _parent_half(read, write, items: list, cut: int, note, pid: int, pipe) -> It
     yield from made
     if kind != "ok":
         _raise(kind, rest)
+
+
+_ASIDE: List[int] = []  # children running ``aside`` work, not yet reaped
+
+
+def aside(work: Callable[[], None]) -> bool:
+    """``work()`` in a forked child that answers nothing (writing a cache
+    entry), while this process goes on; False, having done nothing, where
+    ``can_fork`` says no.  ``finish`` waits for it; so does the next
+    ``in_two`` before it forks (one child at a time)."""
+    if not can_fork(2):
+        return False
+    sys.stdout.flush()
+    sys.stderr.flush()
+    pid = os.fork()
+    if pid == 0:  # pragma: no cover - the child's coverage is not collected
+        global _IN_CHILD
+        _IN_CHILD = True
+        code = 0
+        try:
+            work()
+        except BaseException:
+            code = 3
+        finally:
+            os._exit(code)
+    _ASIDE.append(pid)
+    return True
+
+
+def finish() -> None:
+    """Wait for every ``aside`` child (a command does before it returns,
+    so that what they write is there when it has)."""
+    while _ASIDE:
+        try:
+            os.waitpid(_ASIDE.pop(), 0)
+        except ChildProcessError:
+            pass
 
 
 def _read_here(read, items: list, note) -> list:

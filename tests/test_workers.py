@@ -360,3 +360,45 @@ def test_no_second_child_while_one_works():
     """)
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.strip() == "ok"
+
+
+def test_a_big_lone_texts_cache_entry_is_written_aside_and_follows_edits(tmp_path):
+    """The preprocessor cache entry of one ABI's big text is written by a
+    second process while the first builds the declarations; the command
+    returns once it is written, and the entry is used again only while
+    the header it read is unchanged."""
+    (tmp_path / "src").mkdir()
+    header = tmp_path / "src" / "big.h"
+    _big_header(header)
+    time.sleep(0.05)  # older than the run that reads it: its preprocessing is kept
+    cache_dir = tmp_path / "cache"
+    log = tmp_path / "writers.txt"
+    script = f"""
+        import io, contextlib
+        os.environ["LAYOUTCHECK_CACHE_DIR"] = {str(cache_dir)!r}
+        from layoutcheck import cache, workers, cli
+        workers.enable()
+        real = cache.write_checked
+        def spy(kind, key, lines):
+            with open({str(log)!r}, "a") as fh:
+                fh.write(f"{{kind}} {{os.getpid()}}\\n")
+            return real(kind, key, lines)
+        cache.write_checked = spy
+        out = io.StringIO()
+        with contextlib.redirect_stdout(out):
+            code = cli.main(["show", {str(header)!r}, "--abi", "i386", "--format", "json"])
+        assert code == 0
+        print(os.getpid(), len(os.listdir({str(cache_dir / "pp")!r})), out.getvalue().count('"size": 24'))
+    """
+    proc = _script(script)
+    assert proc.returncode == 0, proc.stderr
+    pid, entries, sized = proc.stdout.split()
+    assert (entries, sized) == ("1", "6000")
+    writers = [line.split() for line in log.read_text().splitlines()]
+    assert [w for w in writers if w[0] == "pp"] and all(p != pid for k, p in writers if k == "pp"), writers
+    assert any(k == "layouts" and p == pid for k, p in writers), writers
+    header.write_text(header.read_text().replace("#define N 4", "#define N 8"))
+    again = _cli(["show", str(header), "--abi", "i386", "--format", "json"], None,
+                 LAYOUTCHECK_CACHE_DIR=str(cache_dir))
+    assert again.returncode == 0, again.stderr
+    assert again.stdout.count('"size": 40') == 6000

@@ -413,5 +413,21 @@ def store(key: Optional[str], argv: Sequence[str], system_dirs: Iterable[str], t
     return digest
 
 
+def store_aside(key: Optional[str], argv: Sequence[str], text: str, input_text: Optional[str],
+                started_ns: int) -> Optional[str]:
+    """``store`` of a lone text (no macros or files reported): its digest
+    now, the entry (what reading the files the text entered takes, 40 ms
+    for a kernel tree's headers) written by a second process while this
+    one goes on, where a command allows it (``workers.aside``)."""
+    from .. import workers
+
+    if key is None:
+        return None
+    if len(text) < workers.BIG_TEXT or not workers.aside(
+            lambda: store(key, argv, (), text, (), (), None, input_text, started_ns)):
+        return store(key, argv, (), text, (), (), None, input_text, started_ns)
+    return text_digest(text)
+
+
 def text_digest(text: str) -> str:
     return _digest(text.encode("utf-8", "surrogatepass"))

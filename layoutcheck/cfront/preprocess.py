@@ -680,7 +680,7 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
                 message += f" (preprocessing for {abi.name})"
             raise LayoutError(message, where)
         if not sharing:
-            digest = ppcache.store(key, argv, (), proc.stdout, (), (), None, stdin_text, started)
+            digest = ppcache.store_aside(key, argv, proc.stdout, stdin_text, started)
             return _Run(proc.stdout, frozenset(), (), None, reader, digest)
         used = set()
         lines = proc.stdout.split("\n")
