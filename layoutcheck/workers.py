@@ -134,7 +134,7 @@ def _parent_half(read, write, items: list, cut: int, note, pid: int, pipe) -> It
 _ASIDE: List[int] = []  # children running ``aside`` work, not yet reaped
 
 
-def aside(work: Callable[[], None]) -> bool:
+def aside(work: Callable[[], object]) -> bool:
     """``work()`` in a forked child that answers nothing (writing a cache
     entry), while this process goes on; False, having done nothing, where
     ``can_fork`` says no.  ``finish`` waits for it; so does the next
