@@ -4,6 +4,8 @@ Expected numbers here were taken from GCC 12 (x86_64 unless noted); the
 oracle tests check the same constructs against every ABI's compiler.
 """
 
+import os
+
 import pytest
 
 import layoutcheck as lc
@@ -279,3 +281,44 @@ def test_an_indented_pragma_read_by_pcpp_still_applies(tmp_path):
     for cpp in ("python", "system"):
         prog = lc.load(str(path), abis=["x86_64"], defines={"X": 1}, cpp=cpp, session=lc.Session(), rules=False)
         assert (prog.layout("s").size, prog.layout("t").size) == (5, 8), cpp
+
+
+_IDENT = ('#ident "v1.2"\nstruct s {\n#ident "in a struct"\n  char c;\n#sccs "@(#) old"\n  int i;\n};\n'
+          'struct t { char c[sizeof(struct s) - 9]; };\n')
+
+
+@pytest.mark.parametrize("cpp", ["auto", "none", "python"])
+@pytest.mark.parametrize("abis", [["x86_64"], ["x86_64", "i386"]])
+def test_ident_lines_are_no_tokens_wherever_they_are(tmp_path, cpp, abis):
+    """#ident and #sccs (a string for the object file) stand anywhere a
+    line may start, inside a struct too; GCC compiles them as nothing, and
+    the lines after them keep their numbers (struct t's error is on line
+    8, column 17, where GCC puts it)."""
+    import shutil
+    import subprocess
+
+    path = tmp_path / "h.h"
+    path.write_text(_IDENT.replace("- 9", "- 8"))
+    prog = lc.load(str(path), abis=abis, cpp=cpp, session=lc.Session(), rules=False)
+    for abi in abis:
+        s = prog.layout("s", abi)
+        assert [(m.path, m.offset) for m in s] == [("c", 0), ("i", 4)] and s.size == 8
+    path.write_text(_IDENT)
+    with pytest.raises(LayoutError) as exc:
+        lc.load(str(path), abis=abis, cpp=cpp, session=lc.Session(), rules=False).layouts()
+    # (pcpp names the file by a relative path)
+    assert str(exc.value).split(":", 1)[1].startswith("8:17: size of array is too large"), str(exc.value)
+    assert os.path.samefile(str(exc.value).split(":", 1)[0], path)
+    if shutil.which("gcc"):
+        gcc = subprocess.run(["gcc", "-fsyntax-only", "-x", "c", str(path)], capture_output=True, text=True)
+        assert gcc.returncode != 0 and ":8:17: error: size of array" in gcc.stderr, gcc.stderr
+        path.write_text(_IDENT.replace("- 9", "- 8"))
+        gcc = subprocess.run(["gcc", "-fsyntax-only", "-x", "c", str(path)], capture_output=True, text=True)
+        assert gcc.returncode == 0, gcc.stderr
+
+
+def test_an_ident_line_a_macro_wrote_is_refused_as_gcc_refuses_it(tmp_path):
+    path = tmp_path / "h.h"
+    path.write_text('#define HASH #\nHASH ident "x"\nstruct s { int i; };\n')
+    with pytest.raises(LayoutError, match="stray '#' in program"):
+        lc.load(str(path), abis=["x86_64"], session=lc.Session(), rules=False).layouts()

@@ -534,6 +534,12 @@ class _Lexer(CLexer):
         return super()._handle_pppragma()
 
 
+# '#ident "string"' (and '#sccs', which gcc -E writes as #ident): a string
+# for the object file's comment section, which GCC accepts wherever a line
+# may start, even inside a declaration; no token of the program.
+_IDENT_LINE = re.compile(r'[ \t]*(?:ident|sccs)[ \t]+"(?:[^"\\\n]|\\.)*"[ \t]*(?=\n|\Z)')
+
+
 class Tokenizer:
     """pycparser tokens for spans of one text, coordinates included."""
 
@@ -680,6 +686,10 @@ class Tokenizer:
                     tok = self._identifier(tok.value, tok.lineno, tok.column, tok.filename)
                 elif tok.type == "PPHASH":  # a '#' that is no marker or pragma
                     slow.stray(slow._pos - 1)
+                    ident = _IDENT_LINE.match(text, slow._pos)
+                    if ident is not None:  # #ident "...": for the assembler, no token
+                        slow._pos = ident.end()
+                        tok = None
                 if tok is not None:
                     append(tok)
                 if slow._pending_tok is None and not slow._in_attribute:
