@@ -322,3 +322,56 @@ def test_an_ident_line_a_macro_wrote_is_refused_as_gcc_refuses_it(tmp_path):
     path.write_text('#define HASH #\nHASH ident "x"\nstruct s { int i; };\n')
     with pytest.raises(LayoutError, match="stray '#' in program"):
         lc.load(str(path), abis=["x86_64"], session=lc.Session(), rules=False).layouts()
+
+
+_PACK_INSIDE = {
+    # pycparser keeps a pragma before a declaration's ';' and among
+    # enumerators; GCC refuses it there, and struct s is no layout of GCC's
+    "before ';'": ('int x _Pragma("pack(1)");\n', "1:7"),
+    "after a struct": ('struct t { char c; int i; } __attribute__((unused)) _Pragma("pack(1)");\n', "1:53"),
+    "among enumerators": ('enum e { A, _Pragma("pack(1)") B };\n', "1:13"),
+    "first enumerator": ('enum e { _Pragma("pack(push, 1)") A };\n', "1:10"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(_PACK_INSIDE))
+@pytest.mark.parametrize("cpp", ["system", "none", "python"])
+def test_a_pack_pragma_inside_a_declaration_is_refused_as_gcc_refuses_it(tmp_path, case, cpp):
+    import shutil
+    import subprocess
+
+    text, where = _PACK_INSIDE[case]
+    path = tmp_path / "h.h"
+    path.write_text(text + "struct s { char c; int i; };\n")
+    with pytest.raises(LayoutError) as exc:
+        lc.load(str(path), abis=["x86_64"], cpp=cpp, session=lc.Session(), rules=False).layouts()
+    message = str(exc.value)
+    assert "#pragma pack inside a declaration" in message
+    # gcc -E writes the pragma on a line of its own
+    assert message.split(":", 3)[1:3] == (["1", "2"] if cpp == "system" else where.split(":")), message
+    if shutil.which("gcc"):
+        gcc = subprocess.run(["gcc", "-fsyntax-only", "-x", "c", str(path)], capture_output=True, text=True)
+        assert gcc.returncode != 0 and f":{where}: error: expected" in gcc.stderr, gcc.stderr
+
+
+def test_pragmas_gcc_accepts_still_apply(tmp_path):
+    """Between members of a struct and between declarations a '#pragma
+    pack' is GCC's, and applies to the structs after it.  Another pragma
+    before a ';' (GCC 12 refuses that too) is passed over: it changes no
+    layout."""
+    import shutil
+    import subprocess
+
+    path = tmp_path / "h.h"
+    path.write_text('struct t { int a; _Pragma("pack(1)") };\nstruct s { char c; int i; };\n'
+                    '_Pragma("pack()") int y _Pragma("GCC diagnostic push");\n'
+                    'struct u { char c; int i; };\n')
+    for cpp in ("system", "none", "python"):
+        prog = lc.load(str(path), abis=["x86_64"], cpp=cpp, session=lc.Session(), rules=False)
+        assert [prog.layout(n).size for n in "tsu"] == [4, 5, 8], cpp
+    if shutil.which("gcc"):
+        checked = tmp_path / "c.c"
+        checked.write_text("struct t { int a; _Pragma(\"pack(1)\") };\nstruct s { char c; int i; };\n"
+                           "_Static_assert(sizeof(struct s) == 5, \"\");\n")
+        gcc = subprocess.run(["gcc", "-fsyntax-only", str(checked)], capture_output=True, text=True)
+        assert gcc.returncode == 0, gcc.stderr
