@@ -375,3 +375,21 @@ def test_pragmas_gcc_accepts_still_apply(tmp_path):
                            "_Static_assert(sizeof(struct s) == 5, \"\");\n")
         gcc = subprocess.run(["gcc", "-fsyntax-only", str(checked)], capture_output=True, text=True)
         assert gcc.returncode == 0, gcc.stderr
+
+
+@pytest.mark.parametrize("directive", ["/* a comment */ #define N 4", "\f#define N 4", "%:define N 4",
+                                       "/* a\n   comment */  %: define N 4"])
+def test_a_directive_after_a_comment_or_spelt_with_a_digraph_is_preprocessed(tmp_path, directive):
+    """Comments are blanks before directives are found: such a header is
+    preprocessed, not read as written (where its directive was refused)."""
+    import shutil
+    import subprocess
+
+    path = tmp_path / "h.h"
+    path.write_text(directive + "\nstruct s { int a[N]; };\n")
+    assert lc.layout(str(path), "s", "x86_64").size == 16
+    if shutil.which("gcc"):
+        checked = tmp_path / "c.c"
+        checked.write_text(path.read_text() + '_Static_assert(sizeof(struct s) == 16, "");\n')
+        gcc = subprocess.run(["gcc", "-fsyntax-only", str(checked)], capture_output=True, text=True)
+        assert gcc.returncode == 0, gcc.stderr

@@ -304,13 +304,19 @@ def strip_comments(text: str, filename: str = "<input>") -> str:
 
 
 def needs_preprocessing(text: str, config: PPConfig, abis: Sequence[ABI]) -> bool:
-    """True when the text has directives or names a macro that would expand."""
+    """True when the text has directives or names a macro that would expand.
+    A '#' or its digraph '%:' anywhere once comments are blanks counts (a
+    directive may follow a comment, a form feed, or be spelt '%:define';
+    one in a string costs only a preprocessor run)."""
     if _DIRECTIVE.search(text) or "\\\n" in text or "??" in text:
         return True
     try:
-        names = set(_IDENT.findall(strip_comments(text)))
+        stripped = strip_comments(text)
     except LayoutError:
         return True  # the preprocessor says where
+    if "#" in stripped or "%:" in stripped:
+        return True
+    names = set(_IDENT.findall(stripped))
     if any(name in names for name, _ in config.defines):
         return True
     for abi in abis:
