@@ -393,3 +393,27 @@ def test_a_directive_after_a_comment_or_spelt_with_a_digraph_is_preprocessed(tmp
         checked.write_text(path.read_text() + '_Static_assert(sizeof(struct s) == 16, "");\n')
         gcc = subprocess.run(["gcc", "-fsyntax-only", str(checked)], capture_output=True, text=True)
         assert gcc.returncode == 0, gcc.stderr
+
+
+def test_pcpp_output_keeps_no_directive_a_macro_made(tmp_path):
+    """pcpp writes a '#' a macro made at the start of its line, as it
+    writes the directives it passes through: such a line is refused as
+    GCC refuses it, the pragmas the header wrote (after a multi-line
+    comment, in an included file) apply as GCC applies them."""
+    (tmp_path / "inc.h").write_text("#pragma pack(push, 2)\nstruct i1 { char c; int x; };\n"
+                                    "/* two\n lines */\n#pragma pack(pop)\n")
+    good = ('#define LONG(a, \\\n   b) a b\n#include "inc.h"\n/* c\n c */ #pragma pack(1)\n'
+            "struct s { char c; LONG(int,\n x); };\n#pragma pack()\nstruct t { char c; int i; };\n")
+    (tmp_path / "good.h").write_text(good)
+    sizes = {}
+    for cpp in ("python", "system"):
+        prog = lc.load(str(tmp_path / "good.h"), abis=["x86_64"], cpp=cpp, session=lc.Session(), rules=False)
+        sizes[cpp] = [prog.layout(n).size for n in ("i1", "s", "t")]
+    assert sizes["python"] == sizes["system"] == [6, 5, 8]
+    bad = good.replace("struct t {", "#define HASH #\nHASH pragma pack(1)\nstruct t {")
+    (tmp_path / "bad.h").write_text(bad)
+    for cpp in ("python", "system"):
+        with pytest.raises(LayoutError, match="stray '#' in program") as exc:
+            lc.load(str(tmp_path / "bad.h"), abis=["x86_64"], cpp=cpp, session=lc.Session(),
+                    rules=False).layouts()
+        assert "bad.h:10:" in str(exc.value), (cpp, str(exc.value))

@@ -764,7 +764,10 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
             if directive.value == "include_next":
                 raise LayoutError("#include_next is not implemented by the pure-Python "
                                   "preprocessor (use --cpp system)", where)
-            return super().on_directive_unknown(directive, toks, ifpassthru, precedingtoks)
+            kept = super().on_directive_unknown(directive, toks, ifpassthru, precedingtoks)
+            if kept is None:  # written out as it is
+                self.passed.append((directive.source, directive.lineno))
+            return kept
 
         def on_unknown_macro_function_in_expr(self, ident):
             if ident.startswith("__has_"):
@@ -773,6 +776,7 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
             return super().on_unknown_macro_function_in_expr(ident)
 
     pp = _PP()
+    pp.passed = []  # (file, line) of each directive pcpp wrote out
     pp.line_directive = "#line"
     pp.compress = 0
     for name, value in abi_macros(abi.name).items():
@@ -812,9 +816,42 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
     # the start of its line, and the reader takes a '#' anywhere else for
     # a stray one
     out = _INDENTED_DIRECTIVE.sub("#", buf.getvalue())
+    _refuse_made_directives(out, pp.passed)
     files = _files_read(out)
     return _Run(out, frozenset(recorder.seen), files,
                 _hazard(files, source_text, filename))
+
+
+_PCPP_MARKER = re.compile(r'#line (\d+) "((?:[^"\\]|\\.)*)"$')
+
+
+def _refuse_made_directives(out: str, passed: List[Tuple[str, int]]) -> None:
+    """pcpp writes a '#' a macro made (``#define HASH #``) at the start of
+    its line, like a directive it passes through: GCC refuses the first
+    ("stray '#' in program"), and read as a directive it could pack a
+    struct.  Each directive line of pcpp's output must stand for one pcpp
+    passed through in the same file, at its line or after it (pcpp numbers
+    a directive after a multi-line comment from the comment's first line);
+    one left over is refused, at the line pcpp gives it."""
+    left: Dict[str, List[int]] = {}
+    for source, line in passed:
+        left.setdefault(source, []).append(line)
+    source, line = "", 0
+    for text in out.split("\n"):
+        marker = _PCPP_MARKER.match(text) if text.startswith("#line ") else None
+        if marker is not None:
+            source, line = marker.group(2), int(marker.group(1))
+            if source not in left:  # written escaped
+                source = source.replace('\\"', '"').replace("\\\\", "\\")
+            continue
+        if text.startswith("#"):
+            lines = left.get(source, [])
+            at = next((i for i, n in enumerate(lines) if n >= line), None)
+            if at is None:
+                raise LayoutError("stray '#' in program (GCC refuses it too): a macro wrote it, "
+                                  "where pcpp cannot tell it from a directive", f"{source}:{line}")
+            del lines[at]
+        line += 1
 
 
 def _macro_key(abi: ABI, names: Iterable[str], extra: Dict[str, str]) -> tuple:
