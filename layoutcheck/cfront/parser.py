@@ -917,9 +917,10 @@ class _Reuse:
     ``tests/test_reuse.py`` holds the copies to fresh parses, coordinates
     included, on the UAPI headers of every ABI."""
 
-    # characters of declarations kept (each costs about 70 bytes of nodes),
-    # then all dropped: the 18 texts of the UAPI row keep 0.5 M
-    LIMIT = 4 << 20
+    # characters of declarations kept (each costs about 70 bytes of nodes,
+    # held as long as the process: a library caller's too), then all
+    # dropped: the 18 texts of the UAPI row keep 0.5 M
+    LIMIT = 1 << 20
 
     def __init__(self) -> None:
         self._kept: dict = {}
