@@ -107,10 +107,22 @@ def in_two_phased(read: Callable[[List[T]], Iterator[Tuple[Optional[str], object
 
 
 def _parent_half(read, write, items: list, cut: int, note, pid: int, pipe) -> Iterator:
-    """``in_two_phased``'s parent, its child ``pid`` answering on ``pipe``."""
+    """``in_two_phased``'s parent, its child ``pid`` answering on ``pipe``.
+
+    A child that ran out of Python frames is not taken at its word: it
+    started cold where one process would have gone on with what it had
+    computed (a record whose size depends on the one before, 3,000 deep,
+    is laid out one level at a time in order, all at once from the
+    middle).  Its half is then done here, after this one's, as one
+    process does it: the same output, or the same error."""
     try:
         got = _read_here(read, items[:cut], note)
         kind, notes, *rest = _receive(pipe, pid)
+        if kind == "recursion":
+            _stop(pid, pipe)
+            got += _read_here(read, items[cut:], note)
+            yield from write(got)
+            return
         for item, said in zip(items[cut:], notes, strict=False):  # up to an error
             if said:
                 note(item, said)
@@ -126,6 +138,9 @@ def _parent_half(read, write, items: list, cut: int, note, pid: int, pipe) -> It
         os.waitpid(pid, 0)
     except ChildProcessError:  # reaped by _receive, which found no answer
         pass
+    if kind == "recursion":  # its notes were said: read again in silence
+        yield from write(_read_here(read, items[cut:], lambda item, said: None))
+        return
     yield from made
     if kind != "ok":
         _raise(kind, rest)
