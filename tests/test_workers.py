@@ -115,12 +115,29 @@ def test_a_library_call_stays_in_its_process():
 
 
 def _cli(args, jobs, cwd=ROOT, **env_extra):
-    env = dict(os.environ, **env_extra)
-    env.pop("LAYOUTCHECK_JOBS", None)
-    if jobs:
-        env["LAYOUTCHECK_JOBS"] = jobs
-    return subprocess.run([sys.executable, "-m", "layoutcheck", *args], capture_output=True,
-                          text=True, env=env, cwd=cwd, timeout=300)
+    """The command in one process (``jobs`` "1") or two, with a cache
+    directory of its own unless one is given: a run compared with another
+    never reads what the other kept."""
+    import tempfile
+
+    with tempfile.TemporaryDirectory(prefix="lc-workers-") as cache:
+        env = dict(os.environ, **{"LAYOUTCHECK_CACHE_DIR": cache, **env_extra})
+        env.pop("LAYOUTCHECK_JOBS", None)
+        if jobs:
+            env["LAYOUTCHECK_JOBS"] = jobs
+        return subprocess.run([sys.executable, "-m", "layoutcheck", *args], capture_output=True,
+                              text=True, env=env, cwd=cwd, timeout=300)
+
+
+def _same(a: str, b: str) -> bool:
+    """a == b; else says where they part (a diff of megabytes takes pytest
+    minutes)."""
+    if a == b:
+        return True
+    one, two = a.splitlines(), b.splitlines()
+    at = next((i for i, (x, y) in enumerate(zip(one, two, strict=False)) if x != y), min(len(one), len(two)))
+    print(f"they part at line {at + 1} of {len(one)} and {len(two)}:\n{one[at:at + 1]}\n{two[at:at + 1]}")
+    return False
 
 
 @pytest.mark.parametrize("header", ["v4.20.h", "zd-swap.h", "lru-dma-pinned.h"])
@@ -148,7 +165,7 @@ def test_show_json_of_many_headers_is_the_same_on_two_cores():
     args = ["show", *PAGE, "--abi", "all", "--format", "json"]
     two, one = _cli(args, None), _cli(args, "1")
     assert two.returncode == one.returncode == 0
-    assert two.stdout == one.stdout
+    assert _same(two.stdout, one.stdout)
     assert two.stdout.count('"abi": ') >= 18 * len(PAGE)
 
 
@@ -179,7 +196,7 @@ def test_show_json_of_one_big_header_splits_its_abis(tmp_path):
     assert proc.returncode == 0, proc.stderr
     one = _cli(["show", str(header), "--abi", abis, "--format", "json"], "1")
     assert one.returncode == 0
-    assert proc.stdout == one.stdout
+    assert _same(proc.stdout, one.stdout)
     assert proc.stdout.count('"abi": "s390x"') > 100
 
 
@@ -187,7 +204,7 @@ def test_show_json_of_one_header_for_every_abi_is_the_same_on_two_cores():
     args = ["show", os.path.join(ROOT, "cdefs", "page", "v4.20.h"), "--abi", "all", "--format", "json"]
     two, one = _cli(args, None), _cli(args, "1")
     assert two.returncode == one.returncode == 0
-    assert two.stdout == one.stdout
+    assert _same(two.stdout, one.stdout)
     abis = [line.split('"abi": "')[1].split('"')[0] for line in two.stdout.splitlines()
             if '"abi": "' in line]
     assert len(set(abis)) == 18
@@ -320,7 +337,7 @@ def test_show_json_of_one_big_text_for_one_abi_splits_its_records(tmp_path):
     assert proc.returncode == 0, proc.stderr
     one = _cli(["show", str(header), "--abi", "i386", "--format", "json"], "1")
     assert one.returncode == 0
-    assert proc.stdout == one.stdout
+    assert _same(proc.stdout, one.stdout)
     assert proc.stdout.count('"abi": "i386"') == 6000
 
 
@@ -402,3 +419,19 @@ def test_a_big_lone_texts_cache_entry_is_written_aside_and_follows_edits(tmp_pat
                  LAYOUTCHECK_CACHE_DIR=str(cache_dir))
     assert again.returncode == 0, again.stderr
     assert again.stdout.count('"size": 40') == 6000
+
+
+def test_a_record_split_that_runs_out_of_frames_in_the_child_is_done_here(tmp_path):
+    """3,200 structs, each sized by the one before: one process lays them
+    out in order, one level deeper each time; a child starting at the
+    middle would recurse through 1,600 at once and run out of frames.  The
+    parent then lays out the child's half itself: the output one process
+    writes, not an error."""
+    pad = "p" * 84
+    (tmp_path / "chain.h").write_text("struct c0 { int x; };\n" + "".join(
+        f"struct c{i} {{ char {pad}[sizeof(struct c{i - 1}) / 4096 + 1]; int x; }};\n"
+        for i in range(1, 3200)))
+    two, one = _both(["show", "chain.h", "--abi", "x86_64", "--format", "json"], tmp_path)
+    assert (two.returncode, two.stderr) == (one.returncode, one.stderr) == (0, "")
+    assert _same(two.stdout, one.stdout)
+    assert two.stdout.count('"name": "c') == 3200
