@@ -88,7 +88,10 @@ def in_two_phased(read: Callable[[List[T]], Iterator[Tuple[Optional[str], object
     if not can_fork(len(items)):
         yield from write(_read_here(read, items, note))
         return
-    cut = (len(items) + 1) // 2
+    # the odd item goes to the child: this process also writes the output
+    # and takes the child's results in (struct page, 9 files: 0.229 s
+    # against 0.239 s, medians of 11 runs alternating)
+    cut = len(items) // 2
     finish()  # an aside child is done by now, as a rule: two processes at a time
     sys.stdout.flush()  # nothing buffered is written twice
     sys.stderr.flush()
