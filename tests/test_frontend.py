@@ -417,3 +417,63 @@ def test_pcpp_output_keeps_no_directive_a_macro_made(tmp_path):
             lc.load(str(tmp_path / "bad.h"), abis=["x86_64"], cpp=cpp, session=lc.Session(),
                     rules=False).layouts()
         assert "bad.h:10:" in str(exc.value), (cpp, str(exc.value))
+
+
+def test_a_pack_pragma_after_another_pragma_inside_a_declaration_is_refused(tmp_path):
+    """Each pragma of a run before a ';' or among enumerators is looked
+    at, not the first only."""
+    import shutil
+    import subprocess
+
+    for text in ('int x _Pragma("GCC diagnostic push") _Pragma("pack(1)");\n',
+                 'enum e { A, _Pragma("GCC diagnostic push") _Pragma("pack(1)") B };\n',
+                 "int x\n#pragma GCC diagnostic push\n#pragma pack(1)\n;\n"):
+        path = tmp_path / "h.h"
+        path.write_text(text + "struct s { char c; int i; };\n")
+        for cpp in ("system", "none", "python"):
+            with pytest.raises(LayoutError, match="#pragma pack inside a declaration"):
+                lc.load(str(path), abis=["x86_64"], cpp=cpp, session=lc.Session(), rules=False).layouts()
+        if shutil.which("gcc"):
+            gcc = subprocess.run(["gcc", "-fsyntax-only", "-x", "c", str(path)], capture_output=True, text=True)
+            assert gcc.returncode != 0 and "before '#pragma'" in gcc.stderr.replace("‘", "'").replace("’", "'")
+
+
+@pytest.mark.parametrize("text", ['#pragma GCC pack(1)\n', 'int x, y _Pragma("GCC pack(1)");\n',
+                                  '_Pragma("GCC pack(push, 1)")\n'])
+def test_a_gcc_pack_pragma_is_no_pack_pragma(tmp_path, text):
+    """GCC knows no '#pragma GCC pack': it warns and ignores it, wherever
+    it is; struct s keeps its natural layout (8 bytes on x86_64, 6 on
+    m68k), where layoutcheck packed it."""
+    import shutil
+    import subprocess
+
+    path = tmp_path / "h.h"
+    path.write_text(text + "struct s { char c; int i; };\n")
+    for cpp in ("system", "none", "python"):
+        prog = lc.load(str(path), abis=["x86_64", "m68k"], cpp=cpp, session=lc.Session(), rules=False)
+        assert [prog.layout("s", abi).size for abi in ("x86_64", "m68k")] == [8, 6], cpp
+    if shutil.which("gcc"):
+        checked = tmp_path / "c.c"
+        checked.write_text(path.read_text() + '_Static_assert(sizeof(struct s) == 8, "");\n')
+        gcc = subprocess.run(["gcc", "-fsyntax-only", str(checked)], capture_output=True, text=True)
+        assert gcc.returncode == 0, gcc.stderr
+
+
+def test_pcpp_directive_lines_are_paired_by_order_not_by_line(tmp_path):
+    """A '#line' the header wrote, and a file included twice in a row
+    (pcpp writes no marker for the second time), leave pcpp's directives
+    GCC's; a macro-made line after a '#line' is still refused."""
+    (tmp_path / "tw.h").write_text("#pragma pack(push,2)\n#pragma pack(pop)\n")
+    cases = {"line.h": ('#line 100 "line.h"\n#pragma pack(1)\nstruct s { char c; int i; };\n', 5),
+             "twice.h": ('#include "tw.h"\n#include "tw.h"\nstruct s { char c; int i; };\n', 8)}
+    for name, (text, size) in cases.items():
+        (tmp_path / name).write_text(text)
+        for cpp in ("python", "system"):
+            prog = lc.load(str(tmp_path / name), abis=["x86_64"], cpp=cpp, session=lc.Session(), rules=False)
+            assert prog.layout("s").size == size, (name, cpp)
+    (tmp_path / "made.h").write_text('#define HASH #\n#line 1 "made.h"\nHASH pragma pack(1)\n'
+                                     "struct s { char c; int i; };\n")
+    for cpp in ("python", "system"):
+        with pytest.raises(LayoutError, match="stray '#' in program"):
+            lc.load(str(tmp_path / "made.h"), abis=["x86_64"], cpp=cpp, session=lc.Session(),
+                    rules=False).layouts()

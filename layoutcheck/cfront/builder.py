@@ -281,13 +281,13 @@ class Builder:
             literal = text.value
             text = literal[literal.index('"') + 1:-1].replace('\\"', '"').replace("\\\\", "\\")
         text = text.strip() if isinstance(text, str) else ""
-        m = re.match(r"(?:GCC\s+)?(\w+)\s*(.*)$", text, re.S)
+        m = re.match(r"(GCC\s+)?(\w+)\s*(.*)$", text, re.S)
         if not m:
             return
-        name, rest = m.group(1), m.group(2).strip()
+        gcc, name, rest = m.group(1), m.group(2), m.group(3).strip()
         if name == "scalar_storage_order":
             raise _err("#pragma scalar_storage_order is not supported", node.coord)
-        if name != "pack":
+        if name != "pack" or gcc:  # GCC knows no '#pragma GCC pack': it warns, and ignores it
             return
         if not (rest.startswith("(") and rest.endswith(")")):
             raise _err(f"malformed #pragma pack {rest!r}", node.coord)

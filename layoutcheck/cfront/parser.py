@@ -75,8 +75,9 @@ BUILTIN_TYPEDEFS = (
 )
 
 # '( "pack...' after _Pragma: the operator form of #pragma pack.
-_PRAGMA_PACK_WORD = re.compile(r"\s*(?:GCC\s+)?pack\b")
-_PRAGMA_PACK_TEXT = re.compile(r"""\(\s*(?:u8|[uUL])?"\s*(?:GCC\s+)?pack\b""")
+# (GCC knows no '#pragma GCC pack': it is ignored, as other unknown pragmas)
+_PRAGMA_PACK_WORD = re.compile(r"\s*pack\b")
+_PRAGMA_PACK_TEXT = re.compile(r"""\(\s*(?:u8|[uUL])?"\s*pack\b""")
 
 # What may follow a declarator that has no suffix.
 _DECLARATOR_END = frozenset({"SEMI", "COMMA", "COLON", "EQUALS", "GNU_ATTRIBUTE", "GNU_ASM"})
@@ -636,15 +637,17 @@ class GnuCParser(CParser):
         keeps them there).  GCC refuses a pragma in either place ("expected
         ';' before '#pragma'"): a '#pragma pack' there is refused, never
         applied to the structs after it; others change no layout."""
-        tok = self._peek()
-        if tok is not None and tok.type in ("PPPRAGMA", "_PRAGMA"):
+        pragmas = []
+        while self._peek_type() in ("PPPRAGMA", "_PRAGMA"):  # each of them, not the first only
+            tok = self._peek()
             buf, at = self._tokens._buffer, self._tokens._index
             following = " ".join(t.value for t in buf[at + 1:at + 3])
             if (_PRAGMA_PACK_WORD.match(following) if tok.type == "PPPRAGMA"
                     else _PRAGMA_PACK_TEXT.match(following)):
                 self._parse_error("#pragma pack inside a declaration, before its ';' or among "
                                   "enumerators (GCC refuses a pragma there)", self._tok_coord(tok))
-        return super()._parse_pppragma_directive_list()
+            pragmas.append(self._parse_pppragma_directive())
+        return pragmas
 
     def _parse_function_definition(self, spec, decl):
         """Keep the declaration, skip the body: it cannot change a layout."""

@@ -766,7 +766,7 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
                                   "preprocessor (use --cpp system)", where)
             kept = super().on_directive_unknown(directive, toks, ifpassthru, precedingtoks)
             if kept is None:  # written out as it is
-                self.passed.append((directive.source, directive.lineno))
+                self.passed.append((directive.source, directive.lineno, directive.value))
             return kept
 
         def on_unknown_macro_function_in_expr(self, ident):
@@ -822,35 +822,37 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
                 _hazard(files, source_text, filename))
 
 
-_PCPP_MARKER = re.compile(r'#line (\d+) "((?:[^"\\]|\\.)*)"$')
+# pcpp's own line markers (line_directive "#line"); a file name is written
+# as it is, quotes included
+_PCPP_MARKER = re.compile(r'#line (\d+) "(.*)"$')
+_DIRECTIVE_NAME = re.compile(r"#[ \t]*(\w+)")
 
 
-def _refuse_made_directives(out: str, passed: List[Tuple[str, int]]) -> None:
+def _refuse_made_directives(out: str, passed: List[Tuple[str, int, str]]) -> None:
     """pcpp writes a '#' a macro made (``#define HASH #``) at the start of
-    its line, like a directive it passes through: GCC refuses the first
+    its line, like the directives it passes through: GCC refuses the first
     ("stray '#' in program"), and read as a directive it could pack a
-    struct.  Each directive line of pcpp's output must stand for one pcpp
-    passed through in the same file, at its line or after it (pcpp numbers
-    a directive after a multi-line comment from the comment's first line);
-    one left over is refused, at the line pcpp gives it."""
-    left: Dict[str, List[int]] = {}
-    for source, line in passed:
-        left.setdefault(source, []).append(line)
+    struct.  pcpp reports every directive it passes through, in the order
+    it writes them (``passed``: file, line, name): each directive line of
+    its output must be the next of them, by name; one more is refused.  A
+    '#line' the header wrote reads like pcpp's own markers and is skipped
+    on both sides (at worst it moves coordinates, as in GCC).  The place
+    named is the line pcpp's markers give (a macro-made line just before a
+    directive of the same name is named by that directive's line)."""
+    expected = [entry for entry in passed if entry[2] != "line"]
+    taken = 0
     source, line = "", 0
     for text in out.split("\n"):
         marker = _PCPP_MARKER.match(text) if text.startswith("#line ") else None
         if marker is not None:
             source, line = marker.group(2), int(marker.group(1))
-            if source not in left:  # written escaped
-                source = source.replace('\\"', '"').replace("\\\\", "\\")
             continue
         if text.startswith("#"):
-            lines = left.get(source, [])
-            at = next((i for i, n in enumerate(lines) if n >= line), None)
-            if at is None:
+            name = _DIRECTIVE_NAME.match(text)
+            if taken >= len(expected) or name is None or name.group(1) != expected[taken][2]:
                 raise LayoutError("stray '#' in program (GCC refuses it too): a macro wrote it, "
                                   "where pcpp cannot tell it from a directive", f"{source}:{line}")
-            del lines[at]
+            taken += 1
         line += 1
 
 

@@ -60,7 +60,7 @@ _STOP = re.compile(r"""[;{}()\[\]="'/]|<%|%>|^\#""" + _STOP_WORDS, re.M)
 _STOP_SOURCE = re.compile(r"""[;{}()\[\]="'/]|<%|%>|^[ \t\f\v]*\#""" + _STOP_WORDS, re.M)
 _QUOTED = {'"': re.compile(r'"(?:[^"\\\n]|\\.)*"'),
            "'": re.compile(r"'(?:[^'\\\n]|\\.)*'")}
-_PRAGMA_PACK = re.compile(r"[ \t]*pragma[ \t]+(?:GCC[ \t]+)?pack\b")
+_PRAGMA_PACK = re.compile(r"[ \t]*pragma[ \t]+pack\b")
 _ATTRIBUTE_WORDS = ("__attribute__", "__attribute")
 _RELEVANT_WORDS = ("typedef", "_Static_assert", "static_assert", "_Pragma")
 
@@ -169,7 +169,7 @@ class _Reading:
 PREPROCESSED = _Reading(_STOP, _BODY_RUN_SOURCE, _DIRECTIVE_HERE_SOURCE, True)
 SOURCE = _Reading(_STOP_SOURCE, _BODY_RUN_SOURCE, _DIRECTIVE_HERE_SOURCE, False)
 # _Pragma("pack(...)") written in a body (gcc -E makes it a #pragma line).
-_PRAGMA_OPERATOR_PACK = re.compile(r"""\b_Pragma\s*\(\s*(?:u8|[uUL])?"\s*(?:GCC\s+)?pack\b""")
+_PRAGMA_OPERATOR_PACK = re.compile(r"""\b_Pragma\s*\(\s*(?:u8|[uUL])?"\s*pack\b""")
 
 
 def _skip_body(text: str, start: int, limit: int, markers: List[int], packs: List[int],
