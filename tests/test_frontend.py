@@ -477,3 +477,58 @@ def test_pcpp_directive_lines_are_paired_by_order_not_by_line(tmp_path):
         with pytest.raises(LayoutError, match="stray '#' in program"):
             lc.load(str(tmp_path / "made.h"), abis=["x86_64"], cpp=cpp, session=lc.Session(),
                     rules=False).layouts()
+
+
+def test_a_line_comment_that_goes_on_is_read_as_gcc_reads_it_or_refused(tmp_path):
+    """'// note \\' goes on on the next line for GCC (which warns): the
+    '#pragma pack(1)' or the member there is comment.  GCC's own reading
+    gives its layout; the pure-Python preprocessor (which ends the comment
+    at its line) and the reading as written refuse the header, naming the
+    comment's line."""
+    import shutil
+    import subprocess
+
+    for text, size in (("// note \\\n#pragma pack(1)\nstruct s { char c; int i; };\n", 8),
+                       ("struct s { char c; // one \\\n  int extra[4];\n  int i; };\n", 8)):
+        path = tmp_path / "h.h"
+        path.write_text(text)
+        assert lc.load(str(path), abis=["x86_64"], cpp="system", session=lc.Session(),
+                       rules=False).layout("s").size == size
+        for cpp in ("python", "none"):
+            with pytest.raises(LayoutError, match="goes on on the next") as exc:
+                lc.load(str(path), abis=["x86_64"], cpp=cpp, session=lc.Session(), rules=False).layouts()
+            assert str(exc.value).split(":")[1] == str(1 + text[:text.index("//")].count("\n")), str(exc.value)
+        if shutil.which("gcc"):
+            checked = tmp_path / "c.c"
+            checked.write_text(text + f'_Static_assert(sizeof(struct s) == {size}, "");\n')
+            gcc = subprocess.run(["gcc", "-fsyntax-only", str(checked)], capture_output=True, text=True)
+            assert gcc.returncode == 0, gcc.stderr
+
+
+@pytest.mark.parametrize("prefix, size", [("u8", 8), ("u", 8), ("U", 8), ("L", 5), ("", 5)])
+def test_pragma_operator_strings_pack_as_in_gcc(tmp_path, prefix, size):
+    """GCC 12 destringizes _Pragma's string, or a wide one (L""); from a
+    u8"", u"" or U"" string it makes no pragma it knows (it warns), and
+    packs nothing."""
+    import shutil
+    import subprocess
+
+    path = tmp_path / "h.h"
+    path.write_text(f'_Pragma({prefix}"pack(1)")\nstruct s {{ char c; int i; }};\n')
+    for cpp in ("system", "none", "python"):
+        prog = lc.load(str(path), abis=["x86_64"], cpp=cpp, session=lc.Session(), rules=False)
+        assert prog.layout("s").size == size, cpp
+    if shutil.which("gcc"):
+        checked = tmp_path / "c.c"
+        checked.write_text(path.read_text() + f'_Static_assert(sizeof(struct s) == {size}, "");\n')
+        gcc = subprocess.run(["gcc", "-fsyntax-only", str(checked)], capture_output=True, text=True)
+        assert gcc.returncode == 0, gcc.stderr
+
+
+@pytest.mark.parametrize("line", ['#line 100', '# line 100 "h.h"', '#line 5 "h.h" 3'])
+def test_pcpp_passes_line_directives_of_any_form(tmp_path, line):
+    path = tmp_path / "h.h"
+    path.write_text(f"{line}\n#pragma pack(1)\nstruct s {{ char c; int i; }};\n")
+    for cpp in ("python", "system"):
+        prog = lc.load(str(path), abis=["x86_64"], cpp=cpp, session=lc.Session(), rules=False)
+        assert prog.layout("s").size == 5, cpp

@@ -279,6 +279,8 @@ class Builder:
         text = node.string
         if isinstance(text, c_ast.Constant):  # _Pragma("..."): its string, destringized
             literal = text.value
+            if literal[:literal.index('"')] not in ("", "L"):
+                return  # u8"", u"", U"": GCC 12 destringizes no pragma from them (it warns)
             text = literal[literal.index('"') + 1:-1].replace('\\"', '"').replace("\\\\", "\\")
         text = text.strip() if isinstance(text, str) else ""
         m = re.match(r"(GCC\s+)?(\w+)\s*(.*)$", text, re.S)

@@ -77,7 +77,7 @@ BUILTIN_TYPEDEFS = (
 # '( "pack...' after _Pragma: the operator form of #pragma pack.
 # (GCC knows no '#pragma GCC pack': it is ignored, as other unknown pragmas)
 _PRAGMA_PACK_WORD = re.compile(r"\s*pack\b")
-_PRAGMA_PACK_TEXT = re.compile(r"""\(\s*(?:u8|[uUL])?"\s*pack\b""")
+_PRAGMA_PACK_TEXT = re.compile(r"""\(\s*L?"\s*pack\b""")
 
 # What may follow a declarator that has no suffix.
 _DECLARATOR_END = frozenset({"SEMI", "COMMA", "COLON", "EQUALS", "GNU_ATTRIBUTE", "GNU_ASM"})

@@ -262,6 +262,9 @@ def system_cpp() -> Optional[List[str]]:
 
 
 _DIRECTIVE = re.compile(r"^[ \t]*#", re.M)
+# a backslash ending a line (GCC also takes one with blanks after it, and
+# warns): the line goes on on the next one
+_SPLICE = re.compile(r"\\[ \t\f\v]*\r?\n")
 _INDENTED_DIRECTIVE = re.compile(r"^[ \t\f\v]+#", re.M)
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
@@ -308,7 +311,7 @@ def needs_preprocessing(text: str, config: PPConfig, abis: Sequence[ABI]) -> boo
     A '#' or its digraph '%:' anywhere once comments are blanks counts (a
     directive may follow a comment, a form feed, or be spelt '%:define';
     one in a string costs only a preprocessor run)."""
-    if _DIRECTIVE.search(text) or "\\\n" in text or "??" in text:
+    if _DIRECTIVE.search(text) or _SPLICE.search(text) or "??" in text:
         return True
     try:
         stripped = strip_comments(text)
@@ -750,6 +753,15 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
         raise LayoutError("the pure-Python preprocessor needs pcpp (pip install pcpp)") from None
 
     class _PP(Preprocessor):
+        def on_file_open(self, is_system_include, includepath):
+            fh = super().on_file_open(is_system_include, includepath)
+            try:
+                data = fh.read()
+            finally:
+                fh.close()
+            _refuse_spliced_line_comment(data, includepath)
+            return io.StringIO(data)
+
         def on_error(self, file, line, msg):
             raise LayoutError(f"preprocessing error: {msg}", f"{file}:{line}")
 
@@ -800,6 +812,7 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
             source_text = fh.read()
     else:
         source_text = text
+    _refuse_spliced_line_comment(source_text, filename)
     pp.parse(source_text, filename)
     buf = io.StringIO()
     try:
@@ -822,6 +835,24 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
                 _hazard(files, source_text, filename))
 
 
+_LINE_COMMENT_SCAN = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|/\*.*?\*/|//[^\n]*', re.S)
+
+
+def _refuse_spliced_line_comment(text: str, filename: str) -> None:
+    """A '//' comment whose line ends with '\\' goes on on the next line
+    (GCC warns): pcpp ends it where its line ends, and reads the next line
+    as code or as a directive ('#pragma pack(1)' after '// note \\'
+    packed the struct GCC leaves alone).  Refused, where it is."""
+    for m in _LINE_COMMENT_SCAN.finditer(text):
+        comment = m.group()
+        if comment.startswith("//") and comment.rstrip(" \t\f\v\r").endswith("\\"):
+            line = text.count("\n", 0, m.start()) + 1
+            column = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+            raise LayoutError("a '//' comment that goes on on the next line ('\\' at its end): "
+                              "the pure-Python preprocessor ends it at its line, GCC does not "
+                              "(use --cpp system)", f"{filename}:{line}:{column}")
+
+
 # pcpp's own line markers (line_directive "#line"); a file name is written
 # as it is, quotes included
 _PCPP_MARKER = re.compile(r'#line (\d+) "(.*)"$')
@@ -835,11 +866,12 @@ def _refuse_made_directives(out: str, passed: List[Tuple[str, int, str]]) -> Non
     struct.  pcpp reports every directive it passes through, in the order
     it writes them (``passed``: file, line, name): each directive line of
     its output must be the next of them, by name; one more is refused.  A
-    '#line' the header wrote reads like pcpp's own markers and is skipped
-    on both sides (at worst it moves coordinates, as in GCC).  The place
+    '#line' the header wrote is only counted: written as pcpp writes its
+    markers it is read as one (at worst it moves coordinates).  The place
     named is the line pcpp's markers give (a macro-made line just before a
     directive of the same name is named by that directive's line)."""
     expected = [entry for entry in passed if entry[2] != "line"]
+    lines_left = len(passed) - len(expected)  # '#line's of the header
     taken = 0
     source, line = "", 0
     for text in out.split("\n"):
@@ -849,10 +881,13 @@ def _refuse_made_directives(out: str, passed: List[Tuple[str, int, str]]) -> Non
             continue
         if text.startswith("#"):
             name = _DIRECTIVE_NAME.match(text)
-            if taken >= len(expected) or name is None or name.group(1) != expected[taken][2]:
+            if name is not None and name.group(1) == "line" and lines_left:
+                lines_left -= 1  # one the header wrote in another form ('#line 100')
+            elif taken < len(expected) and name is not None and name.group(1) == expected[taken][2]:
+                taken += 1
+            else:
                 raise LayoutError("stray '#' in program (GCC refuses it too): a macro wrote it, "
                                   "where pcpp cannot tell it from a directive", f"{source}:{line}")
-            taken += 1
         line += 1
 
 
@@ -1026,6 +1061,13 @@ def preprocess_for_abis(
     text, filename = _read_source(source, is_path, filename)
     mode = _choose_mode(text, config, abis, abi_defines)
     if mode == "none":
+        splice = _SPLICE.search(text)
+        if splice is not None:  # a '// comment \' goes on, and so does a directive
+            line = text.count("\n", 0, splice.start()) + 1
+            column = splice.start() - (text.rfind("\n", 0, splice.start()) + 1) + 1
+            raise LayoutError("a line that goes on on the next ('\\' at its end) needs the "
+                              "preprocessor: read this header with --cpp auto or system",
+                              f"{filename}:{line}:{column}")
         body = f'# 1 "{filename}"\n' + strip_comments(text, filename)
         unread = Preprocessed(body, list(abis), filename)
         unread.source = True

@@ -169,7 +169,7 @@ class _Reading:
 PREPROCESSED = _Reading(_STOP, _BODY_RUN_SOURCE, _DIRECTIVE_HERE_SOURCE, True)
 SOURCE = _Reading(_STOP_SOURCE, _BODY_RUN_SOURCE, _DIRECTIVE_HERE_SOURCE, False)
 # _Pragma("pack(...)") written in a body (gcc -E makes it a #pragma line).
-_PRAGMA_OPERATOR_PACK = re.compile(r"""\b_Pragma\s*\(\s*(?:u8|[uUL])?"\s*pack\b""")
+_PRAGMA_OPERATOR_PACK = re.compile(r"""\b_Pragma\s*\(\s*L?"\s*pack\b""")
 
 
 def _skip_body(text: str, start: int, limit: int, markers: List[int], packs: List[int],
