@@ -532,3 +532,59 @@ def test_pcpp_passes_line_directives_of_any_form(tmp_path, line):
     for cpp in ("python", "system"):
         prog = lc.load(str(path), abis=["x86_64"], cpp=cpp, session=lc.Session(), rules=False)
         assert prog.layout("s").size == 5, cpp
+
+
+# '#pragma pack' lines and the sizes of struct s { char c; int i; } and
+# struct t { char c; long long l; } after them on x86_64, from GCC 12
+# (which warns about and ignores a malformed pragma, an unknown action, a
+# constant that is no integer or no small power of two, whole).
+_PACK_PRAGMAS = [
+    ("pack(push, 4)|pack(2)|pack(pop)", 8, 16),
+    ("pack(2)|pack(push, 4)|pack(pop)", 6, 10),
+    ("pack(2)|pack()", 8, 16),
+    ("pack(push, 2)|pack(push, 4)|pack(pop, nothere)", 6, 10),  # not found: the top one is popped
+    ("pack(push, a, 2)|pack(push, b, 1)|pack(push, 4)|pack(pop, b)", 6, 10),
+    ("pack(push, x, 1)|pack(push, x, 2)|pack(pop, x)", 5, 9),
+    ("pack(push, 2)|pack(0)", 8, 16),
+    ("pack(pop)", 8, 16),
+    ("pack(push)|pack(1)|pack(pop)", 8, 16),
+    ("pack(push, 1, a)", 5, 9),
+    ("pack(push, a, b)", 8, 16),
+    ("pack(push, 4u)|pack(1)|pack(pop)", 8, 16),
+    ("pack(push, 2)|pack(pop, 1)", 6, 10),
+    ("pack(push, 2)|pack(push, 4, 1)", 6, 10),
+    ("pack(push, 2)|pack(pop, a, b)", 6, 10),
+    ("pack(1.0)", 8, 16), ("pack(1e0)", 8, 16), ("pack(.5)", 8, 16), ("pack 1", 8, 16),
+    ("pack(1", 8, 16), ("pack(-1)", 8, 16), ("pack(push,)", 8, 16), ("pack(push 1)", 8, 16),
+    ("pack(,1)", 8, 16), ("pack(3)", 8, 16), ("pack(32)", 8, 16), ("pack(show)", 8, 16),
+    ("pack(N)", 8, 16), ("pack(push, 2)|pack(push, 3)", 6, 10),
+    ("pack(push, 0x1)", 5, 9), ("pack(0b1)", 5, 9), ("pack(01)", 5, 9), ("pack(2L)", 6, 10),
+    ("pack(1ull)", 5, 9), ("pack( push , 1 )", 5, 9), ("pack(1) extra", 5, 9),
+    ("pack(push, 4294967297)", 5, 9), ("pack(push, 0xFFFFFFFF)|pack(pop)", 8, 16),
+]
+
+
+@pytest.mark.parametrize("pragmas, s_size, t_size", _PACK_PRAGMAS)
+def test_pack_pragmas_as_gcc_reads_them(tmp_path, pragmas, s_size, t_size):
+    import shutil
+    import subprocess
+
+    text = ("#define N 1\n" + "".join(f"#pragma {p}\n" for p in pragmas.split("|"))
+            + "struct s { char c; int i; };\nstruct t { char c; long long l; };\n")
+    path = tmp_path / "h.h"
+    path.write_text(text)
+    prog = lc.load(str(path), abis=["x86_64"], session=lc.Session(), rules=False)
+    assert (prog.layout("s").size, prog.layout("t").size) == (s_size, t_size)
+    if shutil.which("gcc"):
+        checked = tmp_path / "c.c"
+        checked.write_text(text + f'_Static_assert(sizeof(struct s) == {s_size}, "");\n'
+                                  f'_Static_assert(sizeof(struct t) == {t_size}, "");\n')
+        gcc = subprocess.run(["gcc", "-fsyntax-only", "-w", str(checked)], capture_output=True, text=True)
+        assert gcc.returncode == 0, gcc.stderr
+
+
+def test_a_pack_value_gcc_cannot_read_is_refused_as_gcc_refuses_it(tmp_path):
+    path = tmp_path / "h.h"
+    path.write_text("#pragma pack(08)\nstruct s { char c; int i; };\n")
+    with pytest.raises(LayoutError, match="bad value '08'"):
+        lc.load(str(path), abis=["x86_64"], session=lc.Session(), rules=False).layouts()

@@ -49,6 +49,15 @@ from .parser import gc_paused
 
 # Attributes that change layout and are modelled.
 _MODELLED = {"aligned", "packed", "mode"}
+# what GCC's pragma_lex makes of a '#pragma pack' line: names, preprocessing
+# numbers, and any other character on its own
+_PRAGMA_TOKEN = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*|\.?[0-9](?:[eEpP][+-]|[A-Za-z0-9_.])*|\S")
+_PRAGMA_NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
+_PRAGMA_INT = re.compile(r"(0[xX][0-9A-Fa-f]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)"
+                         r"(?:[uU](?:ll|LL|[lL])?|(?:ll|LL|[lL])[uU]?)?\Z")
+_PRAGMA_FLOAT = re.compile(r"(?:(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
+                           r"|[0-9]+[eE][+-]?[0-9]+"
+                           r"|0[xX](?:[0-9A-Fa-f]+\.?[0-9A-Fa-f]*|\.[0-9A-Fa-f]+)[pP][+-]?[0-9]+)[fFlL]?\Z")
 # Attributes that change layout and are not modelled: refuse them.
 _REFUSED = {
     "vector_size": "vector types",
@@ -291,55 +300,105 @@ class Builder:
             raise _err("#pragma scalar_storage_order is not supported", node.coord)
         if name != "pack" or gcc:  # GCC knows no '#pragma GCC pack': it warns, and ignores it
             return
-        if not (rest.startswith("(") and rest.endswith(")")):
-            raise _err(f"malformed #pragma pack {rest!r}", node.coord)
-        args = [a.strip() for a in rest[1:-1].split(",") if a.strip()]
+        self._pack_pragma(rest, node.coord)
 
-        def value(text: str) -> int:
-            try:
-                n = int(text, 0)
-            except ValueError:
-                raise _err(f"#pragma pack: bad value {text!r}", node.coord) from None
-            if n not in (1, 2, 4, 8, 16):
-                raise _err(f"#pragma pack({n}): not a small power of two", node.coord)
-            return n
+    def _pack_pragma(self, rest: str, coord) -> None:
+        """``#pragma pack`` with ``rest`` after its name, as GCC 12 reads it
+        (handle_pragma_pack, push_alignment and pop_alignment in c-pragma.cc):
+        a malformed one, an unknown action, a value that is no integer
+        constant or no small power of two (0 resets) is warned about and
+        ignored, whole; tokens after the ')' are warned about, and the
+        pragma applies.  A number layoutcheck cannot read as GCC does is
+        refused."""
+        toks = _PRAGMA_TOKEN.findall(rest)
+        pos = 0
 
-        if not args:
-            self.pack = None
-        elif args[0] == "push":
-            ident = None
-            new = self.pack
-            for arg in args[1:]:
-                if arg[:1].isdigit():
-                    new = value(arg)
+        def lex():
+            nonlocal pos
+            pos += 1
+            return toks[pos - 1] if pos <= len(toks) else None
+
+        def number(tok):
+            """The int GCC keeps of an integer constant (TREE_INT_CST_LOW
+            into an int), None for a floating one (ignored), or an error."""
+            m = _PRAGMA_INT.match(tok)
+            if m is None:
+                if _PRAGMA_FLOAT.match(tok):
+                    return None
+                raise _err(f"#pragma pack: bad value {tok!r}", coord)
+            digits = m.group(1)
+            if digits[:2] in ("0x", "0X"):
+                value = int(digits[2:], 16)
+            elif digits[:2] in ("0b", "0B"):
+                value = int(digits[2:], 2)
+            elif digits.startswith("0"):
+                value = int(digits, 8)
+            else:
+                value = int(digits)
+            if value >= 1 << 64:
+                raise _err(f"#pragma pack: value {tok} is too large", coord)
+            value &= (1 << 32) - 1  # GCC keeps the low 32 bits
+            return value - (1 << 32) if value >= 1 << 31 else value
+
+        if lex() != "(":
+            return  # missing '(' after '#pragma pack' - ignored
+        tok = lex()
+        ident = None
+        align = -1
+        if tok == ")":
+            action, align = "set", 0
+        elif tok is not None and tok[0].isdigit() or (tok or "").startswith("."):
+            value = number(tok)
+            if value is None or lex() != ")":
+                return  # invalid constant / malformed - ignored
+            action, align = "set", value
+        elif tok is not None and _PRAGMA_NAME.match(tok):
+            if tok not in ("push", "pop"):
+                return  # unknown action - ignored
+            action = tok
+            tok = lex()
+            while tok == ",":
+                tok = lex()
+                if tok is not None and _PRAGMA_NAME.match(tok) and ident is None:
+                    ident = tok
+                elif (tok is not None and (tok[0].isdigit() or tok.startswith("."))
+                      and action == "push" and align == -1):
+                    value = number(tok)
+                    if value is None:
+                        return  # invalid constant - ignored
+                    align = value
+                    if align == -1:
+                        action = "set"
                 else:
-                    ident = arg
+                    return  # malformed '#pragma pack(push|pop ...)' - ignored
+                tok = lex()
+            if tok != ")":
+                return  # malformed - ignored
+        else:
+            return  # malformed - ignored
+        # (tokens after the ')': 'junk at end of #pragma pack', applied)
+        if action != "pop":
+            if align in (0, 1, 2, 4, 8, 16):
+                new = align or None
+            elif align == -1 and action == "push":
+                new = self.pack
+            else:
+                return  # alignment must be a small power of two - ignored
+        if action == "set":
+            self.pack = new
+        elif action == "push":
             self.pack_stack.append((ident, self.pack))
             self.pack = new
-        elif args[0] == "pop":
-            ident = None
-            new_value = None
-            for arg in args[1:]:
-                if arg[:1].isdigit():
-                    new_value = value(arg)
-                else:
-                    ident = arg
-            if not self.pack_stack:
-                return  # GCC warns and ignores
-            if ident is None:
-                _, self.pack = self.pack_stack.pop()
-            else:
-                while self.pack_stack:
-                    sid, saved = self.pack_stack.pop()
-                    self.pack = saved
-                    if sid == ident:
-                        break
-            if new_value is not None:
-                self.pack = new_value
-        elif len(args) == 1:
-            self.pack = value(args[0])
         else:
-            raise _err(f"malformed #pragma pack {rest!r}", node.coord)
+            if not self.pack_stack:
+                return  # pop without a matching push - ignored
+            if ident is not None:
+                for at in range(len(self.pack_stack) - 1, -1, -1):
+                    if self.pack_stack[at][0] == ident:
+                        del self.pack_stack[at + 1:]
+                        break
+                # (not found: GCC warns, and pops the top one)
+            _, self.pack = self.pack_stack.pop()
 
     # ---------------------------------------------------------- attributes
     @staticmethod
