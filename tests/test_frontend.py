@@ -561,6 +561,8 @@ _PACK_PRAGMAS = [
     ("pack(push, 0x1)", 5, 9), ("pack(0b1)", 5, 9), ("pack(01)", 5, 9), ("pack(2L)", 6, 10),
     ("pack(1ull)", 5, 9), ("pack( push , 1 )", 5, 9), ("pack(1) extra", 5, 9),
     ("pack(push, 4294967297)", 5, 9), ("pack(push, 0xFFFFFFFF)|pack(pop)", 8, 16),
+    ("pack(.)", 8, 16), ("pack(..1)", 8, 16), ("pack(push, .)", 8, 16), ("pack(1) -", 5, 9),
+    ("pack(1) [x]", 5, 9), ("pack(1) $x", 5, 9), ("pack(push, $a, 2)|pack(pop, $a)", 8, 16),
 ]
 
 
@@ -583,8 +585,38 @@ def test_pack_pragmas_as_gcc_reads_them(tmp_path, pragmas, s_size, t_size):
         assert gcc.returncode == 0, gcc.stderr
 
 
-def test_a_pack_value_gcc_cannot_read_is_refused_as_gcc_refuses_it(tmp_path):
+@pytest.mark.parametrize("pragmas", ["pack(08)", "pack(push, 2)|pack(pop, 08)", "pack(1) 08", "pack(1) 1x",
+                                     "pack(1) 1.2.3", "pack(1) 'a", 'pack(1) "abc', "pack(1) @",
+                                     "pack(push, `, 1)", "pack(push, a b 08)", "pack(1) #"])
+def test_a_pack_pragma_gcc_cannot_read_is_refused_as_gcc_refuses_it(tmp_path, pragmas):
+    """GCC reads every token of a pragma's line, also after it decided to
+    ignore the pragma, and stops at one it cannot read."""
+    import shutil
+    import subprocess
+
+    text = "".join(f"#pragma {p}\n" for p in pragmas.split("|")) + "struct s { char c; int i; };\n"
     path = tmp_path / "h.h"
-    path.write_text("#pragma pack(08)\nstruct s { char c; int i; };\n")
-    with pytest.raises(LayoutError, match="bad value '08'"):
+    path.write_text(text)
+    with pytest.raises(LayoutError, match="#pragma pack: "):
         lc.load(str(path), abis=["x86_64"], session=lc.Session(), rules=False).layouts()
+    if shutil.which("gcc"):
+        gcc = subprocess.run(["gcc", "-fsyntax-only", "-x", "c", str(path)], capture_output=True, text=True)
+        assert gcc.returncode != 0, gcc.stderr
+
+
+def test_a_pack_pragma_naming_a_non_ascii_identifier_is_refused(tmp_path):
+    """GCC reads '\\u00e9' and 'é' as the same identifier; layoutcheck does
+    not follow it there, and says so rather than ignore the pragma."""
+    path = tmp_path / "h.h"
+    path.write_text("#pragma pack(push, \\u00e9, 2)\nstruct s { char c; int i; };\n")
+    with pytest.raises(LayoutError, match="not plain ASCII"):
+        lc.load(str(path), abis=["x86_64"], session=lc.Session(), rules=False).layouts()
+
+
+def test_an_unterminated_comment_is_refused_by_every_reading(tmp_path):
+    path = tmp_path / "h.h"
+    path.write_text("#pragma pack(2) /* never closed\nstruct s { char c; int i; };\n")
+    for cpp in ("system", "python", "none"):
+        with pytest.raises(LayoutError, match="unterminated comment") as exc:
+            lc.load(str(path), abis=["x86_64"], cpp=cpp, session=lc.Session(), rules=False).layouts()
+        assert ":1:17: " in str(exc.value), (cpp, str(exc.value))

@@ -53,6 +53,8 @@ _MODELLED = {"aligned", "packed", "mode"}
 # numbers, and any other character on its own
 _PRAGMA_TOKEN = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*|\.?[0-9](?:[eEpP][+-]|[A-Za-z0-9_.])*|\S")
 _PRAGMA_NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*\Z")
+# punctuators (one character of one at a time): GCC reads them and goes on
+_PRAGMA_PUNCT = frozenset("()[]{},;:.+-*/%<>=!&|^~?")
 _PRAGMA_INT = re.compile(r"(0[xX][0-9A-Fa-f]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)"
                          r"(?:[uU](?:ll|LL|[lL])?|(?:ll|LL|[lL])[uU]?)?\Z")
 _PRAGMA_FLOAT = re.compile(r"(?:(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
@@ -308,9 +310,22 @@ class Builder:
         a malformed one, an unknown action, a value that is no integer
         constant or no small power of two (0 resets) is warned about and
         ignored, whole; tokens after the ')' are warned about, and the
-        pragma applies.  A number layoutcheck cannot read as GCC does is
-        refused."""
+        pragma applies.  GCC reads every token of the line, also after it
+        has decided to ignore the pragma, and stops at one it cannot read (a
+        number such as '08', a stray '@'): a token layoutcheck cannot read
+        as GCC does (those, a quote, a name that is not plain ASCII) is
+        refused wherever it is on the line."""
         toks = _PRAGMA_TOKEN.findall(rest)
+        for tok in toks:
+            if _PRAGMA_NAME.match(tok) or tok in _PRAGMA_PUNCT:
+                continue
+            if tok[0].isdigit() or (tok[0] == "." and len(tok) > 1):
+                if _PRAGMA_INT.match(tok) or _PRAGMA_FLOAT.match(tok):
+                    continue
+                raise _err(f"#pragma pack: bad value {tok!r}", coord)
+            if tok == "\\" or not tok.isascii():  # a universal character name, or UTF-8
+                raise _err("#pragma pack: a name that is not plain ASCII is not supported", coord)
+            raise _err(f"#pragma pack: {tok!r} is not supported there", coord)
         pos = 0
 
         def lex():
@@ -347,7 +362,7 @@ class Builder:
         align = -1
         if tok == ")":
             action, align = "set", 0
-        elif tok is not None and tok[0].isdigit() or (tok or "").startswith("."):
+        elif tok is not None and (tok[0].isdigit() or (tok[0] == "." and len(tok) > 1)):
             value = number(tok)
             if value is None or lex() != ")":
                 return  # invalid constant / malformed - ignored
@@ -361,7 +376,7 @@ class Builder:
                 tok = lex()
                 if tok is not None and _PRAGMA_NAME.match(tok) and ident is None:
                     ident = tok
-                elif (tok is not None and (tok[0].isdigit() or tok.startswith("."))
+                elif (tok is not None and (tok[0].isdigit() or (tok[0] == "." and len(tok) > 1))
                       and action == "push" and align == -1):
                     value = number(tok)
                     if value is None:

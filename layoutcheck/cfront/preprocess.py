@@ -835,7 +835,7 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
                 _hazard(files, source_text, filename))
 
 
-_LINE_COMMENT_SCAN = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|/\*.*?\*/|//[^\n]*', re.S)
+_LINE_COMMENT_SCAN = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|/\*.*?\*/|/\*|//[^\n]*', re.S)
 
 
 def _refuse_spliced_line_comment(text: str, filename: str) -> None:
@@ -845,6 +845,10 @@ def _refuse_spliced_line_comment(text: str, filename: str) -> None:
     packed the struct GCC leaves alone).  Refused, where it is."""
     for m in _LINE_COMMENT_SCAN.finditer(text):
         comment = m.group()
+        if comment == "/*":  # never closed: GCC stops there, pcpp does not
+            line = text.count("\n", 0, m.start()) + 1
+            column = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
+            raise LayoutError("unterminated comment", f"{filename}:{line}:{column}")
         if comment.startswith("//") and comment.rstrip(" \t\f\v\r").endswith("\\"):
             line = text.count("\n", 0, m.start()) + 1
             column = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
