@@ -13,7 +13,7 @@ Anything that could change a layout and is not understood stops with a
 from __future__ import annotations
 
 import re
-from typing import Dict, List, Optional
+from typing import Dict, List, Optional, Tuple
 
 from pycparser import c_ast
 
@@ -316,10 +316,14 @@ class Builder:
         as GCC does (those, a quote, a name that is not plain ASCII) is
         refused wherever it is on the line."""
         toks = _PRAGMA_TOKEN.findall(rest)
+
+        def is_number(tok) -> bool:  # a preprocessing number ('.' alone is a punctuator)
+            return tok is not None and (tok[0].isdigit() or (tok[0] == "." and len(tok) > 1))
+
         for tok in toks:
             if _PRAGMA_NAME.match(tok) or tok in _PRAGMA_PUNCT:
                 continue
-            if tok[0].isdigit() or (tok[0] == "." and len(tok) > 1):
+            if is_number(tok):
                 if _PRAGMA_INT.match(tok) or _PRAGMA_FLOAT.match(tok):
                     continue
                 raise _err(f"#pragma pack: bad value {tok!r}", coord)
@@ -335,21 +339,12 @@ class Builder:
 
         def number(tok):
             """The int GCC keeps of an integer constant (TREE_INT_CST_LOW
-            into an int), None for a floating one (ignored), or an error."""
+            into an int), None for a floating one (ignored; every number
+            was found to be one or the other above)."""
             m = _PRAGMA_INT.match(tok)
             if m is None:
-                if _PRAGMA_FLOAT.match(tok):
-                    return None
-                raise _err(f"#pragma pack: bad value {tok!r}", coord)
-            digits = m.group(1)
-            if digits[:2] in ("0x", "0X"):
-                value = int(digits[2:], 16)
-            elif digits[:2] in ("0b", "0B"):
-                value = int(digits[2:], 2)
-            elif digits.startswith("0"):
-                value = int(digits, 8)
-            else:
-                value = int(digits)
+                return None
+            value, _decimal = _int_digits(m.group(1))
             if value >= 1 << 64:
                 raise _err(f"#pragma pack: value {tok} is too large", coord)
             value &= (1 << 32) - 1  # GCC keeps the low 32 bits
@@ -362,7 +357,7 @@ class Builder:
         align = -1
         if tok == ")":
             action, align = "set", 0
-        elif tok is not None and (tok[0].isdigit() or (tok[0] == "." and len(tok) > 1)):
+        elif is_number(tok):
             value = number(tok)
             if value is None or lex() != ")":
                 return  # invalid constant / malformed - ignored
@@ -376,8 +371,7 @@ class Builder:
                 tok = lex()
                 if tok is not None and _PRAGMA_NAME.match(tok) and ident is None:
                     ident = tok
-                elif (tok is not None and (tok[0].isdigit() or (tok[0] == "." and len(tok) > 1))
-                      and action == "push" and align == -1):
+                elif is_number(tok) and action == "push" and align == -1:
                     value = number(tok)
                     if value is None:
                         return  # invalid constant - ignored
@@ -935,6 +929,19 @@ def _check_member_names(members: List[Member], seen: set) -> None:
 _INT_RE = re.compile(r"^(0[xX][0-9a-fA-F']+|0[bB][01']+|0[0-7']*|[1-9][0-9']*)([uUlL]*)$")
 
 
+def _int_digits(digits: str) -> Tuple[int, bool]:
+    """The value of an integer constant's digits (hexadecimal, binary,
+    octal or decimal; no suffix, no separators), and whether they are
+    decimal."""
+    if digits[:2].lower() == "0x":
+        return int(digits, 16), False
+    if digits[:2].lower() == "0b":
+        return int(digits[2:], 2), False
+    if digits.startswith("0") and len(digits) > 1:
+        return int(digits, 8), False
+    return int(digits), True
+
+
 def _constant(node: c_ast.Constant) -> E.Expr:
     coord = node.coord
     text = node.value
@@ -944,15 +951,8 @@ def _constant(node: c_ast.Constant) -> E.Expr:
         return E.CharLit(_char_value(text, coord), coord)
     m = _INT_RE.match(text)
     if m:
-        digits, suffix = m.group(1).replace("'", ""), m.group(2).lower()
-        if digits[:2].lower() == "0x":
-            value, decimal = int(digits, 16), False
-        elif digits[:2].lower() == "0b":
-            value, decimal = int(digits[2:], 2), False
-        elif digits.startswith("0") and len(digits) > 1:
-            value, decimal = int(digits, 8), False
-        else:
-            value, decimal = int(digits), True
+        value, decimal = _int_digits(m.group(1).replace("'", ""))
+        suffix = m.group(2).lower()
         return E.IntLit(value, "u" in suffix, suffix.count("l"), decimal, coord)
     try:
         t = text.rstrip("fFlL")
