@@ -269,6 +269,13 @@ _INDENTED_DIRECTIVE = re.compile(r"^[ \t\f\v]+#", re.M)
 _IDENT = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
+def _where_in(text: str, pos: int, filename: str) -> str:
+    """'file:line:column' of the character at ``pos`` of ``text``."""
+    line = text.count("\n", 0, pos) + 1
+    column = pos - (text.rfind("\n", 0, pos) + 1) + 1
+    return f"{filename}:{line}:{column}"
+
+
 def strip_comments(text: str, filename: str = "<input>") -> str:
     """Remove C comments, keeping line numbers and string literals intact."""
     out = []
@@ -279,9 +286,7 @@ def strip_comments(text: str, filename: str = "<input>") -> str:
         if c == "/" and i + 1 < n and text[i + 1] == "*":
             end = text.find("*/", i + 2)
             if end < 0:
-                line = text.count("\n", 0, i) + 1
-                column = i - (text.rfind("\n", 0, i) + 1) + 1
-                raise LayoutError("unterminated comment", f"{filename}:{line}:{column}")
+                raise LayoutError("unterminated comment", _where_in(text, i, filename))
             out.append(" " + "\n" * text.count("\n", i, end))
             i = end + 2
         elif c == "/" and i + 1 < n and text[i + 1] == "/":
@@ -846,15 +851,11 @@ def _refuse_spliced_line_comment(text: str, filename: str) -> None:
     for m in _LINE_COMMENT_SCAN.finditer(text):
         comment = m.group()
         if comment == "/*":  # never closed: GCC stops there, pcpp does not
-            line = text.count("\n", 0, m.start()) + 1
-            column = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
-            raise LayoutError("unterminated comment", f"{filename}:{line}:{column}")
+            raise LayoutError("unterminated comment", _where_in(text, m.start(), filename))
         if comment.startswith("//") and comment.rstrip(" \t\f\v\r").endswith("\\"):
-            line = text.count("\n", 0, m.start()) + 1
-            column = m.start() - (text.rfind("\n", 0, m.start()) + 1) + 1
             raise LayoutError("a '//' comment that goes on on the next line ('\\' at its end): "
                               "the pure-Python preprocessor ends it at its line, GCC does not "
-                              "(use --cpp system)", f"{filename}:{line}:{column}")
+                              "(use --cpp system)", _where_in(text, m.start(), filename))
 
 
 # pcpp's own line markers (line_directive "#line"); a file name is written
@@ -1067,11 +1068,9 @@ def preprocess_for_abis(
     if mode == "none":
         splice = _SPLICE.search(text)
         if splice is not None:  # a '// comment \' goes on, and so does a directive
-            line = text.count("\n", 0, splice.start()) + 1
-            column = splice.start() - (text.rfind("\n", 0, splice.start()) + 1) + 1
             raise LayoutError("a line that goes on on the next ('\\' at its end) needs the "
                               "preprocessor: read this header with --cpp auto or system",
-                              f"{filename}:{line}:{column}")
+                              _where_in(text, splice.start(), filename))
         body = f'# 1 "{filename}"\n' + strip_comments(text, filename)
         unread = Preprocessed(body, list(abis), filename)
         unread.source = True
