@@ -423,10 +423,13 @@ def store_aside(key: Optional[str], argv: Sequence[str], text: str, input_text: 
 
     if key is None:
         return None
-    if len(text) < workers.BIG_TEXT or not workers.aside(
-            lambda: store(key, argv, (), text, (), (), None, input_text, started_ns)):
+
+    def write() -> Optional[str]:
         return store(key, argv, (), text, (), (), None, input_text, started_ns)
-    return text_digest(text)
+
+    if len(text) >= workers.BIG_TEXT and workers.aside(write):
+        return text_digest(text)
+    return write()
 
 
 def text_digest(text: str) -> str:
