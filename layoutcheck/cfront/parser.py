@@ -946,18 +946,21 @@ class _Reuse:
             chunk = body
         files: Tuple[str, ...] = (filename,)
         if "#" in chunk:
+            markers = 0
             for m in _ITEM_DIRECTIVE.finditer(chunk):
                 word = m.group(1)
                 if not (word.isdigit() or word == "pragma"):
                     return None, files  # a directive not written by GCC: parsed here
+                markers += word.isdigit()
             names: List[str] = []
 
             def apart(m):
                 names.append(m.group(2))
                 return m.group(1) + '""'
 
+            # (setting the names apart leaves each line's start as it was)
             chunk, count = _ITEM_MARKER.subn(apart, chunk)
-            if count != sum(1 for m in _ITEM_DIRECTIVE.finditer(chunk) if m.group(1).isdigit()):
+            if count != markers:
                 return None, files  # a marker of another form
             files += tuple(names)
         # what each word means at file scope now (a typedef name, another
