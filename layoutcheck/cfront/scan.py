@@ -144,11 +144,14 @@ def _line_end(text: str, pos: int) -> int:
 # What a body holds between two things _skip_body must look at: anything but
 # a brace (or its digraph), a quote, a comment or a directive line; and
 # whole literals, raw strings (GNU C has them) included.
-_BODY_PARTS = (r"""(?:[^{}"'/\n<%]+|<(?!%)|%(?!>)"""
-               r'|(?<=R)"(?P<delim>[^()\\\s]{0,16})\((?:[^)]|\)(?!(?P=delim)"))*\)(?P=delim)"'
-               r"""|(?<!R)"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|/(?![*/])""")
-_BODY_RUN_SOURCE = re.compile(_BODY_PARTS + r"""|\n(?![ \t\f\v]*\#))*""")
-_DIRECTIVE_HERE_SOURCE = re.compile(r"[ \t\f\v]*\#")
+# A function body is never read: in both readings (below) an indented
+# directive line in one is looked at, so that a '#pragma pack' a macro
+# wrote into a body is refused there as a real one is.
+_BODY_RUN = re.compile(
+    r"""(?:[^{}"'/\n<%]+|<(?!%)|%(?!>)"""
+    r'|(?<=R)"(?P<delim>[^()\\\s]{0,16})\((?:[^)]|\)(?!(?P=delim)"))*\)(?P=delim)"'
+    r"""|(?<!R)"(?:[^"\\\n]|\\.)*"|'(?:[^'\\\n]|\\.)*'|/(?![*/])|\n(?![ \t\f\v]*\#))*""")
+_DIRECTIVE_HERE = re.compile(r"[ \t\f\v]*\#")
 
 
 class _Reading:
@@ -156,32 +159,26 @@ class _Reading:
     the start of its line; a '#' anywhere else is a stray one a macro
     wrote, refused where it stands) or a header read as it is written."""
 
-    def __init__(self, stop, body_run, directive_here, first_column: bool):
+    def __init__(self, stop, first_column: bool):
         self.stop = stop
-        self.body_run = body_run
-        self.directive_here = directive_here
         self.first_column = first_column
 
 
-# A function body is never read: in both readings an indented directive
-# line in one is looked at, so that a '#pragma pack' a macro wrote into a
-# body is refused there as a real one is.
-PREPROCESSED = _Reading(_STOP, _BODY_RUN_SOURCE, _DIRECTIVE_HERE_SOURCE, True)
-SOURCE = _Reading(_STOP_SOURCE, _BODY_RUN_SOURCE, _DIRECTIVE_HERE_SOURCE, False)
+PREPROCESSED = _Reading(_STOP, True)
+SOURCE = _Reading(_STOP_SOURCE, False)
 # _Pragma("pack(...)") written in a body (gcc -E makes it a #pragma line).
 _PRAGMA_OPERATOR_PACK = re.compile(r"""\b_Pragma\s*\(\s*L?"\s*pack\b""")
 
 
-def _skip_body(text: str, start: int, limit: int, markers: List[int], packs: List[int],
-               reading: "_Reading") -> int:
+def _skip_body(text: str, start: int, limit: int, markers: List[int], packs: List[int]) -> int:
     """The offset just past the '}' (or '%>') that closes the body whose
     '{' ends at ``start``, or -1 if text[:limit] ends first.  Line markers
     met are added to ``markers``, ``#pragma pack`` lines and
     ``_Pragma("pack...")`` to ``packs`` (only when the body closes)."""
     depth = 1
     pos = start
-    run = reading.body_run.match
-    directive_here = reading.directive_here.match
+    run = _BODY_RUN.match
+    directive_here = _DIRECTIVE_HERE.match
     found: List[int] = []
     found_packs: List[int] = []
     while True:
@@ -241,8 +238,8 @@ def _has_word(text: str, word: str, pos: int, end: int) -> bool:
 _ATTRIBUTE_BEFORE = re.compile(r"\b__attribute(?:__)?\s*\Z")
 
 
-def _plain_declaration(text: str, pos: int, limit: int, markers: List[int], packs: List[int],
-                       reading: "_Reading") -> Optional[Tuple[int, Optional[Tuple[int, int]]]]:
+def _plain_declaration(text: str, pos: int, limit: int, markers: List[int],
+                       packs: List[int]) -> Optional[Tuple[int, Optional[Tuple[int, int]]]]:
     """(end, body) of the declaration starting at ``pos`` when it is plain:
     no quote, comment, directive, '=', typedef, static assert or _Pragma
     before its first ';' or '{', and either a ';' at the outer level (a
@@ -277,7 +274,7 @@ def _plain_declaration(text: str, pos: int, limit: int, markers: List[int], pack
         depth += 1 if text[i] == ")" else -1
     if _ATTRIBUTE_BEFORE.search(text, pos, i):
         return None
-    body_end = _skip_body(text, m.end(), limit, markers, packs, reading)
+    body_end = _skip_body(text, m.end(), limit, markers, packs)
     if body_end < 0:
         return None
     return body_end, (end, body_end)
@@ -313,7 +310,7 @@ class Splitter:
                 # A declaration's start: most are prototypes or function
                 # definitions, read here whole when nothing in them needs
                 # the stop-by-stop reading below.
-                end = _plain_declaration(text, pos, limit, markers, packs, reading)
+                end = _plain_declaration(text, pos, limit, markers, packs)
                 if end is not None:
                     items.append(Item(DEFER, start, end[0], end[1]))
                     start = pos = end[0]
@@ -356,7 +353,7 @@ class Splitter:
             elif c == "{":
                 if (paren == 0 and brace == 0 and bracket == 0 and last_close >= 0 and not has_eq
                         and not last_close_attr and _blank_or_markers(text, last_close + 1, at, reading)):
-                    end = _skip_body(text, pos, limit, markers, packs, reading)
+                    end = _skip_body(text, pos, limit, markers, packs)
                     if end < 0:
                         if final:
                             self.unterminated_body = at
