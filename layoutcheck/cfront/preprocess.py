@@ -783,7 +783,7 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
                                   "preprocessor (use --cpp system)", where)
             kept = super().on_directive_unknown(directive, toks, ifpassthru, precedingtoks)
             if kept is None:  # written out as it is
-                self.passed.append((directive.source, directive.lineno, directive.value))
+                self.passed.append(directive.value)
             return kept
 
         def on_unknown_macro_function_in_expr(self, ident):
@@ -793,7 +793,7 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
             return super().on_unknown_macro_function_in_expr(ident)
 
     pp = _PP()
-    pp.passed = []  # (file, line) of each directive pcpp wrote out
+    pp.passed = []  # the name of each directive pcpp wrote out, in order
     pp.line_directive = "#line"
     pp.compress = 0
     for name, value in abi_macros(abi.name).items():
@@ -864,18 +864,18 @@ _PCPP_MARKER = re.compile(r'#line (\d+) "(.*)"$')
 _DIRECTIVE_NAME = re.compile(r"#[ \t]*(\w+)")
 
 
-def _refuse_made_directives(out: str, passed: List[Tuple[str, int, str]]) -> None:
+def _refuse_made_directives(out: str, passed: List[str]) -> None:
     """pcpp writes a '#' a macro made (``#define HASH #``) at the start of
     its line, like the directives it passes through: GCC refuses the first
     ("stray '#' in program"), and read as a directive it could pack a
     struct.  pcpp reports every directive it passes through, in the order
-    it writes them (``passed``: file, line, name): each directive line of
+    it writes them (``passed``: their names): each directive line of
     its output must be the next of them, by name; one more is refused.  A
     '#line' the header wrote is only counted: written as pcpp writes its
     markers it is read as one (at worst it moves coordinates).  The place
     named is the line pcpp's markers give (a macro-made line just before a
     directive of the same name is named by that directive's line)."""
-    expected = [entry for entry in passed if entry[2] != "line"]
+    expected = [name for name in passed if name != "line"]
     lines_left = len(passed) - len(expected)  # '#line's of the header
     taken = 0
     source, line = "", 0
@@ -888,7 +888,7 @@ def _refuse_made_directives(out: str, passed: List[Tuple[str, int, str]]) -> Non
             name = _DIRECTIVE_NAME.match(text)
             if name is not None and name.group(1) == "line" and lines_left:
                 lines_left -= 1  # one the header wrote in another form ('#line 100')
-            elif taken < len(expected) and name is not None and name.group(1) == expected[taken][2]:
+            elif taken < len(expected) and name is not None and name.group(1) == expected[taken]:
                 taken += 1
             else:
                 raise LayoutError("stray '#' in program (GCC refuses it too): a macro wrote it, "
