@@ -46,7 +46,7 @@ import io
 import os
 import re
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
 
@@ -207,6 +207,8 @@ class _Run:
     digest: Optional[str] = None  # of the text, when known
     load: object = None
     size: Optional[int] = None  # characters of a text kept in the cache
+    # what why_not_shared worked out for this run (its macro values per ABI)
+    memo: Dict[object, Any] = field(default_factory=dict, compare=False, repr=False)
 
 
 @lru_cache(maxsize=None)
@@ -896,9 +898,13 @@ def _refuse_made_directives(out: str, passed: List[str]) -> None:
         line += 1
 
 
-def _macro_key(abi: ABI, names: Iterable[str], extra: Dict[str, str]) -> tuple:
+def _macro_key(abi: ABI, names: Sequence[str], extra: Dict[str, str]) -> tuple:
+    """The value of each of ``names`` (sorted) for ``abi``: the ABI's
+    definition, or ``extra``'s (None: undefined)."""
     table = abi_macros(abi.name)
-    return tuple((n, extra.get(n, table.get(n))) for n in sorted(names))
+    if not extra:
+        return tuple(map(table.get, names))
+    return tuple(extra[n] if n in extra else table.get(n) for n in names)
 
 
 def _in_dirs(path: str, dirs: Sequence[str]) -> bool:
@@ -909,23 +915,37 @@ def _in_dirs(path: str, dirs: Sequence[str]) -> bool:
 def why_not_shared(run: _Run, abi: ABI, other: ABI,
                    abi_defines: Dict[str, Dict[str, str]]) -> Optional[str]:
     """None when ``run`` (made for ``abi``) is provably the text ``other``
-    would get; otherwise the reason, naming the macro or file."""
+    would get; otherwise the reason, naming the macro or file.  (A header
+    is held to every other ABI: what is worked out for ``run`` and ``abi``
+    is kept on the run.)"""
     if run.hazard:
         return run.hazard
-    mine = dict(_macro_key(abi, run.used, abi_defines.get(abi.name, {})))
-    theirs = dict(_macro_key(other, run.used, abi_defines.get(other.name, {})))
-    for name in sorted(run.used):
-        if mine.get(name) != theirs.get(name):
-            def show(v):
-                return "undefined" if v is None else (v or "defined empty")
-            return (f"the text consults {name} ({show(mine.get(name))} on {abi.name}, "
-                    f"{show(theirs.get(name))} on {other.name})")
+    memo = run.memo
+    names = memo.get("names")
+    if names is None:
+        names = memo["names"] = sorted(run.used)
+    extra = abi_defines.get(abi.name, {})
+    key = ("values", abi.name, tuple(sorted(extra.items())))
+    mine = memo.get(key)
+    if mine is None:
+        mine = memo[key] = _macro_key(abi, names, extra)
+    theirs = _macro_key(other, names, abi_defines.get(other.name, {}))
+    if mine != theirs:
+        for name, here, there in zip(names, mine, theirs, strict=True):
+            if here != there:
+                def show(v):
+                    return "undefined" if v is None else (v or "defined empty")
+                return (f"the text consults {name} ({show(here)} on {abi.name}, "
+                        f"{show(there)} on {other.name})")
     my_dirs, their_dirs = system_include_dirs(abi), system_include_dirs(other)
     if my_dirs != their_dirs:
-        for f in run.files:
-            if _in_dirs(f, my_dirs):
-                return (f"{f} comes from {abi.name}'s system include path, which differs "
-                        f"from {other.name}'s")
+        first = memo.get(("system file", abi.name), False)
+        if first is False:
+            first = memo[("system file", abi.name)] = next(
+                (f for f in run.files if _in_dirs(f, my_dirs)), None)
+        if first is not None:
+            return (f"{first} comes from {abi.name}'s system include path, which differs "
+                    f"from {other.name}'s")
     return None
 
 
