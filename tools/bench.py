@@ -210,7 +210,8 @@ def _uapi_unit(work: str) -> str:
 
 # What `show --format json` does with one header (commands/show.py): read
 # it, then lay out half of its ABIs in a second process (workers.py).  The
-# ABIs whose asm/ headers need -I are read as uapi_programs reads them.
+# ABIs whose asm/ headers need -I are read as uapi_programs reads them (a
+# program of their own), and split with the others: 9 ABIs a process.
 UAPI_CHILD = """
 import sys
 sys.path.insert(0, {root!r})
@@ -220,9 +221,10 @@ from tests.corpus import uapi_programs
 workers.enable()
 progs, failed = uapi_programs({unit!r})
 assert not failed, failed
-write_json((line for prog in progs
-            for line in workers.in_two(lambda abis: list(json_lines(prog.stored_layouts(abis))),
-                                       prog.abis)), sys.stdout)
+pairs = [(prog, abi) for prog in progs for abi in prog.abis]
+write_json(workers.in_two_stream(
+    lambda part: (line for prog, abi in part for line in json_lines(prog.stored_layouts([abi]))),
+    pairs), sys.stdout)
 """
 
 
