@@ -390,6 +390,11 @@ class LayoutEngine:
                 pool.setdefault(key, []).append((frame, result))
             return result
 
+    @property
+    def sharing(self) -> bool:
+        """Whether this engine shares results with others (a pool)."""
+        return self._pool is not None
+
     def pooled(self, key: tuple, compute):
         """``compute()``, or what it returned for another engine of the pool
         whose ABI agreed on every fact it read: for work derived from a

@@ -457,8 +457,17 @@ class Layout(_MemberLookup):
 
         head = json.dumps(self._head_json())
         members = self.engine.pooled(("members-json", id(self.tree)),
-                                     lambda: json.dumps([m.to_json() for m in self.members]))
+                                     lambda: json.dumps([m.to_json() for m in self._members_read()]))
         return head[:-1] + ', "members": ' + members + "}"
+
+    def _members_read(self) -> List[MemberLayout]:
+        """``members``, the facts the list read written down again in the
+        computation under way (a list made before, outside it, would leave
+        the JSON made of it standing for every ABI: a big-endian ABI given
+        a little-endian one's masks)."""
+        if self._members is not None and not self.engine.sharing:
+            return self._members
+        return self.engine.pooled(("members", id(self.tree)), self._flattened)
 
     def __repr__(self) -> str:
         return f"<Layout {self.kind} {self.name} on {self.abi}: size {self.size}, align {self.align}>"

@@ -136,6 +136,35 @@ def test_a_json_line_made_from_a_shared_member_list_is_the_layouts_own(seed):
     assert lines >= 18 * 12
 
 
+def test_member_lists_name_each_abis_types_with_and_without_sharing():
+    """A member's type is spelt for its own ABI (an array sized by
+    sizeof(long)), whether the text is shared by several ABIs (the member
+    list shared where the facts it read agree) or read for one ABI alone
+    (each engine keeps the spellings it made); the JSON line is
+    ``json.dumps(to_json())`` either way."""
+    from layoutcheck.typenames import type_name
+
+    text = ("typedef unsigned long ul; typedef char buf[sizeof(long) * 2];\n"
+            "struct s { int x : 3; unsigned y : 9; char a[sizeof(long)]; ul u; ul v[2];\n"
+            "  buf b; buf c[3]; __typeof__(sizeof(int)) n; struct { ul w; char d[sizeof(ul)]; } in;\n"
+            "  union { short h; char e[sizeof(void *)]; }; const ul *const p; };\n")
+    shared = lc.load(text, abis=["all"], session=lc.Session(), rules=False)
+    alone = {a.name: lc.load(text, abis=[a.name], session=lc.Session(), rules=False) for a in shared.abis}
+    for abi in shared.abis:
+        long_size = abi.scalars["long"].size
+        ptr_size = abi.scalars["pointer"].size
+        for prog in (shared, alone[abi.name]):
+            lay = prog.layout("s", abi.name)
+            types = {m.path: m.type for m in lay.members}
+            assert types["a"] == f"char[{long_size}]"
+            assert types["in.d"] == f"char[{long_size}]"
+            assert types["e"] == f"char[{ptr_size}]"
+            assert types["b"] == "buf" and types["c"] == "buf[3]" and types["p"] == "const ul *const"
+            for m in lay.members:
+                assert m.type == type_name(m.field.member.type, prog.engine(abi.name)), m.path
+            assert lay.json_line() == json.dumps(lay.to_json())
+
+
 def test_threads_laying_out_one_record_on_one_engine_see_no_cycle():
     """A type another thread is laying out is not a type containing
     itself: the check is made under the engine's lock."""
