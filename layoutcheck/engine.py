@@ -60,6 +60,7 @@ from .model import (
     Void,
     unqualified,
 )
+from .typenames import type_name as spelt
 
 
 def _err(msg: str, node) -> LayoutError:
@@ -330,6 +331,10 @@ class LayoutEngine:
         self.ev = Evaluator(self)
         self._types: Dict[int, TypeInfo] = {}
         self._keep: List[CType] = []  # keep ids stable
+        # type -> its C spelling for this ABI (type_name); only without a
+        # pool: a spelling can read facts (an array's size), which a
+        # shared result must have written down each time
+        self._type_names: Optional[Dict[int, Tuple[CType, str]]] = {} if pool is None else None
         self._in_progress: set = set()
         self._enum_values: Dict[int, Tuple[int, IntType]] = {}
         self._enum_under: Dict[int, Tuple[str, bool]] = {}
@@ -338,6 +343,19 @@ class LayoutEngine:
         # threads, as verify's oracles do): the facts being written down,
         # and the types under way, are the engine's, not a thread's.
         self._lock = threading.RLock()
+
+    def type_name(self, t: CType) -> str:
+        """``typenames.type_name(t, self)``: a member list names the same
+        few types thousands of times."""
+        names = self._type_names
+        if names is None:
+            return spelt(t, self)
+        found = names.get(id(t))
+        if found is not None and found[0] is t:
+            return found[1]
+        name = spelt(t, self)
+        names[id(t)] = (t, name)  # the type held: its id is not reused
+        return name
 
     @property
     def biggest_align_bits(self) -> int:

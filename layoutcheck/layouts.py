@@ -89,6 +89,27 @@ class MemberLayout:
         return out
 
 
+def _json_string():
+    """json.dumps of a string (the encoder json.dumps uses)."""
+    from json.encoder import encode_basestring_ascii
+
+    return encode_basestring_ascii
+
+
+def members_json(members: List[MemberLayout]) -> str:
+    """``json.dumps([m.to_json() for m in members])``, written directly
+    (no dict per member): the same characters."""
+    quoted = _json_string()
+    parts = []
+    for m in members:
+        text = (f'{{"path": {quoted(m.path)}, "type": {quoted(m.type)}, "offset": {m.offset}, '
+                f'"size": {m.size}, "mask": "{m.mask.hex()}"')
+        if m.is_bitfield:
+            text += f', "bit_size": {m.bit_size}'
+        parts.append(text + "}")
+    return "[" + ", ".join(parts) + "]"
+
+
 # The largest member a layout lists: its mask has one byte per byte (the
 # JSON contract's "mask"), so a terabyte array would need a terabyte.
 MAX_MEMBER_BYTES = 64 << 20
@@ -288,9 +309,11 @@ class Layout(_MemberLookup):
         return self._members
 
     def _flattened(self) -> List[MemberLayout]:
+        from .model import Array, unqualified
+
         self._members = []
         try:
-            self._flatten(self.tree, 0, "", 0)
+            self._flatten(self.tree, 0, "", 0, Array, unqualified)  # imported once a list
             return self._members
         finally:
             self._members = None
@@ -306,17 +329,16 @@ class Layout(_MemberLookup):
         return len(self.members)
 
 
-    def _flatten(self, placed: PlacedRecord, base_bits: int, prefix: str, depth: int) -> None:
-        from .model import Array, unqualified
-        from .typenames import type_name
-
+    def _flatten(self, placed: PlacedRecord, base_bits: int, prefix: str, depth: int,
+                 array_type, unqualified) -> None:
+        type_name = self.engine.type_name
         big = self.engine._abi.big_endian  # a fact of the list (LayoutEngine.pooled)
         for f in placed.fields:
             absolute = base_bits + f.bit_offset
             inner = f.type_info.record
             if f.member.name is None:
                 if f.is_anonymous_record:
-                    self._flatten(inner, absolute, prefix, depth + 1)
+                    self._flatten(inner, absolute, prefix, depth + 1, array_type, unqualified)
                 continue
             path = prefix + f.member.name
             flexible = f.type_info.size_bytes is None
@@ -332,11 +354,11 @@ class Layout(_MemberLookup):
                                       where_of(getattr(f.member, "coord", None)))
                 mask = b"\xff" * size
             self._members.append(MemberLayout(
-                path=path, type=type_name(f.member.type, self.engine), bit_offset=absolute,
+                path=path, type=type_name(f.member.type), bit_offset=absolute,
                 bit_size=f.bit_size, is_bitfield=f.is_bitfield, offset=offset, size=size,
                 mask=mask, depth=depth, flexible=flexible, field=f))
-            if inner is not None and not isinstance(unqualified(f.member.type), Array):
-                self._flatten(inner, absolute, path + ".", depth + 1)
+            if inner is not None and not isinstance(unqualified(f.member.type), array_type):
+                self._flatten(inner, absolute, path + ".", depth + 1, array_type, unqualified)
 
     def enclosing(self, path: str, kind: str = "union") -> Optional[Tuple[int, int]]:
         """(offset, size) of the innermost struct/union of ``kind`` holding
@@ -457,7 +479,7 @@ class Layout(_MemberLookup):
 
         head = json.dumps(self._head_json())
         members = self.engine.pooled(("members-json", id(self.tree)),
-                                     lambda: json.dumps([m.to_json() for m in self._members_read()]))
+                                     lambda: members_json(self._members_read()))
         return head[:-1] + ', "members": ' + members + "}"
 
     def _members_read(self) -> List[MemberLayout]:

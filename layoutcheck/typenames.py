@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Optional
 
+from . import expr as E
 from .errors import LayoutError
 from .model import (
     Aligned,
@@ -42,8 +43,6 @@ def _is_array_or_function(t: CType) -> bool:
 
 
 def _dim_text(t: Array, engine) -> str:
-    from . import expr as E
-
     if t.dim is None:
         return ""
     if isinstance(t.dim, E.IntLit):
