@@ -50,6 +50,8 @@ def _dim_text(t: Array, engine) -> str:
     if engine is not None:
         try:
             return str(engine.ev.integer(t.dim))
+        except RecursionError:
+            raise  # no answer about the dimension: the caller's stack ran out
         except Exception:
             pass
     return "?"

@@ -165,6 +165,27 @@ def test_member_lists_name_each_abis_types_with_and_without_sharing():
             assert lay.json_line() == json.dumps(lay.to_json())
 
 
+def test_a_type_name_cut_short_by_the_stack_is_not_kept():
+    """An array's size that cannot be worked out because the caller's stack
+    ran out is no '?' in the type's name: the error is raised, and the
+    name asked for again later is the right one (engines keep the names
+    they made)."""
+    import sys
+
+    text = "struct d0 { int x; };\n" + "".join(
+        f"struct d{i} {{ struct d{i - 1} a; }};\n" for i in range(1, 31)) + \
+        "struct s { char (*p)[sizeof(struct d30)]; };\n"
+    prog = lc.load(text, abis=["x86_64"], session=lc.Session(), rules=False)
+    lay = prog.layout("s")
+
+    def deep(n):
+        return deep(n - 1) if n else lay.json_line()
+
+    with pytest.raises(RecursionError):
+        deep(sys.getrecursionlimit() - 100)
+    assert json.loads(prog.layout("s").json_line())["members"][0]["type"] == "char (*)[4]"
+
+
 def test_threads_laying_out_one_record_on_one_engine_see_no_cycle():
     """A type another thread is laying out is not a type containing
     itself: the check is made under the engine's lock."""
