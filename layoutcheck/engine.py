@@ -350,12 +350,13 @@ class LayoutEngine:
         names = self._type_names
         if names is None:
             return spelt(t, self)
-        found = names.get(id(t))
-        if found is not None and found[0] is t:
-            return found[1]
-        name = spelt(t, self)
-        names[id(t)] = (t, name)  # the type held: its id is not reused
-        return name
+        with self._lock:  # what is kept was made by one computation at a time
+            found = names.get(id(t))
+            if found is not None and found[0] is t:
+                return found[1]
+            name = spelt(t, self)
+            names[id(t)] = (t, name)  # the type held: its id is not reused
+            return name
 
     @property
     def biggest_align_bits(self) -> int:

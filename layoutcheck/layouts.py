@@ -309,14 +309,13 @@ class Layout(_MemberLookup):
         return self._members
 
     def _flattened(self) -> List[MemberLayout]:
+        """The member list, made into a list of its own (nothing another
+        thread reads sees it half made)."""
         from .model import Array, unqualified
 
-        self._members = []
-        try:
-            self._flatten(self.tree, 0, "", 0, Array, unqualified)  # imported once a list
-            return self._members
-        finally:
-            self._members = None
+        out: List[MemberLayout] = []
+        self._flatten(out, self.tree, 0, "", 0, Array, unqualified)  # imported once a list
+        return out
 
     def release(self) -> None:
         """Drop the member list built so far (it is built again when asked):
@@ -329,8 +328,8 @@ class Layout(_MemberLookup):
         return len(self.members)
 
 
-    def _flatten(self, placed: PlacedRecord, base_bits: int, prefix: str, depth: int,
-                 array_type, unqualified) -> None:
+    def _flatten(self, out: List[MemberLayout], placed: PlacedRecord, base_bits: int, prefix: str,
+                 depth: int, array_type, unqualified) -> None:
         type_name = self.engine.type_name
         big = self.engine._abi.big_endian  # a fact of the list (LayoutEngine.pooled)
         for f in placed.fields:
@@ -338,7 +337,7 @@ class Layout(_MemberLookup):
             inner = f.type_info.record
             if f.member.name is None:
                 if f.is_anonymous_record:
-                    self._flatten(inner, absolute, prefix, depth + 1, array_type, unqualified)
+                    self._flatten(out, inner, absolute, prefix, depth + 1, array_type, unqualified)
                 continue
             path = prefix + f.member.name
             flexible = f.type_info.size_bytes is None
@@ -353,12 +352,12 @@ class Layout(_MemberLookup):
                                       f"{MAX_MEMBER_BYTES} bytes (each byte's bits are listed)",
                                       where_of(getattr(f.member, "coord", None)))
                 mask = b"\xff" * size
-            self._members.append(MemberLayout(
+            out.append(MemberLayout(
                 path=path, type=type_name(f.member.type), bit_offset=absolute,
                 bit_size=f.bit_size, is_bitfield=f.is_bitfield, offset=offset, size=size,
                 mask=mask, depth=depth, flexible=flexible, field=f))
             if inner is not None and not isinstance(unqualified(f.member.type), array_type):
-                self._flatten(inner, absolute, path + ".", depth + 1, array_type, unqualified)
+                self._flatten(out, inner, absolute, path + ".", depth + 1, array_type, unqualified)
 
     def enclosing(self, path: str, kind: str = "union") -> Optional[Tuple[int, int]]:
         """(offset, size) of the innermost struct/union of ``kind`` holding
