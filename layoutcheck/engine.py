@@ -402,8 +402,10 @@ class LayoutEngine:
             try:
                 result = self._compute(t)
             finally:
-                self._close(frame)
+                # first, and with no call of ours: a stack run out here
+                # would leave the type "containing itself" for good
                 self._in_progress.discard(key)
+                self._close(frame)
             self._store(key, t, result, frame)
             if pool is not None:
                 pool.setdefault(key, []).append((frame, result))
@@ -673,9 +675,9 @@ class LayoutEngine:
             if ev.int_t.fits(value):
                 vtype = ev.int_t
         finally:
-            self._close(frame)
-            self._in_progress.discard(key)
+            self._in_progress.discard(key)  # first: see layout()
             self._defining.pop()
+            self._close(frame)
         self._enum_values[key] = (value, vtype)
         if frame is not None:
             self._facts[("e", key)] = frame

@@ -186,6 +186,31 @@ def test_a_type_name_cut_short_by_the_stack_is_not_kept():
     assert json.loads(prog.layout("s").json_line())["members"][0]["type"] == "char (*)[4]"
 
 
+def test_a_layout_cut_short_by_the_stack_leaves_no_type_containing_itself():
+    """A record whose layout ran out of stack (caught by a library caller)
+    is laid out again when asked later: at whatever depth the stack runs
+    out, nothing stays marked as under way, so a later sizeof of it is no
+    "type contains itself" ('?' in a type name).  A chain of 230 structs,
+    a struct sized by its end, and outer structs nesting it 50-75 deep:
+    the stack runs out at every point of the work in turn."""
+    n = 230
+    head = ["struct d0 { int x; };"] + [f"struct d{i} {{ struct d{i - 1} a; }};" for i in range(1, n + 1)]
+    head += [f"struct inner {{ char (*p)[sizeof(struct d{n})]; }};", "struct o0 { struct inner in; };"]
+    wrong = []
+    for k in range(50, 76):
+        text = "\n".join(head + [f"struct o{i} {{ struct o{i - 1} a; }};" for i in range(1, k + 1)])
+        prog = lc.load(text, abis=["all"], session=lc.Session(), rules=False)
+        prog.unit("x86_64")
+        try:
+            prog.layout(f"o{k}", "x86_64").json_line()
+        except (RecursionError, lc.LayoutError):
+            pass
+        line = json.loads(prog.layout("inner", "x86_64").json_line())
+        if line["members"][0]["type"] != "char (*)[4]":
+            wrong.append((k, line["members"][0]["type"]))
+    assert not wrong
+
+
 def test_threads_laying_out_one_record_on_one_engine_see_no_cycle():
     """A type another thread is laying out is not a type containing
     itself: the check is made under the engine's lock."""
