@@ -26,6 +26,10 @@ medians, the ratio and the target of issue 11 next to them:
    against one kbuild build of them as an external module (and that
    build followed by ``pahole``).
 
+``--only phases`` (not run by default) prints where one process's time
+goes on each ABI's text of the UAPI row: parsing, building, laying out,
+writing JSON.
+
 The baseline needs the cross compilers and pahole (Debian: dwarves), the
 UAPI row linux-libc-dev and its -cross packages, the kernel row
 ``tools/fetch_kernel_trees.py``; a row whose tools are missing says so.
@@ -37,6 +41,7 @@ from __future__ import annotations
 
 import argparse
 import glob
+import json
 import os
 import re
 import shutil
@@ -52,6 +57,7 @@ sys.path.insert(0, ROOT)
 KERNEL_HEADERS = ["linux/mm_types.h", "linux/fs.h", "linux/sched.h", "linux/skbuff.h",
                   "linux/netdevice.h", "linux/blkdev.h"]
 ROWS = []  # (name, ours, baseline, ratio text, target, met)
+PHASES: list = []  # lines of the phases breakdown (--only phases)
 
 
 # Cache directories (LAYOUTCHECK_CACHE_DIR): "cold" runs start from an
@@ -291,6 +297,78 @@ def uapi_row(repeat: int):
               f"from the {len(jobs)} objects")
 
 
+# Where one process's time goes on each ABI's text of the UAPI unit (the
+# 16 ABIs that need no -I): parsing (copies of declarations parsed in an
+# earlier text, and the rest), building the declarations, laying out every
+# struct and union, writing their JSON lines.  No cache, no second process.
+PHASES_CHILD = """
+import json, sys, time
+sys.path.insert(0, {root!r})
+from layoutcheck.cfront.builder import Builder
+from layoutcheck.cfront.parser import gc_paused
+from layoutcheck.engine import LayoutEngine
+from layoutcheck.layouts import Layout
+from tests.corpus import NEEDS_I, uapi_programs
+from layoutcheck.abi import abi_names
+progs, failed = uapi_programs({unit!r}, [a for a in abi_names() if a not in NEEDS_I])
+assert not failed and len(progs) == 1, failed
+out = []
+for group in progs[0].groups:
+    abi = group.abis[0]
+    t0 = time.perf_counter()
+    with gc_paused():
+        ast = group.parsed()
+    t1 = time.perf_counter()
+    tu = Builder().build(ast)
+    t2 = time.perf_counter()
+    engine = LayoutEngine(abi)
+    lays = [Layout(rec, engine) for rec in tu.tagged_records()]
+    t3 = time.perf_counter()
+    for lay in lays:
+        lay.json_line()
+    t4 = time.perf_counter()
+    out.append([" ".join(a.name for a in group.abis), group.size(), len(lays),
+                t1 - t0, t2 - t1, t3 - t2, t4 - t3])
+print(json.dumps(out))
+"""
+
+
+def phases_row(repeat: int):
+    """The UAPI unit's texts one by one in one process: the time of each
+    phase per text (medians of ``repeat`` runs), printed after the table."""
+    from tests.corpus import corpus_available
+
+    if not corpus_available():
+        print("phases skipped: linux-libc-dev and linux-libc-dev-*-cross are not all installed")
+        return
+    work = tempfile.mkdtemp(prefix="lc-bench-")
+    try:
+        unit = _uapi_unit(work)
+        runs = []
+        for _ in range(repeat):
+            proc = subprocess.run([sys.executable, "-c", PHASES_CHILD.format(root=ROOT, unit=unit)],
+                                  env=dict(os.environ, LAYOUTCHECK_CACHE_DIR="off"),
+                                  capture_output=True, text=True, check=True)
+            runs.append(json.loads(proc.stdout))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+    PHASES.append("UAPI unit, one process, no cache: each ABI's text in turn (ms, medians of "
+                  f"{repeat} runs)")
+    PHASES.append(f"{'ABI':<10} {'KB':>5} {'records':>7} {'parse':>6} {'build':>6} {'lay out':>7} {'JSON':>6}")
+    per_text = []
+    for i, first in enumerate(runs[0]):
+        ms = [statistics.median(r[i][k] for r in runs) * 1000 for k in range(3, 7)]
+        per_text.append(ms)
+        PHASES.append(f"{first[0]:<10} {first[1] // 1024:>5} {first[2]:>7} "
+                      + " ".join(f"{m:>{w}.0f}" for m, w in zip(ms, (6, 6, 7, 6), strict=True)))
+    later = per_text[1:]
+    if later:
+        ms = [statistics.median(t[k] for t in later) for k in range(4)]
+        PHASES.append(f"{'later ones':<10} {'':>5} {'':>7} "
+                      + " ".join(f"{m:>{w}.0f}" for m, w in zip(ms, (6, 6, 7, 6), strict=True))
+                      + "  (median of the texts after the first)")
+
+
 def precommit_rows(name: str, cmd, repeat: int) -> None:
     """A pre-commit case cold and warm: medians of wall and CPU time,
     against 0.3 s of wall time."""
@@ -405,8 +483,9 @@ def main():
     ap.add_argument("--quick", action="store_true", help="fewer files and runs")
     ap.add_argument("--repeat", type=int, default=5, help="runs per figure (medians)")
     ap.add_argument("--only", choices=["startup", "page", "uapi", "precommit", "precommit-kernel",
-                                       "hook", "kernel"],
-                    action="append", help="measure only these rows")
+                                       "hook", "kernel", "phases"],
+                    action="append", help="measure only these rows (phases: where one process's "
+                                          "time goes on each text of the UAPI row; not run by default)")
     args = ap.parse_args()
     repeat = 2 if args.quick else args.repeat
     todo = args.only or ["startup", "page", "uapi", "precommit", "precommit-kernel", "hook", "kernel"]
@@ -423,11 +502,15 @@ def main():
                      ("uapi", lambda: uapi_row(repeat)), ("precommit", lambda: precommit_row(repeat)),
                      ("precommit-kernel", lambda: precommit_kernel_row(repeat)),
                      ("hook", lambda: hook_row(repeat)),
-                     ("kernel", lambda: kernel_row(repeat))):
+                     ("kernel", lambda: kernel_row(repeat)),
+                     ("phases", lambda: phases_row(repeat))):
         if name in todo:
             fn()
     shutil.rmtree(WORK, ignore_errors=True)
-    print_table()
+    if ROWS:
+        print_table()
+    if PHASES:
+        print("\n".join(PHASES))
 
 
 if __name__ == "__main__":
