@@ -231,6 +231,7 @@ def console_main() -> None:
     from . import workers
 
     workers.enable()  # a matrix is read on two cores (workers.py)
+    workers.keep_frozen()  # the process ends after the command: nothing need be collected
     code = main()
     try:
         sys.stdout.flush()

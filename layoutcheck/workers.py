@@ -47,6 +47,17 @@ _BUSY = False  # a child is working: no second one (two cores, two processes)
 BIG_TEXT = 256 * 1024
 
 
+# The process ends after one command (the command line): what a parse
+# made is left frozen (parser.gc_paused), never to be collected.
+KEEP_FROZEN = False
+
+
+def keep_frozen(on: bool = True) -> None:
+    """Say that this process ends after one command (the command line)."""
+    global KEEP_FROZEN
+    KEEP_FROZEN = on
+
+
 def enable(on: bool = True) -> None:
     """Let ``in_two`` fork (the command line does; a library call is left
     in its caller's process)."""

@@ -225,6 +225,7 @@ from layoutcheck import workers
 from layoutcheck.render.show import json_lines, write_json
 from tests.corpus import uapi_programs
 workers.enable()
+workers.keep_frozen()  # as the command line's process
 progs, failed = uapi_programs({unit!r})
 assert not failed, failed
 pairs = [(prog, abi) for prog in progs for abi in prog.abis]
@@ -310,6 +311,8 @@ from layoutcheck.engine import LayoutEngine
 from layoutcheck.layouts import Layout
 from tests.corpus import NEEDS_I, uapi_programs
 from layoutcheck.abi import abi_names
+from layoutcheck import workers
+workers.keep_frozen()  # as the command line's process
 progs, failed = uapi_programs({unit!r}, [a for a in abi_names() if a not in NEEDS_I])
 assert not failed and len(progs) == 1, failed
 out = []

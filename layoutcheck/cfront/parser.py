@@ -36,6 +36,7 @@ from __future__ import annotations
 import bisect
 import contextlib
 import gc
+import sys
 import re
 from typing import List, Optional, Tuple
 
@@ -1148,6 +1149,13 @@ class StreamReader:
         return parse_c(text, self.filename)
 
 
+# Blocks of memory a library caller's process may grow by before the
+# frozen objects (gc_paused) are given back to the collector and collected:
+# about ten UAPI texts laid out and dropped.
+_RECLAIM_BLOCKS = 1 << 20
+_reclaimed_at = 0  # sys.getallocatedblocks() after the last collection
+
+
 @contextlib.contextmanager
 def gc_paused():
     """Keep Python's cyclic garbage collector out of a parse or a build.
@@ -1158,14 +1166,27 @@ def gc_paused():
     Nothing they make needs the collector before the end.  At the end
     they are frozen (``gc.freeze``): left in the youngest generation, the
     first collections after it would each scan all of them again (70 ms
-    for a kernel header's); reference counting still frees them."""
+    for a kernel header's); reference counting still frees them, but not
+    their cycles.  The command line's process ends after its command
+    (``workers.keep_frozen``); a library caller's lives on, and what it is
+    done with must be collected: once the process has grown by
+    ``_RECLAIM_BLOCKS`` since the last time, the frozen objects go back to
+    the collector and it runs (a frozen object is never collected: 4 MB
+    more for each small text loaded, 0.1 M blocks for each UAPI text)."""
+    global _reclaimed_at
     was_enabled = gc.isenabled()
     gc.disable()
     try:
         yield
     finally:
         if was_enabled:
+            from .. import workers
+
             gc.freeze()
+            if not workers.KEEP_FROZEN and sys.getallocatedblocks() - _reclaimed_at > _RECLAIM_BLOCKS:
+                gc.unfreeze()
+                gc.collect()
+                _reclaimed_at = sys.getallocatedblocks()
             gc.enable()
 
 
