@@ -1150,8 +1150,8 @@ class StreamReader:
 
 
 # Blocks of memory a library caller's process may grow by before the
-# frozen objects (gc_paused) are given back to the collector and collected:
-# about ten UAPI texts laid out and dropped.
+# frozen objects (gc_paused) are given back to the collector and collected
+# (at least: see gc_paused): about ten UAPI texts laid out and dropped.
 _RECLAIM_BLOCKS = 1 << 20
 _reclaimed_at = 0  # sys.getallocatedblocks() after the last collection
 
@@ -1170,9 +1170,13 @@ def gc_paused():
     their cycles.  The command line's process ends after its command
     (``workers.keep_frozen``); a library caller's lives on, and what it is
     done with must be collected: once the process has grown by
-    ``_RECLAIM_BLOCKS`` since the last time, the frozen objects go back to
-    the collector and it runs (a frozen object is never collected: 4 MB
-    more for each small text loaded, 0.1 M blocks for each UAPI text)."""
+    ``_RECLAIM_BLOCKS``, and by as much as it held after the last
+    collection, the frozen objects go back to the collector and it runs
+    (a frozen object is never collected: 4 MB more for each small text
+    loaded, 0.1 M blocks for each UAPI text).  A collection scans what
+    the process holds; growing by as much between two keeps their cost
+    in proportion to the work, and the process at most about twice what
+    it holds."""
     global _reclaimed_at
     was_enabled = gc.isenabled()
     gc.disable()
@@ -1183,7 +1187,8 @@ def gc_paused():
             from .. import workers
 
             gc.freeze()
-            if not workers.KEEP_FROZEN and sys.getallocatedblocks() - _reclaimed_at > _RECLAIM_BLOCKS:
+            if not workers.KEEP_FROZEN and \
+                    sys.getallocatedblocks() - _reclaimed_at > max(_RECLAIM_BLOCKS, _reclaimed_at):
                 gc.unfreeze()
                 gc.collect()
                 _reclaimed_at = sys.getallocatedblocks()
