@@ -58,8 +58,9 @@ class Session:
 
             with gc_paused():
                 ast = pp.parsed()
-            tu = Builder().build(ast)
-            self._units[pp.text_digest()] = tu
+            # two threads asking at once both read the text; the first unit
+            # stored is the one both go on with (an engine is made for it only)
+            tu = self._units.setdefault(pp.text_digest(), Builder().build(ast))
         return tu
 
     def has_unit(self, pp: Preprocessed) -> bool:

@@ -330,7 +330,7 @@ class LayoutEngine:
         self.shared = 0  # records taken from the pool (tools/bench.py, the tests)
         self.ev = Evaluator(self)
         self._types: Dict[int, TypeInfo] = {}
-        self._keep: List[CType] = []  # keep ids stable
+        self._keep: List[object] = []  # keep ids stable (types, enums, enumerators)
         # type -> its C spelling for this ABI (type_name); only without a
         # pool: a spelling can read facts (an array's size), which a
         # shared result must have written down each time
@@ -679,6 +679,7 @@ class LayoutEngine:
             self._defining.pop()
             self._close(frame)
         self._enum_values[key] = (value, vtype)
+        self._keep.append(e)  # keyed by id: the enumerator held, its id not reused
         if frame is not None:
             self._facts[("e", key)] = frame
         return value, vtype
@@ -739,6 +740,7 @@ class LayoutEngine:
         finally:
             self._close(frame)
         self._enum_under[key] = result
+        self._keep.append(en)  # keyed by id: the enum held
         if frame is not None:
             self._facts[("u", key)] = frame
         return result

@@ -211,6 +211,37 @@ def test_a_layout_cut_short_by_the_stack_leaves_no_type_containing_itself():
     assert not wrong
 
 
+def test_two_threads_reading_one_text_at_once_go_on_with_one_unit(monkeypatch):
+    """Two threads asking a Session for the same text at the same moment
+    both read it; they go on with the same unit, and one engine is made
+    for it (an engine left for the other unit would outlive it, its ids
+    free to be taken by a later text's declarations)."""
+    import threading
+
+    from layoutcheck.cfront.preprocess import Preprocessed
+
+    text = "enum e { A = 3, B }; struct s { char a[B]; int x; };\n"
+    prog = lc.load(text, abis=["x86_64", "arm"], session=lc.Session(), rules=False)
+    both_reading = threading.Barrier(2, timeout=30)
+    parsed = Preprocessed.parsed
+
+    def slow_parsed(self):
+        both_reading.wait()
+        return parsed(self)
+
+    monkeypatch.setattr(Preprocessed, "parsed", slow_parsed)
+    got: list = []
+    threads = [threading.Thread(target=lambda: got.append((prog.unit("x86_64"), prog.engine("x86_64"))))
+               for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert got[0][0] is got[1][0] and got[0][1] is got[1][1]
+    assert len(prog.session._engines) == 1
+    assert prog.layout("s", "x86_64").size == 8
+
+
 def test_threads_laying_out_one_record_on_one_engine_see_no_cycle():
     """A type another thread is laying out is not a type containing
     itself: the check is made under the engine's lock."""

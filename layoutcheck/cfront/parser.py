@@ -1186,13 +1186,15 @@ def gc_paused():
         if was_enabled:
             from .. import workers
 
-            gc.freeze()
-            if not workers.KEEP_FROZEN and \
-                    sys.getallocatedblocks() - _reclaimed_at > max(_RECLAIM_BLOCKS, _reclaimed_at):
-                gc.unfreeze()
-                gc.collect()
-                _reclaimed_at = sys.getallocatedblocks()
-            gc.enable()
+            try:
+                gc.freeze()
+                if not workers.KEEP_FROZEN and \
+                        sys.getallocatedblocks() - _reclaimed_at > max(_RECLAIM_BLOCKS, _reclaimed_at):
+                    gc.unfreeze()
+                    gc.collect()
+                    _reclaimed_at = sys.getallocatedblocks()
+            finally:
+                gc.enable()  # also when interrupted while collecting
 
 
 def parse_c(text: str, filename: str, defer: bool = True, scanned=None,
