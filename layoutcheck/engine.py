@@ -1150,9 +1150,7 @@ def _find_member(placed: PlacedRecord, name: str):
 
 
 def _describe(t: CType) -> str:
-    from .typenames import type_name
-
     try:
-        return type_name(t)
+        return spelt(t)
     except Exception:  # pragma: no cover - only for messages
         return repr(t)

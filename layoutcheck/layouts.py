@@ -89,17 +89,11 @@ class MemberLayout:
         return out
 
 
-def _json_string():
-    """json.dumps of a string (the encoder json.dumps uses)."""
-    from json.encoder import encode_basestring_ascii
-
-    return encode_basestring_ascii
-
-
 def members_json(members: List[MemberLayout]) -> str:
     """``json.dumps([m.to_json() for m in members])``, written directly
     (no dict per member): the same characters."""
-    quoted = _json_string()
+    from json.encoder import encode_basestring_ascii as quoted  # what json.dumps uses
+
     parts = []
     for m in members:
         text = (f'{{"path": {quoted(m.path)}, "type": {quoted(m.type)}, "offset": {m.offset}, '
@@ -305,7 +299,7 @@ class Layout(_MemberLookup):
             # the same list for every ABI whose engine shares this tree and
             # agrees on what the list read (byte order, array sizes in
             # type names): see LayoutEngine.pooled
-            self._members = self.engine.pooled(("members", id(self.tree)), self._flattened)
+            self._members = self._members_read()
         return self._members
 
     def _flattened(self) -> List[MemberLayout]:

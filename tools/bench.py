@@ -358,17 +358,19 @@ def phases_row(repeat: int):
     PHASES.append("UAPI unit, one process, no cache: each ABI's text in turn (ms, medians of "
                   f"{repeat} runs)")
     PHASES.append(f"{'ABI':<10} {'KB':>5} {'records':>7} {'parse':>6} {'build':>6} {'lay out':>7} {'JSON':>6}")
+
+    def cells(ms) -> str:  # parse, build, lay out, JSON under their headings
+        return " ".join(f"{m:>{w}.0f}" for m, w in zip(ms, (6, 6, 7, 6), strict=True))
+
     per_text = []
     for i, first in enumerate(runs[0]):
         ms = [statistics.median(r[i][k] for r in runs) * 1000 for k in range(3, 7)]
         per_text.append(ms)
-        PHASES.append(f"{first[0]:<10} {first[1] // 1024:>5} {first[2]:>7} "
-                      + " ".join(f"{m:>{w}.0f}" for m, w in zip(ms, (6, 6, 7, 6), strict=True)))
+        PHASES.append(f"{first[0]:<10} {first[1] // 1024:>5} {first[2]:>7} " + cells(ms))
     later = per_text[1:]
     if later:
         ms = [statistics.median(t[k] for t in later) for k in range(4)]
-        PHASES.append(f"{'later ones':<10} {'':>5} {'':>7} "
-                      + " ".join(f"{m:>{w}.0f}" for m, w in zip(ms, (6, 6, 7, 6), strict=True))
+        PHASES.append(f"{'later ones':<10} {'':>5} {'':>7} " + cells(ms)
                       + "  (median of the texts after the first)")
 
 

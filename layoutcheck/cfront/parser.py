@@ -36,8 +36,8 @@ from __future__ import annotations
 import bisect
 import contextlib
 import gc
-import sys
 import re
+import sys
 from typing import List, Optional, Tuple
 
 from pycparser import c_ast
