@@ -9,8 +9,9 @@ these checks:
 * macro values are one line of ordinary C tokens: no ``;``, braces, ``#``,
   backslashes or comments, so that a value can stand for a number, a type
   or an expression, never for a declaration or a function;
-* a path that would read as an option (``-fplugin=x.so``, ``-ovictim``) is
-  passed as ``./-...``;
+* a path that would read as an option (``-fplugin=x.so``, ``-ovictim``) or
+  as a file of options (``@x.h``: GCC reads the options in ``x.h``) is
+  passed as ``./-...`` or ``./@...``;
 * a git revision is a revision, never an option.
 """
 
@@ -115,7 +116,7 @@ def path_arg(path: str) -> str:
     path = os.fspath(path)
     if "\n" in path or "\0" in path:
         raise LayoutError(f"refusing a path with a newline or NUL: {path!r}")
-    if path.startswith("-"):
+    if path.startswith(("-", "@")):  # an option, or GCC's @FILE of options
         return os.path.join(".", path)
     return path
 

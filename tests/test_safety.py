@@ -224,6 +224,33 @@ def test_a_path_that_looks_like_an_option_is_read_as_a_path(tmp_path, run_cli, m
     assert victim.read_text() == "struct v { int keep; };\n"
 
 
+def test_a_path_that_looks_like_a_file_of_options_is_read_as_a_path(tmp_path, run_cli,
+                                                                   monkeypatch):
+    """GCC reads an argument ``@x.h`` as the file ``x.h`` of options
+    (``-fplugin=./evil.so`` in it would load a plugin): a header or include
+    directory named so reaches it as ``./@x.h``."""
+    monkeypatch.chdir(tmp_path)
+    victim = tmp_path / "victim.h"
+    victim.write_text("struct v { int keep; };\n")
+    (tmp_path / "x.h").write_text("-ovictim.h\n")  # options, if read as such
+    (tmp_path / "@x.h").write_text("#define L long\nstruct s { L a; };\n")
+    code, out, err = run_cli("show", "--format", "json", "--abi", "x86_64", "@x.h")
+    assert code == 0, err
+    assert '"name": "s"' in out
+    assert victim.read_text() == "struct v { int keep; };\n"
+    assert lc.layout("@x.h", "s", abi="x86_64").size == 8
+    # an include directory, from -I or a project file
+    (tmp_path / "@inc").mkdir()
+    (tmp_path / "@inc" / "t.h").write_text("typedef short T;\n")
+    (tmp_path / "inc").write_text("-ovictim.h\n")
+    header = tmp_path / "h.h"
+    header.write_text('#include "t.h"\nstruct u { T a; };\n')
+    code, out, err = run_cli("show", "--format", "json", "--abi", "x86_64", "-I", "@inc", "h.h")
+    assert code == 0, err
+    assert '"size": 2' in out
+    assert victim.read_text() == "struct v { int keep; };\n"
+
+
 def test_an_include_dir_that_looks_like_an_option(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     inc = tmp_path / "-ovictim.h"
