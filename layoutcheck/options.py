@@ -75,6 +75,9 @@ class Options:
     # A configured kernel tree (--kernel): headers are read as its kbuild
     # reads them, for its ABI (see kernel.py).
     kernel: Optional[str] = None
+    # The tree came from the project file, not from the caller (--kernel,
+    # kernel=): it may be read, never built (verify runs its Makefiles).
+    kernel_from_project: bool = field(default=False, compare=False)
     # The project file whose settings these include (project.py), and what
     # else it says: the configs and structs to look at, the baseline.
     project: Optional["Project"] = field(default=None, compare=False)
@@ -98,6 +101,7 @@ class Options:
         undefs = _names_list(undefs, "undefs", str)
         include_dirs = _names_list(include_dirs, "include_dirs", (str, os.PathLike))
         proj, notes = _project(project)
+        from_project = False
         if proj is not None:
             given_defines = dict(defines or {})
             given_undefs = list(undefs)
@@ -107,8 +111,9 @@ class Options:
             defines.update(given_defines)
             undefs = [u for u in proj.undefs if u not in given_defines] + given_undefs
             include_dirs = list(proj.include_dirs) + list(include_dirs)
-            if kernel is None:
+            if kernel is None and proj.kernel is not None:
                 kernel = proj.kernel
+                from_project = True
             if abis is None and proj.abis and kernel is None:  # a tree has one ABI
                 abis = list(proj.abis)
             if rules is None and proj.rules is not None:
@@ -139,7 +144,8 @@ class Options:
         return Options(names, checked, tuple(check_macro_name(u, "undefine") for u in undefs),
                        tuple(os.fspath(d) for d in include_dirs), cpp, pp_abi,
                        os.fspath(rules) if isinstance(rules, os.PathLike) else rules,
-                       os.fspath(kernel) if kernel is not None else None, proj, notes)
+                       os.fspath(kernel) if kernel is not None else None, from_project, proj,
+                       notes)
 
     def abi_objects(self) -> List[ABI]:
         return abi_list(list(self.abis))

@@ -19,7 +19,7 @@ import layoutcheck as lc
 from layoutcheck.abi import get_abi
 from layoutcheck.oracle.verify import verify_program
 
-from .conftest import need_c_compiler, need_compiler
+from .conftest import need_c_compiler, need_compiler, oracles_required
 
 HOST = get_abi("host")
 
@@ -326,3 +326,37 @@ def test_declarations_gcc_reads_as_code_are_refused(tmp_path):
 def test_digraphs_and_raw_strings_are_refused_in_macro_values(value):
     with pytest.raises(lc.LayoutError, match="digraph or a raw string"):
         lc.load("struct s { int a; };", abis="x86_64", defines={"V": value})
+
+
+@pytest.mark.oracle
+def test_a_kernel_tree_named_by_a_project_file_is_read_but_never_built(tmp_path, run_cli,
+                                                                        monkeypatch):
+    """``verify`` builds a kernel tree with its own Makefiles: a project
+    file (a cloned repository's word) may name a tree to read, and only the
+    caller's --kernel says to build one."""
+    from layoutcheck.oracle.kbuild import find_kernel_tree
+    from layoutcheck.options import Options
+
+    tree = find_kernel_tree("amd64")
+    if tree is None:
+        message = "no configured amd64 kernel tree (tools/fetch_kernel_trees.py fetches it)"
+        if oracles_required():
+            pytest.fail(message)
+        pytest.skip(message)
+    monkeypatch.chdir(tmp_path)
+    # a header of the tree's source (Debian: the -common package beside it)
+    trees = os.path.dirname(os.path.realpath(tree))
+    header = next(os.path.join(trees, d, "include", "linux", "types.h")
+                  for d in sorted(os.listdir(trees)) if d.endswith("-common"))
+    (tmp_path / "layoutcheck.toml").write_text(
+        f'[project]\nheaders = ["{header}"]\nkernel = "{tree}"\n')
+    code, out, err = run_cli("verify")
+    assert code == 2, (out, err)
+    assert "named by" in err and f"--kernel {tree}" in err
+    with pytest.raises(lc.LayoutError, match="not by you"):
+        lc.verify(header)
+    # reading the tree the project names is fine
+    code, out, err = run_cli("show", "--format", "json")
+    assert code == 0, err
+    assert Options.make().kernel_from_project
+    assert not Options.make(kernel=tree).kernel_from_project

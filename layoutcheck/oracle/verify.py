@@ -17,6 +17,7 @@ from typing import Dict, List, Optional, Sequence
 
 from ..abi import ABI, get_abi
 from ..api import Program
+from ..errors import LayoutError
 from .gcc import Mismatch, ask_clang, ask_gcc, compare, compiler_available
 
 
@@ -148,6 +149,15 @@ def verify(paths, structs: Optional[Sequence[str]] = None, options=None,
     options = options or Options.make()
     paths = [paths] if isinstance(paths, str) else list(paths)
     if options.kernel is not None:
+        if options.kernel_from_project:
+            # A cloned repository's project file is the repository's word,
+            # and building runs the tree's Makefiles: only the caller's own
+            # --kernel (kernel=) says to build it.
+            where = options.project.describe() if options.project is not None else "the project file"
+            raise LayoutError(
+                f"verify builds the kernel tree {options.kernel} with its own Makefiles (make -C), "
+                f"and that tree was named by {where}, not by you: give --kernel {options.kernel} "
+                f"to build it")
         return verify_in_kernel_tree(paths, structs, options)
     report = VerifyReport()
     for path in paths:
