@@ -13,7 +13,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from typing import List, Optional, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from .errors import LayoutError
 from .safety import check_git_rev
@@ -22,15 +22,46 @@ from .safety import check_git_rev
 HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".inc", ".def", ".toml")
 
 
-def _git(args: List[str], cwd: str) -> str:
+# git reads a repository's configuration, which a repository handed over
+# whole may carry: none of what runs here uses a configured command, and
+# fsmonitor (which would) is switched off on the command line, before it.
+_GIT = ["git", "-c", "core.fsmonitor=false"]
+
+
+def _git(args: List[str], cwd: str, stdin: Optional[bytes] = None) -> str:
+    out = _git_bytes(args, cwd, stdin)
+    return out.decode("utf-8", errors="surrogateescape")
+
+
+def _git_bytes(args: List[str], cwd: str, stdin: Optional[bytes] = None) -> bytes:
     try:
-        proc = subprocess.run(["git"] + args, cwd=cwd, capture_output=True, text=True,
-                              errors="surrogateescape", stdin=subprocess.DEVNULL, timeout=120)
+        proc = subprocess.run(_GIT + args, cwd=cwd, capture_output=True, timeout=120,
+                              **({"input": stdin} if stdin is not None
+                                 else {"stdin": subprocess.DEVNULL}))
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise LayoutError(f"git {' '.join(args)}: {exc}") from None
     if proc.returncode != 0:
-        raise LayoutError(f"git {' '.join(args)}: {proc.stderr.strip() or 'failed'}")
+        err = proc.stderr.decode(errors="replace").strip()
+        raise LayoutError(f"git {' '.join(args)}: {err or 'failed'}")
     return proc.stdout
+
+
+def _listing(rev: str, top: str, under: Optional[str] = None) -> Dict[str, str]:
+    """The regular files of ``rev`` (below ``under``, a directory relative
+    to the top), each name (as git holds it, whatever its characters) with
+    its blob; links and submodules are left out."""
+    args = ["ls-tree", "-r", "-z", "--full-tree", "--end-of-options", rev]
+    if under is not None:
+        args += ["--", under or "."]
+    out: Dict[str, str] = {}
+    for entry in _git(args, top).split("\0"):
+        if not entry:
+            continue
+        meta, _, name = entry.partition("\t")
+        mode, kind, blob = (meta.split(" ") + ["", "", ""])[:3]
+        if kind == "blob" and mode in ("100644", "100755"):
+            out[name] = blob
+    return out
 
 
 def is_rev(rev: str, cwd: str) -> bool:
@@ -39,7 +70,7 @@ def is_rev(rev: str, cwd: str) -> bool:
         check_git_rev(rev)
     except LayoutError:
         return False
-    proc = subprocess.run(["git", "rev-parse", "--verify", "--quiet", "--end-of-options",
+    proc = subprocess.run(_GIT + ["rev-parse", "--verify", "--quiet", "--end-of-options",
                            f"{rev}^{{commit}}"],
                           cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
     return proc.returncode == 0
@@ -70,6 +101,9 @@ class Materializer:
                 cwd = os.getcwd()
             if rev and is_rev(rev, cwd):
                 return self._extract(rev, path), spec
+            if rev and _looks_like_rev(rev):
+                raise LayoutError(f"no such file: {spec}, and {rev!r} is no revision of a git "
+                                  f"repository there")
         if not os.path.exists(spec):
             raise LayoutError(f"no such file: {spec}")
         return spec, spec
@@ -86,36 +120,45 @@ class Materializer:
             return None
         check_git_rev(rev)
         top, rel = _repo_path(path)
-        listing = _git(["ls-tree", "-r", "--name-only", "--end-of-options", rev], top).splitlines()
+        listing = _listing(rev, top)
         if rel not in listing:
             raise LayoutError(f"{path} does not exist at {rev}")
-        wanted = [f for f in listing if f.endswith(HEADER_SUFFIXES) or f == rel]
+        wanted = {f: b for f, b in listing.items() if f.endswith(HEADER_SUFFIXES) or f == rel}
         root = self._dest("tree-", rev)
         if not os.path.isdir(root):
-            self._archive(rev, top, wanted, root)
+            self._write_blobs(top, wanted, root)
         return os.path.join(root, rel), top, root
 
     def _dest(self, kind: str, rev: str) -> str:
         return os.path.join(self.tmp, kind + rev.replace("/", "_").replace("~", "_").replace("^", "_"))
 
-    def _archive(self, rev: str, top: str, files: List[str], dest: str) -> None:
-        """``files`` of the repository at ``rev`` into ``dest``: one ``git
-        archive``, unpacked with tarfile's ``data`` filter (no absolute
-        paths, links out or devices)."""
-        import io
-        import tarfile
-
-        proc = subprocess.run(["git", "archive", "--format=tar", "--end-of-options", rev]
-                              + [f":(literal){f}" for f in files],
-                              cwd=top, capture_output=True, stdin=subprocess.DEVNULL)
-        if proc.returncode != 0:
-            raise LayoutError(f"git archive {rev}: {proc.stderr.decode(errors='replace').strip()}")
+    def _write_blobs(self, top: str, files: Dict[str, str], dest: str) -> None:
+        """``files`` (name -> blob) into ``dest``, each blob's bytes as git
+        stores them (one ``git cat-file --batch``).  A name that would
+        leave ``dest`` (absolute, ``..``) is not written."""
+        names = sorted(files)
+        blobs = [files[n] for n in names]
+        out = _git_bytes(["cat-file", "--batch"], top,
+                         stdin="".join(b + "\n" for b in blobs).encode()) if blobs else b""
         os.makedirs(dest, exist_ok=True)
-        with tarfile.open(fileobj=io.BytesIO(proc.stdout)) as tar:
-            # regular files and directories only: a link at that revision
-            # (to /etc/passwd, or out of the tree) is not followed or made
-            members = [m for m in tar.getmembers() if m.isfile() or m.isdir()]
-            tar.extractall(dest, members=members, filter="data")
+        pos = 0
+        for name, blob in zip(names, blobs, strict=True):
+            head_end = out.index(b"\n", pos)
+            head = out[pos:head_end].decode(errors="replace").split(" ")
+            if len(head) != 3 or head[0] != blob or head[1] != "blob":
+                raise LayoutError(f"git cat-file: no blob {blob} for {name}: {' '.join(head)}")
+            size = int(head[2])
+            data = out[head_end + 1:head_end + 1 + size]
+            pos = head_end + 1 + size + 1  # the contents end with a newline
+            parts = name.split("/")
+            if name.startswith("/") or "\0" in name or any(p in ("", ".", "..") for p in parts):
+                continue
+            target = os.path.join(dest, *parts)
+            os.makedirs(os.path.dirname(target), exist_ok=True)
+            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
+                         0o600)
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(data)
 
     def _extract(self, rev: str, path: str) -> str:
         """Write the header's directory at ``rev``, with the headers and
@@ -124,16 +167,23 @@ class Materializer:
         check_git_rev(rev)
         top, rel = _repo_path(path)
         rel_dir = os.path.dirname(rel)
-        listing = _git(["ls-tree", "-r", "--name-only", "--end-of-options", rev, "--",
-                        rel_dir or "."], top).splitlines()
+        listing = _listing(rev, top, rel_dir)
         if rel not in listing:
             raise LayoutError(f"{path} does not exist at {rev}")
         prefix = f"{rel_dir}/" if rel_dir else ""
-        wanted = [f for f in listing
-                  if "/" not in f[len(prefix):] or f.endswith((".h", ".toml"))]
+        wanted = {f: b for f, b in listing.items()
+                  if "/" not in f[len(prefix):] or f.endswith((".h", ".toml"))}
         dest_root = self._dest("", rev)
-        self._archive(rev, top, wanted, dest_root)
+        self._write_blobs(top, wanted, dest_root)
         return os.path.join(dest_root, rel)
+
+
+def _looks_like_rev(rev: str) -> bool:
+    try:
+        check_git_rev(rev)
+    except LayoutError:
+        return False
+    return True
 
 
 def _existing_dir(path: str) -> str:

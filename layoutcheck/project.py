@@ -14,7 +14,7 @@ the file instead (``off`` for none)::
     abis = ["all"]                    # as --abi
     configs = ["default"]             # as --config (default: the rules' matrix)
     rules = "layout/rules.toml"       # as --rules (default: found per header)
-    kernel = "/usr/src/linux-headers-6.1.0-50-amd64"   # as --kernel
+    kernel = "/usr/src/linux-headers-6.1.0-50-amd64"   # read as --kernel; never built
     defines = { CONFIG_MEMCG = "1" }  # as -D
     undefs = ["CONFIG_SLUB"]          # as -U
     include_dirs = ["include"]        # as -I, from the file's directory

@@ -221,3 +221,32 @@ def test_the_library_diff_returns_plain_data(tmp_path):
     data = json.loads(json.dumps(result.to_json()))
     assert data["abis"] == ["x86_64"] and data["changes"]
     assert {c["kind"] for c in data["changes"]} >= {"size", "bits"}
+
+
+def test_a_revision_is_read_as_git_holds_it(run_cli, tmp_path, monkeypatch):
+    """The old side of --git is the blob git stores: a .gitattributes
+    filter (whose smudge command the repository's config names) is not
+    run, $Format:...$ (export-subst) is not expanded, and names git would
+    quote (non-ASCII) are read."""
+    repo = tmp_path / "repo"
+    (repo / "inc").mkdir(parents=True)
+    _git(repo, "init", "-q")
+    marker = tmp_path / "smudged"
+    _git(repo, "config", "filter.evil.smudge", f"sh -c 'touch {marker}; cat'")
+    _git(repo, "config", "filter.evil.clean", "cat")
+    (repo / ".gitattributes").write_text("*.h filter=evil\ns.h export-subst\n")
+    (repo / "s.h").write_text("// $Format:%n#pragma pack(1)$\nstruct s { char c; int i; };\n")
+    (repo / "inc" / "\u00e4.h").write_text("typedef long T;\n")
+    (repo / "inc" / "h.h").write_text('#include "\u00e4.h"\nstruct t { T a; };\n')
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "one")
+    monkeypatch.chdir(repo)
+    code, out, err = run_cli("diff", "--git", "HEAD", "s.h", "--abi", "x86_64")
+    assert code == 0, (out, err)
+    code, out, err = run_cli("diff", "--git", "HEAD", "inc/h.h", "--abi", "x86_64")
+    assert code == 0, (out, err)
+    code, out, err = run_cli("diff", "HEAD:s.h", "s.h", "--abi", "x86_64")
+    assert code == 0, (out, err)
+    assert not marker.exists(), "a filter of the repository's config ran"
+    code, out, err = run_cli("diff", "--git", "HEAD~9", "s.h", "--abi", "x86_64")
+    assert code == 2 and "'HEAD~9' is no revision" in err, err
