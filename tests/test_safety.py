@@ -360,3 +360,21 @@ def test_a_kernel_tree_named_by_a_project_file_is_read_but_never_built(tmp_path,
     assert code == 0, err
     assert Options.make().kernel_from_project
     assert not Options.make(kernel=tree).kernel_from_project
+
+
+def test_a_file_name_with_a_line_break_is_refused_not_read_as_text(tmp_path, run_cli,
+                                                                    monkeypatch):
+    """A header with no directive is read without a preprocessor, behind
+    a line marker naming it: a line break in its name would have gone on
+    as text (here a #pragma pack(1), which GCC never sees)."""
+    monkeypatch.chdir(tmp_path)
+    name = 'p.h"\n#pragma pack(1)\n# 1 "p.h'
+    (tmp_path / name).write_text("struct s { char c; int i; };\n")
+    for cpp in ("auto", "none", "system"):
+        code, out, err = run_cli("show", name, "--abi", "x86_64", "--cpp", cpp)
+        assert code == 2 and ("line break" in err or "newline" in err), (cpp, out, err)
+    with pytest.raises(lc.LayoutError, match="line break"):
+        lc.layout("struct s { char c; int i; };\n", "s", abi="x86_64", filename=name)
+    quoted = 'q"\\.h'
+    (tmp_path / quoted).write_text("struct s { char c; int i; };\n")
+    assert lc.layout(quoted, "s", abi="x86_64").size == 8

@@ -949,6 +949,16 @@ def why_not_shared(run: _Run, abi: ABI, other: ABI,
     return None
 
 
+def marker_name(filename: str) -> str:
+    """``filename`` as a line marker spells it (``# 1 "..."``), as GCC
+    writes it: a quote or backslash escaped.  A name with a line break
+    would end the marker and go on as text of the header: refused, as
+    ``path_arg`` refuses it for a preprocessor."""
+    if "\n" in filename or "\r" in filename or "\0" in filename:
+        raise LayoutError(f"refusing a file name with a line break or NUL: {filename!r}")
+    return filename.replace("\\", "\\\\").replace('"', '\\"')
+
+
 def _read_source(source: str, is_path: bool, filename: Optional[str]) -> Tuple[str, str]:
     """(text, filename) of a path or of C text."""
     if not is_path:
@@ -1091,7 +1101,7 @@ def preprocess_for_abis(
             raise LayoutError("a line that goes on on the next ('\\' at its end) needs the "
                               "preprocessor: read this header with --cpp auto or system",
                               _where_in(text, splice.start(), filename))
-        body = f'# 1 "{filename}"\n' + strip_comments(text, filename)
+        body = f'# 1 "{marker_name(filename)}"\n' + strip_comments(text, filename)
         unread = Preprocessed(body, list(abis), filename)
         unread.source = True
         return [unread]
