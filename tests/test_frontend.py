@@ -11,6 +11,7 @@ import subprocess
 import pytest
 
 import layoutcheck as lc
+from layoutcheck.abi import get_abi
 from layoutcheck.errors import LayoutError
 
 
@@ -231,6 +232,44 @@ def test_without_a_compiler_the_bundled_headers_stand_in(tmp_path, monkeypatch):
                       ("m68k", (0, 4, 6, 8, 16))):
         s = lc.layout(str(header), "s", abi, cpp="python")
         assert tuple(m.offset for m in s) + (s.size,) == want, abi
+
+
+@pytest.mark.oracle
+def test_without_the_abis_gcc_the_host_cpp_reads_as_it_would(tmp_path, monkeypatch):
+    """Without an ABI's GCC, the host cpp runs with that ABI's recorded
+    macros: the same layouts as with its GCC, the user's -U and -D after
+    the ABI's macros (as on GCC's command line), and no macro file left
+    anywhere for another user to swap."""
+    from layoutcheck.cfront import preprocess
+
+    from .conftest import need_compiler
+
+    for name in ("aarch64", "m68k"):
+        need_compiler(get_abi(name))
+    header = tmp_path / "h.h"
+    header.write_text("#ifdef __aarch64__\nstruct s { long a; };\n#else\nstruct s { char a; };\n#endif\n")
+    page_h = os.path.join(os.path.dirname(__file__), "..", "cdefs", "page", "v4.20.h")
+    native = {n: [lay.json_line() for lay in lc.load(page_h, abis=[n]).layouts()]
+              for n in ("aarch64", "m68k")}
+    sizes = {n: (lc.layout(str(header), "s", n).size, lc.layout(str(header), "s", n, undefs=["__aarch64__"]).size)
+             for n in ("aarch64", "m68k")}
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    host = get_abi("host").name
+    monkeypatch.setattr(preprocess, "_compiler_available", lambda abi: abi.name == host)
+    preprocess._SEARCH_DIRS.clear()
+    try:
+        session = lc.Session()
+        for n in ("aarch64", "m68k"):
+            prog = lc.load(page_h, abis=[n], cpp="system", session=session)
+            assert [lay.json_line() for lay in prog.layouts()] == native[n], n
+            assert (lc.layout(str(header), "s", n, session=session).size,
+                    lc.layout(str(header), "s", n, undefs=["__aarch64__"], session=session).size) \
+                == sizes[n], n
+        assert sizes == {"aarch64": (8, 1), "m68k": (1, 1)}
+    finally:
+        preprocess._SEARCH_DIRS.clear()
+    assert not (tmp_path / "xdg").exists() and not (tmp_path / "home").exists()
 
 
 _STRAY_UNPREPROCESSED = {

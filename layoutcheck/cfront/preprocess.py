@@ -225,32 +225,17 @@ def abi_macros(abi_name: str) -> Dict[str, str]:
     return out
 
 @lru_cache(maxsize=None)
-def _imacros_file(abi_name: str) -> str:
-    """The ABI's macro file without the names cpp -undef keeps built in."""
-    cache_dir = os.path.join(_cache_root(), "imacros")
-    os.makedirs(cache_dir, exist_ok=True)
-    path = os.path.join(cache_dir, f"{abi_name}.h")
-    body = "".join(
-        f"#define {name} {value}\n" if value else f"#define {name}\n"
+def _abi_define_flags(abi_name: str) -> Tuple[str, ...]:
+    """The ABI's recorded macros as -D options, for the host cpp run with
+    -undef: given before the user's -D and -U, as GCC's own predefined
+    macros come before its command line (an -imacros file would come after
+    them, and is a file another user could swap between its writing and
+    its reading)."""
+    return tuple(
+        f"-D{name}={value}"  # "-DNAME=" defines NAME empty, "-DNAME" as 1
         for name, value in abi_macros(abi_name).items()
         if name not in _CPP_BUILTINS
     )
-    try:
-        with open(path) as fh:
-            if fh.read() == body:
-                return path
-    except OSError:
-        pass
-    tmp = f"{path}.{os.getpid()}"
-    with open(tmp, "w") as fh:
-        fh.write(body)
-    os.replace(tmp, path)
-    return path
-
-
-def _cache_root() -> str:
-    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return os.path.join(base, "layoutcheck")
 
 
 @lru_cache(maxsize=1)
@@ -596,7 +581,7 @@ def preprocessor_command(abi: ABI, config: Optional[PPConfig] = None) -> Tuple[L
     cmd = system_cpp()
     if cmd is None:
         raise LayoutError("no system C preprocessor found (use --cpp python)")
-    return list(cmd) + ["-undef", "-imacros", _imacros_file(abi.name)], False
+    return list(cmd) + ["-undef", *_abi_define_flags(abi.name)], False
 
 
 # Questions whose answers depend on the target, the search path or the
