@@ -195,6 +195,10 @@ def main(argv: Optional[List[str]] = None) -> int:
         print(f"layoutcheck: the input is nested more deeply than layoutcheck can follow "
               f"(more than {RECURSION_LIMIT} Python frames)", file=sys.stderr)
         return 2
+    except MemoryError:
+        print("layoutcheck: out of memory (the input, or what it expands to, is too big)",
+              file=sys.stderr)
+        return 2
     except BrokenPipeError:  # pragma: no cover - `| head`
         return 0
     except KeyboardInterrupt:  # pragma: no cover

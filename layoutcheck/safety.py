@@ -144,6 +144,10 @@ def check_include_path(path: str, origin: Optional[str] = None) -> str:
 # small enough that a hostile one costs little.
 MAX_TOML_BYTES = 4 << 20
 
+# The largest header read whole (the biggest kernel header is under 1 MB):
+# a sparse file of many gigabytes is refused, not loaded into memory.
+MAX_HEADER_BYTES = 64 << 20
+
 
 _TOML_READ: Dict[str, Any] = {}  # TOML text -> what tomllib made of it
 

@@ -378,3 +378,29 @@ def test_a_file_name_with_a_line_break_is_refused_not_read_as_text(tmp_path, run
     quoted = 'q"\\.h'
     (tmp_path / quoted).write_text("struct s { char c; int i; };\n")
     assert lc.layout(quoted, "s", abi="x86_64").size == 8
+
+
+def test_the_python_preprocessor_reads_only_bounded_regular_files_in_bounded_time(
+        tmp_path, run_cli, monkeypatch):
+    """--cpp python reads what a header includes as the other roads read a
+    header: a FIFO is refused (not waited on), a device too (not read
+    without end), and a macro that expands without end stops at the time
+    limit; each is an error (exit 2), not a hang or a traceback."""
+    from layoutcheck.cfront import preprocess
+
+    monkeypatch.chdir(tmp_path)
+    os.mkfifo(tmp_path / "ff")
+    (tmp_path / "fifo.h").write_text('#include "ff"\nstruct s { int a; };\n')
+    (tmp_path / "dev.h").write_text('#include "/dev/zero"\nstruct s { int a; };\n')
+    for name, why in (("fifo.h", "not a regular file"), ("dev.h", "not a regular file")):
+        code, out, err = run_cli("show", name, "--abi", "x86_64", "--cpp", "python")
+        assert code == 2 and why in err, (name, out, err)
+    bomb = "".join(f"#define A{i + 1} A{i} A{i}\n" for i in range(40))
+    (tmp_path / "bomb.h").write_text("#define A0 x\n" + bomb + "struct s { int a; };\nA40\n")
+    monkeypatch.setattr(preprocess, "PREPROCESS_TIMEOUT", 1)
+    with pytest.raises(lc.LayoutError, match="ran for more than 1 s"):
+        lc.load(str(tmp_path / "bomb.h"), abis=["x86_64"], cpp="python")
+    # an ordinary include still reads
+    (tmp_path / "t.h").write_text("typedef long T;\r\n")
+    (tmp_path / "ok.h").write_text('#include "t.h"\nstruct s { T a; };\n')
+    assert lc.layout(str(tmp_path / "ok.h"), "s", abi="x86_64", cpp="python").size == 8

@@ -744,15 +744,36 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
     except ImportError:  # pragma: no cover - pcpp is a dependency
         raise LayoutError("the pure-Python preprocessor needs pcpp (pip install pcpp)") from None
 
+    import time
+
+    deadline = time.monotonic() + PREPROCESS_TIMEOUT
+
+    def in_time() -> None:
+        if time.monotonic() > deadline:
+            raise LayoutError(f"the pure-Python preprocessor ran for more than "
+                              f"{PREPROCESS_TIMEOUT} s", filename)
+
     class _PP(Preprocessor):
         def on_file_open(self, is_system_include, includepath):
-            fh = super().on_file_open(is_system_include, includepath)
-            try:
-                data = fh.read()
-            finally:
-                fh.close()
+            # called for each place an include may be: an OSError says
+            # "not here".  What is there is read as a header is (a regular
+            # file of bounded size), never waited on (a FIFO) or read
+            # without end (a device).
+            in_time()
+            if not os.path.exists(includepath):
+                raise FileNotFoundError(includepath)
+            if os.path.isdir(includepath):
+                raise IsADirectoryError(includepath)
+            raw = read_header_bytes(includepath)
+            data = raw.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+            if data.startswith("\ufeff"):
+                data = data[1:]
             _refuse_spliced_line_comment(data, includepath)
             return io.StringIO(data)
+
+        def expand_macros(self, tokens, expanding_from=[]):  # noqa: B006 - pcpp's signature
+            in_time()  # a macro expanding to ever more of itself ends here
+            return super().expand_macros(tokens, expanding_from)
 
         def on_error(self, file, line, msg):
             raise LayoutError(f"preprocessing error: {msg}", f"{file}:{line}")
@@ -800,8 +821,8 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
     recorder = _RecordingMacros(pp.macros)
     pp.macros = recorder
     if text is None:
-        with open(path, errors="replace") as fh:
-            source_text = fh.read()
+        source_text = read_header_bytes(path).decode("utf-8", errors="replace") \
+            .replace("\r\n", "\n").replace("\r", "\n")
     else:
         source_text = text
     _refuse_spliced_line_comment(source_text, filename)
@@ -944,19 +965,29 @@ def marker_name(filename: str) -> str:
     return filename.replace("\\", "\\\\").replace('"', '\\"')
 
 
+def read_header_bytes(path: str) -> bytes:
+    """A header's bytes: a regular file (not a FIFO or a device) of at most
+    ``safety.MAX_HEADER_BYTES``."""
+    from ..safety import MAX_HEADER_BYTES, read_regular
+
+    data = read_regular(path, "header", MAX_HEADER_BYTES + 1)
+    if len(data) > MAX_HEADER_BYTES:
+        raise LayoutError(f"{path}: larger than {MAX_HEADER_BYTES >> 20} MiB, more than a "
+                          f"header is")
+    return data
+
+
 def _read_source(source: str, is_path: bool, filename: Optional[str]) -> Tuple[str, str]:
     """(text, filename) of a path or of C text."""
     if not is_path:
         return source, filename or "<input>"
-    from ..safety import read_regular
-
     if "\0" in source:
         raise LayoutError(f"{source!r} is not a path")
     if not os.path.exists(source):
         raise LayoutError(f"no such file: {source}")
     if os.path.isdir(source):
         raise LayoutError(f"{source} is a directory, not a header")
-    data = read_regular(source, "header")
+    data = read_header_bytes(source)
     # as a text-mode read gives it: CRLF and CR line ends become LF
     text = data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
     return text, filename or source
