@@ -23,7 +23,8 @@ placement; alias: a store that sets PageTail), 2 the input could not be
 read, parsed or laid out.
 
 environment: LAYOUTCHECK_CACHE_DIR names the cache directory (default
-~/.cache/layoutcheck), or 'off'; see the README's "The cache".
+$XDG_CACHE_HOME/layoutcheck, else ~/.cache/layoutcheck), or 'off'; see the
+README's "The cache".
 LAYOUTCHECK_JOBS=1 keeps check and show in one process (by default a
 matrix of configs, or of headers or ABIs, is read on two cores)."""
 
@@ -173,7 +174,13 @@ COMMANDS = {
 
 def main(argv: Optional[List[str]] = None) -> int:
     parser = _build_parser(sys.argv[1:] if argv is None else argv)
-    args = parser.parse_args(argv)
+    args, extra = parser.parse_known_args(argv)
+    if extra:  # named after the command they were given to
+        command = getattr(args, "command", None)
+        sys.stderr.write(f"layoutcheck: {command or 'options'}: unrecognized arguments: "
+                         f"{' '.join(extra)} (see {'layoutcheck ' + command + ' ' if command else ''}"
+                         f"--help)\n")
+        return 2
     if not getattr(args, "command", None):
         parser.print_help()
         print("layoutcheck: no command given (one of: " + ", ".join(COMMANDS) + ")", file=sys.stderr)

@@ -82,7 +82,7 @@ CASES = [
  ("place-bad-member", {"h.h": S}, ["place", "h.h", "--member", "int return"], 2, "C keyword", ""),
  ("option-not-a-number", {"h.h": S}, ["show", "h.h", "--cacheline", "0x40"], 2, "show: argument --cacheline: invalid int value", ""),
  ("decode-offset-not-a-number", {"h.h": S, "d.bin": "xxxx"}, ["decode", "h.h", "d.bin", "--struct", "s", "--offset", "0xzz"], 2, "invalid number value", ""),
- ("unknown-option", {"h.h": S}, ["show", "h.h", "--bogus"], 2, "unrecognized arguments: --bogus", ""),
+ ("unknown-option", {"h.h": S}, ["show", "h.h", "--bogus"], 2, "show: unrecognized arguments: --bogus", ""),
  ("device-header", {}, ["show", "/dev/zero"], 2, "not a regular file", ""),
  ("device-dump", {"h.h": S}, ["decode", "h.h", "/dev/zero", "--struct", "s", "--abi", "x86_64", "--count", "1"], 2, "not a regular file", ""),
  ("device-rules", {"h.h": S}, ["check", "h.h", "--rules", "/dev/zero"], 2, "not a regular file", ""),
