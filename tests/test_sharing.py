@@ -111,7 +111,7 @@ def test_the_hazard_prefilter_holds_every_hazard_word():
     from layoutcheck.cfront.preprocess import _HAZARD, _HAZARD_PARTS
 
     words = re.search(r"\((.*)\)", _HAZARD.pattern).group(1).split("|")
-    assert len(words) == 13
+    assert len(words) == 14
     for word in words:
         assert any(part.decode() in word for part in _HAZARD_PARTS), word
 
@@ -128,3 +128,62 @@ def test_a_header_asking_has_include_is_found_through_the_prefilter(tmp_path):
     assert _file_hazard(str(plain)) is None
     assert _file_hazard(str(asking)) == "__has_include"
     assert _file_hazard(str(stamped)) == "__DATE__"
+
+
+# Texts that read, in an #if or in the text, a name the first ABI does not
+# define and another does: each must be read for that ABI on its own.
+UNDEFINED_ON_THE_FIRST_ABI = {
+    "if": "#if _MIPS_SIM == _ABI64\nstruct s { long long a; };\n#else\nstruct s { int a; };\n#endif\n",
+    "elif": ("#ifdef __NOTHING__\n#elif __riscv_xlen == 64\nstruct s { long long a; };\n"
+             "#else\nstruct s { char a; };\n#endif\n"),
+    "bitfield order": ("struct s {\n#if __BIG_ENDIAN__\n\tunsigned char version:4, ihl:4;\n#else\n"
+                       "\tunsigned char ihl:4, version:4;\n#endif\n\tunsigned char tos;\n};\n"),
+    "ilp32": "#if __ILP32__\nstruct s { int v; };\n#else\nstruct s { long long v; };\n#endif\n",
+    "pasted": ("#define ARCH(a) (__##a##__ + 0)\n#if ARCH(aarch64)\nstruct s { long long a; };\n"
+               "#else\nstruct s { char a; };\n#endif\n"),
+    # sys.h (below) says it is a system header, where GCC warns of nothing
+    "in a system header": '#include "sys.h"\n',
+
+    # _MIPS_SIM is _ABIO32 on mips and mipsel: a name made a string
+    "in the text": ("#define STR(x) #x\n#define XSTR(x) STR(x)\n"
+                    "struct s { char a[sizeof(XSTR(_MIPS_SIM))]; };\n"),
+    "pasted in the text": ("#define STR(x) #x\n#define XSTR(x) STR(x)\n#define CAT(a, b) a##b\n"
+                           "struct s { char a[sizeof(XSTR(CAT(__ILP, 32__)))]; };\n"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(UNDEFINED_ON_THE_FIRST_ABI))
+def test_a_name_the_first_abi_lacks_is_consulted_too(case, tmp_path):
+    """GCC's -dU lists the macros a text expanded or tested with defined,
+    not an #if's identifier that is no macro (it evaluates to 0), nor a
+    name left in the text: the ABIs that define it get their own text,
+    and each ABI's layouts equal those of a run for it alone."""
+    need_all_compilers()
+    header = tmp_path / "h.h"
+    header.write_text(UNDEFINED_ON_THE_FIRST_ABI[case])
+    (tmp_path / "sys.h").write_text("#pragma GCC system_header\n#if __ILP32__\nstruct s { int v; };\n"
+                                    "#else\nstruct s { long long v; };\n#endif\n")
+    together = {lay.abi: lay.json_line() for lay in lc.load(str(header), abis=["all"]).layouts()}
+    alone = {lay.abi: lay.json_line()
+             for abi in all_abis() for lay in lc.load(str(header), abis=[abi.name]).layouts()}
+    assert together == alone
+    assert len(set(alone.values())) > 1  # the ABIs do differ here
+
+
+def test_a_header_that_can_silence_wundef_is_not_shared(tmp_path):
+    """-Wundef names the undefined identifiers an #if read; a diagnostic
+    pragma could silence it (GCC 12 does not, in -E; later ones may), so a
+    text whose files name one stands for no other ABI."""
+    from layoutcheck.abi import get_abi
+    from layoutcheck.cfront.preprocess import PPConfig, _run_system, why_not_shared
+
+    need_all_compilers()
+    header = tmp_path / "h.h"
+    header.write_text('#pragma GCC diagnostic ignored "-Wundef"\n'
+                      "#if __ILP32__\nstruct s { int v; };\n#else\nstruct s { long long v; };\n#endif\n")
+    x86_64, x32 = get_abi("x86_64"), get_abi("x32")
+    run = _run_system(str(header), None, str(header), x86_64, {}, PPConfig.make())
+    assert "diagnostic" in (why_not_shared(run, x86_64, get_abi("aarch64"), {}) or "")
+    assert "__ILP32__" in run.used  # what -Wundef said (GCC 12 reads no pragma in -E)
+    prog = lc.load(str(header), abis=["x86_64", "x32", "aarch64"])
+    assert {lay.abi: lay.size for lay in prog.layouts(["s"])} == {"x86_64": 8, "x32": 4, "aarch64": 8}

@@ -48,7 +48,8 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple
+from typing import (TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set,
+                    Tuple)
 
 if TYPE_CHECKING:
     import subprocess
@@ -342,7 +343,7 @@ def _stream_tool(argv: List[str], input_text: Optional[str],
 
     try:
         proc = subprocess.Popen(argv, stdin=subprocess.PIPE if input_text is not None else subprocess.DEVNULL,
-                                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_tool_env())
     except OSError as exc:
         raise LayoutError(f"cannot run {argv[0]}: {exc.strerror}") from None
     try:  # room for the preprocessor to run ahead while the text is read
@@ -409,7 +410,8 @@ def _run_tool(argv: List[str], **kw) -> "subprocess.CompletedProcess":
     if "input" not in kw:
         kw["stdin"] = subprocess.DEVNULL
     try:
-        return subprocess.run(argv, capture_output=True, timeout=PREPROCESS_TIMEOUT, **kw)
+        return subprocess.run(argv, capture_output=True, timeout=PREPROCESS_TIMEOUT,
+                              env=_tool_env(), **kw)
     except subprocess.TimeoutExpired:
         raise LayoutError(f"{os.path.basename(argv[0])} ran for more than {PREPROCESS_TIMEOUT} s "
                           f"(does the input include a device, a FIFO or itself?)") from None
@@ -586,12 +588,14 @@ def preprocessor_command(abi: ABI, config: Optional[PPConfig] = None) -> Tuple[L
 
 # Questions whose answers depend on the target, the search path or the
 # moment, not on macros: a text that asks them is never shared.
+# A diagnostic pragma may silence -Wundef, which says which undefined names
+# an #if read (see _run_system): a file that names one is not shared either.
 _HAZARD = re.compile(
     r"\b(__has_include_next|__has_include|__has_builtin|__has_attribute|__has_c_attribute|"
     r"__has_cpp_attribute|__has_feature|__has_extension|__COUNTER__|__INCLUDE_LEVEL__|"
-    r"__TIMESTAMP__|__DATE__|__TIME__)\b")
+    r"__TIMESTAMP__|__DATE__|__TIME__|diagnostic)")
 _HAZARD_PARTS = (b"__has_", b"__COUNTER__", b"__INCLUDE_LEVEL__", b"__TIMESTAMP__", b"__DATE__",
-                 b"__TIME__")
+                 b"__TIME__", b"diagnostic")
 _MARKER = re.compile(r'^#(?:line)? *\d+ +"((?:[^"\\]|\\.)*)"', re.M)
 
 
@@ -641,9 +645,50 @@ def _hazard(files: Sequence[str], text: Optional[str], filename: str) -> Optiona
     return None
 
 
+# GCC's -Wundef warning: an identifier an #if evaluated that is no macro
+# (clang quotes it with ''); -dU names only macros expanded or tested with
+# defined.  The messages are read with LC_ALL=C (untranslated).
+_UNDEF_WARNING = re.compile(r"""warning: ["']([A-Za-z_$][A-Za-z0-9_$]*)["'] is not defined, evaluates to 0""")
+_ANY_IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+# -Wundef for every name an #if reads, in system headers too; a warning
+# never fails the run
+_SHARING_FLAGS = ["-dU", "-Wundef", "-Wsystem-headers", "-Wno-error"]
+
+
+@lru_cache(maxsize=1)
+def varying_macro_names() -> FrozenSet[str]:
+    """The predefined macros some ABI defines otherwise than another (or
+    not at all): ``__x86_64__``, ``mips``, ``__ILP32__``, ``vector``."""
+    from ..abi import all_abis
+
+    tables = [abi_macros(a.name) for a in all_abis()]
+    names = set().union(*tables)
+    return frozenset(n for n in names if len({t.get(n) for t in tables}) > 1)
+
+
+def _names_consulted(out: str, stderr: str, watch: FrozenSet[str]) -> Set[str]:
+    """The macro names a run's text depended on besides what -dU listed:
+    each identifier an #if evaluated as no macro (-Wundef), and each name
+    left in the text (a string made of it too) that another ABI's
+    predefined macros, or ``watch`` (the macros the rules define for some
+    ABIs), would have expanded."""
+    found = {m.group(1) for m in _UNDEF_WARNING.finditer(stderr)}
+    found.update((varying_macro_names() | watch).intersection(_ANY_IDENT.findall(out)))
+    return found
+
+
+def _tool_env() -> Dict[str, str]:
+    """The environment of a preprocessor or compiler run: the caller's, with
+    untranslated messages (the first error, and -Wundef, are read)."""
+    env = dict(os.environ)
+    env["LC_ALL"] = "C"
+    env.pop("LANGUAGE", None)
+    return env
+
+
 def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: ABI,
                 extra: Dict[str, str], config: PPConfig, sharing: bool = True,
-                stream: bool = True) -> _Run:
+                stream: bool = True, watch: FrozenSet[str] = frozenset()) -> _Run:
     """One run of the ABI's preprocessor.  With ``sharing``, also what the
     text depended on (the macros it consulted, the files it read), for
     ``why_not_shared``; without, only the text, read (split, tokenized,
@@ -654,10 +699,11 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
     from . import ppcache
 
     prefix, _native = preprocessor_command(abi, config)
-    argv = prefix + (["-dU"] if sharing else []) + ["-x", "c"] + compile_flags(abi, config, extra)
+    argv = prefix + (_SHARING_FLAGS if sharing else []) + ["-x", "c"] \
+        + compile_flags(abi, config, extra)
     argv.append(path_arg(path) if path is not None else "-")
     stdin_text = text if path is None else None
-    key = ppcache.run_key(argv, stdin_text, filename)
+    key = ppcache.run_key(argv, stdin_text, filename, sorted(watch) if sharing else ())
 
     def fresh(stream: bool) -> _Run:
         started = time.time_ns()
@@ -691,6 +737,7 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
                 used.add(name.split("(")[0])
                 lines[i] = ""
         out = "\n".join(lines)
+        used.update(_names_consulted(out, proc.stderr, watch))
         files = _files_read(out)
         hazard = _hazard(files, text, filename)
         digest = ppcache.store(key, argv, (), out, used, files, hazard, stdin_text, started)
@@ -738,7 +785,9 @@ class _RecordingMacros(dict):
 
 def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: ABI,
                 extra: Dict[str, str], config: PPConfig, sharing: bool = True,
-                stream: bool = True) -> _Run:
+                stream: bool = True, watch: FrozenSet[str] = frozenset()) -> _Run:
+    # (every name pcpp looks up is recorded, in #if and in the text: what
+    # _names_consulted adds for GCC is among them)
     try:
         from pcpp import Preprocessor
     except ImportError:  # pragma: no cover - pcpp is a dependency
@@ -1122,6 +1171,10 @@ def preprocess_for_abis(
         unread.source = True
         return [unread]
 
+    # macros the rules define for some ABIs: a text that names one it left
+    # unexpanded is not shared with an ABI that defines it
+    watch = frozenset(name for d in abi_defines.values() for name in d)
+
     def run(abi: ABI, sharing: bool = True) -> _Run:
         extra = abi_defines.get(abi.name, {})
         engine = _run_system if mode == "system" else _run_python
@@ -1129,7 +1182,7 @@ def preprocess_for_abis(
         # several ABIs later, each copying the declarations it shares with
         # the others (parser._Reuse), which costs less.
         return engine(path, None if path else text, filename, abi, extra, config, sharing,
-                      stream=len(abis) == 1)
+                      stream=len(abis) == 1, watch=watch)
 
     if pp_abi is None:
         return _shared_groups(abis, run, abi_defines, filename)
