@@ -230,6 +230,8 @@ class Evaluator:
         return (self.engine.alignof(n.type, gnu=n.gnu, node=n), self.size_t())
 
     def _v_AlignofExpr(self, n: E.AlignofExpr):
+        if self._is_bitfield_ref(n.operand):
+            raise _err(f"{'__alignof__' if n.gnu else '_Alignof'} applied to a bit-field", n)
         if isinstance(n.operand, ObjectRef):
             # GCC answers with the variable's own alignment, which its
             # attributes and the target's rules for data raise.
@@ -583,7 +585,7 @@ class Evaluator:
                 raise _err("dereference of a non-pointer", node)
             if node.op == "!":
                 return self.scalar_for(self.int_t)
-            t = self._rvalue(self.type_of(node.operand))
+            t = self._operand_type(node.operand)
             it = self.ctype_int(t)
             return self.scalar_for(self.promote(it)) if it is not None else t
         if isinstance(node, E.Binary):
@@ -608,6 +610,34 @@ class Evaluator:
             if isinstance(function, Function):
                 return function.ret
         raise _err(f"cannot type expression ({type(node).__name__})", node)
+
+    def _operand_type(self, node) -> CType:
+        """The type of an operand's value (``_rvalue``).  A bit-field's is
+        GCC's type of its width: narrower than int, int (the promotions of
+        any bit-field, ``unsigned long long x:20`` included); as wide as
+        int, int or unsigned int by its declared type's sign; as wide as
+        its declared type, that type.  A width between (``long long
+        x:40``) is an integer type of its own, not modelled."""
+        if not isinstance(node, E.MemberRef):
+            return self._rvalue(self.type_of(node))
+        rtype = self._record_of(node)
+        if rtype is None:
+            raise _err("'->' on a non-pointer", node)
+        _, placed = self.engine.member_field(rtype, node.name, node)
+        if not placed.is_bitfield:
+            return self._rvalue(placed.member.type)
+        declared = self.ctype_int(placed.member.type)
+        width = placed.bit_size
+        if declared is None or declared.kind == "_Bool":
+            return self._rvalue(placed.member.type)
+        if width < self.int_t.bits:
+            return self.scalar_for(self.int_t)
+        if width == self.int_t.bits:
+            return self.scalar_for(self.int_type("int", declared.signed))
+        if width == declared.bits:
+            return self.scalar_for(declared)
+        raise _not_evaluated(f"the type of the {width}-bit bit-field '{node.name}' in an "
+                             f"expression (an integer type of that width) is not modelled", node)
 
     def _core(self, t: CType) -> CType:
         """The type itself: typedefs, qualifiers and typeof looked through."""
@@ -653,9 +683,12 @@ class Evaluator:
         if op in ("&&", "||", "<", ">", "<=", ">=", "==", "!="):
             return self.scalar_for(self.int_t)
         if op == ",":
+            if self._is_bitfield_ref(node.right):
+                raise _not_evaluated("the type of a bit-field after ',' (a type of its "
+                                     "width) is not modelled", node)
             return self._rvalue(self.type_of(node.right))
-        lt = self._rvalue(self.type_of(node.left))
-        rt = self._rvalue(self.type_of(node.right))
+        lt = self._operand_type(node.left)
+        rt = self._operand_type(node.right)
         lp, rp = isinstance(self._core(lt), Pointer), isinstance(self._core(rt), Pointer)
         if op in ("+", "-") and (lp or rp):
             if lp and rp:
@@ -701,8 +734,8 @@ class Evaluator:
 
     def _cond_type(self, node: E.Cond) -> CType:
         """The type of ``c ? a : b`` (C11 6.5.15)."""
-        then = self._rvalue(self.type_of(node.then))
-        other = self._rvalue(self.type_of(node.other))
+        then = self._operand_type(node.then)
+        other = self._operand_type(node.other)
         tc, oc = self._core(then), self._core(other)
         if isinstance(tc, (Scalar, Enum)) and isinstance(oc, (Scalar, Enum)):
             return self._arithmetic_type(then, other, node)

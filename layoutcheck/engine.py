@@ -528,6 +528,8 @@ class LayoutEngine:
         if isinstance(t, Enum):
             return self._enum_type(t)
         if isinstance(t, TypeofExpr):
+            if self.ev._is_bitfield_ref(t.expr):
+                raise _err("'typeof' applied to a bit-field", getattr(t.expr, "coord", None) or t.coord)
             return self.layout(self.ev.type_of(t.expr))
         if isinstance(t, (Void, Function)):
             return TypeInfo(None, 1, 1)
@@ -1107,13 +1109,17 @@ class LayoutEngine:
 
         Searches anonymous members the way C does.
         """
+        bit_offset, placed_field = self.member_field(rtype, name, node)
+        return bit_offset, placed_field.member.type, placed_field.is_bitfield
+
+    def member_field(self, rtype: CType, name: str, node) -> Tuple[int, PlacedField]:
+        """Bit offset and placed field of ``name`` in a struct or union."""
         rec = unqualified(rtype)
         if isinstance(rec, TypeofExpr):
             rec = unqualified(self.ev.type_of(rec.expr))
         if not isinstance(rec, Record):
             raise _err(f"request for member '{name}' in something not a struct or union", node)
-        placed = self.placed_record(rec)
-        found = _find_member(placed, name)
+        found = _find_member(self.placed_record(rec), name)
         if found is None:
             raise _err(f"'{_describe(rec)}' has no member named '{name}'", node)
         return found
@@ -1137,15 +1143,15 @@ class LayoutEngine:
         return offset_bits // BITS_PER_UNIT
 
 
-def _find_member(placed: PlacedRecord, name: str):
+def _find_member(placed: PlacedRecord, name: str) -> Optional[Tuple[int, PlacedField]]:
     for placed_field in placed.fields:
         if placed_field.member.name == name:
-            return placed_field.bit_offset, placed_field.member.type, placed_field.is_bitfield
+            return placed_field.bit_offset, placed_field
         inner = placed_field.type_info.record
         if placed_field.member.name is None and inner is not None:
             found = _find_member(inner, name)
             if found is not None:
-                return placed_field.bit_offset + found[0], found[1], found[2]
+                return placed_field.bit_offset + found[0], found[1]
     return None
 
 

@@ -141,3 +141,51 @@ def test_package_function_is_not_shadowed_by_a_module():
     import layoutcheck.layouts  # noqa: F401  (importing submodules must not hide the API)
 
     assert callable(lc.layout) and callable(lc.load)
+
+
+# An adversarial review: arithmetic on a bit-field has the type of its
+# width, not its declared type (a 20-bit unsigned long long field promotes
+# to int), and typeof and __alignof__ of a bit-field are errors.
+BITFIELD_ARITHMETIC = """
+struct T { unsigned long long c:20; unsigned long long d:32; long long e:32;
+           unsigned long long g:64; _Bool b:1; unsigned u:32; enum { A, B } n:3; };
+extern struct T t;
+struct r {
+    char s_c[sizeof(t.c + 0)];
+    char s_d[sizeof(t.d + 0)];
+    char s_e[sizeof(t.e + 0)];
+    char s_g[sizeof(t.g + 0)];
+    char s_b[sizeof(t.b + 0)];
+    char s_u[sizeof(t.u + 0)];
+    char s_n[sizeof(t.n + 0)];
+    char s_neg[sizeof(-t.c)];
+    char s_cond[sizeof(1 ? t.c : 0)];
+    char s_shift[sizeof(t.c << 1)];
+    char s_dl[sizeof(t.d + 0L)];
+    char sign_d[(__typeof__(t.d + 0))-1 < 0 ? 1 : 2];
+    char sign_e[(__typeof__(t.e + 0))-1 < 0 ? 1 : 2];
+    __typeof__(t.c + 0) tc;
+};
+"""
+
+
+@pytest.mark.parametrize("abi", ["x86_64", "i386", "ppc", "aarch64", "m68k"])
+def test_arithmetic_on_a_bitfield_has_the_type_of_its_width(abi):
+    lay = lc.layout(BITFIELD_ARITHMETIC, "r", abi)
+    sizes = {m.path: m.size for m in lay}
+    assert (sizes["s_c"], sizes["s_d"], sizes["s_g"], sizes["s_neg"], sizes["sign_d"],
+            sizes["sign_e"], sizes["tc"]) == (4, 4, 8, 4, 2, 1, 4)
+    _live(BITFIELD_ARITHMETIC, abi, "r")
+
+
+@pytest.mark.parametrize("text, message", [
+    ("struct T { unsigned long long f:40; }; extern struct T t;\n"
+     "struct r { char a[sizeof(t.f + 0)]; };\n", "40-bit bit-field 'f'"),
+    ("struct T { unsigned long long c:20; }; extern struct T t;\n"
+     "struct r { __typeof__(t.c) x; };\n", "'typeof' applied to a bit-field"),
+    ("struct T { unsigned long long c:20; }; extern struct T t;\n"
+     "struct r { char a[__alignof__(t.c)]; };\n", "__alignof__ applied to a bit-field"),
+])
+def test_what_gcc_types_otherwise_or_refuses_on_a_bitfield_is_an_error(text, message):
+    with pytest.raises(lc.LayoutError, match=message):
+        lc.layout(text, "r", "x86_64")
