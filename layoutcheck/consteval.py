@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import TYPE_CHECKING, Optional, Tuple, Union
 
 from . import expr as E
@@ -64,6 +65,30 @@ _BIT_BUILTIN_KIND = {None: "int", "l": "long", "ll": "long long"}
 _REAL_RANK = {"float": 0, "double": 1, "long double": 2}
 _STANDARD_REALS = {"float", "double", "long double"}
 
+# IEEE binary formats GCC folds float and double in: (precision, emin, emax).
+_BINARY32 = (24, -126, 127)
+_BINARY64 = (53, -1022, 1023)
+
+
+def _round_binary(x: Fraction, fmt: Tuple[int, int, int]) -> Optional[Fraction]:
+    """``x`` rounded to nearest (ties to even) in a binary format, with its
+    subnormals; None when it overflows."""
+    if x == 0:
+        return x
+    precision, emin, emax = fmt
+    a = abs(x)
+    e = a.numerator.bit_length() - a.denominator.bit_length()  # 2**(e-1) < a < 2**(e+1)
+    if a < Fraction(2) ** e:
+        e -= 1  # now 2**e <= a < 2**(e+1)
+    quantum = Fraction(2) ** (max(e, emin) - precision + 1)
+    n, rest = divmod(a, quantum)
+    if rest * 2 > quantum or (rest * 2 == quantum and n % 2 == 1):
+        n += 1
+    r = n * quantum
+    if r >= Fraction(2) ** (emax + 1):
+        return None
+    return r if x > 0 else -r
+
 # c_common_type_for_size and c_common_type_for_mode: the standard integer
 # type GCC picks for a width, in this order (plain char is never picked).
 _TYPE_FOR_SIZE_ORDER = ("int", "char", "short", "long", "long long", "__int128")
@@ -98,7 +123,7 @@ class PtrVal:
     target: CType
 
 
-Value = Union[Tuple[int, IntType], PtrVal, Tuple[float, str]]
+Value = Union[Tuple[int, IntType], PtrVal, Tuple[Fraction, str]]  # a real: exact, its kind
 
 
 class Evaluator:
@@ -193,7 +218,26 @@ class Evaluator:
         return (v, self.int_t)
 
     def _v_FloatLit(self, n: E.FloatLit):
-        return (n.value, n.kind)
+        exact = n.exact if n.exact is not None else Fraction(n.value)
+        return (self._real(exact, n.kind, n), n.kind)
+
+    def _real(self, x: Fraction, kind: str, node) -> Fraction:
+        """``x`` as a value of a real type, as GCC folds it: float and double
+        rounded to IEEE single and double; a long double as wide as double
+        is double; a wider one (x87, binary128, IBM double-double) only
+        where ``x`` is exactly a double, as no rounding to it is modelled."""
+        if kind == "float":
+            r = _round_binary(x, _BINARY32)
+        elif kind == "double" or self.abi.scalar("long double").size == self.abi.scalar("double").size:
+            r = _round_binary(x, _BINARY64)
+        else:
+            if _round_binary(x, _BINARY64) != x:
+                raise _not_evaluated(f"a long double value that is no double ({float(x)!r}) "
+                                     f"is not modelled for {self.abi.name}", node)
+            r = x
+        if r is None:
+            raise _err(f"floating overflow in a constant expression ({kind})", node)
+        return r
 
     def _v_StrLit(self, n: E.StrLit):
         raise _err("string literal where a constant is needed", n)
@@ -313,13 +357,20 @@ class Evaluator:
         it = self.ctype_int(target)
         if it is None:
             if isinstance(target, Scalar) and target.is_float:
+                if target.kind not in _REAL_RANK or target.spelling != target.kind:
+                    raise _not_evaluated(f"a constant of type '{target.spelling}' is not modelled", n)
                 num = v.address if isinstance(v, PtrVal) else v[0]
-                return (float(num), target.kind)
+                return (self._real(Fraction(num), target.kind, n), target.kind)
             raise _err("cast to a non-scalar type in a constant expression", n)
         if isinstance(v, PtrVal):
             num = v.address
         elif isinstance(v[1], str):
-            num = int(v[0])
+            if it.kind == "_Bool":
+                return (1 if v[0] != 0 else 0, it)
+            num = int(v[0])  # toward zero
+            if it.wrap(num) != num:
+                raise _err(f"the floating value {float(v[0])!r} does not fit in "
+                           f"'{self.scalar_for(it).spelling}' (GCC's conversion overflows)", n)
         else:
             num = v[0]
         if it.kind == "_Bool":
@@ -432,17 +483,22 @@ class Evaluator:
         raise _err(f"operator {op} in a constant expression", n)
 
     def _float_arith(self, op, a, b, at, bt, n):
-        kind = at if isinstance(at, str) else bt
+        """A binary operator on reals (one operand may be an integer): both
+        converted to the higher ranked real type, the exact result rounded
+        to it; comparisons exact."""
+        kinds = [k for k in (at, bt) if isinstance(k, str)]
+        kind = max(kinds, key=_REAL_RANK.__getitem__)
+        a, b = self._real(Fraction(a), kind, n), self._real(Fraction(b), kind, n)
         if op == "+":
-            return (a + b, kind)
+            return (self._real(a + b, kind, n), kind)
         if op == "-":
-            return (a - b, kind)
+            return (self._real(a - b, kind, n), kind)
         if op == "*":
-            return (a * b, kind)
+            return (self._real(a * b, kind, n), kind)
         if op == "/":
             if b == 0:
                 raise _err("division by zero", n)
-            return (a / b, kind)
+            return (self._real(a / b, kind, n), kind)
         cmp = {"<": a < b, ">": a > b, "<=": a <= b, ">=": a >= b, "==": a == b, "!=": a != b}
         if op in cmp:
             return (1 if cmp[op] else 0, self.int_t)
@@ -477,8 +533,14 @@ class Evaluator:
         else:
             then = self.value(n.other)
             other_t = self.type_of(n.then)
-        if isinstance(then, PtrVal) or isinstance(then[1], str):
+        if isinstance(then, PtrVal):
             return then
+        other_real = self._real_kind(self._rvalue(other_t), n)
+        if isinstance(then[1], str) or other_real is not None:
+            # the usual arithmetic conversions, to the higher ranked real
+            kinds = [k for k in (then[1], other_real) if isinstance(k, str)]
+            kind = max(kinds, key=_REAL_RANK.__getitem__)
+            return (self._real(Fraction(then[0]), kind, n), kind)
         ot = self.ctype_int(other_t)
         if ot is None:
             return then

@@ -37,6 +37,7 @@ class FloatLit(Expr):
     value: float
     kind: str  # "float", "double" or "long double"
     coord: Any = None
+    exact: Any = None  # fractions.Fraction: the value the literal writes, before rounding
 
 
 @dataclass(eq=False)

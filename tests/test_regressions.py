@@ -189,3 +189,45 @@ def test_arithmetic_on_a_bitfield_has_the_type_of_its_width(abi):
 def test_what_gcc_types_otherwise_or_refuses_on_a_bitfield_is_an_error(text, message):
     with pytest.raises(lc.LayoutError, match=message):
         lc.layout(text, "r", "x86_64")
+
+
+# An adversarial review: floating constants folded as GCC folds them, in
+# their own types' precision (a float is a float, (_Bool)0.5 is 1).
+FLOATING = """
+struct r {
+  char b[1 + (_Bool)0.5];
+  char f1[0.1f == 0.1 ? 1 : 2];
+  char f2[(int)((float)16777217 - 16777215)];
+  char f4[1.0f + 1e-8f == 1.0f ? 1 : 2];
+  char f5[(double)(float)0.1 == 0.1 ? 1 : 2];
+  char f6[(int)(1 ? 1 : 2.0) + (int)((1 ? 1 : 2.0) / 2 * 4)];
+  char f7[(int)(0x1.8p3 / 3)];
+  char f9[(int)1e-320 + 1];
+  char f10[(int)(1e-40f * 1e30f) + 1];
+  char f11[(int)-3.7 + 5];
+  char f12[0.5L == 0.5 ? 3 : 4];
+  char f13[(int)(0.1f * 3.0f * 10) + 1];
+};
+"""
+
+
+@pytest.mark.parametrize("abi", ["x86_64", "i386", "arm", "aarch64", "ppc64le", "m68k", "s390x"])
+def test_floating_constants_fold_in_their_types(abi):
+    lay = lc.layout(FLOATING, "r", abi)
+    assert [m.size for m in lay] == [2, 2, 1, 1, 2, 3, 4, 1, 1, 2, 3, 4]
+    _live(FLOATING, abi, "r")
+
+
+@pytest.mark.parametrize("text, abi, message", [
+    ("struct r { char a[0.1L == 0.1 ? 1 : 2]; };", "x86_64", "long double value that is no double"),
+    ("struct r { char a[(unsigned char)257.5]; };", "x86_64", "does not fit in 'unsigned char'"),
+    ("struct r { char a[1e308 * 10 > 1e308]; };", "x86_64", "floating overflow"),
+])
+def test_what_gcc_folds_otherwise_or_refuses_in_floating_constants_is_an_error(text, abi, message):
+    with pytest.raises(lc.LayoutError, match=message):
+        lc.layout(text, "r", abi)
+
+
+def test_a_long_double_as_wide_as_double_folds_as_double():
+    assert lc.layout("struct r { char a[0.1L == 0.1 ? 1 : 2]; };", "r", "arm").size == 1
+    _live("struct r { char a[0.1L == 0.1 ? 1 : 2]; };", "arm", "r")

@@ -957,9 +957,27 @@ def _constant(node: c_ast.Constant) -> E.Expr:
     try:
         t = text.rstrip("fFlL")
         kind = "float" if text[-1:] in "fF" else ("long double" if text[-1:] in "lL" else "double")
-        return E.FloatLit(float.fromhex(t) if "x" in t.lower() else float(t), kind, coord)
-    except ValueError:
+        exact = _exact_real(t)
+    except (ValueError, ZeroDivisionError):
         raise _err(f"cannot read constant {text!r}", coord) from None
+    try:
+        approx = float(exact)
+    except OverflowError:  # 1e400: an error only where a constant needs its value
+        approx = float("inf")
+    return E.FloatLit(approx, kind, coord, exact)
+
+
+def _exact_real(t: str):
+    """The exact value a floating literal (without its suffix) writes."""
+    from fractions import Fraction
+
+    if not t[:2].lower() == "0x":
+        return Fraction(t)
+    mantissa, _, exponent = t[2:].lower().partition("p")
+    whole, _, frac = mantissa.partition(".")
+    if not exponent or not (whole or frac):
+        raise ValueError(t)
+    return Fraction(int(whole + frac, 16), 16 ** len(frac)) * Fraction(2) ** int(exponent)
 
 
 _ESCAPES = {"n": 10, "t": 9, "r": 13, "0": 0, "a": 7, "b": 8, "f": 12, "v": 11,
