@@ -404,3 +404,17 @@ def test_the_python_preprocessor_reads_only_bounded_regular_files_in_bounded_tim
     (tmp_path / "t.h").write_text("typedef long T;\r\n")
     (tmp_path / "ok.h").write_text('#include "t.h"\nstruct s { T a; };\n')
     assert lc.layout(str(tmp_path / "ok.h"), "s", abi="x86_64", cpp="python").size == 8
+
+
+@pytest.mark.parametrize("condition", ["-7 % 3 == -1", "'\\xff' < 0", "N / 2 == 2"])
+def test_the_python_preprocessor_refuses_if_arithmetic_it_does_not_do_as_c(condition, tmp_path):
+    """pcpp's #if is Python arithmetic ('%' with the divisor's sign, '/'
+    through a float, character constants unsigned): an #if that needs
+    C's gets an error naming its line, not the other branch."""
+    header = tmp_path / "h.h"
+    header.write_text(f"#define N 4\n#if {condition}\nstruct s {{ char a[2]; }};\n#else\n"
+                      f"struct s {{ char a[3]; }};\n#endif\n")
+    with pytest.raises(lc.LayoutError, match="does not evaluate") as info:
+        lc.load(str(header), abis=["x86_64"], cpp="python")
+    assert info.value.where.endswith("h.h:2")
+    assert lc.layout(str(header), "s", "x86_64", cpp="system").size == 2

@@ -824,7 +824,11 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
             in_time()  # a macro expanding to ever more of itself ends here
             return super().expand_macros(tokens, expanding_from)
 
+        refused: Optional[LayoutError] = None  # what the #if evaluator refused
+
         def on_error(self, file, line, msg):
+            if self.refused is not None:  # pcpp reports the evaluator's error as its own
+                raise self.refused
             raise LayoutError(f"preprocessing error: {msg}", f"{file}:{line}")
 
         def on_include_not_found(self, is_malformed, is_system_include, curdir, includepath):
@@ -850,6 +854,23 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
             return super().on_unknown_macro_function_in_expr(ident)
 
     pp = _PP()
+    evaluate = pp.evaluator
+
+    def evaluator(tokens, functions={}, identifiers={}):  # noqa: B006 - pcpp's signature
+        # pcpp's #if arithmetic is Python's: '%' takes the divisor's sign,
+        # '/' goes through a float, and a character constant is unsigned
+        # on every target; GCC's is C's on intmax_t
+        for tok in tokens:
+            if tok.type == pp.t_CHAR or tok.value in ("/", "%"):
+                what = "a character constant" if tok.type == pp.t_CHAR else f"'{tok.value}'"
+                pp.refused = LayoutError(
+                    f"the pure-Python preprocessor does not evaluate {what} in #if as C does "
+                    f"(use --cpp system)",
+                    f"{tok.source}:{tok.lineno}" if getattr(tok, "source", None) else filename)
+                raise pp.refused
+        return evaluate(tokens, functions=functions, identifiers=identifiers)
+
+    pp.evaluator = evaluator
     pp.passed = []  # the name of each directive pcpp wrote out, in order
     pp.line_directive = "#line"
     pp.compress = 0
