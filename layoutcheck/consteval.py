@@ -133,6 +133,7 @@ class Evaluator:
         self.engine = engine
         self.abi = engine._abi  # reads are the engine's facts (engine.FactView)
         self._types = {}
+        self._overflowed = False  # a signed overflow since array_bound began
 
     # ------------------------------------------------------------- types
     def int_type(self, kind: str, signed: bool) -> IntType:
@@ -304,11 +305,14 @@ class Evaluator:
             # literal; an operand layoutcheck cannot read stays an error.
             if isinstance(n.args[0], E.StrLit):
                 return (1, self.int_t)
+            overflowed = self._overflowed  # GCC answers 1 for INT_MAX + 1, and no bound is made of it
             try:
                 self.value(n.args[0])
                 return (1, self.int_t)
             except NotEvaluated:
                 return (0, self.int_t)
+            finally:
+                self._overflowed = overflowed
         if n.name == "__builtin_expect":
             long_t = self.int_type("long", True)
             return (long_t.wrap(self._int(n.args[0])[0]), long_t)
@@ -424,7 +428,7 @@ class Evaluator:
         val, t = self._int(n.operand)
         t = self.promote(t)
         if op == "-":
-            return (t.wrap(-val), t)
+            return (self._signed_result(-t.wrap(val), t, n), t)
         if op == "+":
             return (t.wrap(val), t)
         if op == "~":
@@ -457,11 +461,11 @@ class Evaluator:
         t = self.common_type(at, bt)
         a, b = t.wrap(a), t.wrap(b)
         if op == "+":
-            return (t.wrap(a + b), t)
+            return (self._signed_result(a + b, t, n), t)
         if op == "-":
-            return (t.wrap(a - b), t)
+            return (self._signed_result(a - b, t, n), t)
         if op == "*":
-            return (t.wrap(a * b), t)
+            return (self._signed_result(a * b, t, n), t)
         if op in ("/", "%"):
             if b == 0:
                 raise _err("division by zero in a constant expression", n)
@@ -469,8 +473,8 @@ class Evaluator:
             if (a < 0) != (b < 0):
                 q = -q
             if op == "/":
-                return (t.wrap(q), t)
-            return (t.wrap(a - q * b), t)
+                return (self._signed_result(q, t, n), t)
+            return (t.wrap(a - q * b), t)  # INT_MIN % -1 is 0 to GCC
         if op == "&":
             return (t.wrap(a & b), t)
         if op == "|":
@@ -481,6 +485,29 @@ class Evaluator:
         if op in cmp:
             return (1 if cmp[op] else 0, self.int_t)
         raise _err(f"operator {op} in a constant expression", n)
+
+    def _signed_result(self, v: int, t: IntType, n) -> int:
+        """An arithmetic result in ``t``, wrapped.  A signed one that
+        overflows is marked: GCC folds it with a warning where a constant is
+        read (a bit-field width, an enumerator, a static assertion), but an
+        array bound so made is variable-length (``array_bound``)."""
+        if t.signed and not t.fits(v):
+            self._overflowed = True
+        return t.wrap(v)
+
+    def array_bound(self, node) -> int:
+        """``integer(node)`` for an array's size: a signed overflow in it is
+        an error, as GCC refuses a variable-length array at file scope (even
+        with -fwrapv)."""
+        saved, self._overflowed = self._overflowed, False
+        try:
+            value = self.integer(node)
+            if self._overflowed:
+                raise _err("integer overflow in an array size: GCC makes it a variable-length "
+                           "array, which it refuses here", node)
+            return value
+        finally:
+            self._overflowed = saved
 
     def _float_arith(self, op, a, b, at, bt, n):
         """A binary operator on reals (one operand may be an integer): both

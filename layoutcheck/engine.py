@@ -595,7 +595,7 @@ class LayoutEngine:
         if t.dim is None:
             size_bytes = None
         else:
-            count = self.ev.integer(t.dim)
+            count = self.ev.array_bound(t.dim)
             if count < 0:
                 raise _err(f"array size {count} is negative", t.dim)
             # (the ABI's limit is read only past the least one: a layout

@@ -231,3 +231,29 @@ def test_what_gcc_folds_otherwise_or_refuses_in_floating_constants_is_an_error(t
 def test_a_long_double_as_wide_as_double_folds_as_double():
     assert lc.layout("struct r { char a[0.1L == 0.1 ? 1 : 2]; };", "r", "arm").size == 1
     _live("struct r { char a[0.1L == 0.1 ? 1 : 2]; };", "arm", "r")
+
+
+# Signed overflow: GCC folds it with a warning where a constant is read (a
+# bit-field width, __builtin_constant_p), but an array bound so made is
+# variable-length, refused at file scope (even with -fwrapv).
+OVERFLOW_FOLDED = """
+struct s { char a[__builtin_constant_p(0x7fffffff + 1) + 1]; };
+struct u { char a[sizeof(int[2]) + (0 && (0x7fffffff + 1))]; };
+struct v { char a[1 ? 3 : 0x7fffffff + 1]; };
+struct w { int a : (0x7fffffff + 1 < 0 ? 1 : 2); int b : 3; };
+struct x { char a[((-2147483647 - 1) % -1) + 1]; };
+"""
+
+
+@pytest.mark.parametrize("struct, size", [("s", 2), ("u", 8), ("v", 3), ("w", 4), ("x", 1)])
+def test_a_signed_overflow_gcc_folds_is_folded(struct, size):
+    assert lc.layout(OVERFLOW_FOLDED, struct, "x86_64").size == size
+    _live(OVERFLOW_FOLDED, "x86_64", struct)
+
+
+@pytest.mark.parametrize("bound", ["(0x7fffffff + 1) < 0 ? 1 : 2", "(-2147483647 - 1) / -1 < 0 ? 1 : 2",
+                                   "-(-2147483647 - 1) < 0 ? 1 : 2", "(2147483647 * 2) < 0 ? 1 : 2",
+                                   "(0x7fffffffffffffffL + 1) < 0 ? 1 : 2"])
+def test_a_signed_overflow_in_an_array_size_is_an_error(bound):
+    with pytest.raises(lc.LayoutError, match="integer overflow in an array size"):
+        lc.layout(f"struct r {{ char a[{bound}]; }};", "r", "x86_64")
