@@ -23,9 +23,23 @@ HEADER_SUFFIXES = (".h", ".hh", ".hpp", ".hxx", ".inc", ".def", ".toml")
 
 
 # git reads a repository's configuration, which a repository handed over
-# whole may carry: none of what runs here uses a configured command, and
-# fsmonitor (which would) is switched off on the command line, before it.
-_GIT = ["git", "-c", "core.fsmonitor=false"]
+# whole may carry.  What runs here reads objects only; the configured
+# commands that could still run are fsmonitor's and, in a partial clone,
+# the fetch of a missing object (its transport: ssh's command, an upload
+# pack, a remote helper).  The command line, which wins over every
+# configuration file, switches fsmonitor off and forbids every transport;
+# git 2.45 and later also take GIT_NO_LAZY_FETCH.
+_GIT = ["git", "-c", "core.fsmonitor=false", "-c", "protocol.allow=never"] + [
+    arg for name in ("file", "git", "ssh", "http", "https", "ftp", "ftps", "ext", "fd")
+    for arg in ("-c", f"protocol.{name}.allow=never")]
+
+# The bytes of a revision's headers read at most (a blob above the header
+# limit is not written; a header including it finds nothing).
+MAX_REVISION_BYTES = 256 << 20
+
+
+def _git_env() -> Dict[str, str]:
+    return dict(os.environ, GIT_NO_LAZY_FETCH="1", GIT_TERMINAL_PROMPT="0")
 
 
 def _git(args: List[str], cwd: str, stdin: Optional[bytes] = None) -> str:
@@ -36,6 +50,7 @@ def _git(args: List[str], cwd: str, stdin: Optional[bytes] = None) -> str:
 def _git_bytes(args: List[str], cwd: str, stdin: Optional[bytes] = None) -> bytes:
     try:
         proc = subprocess.run(_GIT + args, cwd=cwd, capture_output=True, timeout=120,
+                              env=_git_env(),
                               **({"input": stdin} if stdin is not None
                                  else {"stdin": subprocess.DEVNULL}))
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -46,21 +61,22 @@ def _git_bytes(args: List[str], cwd: str, stdin: Optional[bytes] = None) -> byte
     return proc.stdout
 
 
-def _listing(rev: str, top: str, under: Optional[str] = None) -> Dict[str, str]:
+def _listing(rev: str, top: str, under: Optional[str] = None) -> Dict[str, Tuple[str, int]]:
     """The regular files of ``rev`` (below ``under``, a directory relative
     to the top), each name (as git holds it, whatever its characters) with
-    its blob; links and submodules are left out."""
-    args = ["ls-tree", "-r", "-z", "--full-tree", "--end-of-options", rev]
+    its blob and size; links and submodules are left out."""
+    args = ["ls-tree", "-r", "-l", "-z", "--full-tree", "--end-of-options", rev]
     if under is not None:
         args += ["--", under or "."]
-    out: Dict[str, str] = {}
+    out: Dict[str, Tuple[str, int]] = {}
     for entry in _git(args, top).split("\0"):
         if not entry:
             continue
         meta, _, name = entry.partition("\t")
-        mode, kind, blob = (meta.split(" ") + ["", "", ""])[:3]
-        if kind == "blob" and mode in ("100644", "100755"):
-            out[name] = blob
+        fields = meta.split()
+        if len(fields) == 4 and fields[1] == "blob" and fields[0] in ("100644", "100755") \
+                and fields[3].isdigit():
+            out[name] = (fields[2], int(fields[3]))
     return out
 
 
@@ -72,7 +88,8 @@ def is_rev(rev: str, cwd: str) -> bool:
         return False
     proc = subprocess.run(_GIT + ["rev-parse", "--verify", "--quiet", "--end-of-options",
                            f"{rev}^{{commit}}"],
-                          cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+                          cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL,
+                          env=_git_env())
     return proc.returncode == 0
 
 
@@ -124,20 +141,49 @@ class Materializer:
         if rel not in listing:
             raise LayoutError(f"{path} does not exist at {rev}")
         wanted = {f: b for f, b in listing.items() if f.endswith(HEADER_SUFFIXES) or f == rel}
-        root = self._dest("tree-", rev)
+        root = self._dest("tree-", rev, top)
         if not os.path.isdir(root):
-            self._write_blobs(top, wanted, root)
+            self._write_blobs(top, wanted, root, rel, rev)
         return os.path.join(root, rel), top, root
 
-    def _dest(self, kind: str, rev: str) -> str:
-        return os.path.join(self.tmp, kind + rev.replace("/", "_").replace("~", "_").replace("^", "_"))
+    def _dest(self, kind: str, rev: str, top: str) -> str:
+        """The folder of one commit's files: named by the commit's id, so
+        that two spellings of one commit share it and two commits never do
+        (``a/b`` and ``a_b``, ``HEAD~2`` and ``HEAD^2``)."""
+        commit = _git(["rev-parse", "--verify", "--end-of-options", f"{rev}^{{commit}}"], top).strip()
+        if not (len(commit) in (40, 64) and all(c in "0123456789abcdef" for c in commit)):
+            raise LayoutError(f"git rev-parse {rev}: not a commit id: {commit!r}")
+        return os.path.join(self.tmp, kind + commit)
 
-    def _write_blobs(self, top: str, files: Dict[str, str], dest: str) -> None:
-        """``files`` (name -> blob) into ``dest``, each blob's bytes as git
-        stores them (one ``git cat-file --batch``).  A name that would
-        leave ``dest`` (absolute, ``..``) is not written."""
-        names = sorted(files)
-        blobs = [files[n] for n in names]
+    def _write_blobs(self, top: str, files: Dict[str, Tuple[str, int]], dest: str, header: str,
+                     rev: str) -> None:
+        """``files`` (name -> blob, size) into ``dest``, each blob's bytes as
+        git stores them (one ``git cat-file --batch``), ``header`` among
+        them.  A file of the commit already written is left as it is (the
+        same blob); a name that would leave ``dest`` (absolute, ``..``),
+        that the file system refuses (too long, a file where a folder is),
+        or a blob above the header size limit is not written: a header
+        including it finds nothing there."""
+        from .safety import MAX_HEADER_BYTES
+
+        size = files[header][1]
+        if size > MAX_HEADER_BYTES:
+            raise LayoutError(f"{header} at {rev}: larger than {MAX_HEADER_BYTES >> 20} MiB, more "
+                              f"than a header is")
+        names, total = [], 0
+        for name in sorted(files):
+            blob, size = files[name]
+            parts = name.split("/")
+            if size > MAX_HEADER_BYTES or name.startswith("/") or "\0" in name \
+                    or any(p in ("", ".", "..") for p in parts) \
+                    or os.path.lexists(os.path.join(dest, *parts)):
+                continue
+            total += size
+            if total > MAX_REVISION_BYTES:
+                raise LayoutError(f"the headers of {rev} beside {header} are more than "
+                                  f"{MAX_REVISION_BYTES >> 20} MiB")
+            names.append(name)
+        blobs = [files[n][0] for n in names]
         out = _git_bytes(["cat-file", "--batch"], top,
                          stdin="".join(b + "\n" for b in blobs).encode()) if blobs else b""
         os.makedirs(dest, exist_ok=True)
@@ -145,20 +191,21 @@ class Materializer:
         for name, blob in zip(names, blobs, strict=True):
             head_end = out.index(b"\n", pos)
             head = out[pos:head_end].decode(errors="replace").split(" ")
-            if len(head) != 3 or head[0] != blob or head[1] != "blob":
+            if len(head) != 3 or head[0] != blob or head[1] != "blob" or not head[2].isdigit():
                 raise LayoutError(f"git cat-file: no blob {blob} for {name}: {' '.join(head)}")
             size = int(head[2])
             data = out[head_end + 1:head_end + 1 + size]
             pos = head_end + 1 + size + 1  # the contents end with a newline
-            parts = name.split("/")
-            if name.startswith("/") or "\0" in name or any(p in ("", ".", "..") for p in parts):
-                continue
-            target = os.path.join(dest, *parts)
-            os.makedirs(os.path.dirname(target), exist_ok=True)
-            fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0),
-                         0o600)
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+            target = os.path.join(dest, *name.split("/"))
+            try:
+                os.makedirs(os.path.dirname(target), exist_ok=True)
+                fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                             | getattr(os, "O_NOFOLLOW", 0), 0o600)
+                with os.fdopen(fd, "wb") as fh:
+                    fh.write(data)
+            except OSError as exc:
+                if name == header:
+                    raise LayoutError(f"cannot write {header} of {rev}: {exc.strerror}") from None
 
     def _extract(self, rev: str, path: str) -> str:
         """Write the header's directory at ``rev``, with the headers and
@@ -173,8 +220,8 @@ class Materializer:
         prefix = f"{rel_dir}/" if rel_dir else ""
         wanted = {f: b for f, b in listing.items()
                   if "/" not in f[len(prefix):] or f.endswith((".h", ".toml"))}
-        dest_root = self._dest("", rev)
-        self._write_blobs(top, wanted, dest_root)
+        dest_root = self._dest("", rev, top)
+        self._write_blobs(top, wanted, dest_root, rel, rev)
         return os.path.join(dest_root, rel)
 
 

@@ -250,3 +250,53 @@ def test_a_revision_is_read_as_git_holds_it(run_cli, tmp_path, monkeypatch):
     assert not marker.exists(), "a filter of the repository's config ran"
     code, out, err = run_cli("diff", "--git", "HEAD~9", "s.h", "--abi", "x86_64")
     assert code == 2 and "'HEAD~9' is no revision" in err, err
+
+
+def test_revisions_are_told_apart_by_commit_and_read_once(run_cli, tmp_path, monkeypatch):
+    """Two revisions whose names spell alike once '/' and '~' are folded
+    (a/b and a_b) are two commits; one commit read for two headers is
+    written once."""
+    from layoutcheck.gitrev import Materializer
+
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    (repo / "x.h").write_text("struct s { char c; int i; };\n")
+    (repo / "y.h").write_text("struct t { char c; short i; };\n")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "one")
+    _git(repo, "branch", "a/b")
+    (repo / "x.h").write_text("struct s { char c; long i; };\n")
+    _git(repo, "commit", "-q", "-am", "two")
+    _git(repo, "branch", "a_b")
+    monkeypatch.chdir(repo)
+    code, out, err = run_cli("diff", "a/b:x.h", "a_b:x.h", "--abi", "x86_64")
+    assert code == 1 and "size 8 -> 16" in out, (out, err)
+    with Materializer() as mat:
+        first, _ = mat.resolve("HEAD:x.h")
+        second, _ = mat.resolve("HEAD:y.h")
+        assert os.path.dirname(first) == os.path.dirname(second)
+        assert open(second).read() == "struct t { char c; short i; };\n"
+
+
+def test_a_partial_clone_fetches_nothing_and_runs_no_configured_command(run_cli, tmp_path,
+                                                                        monkeypatch):
+    """In a partial clone a missing object would be fetched, running the
+    transport the repository's config names (an upload-pack command here):
+    layoutcheck forbids every transport, and says the object is missing."""
+    server, clone = tmp_path / "src", tmp_path / "victim"
+    server.mkdir()
+    _git(server, "init", "-q")
+    (server / "x.h").write_text("struct s { char c; int i; };\n")
+    _git(server, "add", ".")
+    _git(server, "commit", "-q", "-m", "one")
+    (server / "x.h").write_text("struct s { char c; long i; };\n")
+    _git(server, "commit", "-q", "-am", "two")
+    _git(server, "config", "uploadpack.allowfilter", "true")
+    _git(tmp_path, "clone", "-q", "--filter=blob:none", f"file://{server}", str(clone))
+    marker = tmp_path / "ran"
+    _git(clone, "config", "remote.origin.uploadpack", f"sh -c 'touch {marker}; exit 1' --")
+    monkeypatch.chdir(clone)
+    code, out, err = run_cli("diff", "HEAD~1:x.h", "x.h", "--abi", "x86_64")
+    assert code == 2, (out, err)
+    assert not marker.exists(), "a command from the repository's config ran"
