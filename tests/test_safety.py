@@ -418,3 +418,24 @@ def test_the_python_preprocessor_refuses_if_arithmetic_it_does_not_do_as_c(condi
         lc.load(str(header), abis=["x86_64"], cpp="python")
     assert info.value.where.endswith("h.h:2")
     assert lc.layout(str(header), "s", "x86_64", cpp="system").size == 2
+
+
+def test_the_python_preprocessor_never_writes_a_name_that_ends_its_line_marker(tmp_path,
+                                                                                monkeypatch):
+    """pcpp writes each file's name into its line markers as it is: a
+    folder or include folder whose name holds a quote and a line break
+    would go on as text (a _Pragma("pack(1)") here).  Refused, as the
+    other roads refuse it, and so is a file too big for pcpp."""
+    monkeypatch.chdir(tmp_path)
+    evil = 'd"\n_Pragma("pack(1)")\n#line 1 "'
+    os.makedirs(evil)
+    with open(os.path.join(evil, "x.h"), "w") as fh:
+        fh.write("#define X 1\nstruct s { char c; int i; };\n")
+    (tmp_path / "m.h").write_text("#include <x.h>\n")
+    with pytest.raises(lc.LayoutError, match="cannot name the header"):
+        lc.load(tmp_path / evil / "x.h", abis=["x86_64"], cpp="python")  # a Path: a path
+    with pytest.raises(lc.LayoutError, match="cannot name the include folder"):
+        lc.load("m.h", abis=["x86_64"], cpp="python", include_dirs=[evil])
+    (tmp_path / "big.h").write_text("#define X 1\n" + "int a;\n" * 200_000)
+    with pytest.raises(lc.LayoutError, match="more than the pure-Python preprocessor reads"):
+        lc.load("big.h", abis=["x86_64"], cpp="python")

@@ -62,6 +62,10 @@ MODES = ("auto", "system", "python", "none")
 
 # Seconds a preprocessor may run before the input counts as unreadable.
 PREPROCESS_TIMEOUT = 30
+# What the pure-Python preprocessor reads at most: in one file (it tokenizes
+# a whole file first, about 5 s and 200 MB a MiB) and in all.
+PCPP_MAX_FILE_BYTES = 1 << 20
+PCPP_MAX_BYTES = 16 << 20
 
 # Macros that `cpp -undef` still predefines; the ABI files must not repeat
 # them or cpp warns about redefinitions.
@@ -796,11 +800,30 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
     import time
 
     deadline = time.monotonic() + PREPROCESS_TIMEOUT
+    read = [0]  # bytes of the files read so far
 
     def in_time() -> None:
         if time.monotonic() > deadline:
             raise LayoutError(f"the pure-Python preprocessor ran for more than "
                               f"{PREPROCESS_TIMEOUT} s", filename)
+
+    def plain_name(name: str, what: str) -> str:
+        # pcpp writes a file's name into its line markers as it is
+        if any(c in name for c in '"\\\n\r\0'):
+            raise LayoutError(f"the pure-Python preprocessor cannot name {what} {name!r} in a line "
+                              f"marker (a quote, backslash or line break; use --cpp system)")
+        return name
+
+    def bounded(data: bytes, name: str) -> bytes:
+        # pcpp tokenizes a whole file before anything else: a few seconds a MiB
+        if len(data) > PCPP_MAX_FILE_BYTES:
+            raise LayoutError(f"{name}: more than {PCPP_MAX_FILE_BYTES >> 20} MiB, more than the "
+                              f"pure-Python preprocessor reads in a file (use --cpp system)")
+        read[0] += len(data)
+        if read[0] > PCPP_MAX_BYTES:
+            raise LayoutError(f"more than {PCPP_MAX_BYTES >> 20} MiB of headers, more than the "
+                              f"pure-Python preprocessor reads (use --cpp system)", filename)
+        return data
 
     class _PP(Preprocessor):
         def on_file_open(self, is_system_include, includepath):
@@ -813,7 +836,7 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
                 raise FileNotFoundError(includepath)
             if os.path.isdir(includepath):
                 raise IsADirectoryError(includepath)
-            raw = read_header_bytes(includepath)
+            raw = bounded(read_header_bytes(plain_name(includepath, "the header")), includepath)
             data = raw.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
             if data.startswith("\ufeff"):
                 data = data[1:]
@@ -884,16 +907,18 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
         pp.define(f"{name} {value if value != '' else 1}")
     for name in config.undefs:
         pp.undef(name)
+    plain_name(filename, "the header")
     if path is not None:
-        pp.add_path(os.path.dirname(os.path.abspath(path)))
+        pp.add_path(plain_name(os.path.dirname(os.path.abspath(path)), "the folder"))
     for d in list(config.include_dirs) + system_include_dirs(abi):
-        pp.add_path(d)
+        pp.add_path(plain_name(d, "the include folder"))
     recorder = _RecordingMacros(pp.macros)
     pp.macros = recorder
     if text is None:
-        source_text = read_header_bytes(path).decode("utf-8", errors="replace") \
+        source_text = bounded(read_header_bytes(path), path).decode("utf-8", errors="replace") \
             .replace("\r\n", "\n").replace("\r", "\n")
     else:
+        bounded(text.encode("utf-8", "surrogatepass"), filename)
         source_text = text
     _refuse_spliced_line_comment(source_text, filename)
     pp.parse(source_text, filename)
