@@ -212,3 +212,67 @@ def test_v5_7_page_pool_breaks_32_bit_with_64_bit_dma_addresses():
     broken = {r.abi for r in res if not r.passed and r.rule == "big-union-five-words"}
     assert broken == {"x32", "arm", "ppc", "mips", "mipsel", "hppa"}
     assert {r.abi for r in res if r.failed} == broken
+
+
+def _rules_dir(tmp_path, rules: str, files: dict):
+    (tmp_path / ".git").mkdir()  # the rules search stops here
+    (tmp_path / "layoutcheck.toml").write_text(rules)
+    for name, text in files.items():
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text(text)
+
+
+X_HEADER = "struct s { long a;\n#ifdef CONFIG_X\nlong b, c;\n#endif\n};\n"
+X_RULES = """struct = "s"
+[matrix]
+vary = ["CONFIG_X"]
+[[rule]]
+name = "with-x"
+kind = "size"
+max = 16
+when = { CONFIG_X = true }
+[[rule]]
+name = "without-x"
+kind = "size"
+expect = 8
+when = { CONFIG_X = false }
+"""
+
+
+def test_when_sees_the_configs_as_the_header_is_read_with_d_and_u(tmp_path, run_cli,
+                                                                  monkeypatch):
+    """-U beats the matrix (the config 'CONFIG_X' is read without it, so
+    a rule for X does not pass there on a layout without X), -D beats it
+    too, and the report says both."""
+    _rules_dir(tmp_path, X_RULES, {"s.h": X_HEADER})
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli("check", "s.h", "--abi", "x86_64")
+    assert code == 1 and "FAIL with-x" in out, out  # 24 bytes with X
+    code, out, err = run_cli("check", "s.h", "--abi", "x86_64", "-UCONFIG_X", "--format", "json")
+    report = json.loads(out)
+    verdicts = {(r["rule"], r["config"]): r["status"] for r in report["results"]}
+    assert code == 0, out
+    assert verdicts[("without-x", "CONFIG_X")] == "pass"  # read without X, judged so
+    assert ("with-x", "CONFIG_X") not in verdicts or verdicts[("with-x", "CONFIG_X")] != "pass"
+    code, out, err = run_cli("check", "s.h", "--abi", "x86_64", "-UCONFIG_X")
+    assert "(every config also read with -UCONFIG_X)" in out
+    code, out, err = run_cli("check", "s.h", "--abi", "x86_64", "-DCONFIG_X", "--format", "json")
+    verdicts = {(r["rule"], r["config"]): r["status"] for r in json.loads(out)["results"]}
+    assert verdicts[("with-x", "default")] == "fail"  # -D: X in every config
+    assert ("without-x", "default") not in verdicts or verdicts[("without-x", "default")] != "fail"
+
+
+def test_a_no_growth_baseline_is_read_as_the_header_is(tmp_path, run_cli, monkeypatch):
+    """The baseline is read with the header's -D and -I; a baseline that
+    lacks the struct is a failure, not a quiet 'not applied'."""
+    rules = 'struct = "s"\n[[rule]]\nname = "ng"\nkind = "no-growth"\nbaseline = "base.h"\n'
+    _rules_dir(tmp_path, rules, {
+        "base.h": '#include "defs.h"\nstruct s { T a;\n#ifndef SMALL\nlong pad[4];\n#endif\n};\n',
+        "new.h": '#include "defs.h"\nstruct s { T a; long more;\n#ifndef SMALL\nlong pad[4];\n#endif\n};\n',
+        "inc/defs.h": "typedef long T;\n"})
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli("check", "new.h", "--abi", "x86_64", "-I", "inc", "-DSMALL")
+    assert code == 1 and "FAIL ng" in out and "16 bytes, 8 more" in out, (out, err)
+    (tmp_path / "base.h").write_text("struct other { int a; };\n")
+    code, out, err = run_cli("check", "new.h", "--abi", "x86_64", "-I", "inc")
+    assert code == 1 and "base.h has no struct s to compare with" in out, (out, err)

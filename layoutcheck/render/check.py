@@ -229,9 +229,9 @@ def render_text(report, verbose: bool = False, strict: bool = False) -> str:
         if n > 1 and len(common) > 1:
             shared = common
     texts = []
-    if report.defines:
-        given = " ".join(f"-D{k}" + (f"={v}" if v not in ("", "1") else "")
-                         for k, v in report.defines.items())
+    if report.defines or report.undefs:
+        given = " ".join([f"-D{k}" + (f"={v}" if v not in ("", "1") else "")
+                          for k, v in report.defines.items()] + [f"-U{u}" for u in report.undefs])
         texts.append(f"(every config also read with {given})")
     if shared:
         first = next(f for f in report.files if tuple(c.name for c in f.configs) == shared)

@@ -129,8 +129,11 @@ class RuleChecker:
     """Checks one rule set against the layouts of one file, ABI and config."""
 
     def __init__(self, file: str, abi: ABI, config: Config, run_abis: Sequence[ABI] = (),
-                 seen: Optional[Dict[object, object]] = None):
+                 seen: Optional[Dict[object, object]] = None, program_kw: Optional[dict] = None):
         self.file = file
+        # how the header was read (-I, --cpp, -U): a baseline is read so too
+        self.program_kw = {k: v for k, v in (program_kw or {}).items()
+                           if k in ("undefs", "include_dirs", "cpp", "pp_abi")}
         self.abi = abi
         self.config = config
         self.run_abis = [a.name for a in run_abis] or [abi.name]  # read a baseline for them all
@@ -154,7 +157,8 @@ class RuleChecker:
         """``struct`` of the header ``path`` read in this checker's config
         for its ABI, with the rule's abi_defines (no-growth rules)."""
         key = (os.path.abspath(path), self.config.name, tuple(sorted(self.config.defines.items())),
-               tuple(sorted(rule.abi_defines.items())), tuple(self.run_abis))
+               tuple(sorted(rule.abi_defines.items())), tuple(self.run_abis),
+               repr(sorted(self.program_kw.items())))
         prog = self._seen.get(key)  # checked fresh once per config
         if prog is None:
             def read():
@@ -167,7 +171,8 @@ class RuleChecker:
                 named = _names_in(path)
                 defines = {m: "1" for m in self.config.already_set if m in named}
                 defines.update(self.config.defines)
-                return ruleset.program(path, Config(self.config.name, defines), self.run_abis)
+                return ruleset.program(path, Config(self.config.name, defines), self.run_abis,
+                                       **self.program_kw)
 
             prog = self._seen[key] = _baseline_program(key, read)
         rec = prog.unit(self.abi).find_record(struct)
@@ -306,12 +311,13 @@ def check_static_asserts(file: str, prog, abi: ABI, config: Config) -> List[Resu
 
 
 def check_program(path: str, prog, ruleset: RuleSet, abis: Sequence[ABI],
-                  config: Config) -> List[Result]:
-    """Verdicts for one config, from a Program already read in that config."""
+                  config: Config, program_kw: Optional[dict] = None) -> List[Result]:
+    """Verdicts for one config, from a Program already read in that config
+    (with ``program_kw``, the reading options a baseline is read with too)."""
     results: List[Result] = []
     seen: Dict[object, object] = {}
     for abi in abis:
-        checker = RuleChecker(path, abi, config, abis, seen)
+        checker = RuleChecker(path, abi, config, abis, seen, program_kw)
         results.extend(check_static_asserts(path, prog, abi, config))
         cache: Dict[str, Layout] = {}
         for rule in ruleset.rules:
@@ -337,7 +343,7 @@ def check_file(path: str, ruleset: RuleSet, abis: Sequence[ABI], configs: Sequen
     names = [a.name for a in abis]
 
     def verdicts(part: List[Config]) -> List[List[Result]]:
-        return [check_program(path, prog, ruleset, abis, config)
+        return [check_program(path, prog, ruleset, abis, config, program_kw)
                 for config, prog in zip(part, _programs(path, ruleset, names, part, program_kw),
                                         strict=True)]
 
@@ -466,6 +472,7 @@ class CheckReport:
 
     files: List[FileVerdicts]
     defines: Dict[str, str] = field(default_factory=dict)  # -D given for every config
+    undefs: List[str] = field(default_factory=list)  # -U given for every config
 
     @property
     def results(self) -> List[Result]:
@@ -529,7 +536,7 @@ def check_headers(paths: Sequence[str], options=None,
 
     options = options or Options.make()
     abis = options.abi_objects()
-    report = CheckReport([], dict(options.defines))
+    report = CheckReport([], dict(options.defines), list(options.undefs))
     tree = open_tree(options.kernel) if options.kernel is not None else None
     for name in [paths] if isinstance(paths, str) else list(paths):
         # In a kernel tree a header is named as it is included.
@@ -539,8 +546,14 @@ def check_headers(paths: Sequence[str], options=None,
             ruleset.discovery.header = path
         # A kernel tree is checked in its own .config: a rules matrix's -D
         # CONFIG_* would be overridden by the tree's autoconf.h.
+        if tree is not None and configs:
+            raise LayoutError("--config: a kernel tree is read in its own .config (drop --config; "
+                              "-D and -U still apply)")
         cfgs = ([tree_config(tree)] if tree is not None
                 else select_configs(ruleset, configs, path))
+        # each config as it is read: the user's -D and -U are the header's,
+        # and so the rules' 'when' sees them too
+        cfgs = [c.as_read(dict(options.defines), options.undefs) for c in cfgs]
         results = check_file(path, ruleset, abis, cfgs, defines=dict(options.defines),
                              undefs=options.undefs, include_dirs=options.include_dirs,
                              cpp=options.cpp, pp_abi=options.pp_abi, kernel=options.kernel)

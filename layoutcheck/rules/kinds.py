@@ -695,9 +695,9 @@ class NoGrowth(RuleKind):
             return listify(rule.params.get("keep_offsets"))  # the baseline itself
         base = checker.baseline_layout(path, lay.name, rule)
         label = rule.params["baseline"]
-        if base is None:
-            raise NotApplied(f"{label} has no {lay.kind} {lay.name}: nothing to compare",
-                             [])
+        if base is None:  # a verdict, as for a missing file: the rule cannot be judged
+            raise Fail(f"{label} has no {lay.kind} {lay.name} to compare with (in this config, "
+                       f"on this ABI); select where it has one with 'when' or 'abis'", [])
         problems = []
         if lay.size > base.size:
             problems.append(f"{lay.kind} {lay.name} is {lay.size} bytes, {lay.size - base.size} more "

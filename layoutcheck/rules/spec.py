@@ -69,7 +69,7 @@ import os
 import re
 import stat
 from dataclasses import dataclass, field
-from typing import Any, Dict, FrozenSet, List, Optional, Sequence, Tuple
+from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 from ..abi import ABI, abi_names
 from ..errors import LayoutError
@@ -106,9 +106,23 @@ class Config:
     name: str
     defines: Dict[str, str]
     already_set: FrozenSet[str] = frozenset()
+    # the user's -U: undefined whatever the matrix, the ABI or the tree says
+    undefined: FrozenSet[str] = frozenset()
 
     def enabled(self, macro: str) -> bool:
+        if macro in self.undefined:
+            return False
         return macro in self.defines or macro in self.already_set
+
+    def as_read(self, defines: Mapping[str, str], undefs: Sequence[str]) -> "Config":
+        """This config as the header is read with the user's -D (which beat
+        the matrix's) and -U (which beat everything): what a rule's
+        ``when`` is judged on."""
+        if not defines and not undefs:
+            return self
+        gone = frozenset(undefs)
+        merged = {k: v for k, v in {**self.defines, **dict(defines)}.items() if k not in gone}
+        return Config(self.name, merged, self.already_set - gone, self.undefined | gone)
 
 
 @dataclass
@@ -137,6 +151,8 @@ class Rule:
 
     def macro_set(self, macro: str, abi: ABI, config: Config) -> bool:
         """Is ``macro`` defined when this config is read for this ABI?"""
+        if macro in config.undefined:
+            return False
         if config.enabled(macro):
             return True
         cls = self.abi_defines.get(macro)
