@@ -276,3 +276,27 @@ def test_a_no_growth_baseline_is_read_as_the_header_is(tmp_path, run_cli, monkey
     (tmp_path / "base.h").write_text("struct other { int a; };\n")
     code, out, err = run_cli("check", "new.h", "--abi", "x86_64", "-I", "inc")
     assert code == 1 and "base.h has no struct s to compare with" in out, (out, err)
+
+
+NATURAL = """
+struct inner { char c; long x; } __attribute__((packed));
+struct arr { unsigned long flags; struct inner two[2]; };
+struct one { unsigned long flags; struct inner one; };
+struct pk { char c; unsigned x : 31; unsigned y : 31; } __attribute__((packed));
+struct ok { char c; unsigned x : 31; unsigned y : 31; long z; struct { short s[3]; } t[4]; };
+"""
+
+
+@pytest.mark.parametrize("struct, fails", [("arr", ALL), ("one", ALL), ("ok", set()),
+                                           ("pk", ALL - {"m68k"})])
+def test_natural_sees_packing_in_array_elements_and_bitfields(struct, fails, tmp_path):
+    """An array of packed structs (its later elements misaligned) and
+    bit-fields a packed struct lets straddle their type's units are
+    packing too (on m68k bit-fields straddle units unpacked: no sign)."""
+    header = tmp_path / "n.h"
+    header.write_text(NATURAL)
+    rules = parse_rules(f'[[rule]]\nname = "nat"\nkind = "natural"\nstruct = "{struct}"\n',
+                        str(tmp_path / "layoutcheck.toml"))
+    verdicts = check_file(str(header), rules, ABIS, rules.configs)
+    failed = {r.abi for r in verdicts if r.failed}
+    assert failed == fails, (struct, failed)

@@ -204,6 +204,35 @@ def type_align(lay: "Layout", t) -> int:
     return lay.engine.layout(t).abi_align_bytes
 
 
+def natural_align(lay: "Layout", t, depth: int = 0) -> int:
+    """The alignment ``t`` needs with nothing packed: a scalar's own (an
+    aligned variant's included); a struct's, union's or array's, that of
+    what it holds, however it is packed."""
+    from ..model import Array, Record, unqualified
+
+    own = type_align(lay, t)
+    core = unqualified(t)
+    while isinstance(core, Array):
+        core = unqualified(core.elem)
+    if isinstance(core, Record) and core.members and depth < 64:
+        inner = max((natural_align(lay, m.type, depth + 1) for m in core.members), default=1)
+        return max(own, inner)
+    return own
+
+
+def _array_stride(lay: "Layout", t) -> Optional[Tuple[int, int]]:
+    """(element size, the alignment its elements need) of an array type
+    with more than one element, else None."""
+    from ..model import Array, unqualified
+
+    core = unqualified(t)
+    if not isinstance(core, Array) or core.dim is None:
+        return None
+    if lay.engine.ev.integer(core.dim) < 2:
+        return None
+    return lay.engine.sizeof(core.elem), natural_align(lay, core.elem)
+
+
 def rule_without(rule: "Rule", key: str) -> "Rule":
     """The rule with one parameter dropped (to reuse a target lookup)."""
     params = {k: v for k, v in rule.params.items() if k != key}
@@ -610,18 +639,30 @@ class Natural(RuleKind):
         misplaced = []
         most, most_by = 1, None
         for m in members:
+            t = m.field.member.type
             if m.is_bitfield:
-                continue  # bitfields have no alignment of their own here
-            align = type_align(lay, m.field.member.type)
+                # unpacked, a bit-field never straddles a unit of its type's
+                # size where the type matters (PCC_BITFIELD_TYPE_MATTERS: not
+                # m68k, whose bit-fields straddle)
+                unit = lay.engine.sizeof(t) * 8 \
+                    if m.bit_size and lay.engine.abi.pcc_bitfield_type_matters else 0
+                if unit and m.bit_offset // unit != (m.bit_offset + m.bit_size - 1) // unit:
+                    misplaced.append((m, f"bits {m.bit_offset}-{m.bit_offset + m.bit_size - 1} "
+                                         f"straddle a {unit}-bit unit of its type"))
+                continue
+            align = natural_align(lay, t)
             if align > most:
                 most, most_by = align, m
             if m.offset % align:
-                misplaced.append((m, align))
+                misplaced.append((m, f"offset {m.offset} needs alignment {align}"))
+            stride = _array_stride(lay, t)
+            if stride is not None and stride[0] % stride[1]:
+                misplaced.append((m, f"elements of {stride[0]} bytes misalign the later ones, "
+                                     f"which need alignment {stride[1]}"))
         if misplaced:
-            text = ", ".join(f"{m.path} ({m.type}, offset {m.offset}) needs alignment {a}"
-                             for m, a in misplaced)
+            text = ", ".join(f"{m.path} ({m.type}): {why}" for m, why in misplaced)
             raise Fail(f"members sit below their types' alignment (a packed struct?): {text}",
-                       [m.path for m, _a in misplaced])
+                       [m.path for m, _why in misplaced])
         if lay.align < most:
             raise Fail(f"{lay.kind} {lay.name} has alignment {lay.align}, below the "
                        f"{most} its member {most_by.path} ({most_by.type}) needs (a packed "
