@@ -300,3 +300,20 @@ def test_natural_sees_packing_in_array_elements_and_bitfields(struct, fails, tmp
     verdicts = check_file(str(header), rules, ABIS, rules.configs)
     failed = {r.abi for r in verdicts if r.failed}
     assert failed == fails, (struct, failed)
+
+
+def test_a_config_that_reads_as_another_is_named(tmp_path, run_cli, monkeypatch):
+    """A matrix macro the header never reads (misspelt: CONFIG_MEMGC) makes
+    a config that checks nothing new: the report says so."""
+    _rules_dir(tmp_path, 'struct = "s"\n[matrix]\nvary = ["CONFIG_MEMGC", "CONFIG_MEMCG"]\n'
+                         '[[rule]]\nname = "max"\nkind = "size"\nmax = 32\n',
+               {"s.h": "struct s { long a;\n#ifdef CONFIG_MEMCG\nlong b, c;\n#endif\n};\n"})
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli("check", "s.h", "--abi", "x86_64", "--abi", "i386")
+    assert code == 0, (out, err)
+    assert "note: config CONFIG_MEMGC reads as default on every ABI: this header never reads " \
+           "CONFIG_MEMGC (misspelt?)" in out
+    assert "config CONFIG_MEMCG reads as" not in out
+    code, out, err = run_cli("check", "s.h", "--format", "json")
+    notes = json.loads(out)["summary"][0]["notes"]
+    assert len(notes) == 2 and all("never reads CONFIG_MEMGC (" in n for n in notes), notes

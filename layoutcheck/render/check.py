@@ -170,6 +170,7 @@ def render_file(f, shared_legend=(), verbose: bool = False, strict: bool = False
     if f.failed or verbose:
         lines += _table(f, cfg_names, grouped=not verbose)
     lines += _not_applied(f, verbose)
+    lines += [f"  note: {n}" for n in f.notes]
     counts = _counts(f.results)
     lines.append(f"  {len(f.results)} verdicts: {counts[0]} pass, {counts[1]} not applied, {counts[2]} fail")
     return "\n".join(lines)

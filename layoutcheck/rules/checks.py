@@ -335,21 +335,35 @@ def check_program(path: str, prog, ruleset: RuleSet, abis: Sequence[ABI],
 
 
 def check_file(path: str, ruleset: RuleSet, abis: Sequence[ABI], configs: Sequence[Config],
-               **program_kw) -> List[Result]:
+               notes: Optional[List[str]] = None, **program_kw) -> List[Result]:
     """All verdicts for one header: every config x ABI x rule, then one
-    not-applied verdict for each rule that selects none of them."""
+    not-applied verdict for each rule that selects none of them.  To
+    ``notes``: each config whose texts are another config's on every ABI
+    (the header never reads what it sets: a misspelt macro, or one this
+    header does not depend on)."""
     from ..workers import in_two
 
     names = [a.name for a in abis]
 
-    def verdicts(part: List[Config]) -> List[List[Result]]:
-        return [check_program(path, prog, ruleset, abis, config, program_kw)
+    def verdicts(part: List[Config]) -> List[Tuple[List[Result], tuple]]:
+        return [(check_program(path, prog, ruleset, abis, config, program_kw),
+                 tuple(sorted((a.name, g.text_digest()) for g in prog.groups for a in g.abis)))
                 for config, prog in zip(part, _programs(path, ruleset, names, part, program_kw),
                                         strict=True)]
 
     # the configs of a matrix, half of them in a second process (workers)
-    results = [r for per_config in in_two(verdicts, configs) for r in per_config]
+    per_config = in_two(verdicts, configs)
+    results = [r for rs, _texts in per_config for r in rs]
     results.extend(unselected_rules(path, ruleset, abis, configs))
+    if notes is not None:
+        first: Dict[tuple, Config] = {}
+        for config, (_rs, texts) in zip(configs, per_config, strict=True):
+            same = first.setdefault(texts, config)
+            if same is not config:
+                unread = sorted(set(config.defines.items()) ^ set(same.defines.items()))
+                macros = ", ".join(dict.fromkeys(k for k, _v in unread)) or "nothing"
+                notes.append(f"config {config.name} reads as {same.name} on every ABI: this header "
+                             f"never reads {macros} (misspelt?)")
     return results
 
 
@@ -446,6 +460,7 @@ class FileVerdicts:
     n_rules: int
     results: List[Result]
     rules: List[Rule] = field(default_factory=list)
+    notes: List[str] = field(default_factory=list)  # configs that read alike (check_file)
 
     @property
     def failed(self) -> bool:
@@ -496,7 +511,7 @@ class CheckReport:
             counts = {PASS: 0, NOT_APPLIED: 0, FAIL: 0}
             for r in f.results:
                 counts[r.status] += 1
-            summary.append({"file": f.path, "status": f.status(strict),
+            summary.append({"file": f.path, "status": f.status(strict), "notes": list(f.notes),
                             "failed_rules": sorted({r.rule for r in f.results if r.failed}),
                             "pass": counts[PASS], "not_applied": counts[NOT_APPLIED],
                             "fail": counts[FAIL]})
@@ -554,9 +569,10 @@ def check_headers(paths: Sequence[str], options=None,
         # each config as it is read: the user's -D and -U are the header's,
         # and so the rules' 'when' sees them too
         cfgs = [c.as_read(dict(options.defines), options.undefs) for c in cfgs]
-        results = check_file(path, ruleset, abis, cfgs, defines=dict(options.defines),
+        notes: List[str] = []
+        results = check_file(path, ruleset, abis, cfgs, notes, defines=dict(options.defines),
                              undefs=options.undefs, include_dirs=options.include_dirs,
                              cpp=options.cpp, pp_abi=options.pp_abi, kernel=options.kernel)
         report.files.append(FileVerdicts(path, ruleset.discovery, abis, cfgs,
-                                         len(ruleset.rules), results, list(ruleset.rules)))
+                                         len(ruleset.rules), results, list(ruleset.rules), notes))
     return report
