@@ -317,3 +317,26 @@ def test_a_config_that_reads_as_another_is_named(tmp_path, run_cli, monkeypatch)
     code, out, err = run_cli("check", "s.h", "--format", "json")
     notes = json.loads(out)["summary"][0]["notes"]
     assert len(notes) == 2 and all("never reads CONFIG_MEMGC (" in n for n in notes), notes
+
+
+def test_the_hook_rejudges_the_headers_a_committed_rules_file_governs(tmp_path, run_cli,
+                                                                       monkeypatch):
+    """Without a project file, a commit of only a.rules.toml (or of the
+    layoutcheck.toml beside a header) checks a.h again: a tightened rule
+    that a.h breaks refuses the commit, an unreadable one stops it."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "a.h").write_text("struct s { unsigned long flags; long x, y; };\n")
+    (tmp_path / "a.rules.toml").write_text('struct = "s"\n[[rule]]\nname = "max"\nkind = "size"\nmax = 16\n')
+    (tmp_path / "other.h").write_text("struct o { int a; };\n")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli("hook", "a.rules.toml", "--abi", "x86_64")
+    assert code == 1 and "a.h: FAIL" in out, (out, err)
+    (tmp_path / "a.rules.toml").write_text("[[rule]\n")
+    code, out, err = run_cli("hook", "a.rules.toml", "--abi", "x86_64")
+    assert code == 2, (out, err)
+    os.remove(tmp_path / "a.rules.toml")
+    os.remove(tmp_path / "other.h")  # (it has no struct s: every header beside it is judged)
+    (tmp_path / "layoutcheck.toml").write_text('[[rule]]\nname = "max"\nkind = "size"\nstruct = "s"\n'
+                                               'max = 16\n')
+    code, out, err = run_cli("hook", "layoutcheck.toml", "--abi", "x86_64")
+    assert code == 1 and "a.h: FAIL" in out, (out, err)

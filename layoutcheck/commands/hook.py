@@ -7,7 +7,8 @@ included header can move a struct of another); without one, the headers
 given.  For each header:
 
 * the rules and the header's own ``_Static_assert``s (as ``check``): a
-  failure refuses the commit;
+  failure refuses the commit (a committed rules file brings in the headers
+  it is the rules of);
 * the layout diff against the baseline revision (the project's
   ``baseline``, ``--baseline``, default HEAD), when the header is there:
   what moved, on which groups of ABIs, which rule broke and why.  A header
@@ -52,6 +53,37 @@ def _is_settings(path: str) -> bool:
     return name in ("layoutcheck.toml", "pyproject.toml") or name.endswith(".rules.toml")
 
 
+def _governed(settings: List[str]) -> List[str]:
+    """The headers whose rules a committed rules file is, found as the
+    rules search finds them: ``name.rules.toml`` is its ``name.h`` (or
+    .hh ...); a ``layoutcheck.toml`` or ``pyproject.toml`` is the rules of
+    the headers beside it (those below, which may have nearer rules, are
+    left to ``check``)."""
+    import glob
+
+    from ..rules.spec import discover_rules
+
+    out: List[str] = []
+    for path in settings:
+        folder = os.path.dirname(path) or "."
+        name = os.path.basename(path)
+        if name.endswith(".rules.toml"):
+            stem = name[:-len(".rules.toml")]
+            candidates = [os.path.join(folder, stem + s) for s in HEADER_SUFFIXES]
+        else:
+            candidates = sorted(f for s in HEADER_SUFFIXES
+                                for f in glob.glob(os.path.join(glob.escape(folder), "*" + s)))
+        for header in candidates:
+            if not os.path.isfile(header):
+                continue
+            found = discover_rules(header)
+            rules_file = found.path or next((p for p, _why in found.refused), None)
+            if rules_file is not None and os.path.exists(path) \
+                    and os.path.samefile(rules_file, path):
+                out.append(header)
+    return out
+
+
 def run(args) -> int:
     from ..cli import options_from
     from ..compare import diff_headers
@@ -69,7 +101,8 @@ def run(args) -> int:
         # can move or judge another's structs
         headers = options.headers_or([], "hook") if (given or settings or not args.paths) else []
     else:
-        headers = given
+        # a committed rules file re-judges the headers it governs
+        headers = list(dict.fromkeys(given + _governed(settings)))
     if not headers:
         return 0
     mode = args.fail_on or (project.fail_on_hook if project is not None else "rules")
