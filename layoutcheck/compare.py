@@ -285,6 +285,7 @@ class DiffResult:
     examples: Dict[str, tuple] = field(default_factory=dict, repr=False)
     notes: List[str] = field(default_factory=list)  # e.g. a rules file not read
     rule_info: Dict[str, object] = field(default_factory=dict, repr=False)  # name -> spec.Rule
+    rules_refused: bool = False  # the header's rules file was found and refused
 
     def location(self, change: Change) -> str:
         """``file:line:column`` in the new header of what ``change`` is
@@ -336,8 +337,8 @@ class DiffResult:
 
     def to_json(self) -> dict:
         return {"old": self.old, "new": self.new, "abis": self.abis, "configs": self.configs,
-                "rules": self.rules, "static_asserts": self.static_asserts,
-                "changes": self.rows()}
+                "rules": self.rules, "rules_refused": self.rules_refused, "notes": self.notes,
+                "static_asserts": self.static_asserts, "changes": self.rows()}
 
 
 def _layouts_of(prog, abi, structs: Optional[Sequence[str]]) -> Dict[str, Layout]:
@@ -534,4 +535,5 @@ def diff_headers(old_spec: str, new_spec: Optional[str], options=None,
     note = refused_rules_note(ruleset)
     return DiffResult(old_label, new_label, [a.name for a in abis], [c.name for c in cfgs],
                       group_changes(out.items), judged, out.asserts, out.examples,
-                      [note] if note else [], {r.name: r for r in ruleset.rules})
+                      [note] if note else [], {r.name: r for r in ruleset.rules},
+                      bool(note) and ruleset.discovery is not None and bool(ruleset.discovery.refused))

@@ -300,3 +300,23 @@ def test_a_partial_clone_fetches_nothing_and_runs_no_configured_command(run_cli,
     code, out, err = run_cli("diff", "HEAD~1:x.h", "x.h", "--abi", "x86_64")
     assert code == 2, (out, err)
     assert not marker.exists(), "a command from the repository's config ran"
+
+
+def test_a_refused_rules_file_fails_diff_on_rules(run_cli, tmp_path, monkeypatch):
+    """diff --fail-on rules judges no rule when the rules file is refused
+    (writable by others): exit 1, as check, and the JSON says so."""
+    repo = tmp_path / "repo"
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    (repo / "a.h").write_text("struct s { long a; };\n")
+    (repo / "layoutcheck.toml").write_text('struct = "s"\n[[rule]]\nname = "max"\nkind = "size"\nmax = 8\n')
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "one")
+    monkeypatch.chdir(repo)
+    code, out, err = run_cli("diff", "--git", "HEAD", "a.h", "--fail-on", "rules", "--abi", "x86_64")
+    assert code == 0, (out, err)
+    os.chmod(repo / "layoutcheck.toml", 0o666)
+    code, out, err = run_cli("diff", "--git", "HEAD", "a.h", "--fail-on", "rules", "--abi", "x86_64",
+                             "--format", "json")
+    assert code == 1 and "no rule was judged" in err, (out, err)
+    assert json.loads(out)["rules_refused"] is True

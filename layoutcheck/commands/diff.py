@@ -83,6 +83,11 @@ def run(args) -> int:
         results.append(result)
         if result.regressed if mode == "rules" else result.changed:
             status = 1
+        if mode == "rules" and result.rules_refused:
+            # no rule was judged: as check, a refused rules file fails
+            print(f"layoutcheck: {result.new}: its rules file was refused, so no rule was judged",
+                  file=sys.stderr)
+            status = 1
     if args.format in ("html", "svg"):
         if len(pairs) != 1 or pairs[0][1] is None or pairs[0][2] is not None:
             raise LayoutError(f"--format {args.format}: give OLD and NEW as paths")
