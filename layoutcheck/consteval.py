@@ -318,10 +318,25 @@ class Evaluator:
             return (long_t.wrap(self._int(n.args[0])[0]), long_t)
         if n.name == "__builtin_choose_expr":
             return self.value(n.args[1] if self._truth(n.args[0]) else n.args[2])
+        if n.name.startswith("__builtin_bswap"):
+            t = self._bswap_type(n.name)
+            x = self._int(n.args[0])[0] & ((1 << t.bits) - 1)  # the argument as that type
+            return (int.from_bytes(x.to_bytes(t.bits // 8, "little"), "big"), t)
         bits = BIT_BUILTIN.match(n.name)
         if bits is not None:
             return (self._bit_builtin(bits.group(1), bits.group(2), n), self.int_t)
         raise _err(f"unsupported builtin {n.name}", n)
+
+    def _bswap_type(self, name: str) -> IntType:
+        """GCC's uint16_t, uint32_t or uint64_t (unsigned long where long
+        is 64 bits, else unsigned long long): what __builtin_bswapN takes
+        and gives."""
+        width = int(name[len("__builtin_bswap"):])
+        if width == 16:
+            return self.int_type("short", False)
+        if width == 32:
+            return self.int_type("int", False)
+        return self.int_type("long" if self.int_type("long", False).bits == 64 else "long long", False)
 
     def _bit_builtin(self, op: str, suffix: Optional[str], n: E.Builtin) -> int:
         """__builtin_clz and its family, folded as GCC folds them."""
@@ -687,6 +702,8 @@ class Evaluator:
             if node.name == "__builtin_choose_expr":
                 chosen = node.args[1] if self._truth(node.args[0]) else node.args[2]
                 return self.type_of(chosen)
+            if node.name.startswith("__builtin_bswap"):
+                return self.scalar_for(self._bswap_type(node.name))
             return self.scalar_for(self.int_t)
         if isinstance(node, TypesCompatible):
             return self.scalar_for(self.int_t)

@@ -760,6 +760,15 @@ class LayoutEngine:
 
         precision = max(prec(lo), prec(hi))
         int_bits = self._abi.scalar("int").size * 8
+        if en.mode is not None:
+            # finish_enum: the mode's precision, if the values fit in it
+            mode_kind = self.scalar_kind(Scalar(en.mode, True, en.mode))
+            if not self._abi.has_scalar(mode_kind):
+                raise _err(f"mode {en.mode} has no integer type on {self._abi.name}", en)
+            bits = self._abi.scalar(mode_kind).size * 8
+            if precision > bits:
+                raise _err("specified mode too small for enumerated values", en)
+            return (self._type_for_size(bits) or mode_kind, not unsigned)
         if en.packed or precision > int_bits:
             kind = self._type_for_size(precision)
             if kind is None:

@@ -235,7 +235,7 @@ class Enumerator:
 
 
 class Enum(CType):
-    __slots__ = ("tag", "enumerators", "packed", "aligns", "coord", "defined_at")
+    __slots__ = ("tag", "enumerators", "packed", "aligns", "coord", "defined_at", "mode")
 
     def __init__(self, tag: Optional[str], coord=None):
         self.tag = tag
@@ -244,6 +244,9 @@ class Enum(CType):
         self.packed = False
         self.aligns: List[AlignSpec] = []
         self.coord = coord
+        # ``enum {...} __attribute__((mode(byte)))``: the integer kind of the
+        # mode (builder._MODES), whose width the enum then has
+        self.mode: Optional[str] = None
 
     @property
     def complete(self) -> bool:

@@ -137,3 +137,15 @@ def test_reading_on_demand_changes_nothing_on_a_real_tree(flavour):
     assert len(deferred[0]) > 1000 and len(deferred[1]) > 20
     assert all(value for _, value in deferred[1])
     assert deferred == whole
+
+
+@pytest.mark.parametrize("flavour", ["amd64", "armmp", "s390x"])
+def test_headers_with_an_enum_mode_and_bswap_constants_equal_the_build(flavour):
+    """linux/netfs.h's enum netfs_io_source ... __mode(byte) and
+    linux/sctp.h's cpu_to_be16(1) (__builtin_bswap16 where little-endian)
+    in an enumerator: read and laid out as the tree's own build does."""
+    tree = _tree(flavour)
+    report = lc.verify(["linux/netfs.h", "linux/sctp.h", "linux/fscache.h"], kernel=tree)
+    assert not report.mismatches, [str(m) for m in report.mismatches[:10]]
+    (abi,) = report.structs
+    assert report.structs[abi] > 500

@@ -257,3 +257,36 @@ def test_a_signed_overflow_gcc_folds_is_folded(struct, size):
 def test_a_signed_overflow_in_an_array_size_is_an_error(bound):
     with pytest.raises(lc.LayoutError, match="integer overflow in an array size"):
         lc.layout(f"struct r {{ char a[{bound}]; }};", "r", "x86_64")
+
+
+# Found on real kernel trees (linux/netfs.h, linux/sctp.h): an enum with a
+# mode attribute, and __builtin_bswap16/32/64 in constant expressions.
+ENUM_MODE_AND_BSWAP = """
+enum e1 { A1, B1 } __attribute__((__mode__(byte)));
+enum e2 { A2 = -1, B2 } __attribute__((mode(HI)));
+enum e3 { A3, B3 = 200 } __attribute__((mode(QI)));
+enum e4 { A4 } __attribute__((mode(word)));
+enum e5 { A5 = 5 } __attribute__((mode(DI)));
+enum { S16 = __builtin_bswap16(1), S32 = __builtin_bswap32(0x01020304) };
+struct s {
+    enum e1 a; enum e2 b; enum e3 c; enum e4 d; enum e5 e;
+    char f[sizeof(A1) + (B3 > 0) + ((enum e3)-1 > 0) + ((enum e2)-1 < 0)];
+    enum e1 g : 3;
+    char h[(S16 >> 8) + (S32 & 0xff) + sizeof(__builtin_bswap16(1)) + sizeof(__builtin_bswap64(1))];
+    char i[__builtin_types_compatible_p(__typeof__(__builtin_bswap64(1)), unsigned long) + 1];
+    char j[(int)(__builtin_bswap64(1) >> 56) + (__builtin_bswap16(-1) > 0)];
+};
+"""
+
+
+@pytest.mark.parametrize("abi", ["x86_64", "i386", "x32", "arm", "s390x", "m68k", "mips"])
+def test_an_enum_mode_and_bswap_constants_as_gcc(abi):
+    lay = lc.layout(ENUM_MODE_AND_BSWAP, "s", abi)
+    assert lay.member("a").size == 1 and lay.member("c").size == 1 and lay.member("b").size == 2
+    _live(ENUM_MODE_AND_BSWAP, abi, "s")
+
+
+def test_an_enum_too_wide_for_its_mode_is_an_error():
+    with pytest.raises(lc.LayoutError, match="specified mode too small"):
+        lc.layout("enum e { A = 300 } __attribute__((mode(QI)));\nstruct s { enum e a; };", "s",
+                  "x86_64")

@@ -95,7 +95,8 @@ _ADDRESS_SPACES = ("__seg_gs", "__seg_fs")
 
 # GCC builtins that fold to constants, and how many arguments they take
 # (and consteval.BIT_BUILTIN: __builtin_clz and its family, one each).
-_BUILTINS = {"__builtin_constant_p": 1, "__builtin_expect": 2, "__builtin_choose_expr": 3}
+_BUILTINS = {"__builtin_constant_p": 1, "__builtin_expect": 2, "__builtin_choose_expr": 3,
+             "__builtin_bswap16": 1, "__builtin_bswap32": 1, "__builtin_bswap64": 1}
 
 
 _ABSENT = object()  # a name not declared before a prototype declared it
@@ -776,7 +777,12 @@ class Builder:
             elif attr.name == "aligned":
                 enum.aligns.append(self._align_arg(attr))
             elif attr.name == "mode":
-                raise _err("mode on an enum type is not supported", attr.coord)
+                args = attr.arguments or []
+                if len(args) != 1 or not isinstance(args[0], str):
+                    raise _err("mode takes one machine mode", attr.coord)
+                if args[0] not in _MODES:
+                    raise _err(f"__attribute__((mode({args[0]}))) is not supported", attr.coord)
+                enum.mode = _MODES[args[0]]
         self.tu.enums.append(enum)
         self._defined[id(node)] = enum
         return enum
