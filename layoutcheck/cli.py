@@ -20,7 +20,7 @@ mips64el riscv64 sparc64 m68k hppa sh4 alpha, 'all' for every one,
 exit status: 0 success, 1 a finding (verify, check, diff: a mismatch, a
 failed rule, a change; bits: a budget that does not fit; place: no valid
 placement; alias: a store that sets PageTail), 2 the input could not be
-read, parsed or laid out.
+read, parsed or laid out (or layoutcheck failed: an internal error).
 
 environment: LAYOUTCHECK_CACHE_DIR names the cache directory (default
 $XDG_CACHE_HOME/layoutcheck, else ~/.cache/layoutcheck), or 'off'; see the
@@ -210,6 +210,13 @@ def main(argv: Optional[List[str]] = None) -> int:
         return 0
     except KeyboardInterrupt:  # pragma: no cover
         return 130
+    except Exception:  # a defect of layoutcheck's, never a finding (exit 1)
+        import traceback
+
+        traceback.print_exc()
+        print("layoutcheck: internal error (the traceback above); nothing was judged",
+              file=sys.stderr)
+        return 2
     finally:
         workers.finish()  # what a child writes aside is there when the command returns
         sys.setrecursionlimit(limit)  # a caller's own limit, when main() is called in-process

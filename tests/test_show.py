@@ -98,3 +98,16 @@ def test_console_script_runs():
                            "--abi", "i386", "-DCONFIG_MEMCG"], capture_output=True, text=True)
     assert proc.returncode == 0, proc.stderr
     assert "/* size: 36, align: 4" in proc.stdout
+
+
+def test_an_internal_error_exits_2_never_1(run_cli, monkeypatch):
+    """1 means a finding to a script: a defect of layoutcheck's (here a
+    command that raises) is reported with its traceback and exit 2."""
+    from layoutcheck.commands import show
+
+    def broken(args):
+        raise NameError("name 'watch' is not defined")
+
+    monkeypatch.setattr(show, "run", broken)
+    code, out, err = run_cli("show", "x.h")
+    assert code == 2 and "internal error" in err and "NameError" in err, (code, err)
