@@ -187,3 +187,25 @@ def test_a_header_that_can_silence_wundef_is_not_shared(tmp_path):
     assert "__ILP32__" in run.used  # what -Wundef said (GCC 12 reads no pragma in -E)
     prog = lc.load(str(header), abis=["x86_64", "x32", "aarch64"])
     assert {lay.abi: lay.size for lay in prog.layouts(["s"])} == {"x86_64": 8, "x32": 4, "aarch64": 8}
+
+
+def test_altivec_keywords_stand_for_themselves_unless_vector_is_there(tmp_path):
+    """GCC for PowerPC defines bool, _Bool, pixel and vector as themselves
+    and expands them only in a vector type: a text without 'vector' is
+    the same for ppc64le as for x86_64 (one run serves both), one with it
+    is read for ppc64le on its own."""
+    from layoutcheck.abi import get_abi
+    from layoutcheck.cfront.preprocess import PPConfig, _run_system, why_not_shared
+
+    need_all_compilers()
+    plain = tmp_path / "plain.h"
+    plain.write_text("#define B 1\nstruct s { _Bool a; int pixel; };\ntypedef _Bool bool_t;\n")
+    x86_64, ppc64le = get_abi("x86_64"), get_abi("ppc64le")
+    run = _run_system(str(plain), None, str(plain), x86_64, {}, PPConfig.make())
+    assert why_not_shared(run, x86_64, ppc64le, {}) is None
+    with_vector = tmp_path / "vector.h"
+    with_vector.write_text("#define B 1\nstruct s { int vector; };\n")
+    run = _run_system(str(with_vector), None, str(with_vector), x86_64, {}, PPConfig.make())
+    assert "vector" in (why_not_shared(run, x86_64, ppc64le, {}) or "")
+    prog = lc.load(str(with_vector), abis=["x86_64", "ppc64le"])
+    assert {lay.abi: lay.size for lay in prog.layouts(["s"])} == {"x86_64": 4, "ppc64le": 4}

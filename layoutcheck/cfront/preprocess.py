@@ -659,6 +659,14 @@ _ANY_IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 _SHARING_FLAGS = ["-dU", "-Wundef", "-Wsystem-headers", "-Wno-error"]
 
 
+# PowerPC's AltiVec keywords: GCC defines each as itself and expands it
+# (rs6000_macro_to_expand) only where it makes a vector type: 'bool',
+# '_Bool' and 'pixel' only right after an expanded 'vector' (or
+# '__vector', a macro of its own), 'vector' only before a type.  A text
+# without 'vector' reads the same with them; 'vector' stays watched.
+_ALTIVEC_AFTER_VECTOR = frozenset({"bool", "_Bool", "pixel"})
+
+
 @lru_cache(maxsize=1)
 def varying_macro_names() -> FrozenSet[str]:
     """The predefined macros some ABI defines otherwise than another (or
@@ -667,7 +675,8 @@ def varying_macro_names() -> FrozenSet[str]:
 
     tables = [abi_macros(a.name) for a in all_abis()]
     names = set().union(*tables)
-    return frozenset(n for n in names if len({t.get(n) for t in tables}) > 1)
+    return frozenset(n for n in names if len({t.get(n) for t in tables}) > 1) \
+        - _ALTIVEC_AFTER_VECTOR
 
 
 def _names_consulted(out: str, stderr: str, watch: FrozenSet[str]) -> Set[str]:
