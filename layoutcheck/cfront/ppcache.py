@@ -118,10 +118,8 @@ def _driver(name: str) -> Optional[Tuple[str, int, int]]:
     return real, st.st_size, st.st_mtime_ns
 
 
-def run_key(argv: Sequence[str], input_text: Optional[str], filename: str = "",
-            watch: Sequence[str] = ()) -> Optional[str]:
-    """The key of one preprocessor run, or None when there is no cache
-    (``watch``: the names whose presence in the text the run records)."""
+def run_key(argv: Sequence[str], input_text: Optional[str], filename: str = "") -> Optional[str]:
+    """The key of one preprocessor run, or None when there is no cache."""
     if cache.cache_dir(create=False) is None and cache.cache_dir() is None:
         return None
     driver = _driver(argv[0])
@@ -135,7 +133,6 @@ def run_key(argv: Sequence[str], input_text: Optional[str], filename: str = "",
         "cwd": os.getcwd(),
         "filename": filename,
         "input": _digest(input_text.encode("utf-8", "surrogatepass")) if input_text is not None else None,
-        "watch": list(watch),
     }
     return _digest(json.dumps(ident, sort_keys=True).encode())
 

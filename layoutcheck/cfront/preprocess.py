@@ -679,15 +679,23 @@ def varying_macro_names() -> FrozenSet[str]:
         - _ALTIVEC_AFTER_VECTOR
 
 
-def _names_consulted(out: str, stderr: str, watch: FrozenSet[str]) -> Set[str]:
-    """The macro names a run's text depended on besides what -dU listed:
-    each identifier an #if evaluated as no macro (-Wundef), and each name
-    left in the text (a string made of it too) that another ABI's
-    predefined macros, or ``watch`` (the macros the rules define for some
-    ABIs), would have expanded."""
-    found = {m.group(1) for m in _UNDEF_WARNING.finditer(stderr)}
-    found.update((varying_macro_names() | watch).intersection(_ANY_IDENT.findall(out)))
-    return found
+def _undefined_names_read(stderr: str) -> Set[str]:
+    """Each identifier an #if evaluated as no macro (-Wundef's warnings):
+    the text depends on it too, though -dU does not list it."""
+    return {m.group(1) for m in _UNDEF_WARNING.finditer(stderr)}
+
+
+def _names_left(run: "_Run", watch: FrozenSet[str]) -> List[str]:
+    """The names left in a run's text (a string made of one too) that some
+    ABI's predefined macros, or ``watch`` (the macros the rules define for
+    some ABIs), would have expanded: the text depends on them as on what
+    -dU lists.  Worked out once per run, and only where a text could
+    otherwise stand for another ABI."""
+    found = run.memo.get("names left")
+    if found is None:
+        text = run.text if run.text is not None else (run.load() if callable(run.load) else "")
+        found = run.memo["names left"] = set(_ANY_IDENT.findall(text or ""))
+    return sorted(found.intersection(varying_macro_names() | watch))
 
 
 def _tool_env() -> Dict[str, str]:
@@ -701,7 +709,7 @@ def _tool_env() -> Dict[str, str]:
 
 def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: ABI,
                 extra: Dict[str, str], config: PPConfig, sharing: bool = True,
-                stream: bool = True, watch: FrozenSet[str] = frozenset()) -> _Run:
+                stream: bool = True) -> _Run:
     """One run of the ABI's preprocessor.  With ``sharing``, also what the
     text depended on (the macros it consulted, the files it read), for
     ``why_not_shared``; without, only the text, read (split, tokenized,
@@ -716,7 +724,7 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
         + compile_flags(abi, config, extra)
     argv.append(path_arg(path) if path is not None else "-")
     stdin_text = text if path is None else None
-    key = ppcache.run_key(argv, stdin_text, filename, sorted(watch) if sharing else ())
+    key = ppcache.run_key(argv, stdin_text, filename)
 
     def fresh(stream: bool) -> _Run:
         started = time.time_ns()
@@ -750,7 +758,7 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
                 used.add(name.split("(")[0])
                 lines[i] = ""
         out = "\n".join(lines)
-        used.update(_names_consulted(out, proc.stderr, watch))
+        used.update(_undefined_names_read(proc.stderr))
         files = _files_read(out)
         hazard = _hazard(files, text, filename)
         digest = ppcache.store(key, argv, (), out, used, files, hazard, stdin_text, started)
@@ -798,9 +806,9 @@ class _RecordingMacros(dict):
 
 def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: ABI,
                 extra: Dict[str, str], config: PPConfig, sharing: bool = True,
-                stream: bool = True, watch: FrozenSet[str] = frozenset()) -> _Run:
+                stream: bool = True) -> _Run:
     # (every name pcpp looks up is recorded, in #if and in the text: what
-    # _names_consulted adds for GCC is among them)
+    # -Wundef and _names_left add for GCC is among them)
     try:
         from pcpp import Preprocessor
     except ImportError:  # pragma: no cover - pcpp is a dependency
@@ -1056,6 +1064,15 @@ def why_not_shared(run: _Run, abi: ABI, other: ABI,
         if first is not None:
             return (f"{first} comes from {abi.name}'s system include path, which differs "
                     f"from {other.name}'s")
+    left = _names_left(run, frozenset(n for d in abi_defines.values() for n in d))
+    if left:
+        mine_left = _macro_key(abi, left, extra)
+        theirs_left = _macro_key(other, left, abi_defines.get(other.name, {}))
+        for name, here, there in zip(left, mine_left, theirs_left, strict=True):
+            if here != there:
+                return (f"the text names {name}, which {abi.name} "
+                        f"{'leaves as it is' if here is None else 'defines ' + repr(here)} and "
+                        f"{other.name} {'does not define' if there is None else 'defines ' + repr(there)}")
     return None
 
 
@@ -1226,10 +1243,6 @@ def preprocess_for_abis(
         unread.source = True
         return [unread]
 
-    # macros the rules define for some ABIs: a text that names one it left
-    # unexpanded is not shared with an ABI that defines it
-    watch = frozenset(name for d in abi_defines.values() for name in d)
-
     def run(abi: ABI, sharing: bool = True) -> _Run:
         extra = abi_defines.get(abi.name, {})
         engine = _run_system if mode == "system" else _run_python
@@ -1237,7 +1250,7 @@ def preprocess_for_abis(
         # several ABIs later, each copying the declarations it shares with
         # the others (parser._Reuse), which costs less.
         return engine(path, None if path else text, filename, abi, extra, config, sharing,
-                      stream=len(abis) == 1, watch=watch)
+                      stream=len(abis) == 1)
 
     if pp_abi is None:
         return _shared_groups(abis, run, abi_defines, filename)

@@ -204,27 +204,35 @@ def type_align(lay: "Layout", t) -> int:
     return lay.engine.layout(t).abi_align_bytes
 
 
+# What natural_align found, per engine (one ABI) and type: engine -> {id: n}
+_NATURAL: "Dict[object, Dict[int, int]]" = {}
+
+
 def natural_align(lay: "Layout", t, depth: int = 0) -> int:
     """The alignment ``t`` needs with nothing packed: a scalar's own (an
     aligned variant's included); a struct's, union's or array's, that of
     what it holds, however it is packed."""
-    from ..model import Array, Record, unqualified
-
-    own = type_align(lay, t)
+    known = _NATURAL.get(lay.engine)
+    if known is None:
+        _NATURAL.clear()  # one engine at a time: checks go ABI by ABI
+        known = _NATURAL[lay.engine] = {}
+    found = known.get(id(t))
+    if found is not None:
+        return found
+    own = type_align(lay, t)  # (the engine holds the type: its id stays its own)
     core = unqualified(t)
     while isinstance(core, Array):
         core = unqualified(core.elem)
     if isinstance(core, Record) and core.members and depth < 64:
-        inner = max((natural_align(lay, m.type, depth + 1) for m in core.members), default=1)
-        return max(own, inner)
+        own = max(own, max((natural_align(lay, m.type, depth + 1) for m in core.members),
+                           default=1))
+    known[id(t)] = own
     return own
 
 
 def _array_stride(lay: "Layout", t) -> Optional[Tuple[int, int]]:
     """(element size, the alignment its elements need) of an array type
     with more than one element, else None."""
-    from ..model import Array, unqualified
-
     core = unqualified(t)
     if not isinstance(core, Array) or core.dim is None:
         return None
