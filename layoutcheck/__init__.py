@@ -10,6 +10,7 @@ The public API (see ``layoutcheck.api``):
 * ``bit_budgets(paths, ...)`` -> per header, the ``Budget`` of page->flags on
   every ABI and config: each field's bits, the free ones
 * ``LayoutError``: input that cannot be read, parsed or laid out
+* ``RulesRefusedWarning``: a header's rules file was refused (not applied)
 * ``abi_names()``: the ABI names of CONTRACT.md
 
 Names are imported on first use, so that the command line starts fast.
@@ -23,7 +24,7 @@ _LAZY = {
     "layout": "api", "load": "api", "Program": "api", "Session": "api",
     "check": "api", "diff": "api", "verify": "api", "bit_budgets": "api", "Options": "options",
     "Layout": "layouts", "MemberLayout": "layouts",
-    "LayoutError": "errors",
+    "LayoutError": "errors", "RulesRefusedWarning": "errors",
     "abi_names": "abi", "get_abi": "abi",
 }
 

@@ -342,10 +342,25 @@ def load(source: SourceLike, abis=None, defines: Optional[Dict[str, object]] = N
     (``rules`` names another file, or False for none).  ``kernel`` names a
     configured kernel tree: ``source`` is then read as its kbuild reads
     headers (``linux/mm_types.h`` is found in the tree), for its ABI."""
-    from .options import Options, open_program
+    from .options import Options, open_program, refused_rules_note
 
     opts = Options.make(abis, defines, undefs, include_dirs, cpp, pp_abi, rules, kernel)
-    return open_program(source, opts, session=session, filename=filename)
+    prog = open_program(source, opts, session=session, filename=filename)
+    note = refused_rules_note(prog.ruleset)
+    if note:  # what show says on stderr: the rules' abi_defines are not in these layouts
+        import warnings
+
+        from .errors import RulesRefusedWarning
+
+        warnings.warn(note, RulesRefusedWarning, stacklevel=3 if _called_by_layout() else 2)
+    return prog
+
+
+def _called_by_layout() -> bool:
+    import sys
+
+    caller = sys._getframe(2)
+    return caller.f_code is layout.__code__
 
 
 def layout(source: SourceLike, struct: str, abi: str = "host",

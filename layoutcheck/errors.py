@@ -37,3 +37,10 @@ def first_error_line(output: str, fallback: str = "") -> str:
         if "error" in line.lower():
             return line.strip()
     return fallback or output.strip()[:500]
+
+
+class RulesRefusedWarning(UserWarning):
+    """A header's rules file was found and refused (owned by someone else,
+    or writable by others): its ``abi_defines`` were not applied, so the
+    layouts are those of the header without them.  The command line says
+    so on stderr; the library warns with this."""

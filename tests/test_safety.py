@@ -439,3 +439,20 @@ def test_the_python_preprocessor_never_writes_a_name_that_ends_its_line_marker(t
     (tmp_path / "big.h").write_text("#define X 1\n" + "int a;\n" * 200_000)
     with pytest.raises(lc.LayoutError, match="more than the pure-Python preprocessor reads"):
         lc.load("big.h", abis=["x86_64"], cpp="python")
+
+
+def test_a_refused_rules_file_is_a_warning_in_the_library(tmp_path, monkeypatch):
+    """The rules' abi_defines change layouts; a rules file refused (writable
+    by others) leaves them out, which show says on stderr and the library
+    says with a RulesRefusedWarning."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "a.h").write_text("#ifdef WIDE\ntypedef long long T;\n#else\ntypedef long T;\n#endif\n"
+                                  "struct s { T v; };\n")
+    rules = tmp_path / "layoutcheck.toml"
+    rules.write_text('[matrix.abi_defines]\nWIDE = "32bit"\n')
+    assert lc.layout("a.h", "s", "i386").size == 8
+    os.chmod(rules, 0o666)
+    with pytest.warns(lc.RulesRefusedWarning, match="writable by others"):
+        lay = lc.layout("a.h", "s", "i386")
+    assert lay.size == 4

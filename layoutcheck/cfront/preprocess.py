@@ -401,6 +401,9 @@ def _stream_tool(argv: List[str], input_text: Optional[str],
     returncode = proc.wait()
     for helper in helpers:
         helper.join()
+    proc.stderr.close()
+    if proc.stdin is not None and not proc.stdin.closed:
+        proc.stdin.close()
     stderr = b"".join(errors).decode(locale.getpreferredencoding(False), "replace")
     stderr = stderr.replace("\r\n", "\n").replace("\r", "\n")
     return subprocess.CompletedProcess(argv, returncode, text, stderr), not failed
