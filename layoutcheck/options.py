@@ -201,7 +201,7 @@ def _project(project) -> Tuple[Optional["Project"], Tuple[str, ...]]:
         return project, ()
     if project is None or project is True:
         found = find_project()
-        notes = tuple(f"not reading {p}: {why}" for p, why in found.refused)
+        notes = tuple(f"not reading {p} for a project table: {why}" for p, why in found.refused)
         return found.project, notes
     from .project import _read_table
 
@@ -256,7 +256,7 @@ def refused_rules_note(ruleset) -> Optional[str]:
     found = getattr(ruleset, "discovery", None)
     if found is None or not found.refused:
         return None
-    return "; ".join(f"not reading {p}: {why}" for p, why in found.refused)
+    return "; ".join(f"not reading its rules {p}: {why}" for p, why in found.refused)
 
 
 def select_configs(ruleset, wanted: Optional[Sequence[str]], header: Optional[str] = None) -> list:
