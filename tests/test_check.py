@@ -340,3 +340,22 @@ def test_the_hook_rejudges_the_headers_a_committed_rules_file_governs(tmp_path, 
                                                'max = 16\n')
     code, out, err = run_cli("hook", "layoutcheck.toml", "--abi", "x86_64")
     assert code == 1 and "a.h: FAIL" in out, (out, err)
+
+
+def test_ci_formats_say_when_nothing_was_checked_and_when_a_config_adds_nothing(tmp_path, run_cli,
+                                                                                 monkeypatch):
+    """github and SARIF list findings: a header no rule or static assert
+    applies to gets a note (not silence, which reads as 'all passed'), and
+    a config that reads as another a warning; the exit status stays 0."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "plain.h").write_text("struct p { int a; };\n")
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli("check", "plain.h", "--abi", "x86_64", "--format", "github")
+    assert code == 0 and out.startswith("::notice file=plain.h,") and "nothing was checked" in out
+    code, out, err = run_cli("check", "plain.h", "--abi", "x86_64", "--format", "sarif")
+    results = json.loads(out)["runs"][0]["results"]
+    assert code == 0 and [(r["ruleId"], r["level"]) for r in results] == [("nothing-checked", "note")]
+    (tmp_path / "layoutcheck.toml").write_text('struct = "p"\n[matrix]\nvary = ["CONFIG_TYPO"]\n'
+                                               '[[rule]]\nname = "max"\nkind = "size"\nmax = 8\n')
+    code, out, err = run_cli("check", "plain.h", "--abi", "x86_64", "--format", "github")
+    assert code == 0 and out.startswith("::warning file=plain.h,") and "CONFIG_TYPO" in out, out

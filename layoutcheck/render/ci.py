@@ -1,7 +1,8 @@
 """Output for CI systems: GitHub workflow annotations and SARIF 2.1.0.
 
 Both say, for ``check``, one finding per failing rule (and per static
-assert, rules that can never apply, a refused rules file) and, for
+assert, rules that can never apply, a refused rules file; a note for a
+header nothing checked, a warning for a config that reads as another) and, for
 ``diff``, one per change, placed at the ``file:line:column`` of the member
 it is about in the header as written (else of its struct, else the file);
 a rule's finding also points at the rule in its rules file.
@@ -69,6 +70,13 @@ def check_findings(report, strict: bool = False) -> List[Finding]:
                 out.append(Finding("rules-file-refused", "error",
                                    f"rules file {refused} not read: {why}; its rules were not applied",
                                    where=f.path, title="layoutcheck: rules file refused"))
+        if not f.results:  # not silence: "nothing checked" must not read as "all passed"
+            out.append(Finding("nothing-checked", "note",
+                               f"{f.path}: no rule and no _Static_assert applies to it: nothing "
+                               f"was checked", where=f.path, title="layoutcheck: nothing checked"))
+        for note in getattr(f, "notes", ()):
+            out.append(Finding("config-reads-alike", "warning", f"{f.path}: {note}", where=f.path,
+                               title="layoutcheck: a config checks nothing new"))
         by_rule: Dict[str, Dict[str, list]] = {}
         first: Dict[str, object] = {}
         for r in f.results:
@@ -160,7 +168,8 @@ def render_github(findings: Sequence[Finding]) -> str:
             props.append(f"col={col}")
         if f.title:
             props.append(f"title={_escape_property(f.title)}")
-        lines.append(f"::{f.level} {','.join(props)}::{_escape_data(f.message)}")
+        level = "notice" if f.level == "note" else f.level  # GitHub's word for SARIF's note
+        lines.append(f"::{level} {','.join(props)}::{_escape_data(f.message)}")
     return "\n".join(lines) + ("\n" if lines else "")
 
 
