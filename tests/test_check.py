@@ -359,3 +359,17 @@ def test_ci_formats_say_when_nothing_was_checked_and_when_a_config_adds_nothing(
                                                '[[rule]]\nname = "max"\nkind = "size"\nmax = 8\n')
     code, out, err = run_cli("check", "plain.h", "--abi", "x86_64", "--format", "github")
     assert code == 0 and out.startswith("::warning file=plain.h,") and "CONFIG_TYPO" in out, out
+
+
+def test_adjacent_closes_the_chain_over_a_missing_optional_member(tmp_path):
+    """members = [a, b, c, d] with b optional and absent: a must then be
+    followed by c (the pair was skipped, and a never compared)."""
+    header = tmp_path / "a.h"
+    header.write_text("struct far { long a; long gap[2]; long c; long d; };\n"
+                      "struct near { long a; long c; long d; };\n")
+    for struct, fails in (("far", True), ("near", False)):
+        rules = parse_rules(f'[[rule]]\nname = "adj"\nkind = "adjacent"\nstruct = "{struct}"\n'
+                            f'members = ["a", "b", "c", "d"]\noptional = ["b"]\n',
+                            str(tmp_path / "layoutcheck.toml"))
+        verdicts = check_file(str(header), rules, ABIS, rules.configs)
+        assert {r.failed for r in verdicts} == {fails}, struct

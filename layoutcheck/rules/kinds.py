@@ -594,7 +594,9 @@ def _pointee_names(t) -> List[str]:
 
 class Adjacent(RuleKind):
     """``members`` follow each other in the order listed, each starting
-    where the previous ends (a pair updated as one double word)."""
+    where the previous ends (a pair updated as one double word).  An
+    optional member that is missing leaves the chain: its neighbours must
+    follow each other."""
 
     name = "adjacent"
     keys = ("members",)
@@ -606,10 +608,12 @@ class Adjacent(RuleKind):
     def check(self, checker: "RuleChecker", lay: "Layout", rule: "Rule") -> List[str]:
         """Each listed member starts exactly where the one before it ends."""
         names = listify(rule.params["members"])
-        found = [(n, checker.member(lay, n, rule)) for n in names]
-        pairs = [(a, b) for a, b in zip(found, found[1:], strict=False) if a[1] is not None and b[1] is not None]
+        # an optional member that is missing leaves the chain: the members
+        # on either side of it must then follow each other
+        found = [(n, m) for n, m in ((n, checker.member(lay, n, rule)) for n in names) if m is not None]
+        pairs = list(zip(found, found[1:], strict=False))
         if not pairs:
-            raise NotApplied(f"no two consecutive members of {', '.join(names)} exist in "
+            raise NotApplied(f"fewer than two of {', '.join(names)} exist in "
                              f"{lay.kind} {lay.name} (the missing ones are optional): "
                              f"nothing to compare", names)
         for (an, a), (bn, b) in pairs:
