@@ -110,9 +110,11 @@ def test_the_hazard_prefilter_holds_every_hazard_word():
 
     from layoutcheck.cfront.preprocess import _HAZARD, _HAZARD_PARTS
 
-    words = re.search(r"\((.*)\)", _HAZARD.pattern).group(1).split("|")
+    words = re.search(r"\\b\((.*?)\)\|", _HAZARD.pattern).group(1).split("|")
     assert len(words) == 14
-    for word in words:
+    assertions = re.search(r"\?:(cpu\|[^)]*)\)", _HAZARD.pattern).group(1).split("|")
+    assert assertions == ["cpu", "machine", "system", "assert", "unassert"]
+    for word in words + assertions:
         assert any(part.decode() in word for part in _HAZARD_PARTS), word
 
 
@@ -144,6 +146,12 @@ UNDEFINED_ON_THE_FIRST_ABI = {
     # sys.h (below) says it is a system header, where GCC warns of nothing
     "in a system header": '#include "sys.h"\n',
 
+    # GCC's assertions: neither -dU nor -Wundef names them
+    "assertion": "#if #cpu(x86_64)\nstruct s { char c; long long x[2]; };\n#else\nstruct s { char c; };\n#endif\n",
+    "machine": "#if #machine(mips)\nstruct s { long x; };\n#else\nstruct s { char c; };\n#endif\n",
+    # __has_builtin made by pasting: no file spells it
+    "pasted has_builtin": ("#define CAT(a, b) a##b\n#if CAT(__ha, s_builtin)(__builtin_ia32_pause)\n"
+                           "struct s { char c; };\n#else\nstruct s { char c; long x; };\n#endif\n"),
     # _MIPS_SIM is _ABIO32 on mips and mipsel: a name made a string
     "in the text": ("#define STR(x) #x\n#define XSTR(x) STR(x)\n"
                     "struct s { char a[sizeof(XSTR(_MIPS_SIM))]; };\n"),

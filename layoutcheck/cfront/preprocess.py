@@ -596,13 +596,15 @@ def preprocessor_command(abi: ABI, config: Optional[PPConfig] = None) -> Tuple[L
 # Questions whose answers depend on the target, the search path or the
 # moment, not on macros: a text that asks them is never shared.
 # A diagnostic pragma may silence -Wundef, which says which undefined names
-# an #if read (see _run_system): a file that names one is not shared either.
+# an #if read (see _run_system): a file that names one is not shared either;
+# nor one asking GCC's assertions (#cpu(x86_64), #machine, #system, or its
+# own #assert), which neither -dU nor -Wundef report.
 _HAZARD = re.compile(
     r"\b(__has_include_next|__has_include|__has_builtin|__has_attribute|__has_c_attribute|"
     r"__has_cpp_attribute|__has_feature|__has_extension|__COUNTER__|__INCLUDE_LEVEL__|"
-    r"__TIMESTAMP__|__DATE__|__TIME__|diagnostic)")
+    r"__TIMESTAMP__|__DATE__|__TIME__|diagnostic)|(#\s*(?:cpu|machine|system|assert|unassert)\b)")
 _HAZARD_PARTS = (b"__has_", b"__COUNTER__", b"__INCLUDE_LEVEL__", b"__TIMESTAMP__", b"__DATE__",
-                 b"__TIME__", b"diagnostic")
+                 b"__TIME__", b"diagnostic", b"cpu", b"machine", b"system", b"assert")
 _MARKER = re.compile(r'^#(?:line)? *\d+ +"((?:[^"\\]|\\.)*)"', re.M)
 
 
@@ -636,7 +638,7 @@ def _file_hazard(path: str) -> Optional[str]:
         m = None
         if any(word in data for word in _HAZARD_PARTS):
             m = _HAZARD.search(data.decode("utf-8", errors="replace"))
-        _HAZARD_CACHE[key] = m.group(1) if m else None
+        _HAZARD_CACHE[key] = m.group(0) if m else None
     return _HAZARD_CACHE[key]
 
 
@@ -644,7 +646,7 @@ def _hazard(files: Sequence[str], text: Optional[str], filename: str) -> Optiona
     if text is not None:
         m = _HAZARD.search(text)
         if m:
-            return f"{filename} uses {m.group(1)}"
+            return f"{filename} uses {m.group(0)}"
     for f in files:
         found = _file_hazard(f)
         if found:
@@ -754,16 +756,27 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
             digest = ppcache.store_aside(key, argv, proc.stdout, stdin_text, started)
             return _Run(proc.stdout, frozenset(), (), None, reader, digest)
         used = set()
+        pasting = None  # a macro it expanded that pastes tokens, not a predefined one
+        predefined = abi_macros(abi.name)
         lines = proc.stdout.split("\n")
         for i, line in enumerate(lines):
             if line.startswith("#define ") or line.startswith("#undef "):
                 name = line.split(None, 2)[1]
-                used.add(name.split("(")[0])
+                macro = name.split("(")[0]
+                used.add(macro)
+                if pasting is None and "##" in line and line.startswith("#define ") \
+                        and predefined.get(macro) is None:
+                    pasting = macro
                 lines[i] = ""
         out = "\n".join(lines)
         used.update(_undefined_names_read(proc.stderr))
         files = _files_read(out)
-        hazard = _hazard(files, text, filename)
+        # __has_include and its kin can be made by pasting, which no file
+        # then spells: a text whose macros paste is not shared (GCC's own
+        # pasting macros, __INT64_C and kin, add a suffix no such name has)
+        hazard = _hazard(files, text, filename) or (
+            f"{filename} expands {pasting}, which pastes tokens (##): an #if could ask "
+            f"__has_include or the like through it" if pasting else None)
         digest = ppcache.store(key, argv, (), out, used, files, hazard, stdin_text, started)
         return _Run(out, frozenset(used), files, hazard, None, digest)
 
