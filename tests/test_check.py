@@ -284,15 +284,24 @@ struct arr { unsigned long flags; struct inner two[2]; };
 struct one { unsigned long flags; struct inner one; };
 struct pk { char c; unsigned x : 31; unsigned y : 31; } __attribute__((packed));
 struct ok { char c; unsigned x : 31; unsigned y : 31; long z; struct { short s[3]; } t[4]; };
+struct ll40 { int a; unsigned long long b : 40; };
+struct anon_bf { int : 4; char c; };
+struct holds_anon { char c; struct anon_bf i; struct anon_bf a[3]; };
+struct bf_only { int x : 3; };
+struct holds_bf { char c; struct bf_only i; struct bf_only two[2]; };
 """
 
 
 @pytest.mark.parametrize("struct, fails", [("arr", ALL), ("one", ALL), ("ok", set()),
-                                           ("pk", ALL - {"m68k"})])
+                                           ("pk", ALL - {"m68k"}), ("ll40", set()),
+                                           ("holds_anon", set()), ("holds_bf", set())])
 def test_natural_sees_packing_in_array_elements_and_bitfields(struct, fails, tmp_path):
     """An array of packed structs (its later elements misaligned) and
     bit-fields a packed struct lets straddle their type's units are
-    packing too (on m68k bit-fields straddle units unpacked: no sign)."""
+    packing too (on m68k bit-fields straddle units unpacked: no sign).
+    Unpacked structs pass on every ABI: a long long bit-field across
+    i386's 4-byte units, unnamed bit-fields (which align nothing but on
+    arm and aarch64), bit-field types on m68k."""
     header = tmp_path / "n.h"
     header.write_text(NATURAL)
     rules = parse_rules(f'[[rule]]\nname = "nat"\nkind = "natural"\nstruct = "{struct}"\n',

@@ -211,7 +211,9 @@ _NATURAL: "Dict[object, Dict[int, int]]" = {}
 def natural_align(lay: "Layout", t, depth: int = 0) -> int:
     """The alignment ``t`` needs with nothing packed: a scalar's own (an
     aligned variant's included); a struct's, union's or array's, that of
-    what it holds, however it is packed."""
+    what it holds, as GCC would align it unpacked: a bit-field's type
+    counts only where PCC_BITFIELD_TYPE_MATTERS (not m68k), and an unnamed
+    one only where the ABI aligns to those too (arm, aarch64)."""
     known = _NATURAL.get(lay.engine)
     if known is None:
         _NATURAL.clear()  # one engine at a time: checks go ABI by ABI
@@ -224,10 +226,36 @@ def natural_align(lay: "Layout", t, depth: int = 0) -> int:
     while isinstance(core, Array):
         core = unqualified(core.elem)
     if isinstance(core, Record) and core.members and depth < 64:
-        own = max(own, max((natural_align(lay, m.type, depth + 1) for m in core.members),
-                           default=1))
+        abi = lay.engine.abi
+        for m in core.members:
+            if m.is_bitfield:
+                if abi.pcc_bitfield_type_matters and (m.name is not None or abi.align_anon_bitfield):
+                    own = max(own, type_align(lay, m.type))
+            else:
+                own = max(own, natural_align(lay, m.type, depth + 1))
     known[id(t)] = own
     return own
+
+
+def _excess_unit_span(lay: "Layout", m: "MemberLayout") -> str:
+    """Why bit-field ``m`` sits where GCC would not put it unpacked (its
+    excess_unit_span: more units of its type's field alignment spanned
+    than the type itself spans), or ''.  Only where the type matters
+    (PCC_BITFIELD_TYPE_MATTERS: not m68k, whose bit-fields straddle)."""
+    if not m.bit_size or not lay.engine.abi.pcc_bitfield_type_matters:
+        return ""
+    info = lay.engine.layout(m.field.member.type)
+    align = info.preferred_align_bytes
+    if info.field_align_cap_bytes and not info.user_align:  # ADJUST_FIELD_ALIGN (i386)
+        align = min(align, info.field_align_cap_bytes)
+    unit = align * 8
+    if not unit or not info.size_bits:
+        return ""
+    spanned = (m.bit_offset + m.bit_size - 1) // unit - m.bit_offset // unit + 1
+    if spanned <= info.size_bits // unit:
+        return ""
+    return (f"bits {m.bit_offset}-{m.bit_offset + m.bit_size - 1} span {spanned} units of "
+            f"{unit} bits, more than its type does")
 
 
 def _array_stride(lay: "Layout", t) -> Optional[Tuple[int, int]]:
@@ -653,14 +681,9 @@ class Natural(RuleKind):
         for m in members:
             t = m.field.member.type
             if m.is_bitfield:
-                # unpacked, a bit-field never straddles a unit of its type's
-                # size where the type matters (PCC_BITFIELD_TYPE_MATTERS: not
-                # m68k, whose bit-fields straddle)
-                unit = lay.engine.sizeof(t) * 8 \
-                    if m.bit_size and lay.engine.abi.pcc_bitfield_type_matters else 0
-                if unit and m.bit_offset // unit != (m.bit_offset + m.bit_size - 1) // unit:
-                    misplaced.append((m, f"bits {m.bit_offset}-{m.bit_offset + m.bit_size - 1} "
-                                         f"straddle a {unit}-bit unit of its type"))
+                excess = _excess_unit_span(lay, m)
+                if excess:
+                    misplaced.append((m, excess))
                 continue
             align = natural_align(lay, t)
             if align > most:
