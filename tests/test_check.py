@@ -382,3 +382,11 @@ def test_adjacent_closes_the_chain_over_a_missing_optional_member(tmp_path):
                             str(tmp_path / "layoutcheck.toml"))
         verdicts = check_file(str(header), rules, ABIS, rules.configs)
         assert {r.failed for r in verdicts} == {fails}, struct
+
+
+def test_no_note_when_the_users_d_or_u_makes_two_configs_one(run_cli):
+    """-DCONFIG_MEMCG (or -U) makes the matrix's MEMCG configs read as the
+    others: the header does read CONFIG_MEMCG, so no 'never reads' note."""
+    for flag in ("-DCONFIG_MEMCG", "-UCONFIG_MEMCG"):
+        code, out, err = run_cli("check", page("v4.20.h"), flag, "--abi", "x86_64")
+        assert "note:" not in out and "never reads" not in out, (flag, out)

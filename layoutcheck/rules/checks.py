@@ -361,7 +361,9 @@ def check_file(path: str, ruleset: RuleSet, abis: Sequence[ABI], configs: Sequen
             same = first.setdefault(texts, config)
             if same is not config:
                 unread = sorted(set(config.defines.items()) ^ set(same.defines.items()))
-                macros = ", ".join(dict.fromkeys(k for k, _v in unread)) or "nothing"
+                if not unread:
+                    continue  # the user's -D or -U made them one config
+                macros = ", ".join(dict.fromkeys(k for k, _v in unread))
                 notes.append(f"config {config.name} reads as {same.name} on every ABI: this header "
                              f"never reads {macros} (misspelt?)")
     return results
