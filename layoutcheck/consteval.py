@@ -60,6 +60,7 @@ def _not_evaluated(msg: str, node) -> NotEvaluated:
 # the integer kind of the argument.
 BIT_BUILTIN = re.compile(r"__builtin_(clz|ctz|clrsb|ffs|popcount|parity)(l|ll)?$")
 _BIT_BUILTIN_KIND = {None: "int", "l": "long", "ll": "long long"}
+_ARITHMETIC = {"+", "-", "*", "/", "%", "<<", ">>", "&", "|", "^"}
 
 # The real floating types the usual arithmetic conversions rank.
 _REAL_RANK = {"float": 0, "double": 1, "long double": 2}
@@ -569,7 +570,14 @@ class Evaluator:
         return bool(v.address if isinstance(v, PtrVal) else v[0])
 
     def _v_Cond(self, n: E.Cond):
-        if self._truth(n.cond):
+        overflowed = self._overflowed
+        chosen = self._truth(n.cond)
+        if isinstance(n.cond, E.Unary) or (isinstance(n.cond, E.Binary) and n.cond.op in _ARITHMETIC):
+            # GCC's truth conversion of an arithmetic condition folds its
+            # overflow away ('INT_MAX + 1 ? 1 : 2', '!(INT_MAX + 1) ? ...'
+            # are constants to it; 'INT_MAX + 1 < 0 ? 1 : 2' is not)
+            self._overflowed = overflowed
+        if chosen:
             then = self.value(n.then)
             other_t = self.type_of(n.other)
         else:

@@ -242,10 +242,11 @@ struct u { char a[sizeof(int[2]) + (0 && (0x7fffffff + 1))]; };
 struct v { char a[1 ? 3 : 0x7fffffff + 1]; };
 struct w { int a : (0x7fffffff + 1 < 0 ? 1 : 2); int b : 3; };
 struct x { char a[((-2147483647 - 1) % -1) + 1]; };
+struct y { char a[(-2147483647 - 1) / -1 ? 1 : 2]; };
 """
 
 
-@pytest.mark.parametrize("struct, size", [("s", 2), ("u", 8), ("v", 3), ("w", 4), ("x", 1)])
+@pytest.mark.parametrize("struct, size", [("s", 2), ("u", 8), ("v", 3), ("w", 4), ("x", 1), ("y", 1)])
 def test_a_signed_overflow_gcc_folds_is_folded(struct, size):
     assert lc.layout(OVERFLOW_FOLDED, struct, "x86_64").size == size
     _live(OVERFLOW_FOLDED, "x86_64", struct)
@@ -290,3 +291,36 @@ def test_an_enum_too_wide_for_its_mode_is_an_error():
     with pytest.raises(lc.LayoutError, match="specified mode too small"):
         lc.layout("enum e { A = 300 } __attribute__((mode(QI)));\nstruct s { enum e a; };", "s",
                   "x86_64")
+
+
+# Where GCC keeps an overflow (the bound is variable-length, refused) and
+# where it folds it away (the truth of an arithmetic ?: condition, '!'):
+# pinned from GCC 12 and asked again where it is installed.
+OVERFLOW_BOUNDS = [
+    ("(0x7fffffff + 1) ? 1 : 2", True), ("(-2147483647 - 1) / -1 ? 1 : 2", True),
+    ("(2147483647 * 2) ? 1 : 2", True), ("-(-2147483647 - 1) ? 1 : 2", True),
+    ("!(0x7fffffff + 1) ? 1 : 2", True), ("(0x7fffffff + 1 ? 1 : 2) + 0", True),
+    ("(-2147483647 - 1) / -1 < 0 ? 1 : 2", False), ("(-2147483647 - 1) / -1 + 1", False),
+    ("(0x7fffffff + 1) == 0 ? 1 : 2", False), ("((0x7fffffff + 1) && 1) + 1", False),
+    ("(1 ? (0x7fffffff + 1) : 0) ? 1 : 2", False), ("((0x7fffffff + 1), 1)", False),
+]
+
+
+@pytest.mark.parametrize("bound, constant", OVERFLOW_BOUNDS)
+def test_an_overflow_in_an_array_size_as_gcc_keeps_or_folds_it(bound, constant, tmp_path):
+    import subprocess
+
+    from .conftest import need_c_compiler
+
+    text = f"struct s {{ char a[{bound}]; }};\n"
+    size = None
+    if constant:
+        size = lc.layout(text, "s", "x86_64").size
+    else:
+        with pytest.raises(lc.LayoutError, match="integer overflow in an array size"):
+            lc.layout(text, "s", "x86_64")
+    need_c_compiler()
+    src = tmp_path / "o.c"
+    src.write_text(text + (f"_Static_assert(sizeof(struct s) == {size}, \"size\");\n" if size else ""))
+    assert (subprocess.run(["gcc", "-fsyntax-only", str(src)], capture_output=True).returncode == 0) \
+        == constant
