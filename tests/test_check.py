@@ -349,6 +349,14 @@ def test_the_hook_rejudges_the_headers_a_committed_rules_file_governs(tmp_path, 
                                                'max = 16\n')
     code, out, err = run_cli("hook", "layoutcheck.toml", "--abi", "x86_64")
     assert code == 1 and "a.h: FAIL" in out, (out, err)
+    # rules at the top, headers in include/: the usual layout
+    os.makedirs(tmp_path / "include")
+    os.rename(tmp_path / "a.h", tmp_path / "include" / "a.h")
+    code, out, err = run_cli("hook", "layoutcheck.toml", "--abi", "x86_64")
+    assert code == 1 and "include/a.h: FAIL" in out, (out, err)
+    (tmp_path / "include" / "layoutcheck.toml").write_text("")  # nearer rules: not the top's
+    code, out, err = run_cli("hook", "layoutcheck.toml", "--abi", "x86_64")
+    assert code == 0 and "a.h" not in out, (out, err)
 
 
 def test_ci_formats_say_when_nothing_was_checked_and_when_a_config_adds_nothing(tmp_path, run_cli,

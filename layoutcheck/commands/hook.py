@@ -53,14 +53,28 @@ def _is_settings(path: str) -> bool:
     return name in ("layoutcheck.toml", "pyproject.toml") or name.endswith(".rules.toml")
 
 
+# Headers looked at below a committed layoutcheck.toml at most: beyond, a
+# project file says which headers the hook checks.
+MAX_GOVERNED_SCAN = 5000
+
+
+def _headers_below(folder: str) -> List[str]:
+    """The headers in ``folder`` and its subfolders (not hidden ones)."""
+    found: List[str] = []
+    for root, dirs, files in os.walk(folder):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        found += [os.path.join(root, f) for f in sorted(files) if f.endswith(HEADER_SUFFIXES)]
+        if len(found) > MAX_GOVERNED_SCAN:
+            raise LayoutError(f"{folder}: more than {MAX_GOVERNED_SCAN} headers below a committed "
+                              f"rules file; give the hook a project file ([project] headers)")
+    return found
+
+
 def _governed(settings: List[str]) -> List[str]:
     """The headers whose rules a committed rules file is, found as the
     rules search finds them: ``name.rules.toml`` is its ``name.h`` (or
     .hh ...); a ``layoutcheck.toml`` or ``pyproject.toml`` is the rules of
-    the headers beside it (those below, which may have nearer rules, are
-    left to ``check``)."""
-    import glob
-
+    each header at or below it that has no nearer rules."""
     from ..rules.spec import discover_rules
 
     out: List[str] = []
@@ -71,8 +85,7 @@ def _governed(settings: List[str]) -> List[str]:
             stem = name[:-len(".rules.toml")]
             candidates = [os.path.join(folder, stem + s) for s in HEADER_SUFFIXES]
         else:
-            candidates = sorted(f for s in HEADER_SUFFIXES
-                                for f in glob.glob(os.path.join(glob.escape(folder), "*" + s)))
+            candidates = _headers_below(folder)
         for header in candidates:
             if not os.path.isfile(header):
                 continue
