@@ -604,7 +604,9 @@ _HAZARD = re.compile(
     r"__has_cpp_attribute|__has_feature|__has_extension|__COUNTER__|__INCLUDE_LEVEL__|"
     r"__TIMESTAMP__|__DATE__|__TIME__|diagnostic)|(#\s*(?:cpu|machine|system|assert|unassert)\b)")
 _HAZARD_PARTS = (b"__has_", b"__COUNTER__", b"__INCLUDE_LEVEL__", b"__TIMESTAMP__", b"__DATE__",
-                 b"__TIME__", b"diagnostic", b"cpu", b"machine", b"system", b"assert")
+                 b"__TIME__", b"diagnostic")
+# the assertion part, looked for in a file's bytes (its words are common)
+_ASSERTION = re.compile(rb"#\s*(?:cpu|machine|system|assert|unassert)\b")
 _MARKER = re.compile(r'^#(?:line)? *\d+ +"((?:[^"\\]|\\.)*)"', re.M)
 
 
@@ -635,10 +637,14 @@ def _file_hazard(path: str) -> Optional[str]:
             data = b""
         # every hazard word holds one of these: most headers hold none, and
         # six substring tests are much cheaper than the regular expression
-        m = None
+        found = None
         if any(word in data for word in _HAZARD_PARTS):
             m = _HAZARD.search(data.decode("utf-8", errors="replace"))
-        _HAZARD_CACHE[key] = m.group(0) if m else None
+            found = m.group(0) if m else None
+        if found is None and b"#" in data:
+            a = _ASSERTION.search(data)
+            found = a.group(0).decode("ascii", "replace") if a else None
+        _HAZARD_CACHE[key] = found
     return _HAZARD_CACHE[key]
 
 
