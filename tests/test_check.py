@@ -398,3 +398,17 @@ def test_no_note_when_the_users_d_or_u_makes_two_configs_one(run_cli):
     for flag in ("-DCONFIG_MEMCG", "-UCONFIG_MEMCG"):
         code, out, err = run_cli("check", page("v4.20.h"), flag, "--abi", "x86_64")
         assert "note:" not in out and "never reads" not in out, (flag, out)
+
+
+def test_an_optional_member_misspelt_gets_a_did_you_mean(tmp_path):
+    """An optional member is never an error when missing, so a typo in its
+    name leaves its rule not applied everywhere: the verdict names the
+    member the struct does have."""
+    header = tmp_path / "a.h"
+    header.write_text("struct s { long flags; int dma_pinned_count; };\n")
+    rules = parse_rules('[[rule]]\nname = "pin"\nkind = "offset"\nstruct = "s"\n'
+                        'member = "dma_pinned_cuont"\noptional = ["dma_pinned_cuont"]\nexpect = 8\n',
+                        str(tmp_path / "layoutcheck.toml"))
+    verdicts = check_file(str(header), rules, ABIS[:1], rules.configs)
+    assert [r.status for r in verdicts] == ["not-applied"]
+    assert "did you mean 'dma_pinned_count'?" in verdicts[0].text

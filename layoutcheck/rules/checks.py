@@ -201,11 +201,21 @@ class RuleChecker:
 
     @staticmethod
     def missing_text(lay: Layout, names: Sequence[str], what: str = "") -> str:
-        """The not-applied text for optional members all missing."""
+        """The not-applied text for optional members all missing (with a
+        near name the struct has: an optional member misspelt is never
+        found, and its rule never applies)."""
+        import difflib
+
+        # only a near spelling (a letter or two off): an optional member
+        # absent in this era is the usual case, and gets no guess
+        paths = [m.path for m in lay.members]
+        near = dict.fromkeys(c for n in names
+                             for c in difflib.get_close_matches(n, paths, n=1, cutoff=0.85))
+        hint = f" (did you mean {', '.join(repr(c) for c in near)}?)" if near else ""
         if len(names) == 1:
-            text = f"{lay.kind} {lay.name} has no member '{names[0]}' (optional)"
+            text = f"{lay.kind} {lay.name} has no member '{names[0]}' (optional){hint}"
         else:
-            text = f"{lay.kind} {lay.name} has none of {', '.join(names)} (all optional)"
+            text = f"{lay.kind} {lay.name} has none of {', '.join(names)} (all optional){hint}"
         return text + (f": {what}" if what else ": nothing to check")
 
     def target(self, lay: Layout, rule: Rule) -> Tuple[str, int, int]:
