@@ -875,8 +875,8 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
                 raise FileNotFoundError(includepath)
             if os.path.isdir(includepath):
                 raise IsADirectoryError(includepath)
-            raw = bounded(read_header_bytes(plain_name(includepath, "the header")), includepath)
-            data = raw.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+            data = header_text(bounded(read_header_bytes(plain_name(includepath, "the header")),
+                                       includepath))
             if data.startswith("\ufeff"):
                 data = data[1:]
             _refuse_spliced_line_comment(data, includepath)
@@ -954,8 +954,7 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
     recorder = _RecordingMacros(pp.macros)
     pp.macros = recorder
     if text is None:
-        source_text = bounded(read_header_bytes(path), path).decode("utf-8", errors="replace") \
-            .replace("\r\n", "\n").replace("\r", "\n")
+        source_text = header_text(bounded(read_header_bytes(path), path))
     else:
         bounded(text.encode("utf-8", "surrogatepass"), filename)
         source_text = text
@@ -1065,18 +1064,26 @@ def why_not_shared(run: _Run, abi: ABI, other: ABI,
     if names is None:
         names = memo["names"] = sorted(run.used)
     extra = abi_defines.get(abi.name, {})
+
+    def differing(names: Sequence[str], mine: tuple) -> Optional[str]:
+        """' NAME (its value on abi, on other)' for the first of ``names``
+        the two ABIs define otherwise (``mine``: their values on abi)."""
+        theirs = _macro_key(other, names, abi_defines.get(other.name, {}))
+        if mine == theirs:
+            return None
+
+        def show(v):
+            return "undefined" if v is None else (v or "defined empty")
+        name, here, there = next(d for d in zip(names, mine, theirs, strict=True) if d[1] != d[2])
+        return f"{name} ({show(here)} on {abi.name}, {show(there)} on {other.name})"
+
     key = ("values", abi.name, tuple(sorted(extra.items())))
     mine = memo.get(key)
     if mine is None:
         mine = memo[key] = _macro_key(abi, names, extra)
-    theirs = _macro_key(other, names, abi_defines.get(other.name, {}))
-    if mine != theirs:
-        for name, here, there in zip(names, mine, theirs, strict=True):
-            if here != there:
-                def show(v):
-                    return "undefined" if v is None else (v or "defined empty")
-                return (f"the text consults {name} ({show(here)} on {abi.name}, "
-                        f"{show(there)} on {other.name})")
+    found = differing(names, mine)
+    if found:
+        return f"the text consults {found}"
     my_dirs, their_dirs = system_include_dirs(abi), system_include_dirs(other)
     if my_dirs != their_dirs:
         first = memo.get(("system file", abi.name), False)
@@ -1087,15 +1094,8 @@ def why_not_shared(run: _Run, abi: ABI, other: ABI,
             return (f"{first} comes from {abi.name}'s system include path, which differs "
                     f"from {other.name}'s")
     left = _names_left(run, frozenset(n for d in abi_defines.values() for n in d))
-    if left:
-        mine_left = _macro_key(abi, left, extra)
-        theirs_left = _macro_key(other, left, abi_defines.get(other.name, {}))
-        for name, here, there in zip(left, mine_left, theirs_left, strict=True):
-            if here != there:
-                return (f"the text names {name}, which {abi.name} "
-                        f"{'leaves as it is' if here is None else 'defines ' + repr(here)} and "
-                        f"{other.name} {'does not define' if there is None else 'defines ' + repr(there)}")
-    return None
+    found = differing(left, _macro_key(abi, left, extra)) if left else None
+    return f"the text names {found}" if found else None
 
 
 def marker_name(filename: str) -> str:
@@ -1120,6 +1120,12 @@ def read_header_bytes(path: str) -> bytes:
     return data
 
 
+def header_text(data: bytes) -> str:
+    """A header's bytes as text, as a text-mode read gives it: UTF-8, CRLF
+    and CR line ends become LF."""
+    return data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+
+
 def _read_source(source: str, is_path: bool, filename: Optional[str]) -> Tuple[str, str]:
     """(text, filename) of a path or of C text."""
     if not is_path:
@@ -1130,9 +1136,7 @@ def _read_source(source: str, is_path: bool, filename: Optional[str]) -> Tuple[s
         raise LayoutError(f"no such file: {source}")
     if os.path.isdir(source):
         raise LayoutError(f"{source} is a directory, not a header")
-    data = read_header_bytes(source)
-    # as a text-mode read gives it: CRLF and CR line ends become LF
-    text = data.decode("utf-8", errors="replace").replace("\r\n", "\n").replace("\r", "\n")
+    text = header_text(read_header_bytes(source))
     return text, filename or source
 
 
