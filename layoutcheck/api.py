@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import TYPE_CHECKING, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
 
 from .abi import ABI, get_abi
 from .cfront.preprocess import PPConfig, Preprocessed, check_abi_defines, preprocess_for_abis
@@ -352,15 +352,20 @@ def load(source: SourceLike, abis=None, defines: Optional[Dict[str, object]] = N
 
         from .errors import RulesRefusedWarning
 
-        warnings.warn(note, RulesRefusedWarning, stacklevel=3 if _called_by_layout() else 2)
+        warnings.warn(note, RulesRefusedWarning, stacklevel=_caller_level())
     return prog
 
 
-def _called_by_layout() -> bool:
+def _caller_level() -> int:
+    """The ``stacklevel`` that names the caller of this module's public
+    function (load(), or layout() through it) as the warning's place."""
     import sys
 
-    caller = sys._getframe(2)
-    return caller.f_code is layout.__code__
+    frame: Optional[Any] = sys._getframe(1)
+    level = 1
+    while frame is not None and frame.f_globals.get("__name__") == __name__:
+        frame, level = frame.f_back, level + 1
+    return level
 
 
 def layout(source: SourceLike, struct: str, abi: str = "host",

@@ -71,6 +71,12 @@ _BINARY32 = (24, -126, 127)
 _BINARY64 = (53, -1022, 1023)
 
 
+def _higher_real(*kinds) -> str:
+    """The real type the usual arithmetic conversions give operands of
+    these kinds (an integer's kind, or None, counts for nothing)."""
+    return max((k for k in kinds if isinstance(k, str)), key=_REAL_RANK.__getitem__)
+
+
 def _round_binary(x: Fraction, fmt: Tuple[int, int, int]) -> Optional[Fraction]:
     """``x`` rounded to nearest (ties to even) in a binary format, with its
     subnormals; None when it overflows."""
@@ -529,8 +535,7 @@ class Evaluator:
         """A binary operator on reals (one operand may be an integer): both
         converted to the higher ranked real type, the exact result rounded
         to it; comparisons exact."""
-        kinds = [k for k in (at, bt) if isinstance(k, str)]
-        kind = max(kinds, key=_REAL_RANK.__getitem__)
+        kind = _higher_real(at, bt)
         a, b = self._real(Fraction(a), kind, n), self._real(Fraction(b), kind, n)
         if op == "+":
             return (self._real(a + b, kind, n), kind)
@@ -588,8 +593,7 @@ class Evaluator:
         other_real = self._real_kind(self._rvalue(other_t), n)
         if isinstance(then[1], str) or other_real is not None:
             # the usual arithmetic conversions, to the higher ranked real
-            kinds = [k for k in (then[1], other_real) if isinstance(k, str)]
-            kind = max(kinds, key=_REAL_RANK.__getitem__)
+            kind = _higher_real(then[1], other_real)
             return (self._real(Fraction(then[0]), kind, n), kind)
         ot = self.ctype_int(other_t)
         if ot is None:

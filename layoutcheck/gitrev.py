@@ -82,15 +82,13 @@ def _listing(rev: str, top: str, under: Optional[str] = None) -> Dict[str, Tuple
 
 def is_rev(rev: str, cwd: str) -> bool:
     """Whether ``rev`` names a commit in the repository at ``cwd``."""
+    if not _looks_like_rev(rev):
+        return False
     try:
-        check_git_rev(rev)
+        _git_bytes(["rev-parse", "--verify", "--quiet", "--end-of-options", f"{rev}^{{commit}}"], cwd)
     except LayoutError:
         return False
-    proc = subprocess.run(_GIT + ["rev-parse", "--verify", "--quiet", "--end-of-options",
-                           f"{rev}^{{commit}}"],
-                          cwd=cwd, capture_output=True, text=True, stdin=subprocess.DEVNULL,
-                          env=_git_env())
-    return proc.returncode == 0
+    return True
 
 
 class Materializer:

@@ -204,20 +204,14 @@ def type_align(lay: "Layout", t) -> int:
     return lay.engine.layout(t).abi_align_bytes
 
 
-# What natural_align found, per engine (one ABI) and type: engine -> {id: n}
-_NATURAL: "Dict[object, Dict[int, int]]" = {}
-
-
-def natural_align(lay: "Layout", t, depth: int = 0) -> int:
+def natural_align(lay: "Layout", t, known: Dict[int, int], depth: int = 0) -> int:
     """The alignment ``t`` needs with nothing packed: a scalar's own (an
     aligned variant's included); a struct's, union's or array's, that of
     what it holds, as GCC would align it unpacked: a bit-field's type
     counts only where PCC_BITFIELD_TYPE_MATTERS (not m68k), and an unnamed
-    one only where the ABI aligns to those too (arm, aarch64)."""
-    known = _NATURAL.get(lay.engine)
-    if known is None:
-        _NATURAL.clear()  # one engine at a time: checks go ABI by ABI
-        known = _NATURAL[lay.engine] = {}
+    one only where the ABI aligns to those too (arm, aarch64).  ``known``:
+    the answers so far for the layout's engine (keyed by the type's id,
+    which the engine holds)."""
     found = known.get(id(t))
     if found is not None:
         return found
@@ -232,7 +226,7 @@ def natural_align(lay: "Layout", t, depth: int = 0) -> int:
                 if abi.pcc_bitfield_type_matters and (m.name is not None or abi.align_anon_bitfield):
                     own = max(own, type_align(lay, m.type))
             else:
-                own = max(own, natural_align(lay, m.type, depth + 1))
+                own = max(own, natural_align(lay, m.type, known, depth + 1))
     known[id(t)] = own
     return own
 
@@ -258,7 +252,7 @@ def _excess_unit_span(lay: "Layout", m: "MemberLayout") -> str:
             f"{unit} bits, more than its type does")
 
 
-def _array_stride(lay: "Layout", t) -> Optional[Tuple[int, int]]:
+def _array_stride(lay: "Layout", t, known: Dict[int, int]) -> Optional[Tuple[int, int]]:
     """(element size, the alignment its elements need) of an array type
     with more than one element, else None."""
     core = unqualified(t)
@@ -266,7 +260,7 @@ def _array_stride(lay: "Layout", t) -> Optional[Tuple[int, int]]:
         return None
     if lay.engine.ev.integer(core.dim) < 2:
         return None
-    return lay.engine.sizeof(core.elem), natural_align(lay, core.elem)
+    return lay.engine.sizeof(core.elem), natural_align(lay, core.elem, known)
 
 
 def rule_without(rule: "Rule", key: str) -> "Rule":
@@ -676,6 +670,8 @@ class Natural(RuleKind):
             members = [m for _n, m in checker.present(lay, names, rule, "nothing to check")]
         else:
             members = list(lay.members)
+        # natural_align's answers, kept for the config's other checks of this engine
+        known = checker._seen.setdefault(("natural", id(lay.engine)), {})
         misplaced = []
         most, most_by = 1, None
         for m in members:
@@ -685,12 +681,12 @@ class Natural(RuleKind):
                 if excess:
                     misplaced.append((m, excess))
                 continue
-            align = natural_align(lay, t)
+            align = natural_align(lay, t, known)
             if align > most:
                 most, most_by = align, m
             if m.offset % align:
                 misplaced.append((m, f"offset {m.offset} needs alignment {align}"))
-            stride = _array_stride(lay, t)
+            stride = _array_stride(lay, t, known)
             if stride is not None and stride[0] % stride[1]:
                 misplaced.append((m, f"elements of {stride[0]} bytes misalign the later ones, "
                                      f"which need alignment {stride[1]}"))
