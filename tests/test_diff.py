@@ -113,6 +113,17 @@ def _git(cwd, *argv):
                         "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"})
 
 
+def _committed(repo, files: dict):
+    """A new repository at ``repo`` whose first commit holds ``files``."""
+    repo.mkdir()
+    _git(repo, "init", "-q")
+    for name, text in files.items():
+        (repo / name).write_text(text)
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "one")
+    return repo
+
+
 def test_git_revisions(run_cli, tmp_path):
     repo = tmp_path / "repo"
     (repo / "mm").mkdir(parents=True)
@@ -258,13 +269,8 @@ def test_revisions_are_told_apart_by_commit_and_read_once(run_cli, tmp_path, mon
     written once."""
     from layoutcheck.gitrev import Materializer
 
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    _git(repo, "init", "-q")
-    (repo / "x.h").write_text("struct s { char c; int i; };\n")
-    (repo / "y.h").write_text("struct t { char c; short i; };\n")
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-q", "-m", "one")
+    repo = _committed(tmp_path / "repo", {"x.h": "struct s { char c; int i; };\n",
+                                          "y.h": "struct t { char c; short i; };\n"})
     _git(repo, "branch", "a/b")
     (repo / "x.h").write_text("struct s { char c; long i; };\n")
     _git(repo, "commit", "-q", "-am", "two")
@@ -284,12 +290,8 @@ def test_a_partial_clone_fetches_nothing_and_runs_no_configured_command(run_cli,
     """In a partial clone a missing object would be fetched, running the
     transport the repository's config names (an upload-pack command here):
     layoutcheck forbids every transport, and says the object is missing."""
-    server, clone = tmp_path / "src", tmp_path / "victim"
-    server.mkdir()
-    _git(server, "init", "-q")
-    (server / "x.h").write_text("struct s { char c; int i; };\n")
-    _git(server, "add", ".")
-    _git(server, "commit", "-q", "-m", "one")
+    server = _committed(tmp_path / "src", {"x.h": "struct s { char c; int i; };\n"})
+    clone = tmp_path / "victim"
     (server / "x.h").write_text("struct s { char c; long i; };\n")
     _git(server, "commit", "-q", "-am", "two")
     _git(server, "config", "uploadpack.allowfilter", "true")
@@ -305,13 +307,9 @@ def test_a_partial_clone_fetches_nothing_and_runs_no_configured_command(run_cli,
 def test_a_refused_rules_file_fails_diff_on_rules(run_cli, tmp_path, monkeypatch):
     """diff --fail-on rules judges no rule when the rules file is refused
     (writable by others): exit 1, as check, and the JSON says so."""
-    repo = tmp_path / "repo"
-    repo.mkdir()
-    _git(repo, "init", "-q")
-    (repo / "a.h").write_text("struct s { long a; };\n")
-    (repo / "layoutcheck.toml").write_text('struct = "s"\n[[rule]]\nname = "max"\nkind = "size"\nmax = 8\n')
-    _git(repo, "add", ".")
-    _git(repo, "commit", "-q", "-m", "one")
+    repo = _committed(tmp_path / "repo", {
+        "a.h": "struct s { long a; };\n",
+        "layoutcheck.toml": 'struct = "s"\n[[rule]]\nname = "max"\nkind = "size"\nmax = 8\n'})
     monkeypatch.chdir(repo)
     code, out, err = run_cli("diff", "--git", "HEAD", "a.h", "--fail-on", "rules", "--abi", "x86_64")
     assert code == 0, (out, err)
