@@ -72,7 +72,8 @@ def add_source_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cpp", choices=["auto", "system", "python", "none"], default=None,
                    help="preprocessor: system (each ABI's GCC, else the host cpp with "
                         "the ABI's macros), python (pcpp, no compiler needed) or none "
-                        "(default auto: none when the text has no directives, else "
+                        "(default auto: none when the text has no directives, else a "
+                        "plain header is read in-process exactly as GCC would, else "
                         "system when a compiler is installed, else python)")
 
 

@@ -56,7 +56,10 @@ class Runs:
 
 
 def _size(path, struct, **kw):
+    """The size of ``struct`` as read by GCC (--cpp system: the road the
+    cache keeps; a plain header is otherwise read in-process, uncached)."""
     kw.setdefault("abis", ["x86_64"])
+    kw.setdefault("cpp", "system")
     prog = layoutcheck.load(str(path), rules=False, session=Session(), **kw)
     return prog.layout(struct).size
 

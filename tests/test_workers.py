@@ -404,7 +404,8 @@ def test_a_big_lone_texts_cache_entry_is_written_aside_and_follows_edits(tmp_pat
         cache.write_checked = spy
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
-            code = cli.main(["show", {str(header)!r}, "--abi", "i386", "--format", "json"])
+            code = cli.main(["show", {str(header)!r}, "--abi", "i386", "--format", "json",
+                             "--cpp", "system"])
         assert code == 0
         print(os.getpid(), len(os.listdir({str(cache_dir / "pp")!r})), out.getvalue().count('"size": 24'))
     """
@@ -416,7 +417,7 @@ def test_a_big_lone_texts_cache_entry_is_written_aside_and_follows_edits(tmp_pat
     assert [w for w in writers if w[0] == "pp"] and all(p != pid for k, p in writers if k == "pp"), writers
     assert any(k == "layouts" and p == pid for k, p in writers), writers
     header.write_text(header.read_text().replace("#define N 4", "#define N 8"))
-    again = _cli(["show", str(header), "--abi", "i386", "--format", "json"], None,
+    again = _cli(["show", str(header), "--abi", "i386", "--format", "json", "--cpp", "system"], None,
                  LAYOUTCHECK_CACHE_DIR=str(cache_dir))
     assert again.returncode == 0, again.stderr
     assert again.stdout.count('"size": 40') == 6000

@@ -32,8 +32,10 @@ Three engines, chosen by ``mode``:
 * ``none``: no preprocessing, only comments removed; ``auto`` uses it when
   the text has no directives and no macro names in it.
 
-``auto`` (the default) picks ``none`` when it can, else ``system`` when a
-``cpp`` is installed, else ``python``.
+``auto`` (the default) picks ``none`` when it can; else a plain header
+(``plaincpp``: simple macros, integer ``#if``, quoted includes beside
+their includer) is read in this process for every ABI, exactly as GCC
+would; else ``system`` when a ``cpp`` is installed, else ``python``.
 
 Every macro name and value, from any source, passes ``safety.check_macro``
 before it reaches a preprocessor; paths are passed so that none can read as
@@ -1268,6 +1270,16 @@ def preprocess_for_abis(
         unread = Preprocessed(body, list(abis), filename)
         unread.source = True
         return [unread]
+
+    if config.mode == "auto" and path is not None and pp_abi is None \
+            and config.search_path is None:
+        # a plain header (cdefs, a project's own headers): read here, each
+        # ABI's text exactly as its GCC would write it (plaincpp)
+        from .plaincpp import read_plain
+
+        groups = read_plain(path, filename, abis, config, abi_defines)
+        if groups is not None:
+            return groups
 
     def run(abi: ABI, sharing: bool = True) -> _Run:
         extra = abi_defines.get(abi.name, {})

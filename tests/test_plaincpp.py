@@ -1,0 +1,312 @@
+"""The preprocessor for plain headers (cfront/plaincpp.py) against GCC's.
+
+What it reads must be, token for token and line for line, what each
+ABI's GCC writes with the flags of the preprocessor road; what it does
+not read exactly it must leave to GCC (``read_plain`` gives None).  The
+headers: the cdefs, generated ones (macros of both kinds, #if arithmetic
+signed and unsigned, includes, the ABIs' and the user's macros), and one
+of each construct it leaves to GCC."""
+
+from __future__ import annotations
+
+import os
+import random
+import re
+import subprocess
+
+import pytest
+
+from .conftest import CDEFS, need_all_compilers, need_compiler, record
+from layoutcheck.abi import all_abis, get_abi
+from layoutcheck.cfront import plaincpp
+from layoutcheck.cfront.preprocess import (
+    PPConfig,
+    abi_macros,
+    compile_flags,
+    path_arg,
+    preprocess_for_abis,
+    preprocessor_command,
+)
+
+_TOKEN = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|[A-Za-z_][A-Za-z0-9_]*'
+                    r'|\.?[0-9](?:[eEpP][+-]|[A-Za-z0-9_.])*|\.\.\.|<<=|>>=|->|\+\+|--|<<|>>'
+                    r'|<=|>=|==|!=|&&|\|\||[-*/%+&|^<>=!]=|##|\S')
+_MARKER = re.compile(r'#(?:line)? *(\d+) +"((?:[^"\\]|\\.)*)"')
+
+
+def _stream(text: str) -> list:
+    """Every token of a preprocessed text with its file and line, as the
+    line markers place it (GCC's <built-in> and <command-line> left out)."""
+    out, name, line = [], None, 0
+    for row in text.split("\n"):
+        m = _MARKER.match(row)
+        if m:
+            line, name = int(m.group(1)), m.group(2)
+            continue
+        if name is not None and not name.startswith("<"):
+            out.extend((name, line, tok) for tok in _TOKEN.findall(row))
+        line += 1
+    return out
+
+
+def _gcc(path: str, abi, config: PPConfig, extra: dict) -> str:
+    prefix, _native = preprocessor_command(abi, config)
+    argv = prefix + ["-x", "c"] + compile_flags(abi, config, extra) + [path_arg(path)]
+    proc = subprocess.run(argv, capture_output=True, text=True, stdin=subprocess.DEVNULL)
+    assert proc.returncode == 0, f"{abi.name}: GCC refused what plaincpp read:\n{proc.stderr}"
+    return proc.stdout
+
+
+def _held_to_gcc(path: str, abis, config: PPConfig, extra: dict) -> int:
+    """Compare plaincpp's reading of ``path`` for every ABI with GCC's;
+    the number of ABIs compared (0: plaincpp left the header to GCC)."""
+    groups = plaincpp.read_plain(path, path, abis, config, extra)
+    if groups is None:
+        return 0
+    assert sorted(a.name for g in groups for a in g.abis) == sorted(a.name for a in abis)
+    compared = 0
+    for group in groups:
+        ours = _stream(group.text)
+        assert ours, f"{path}: an empty reading"
+        for abi in group.abis:
+            theirs = _stream(_gcc(path, abi, config, extra.get(abi.name, {})))
+            assert ours == theirs, f"{path} for {abi.name}: plaincpp's text is not GCC's"
+            compared += 1
+    return compared
+
+
+def _word_size_macros(abis) -> dict:
+    return {a.name: ({"CONFIG_64BIT": "1"} if a.bits == 64 else {}) for a in abis}
+
+
+def test_recorded_macros_are_what_each_gcc_starts_from():
+    """Freestanding and without a search path, each GCC predefines exactly
+    its recorded macros but UNCERTAIN's (which plaincpp never answers)."""
+    need_all_compilers()
+    for abi in all_abis():
+        out = subprocess.run(list(abi.oracle) + ["-E", "-dM", "-nostdinc", "-ffreestanding", "-x",
+                                                 "c", os.devnull],
+                             capture_output=True, text=True, check=True).stdout
+        real = {}
+        for line in out.splitlines():
+            name, _, body = line[len("#define "):].partition(" ")
+            real[name] = body
+        recorded = abi_macros(abi.name)
+        differ = {n for n in set(real) | set(recorded) if real.get(n) != recorded.get(n)}
+        assert differ <= plaincpp.UNCERTAIN, f"{abi.name}: {sorted(differ - plaincpp.UNCERTAIN)}"
+
+
+def test_cdefs_read_as_every_gcc_reads_them():
+    need_all_compilers()
+    abis = all_abis()
+    headers = sorted(p for p in os.listdir(os.path.join(CDEFS, "page")) if p.endswith(".h"))
+    compared = 0
+    for name in headers:
+        path = os.path.join(CDEFS, "page", name)
+        n = _held_to_gcc(path, abis, PPConfig.make(), _word_size_macros(abis))
+        assert n == len(abis), f"{name} was left to GCC"
+        compared += n
+    # the user's -D and -U over the rules' macros, as on GCC's command line
+    config = PPConfig.make({"CONFIG_MEMCG": "1", "ALLOC_SPLIT_PTLOCKS": "1"}, ["CONFIG_64BIT"])
+    compared += _held_to_gcc(os.path.join(CDEFS, "page", "v4.20.h"), abis, config,
+                             _word_size_macros(abis))
+    record("plaincpp texts held to GCC", 0, compared)
+    assert compared == (len(headers) + 1) * len(abis)
+
+
+def test_one_text_per_distinct_answer():
+    """The struct page cdefs ask for CONFIG_64BIT: two texts, split by word
+    size; the same header with CONFIG_64BIT for none is one text."""
+    abis = all_abis()
+    path = os.path.join(CDEFS, "page", "v4.20.h")
+    groups = plaincpp.read_plain(path, path, abis, PPConfig.make(), _word_size_macros(abis))
+    assert [sorted({a.bits for a in g.abis}) for g in groups] == [[64], [32]]
+    groups = plaincpp.read_plain(path, path, abis, PPConfig.make(), {})
+    assert len(groups) == 1 and len(groups[0].abis) == len(abis)
+
+
+# ------------------------------------------------------------ generated
+_ABI_WORDS = ["__SIZEOF_LONG__", "__SIZEOF_POINTER__", "__LP64__", "__CHAR_UNSIGNED__",
+              "__BYTE_ORDER__", "__ORDER_BIG_ENDIAN__", "__ORDER_LITTLE_ENDIAN__", "__x86_64__",
+              "__aarch64__", "__mips__", "__BIGGEST_ALIGNMENT__", "__SIZEOF_LONG_DOUBLE__",
+              "CONFIG_64BIT", "USER_FLAG", "NOT_DEFINED_ANYWHERE"]
+
+
+def _expr(rng: random.Random, names: list, depth: int = 0, defined: bool = True) -> str:
+    pick = rng.random()
+    if depth > 3 or pick < 0.3:
+        choice = rng.random()
+        if choice < 0.4:
+            return rng.choice(["0", "1", "2", "3", "7", "8", "16", "0x10", "010", "4u", "1UL",
+                               "100", "0xffu", "64"])
+        if choice < 0.8 or not defined:
+            return rng.choice(names + _ABI_WORDS)
+        return f"defined({rng.choice(names + _ABI_WORDS)})"
+    if pick < 0.45:
+        return f"{rng.choice(['!', '~', '-', '+'])}({_expr(rng, names, depth + 1, defined)})"
+    if pick < 0.55:
+        return (f"({_expr(rng, names, depth + 1, defined)} ? {_expr(rng, names, depth + 1, defined)} : "
+                f"{_expr(rng, names, depth + 1, defined)})")
+    op = rng.choice(["+", "-", "*", "/", "%", "<<", ">>", "<", ">", "<=", ">=", "==", "!=", "&",
+                     "^", "|", "&&", "||"])
+    right = _expr(rng, names, depth + 1, defined)
+    if op in ("/", "%"):
+        right = f"(({right}) ? ({right}) : 3)"
+    if op in ("<<", ">>"):
+        right = rng.choice(["1", "2", "3"])
+    return f"({_expr(rng, names, depth + 1, defined)} {op} {right})"
+
+
+def _header(rng: random.Random, folder: str, index: int) -> str:
+    """A generated header and the one it includes beside it."""
+    names: list = []
+    lines = [f"/* generated {index} */"]
+    inc = os.path.join(folder, f"inc{index}.h")
+    with open(inc, "w") as fh:
+        fh.write(f"#ifndef INC{index}_H\n#define INC{index}_H\n"
+                 f"#define SHARED_{index} (sizeof(long) / 2)\n"
+                 f"#define TWICE(x) ((x) + (x))\n#endif\n")
+    lines.append(f'#include "inc{index}.h"')
+    lines.append(f'#include "inc{index}.h"')
+    for k in range(rng.randint(3, 7)):
+        name = f"M{k}"
+        lines.append(f"#define {name} {_expr(rng, names, defined=False)}")
+        names.append(name)
+    lines.append("#define ADD(a, b) ((a) + (b))")
+    lines.append("#define WIDTH(t) (sizeof(t) * 2)")
+    lines.append("#define NOARGS() 5")
+    for k in range(rng.randint(3, 6)):
+        cond = _expr(rng, names)
+        lines.append(f"#if {cond}")
+        lines.append(f"struct s{k}a {{ char c[ADD(M0, {k})]; long l; }};")
+        if rng.random() < 0.5:
+            lines.append(f"#elif {_expr(rng, names)}")
+            lines.append(f"struct s{k}b {{ int x : 3; char y[WIDTH(short)]; }};")
+        if rng.random() < 0.5:
+            lines.append("#else")
+            lines.append(f"  struct s{k}c {{ unsigned u; }}; /* a comment */ // and one more")
+        lines.append("#endif")
+    lines.append("#ifdef USER_FLAG")
+    lines.append("struct user { char c[TWICE(SHARED_%d) + NOARGS()]; };" % index)
+    lines.append("#endif")
+    lines.append("#ifndef CONFIG_64BIT")
+    lines.append("struct narrow { int i; };")
+    lines.append("#endif")
+    lines.append("#undef M0")
+    lines.append("int after_undef[sizeof(struct { char c; }) + 1];")
+    path = os.path.join(folder, f"gen{index}.h")
+    with open(path, "w") as fh:
+        fh.write("\n".join(lines) + "\n")
+    return path
+
+
+def test_generated_headers_read_as_every_gcc_reads_them(tmp_path):
+    need_all_compilers()
+    abis = all_abis()
+    rng = random.Random(20261130)
+    read = compared = 0
+    total = 40
+    for index in range(total):
+        path = _header(rng, str(tmp_path), index)
+        config = PPConfig.make({"USER_FLAG": "3"} if index % 2 else {})
+        n = _held_to_gcc(path, abis, config, _word_size_macros(abis))
+        read += n > 0
+        compared += n
+    record("plaincpp generated texts held to GCC", 0, compared)
+    # most are read here (an overflow or a division by zero in an #if sends
+    # one to GCC): the comparison is not empty
+    assert read >= total * 3 // 4, f"only {read} of {total} read"
+
+
+# ----------------------------------------------------- left to GCC
+_LEFT = {
+    "pragma": "#pragma pack(1)\nstruct s { char c; int i; };\n",
+    "system include": "#include <stddef.h>\n",
+    "include elsewhere": '#include "no/such/file.h"\n',
+    "line splice": "#define X 1 \\\n + 2\nint a[X];\n",
+    "paste": "#define CAT(a, b) a ## b\nint CAT(x, y);\n",
+    "stringize": "#define S(a) #a\nchar s[] = S(x);\n",
+    "variadic": "#define V(...) __VA_ARGS__\nint V(x);\n",
+    "self reference": "#define x x + 1\nint a[x];\n",
+    "mutual reference": "#define a b\n#define b a\nint a;\n",
+    "arguments over lines": "#define F(x) x\nint F(\n a);\n",
+    "name at line end": "#define F(x) x\nint F\n(a);\n",
+    "__LINE__": "int a[__LINE__];\n",
+    "has_include": "#if __has_include(\"x.h\")\n#endif\n",
+    "uncertain macro": "#ifdef __STDC_HOSTED__\nint a;\n#endif\n",
+    "division by zero": "#if 1 / 0\n#endif\n",
+    "overflow": "#if 9223372036854775807 + 1\n#endif\n",
+    "character constant": "#if 'a' == 97\n#endif\n",
+    "error": "#error stop\n",
+    "line directive": "#line 10\n",
+    "unterminated if": "#if 1\nint a;\n",
+    "dollar": "int a$b;\n",
+    "directive after a comment across lines": "/* a\n */ #define X 1\n",
+    "comment across lines in a directive": "#define X 1 /* a\n */\n",
+    "trigraph": "int a??(1??);\n",
+    "true in #if": "#if true\n#endif\n",
+    "defined from a macro": "#define D defined(X)\n#if D\n#endif\n",
+    "unterminated comment": "int a; /* no end\n",
+    "absolute include": '#include "/dev/null"\n',
+    "itself, unguarded": '#include "h.h"\n',
+    "macros that double": "#define A0 x x\n" + "".join(
+        f"#define A{k} A{k - 1} A{k - 1}\n" for k in range(1, 30)) + "int A29;\n",
+}
+
+
+@pytest.mark.parametrize("what", sorted(_LEFT))
+def test_left_to_gcc(tmp_path, what):
+    path = tmp_path / "h.h"
+    path.write_text(_LEFT[what])
+    abis = [get_abi("x86_64"), get_abi("i386")]
+    assert plaincpp.read_plain(str(path), str(path), abis, PPConfig.make(), {}) is None
+
+
+def test_left_to_gcc_is_read_by_gcc(tmp_path):
+    """A header plaincpp leaves goes to GCC: #pragma pack still packs."""
+    need_compiler(get_abi("x86_64"))
+    path = tmp_path / "h.h"
+    path.write_text(_LEFT["pragma"])
+    groups = preprocess_for_abis(str(path), [get_abi("x86_64")], PPConfig.make())
+    assert "#pragma pack(1)" in groups[0].text
+
+
+def test_plain_header_is_read_without_gcc(tmp_path, monkeypatch):
+    """No preprocessor runs for a plain header under --cpp auto; --cpp
+    system still runs GCC."""
+    from layoutcheck.cfront import preprocess
+
+    path = tmp_path / "h.h"
+    path.write_text('#include "inc.h"\n#ifdef CONFIG_64BIT\nstruct s { long l[N]; };\n#endif\n')
+    (tmp_path / "inc.h").write_text("#define N 3\n")
+    ran = []
+    real = preprocess._run_tool
+    streamed = preprocess._stream_tool
+    monkeypatch.setattr(preprocess, "_run_tool", lambda argv, **kw: ran.append(argv) or real(argv, **kw))
+    monkeypatch.setattr(preprocess, "_stream_tool",
+                        lambda argv, *a, **kw: ran.append(argv) or streamed(argv, *a, **kw))
+    abis = all_abis()
+    groups = preprocess_for_abis(str(path), abis, PPConfig.make(), abi_defines=_word_size_macros(abis))
+    assert ran == [] and len(groups) == 2
+    assert re.search(r"long l\s*\[\s*3\s*\]", groups[0].text)
+    need_compiler(get_abi("x86_64"))
+    preprocess_for_abis(str(path), [get_abi("x86_64")], PPConfig.make(mode="system"))
+    assert ran
+
+
+def test_an_edited_include_is_seen_through_the_layout_cache(tmp_path, run_cli):
+    """The layout cache is keyed by the text read: an edit of the header a
+    plain header includes gives the new layout, cold and warm."""
+    (tmp_path / "part.h").write_text("#define N 2\nstruct part { int a[N]; };\n")
+    main = tmp_path / "main.h"
+    main.write_text('#include "part.h"\nstruct top { struct part p; char c[N]; };\n')
+    sizes = []
+    for _ in range(2):
+        code, out, _err = run_cli("show", main, "--abi", "x86_64", "--format", "json")
+        assert code == 0
+        sizes.append(re.search(r'"name": "top", "size": (\d+)', out).group(1))
+    (tmp_path / "part.h").write_text("#define N 5\nstruct part { int a[N]; };\n")
+    code, out, _err = run_cli("show", main, "--abi", "x86_64", "--format", "json")
+    assert code == 0
+    assert sizes == ["12", "12"]
+    assert re.search(r'"name": "top", "size": (\d+)', out).group(1) == "28"
