@@ -28,6 +28,7 @@ and holds the lookups every kind shares (members, targets, bounds).
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple, cast
 
@@ -204,13 +205,10 @@ class RuleChecker:
         """The not-applied text for optional members all missing (with a
         near name the struct has: an optional member misspelt is never
         found, and its rule never applies)."""
-        import difflib
-
         # only a near spelling (a letter or two off): an optional member
         # absent in this era is the usual case, and gets no guess
-        paths = [m.path for m in lay.members]
-        near = dict.fromkeys(c for n in names
-                             for c in difflib.get_close_matches(n, paths, n=1, cutoff=0.85))
+        paths = tuple(m.path for m in lay.members)
+        near = dict.fromkeys(c for n in names for c in _near_member(n, paths))
         hint = f" (did you mean {', '.join(repr(c) for c in near)}?)" if near else ""
         if len(names) == 1:
             text = f"{lay.kind} {lay.name} has no member '{names[0]}' (optional){hint}"
@@ -279,6 +277,15 @@ class RuleChecker:
                           NOT_APPLIED, n.members,
                           f"on {self.abi.name} ({self.config.name}): not applied: {n.message}",
                           n.message, "optional-missing")
+
+
+@lru_cache(maxsize=4096)
+def _near_member(name: str, paths: Tuple[str, ...]) -> List[str]:
+    """A member path a letter or two from ``name`` (asked once per struct
+    shape: every ABI and config of a check asks again)."""
+    import difflib
+
+    return difflib.get_close_matches(name, paths, n=1, cutoff=0.85)
 
 
 def member_where(lay, paths: Sequence[str]) -> str:
