@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 from functools import lru_cache
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -68,24 +69,29 @@ UNCERTAIN = frozenset({
     "__STDC_HOSTED__", "_STDC_PREDEF_H", "__STDC_IEC_559__", "__STDC_IEC_559_COMPLEX__",
     "__STDC_IEC_60559_BFP__", "__STDC_IEC_60559_COMPLEX__", "__STDC_ISO_10646__",
 })
+# PowerPC's AltiVec words: -dM lists them as macros, but GCC's own reading
+# is context-dependent (no macro to #ifdef; __vector left as it is):
+# unanswered, where an ABI records them.
+ALTIVEC = frozenset({"bool", "vector", "pixel", "_Bool", "__vector", "__bool", "__pixel"})
 MAX_DEPTH = 200  # GCC's limit of nested #include
 # What one reading may make: more (a header included twice at each of many
 # levels, macros each expanding to two of the next) goes to GCC, which the
 # preprocessor road holds to its time limit.
 MAX_LINES = 1 << 22
 MAX_TOKENS = 1 << 22
+TIME_LIMIT = 2.0  # seconds a reading may take (a plain header takes milliseconds)
 
 _TOKEN = re.compile(r"""
   (?P<ws>[ \t]+)
 | (?P<str>(?:u8|[LuU])?"(?:[^"\\\n]|\\.)*")
-| (?P<chr>(?:u8|[LuU])?'(?:[^'\\\n]|\\.)*')
+| (?P<chr>[LuU]?'(?:[^'\\\n]|\\.)*')
 | (?P<id>[A-Za-z_][A-Za-z0-9_]*)
 | (?P<num>\.?[0-9](?:[eEpP][+-]|[A-Za-z0-9_.])*)
 | (?P<p>\.\.\.|<<=|>>=|->|\+\+|--|<<|>>|<=|>=|==|!=|&&|\|\||[-*/%+&|^<>=!]=|\#\#
      |[\[\](){}.&*+\-~!/%<>^|?:;=,\#])
 | (?P<o>.)
 """, re.X)
-_DIRECTIVE = re.compile(r"[ \t]*#[ \t]*([A-Za-z_]*)")
+_DIRECTIVE = re.compile(r"[ \t]*#[ \t]*([\w$]*)")
 _INTEGER = re.compile(r"(0[xX][0-9A-Fa-f]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)"
                       r"([uU](?:ll|LL|[lL])?|(?:ll|LL|[lL])[uU]?)?\Z")
 _MAX = (1 << 63) - 1
@@ -106,6 +112,9 @@ class _File:
     """One header's lines, comments blanked, read once for every ABI."""
 
     def __init__(self, text: str) -> None:
+        if any(c in text for c in "\f\v\0") or 'R"' in text:
+            # GCC's whitespace around a directive's '#', and its raw strings
+            raise _unread("form feed, vertical tab, NUL or raw string")
         if "??" in text or "%:" in text or "<:" in text or ":>" in text or "<%" in text \
                 or "%>" in text:
             raise _unread("trigraph or digraph")
@@ -250,7 +259,7 @@ def _predefined(abi_name: str) -> Dict[str, Optional[str]]:
     out: Dict[str, Optional[str]] = {}
     for name, body in abi_macros(abi_name).items():
         base = name.split("(", 1)[0]
-        out[base] = None if base in UNCERTAIN else f"{name[len(base):]} {body}"
+        out[base] = None if base in UNCERTAIN or base in ALTIVEC else f"{name[len(base):]} {body}"
     return out
 
 
@@ -279,7 +288,10 @@ class _Reading:
         self.asked: Dict[str, Optional[str]] = {}
         self.out: List[str] = []
         self.read: List[str] = []
-        self.made = 0  # tokens macros made
+        self.made = 0  # tokens macros made, times the names that made each
+        self.if_defined = False
+        self.steps = 0
+        self.deadline = time.monotonic() + TIME_LIMIT
 
     # what a name means now
     def macro(self, name: str) -> Optional[_Macro]:
@@ -296,8 +308,8 @@ class _Reading:
 
     # -------------------------------------------------------------- files
     def file(self, path: str, marker: str, depth: int) -> None:
-        if depth >= MAX_DEPTH or len(self.out) > MAX_LINES:
-            raise _unread("#include nested too deeply, or too much text")
+        if depth >= MAX_DEPTH or len(self.out) > MAX_LINES or time.monotonic() > self.deadline:
+            raise _unread("#include nested too deeply, too much text, or too slow")
         f = self.files.get(path)
         if f is None:
             from .preprocess import header_text, read_header_bytes
@@ -329,6 +341,8 @@ class _Reading:
                 continue
             out.append("")
             word = m.group(1)
+            if word in ("elifdef", "elifndef"):
+                raise _unread(f"#{word}")  # GCC 12 reads them in any group
             if word in _CONDITIONALS:
                 if not reading:
                     stack.append([False, False, True, False])
@@ -438,9 +452,12 @@ class _Reading:
                 continue
             if text in made_by:
                 raise _unread(f"{text} inside its own expansion")
-            self.made += len(macro.body)
+            self.made += len(macro.body) * (len(made_by) + 1)
             if self.made > MAX_TOKENS:
                 raise _unread("macros made too many tokens")
+            self.steps += 1
+            if not self.steps & 0x3FF and time.monotonic() > self.deadline:
+                raise _unread("too slow")
             if macro.params is None:
                 made = made_by | {text}
                 pending.extend(reversed([(t, k, made) for t, k in macro.body]))
@@ -453,6 +470,10 @@ class _Reading:
             if pending[-1][0] != "(":
                 out.append(tok)
                 continue
+            if self.if_defined:
+                # GCC reads a 'defined' among the arguments after expanding
+                # them, and this reading before
+                raise _unread("defined and a function-like macro in one #if")
             pending.pop()
             args: List[list] = [[]]
             depth = 0
@@ -479,7 +500,7 @@ class _Reading:
             body: list = []
             for t, k in macro.body:
                 if k == "id" and t in expanded:
-                    self.made += len(expanded[t])
+                    self.made += len(expanded[t]) * (len(made) + 1)
                     if self.made > MAX_TOKENS:
                         raise _unread("macros made too many tokens")
                     body.extend((a[0], a[1], a[2] | made) for a in expanded[t])
@@ -514,7 +535,11 @@ class _Reading:
                 continue
             plain.append((text, kind, frozenset()))
             j += 1
-        expanded = self.expand(plain, at_end_open=False)
+        self.if_defined = "defined" in (t[0] for t in toks)
+        try:
+            expanded = self.expand(plain, at_end_open=False)
+        finally:
+            self.if_defined = False
         values = []
         for text, kind, _ in expanded:
             if kind == "id":
@@ -538,6 +563,8 @@ def _integer(text: str) -> Tuple[int, bool]:
     if m is None:
         raise _unread(f"{text} in #if")
     digits, suffix = m.group(1), m.group(2) or ""
+    if len(digits) > 70:
+        raise _unread(f"{text[:20]}... is too large")
     if digits[:2] in ("0x", "0X"):
         value = int(digits[2:], 16)
     elif digits[:2] in ("0b", "0B"):
@@ -636,7 +663,8 @@ def _apply(op: str, a: Tuple[int, bool], b: Tuple[int, bool]) -> Tuple[int, bool
         return (1 if a[0] or b[0] else 0), False
     if op in ("<<", ">>"):
         count = b[0]
-        if count < 0 or count >= 64 or a[1] != b[1] or (op == "<<" and a[0] < 0):
+        # (the type of the left operand: libcpp's num_binary_op)
+        if count < 0 or count >= 64 or (op == "<<" and a[0] < 0):
             raise _unread("#if: shift")
         if op == ">>":
             return (a[0] >> count), a[1]
@@ -680,9 +708,12 @@ def _apply(op: str, a: Tuple[int, bool], b: Tuple[int, bool]) -> Tuple[int, bool
 # ------------------------------------------------------------------ entry
 def read_plain(path: str, filename: str, abis: Sequence[ABI], config,
                abi_defines: Dict[str, Dict[str, str]]):
-    """The header at ``path`` read for each ABI (``preprocess.Preprocessed``
-    groups, one per distinct text), or None when it is not plain (GCC
-    reads it)."""
+    """The header at ``path`` read for each ABI: (``preprocess.Preprocessed``
+    groups, one per distinct text; the ABIs left to GCC), or None when the
+    first ABI's reading finds it is not plain (GCC reads it for all).  An
+    ABI whose own answers lead the reading outside the plain subset (a
+    branch only it takes, a macro only it has and this reader leaves to
+    GCC) is left to GCC alone."""
     from ..safety import path_arg
     from .preprocess import Preprocessed
 
@@ -692,29 +723,33 @@ def read_plain(path: str, filename: str, abis: Sequence[ABI], config,
     starts = {a.name: initial_macros(a, abi_defines.get(a.name, {}), config) for a in abis}
     groups: List[Preprocessed] = []
     by_text: Dict[str, Preprocessed] = {}
-    try:
-        while pending:
-            abi = pending.pop(0)
-            reading = _Reading(starts[abi.name], files)
+    left: List[ABI] = []
+    while pending:
+        abi = pending.pop(0)
+        reading = _Reading(starts[abi.name], files)
+        try:
             reading.file(path, marker, 0)
-            text = "\n".join(reading.out) + "\n"
-            group = by_text.get(text)
-            if group is None:
-                group = by_text[text] = Preprocessed(text, [], filename, frozenset(reading.asked),
-                                                     tuple(reading.read))
-                groups.append(group)
-            group.abis.append(abi)
-            rest = []
-            for other in pending:
-                start = starts[other.name]
-                if all(start.get(name, "") == raw for name, raw in reading.asked.items()):
-                    group.abis.append(other)
-                else:
-                    rest.append(other)
-            pending = rest
-    except (Unread, RecursionError):
-        return None
+        except (Unread, RecursionError, ValueError):
+            if not groups:
+                return None
+            left.append(abi)
+            continue
+        text = "\n".join(reading.out) + "\n"
+        group = by_text.get(text)
+        if group is None:
+            group = by_text[text] = Preprocessed(text, [], filename, frozenset(reading.asked),
+                                                 tuple(reading.read))
+            groups.append(group)
+        group.abis.append(abi)
+        rest = []
+        for other in pending:
+            start = starts[other.name]
+            if all(start.get(name, "") == raw for name, raw in reading.asked.items()):
+                group.abis.append(other)
+            else:
+                rest.append(other)
+        pending = rest
     order = {a.name: i for i, a in enumerate(abis)}
     for group in groups:
         group.abis.sort(key=lambda a: order[a.name])
-    return groups
+    return groups, left

@@ -1277,9 +1277,20 @@ def preprocess_for_abis(
         # ABI's text exactly as its GCC would write it (plaincpp)
         from .plaincpp import read_plain
 
-        groups = read_plain(path, filename, abis, config, abi_defines)
-        if groups is not None:
-            return groups
+        found = read_plain(path, filename, abis, config, abi_defines)
+        if found is not None:
+            plain, abis = found
+            if not abis:
+                return plain
+            # the ABIs it left (PowerPC's AltiVec words): their GCCs read
+            return plain + _system_groups(path, text, filename, abis, config, mode, abi_defines)
+    return _system_groups(path, text, filename, abis, config, mode, abi_defines, pp_abi)
+
+
+def _system_groups(path: Optional[str], text: str, filename: str, abis: Sequence[ABI],
+                   config: PPConfig, mode: str, abi_defines: Dict[str, Dict[str, str]],
+                   pp_abi: Optional[ABI] = None) -> List[Preprocessed]:
+    """``preprocess_for_abis`` by a preprocessor (``mode``: system or python)."""
 
     def run(abi: ABI, sharing: bool = True) -> _Run:
         extra = abi_defines.get(abi.name, {})
