@@ -266,6 +266,14 @@ _LEFT = {
                                                       "#endif\nint b;\n",
     "raw string": 'char *s = R"x( " /* )x";\nint a;\n',
     "a decimal constant of 5000 digits": "#if " + "9" * 5000 + "\n#endif\n",
+    # (from a second review)
+    "a skipped #include whose name hides a comment": '#if 0\n#include <a"b.h> /*\n#else\n'
+                                                      "int wrong;\n#endif\n#if 0\n*/\n#endif\n",
+    "a skipped #include whose name holds //": "#if 0\n#include <a//b.h> /*\n#else\nint a;\n"
+                                               "#endif\n#if 0\n*/\n#endif\n",
+    "a directive name going on in a UCN": "#if 0\n#else\\u00C0\nint wrong;\n#endif\n",
+    "a directive name going on in UTF-8": "#if 0\n#else\u00b7\nint wrong;\n#endif\n",
+    "a header of more than 4 MiB": "int a;\n" + "\n" * (5 << 20),
     "arguments made again and again": "#define F(x) x x\n#define L0 " + "F(" * 17 + "a"
                                       + ")" * 17 + "\n" + "".join(
         f"#define L{k} L{k - 1}\n" for k in range(1, 300)) + "int L299;\n",
@@ -337,6 +345,9 @@ _LIKE_GCC = {
     "a skipped #else1": "#if 0\n#else1\nint a;\n#endif\nint b;\n",
     # u8 is no prefix of a character constant in gnu17: a macro of its own
     "u8 before a character constant": "#define u8 X\nchar c = u8'a';\n",
+    # an argument no parameter uses is not expanded (nor is its cost paid)
+    "unused arguments nested 300 deep": "#define F(x) 1\nint a[] = { " + "F(" * 300
+                                        + " ".join(["y"] * 1000) + ")" * 300 + " };\n",
 }
 
 
@@ -365,3 +376,18 @@ def test_altivec_words_are_left_to_powerpcs_gcc(tmp_path):
         for abi in group.abis:
             assert _stream(group.text) == _stream(_gcc(str(path), abi, PPConfig.make(), {}))
             assert "char b [ 4 ]" in " ".join(t for _f, _l, t in _stream(group.text))
+
+
+def test_unused_arguments_cost_no_expansion(tmp_path):
+    """300 nested calls of a macro that drops its argument, around a
+    million tokens: GCC takes 0.05 s; so must this reader, not minutes."""
+    path = tmp_path / "h.h"
+    path.write_text("#define F(x) 1\nint a[] = { " + "F(" * 300 + " ".join(["y"] * 1_000_000)
+                    + ")" * 300 + " };\n")
+    started = time.monotonic()
+    found = plaincpp.read_plain(str(path), str(path), [get_abi("x86_64")], PPConfig.make(), {})
+    assert time.monotonic() - started < plaincpp.TIME_LIMIT + 1
+    if found is not None:
+        (group,), _left = found
+        assert [t for _f, _l, t in _stream(group.text)] == ["int", "a", "[", "]", "=", "{", "1",
+                                                             "}", ";"]

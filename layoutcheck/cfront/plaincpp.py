@@ -78,6 +78,7 @@ MAX_DEPTH = 200  # GCC's limit of nested #include
 # levels, macros each expanding to two of the next) goes to GCC, which the
 # preprocessor road holds to its time limit.
 MAX_LINES = 1 << 22
+MAX_FILE_BYTES = 4 << 20  # a bigger header goes to GCC (a plain one is kilobytes)
 MAX_TOKENS = 1 << 22
 TIME_LIMIT = 2.0  # seconds a reading may take (a plain header takes milliseconds)
 
@@ -91,7 +92,13 @@ _TOKEN = re.compile(r"""
      |[\[\](){}.&*+\-~!/%<>^|?:;=,\#])
 | (?P<o>.)
 """, re.X)
-_DIRECTIVE = re.compile(r"[ \t]*#[ \t]*([\w$]*)")
+_DIRECTIVE = re.compile(r"[ \t]*#[ \t]*([A-Za-z0-9_]*)")
+# An #include line as GCC lexes it (a <...> name is one token, in which
+# quotes, slashes and backslashes are characters): only the plain forms,
+# with nothing after the name, are read here, in any group.
+_INCLUDE_LINE = re.compile(r"[ \t]*#[ \t]*(?:include|include_next|import)\b")
+_PLAIN_INCLUDE = re.compile(r'[ \t]*#[ \t]*include[ \t]*(?:"[^"\\\n]*"|<(?:[^>\n"\'\\/]|/(?![/*]))*>)'
+                            r'[ \t]*\Z')
 _INTEGER = re.compile(r"(0[xX][0-9A-Fa-f]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)"
                       r"([uU](?:ll|LL|[lL])?|(?:ll|LL|[lL])[uU]?)?\Z")
 _MAX = (1 << 63) - 1
@@ -139,6 +146,9 @@ def _blank_comments(text: str) -> List[Tuple[str, bool]]:
         if "\\" in line and line.rstrip(" \t\f\v").endswith("\\"):
             raise _unread("line splice")
         began_inside = in_comment
+        if not in_comment and "#" in line and _INCLUDE_LINE.match(line) \
+                and not _PLAIN_INCLUDE.match(line):
+            raise _unread("an #include line GCC lexes its own way")
         if not in_comment and "/" not in line:
             out.append((line, True))
             continue
@@ -199,11 +209,14 @@ def _tokenize(line: str) -> list:
 
 # ---------------------------------------------------------------- macros
 class _Macro:
-    __slots__ = ("params", "body")
+    __slots__ = ("params", "body", "used")
 
     def __init__(self, params: Optional[Tuple[str, ...]], body: Tuple[Tuple[str, str], ...]):
         self.params = params
         self.body = body
+        # the parameters the body names (an argument no one uses is never
+        # expanded, as GCC does not)
+        self.used = frozenset(t for t, k in body if k == "id" and t in (params or ()))
 
 
 _PARSED: Dict[str, Tuple[str, _Macro]] = {}
@@ -315,6 +328,8 @@ class _Reading:
             from .preprocess import header_text, read_header_bytes
 
             try:
+                if os.path.getsize(path) > MAX_FILE_BYTES:
+                    raise _unread(f"{path} is large")
                 f = _File(header_text(read_header_bytes(path)))
             except Unread:
                 raise
@@ -334,6 +349,8 @@ class _Reading:
         reading = True
         lines = f.lines
         for i in range(len(lines)):
+            if not i & 0xFFF and i and time.monotonic() > self.deadline:
+                raise _unread("too slow")
             line, may_direct = lines[i]
             m = _DIRECTIVE.match(line) if may_direct and "#" in line else None
             if m is None:
@@ -341,6 +358,9 @@ class _Reading:
                 continue
             out.append("")
             word = m.group(1)
+            after = line[m.end():m.end() + 1]
+            if after == "\\" or after == "$" or (after and not after.isascii()):
+                raise _unread("a directive name GCC reads on")  # a UCN, $, UTF-8
             if word in ("elifdef", "elifndef"):
                 raise _unread(f"#{word}")  # GCC 12 reads them in any group
             if word in _CONDITIONALS:
@@ -439,6 +459,9 @@ class _Reading:
         out: list = []
         pending = list(reversed(toks))
         while pending:
+            self.steps += 1
+            if not self.steps & 0xFFF and time.monotonic() > self.deadline:
+                raise _unread("too slow")
             tok = pending.pop()
             text, kind, made_by = tok
             if kind != "id":
@@ -455,9 +478,6 @@ class _Reading:
             self.made += len(macro.body) * (len(made_by) + 1)
             if self.made > MAX_TOKENS:
                 raise _unread("macros made too many tokens")
-            self.steps += 1
-            if not self.steps & 0x3FF and time.monotonic() > self.deadline:
-                raise _unread("too slow")
             if macro.params is None:
                 made = made_by | {text}
                 pending.extend(reversed([(t, k, made) for t, k in macro.body]))
@@ -496,7 +516,11 @@ class _Reading:
             params = macro.params
             if len(args) != len(params) and not (not params and args == [[]]):
                 raise _unread(f"{text}: {len(args)} arguments for {len(params)}")
-            expanded = {p: self.expand(arg, at_end_open=False) for p, arg in zip(params, args, strict=False)}
+            self.made += sum(map(len, args))
+            if self.made > MAX_TOKENS:
+                raise _unread("macros made too many tokens")
+            expanded = {p: self.expand(arg, at_end_open=False)
+                        for p, arg in zip(params, args, strict=False) if p in macro.used}
             body: list = []
             for t, k in macro.body:
                 if k == "id" and t in expanded:
