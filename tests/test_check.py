@@ -412,3 +412,26 @@ def test_an_optional_member_misspelt_gets_a_did_you_mean(tmp_path):
     verdicts = check_file(str(header), rules, ABIS[:1], rules.configs)
     assert [r.status for r in verdicts] == ["not-applied"]
     assert "did you mean 'dma_pinned_count'?" in verdicts[0].text
+
+
+def test_an_extra_for_pattern_that_matches_no_file_is_noted(tmp_path, run_cli):
+    """A misspelt [matrix.extra_for] pattern adds its configs to no header:
+    check says so in a note (the exit status is the verdicts')."""
+    import shutil
+
+    page = os.path.join(CDEFS, "page")
+    shutil.copytree(os.path.join(page, "include"), tmp_path / "include")
+    shutil.copy(os.path.join(page, "v4.20.h"), tmp_path)
+    shutil.copy(os.path.join(page, "hpage-pinned-refcount.h"), tmp_path)
+    rules = open(os.path.join(page, "layoutcheck.toml")).read()
+    assert '"hpage-pinned-refcount.h" = ' in rules
+    (tmp_path / "layoutcheck.toml").write_text(rules)
+    code, out, _err = run_cli("check", tmp_path / "v4.20.h", "--abi", "x86_64")
+    assert code == 0 and "[matrix.extra_for]" not in out
+    (tmp_path / "layoutcheck.toml").write_text(
+        rules.replace('"hpage-pinned-refcount.h" = ', '"hpage-pinned-refcont.h" = '))
+    code, out, _err = run_cli("check", tmp_path / "v4.20.h", "--abi", "x86_64")
+    assert code == 0
+    assert "note: [matrix.extra_for] pattern 'hpage-pinned-refcont.h' matches no file" in out
+    code, out, _err = run_cli("check", tmp_path / "v4.20.h", "--abi", "x86_64", "--format", "json")
+    assert "hpage-pinned-refcont.h" in json.dumps(json.loads(out)["summary"])

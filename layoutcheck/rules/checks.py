@@ -592,6 +592,8 @@ def check_headers(paths: Sequence[str], options=None,
         results = check_file(path, ruleset, abis, cfgs, notes, defines=dict(options.defines),
                              undefs=options.undefs, include_dirs=options.include_dirs,
                              cpp=options.cpp, pp_abi=options.pp_abi, kernel=options.kernel)
+        if tree is None:
+            notes += ruleset.unmatched_extra_for()
         report.files.append(FileVerdicts(path, ruleset.discovery, abis, cfgs,
                                          len(ruleset.rules), results, list(ruleset.rules), notes))
     return report

@@ -216,6 +216,27 @@ class RuleSet:
                 out += [c for c in configs if c not in out]
         return out
 
+    def unmatched_extra_for(self) -> List[str]:
+        """A note for each ``[matrix.extra_for]`` pattern that matches no
+        file below the rules file's folder: a misspelt pattern adds its
+        configs to no header, and nothing else would say so.  (Not said
+        below a folder of more than 20,000 files.)"""
+        import fnmatch
+
+        if not self.extra_for or not self.path:
+            return []
+        base = os.path.dirname(os.path.abspath(self.path))
+        names: List[str] = []
+        for root, dirs, files in os.walk(base):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            names += [os.path.relpath(os.path.join(root, f), base) for f in files]
+            if len(names) > 20000:
+                return []
+        return [f"[matrix.extra_for] pattern {pattern!r} matches no file below {base}: "
+                f"its configs are checked for no header"
+                for pattern, _configs in self.extra_for
+                if not any(fnmatch.fnmatchcase(n, pattern) for n in names)]
+
     def defines_for_abis(self, abis: Sequence[ABI]) -> Dict[str, Dict[str, str]]:
         out: Dict[str, Dict[str, str]] = {}
         for abi in abis:
