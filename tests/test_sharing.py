@@ -222,3 +222,20 @@ def test_altivec_keywords_stand_for_themselves_unless_vector_is_there(tmp_path):
     assert "vector" in (why_not_shared(run, x86_64, ppc64le, {}) or "")
     prog = lc.load(str(with_vector), abis=["x86_64", "ppc64le"])
     assert {lay.abi: lay.size for lay in prog.layouts(["s"])} == {"x86_64": 4, "ppc64le": 4}
+
+
+def test_a_vector_type_is_not_shared_between_powerpcs_with_altivec_and_without(tmp_path):
+    """ppc, ppc64 and ppc64le list the same AltiVec macros, but only
+    ppc64le's GCC (AltiVec on: __ALTIVEC__) makes 'vector int' a vector
+    type: a text naming it is ppc64le's own."""
+    from layoutcheck.abi import get_abi
+    from layoutcheck.cfront.preprocess import PPConfig, preprocess_for_abis
+
+    need_all_compilers()
+    header = tmp_path / "v.h"
+    header.write_text("typedef int vector;\nstruct s { vector int; int x; };\n")
+    abis = [get_abi("ppc"), get_abi("ppc64"), get_abi("ppc64le")]
+    groups = preprocess_for_abis(str(header), abis, PPConfig.make(mode="system"))
+    by_abi = {a.name: g for g in groups for a in g.abis}
+    assert by_abi["ppc"] is by_abi["ppc64"] and by_abi["ppc64le"] is not by_abi["ppc"]
+    assert "altivec" in by_abi["ppc64le"].text and "altivec" not in by_abi["ppc"].text

@@ -678,6 +678,11 @@ _SHARING_FLAGS = ["-dU", "-Wundef", "-Wsystem-headers", "-Wno-error"]
 # '__vector', a macro of its own), 'vector' only before a type.  A text
 # without 'vector' reads the same with them; 'vector' stays watched.
 _ALTIVEC_AFTER_VECTOR = frozenset({"bool", "_Bool", "pixel"})
+# The words that start an AltiVec type.  Each PowerPC's GCC lists them with
+# the same bodies, but only where AltiVec is on (__ALTIVEC__: ppc64le by
+# default) does 'vector int' become a vector type: a text that names one
+# depends on __ALTIVEC__ too.
+_ALTIVEC_GATES = frozenset({"vector", "__vector", "__bool", "__pixel"})
 
 
 @lru_cache(maxsize=1)
@@ -1096,6 +1101,8 @@ def why_not_shared(run: _Run, abi: ABI, other: ABI,
             return (f"{first} comes from {abi.name}'s system include path, which differs "
                     f"from {other.name}'s")
     left = _names_left(run, frozenset(n for d in abi_defines.values() for n in d))
+    if _ALTIVEC_GATES.intersection(left) or _ALTIVEC_GATES.intersection(names):
+        left = [n for n in left if n != "__ALTIVEC__"] + ["__ALTIVEC__"]
     found = differing(left, _macro_key(abi, left, extra)) if left else None
     return f"the text names {found}" if found else None
 
