@@ -360,22 +360,41 @@ def test_read_like_gcc(tmp_path, what):
     assert _held_to_gcc(str(path), abis, PPConfig.make(), {}) == len(abis)
 
 
-def test_altivec_words_are_left_to_powerpcs_gcc(tmp_path):
+def test_altivec_words_read_as_powerpcs_gcc_reads_them(tmp_path):
     """PowerPC's GCC lists bool, vector, pixel and their kin among its
-    macros, but no #ifdef sees them, and it leaves __vector as written:
-    a header that asks is read here for the other ABIs, and by GCC for the
-    three PowerPCs (``preprocess_for_abis``), each as its GCC reads it."""
+    macros, but no #ifdef or defined sees them, and bool and _Bool outside
+    a vector type stay as written: read here for every ABI, as each GCC
+    reads it."""
     need_all_compilers()
     path = tmp_path / "h.h"
     path.write_text("#ifndef bool\n#define BOOL_BYTES 4\n#else\n#define BOOL_BYTES 1\n#endif\n"
-                    "struct flags { char b[BOOL_BYTES]; };\n")
+                    "#if defined(vector) || defined(__vector) || defined _Bool || defined(pixel)\n"
+                    "int altivec;\n#endif\n#ifdef __bool\nint kin;\n#endif\n"
+                    "typedef _Bool bool;\nstruct flags { char b[BOOL_BYTES]; bool c; _Bool d; };\n")
+    abis = all_abis()
+    assert _held_to_gcc(str(path), abis, PPConfig.make(), {}) == len(abis)
+    groups = preprocess_for_abis(str(path), abis, PPConfig.make())
+    assert len(groups) == 1 and "char b [ 4 ]" in groups[0].text
+
+
+def test_vector_types_are_left_to_powerpcs_gcc(tmp_path):
+    """'vector int' is AltiVec's type on the PowerPCs (GCC expands it
+    there): those three go to their GCC, the others are read here; every
+    ABI's text is its GCC's."""
+    need_all_compilers()
+    path = tmp_path / "h.h"
+    path.write_text("typedef int vector;\nstruct s { vector int; int x; };\n#if bool\n#endif\n")
     abis = all_abis()
     powerpcs = ["ppc", "ppc64", "ppc64le"]
     assert _held_to_gcc(str(path), abis, PPConfig.make(), {}, left=powerpcs) == len(abis) - 3
-    for group in preprocess_for_abis(str(path), abis, PPConfig.make()):
-        for abi in group.abis:
-            assert _stream(group.text) == _stream(_gcc(str(path), abi, PPConfig.make(), {}))
-            assert "char b [ 4 ]" in " ".join(t for _f, _l, t in _stream(group.text))
+    # and by GCC alone: ppc64le (AltiVec on) shares no text with ppc and
+    # ppc64, whose GCCs list the same AltiVec macros but leave 'vector' be
+    for mode in ("auto", "system"):
+        groups = preprocess_for_abis(str(path), abis, PPConfig.make(mode=mode))
+        for group in groups:
+            for abi in group.abis:
+                assert _stream(group.text) == _stream(_gcc(str(path), abi, PPConfig.make(), {})), \
+                    (mode, abi.name)
 
 
 def test_unused_arguments_cost_no_expansion(tmp_path):
@@ -391,3 +410,40 @@ def test_unused_arguments_cost_no_expansion(tmp_path):
         (group,), _left = found
         assert [t for _f, _l, t in _stream(group.text)] == ["int", "a", "[", "]", "=", "{", "1",
                                                              "}", ";"]
+
+
+@pytest.mark.parametrize("spelt", ["inc", "inc/", "./inc", "-inc"])
+def test_includes_found_in_an_include_folder(tmp_path, monkeypatch, spelt):
+    """<name> and a "name" not beside its includer are looked for in the
+    -I folders, in order, and named as GCC names them (one trailing '/'
+    dropped, a leading '-' as './-'), on every ABI."""
+    need_all_compilers()
+    monkeypatch.chdir(tmp_path)
+    folder = tmp_path / spelt.strip("./")
+    (folder / "proj").mkdir(parents=True)
+    (folder / "proj" / "a.h").write_text('#include "b.h"\n#define A_SIZE 3\n')
+    (folder / "proj" / "b.h").write_text("struct b { long l; };\n")
+    (folder / "c.h").write_text("struct c { char c[A_SIZE]; };\n")
+    (tmp_path / "src").mkdir()
+    (tmp_path / "src" / "m.h").write_text('#include <proj/a.h>\n#include "c.h"\nstruct m { struct b b; };\n')
+    config = PPConfig.make(include_dirs=["nowhere", spelt])
+    abis = all_abis()
+    assert _held_to_gcc("src/m.h", abis, config, {}) == len(abis)
+
+
+def test_a_system_header_or_a_system_folder_is_left_to_gcc(tmp_path):
+    from layoutcheck.cfront.preprocess import system_include_dirs
+
+    need_compiler(get_abi("x86_64"))
+    path = tmp_path / "h.h"
+    path.write_text("#include <stddef.h>\n")
+    abis = [get_abi("x86_64")]
+    assert plaincpp.read_plain(str(path), str(path), abis, PPConfig.make(), {}) is None
+    path.write_text("int a;\n#include <nothing-here.h>\n")
+    (tmp_path / "inc").mkdir()
+    config = PPConfig.make(include_dirs=[str(tmp_path / "inc")])
+    assert plaincpp.read_plain(str(path), str(path), abis, config, {}) is None
+    # an -I of one of GCC's own folders: GCC drops it
+    path.write_text("int a;\n")
+    config = PPConfig.make(include_dirs=[system_include_dirs(abis[0])[0]])
+    assert plaincpp.read_plain(str(path), str(path), abis, config, {}) is None

@@ -2,7 +2,8 @@
 
 A header whose every directive is a plain one (object-like and
 function-like macros without ``#`` or ``##``, ``#if`` arithmetic on
-integers, ``defined``, quoted includes found beside the including file)
+integers, ``defined``, includes found beside the including file or in
+the user's ``-I`` folders)
 is read here for each ABI, without starting a compiler: the cdefs, most
 project headers and their local includes.  What this reader does not
 understand exactly it does not read at all: ``read_plain`` returns None
@@ -14,7 +15,9 @@ outside the subset below, at any depth, sends the whole header there.
   no trigraph, digraph or ``\\`` line splice, no block comment that
   starts on a directive's line and goes on to the next line.
 - Directives: ``#define``, ``#undef``, ``#include "name"`` (the file
-  beside the including one: the first place GCC looks), ``#if``,
+  beside the including one, else in an ``-I`` folder, where GCC looks
+  first), ``#include <name>`` (in an ``-I`` folder; GCC's own folders,
+  which differ by ABI, are left to it), ``#if``,
   ``#ifdef``, ``#ifndef``, ``#elif``, ``#else``, ``#endif`` and ``#``
   alone.  Any other (``#pragma``, ``#include <...>``, ``#line``,
   ``#error``) in a group that is read sends the header to GCC.
@@ -69,10 +72,14 @@ UNCERTAIN = frozenset({
     "__STDC_HOSTED__", "_STDC_PREDEF_H", "__STDC_IEC_559__", "__STDC_IEC_559_COMPLEX__",
     "__STDC_IEC_60559_BFP__", "__STDC_IEC_60559_COMPLEX__", "__STDC_ISO_10646__",
 })
-# PowerPC's AltiVec words: -dM lists them as macros, but GCC's own reading
-# is context-dependent (no macro to #ifdef; __vector left as it is):
-# unanswered, where an ABI records them.
+# PowerPC's AltiVec words: -dM lists them as macros, but GCC expands them
+# only in a vector type (and leaves __vector as written on ppc and ppc64):
+# no #ifdef or defined sees them, bool and _Bool outside a vector type stay
+# as written, and anything else about them (vector, pixel or a __ kin in
+# the text, any of them in an #if) is left to GCC, where an ABI records them.
 ALTIVEC = frozenset({"bool", "vector", "pixel", "_Bool", "__vector", "__bool", "__pixel"})
+_ALTIVEC_KEPT = frozenset({"bool", "_Bool"})
+_ALTIVEC_MARK = "\0altivec"  # (what such a name is recorded as)
 MAX_DEPTH = 200  # GCC's limit of nested #include
 # What one reading may make: more (a header included twice at each of many
 # levels, macros each expanding to two of the next) goes to GCC, which the
@@ -97,6 +104,7 @@ _DIRECTIVE = re.compile(r"[ \t]*#[ \t]*([A-Za-z0-9_]*)")
 # quotes, slashes and backslashes are characters): only the plain forms,
 # with nothing after the name, are read here, in any group.
 _INCLUDE_LINE = re.compile(r"[ \t]*#[ \t]*(?:include|include_next|import)\b")
+_INCLUDE_NAME = re.compile(r'[ \t]*#[ \t]*include[ \t]*(?:"([^"]*)"|<([^>]*)>)')
 _PLAIN_INCLUDE = re.compile(r'[ \t]*#[ \t]*include[ \t]*(?:"[^"\\\n]*"|<(?:[^>\n"\'\\/]|/(?![/*]))*>)'
                             r'[ \t]*\Z')
 _INTEGER = re.compile(r"(0[xX][0-9A-Fa-f]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)"
@@ -272,7 +280,8 @@ def _predefined(abi_name: str) -> Dict[str, Optional[str]]:
     out: Dict[str, Optional[str]] = {}
     for name, body in abi_macros(abi_name).items():
         base = name.split("(", 1)[0]
-        out[base] = None if base in UNCERTAIN or base in ALTIVEC else f"{name[len(base):]} {body}"
+        out[base] = None if base in UNCERTAIN else _ALTIVEC_MARK if base in ALTIVEC \
+            else f"{name[len(base):]} {body}"
     return out
 
 
@@ -294,20 +303,24 @@ def initial_macros(abi: ABI, extra: Dict[str, str], config) -> Dict[str, Optiona
 class _Reading:
     """One reading of a header for the macros ``initial`` starts from."""
 
-    def __init__(self, initial: Dict[str, Optional[str]], files: Dict[str, _File]) -> None:
+    def __init__(self, initial: Dict[str, Optional[str]], files: Dict[str, _File],
+                 include_dirs: Sequence[Tuple[str, str]] = ()) -> None:
         self.initial = initial
         self.files = files
+        # the user's -I folders: (where to look, as GCC spells what it finds)
+        self.include_dirs = include_dirs
         self.local: Dict[str, Optional[_Macro]] = {}
         self.asked: Dict[str, Optional[str]] = {}
         self.out: List[str] = []
         self.read: List[str] = []
         self.made = 0  # tokens macros made, times the names that made each
         self.if_defined = False
+        self.in_if = False
         self.steps = 0
         self.deadline = time.monotonic() + TIME_LIMIT
 
-    # what a name means now
-    def macro(self, name: str) -> Optional[_Macro]:
+    # what a name means now (``defined``: asked by #ifdef or defined)
+    def macro(self, name: str, defined: bool = False) -> Optional[_Macro]:
         if name in self.local:
             return self.local[name]
         raw = self.initial.get(name, "")
@@ -317,6 +330,10 @@ class _Reading:
             self.asked[name] = raw
         if raw == "":
             return None
+        if raw == _ALTIVEC_MARK:
+            if defined or (name in _ALTIVEC_KEPT and not self.in_if):
+                return None
+            raise _unread(f"AltiVec's {name}")
         return _parse_define(name + raw)[1]
 
     # -------------------------------------------------------------- files
@@ -373,7 +390,7 @@ class _Reading:
                     toks = self.rest(f, i, m.end())
                     if len(toks) != 1 or toks[0][1] != "id" or toks[0][0] in DYNAMIC:
                         raise _unread(f"#{word}")
-                    taken = (self.macro(toks[0][0]) is not None) == (word == "ifdef")
+                    taken = (self.macro(toks[0][0], True) is not None) == (word == "ifdef")
                 stack.append([True, taken, taken, False])
                 reading = taken
                 continue
@@ -412,17 +429,28 @@ class _Reading:
                     raise _unread("#undef")
                 self.local[toks[0][0]] = None
             elif word == "include":
-                if len(toks) != 1 or toks[0][1] != "str" or not toks[0][0].startswith('"'):
-                    raise _unread("#include other than \"name\"")
-                name = toks[0][0][1:-1]
+                named = _INCLUDE_NAME.match(line)
+                if named is None:
+                    raise _unread("#include other than \"name\" or <name>")
+                angle = named.group(2) is not None
+                name = named.group(2) if angle else named.group(1)
                 if not name or "\\" in name or "\0" in name or name.startswith("/"):
                     raise _unread("#include name")
-                here = os.path.join(os.path.dirname(path), name)
-                if not os.path.isfile(here):
-                    raise _unread(f"{name} is not beside its includer")
-                cut = marker.rfind("/")
+                found = None
+                if not angle:  # first beside the includer, as GCC looks
+                    here = os.path.join(os.path.dirname(path), name)
+                    if os.path.isfile(here):
+                        cut = marker.rfind("/")
+                        found = here, (marker[:cut + 1] if cut >= 0 else "") + name
+                for folder, spelt in ([] if found else self.include_dirs):
+                    here = os.path.join(folder, name)
+                    if os.path.isfile(here):
+                        found = here, spelt + "/" + name
+                        break
+                if found is None:
+                    raise _unread(f"{name} is in no folder this reader searches")
                 out.pop()
-                self.file(here, (marker[:cut + 1] if cut >= 0 else "") + name, depth + 1)
+                self.file(found[0], found[1], depth + 1)
                 out.append(f"# {i + 2} {quoted} 2")
             else:
                 raise _unread(f"#{word}")
@@ -554,16 +582,18 @@ class _Reading:
                     j += 1
                     if j >= len(toks) or toks[j][0] != ")":
                         raise _unread("defined( without ')'")
-                plain.append(("1" if self.macro(name) is not None else "0", "num", frozenset()))
+                plain.append(("1" if self.macro(name, True) is not None else "0", "num",
+                              frozenset()))
                 j += 1
                 continue
             plain.append((text, kind, frozenset()))
             j += 1
         self.if_defined = "defined" in (t[0] for t in toks)
+        self.in_if = True
         try:
             expanded = self.expand(plain, at_end_open=False)
         finally:
-            self.if_defined = False
+            self.if_defined = self.in_if = False
         values = []
         for text, kind, _ in expanded:
             if kind == "id":
@@ -730,6 +760,42 @@ def _apply(op: str, a: Tuple[int, bool], b: Tuple[int, bool]) -> Tuple[int, bool
 
 
 # ------------------------------------------------------------------ entry
+def _include_folders(dirs: Sequence[str], abis: Sequence[ABI]) -> Optional[List[Tuple[str, str]]]:
+    """The user's -I folders, each with the spelling GCC gives what it finds
+    there (``path_arg``'s, one trailing '/' dropped), in order; None when
+    one is among an ABI's system folders (GCC then drops the -I, and reads
+    the folder as a system one) or is spelt in a way this reader leaves
+    to GCC."""
+    from ..safety import path_arg
+    from .preprocess import system_include_dirs
+
+    if not dirs:
+        return []
+    system = set()
+    for abi in abis:
+        for folder in system_include_dirs(abi):
+            try:
+                st = os.stat(folder)
+            except OSError:
+                continue
+            system.add((st.st_dev, st.st_ino))
+    out = []
+    for folder in dirs:
+        spelt = path_arg(folder)
+        if spelt.endswith("/"):
+            spelt = spelt[:-1]
+        if not spelt or spelt.endswith("/") or not (spelt.isascii() and spelt.isprintable()):
+            return None
+        try:
+            st = os.stat(folder)
+        except OSError:
+            continue  # GCC passes over a folder that is not there
+        if (st.st_dev, st.st_ino) in system:
+            return None
+        out.append((folder, spelt))
+    return out
+
+
 def read_plain(path: str, filename: str, abis: Sequence[ABI], config,
                abi_defines: Dict[str, Dict[str, str]]):
     """The header at ``path`` read for each ABI: (``preprocess.Preprocessed``
@@ -745,12 +811,15 @@ def read_plain(path: str, filename: str, abis: Sequence[ABI], config,
     marker = path_arg(path)
     pending = list(abis)
     starts = {a.name: initial_macros(a, abi_defines.get(a.name, {}), config) for a in abis}
+    folders = _include_folders(config.include_dirs, abis)
+    if folders is None:
+        return None
     groups: List[Preprocessed] = []
     by_text: Dict[str, Preprocessed] = {}
     left: List[ABI] = []
     while pending:
         abi = pending.pop(0)
-        reading = _Reading(starts[abi.name], files)
+        reading = _Reading(starts[abi.name], files, folders)
         try:
             reading.file(path, marker, 0)
         except (Unread, RecursionError, ValueError):
