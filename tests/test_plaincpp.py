@@ -447,3 +447,20 @@ def test_a_system_header_or_a_system_folder_is_left_to_gcc(tmp_path):
     path.write_text("int a;\n")
     config = PPConfig.make(include_dirs=[system_include_dirs(abis[0])[0]])
     assert plaincpp.read_plain(str(path), str(path), abis, config, {}) is None
+
+
+def test_an_include_folder_gcc_stops_on_is_left_to_gcc(tmp_path, monkeypatch):
+    """GCC passes over a missing -I folder, but stops on one it cannot
+    look at for another reason (not a folder, a symlink loop): so does
+    this reader, leaving the error to GCC."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "h.h").write_text("#include <x.h>\nint a;\n")
+    (tmp_path / "inc").mkdir()
+    (tmp_path / "inc" / "x.h").write_text("int x;\n")
+    os.symlink("loop", tmp_path / "loop")
+    abis = [get_abi("x86_64")]
+    assert plaincpp.read_plain("h.h", "h.h", abis, PPConfig.make(include_dirs=["gone", "inc"]),
+                               {}) is not None
+    for bad in ("h.h/x", "loop"):
+        config = PPConfig.make(include_dirs=[bad, "inc"])
+        assert plaincpp.read_plain("h.h", "h.h", abis, config, {}) is None, bad

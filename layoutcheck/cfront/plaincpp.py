@@ -48,6 +48,7 @@ columns."""
 
 from __future__ import annotations
 
+import errno
 import os
 import re
 import time
@@ -788,8 +789,12 @@ def _include_folders(dirs: Sequence[str], abis: Sequence[ABI]) -> Optional[List[
             return None
         try:
             st = os.stat(folder)
-        except OSError:
-            continue  # GCC passes over a folder that is not there
+        except OSError as exc:
+            # libcpp's remove_duplicates passes over a folder that is not
+            # there (or not allowed); any other failure stops GCC
+            if exc.errno in (errno.ENOENT, errno.EPERM):
+                continue
+            return None
         if (st.st_dev, st.st_ino) in system:
             return None
         out.append((folder, spelt))
