@@ -292,7 +292,7 @@ def initial_macros(abi: ABI, extra: Dict[str, str], config) -> Dict[str, Optiona
     ``""``: not a macro), as ``compile_flags`` gives them: predefined, the
     rules' ``extra``, the user's -D, then -U."""
     out = dict(_predefined(abi.name))
-    for name, value in list(sorted(extra.items())) + list(config.defines):
+    for name, value in sorted(extra.items()) + list(config.defines):
         base = name.split("(", 1)[0]
         out[base] = f"{name[len(base):]} {value if value != '' else '1'}"
     for name in config.undefs:
@@ -339,6 +339,8 @@ class _Reading:
 
     # -------------------------------------------------------------- files
     def file(self, path: str, marker: str, depth: int) -> None:
+        from .preprocess import marker_name
+
         if depth >= MAX_DEPTH or len(self.out) > MAX_LINES or time.monotonic() > self.deadline:
             raise _unread("#include nested too deeply, too much text, or too slow")
         f = self.files.get(path)
@@ -358,7 +360,7 @@ class _Reading:
             raise _unread("a file name GCC writes escaped")
         if marker not in self.read:
             self.read.append(marker)
-        quoted = '"' + marker.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        quoted = f'"{marker_name(marker)}"'
         self.out.append(f"# 1 {quoted}{' 1' if depth else ''}")
         out = self.out
         # per open #if: [the group around it is read, this branch is read,
@@ -564,7 +566,7 @@ class _Reading:
 
     # ------------------------------------------------------------------ #if
     def condition(self, f: _File, i: int, start: int) -> bool:
-        toks = [t for t in f.tokens(i) if t[2] >= start]
+        toks = self.rest(f, i, start)
         plain: list = []
         j = 0
         while j < len(toks):
