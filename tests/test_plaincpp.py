@@ -172,7 +172,7 @@ def _header(rng: random.Random, folder: str, index: int) -> str:
                  f"#define SHARED_{index} (sizeof(long) / 2)\n"
                  f"#define TWICE(x) ((x) + (x))\n#endif\n")
     lines.append(f'#include "inc{index}.h"')
-    lines.append(f'#include "inc{index}.h"')
+    lines.append(f'#include "inc{index}.h" /* again: guarded */')
     for k in range(rng.randint(3, 7)):
         name = f"M{k}"
         lines.append(f"#define {name} {_expr(rng, names, defined=False)}")
@@ -464,3 +464,39 @@ def test_an_include_folder_gcc_stops_on_is_left_to_gcc(tmp_path, monkeypatch):
     for bad in ("h.h/x", "loop"):
         config = PPConfig.make(include_dirs=[bad, "inc"])
         assert plaincpp.read_plain("h.h", "h.h", abis, config, {}) is None, bad
+
+
+def test_includes_with_comments_after_the_name(tmp_path, monkeypatch):
+    """An #include whose name is followed by comments (closed on its line)
+    is read here, on every ABI, as GCC reads it; also in a skipped group,
+    and with a name in which a comment's characters are only characters."""
+    need_all_compilers()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "inc").mkdir()
+    (tmp_path / "a.h").write_text("#ifndef A_H\n#define A_H\nstruct a { short s; };\n#endif\n")
+    (tmp_path / "b*c.h").write_text("#define B_LEN 3\n")
+    (tmp_path / "inc" / "d.h").write_text("struct d { long l; };\n")
+    (tmp_path / "m.h").write_text(
+        '#include "a.h" /* struct a */\n'
+        '#include "a.h"\t// again, guarded\n'
+        '#include "a.h"/* one */ /* two */  \n'
+        '#include <d.h> // from -I\n'
+        '#include "b*c.h" /* a star in the name */\n'
+        "#if 0\n#include \"none.h\" /* skipped */\n#endif\n"
+        "struct m { struct a a; struct d d; char c[B_LEN]; };\n")
+    config = PPConfig.make(include_dirs=["inc"])
+    abis = all_abis()
+    assert _held_to_gcc("m.h", abis, config, {}) == len(abis)
+
+
+@pytest.mark.parametrize("line", ['#include "a.h" /* a comment */ int after;',
+                                  '#include "a.h" /* a comment going on\n */',
+                                  '#include "a.h" junk'])
+def test_an_include_with_more_than_comments_is_left_to_gcc(tmp_path, monkeypatch, line):
+    """A token after the name (GCC warns and reads on), or a comment going
+    on to the next line (the directive goes on with it), is GCC's."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "a.h").write_text("struct a { short s; };\n")
+    (tmp_path / "m.h").write_text(line + "\nint m;\n")
+    abis = [get_abi("x86_64")]
+    assert plaincpp.read_plain("m.h", "m.h", abis, PPConfig.make(), {}) is None

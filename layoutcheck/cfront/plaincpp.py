@@ -17,7 +17,8 @@ outside the subset below, at any depth, sends the whole header there.
 - Directives: ``#define``, ``#undef``, ``#include "name"`` (the file
   beside the including one, else in an ``-I`` folder, where GCC looks
   first), ``#include <name>`` (in an ``-I`` folder; GCC's own folders,
-  which differ by ABI, are left to it), ``#if``,
+  which differ by ABI, are left to it), with nothing after the name
+  but comments closed on its line, ``#if``,
   ``#ifdef``, ``#ifndef``, ``#elif``, ``#else``, ``#endif`` and ``#``
   alone.  Any other (``#pragma``, ``#include <...>``, ``#line``,
   ``#error``) in a group that is read sends the header to GCC.
@@ -102,12 +103,15 @@ _TOKEN = re.compile(r"""
 """, re.X)
 _DIRECTIVE = re.compile(r"[ \t]*#[ \t]*([A-Za-z0-9_]*)")
 # An #include line as GCC lexes it (a <...> name is one token, in which
-# quotes, slashes and backslashes are characters): only the plain forms,
-# with nothing after the name, are read here, in any group.
+# quotes, slashes and backslashes are characters): only the plain forms
+# are read here, in any group, with nothing after the name but blanks and
+# comments (a comment going on to the next line leaves the line to GCC, as
+# any directive's, and so does a token after a comment: the blanked line
+# must end at the name).
 _INCLUDE_LINE = re.compile(r"[ \t]*#[ \t]*(?:include|include_next|import)\b")
-_INCLUDE_NAME = re.compile(r'[ \t]*#[ \t]*include[ \t]*(?:"([^"]*)"|<([^>]*)>)')
+_INCLUDE_NAME = re.compile(r'[ \t]*#[ \t]*include[ \t]*(?:"([^"]*)"|<([^>]*)>)[ \t]*')
 _PLAIN_INCLUDE = re.compile(r'[ \t]*#[ \t]*include[ \t]*(?:"[^"\\\n]*"|<(?:[^>\n"\'\\/]|/(?![/*]))*>)'
-                            r'[ \t]*\Z')
+                            r'[ \t]*(?:/[/*].*)?\Z')
 _INTEGER = re.compile(r"(0[xX][0-9A-Fa-f]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)"
                       r"([uU](?:ll|LL|[lL])?|(?:ll|LL|[lL])[uU]?)?\Z")
 _MAX = (1 << 63) - 1
@@ -433,7 +437,7 @@ class _Reading:
                 self.local[toks[0][0]] = None
             elif word == "include":
                 named = _INCLUDE_NAME.match(line)
-                if named is None:
+                if named is None or named.end() != len(line):
                     raise _unread("#include other than \"name\" or <name>")
                 angle = named.group(2) is not None
                 name = named.group(2) if angle else named.group(1)
