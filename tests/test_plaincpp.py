@@ -500,3 +500,44 @@ def test_an_include_with_more_than_comments_is_left_to_gcc(tmp_path, monkeypatch
     (tmp_path / "m.h").write_text(line + "\nint m;\n")
     abis = [get_abi("x86_64")]
     assert plaincpp.read_plain("m.h", "m.h", abis, PPConfig.make(), {}) is None
+
+
+def test_pragma_once_read_as_gcc_reads_it(tmp_path, monkeypatch):
+    """'#pragma once' is read here, on every ABI, as GCC 12 reads it: a file
+    it marked is passed over when included again under any name, and so is
+    a copy of it (same size, bytes and modification second); a copy of
+    another second is read.  The main file may mark itself."""
+    need_all_compilers()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "sub").mkdir()
+    once = "#pragma once\nstruct a { short s; };\n"
+    for name in ("a.h", "copy.h", "later.h"):
+        (tmp_path / name).write_text(once.replace("struct a", "struct a") if name != "later.h"
+                                     else once.replace("struct a", "struct l"))
+    os.utime(tmp_path / "copy.h", (1_700_000_000, 1_700_000_000))
+    os.utime(tmp_path / "a.h", (1_700_000_000, 1_700_000_000))
+    (tmp_path / "b.h").write_text(once)  # the same bytes, another second
+    os.utime(tmp_path / "b.h", (1_700_000_100, 1_700_000_100))
+    (tmp_path / "sub" / "c.h").write_text('#include "../a.h"\nstruct c { int i; };\n')
+    (tmp_path / "m.h").write_text(
+        "# pragma once /* the main file */\n"
+        '#include "a.h"\n#include "./a.h"\n#include "sub/c.h"\n#include "copy.h"\n'
+        '#include "m.h"\n#include "later.h"\n'
+        "struct m { struct a a; struct c c; struct l l; };\n")
+    abis = all_abis()
+    config = PPConfig.make()
+    assert _held_to_gcc("m.h", abis, config, {}) == len(abis)
+    text = plaincpp.read_plain("m.h", "m.h", abis[:1], config, {})[0][0].text
+    assert text.count("struct a {") == 1 and '"copy.h"' not in text
+    # the copy of another second is GCC's own: it is read, and so is it here
+    (tmp_path / "m.h").write_text('#include "a.h"\n#include "b.h"\nint m;\n')
+    assert _held_to_gcc("m.h", abis, config, {}) == len(abis)
+    text = plaincpp.read_plain("m.h", "m.h", abis[:1], config, {})[0][0].text
+    assert text.count("struct a {") == 2
+
+
+@pytest.mark.parametrize("line", ["#pragma once junk", "#pragma pack(1)", "#pragma GCC once"])
+def test_other_pragmas_are_left_to_gcc(tmp_path, line):
+    path = tmp_path / "h.h"
+    path.write_text(line + "\nint a;\n")
+    assert plaincpp.read_plain(str(path), str(path), [get_abi("x86_64")], PPConfig.make(), {}) is None

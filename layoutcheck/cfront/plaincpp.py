@@ -19,8 +19,10 @@ outside the subset below, at any depth, sends the whole header there.
   first), ``#include <name>`` (in an ``-I`` folder; GCC's own folders,
   which differ by ABI, are left to it), with nothing after the name
   but comments closed on its line, ``#if``,
-  ``#ifdef``, ``#ifndef``, ``#elif``, ``#else``, ``#endif`` and ``#``
-  alone.  Any other (``#pragma``, ``#include <...>``, ``#line``,
+  ``#ifdef``, ``#ifndef``, ``#elif``, ``#else``, ``#endif``, ``#``
+  alone, and ``#pragma once`` (as GCC 12 reads it: a file it marked, or a
+  copy of it with the same bytes and modification second, is passed over
+  when included again).  Any other (another ``#pragma``, ``#line``,
   ``#error``) in a group that is read sends the header to GCC.
 - Macros: no ``#``, ``##``, variadic parameters, or names GCC computes
   (``__LINE__``, ``__has_include``, ``_Pragma``: ``DYNAMIC``).  A macro
@@ -131,7 +133,11 @@ def _unread(why: str = "") -> Unread:
 class _File:
     """One header's lines, comments blanked, read once for every ABI."""
 
-    def __init__(self, text: str) -> None:
+    def __init__(self, text: str, data: bytes = b"", mtime: int = 0) -> None:
+        # what GCC's '#pragma once' compares two files by: the seconds of
+        # their modification times, their sizes and their bytes
+        self.data = data
+        self.mtime = mtime
         if any(c in text for c in "\f\v\0") or 'R"' in text:
             # GCC's whitespace around a directive's '#', and its raw strings
             raise _unread("form feed, vertical tab, NUL or raw string")
@@ -323,6 +329,7 @@ class _Reading:
         self.in_if = False
         self.steps = 0
         self.deadline = time.monotonic() + TIME_LIMIT
+        self.once: List[_File] = []  # the files '#pragma once' marked
 
     # what a name means now (``defined``: asked by #ifdef or defined)
     def macro(self, name: str, defined: bool = False) -> Optional[_Macro]:
@@ -342,24 +349,39 @@ class _Reading:
         return _parse_define(name + raw)[1]
 
     # -------------------------------------------------------------- files
-    def file(self, path: str, marker: str, depth: int) -> None:
-        from .preprocess import marker_name
-
-        if depth >= MAX_DEPTH or len(self.out) > MAX_LINES or time.monotonic() > self.deadline:
-            raise _unread("#include nested too deeply, too much text, or too slow")
+    def load(self, path: str) -> _File:
+        """The lines of the header at ``path``, read once for every reading."""
         f = self.files.get(path)
         if f is None:
             from .preprocess import header_text, read_header_bytes
 
             try:
-                if os.path.getsize(path) > MAX_FILE_BYTES:
+                st = os.stat(path)
+                if st.st_size > MAX_FILE_BYTES:
                     raise _unread(f"{path} is large")
-                f = _File(header_text(read_header_bytes(path)))
+                data = read_header_bytes(path)
+                f = _File(header_text(data), data, int(st.st_mtime))
             except Unread:
                 raise
             except Exception:
                 raise _unread(f"{path} cannot be read") from None
             self.files[path] = f
+        return f
+
+    def once_skipped(self, f: _File) -> bool:
+        """Does GCC pass over an #include of ``f``?  As GCC 12's
+        should_stack_file: when ``f`` or a file of the same size, the same
+        modification time (in seconds) and the same bytes was marked by
+        '#pragma once' (another name for the same file, or a copy)."""
+        return any(g is f or (g.mtime == f.mtime and len(g.data) == len(f.data) and g.data == f.data)
+                   for g in self.once)
+
+    def file(self, path: str, marker: str, depth: int) -> None:
+        from .preprocess import marker_name
+
+        if depth >= MAX_DEPTH or len(self.out) > MAX_LINES or time.monotonic() > self.deadline:
+            raise _unread("#include nested too deeply, too much text, or too slow")
+        f = self.load(path)
         if not (marker.isascii() and marker.isprintable()):
             raise _unread("a file name GCC writes escaped")
         if marker not in self.read:
@@ -456,9 +478,18 @@ class _Reading:
                         break
                 if found is None:
                     raise _unread(f"{name} is in no folder this reader searches")
+                if self.once and self.once_skipped(self.load(found[0])):
+                    continue  # GCC writes nothing for it
                 out.pop()
                 self.file(found[0], found[1], depth + 1)
                 out.append(f"# {i + 2} {quoted} 2")
+            elif word == "pragma":
+                # '#pragma once' (its name is not macro-expanded, by GCC or
+                # here); any other pragma is GCC's
+                if [t[0] for t in toks] != ["once"]:
+                    raise _unread("#pragma")
+                if f not in self.once:
+                    self.once.append(f)
             else:
                 raise _unread(f"#{word}")
         if stack:
