@@ -541,3 +541,40 @@ def test_other_pragmas_are_left_to_gcc(tmp_path, line):
     path = tmp_path / "h.h"
     path.write_text(line + "\nint a;\n")
     assert plaincpp.read_plain(str(path), str(path), [get_abi("x86_64")], PPConfig.make(), {}) is None
+
+
+@pytest.mark.parametrize("seconds", [(1_700_000_000_999_999_999, 1_700_000_001_000_000_000),
+                                     (-500_000_000, 250_000_000),
+                                     (1_700_000_000_100_000_000, 1_700_000_000_900_000_000)])
+def test_pragma_once_compares_whole_seconds_as_gcc_does(tmp_path, monkeypatch, seconds):
+    """GCC compares the seconds of the modification times (tv_sec): a
+    nanosecond before a second and the second itself are two seconds, and
+    so are -0.5 s and 0.25 s; two times within one second are one."""
+    need_compiler(get_abi("x86_64"))
+    monkeypatch.chdir(tmp_path)
+    for name, ns in zip(("a.h", "b.h"), seconds, strict=True):
+        (tmp_path / name).write_text("#pragma once\nint x;\n")
+        os.utime(tmp_path / name, ns=(ns, ns))
+    (tmp_path / "m.h").write_text('#include "a.h"\n#include "b.h"\nint m;\n')
+    abis = [get_abi("x86_64")]
+    assert _held_to_gcc("m.h", abis, PPConfig.make(), {}) == 1
+    text = plaincpp.read_plain("m.h", "m.h", abis, PPConfig.make(), {})[0][0].text
+    same_second = seconds[0] // 10**9 == seconds[1] // 10**9
+    assert text.count("int x;") == (1 if same_second else 2)
+
+
+@pytest.mark.parametrize("line", ["/**/#include <a/*b*/.h>", "#/**/include <a/*b*/.h>",
+                                  "# /**/ include <a/*b*/.h> // c", "/**/#include <a/*b*/.h> /* c */",
+                                  '/* x */ #include "a.h"'])
+def test_an_include_after_a_comment_is_left_to_gcc(tmp_path, monkeypatch, line):
+    """A comment before an #include's '#' or name: blanking it could cut
+    into a <...> name, one token for GCC (here <a/*b*/.h> would have read
+    'a     .h')."""
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "inc" / "a" / "*b*").mkdir(parents=True)
+    (tmp_path / "inc" / "a     .h").write_text("int blanked;\n")
+    (tmp_path / "inc" / "a" / "*b*" / ".h").write_text("int real;\n")
+    (tmp_path / "a.h").write_text("int a;\n")
+    (tmp_path / "m.h").write_text(line + "\nint m;\n")
+    config = PPConfig.make(include_dirs=["inc"])
+    assert plaincpp.read_plain("m.h", "m.h", [get_abi("x86_64")], config, {}) is None

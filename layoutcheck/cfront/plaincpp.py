@@ -203,6 +203,10 @@ def _blank_comments(text: str) -> List[Tuple[str, bool]]:
                 i += 1
         cleaned = "".join(buf)
         may_direct = not began_inside and not in_comment
+        if may_direct and _INCLUDE_LINE.match(cleaned) and not _PLAIN_INCLUDE.match(line):
+            # a comment before its '#' or its name: the blanking above may
+            # have cut into a <...> name, which GCC reads as one token
+            raise _unread("an #include line with a comment before its name")
         if not may_direct and cleaned.lstrip(" \t").startswith("#"):
             raise _unread("a directive and a comment across lines")
         if began_inside and "#" in cleaned:
@@ -360,7 +364,7 @@ class _Reading:
                 if st.st_size > MAX_FILE_BYTES:
                     raise _unread(f"{path} is large")
                 data = read_header_bytes(path)
-                f = _File(header_text(data), data, int(st.st_mtime))
+                f = _File(header_text(data), data, st.st_mtime_ns // 1_000_000_000)  # tv_sec
             except Unread:
                 raise
             except Exception:
