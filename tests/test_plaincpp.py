@@ -225,7 +225,7 @@ def test_generated_headers_read_as_every_gcc_reads_them(tmp_path):
 
 # ----------------------------------------------------- left to GCC
 _LEFT = {
-    "pragma": "#pragma pack(1)\nstruct s { char c; int i; };\n",
+    "pragma": "#pragma GCC poison p\n#pragma pack(1)\nstruct s { char c; int i; };\n",
     "system include": "#include <stddef.h>\n",
     "include elsewhere": '#include "no/such/file.h"\n',
     "line splice": "#define X 1 \\\n + 2\nint a[X];\n",
@@ -296,7 +296,8 @@ def test_left_to_gcc_is_read_by_gcc(tmp_path):
     path = tmp_path / "h.h"
     path.write_text(_LEFT["pragma"])
     groups = preprocess_for_abis(str(path), [get_abi("x86_64")], PPConfig.make())
-    assert "#pragma pack(1)" in groups[0].text
+    # (GCC's text: it names <built-in>, and keeps no poison pragma)
+    assert '# 0 "<built-in>"' in groups[0].text and "#pragma pack(1)" in groups[0].text
 
 
 def test_plain_header_is_read_without_gcc(tmp_path, monkeypatch):
@@ -536,7 +537,10 @@ def test_pragma_once_read_as_gcc_reads_it(tmp_path, monkeypatch):
     assert text.count("struct a {") == 2
 
 
-@pytest.mark.parametrize("line", ["#pragma once junk", "#pragma pack(1)", "#pragma GCC once"])
+@pytest.mark.parametrize("line", ["#pragma once junk", "#pragma GCC once", "#pragma GCC poison x",
+                                  "#pragma GCC system_header", "#pragma push_macro(\"X\")",
+                                  "#pragma redefine_extname a b", "#pragma message (\"m\")",
+                                  "#pragma STDC FP_CONTRACT ON", "#pragma (pack)"])
 def test_other_pragmas_are_left_to_gcc(tmp_path, line):
     path = tmp_path / "h.h"
     path.write_text(line + "\nint a;\n")
@@ -578,3 +582,38 @@ def test_an_include_after_a_comment_is_left_to_gcc(tmp_path, monkeypatch, line):
     (tmp_path / "m.h").write_text(line + "\nint m;\n")
     config = PPConfig.make(include_dirs=["inc"])
     assert plaincpp.read_plain("m.h", "m.h", [get_abi("x86_64")], config, {}) is None
+
+
+def test_pack_and_diagnostic_pragmas_read_as_gcc_writes_them(tmp_path, monkeypatch, run_cli):
+    """#pragma pack, GCC diagnostic and GCC visibility are written as GCC
+    writes them (not macro-expanded, blanks and comments as one space), in
+    an included file and in skipped groups too, on every ABI; the layouts
+    are those of the preprocessor road (pack(P) is ignored, as GCC
+    ignores it: struct p stays packed to 2; GCC 12 gives 5, 10 and 6)."""
+    need_all_compilers()
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "wire.h").write_text(
+        "#pragma pack(push, 1)\nstruct hdr { char c; int len; };\n#pragma pack(pop)\n")
+    (tmp_path / "m.h").write_text(
+        "#define P 4\n#define pack nothing\n#define push 2\n"
+        '#include "wire.h" // packed\n'
+        "\t#  pragma   pack ( push , 2 ) /* two */\n"
+        "struct two { char c; long l; };\n"
+        "#pragma pack(P)\nstruct p { char c; int i; };\n"
+        "# pragma pack()\n#pragma pack(pop)\n"
+        '#pragma GCC diagnostic push\n#pragma GCC diagnostic ignored "-Wpadded"\n'
+        "#pragma GCC visibility push(default)\n#pragma GCC visibility pop\n"
+        "#if 0\n#pragma pack(8)\n#pragma GCC poison x\n#endif\n"
+        "#pragma GCC diagnostic pop\n"
+        "struct m { struct hdr h; struct two t; struct p p; };\n")
+    abis = all_abis()
+    assert _held_to_gcc("m.h", abis, PPConfig.make(), {}) == len(abis)
+    outs = []
+    for cpp in ("auto", "system"):
+        code, out, _err = run_cli("show", "m.h", "--abi", "all", "--format", "json", "--cpp", cpp)
+        assert code == 0
+        outs.append(out)
+    assert outs[0] == outs[1]
+    assert '"abi": "x86_64", "kind": "struct", "name": "hdr", "size": 5' in outs[0]
+    assert '"abi": "x86_64", "kind": "struct", "name": "two", "size": 10' in outs[0]
+    assert '"abi": "x86_64", "kind": "struct", "name": "p", "size": 6' in outs[0]

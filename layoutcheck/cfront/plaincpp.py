@@ -22,7 +22,9 @@ outside the subset below, at any depth, sends the whole header there.
   ``#ifdef``, ``#ifndef``, ``#elif``, ``#else``, ``#endif``, ``#``
   alone, and ``#pragma once`` (as GCC 12 reads it: a file it marked, or a
   copy of it with the same bytes and modification second, is passed over
-  when included again).  Any other (another ``#pragma``, ``#line``,
+  when included again), ``#pragma pack``, ``#pragma GCC diagnostic`` and
+  ``#pragma GCC visibility`` (written as GCC writes them, not
+  macro-expanded).  Any other (another ``#pragma``, ``#line``,
   ``#error``) in a group that is read sends the header to GCC.
 - Macros: no ``#``, ``##``, variadic parameters, or names GCC computes
   (``__LINE__``, ``__has_include``, ``_Pragma``: ``DYNAMIC``).  A macro
@@ -114,6 +116,10 @@ _INCLUDE_LINE = re.compile(r"[ \t]*#[ \t]*(?:include|include_next|import)\b")
 _INCLUDE_NAME = re.compile(r'[ \t]*#[ \t]*include[ \t]*(?:"([^"]*)"|<([^>]*)>)[ \t]*')
 _PLAIN_INCLUDE = re.compile(r'[ \t]*#[ \t]*include[ \t]*(?:"[^"\\\n]*"|<(?:[^>\n"\'\\/]|/(?![/*]))*>)'
                             r'[ \t]*(?:/[/*].*)?\Z')
+# '#pragma GCC ...' lines GCC's preprocessor writes as they are, as
+# '#pragma pack' (on Linux its arguments are not macro-expanded, and
+# neither are these): read here, as GCC reads them.
+_PRAGMAS_WRITTEN = {("GCC", "diagnostic"), ("GCC", "visibility")}
 _INTEGER = re.compile(r"(0[xX][0-9A-Fa-f]+|0[bB][01]+|0[0-7]*|[1-9][0-9]*)"
                       r"([uU](?:ll|LL|[lL])?|(?:ll|LL|[lL])[uU]?)?\Z")
 _MAX = (1 << 63) - 1
@@ -488,12 +494,21 @@ class _Reading:
                 self.file(found[0], found[1], depth + 1)
                 out.append(f"# {i + 2} {quoted} 2")
             elif word == "pragma":
-                # '#pragma once' (its name is not macro-expanded, by GCC or
-                # here); any other pragma is GCC's
-                if [t[0] for t in toks] != ["once"]:
+                # No pragma read here is macro-expanded, by GCC or here.
+                # '#pragma once' marks its file; those GCC writes as they
+                # are (_PRAGMAS_WRITTEN) are written, each token spaced as
+                # GCC spaces it (one blank where the line has blanks or a
+                # comment); any other pragma is GCC's.
+                words = [t[0] for t in toks]
+                if words == ["once"]:
+                    if f not in self.once:
+                        self.once.append(f)
+                elif words[:1] == ["pack"] or tuple(words[:2]) in _PRAGMAS_WRITTEN:
+                    out[-1] = "#pragma " + "".join(
+                        (" " if k and t[2] > toks[k - 1][2] + len(toks[k - 1][0]) else "") + t[0]
+                        for k, t in enumerate(toks))
+                else:
                     raise _unread("#pragma")
-                if f not in self.once:
-                    self.once.append(f)
             else:
                 raise _unread(f"#{word}")
         if stack:
