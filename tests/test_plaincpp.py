@@ -285,9 +285,9 @@ def test_left_to_gcc(tmp_path, what):
     path = tmp_path / "h.h"
     path.write_text(_LEFT[what])
     abis = [get_abi("x86_64"), get_abi("i386")]
-    started = time.monotonic()
+    started = time.process_time()  # this process's work, whatever else the machine runs
     assert plaincpp.read_plain(str(path), str(path), abis, PPConfig.make(), {}) is None
-    assert time.monotonic() - started < 2 * plaincpp.TIME_LIMIT + 1
+    assert time.process_time() - started < 2 * plaincpp.TIME_LIMIT + 1
 
 
 def test_left_to_gcc_is_read_by_gcc(tmp_path):
@@ -404,9 +404,9 @@ def test_unused_arguments_cost_no_expansion(tmp_path):
     path = tmp_path / "h.h"
     path.write_text("#define F(x) 1\nint a[] = { " + "F(" * 300 + " ".join(["y"] * 1_000_000)
                     + ")" * 300 + " };\n")
-    started = time.monotonic()
+    started = time.process_time()  # this process's work, whatever else the machine runs
     found = plaincpp.read_plain(str(path), str(path), [get_abi("x86_64")], PPConfig.make(), {})
-    assert time.monotonic() - started < plaincpp.TIME_LIMIT + 1
+    assert time.process_time() - started < plaincpp.TIME_LIMIT + 1
     if found is not None:
         (group,), _left = found
         assert [t for _f, _l, t in _stream(group.text)] == ["int", "a", "[", "]", "=", "{", "1",
