@@ -69,7 +69,11 @@ FACTS = "gcc-search-dirs.json"
 
 
 def cache_env(folder: str) -> dict:
-    return dict(os.environ, LAYOUTCHECK_CACHE_DIR=folder)
+    # the layoutcheck of this checkout, wherever a command runs (a row
+    # that runs in a copied repository would otherwise import whichever
+    # one pip installed)
+    path = os.pathsep.join(p for p in (ROOT, os.environ.get("PYTHONPATH")) if p)
+    return dict(os.environ, LAYOUTCHECK_CACHE_DIR=folder, PYTHONPATH=path)
 
 
 def cold_env() -> dict:
