@@ -556,6 +556,15 @@ class TailBit(RuleKind):
                     continue
                 base = elem
             if isinstance(base, Pointer):
+                # A pointer's alignment keeps bit 0 of its own value clear:
+                # that bit must be PageTail, not another bit of its value
+                # (a pointer packed across the word's first byte)
+                size = lay.engine.sizeof(base)
+                low = size - 1 if checker.abi.big_endian else 0
+                if (byte - m.offset) % size != low:
+                    offenders.append((m, "a pointer whose bit 0 is not the word's bit 0: another "
+                                         "bit of its value falls on PageTail"))
+                    continue
                 odd = self._odd_pointer(checker, lay, base, aligned_pointees)
                 if odd is None:
                     continue
