@@ -617,3 +617,16 @@ def test_pack_and_diagnostic_pragmas_read_as_gcc_writes_them(tmp_path, monkeypat
     assert '"abi": "x86_64", "kind": "struct", "name": "hdr", "size": 5' in outs[0]
     assert '"abi": "x86_64", "kind": "struct", "name": "two", "size": 10' in outs[0]
     assert '"abi": "x86_64", "kind": "struct", "name": "p", "size": 6' in outs[0]
+
+
+@pytest.mark.parametrize("decl", ["typedef __vector int v4si;\nstruct s { char c; v4si v; };",
+                                  "struct s { char c; vector int v; };"])
+def test_altivec_vector_types_are_refused_where_gcc_makes_them(tmp_path, run_cli, decl):
+    """On ppc64le GCC writes 'vector int' as an AltiVec attribute on int:
+    a 16-byte vector (struct s: 32 bytes), never laid out as an int; on
+    the other ABIs the same header is plain C (or fails as GCC does)."""
+    need_compiler(get_abi("ppc64le"))
+    path = tmp_path / "h.h"
+    path.write_text(decl + "\n")
+    code, out, err = run_cli("show", path, "--abi", "ppc64le", "--format", "json")
+    assert code == 2 and "AltiVec vector types are not supported" in err, (out, err)

@@ -63,6 +63,7 @@ _PRAGMA_FLOAT = re.compile(r"(?:(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 # Attributes that change layout and are not modelled: refuse them.
 _REFUSED = {
     "vector_size": "vector types",
+    "altivec": "AltiVec vector types",  # what PowerPC's 'vector int' becomes
     "scalar_storage_order": "reversed scalar storage order",
     "ms_struct": "Microsoft struct layout",
     "copy": "attributes copied from another declaration",
