@@ -403,3 +403,33 @@ struct ok {
         else:
             assert r.status == "fail" and "p (" in r.message and "bit 0 is not" in r.message, \
                 (name, r.message)
+
+
+def test_overlays_host_that_is_missing_fails_unless_optional(tmp_path):
+    """A one_of pad the struct lacks (misspelt, renamed) fails as any
+    member a rule names does; listed in optional, it is passed over."""
+    hdr = write(tmp_path / "s.h", "struct s { union { long pad1; int x; }; long pad2; };\n")
+    rule = '[[rule]]\nkind = "overlays"\nmembers = ["x"]\none_of = ["pad1", "pad2_typo"]\n'
+    for text, status in ((rule, "fail"), (rule + 'optional = ["pad2_typo"]\n', "pass")):
+        rules = parse_rules('struct = "s"\n' + text)
+        (r,) = check_file(str(hdr), rules, [ABIS[0]], rules.configs)
+        assert r.status == status, r.message
+        if status == "fail":
+            assert "no member 'pad2_typo'" in r.message and "pad2" in r.message
+
+
+def test_no_growth_sees_bit_fields_that_moved_within_their_bytes(tmp_path):
+    """keep_offsets compares a bit-field's bits, not only its bytes: lo and
+    hi swapped in one byte have both moved."""
+    write(tmp_path / "old.h", "struct s { long a; unsigned int lo : 4, hi : 4; };\n")
+    hdr = write(tmp_path / "s.h", "struct s { long a; unsigned int hi : 4, lo : 4; };\n")
+    rules = parse_rules('struct = "s"\n[[rule]]\nkind = "no-growth"\nbaseline = "old.h"\n'
+                        'keep_offsets = ["a", "lo", "hi"]\n', str(tmp_path / "s.rules.toml"))
+    for abi in ABIS:
+        (r,) = check_file(str(hdr), rules, [abi], rules.configs)
+        assert r.status == "fail" and "lo is at offset" in r.message and "bits" in r.message, \
+            (abi.name, r.message)
+    same = parse_rules('struct = "s"\n[[rule]]\nkind = "no-growth"\nbaseline = "s.h"\n'
+                       'keep_offsets = ["a", "lo", "hi"]\n', str(tmp_path / "t.rules.toml"))
+    (r,) = check_file(str(hdr), same, [ABIS[0]], same.configs)
+    assert r.status == "pass", r.message

@@ -724,7 +724,10 @@ class Overlays(RuleKind):
 
     def check(self, checker: "RuleChecker", lay: "Layout", rule: "Rule") -> List[str]:
         members = checker.present(lay, listify(rule.params["members"]), rule, "nothing to place")
-        hosts = [(n, m) for n, m in ((n, lay.get(n)) for n in listify(rule.params["one_of"]))
+        # a host the struct lacks fails, as any member a rule names does,
+        # unless optional (a misspelt or renamed pad is not passed over)
+        hosts = [(n, m) for n, m in ((n, checker.member(lay, n, rule))
+                                     for n in listify(rule.params["one_of"]))
                  if m is not None]
         for name, m in members:
             if any(_within(m, h) for _hn, h in hosts):
@@ -752,7 +755,7 @@ def _within(m: "MemberLayout", host: "MemberLayout") -> bool:
 class NoGrowth(RuleKind):
     """Against ``baseline`` (a header, relative to the rules file), read in
     the same config for the same ABI: the struct is no larger, and each of
-    ``keep_offsets`` keeps its offset and size.  A proposal is judged by
+    ``keep_offsets`` keeps its offset and size (a bit-field, its bits).  A proposal is judged by
     what it changes."""
 
     name = "no-growth"
@@ -792,12 +795,18 @@ class NoGrowth(RuleKind):
                 if name in rule.optional:
                     continue
                 raise Fail(f"{lay.kind} {lay.name} has no member '{name}' (it is in {label})", [name])
-            if (m.offset, m.size) != (b.offset, b.size):
-                problems.append(f"{name} is at offset {m.offset} size {m.size}, in {label} at "
-                                f"offset {b.offset} size {b.size}")
+            if (m.offset, m.size, m.mask) != (b.offset, b.size, b.mask):
+                # the bits too: a bit-field moved within its bytes has moved
+                bits = m.mask != b.mask
+                problems.append(f"{name} is at {_at(m, bits)}, in {label} at {_at(b, bits)}")
         if problems:
             raise Fail("; ".join(problems), names)
         return names
+
+
+def _at(m: "MemberLayout", bits: bool) -> str:
+    """Where a member is: its bytes, and its bits if asked."""
+    return f"offset {m.offset} size {m.size}" + (f" bits {m.mask_hex}" if bits else "")
 
 
 def _baseline_path(rule: "Rule") -> str:
