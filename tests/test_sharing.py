@@ -157,6 +157,17 @@ UNDEFINED_ON_THE_FIRST_ABI = {
     # __has_builtin made by pasting: no file spells it
     "pasted has_builtin": ("#define CAT(a, b) a##b\n#if CAT(__ha, s_builtin)(__builtin_ia32_pause)\n"
                            "struct s { char c; };\n#else\nstruct s { char c; long x; };\n#endif\n"),
+    # hazard words as GCC reads them, not as the bytes spell them: split by
+    # a backslash at a line's end, an assertion's '#' as a digraph or with
+    # a comment after it (from a review)
+    "spliced has_include": ("#if __has_incl\\\nude(<asm/unistd_x32.h>)\nstruct s { char a[32]; };\n"
+                            "#else\nstruct s { char a[1]; };\n#endif\n"),
+    "spliced has_builtin": ("#if __has_buil\\\ntin(__builtin_ia32_pause)\nstruct s { char a[86]; };\n"
+                            "#else\nstruct s { char a[1]; };\n#endif\n"),
+    "assertion after a comment": ("#if #/**/cpu(x86_64)\nstruct s { char a[64]; };\n#else\n"
+                                  "struct s { char a[1]; };\n#endif\n"),
+    "assertion as a digraph": ("#if %:cpu(x86_64)\nstruct s { char a[64]; };\n#else\n"
+                               "struct s { char a[1]; };\n#endif\n"),
     # _MIPS_SIM is _ABIO32 on mips and mipsel: a name made a string
     "in the text": ("#define STR(x) #x\n#define XSTR(x) STR(x)\n"
                     "struct s { char a[sizeof(XSTR(_MIPS_SIM))]; };\n"),
@@ -239,3 +250,30 @@ def test_a_vector_type_is_not_shared_between_powerpcs_with_altivec_and_without(t
     by_abi = {a.name: g for g in groups for a in g.abis}
     assert by_abi["ppc"] is by_abi["ppc64"] and by_abi["ppc64le"] is not by_abi["ppc"]
     assert "altivec" in by_abi["ppc64le"].text and "altivec" not in by_abi["ppc"].text
+
+
+def test_a_hazard_in_a_define_or_an_unreadable_file_name_is_not_shared(tmp_path):
+    """-D HI=__has_include asks what the header does not spell; a file whose
+    name the line markers cannot give back (not UTF-8) cannot be looked
+    at: neither text stands for another ABI (from a review)."""
+    need_all_compilers()
+    header = tmp_path / "h.h"
+    header.write_text("#if HI(<asm/unistd_x32.h>)\nstruct s { char a[32]; };\n#else\n"
+                      "struct s { char a[1]; };\n#endif\n")
+    defines = {"HI": "__has_include"}
+    together = {lay.abi: lay.json_line()
+                for lay in lc.load(str(header), abis=["all"], defines=defines).layouts()}
+    alone = {lay.abi: lay.json_line() for abi in all_abis()
+             for lay in lc.load(str(header), abis=[abi.name], defines=defines).layouts()}
+    assert together == alone and len(set(alone.values())) > 1
+    inc = tmp_path / "inc"
+    inc.mkdir()
+    # a file named by the byte 0xff
+    (inc / "\udcff.h").write_text("#if __has_include(<asm/unistd_x32.h>)\nstruct s { char a[32]; };\n"
+                                  "#else\nstruct s { char a[1]; };\n#endif\n")
+    named = tmp_path / "m.h"
+    named.write_bytes(b'#include "inc/\xff.h"\n')
+    together = {lay.abi: lay.json_line() for lay in lc.load(str(named), abis=["all"]).layouts()}
+    alone = {lay.abi: lay.json_line()
+             for abi in all_abis() for lay in lc.load(str(named), abis=[abi.name]).layouts()}
+    assert together == alone and len(set(alone.values())) > 1

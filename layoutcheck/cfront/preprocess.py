@@ -545,6 +545,13 @@ def _define_flags(items: Iterable[Tuple[str, str]]) -> List[str]:
     return [f"-D{name}={value}" if value != "" else f"-D{name}" for name, value in items]
 
 
+def _define_texts(config: PPConfig, extra: Dict[str, str]) -> List[str]:
+    """Every -D macro a reading for an ABI gets, as NAME=VALUE: the
+    kernel's, the rules' for the ABI, the user's."""
+    return [f"{name}={value}" for name, value in
+            list(config.base_defines) + sorted(extra.items()) + list(config.defines)]
+
+
 def compile_flags(abi: ABI, config: PPConfig, extra: Dict[str, str]) -> List[str]:
     """The flags that make a GCC read a header as layoutcheck does for
     ``abi``: its search path, freestanding, the ABI's macros from the
@@ -607,8 +614,16 @@ _HAZARD = re.compile(
     r"__TIMESTAMP__|__DATE__|__TIME__|diagnostic)|(#\s*(?:cpu|machine|system|assert|unassert)\b)")
 _HAZARD_PARTS = (b"__has_", b"__COUNTER__", b"__INCLUDE_LEVEL__", b"__TIMESTAMP__", b"__DATE__",
                  b"__TIME__", b"diagnostic")
-# the assertion part, looked for in a file's bytes (its words are common)
+# the assertion part, looked for in a file's bytes (its words are common);
+# '%:' is '#' too (made one first: a pattern that starts with one
+# character is searched for ten times faster than one with a choice)
 _ASSERTION = re.compile(rb"#\s*(?:cpu|machine|system|assert|unassert)\b")
+# what GCC reads as no character: a backslash at a line's end (blanks may
+# stand between them), which may split a hazard word; and comments, which
+# may stand between '#' and an assertion's name
+_SPLICE_BYTES = re.compile(rb"\\[ \t\f\v]*\r?\n")
+_COMMENT_BYTES = re.compile(rb"/\*.*?\*/|//[^\n]*", re.S)
+_COMMENT_AFTER_HASH = re.compile(rb"#[ \t]*/\*")
 _MARKER = re.compile(r'^#(?:line)? *\d+ +"((?:[^"\\]|\\.)*)"', re.M)
 
 
@@ -624,37 +639,57 @@ def _files_read(text: str) -> Tuple[str, ...]:
 _HAZARD_CACHE: Dict[Tuple[str, float, int], Optional[str]] = {}
 
 
+def _hazard_in(data: bytes) -> Optional[str]:
+    """The first target- or path-dependent question ``data`` (a header's
+    bytes) asks, if any: in the bytes as they are, and as GCC reads them
+    (splices joined; for assertions, comments dropped too)."""
+    if b"\\" in data:
+        data = _SPLICE_BYTES.sub(b"", data)
+    # every hazard word holds one of these: most headers hold none, and
+    # six substring tests are much cheaper than the regular expression
+    if any(word in data for word in _HAZARD_PARTS):
+        m = _HAZARD.search(data.decode("utf-8", errors="replace"))
+        if m:
+            return m.group(0)
+    if b"%:" in data:  # a digraph: '#' as GCC reads it
+        data = data.replace(b"%:", b"#")
+    if b"#" in data:
+        a = _ASSERTION.search(data) or (_ASSERTION.search(_COMMENT_BYTES.sub(b" ", data))
+                                        if _COMMENT_AFTER_HASH.search(data) else None)
+        if a:
+            return a.group(0).decode("ascii", "replace")
+    return None
+
+
 def _file_hazard(path: str) -> Optional[str]:
-    """The first target- or path-dependent question ``path`` asks, if any."""
+    """The first target- or path-dependent question ``path`` asks, if any;
+    a file that cannot be looked at is taken to ask one."""
     try:
         st = os.stat(path)
     except OSError:
-        return None
+        return "a question unknown (the file cannot be looked at again)"
     key = (os.path.abspath(path), st.st_mtime, st.st_size)
     if key not in _HAZARD_CACHE:
         try:
             with open(path, "rb") as fh:
-                data = fh.read()
+                _HAZARD_CACHE[key] = _hazard_in(fh.read())
         except OSError:
-            data = b""
-        # every hazard word holds one of these: most headers hold none, and
-        # six substring tests are much cheaper than the regular expression
-        found = None
-        if any(word in data for word in _HAZARD_PARTS):
-            m = _HAZARD.search(data.decode("utf-8", errors="replace"))
-            found = m.group(0) if m else None
-        if found is None and b"#" in data:
-            a = _ASSERTION.search(data)
-            found = a.group(0).decode("ascii", "replace") if a else None
-        _HAZARD_CACHE[key] = found
+            return "a question unknown (the file cannot be read again)"
     return _HAZARD_CACHE[key]
 
 
-def _hazard(files: Sequence[str], text: Optional[str], filename: str) -> Optional[str]:
+def _hazard(files: Sequence[str], text: Optional[str], filename: str,
+            defines: Sequence[str] = ()) -> Optional[str]:
+    """Why the text read from ``files`` (or the source ``text``), with the
+    -D macros ``defines`` (NAME=VALUE), must not stand for another ABI."""
+    for define in defines:
+        found = _hazard_in(define.encode("utf-8", errors="replace"))
+        if found:
+            return f"-D {define} uses {found}"
     if text is not None:
-        m = _HAZARD.search(text)
-        if m:
-            return f"{filename} uses {m.group(0)}"
+        found = _hazard_in(text.encode("utf-8", errors="replace"))
+        if found:
+            return f"{filename} uses {found}"
     for f in files:
         found = _file_hazard(f)
         if found:
@@ -787,7 +822,7 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
         # __has_include and its kin can be made by pasting, which no file
         # then spells: a text whose macros paste is not shared (GCC's own
         # pasting macros, __INT64_C and kin, add a suffix no such name has)
-        hazard = _hazard(files, text, filename) or (
+        hazard = _hazard(files, text, filename, _define_texts(config, extra)) or (
             f"{filename} expands {pasting}, which pastes tokens (##): an #if could ask "
             f"__has_include or the like through it" if pasting else None)
         digest = ppcache.store(key, argv, (), out, used, files, hazard, stdin_text, started)
@@ -985,7 +1020,7 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
     _refuse_made_directives(out, pp.passed)
     files = _files_read(out)
     return _Run(out, frozenset(recorder.seen), files,
-                _hazard(files, source_text, filename))
+                _hazard(files, source_text, filename, _define_texts(config, extra)))
 
 
 _LINE_COMMENT_SCAN = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|/\*.*?\*/|/\*|//[^\n]*', re.S)
