@@ -289,6 +289,15 @@ class Evaluator:
             # attributes and the target's rules for data raise.
             raise _not_evaluated(f"the alignment of '{n.operand.name}' is the compiler's "
                                  f"choice for that variable", n)
+        if isinstance(n.operand, E.MemberRef):
+            # c_alignof_expr: a member's own alignment (DECL_ALIGN_UNIT),
+            # which its attributes, packing and the ABI's field rules set,
+            # not its type's
+            rtype = self._record_of(n.operand)
+            if rtype is None:
+                raise _err("'->' on a non-pointer", n.operand)
+            _, placed = self.engine.member_field(rtype, n.operand.name, n.operand)
+            return (placed.align_bits // 8, self.size_t())
         return (self.engine.alignof(self.type_of(n.operand), gnu=n.gnu, node=n), self.size_t())
 
     def _v_Offsetof(self, n: E.Offsetof):

@@ -132,6 +132,10 @@ class PlacedField:
     bit_size: int  # DECL_SIZE: bit-field width, or the type's size in bits (0 if none)
     is_bitfield: bool  # declared with a width (GCC's DECL_BIT_FIELD_TYPE)
     type_info: TypeInfo
+    # DECL_ALIGN once layout_decl is done: its type's, raised by aligned,
+    # lowered by packed, #pragma pack and the ABI's field rules
+    # (__alignof__ of the member answers it)
+    align_bits: int = 0
 
     @property
     def name(self) -> Optional[str]:
@@ -1035,7 +1039,7 @@ class LayoutEngine:
                 rli.bitpos = _round_up(rli.bitpos, type_align_bits)
         rli.normalize()
         rli.fields.append(PlacedField(decl.member, rli.size_so_far_bits, decl.size_bits,
-                                      decl.is_bitfield, decl.type_info))
+                                      decl.is_bitfield, decl.type_info, decl.align_bits))
         rli.bitpos += decl.size_bits
         rli.normalize()
 
@@ -1052,7 +1056,7 @@ class LayoutEngine:
         as its largest field, in whole bytes."""
         self._update_alignment_for_field(rli, decl, known_align_bits=0)
         rli.fields.append(PlacedField(decl.member, 0, decl.size_bits, decl.is_bitfield,
-                                      decl.type_info))
+                                      decl.type_info, decl.align_bits))
         rli.offset_bytes = max(rli.offset_bytes, decl.size_unit_bytes)
 
     # -------------------------------------------------------- completion
