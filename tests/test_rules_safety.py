@@ -433,3 +433,18 @@ def test_no_growth_sees_bit_fields_that_moved_within_their_bytes(tmp_path):
                        'keep_offsets = ["a", "lo", "hi"]\n', str(tmp_path / "t.rules.toml"))
     (r,) = check_file(str(hdr), same, [ABIS[0]], same.configs)
     assert r.status == "pass", r.message
+
+
+def test_align_of_a_member_is_its_own_not_its_types(tmp_path):
+    """align with member= measures what __alignof__ of the member gives: a
+    packed int is 1-aligned, an aligned(16) int 16-aligned (from a review:
+    the type's 4 passed the first and failed the second)."""
+    hdr = write(tmp_path / "s.h", "struct s { char c; int p __attribute__((packed)); "
+                                  "int x __attribute__((aligned(16))); _Alignas(32) int y; };\n")
+    x86 = next(a for a in ABIS if a.name == "x86_64")
+    for member, expect, status in (("p", 4, "fail"), ("p", 1, "pass"), ("x", 16, "pass"),
+                                   ("y", 32, "pass"), ("x", 4, "fail")):
+        rules = parse_rules(f'struct = "s"\n[[rule]]\nkind = "align"\nmember = "{member}"\n'
+                            f"expect = {expect}\n")
+        (r,) = check_file(str(hdr), rules, [x86], rules.configs)
+        assert r.status == status, (member, expect, r.message)

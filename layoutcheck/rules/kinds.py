@@ -413,7 +413,9 @@ class Size(Measure):
 
 
 class Align(Measure):
-    """The struct's C11 alignment, or ``member``'s type's.  With a ``when``
+    """The struct's C11 alignment, or ``member``'s own: what GCC's
+    ``__alignof__`` of the member gives (its type's, raised by ``aligned``,
+    lowered by ``packed`` and ``#pragma pack``).  With a ``when``
     this states what a config promises (``expect = "2*word"`` under
     ``CONFIG_HAVE_ALIGNED_STRUCT_PAGE``)."""
 
@@ -438,7 +440,7 @@ class Align(Measure):
             m = checker.member(lay, p["member"], rule)
             if m is None:
                 raise NotApplied(checker.missing_text(lay, [p["member"]]), [p["member"]])
-            align = type_align(lay, m.field.member.type)
+            align = m.field.align_bits // 8  # DECL_ALIGN_UNIT: a packed member's is 1
             label, members = p["member"], [p["member"]]
         else:
             align, label, members = lay.align, f"{lay.kind} {lay.name}", []
