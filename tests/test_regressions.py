@@ -370,3 +370,18 @@ def test_alignof_a_member_is_the_members_own_alignment_on_every_abi():
     assert [x86.member(m).size for m in "abcdefghijkln"] == [8, 8, 8, 8, 1, 2, 2, 16, 8, 8, 8, 8, 1]
     report = verify_program(prog)
     assert not report.mismatches
+
+
+def test_the_gcc_oracle_reads_the_header_in_the_same_c_standard():
+    """The preprocessor road reads a header in GCC's default standard
+    (gnu17); the GCC oracle compiled it with -std=gnu11, so a header asking
+    __STDC_VERSION__ disagreed with itself on every ABI (from a review)."""
+    from layoutcheck.oracle.verify import verify_program
+
+    from .conftest import need_all_compilers
+
+    need_all_compilers()
+    prog = lc.load("#define V __STDC_VERSION__\n#if V >= 201710L\nstruct sv { char a[17]; };\n"
+                   "#else\nstruct sv { char a[11]; };\n#endif\n", abis=["all"])
+    assert {lay.size for lay in prog.layouts(["sv"])} == {17}
+    assert not verify_program(prog).mismatches

@@ -198,8 +198,10 @@ def _compile_object(cmd: List[str], label: str, abi: ABI, src: OracleSource, mak
         obj = os.path.join(workdir, f"oracle-{label}.o")
         with open(csrc, "w") as fh:
             fh.write(source)
+        # (no -std: the header is read in GCC's own default, gnu17, as the
+        # preprocessor road reads it; __STDC_VERSION__ must agree)
         proc = _run_tool(cmd + flags + ["-c", "-w", "-O0", "-fno-common", "-x", "c",
-                                        "-std=gnu11", "-o", obj, csrc],
+                                        "-o", obj, csrc],
                          text=True, errors="replace")
         if proc.returncode != 0:
             raise LayoutError(f"{label}: the oracle compiler rejected the input: "
