@@ -67,8 +67,8 @@ def check_macro_name(name: object, origin: str) -> str:
 
 def check_macro_value(name: str, value: object, origin: str) -> str:
     """``value`` (as text) if it is one line of plain C tokens."""
-    if value is None:
-        return ""
+    if value is None:  # defined, as by cc -DNAME ("" is an empty macro, -DNAME=)
+        return "1"
     if isinstance(value, bool):
         return "1" if value else "0"
     if isinstance(value, int):

@@ -5,7 +5,9 @@ import os
 
 import pytest
 
-from .conftest import CDEFS
+from layoutcheck.abi import get_abi
+
+from .conftest import CDEFS, need_compiler
 
 V420 = os.path.join(CDEFS, "page", "v4.20.h")
 
@@ -111,3 +113,24 @@ def test_an_internal_error_exits_2_never_1(run_cli, monkeypatch):
     monkeypatch.setattr(show, "run", broken)
     code, out, err = run_cli("show", "x.h")
     assert code == 2 and "internal error" in err and "NameError" in err, (code, err)
+
+
+@pytest.mark.parametrize("cpp", ["auto", "system", "python"])
+def test_define_options_mean_what_cc_makes_of_them(tmp_path, run_cli, cpp):
+    """-D NAME is 1, -D NAME= an empty macro, as cc makes them, on every
+    preprocessor road; -D and -U of one macro together are refused (cc
+    applies them in their order, which layoutcheck does not keep)."""
+    if cpp == "system":
+        need_compiler(get_abi("x86_64"))
+    header = tmp_path / "df.h"
+    header.write_text("#ifdef FOO\nstruct df { char a[FOO + 2]; };\n#else\nstruct df { char a[1]; };\n"
+                      "#endif\n")
+    sizes = []
+    for define in ("FOO", "FOO=", "FOO=3"):
+        code, out, err = run_cli("show", header, "--abi", "x86_64", "--format", "json",
+                                 "--cpp", cpp, "-D", define)
+        assert code == 0, err
+        sizes.append(json.loads(out)["layouts"][0]["size"])
+    assert sizes == [3, 2, 5]
+    code, _out, err = run_cli("show", header, "--abi", "x86_64", "--cpp", cpp, "-U", "FOO", "-D", "FOO=3")
+    assert code == 2 and "-D FOO and -U FOO together" in err

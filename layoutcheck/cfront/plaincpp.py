@@ -315,7 +315,7 @@ def initial_macros(abi: ABI, extra: Dict[str, str], config) -> Dict[str, Optiona
     out = dict(_predefined(abi.name))
     for name, value in sorted(extra.items()) + list(config.defines):
         base = name.split("(", 1)[0]
-        out[base] = f"{name[len(base):]} {value if value != '' else '1'}"
+        out[base] = f"{name[len(base):]} {value}"  # an empty value: an empty macro
     for name in config.undefs:
         out[name] = ""
     return out

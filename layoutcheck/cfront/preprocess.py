@@ -542,7 +542,9 @@ def system_include_dirs(abi: ABI) -> List[str]:
 
 
 def _define_flags(items: Iterable[Tuple[str, str]]) -> List[str]:
-    return [f"-D{name}={value}" if value != "" else f"-D{name}" for name, value in items]
+    # (an empty value is an empty macro, as cc -DNAME= makes it; a macro
+    # given without '=' was made "1" where it was read)
+    return [f"-D{name}={value}" for name, value in items]
 
 
 def _define_texts(config: PPConfig, extra: Dict[str, str]) -> List[str]:
@@ -983,9 +985,9 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
     pp.undef("__STDC_HOSTED__")
     pp.define("__STDC_HOSTED__ 0")  # freestanding, as with GCC
     for name, value in sorted(extra.items()):
-        pp.define(f"{name} {value if value != '' else 1}")
+        pp.define(f"{name} {value}")
     for name, value in config.defines:
-        pp.define(f"{name} {value if value != '' else 1}")
+        pp.define(f"{name} {value}")
     for name in config.undefs:
         pp.undef(name)
     plain_name(filename, "the header")
