@@ -356,8 +356,8 @@ def check_file(path: str, ruleset: RuleSet, abis: Sequence[ABI], configs: Sequen
     """All verdicts for one header: every config x ABI x rule, then one
     not-applied verdict for each rule that selects none of them.  To
     ``notes``: each config whose texts are another config's on every ABI
-    (the header never reads what it sets: a misspelt macro, or one this
-    header does not depend on)."""
+    (what it sets changes nothing: a misspelt macro, one this header does
+    not depend on, or a value it reads as the other's)."""
     from ..workers import in_two
 
     names = [a.name for a in abis]
@@ -381,8 +381,11 @@ def check_file(path: str, ruleset: RuleSet, abis: Sequence[ABI], configs: Sequen
                 if not unread:
                     continue  # the user's -D or -U made them one config
                 macros = ", ".join(dict.fromkeys(k for k, _v in unread))
-                notes.append(f"config {config.name} reads as {same.name} on every ABI: this header "
-                             f"never reads {macros} (misspelt?)")
+                # (the header may read the macro and make nothing of the
+                # difference: CONFIG_X=0 against none, for '#if CONFIG_X')
+                notes.append(f"config {config.name} reads as {same.name} on every ABI: "
+                             f"{macros} changes nothing in this header (misspelt, or a value "
+                             f"it reads as the other config's)")
     return results
 
 
