@@ -382,6 +382,7 @@ struct ok {
         unsigned long head;
         struct foo *p;
         struct foo *many[1];
+        struct foo *grid[1][2];
     };
 };
 """)
@@ -448,3 +449,12 @@ def test_align_of_a_member_is_its_own_not_its_types(tmp_path):
                             f"expect = {expect}\n")
         (r,) = check_file(str(hdr), rules, [x86], rules.configs)
         assert r.status == status, (member, expect, r.message)
+
+
+def test_align_of_a_bit_field_member_fails_saying_why(tmp_path):
+    """A bit-field has no alignment of its own (GCC refuses __alignof__ of
+    one): the rule fails saying so, never measuring 0."""
+    hdr = write(tmp_path / "s.h", "struct s { char c; int bf : 3; };\n")
+    rules = parse_rules('struct = "s"\n[[rule]]\nkind = "align"\nmember = "bf"\nexpect = 4\n')
+    (r,) = check_file(str(hdr), rules, [ABIS[0]], rules.configs)
+    assert r.status == "fail" and "is a bit-field, which has no alignment" in r.message

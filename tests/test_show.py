@@ -134,3 +134,13 @@ def test_define_options_mean_what_cc_makes_of_them(tmp_path, run_cli, cpp):
     assert sizes == [3, 2, 5]
     code, _out, err = run_cli("show", header, "--abi", "x86_64", "--cpp", cpp, "-U", "FOO", "-D", "FOO=3")
     assert code == 2 and "-D FOO and -U FOO together" in err
+
+
+def test_an_empty_define_is_labelled_as_cc_spells_it(tmp_path, run_cli):
+    """The text output names the -D macros: -DFOO= for an empty one, -DFOO
+    for 1 (from a review: -D FOO= was shown as -DFOO)."""
+    header = tmp_path / "s.h"
+    header.write_text("struct s { char a[FOO 2]; };\n")
+    code, out, err = run_cli("show", header, "--abi", "x86_64", "--cpp", "python", "-D", "FOO=")
+    assert code == 0, err
+    assert "-DFOO=" in out and "-DFOO " not in out.replace("-DFOO=", "")

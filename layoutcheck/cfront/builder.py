@@ -109,11 +109,12 @@ def _err(msg: str, coord) -> LayoutError:
 
 def _aligned_to_two(t: CType) -> bool:
     """Is ``t`` aligned to 2 or more on every ABI, whatever its attributes?
-    A plain integer wider than char is; char, _Bool, an enum, a type with
-    an alignment attribute may not be."""
+    A plain integer wider than char and a floating type are; char, _Bool,
+    an enum, a type with an alignment attribute may not be."""
     while isinstance(t, (Typedef, Qualified)):
         t = t.target if isinstance(t, Typedef) else t.base
-    return isinstance(t, Scalar) and t.kind in ("short", "int", "long", "long long", "__int128")
+    return isinstance(t, Scalar) and t.kind in ("short", "int", "long", "long long", "__int128",
+                                                 "float", "double", "long double")
 
 
 def _name_coord(node):

@@ -231,7 +231,7 @@ def render_text(report, verbose: bool = False, strict: bool = False) -> str:
             shared = common
     texts = []
     if report.defines or report.undefs:
-        given = " ".join([f"-D{k}" + (f"={v}" if v not in ("", "1") else "")
+        given = " ".join([f"-D{k}" + ("" if v == "1" else f"={v}")
                           for k, v in report.defines.items()] + [f"-U{u}" for u in report.undefs])
         texts.append(f"(every config also read with {given})")
     if shared:

@@ -163,7 +163,7 @@ def _bits_text(nbits: int) -> str:
 
 
 def _defs_text(lay) -> str:
-    return " ".join(f"-D{k}" + (f"={v}" if v not in ("", "1") else "") for k, v in sorted(lay.defines.items()))
+    return " ".join(f"-D{k}" + ("" if v == "1" else f"={v}") for k, v in sorted(lay.defines.items()))
 
 
 def render_text(layouts: Iterable[Layout], cacheline: int = 64) -> str:

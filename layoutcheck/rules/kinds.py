@@ -440,6 +440,9 @@ class Align(Measure):
             m = checker.member(lay, p["member"], rule)
             if m is None:
                 raise NotApplied(checker.missing_text(lay, [p["member"]]), [p["member"]])
+            if m.field.is_bitfield:  # GCC refuses __alignof__ of one too
+                raise Fail(f"{p['member']} is a bit-field, which has no alignment of its own",
+                           [p["member"]])
             align = m.field.align_bits // 8  # DECL_ALIGN_UNIT: a packed member's is 1
             label, members = p["member"], [p["member"]]
         else:
@@ -553,6 +556,8 @@ class TailBit(RuleKind):
                 continue  # judged by its own members
             if isinstance(base, Array):
                 elem = unqualified(base.elem)
+                while isinstance(elem, Array):  # int *a[2][2]: its elements
+                    elem = unqualified(elem.elem)
                 if isinstance(elem, Record):
                     offenders.append((m, "an array of records"))  # elements are not expanded
                     continue
