@@ -214,9 +214,18 @@ class Evaluator:
             t = self.int_type(kind, signed)
             if t.fits(v):
                 return (v, t)
+        if n.decimal and not n.unsigned and v < 1 << 128:
+            # GCC's narrowest_signed_type goes on past long long to the
+            # ABI's __int128; where there is none, or it is too narrow too,
+            # the widest signed literal type takes the value wrapped (GCC
+            # warns "so large that it is unsigned", but the type is signed,
+            # and no overflow is marked: an array sized by it is no VLA)
+            wide = self.int_type("__int128", True) if self.abi.has_scalar("__int128") \
+                else self.int_type("long long", True)
+            return (v if wide.fits(v) else wide.wrap(v), wide)
         t = self.int_type("long long", False)
         if t.fits(v):
-            return (v, t)  # GCC: "integer constant is so large that it is unsigned"
+            return (v, t)  # a hex or octal constant: unsigned long long
         raise _err("integer constant is too large", n)
 
     def _v_CharLit(self, n: E.CharLit):

@@ -385,3 +385,34 @@ def test_the_gcc_oracle_reads_the_header_in_the_same_c_standard():
                    "#else\nstruct sv { char a[11]; };\n#endif\n", abis=["all"])
     assert {lay.size for lay in prog.layouts(["sv"])} == {17}
     assert not verify_program(prog).mismatches
+
+
+# From a review: a decimal constant too large for long long is signed, as
+# GCC 12 types it (narrowest_signed_type goes on to __int128 where the ABI
+# has it; elsewhere long long takes it wrapped, with no overflow marked), not
+# unsigned long long.  Before, 82 of these 432 items differed from GCC.
+LARGE_DECIMALS = """
+struct i12 { char x[sizeof(9223372036854775808)]; };
+struct i13 { char x[sizeof(18446744073709551615)]; };
+struct j1 { int a : (-9223372036854775808 < 0) + 1; };
+struct j6 { int a : (18446744073709551615 > 0) + 1; };
+struct k1 { char x[sizeof(0x8000000000000000)]; };
+struct k2 { char x[sizeof(9223372036854775807)]; };
+struct a1 { char x[9223372036854775808 ? 1 : 2]; };
+struct a2 { char x[(9223372036854775808 < 0) + 1]; };
+"""
+
+
+def test_a_decimal_too_large_for_long_long_is_typed_as_gcc_types_it():
+    from layoutcheck.oracle.verify import verify_program
+
+    from .conftest import need_all_compilers
+
+    need_all_compilers()
+    prog = lc.load(LARGE_DECIMALS, abis=["all"])
+    assert prog.layout("i12", "x86_64").size == 16 and prog.layout("i12", "i386").size == 8
+    assert prog.layout("a2", "x86_64").size == 1 and prog.layout("a2", "i386").size == 2
+    assert not verify_program(prog).mismatches
+    # negating the wrapped value overflows: GCC makes the array a VLA
+    with pytest.raises(lc.LayoutError, match="integer overflow in an array size"):
+        lc.layout("struct j0 { char x[(-9223372036854775808 < 0) + 1]; };", "j0", "i386")
