@@ -482,8 +482,9 @@ class Evaluator:
         if op == "||":
             return (1 if self._truth(n.left) or self._truth(n.right) else 0, self.int_t)
         if op == ",":
-            self.value(n.left)
-            return self.value(n.right)
+            # C's constant expressions hold no comma: GCC makes an array so
+            # sized a VLA and refuses a bit-field width or an enumerator
+            raise _err("a comma expression is not an integer constant", n)
         lv, rv = self.value(n.left), self.value(n.right)
         if isinstance(lv, PtrVal) or isinstance(rv, PtrVal):
             return self._pointer_arith(op, lv, rv, n)
@@ -496,7 +497,11 @@ class Evaluator:
             if b < 0 or b >= t.bits:
                 raise _err(f"shift count {b} out of range for a {t.bits}-bit type", n)
             if op == "<<":
-                return (t.wrap(a << b), t)
+                # a negative value shifted, or a signed result too wide: an
+                # overflow to GCC (an array so sized is a VLA), as for + - *
+                if t.signed and a < 0:
+                    self._overflowed = True
+                return (self._signed_result(a << b, t, n), t)
             return (t.wrap(a >> b), t)
         t = self.common_type(at, bt)
         a, b = t.wrap(a), t.wrap(b)

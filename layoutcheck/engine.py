@@ -656,6 +656,9 @@ class LayoutEngine:
         self._in_progress.add(key)
         self._defining.append(id(e.enum))
         frame = self._open()
+        # an overflow in an enumerator's value is the enumerator's (GCC
+        # warns, and its constant makes no array that names it a VLA)
+        overflowed = ev._overflowed
         try:
             if e.expr is not None:
                 v = ev.value(e.expr)
@@ -682,6 +685,7 @@ class LayoutEngine:
                 vtype = ev.int_t
         finally:
             self._in_progress.discard(key)  # first: see layout()
+            ev._overflowed = overflowed
             self._defining.pop()
             self._close(frame)
         self._enum_values[key] = (value, vtype)

@@ -317,7 +317,7 @@ def test_an_overflow_in_an_array_size_as_gcc_keeps_or_folds_it(bound, constant, 
     if constant:
         size = lc.layout(text, "s", "x86_64").size
     else:
-        with pytest.raises(lc.LayoutError, match="integer overflow in an array size"):
+        with pytest.raises(lc.LayoutError, match="integer overflow in an array size|comma"):
             lc.layout(text, "s", "x86_64")
     need_c_compiler()
     src = tmp_path / "o.c"
@@ -416,3 +416,39 @@ def test_a_decimal_too_large_for_long_long_is_typed_as_gcc_types_it():
     # negating the wrapped value overflows: GCC makes the array a VLA
     with pytest.raises(lc.LayoutError, match="integer overflow in an array size"):
         lc.layout("struct j0 { char x[(-9223372036854775808 < 0) + 1]; };", "j0", "i386")
+
+
+# From a review: an enumerator's overflow is its own (GCC warns; an array
+# sized by the enumerator or its enum is no VLA), and a left shift that
+# overflows (or shifts a negative value) is an overflow as + - * are.
+ENUM_AND_SHIFT_OVERFLOWS = """
+enum e { U = 2147483647 + 1 };
+struct d { char z[sizeof(enum e)]; char y[sizeof(U)]; char w[U ? 1 : 2]; };
+enum f { F = 1 << 31, G = -1 << 3 };
+struct s3 { char x[sizeof(enum f)]; int a : (-1 << 3) + 10; char y[sizeof(1 << 31)]; };
+struct s5 { char x[(1u << 31) > 0 ? 1 : 2]; char z[(-1 >> 1) + 2]; };
+"""
+
+
+def test_enumerator_and_shift_overflows_as_gcc_reads_them():
+    from layoutcheck.oracle.verify import verify_program
+
+    from .conftest import need_all_compilers
+
+    need_all_compilers()
+    assert not verify_program(lc.load(ENUM_AND_SHIFT_OVERFLOWS, abis=["all"])).mismatches
+
+
+@pytest.mark.parametrize("text, message", [
+    ("struct s { char x[(1, 2, 3)]; };", "comma expression"),
+    ("struct s { int a : (1, 2); };", "comma expression"),
+    ("struct s { char x[(-1 << 3) + 10]; };", "integer overflow in an array size"),
+    ("struct s { char x[1 << 31 < 0 ? 1 : 2]; };", "integer overflow in an array size"),
+    ("struct s { char x[((unsigned char)255 << 24) < 0 ? 1 : 2]; };",
+     "integer overflow in an array size"),
+])
+def test_what_gcc_refuses_in_a_constant_is_refused(text, message):
+    """Each is an error to GCC 12 on x86_64 (variably modified, or a width
+    that is no integer constant): no layout is made of it (from a review)."""
+    with pytest.raises(lc.LayoutError, match=message):
+        lc.layout(text, "s", "x86_64")
