@@ -149,3 +149,28 @@ def test_headers_with_an_enum_mode_and_bswap_constants_equal_the_build(flavour):
     assert not report.mismatches, [str(m) for m in report.mismatches[:10]]
     (abi,) = report.structs
     assert report.structs[abi] > 500
+
+
+def test_a_when_no_tree_config_sets_is_not_applied_and_a_header_macro_never(tmp_path, run_cli):
+    """In a kernel tree 'when' sees the tree's .config, not the rules'
+    matrix: a rule on a symbol this tree leaves unset is not applied (another
+    tree's .config may set it), whatever matrix the rules file has; a rule on
+    a macro no .config sets can never apply there (from a review: armmp
+    failed the first as 'never apply' for want of a matrix)."""
+    armmp = _tree("armmp")
+    rule = ('struct = "page"\n[[rule]]\nname = "r"\nkind = "size"\nmembers = ["flags"]\n'
+            'expect = "word"\nwhen = {{ {} = true }}\n')
+    numa = tmp_path / "numa.toml"
+    numa.write_text(rule.format("CONFIG_NUMA_BALANCING"))
+    code, out, err = run_cli("check", "--kernel", armmp, "--rules", numa, "linux/mm_types.h",
+                             "--format", "json")
+    assert code == 0, (out, err)
+    (verdict,) = [r for r in json.loads(out)["results"] if r["rule"] == "r"]
+    assert verdict["status"] == "not-applied" and verdict["cause"] == "not-in-tree-config"
+    header_macro = tmp_path / "hdr.toml"
+    header_macro.write_text(rule.format("ALLOC_SPLIT_PTLOCKS"))
+    code, out, err = run_cli("check", "--kernel", armmp, "--rules", header_macro, "linux/mm_types.h",
+                             "--format", "json")
+    assert code == 1, (out, err)
+    (verdict,) = [r for r in json.loads(out)["results"] if r["rule"] == "r"]
+    assert verdict["cause"] == "never-selected" and "not a .config symbol" in verdict["message"]

@@ -97,7 +97,7 @@ def _not_applied(f, verbose: bool) -> List[str]:
         elif rule not in quiet.setdefault(cause, []):
             quiet[cause].append(rule)
     why = {"optional-missing": "optional members missing", "not-selected": "not selected by --abi/--config",
-           "not-evaluated": "not evaluated"}
+           "not-in-tree-config": "not selected by the tree's .config", "not-evaluated": "not evaluated"}
     for cause, rules in quiet.items():
         lines += _wrap(f"not applied ({why.get(cause, cause)}): {', '.join(rules)}", "  ")
     return lines

@@ -14,6 +14,9 @@ verdict for the whole file (ABI and config ``*``) instead of none.  The
   (a struct from another era);
 * ``not-selected``: the run was narrowed (``--abi``, ``--config``) to ABIs
   and configs the rule does not select;
+* ``not-in-tree-config``: with ``--kernel``, the rule's ``when`` (on
+  .config symbols only) does not hold in this tree's .config, another
+  tree's may (a kernel tree is read in its own config, never the matrix);
 * ``never-selected``: no ABI and no config of the rules' matrix is selected
   by the rule: it can never apply, a bug in the rules file;
 * ``not-evaluated``: one of the header's own ``_Static_assert``s needs a
@@ -371,7 +374,8 @@ def check_file(path: str, ruleset: RuleSet, abis: Sequence[ABI], configs: Sequen
     # the configs of a matrix, half of them in a second process (workers)
     per_config = in_two(verdicts, configs)
     results = [r for rs, _texts in per_config for r in rs]
-    results.extend(unselected_rules(path, ruleset, abis, configs))
+    results.extend(unselected_rules(path, ruleset, abis, configs,
+                                    tree=program_kw.get("kernel") is not None))
     if notes is not None:
         first: Dict[tuple, Config] = {}
         for config, (_rs, texts) in zip(configs, per_config, strict=True):
@@ -437,12 +441,17 @@ def abi_ok(rule: Rule, abi: ABI) -> bool:
 
 
 def unselected_rules(path: str, ruleset: RuleSet, abis: Sequence[ABI],
-                     configs: Sequence[Config]) -> List[Result]:
+                     configs: Sequence[Config], tree: bool = False) -> List[Result]:
     """A not-applied verdict (ABI and config ``*``) for each rule whose
     ``abis``/``when`` select none of the ABIs and configs checked, so that
     it cannot vanish from the report.  The cause is ``never-selected`` when
     it selects nothing in the rules' whole matrix (every ABI, every config of
-    the matrix and of this run) either, else ``not-selected``."""
+    the matrix and of this run) either, else ``not-selected``.  In a kernel
+    tree (``tree``) the run's one config is the tree's .config, and the
+    matrix is not read: a rule whose ``when`` names only .config symbols
+    and whose ``abis`` select some ABI is ``not-in-tree-config`` (another
+    tree may select it), any other ``never-selected`` (``when`` sees no
+    other macro there)."""
     out: List[Result] = []
     every_abi = all_abis()
     matrix = ruleset.configs_for(path)
@@ -450,9 +459,29 @@ def unselected_rules(path: str, ruleset: RuleSet, abis: Sequence[ABI],
     for rule in ruleset.rules:
         if any(rule.applies(a, c) for a in abis for c in configs):
             continue
-        cells = [(a, c) for a in every_abi for c in every_config if rule.applies(a, c)]
         selectors = _selector_text(rule)
         verb = "select" if " and " in selectors else "selects"
+        if tree:
+            # a macro no .config sets: wanted undefined it always holds here,
+            # wanted defined never
+            others = [m for m, want in rule.when.items() if want and not m.startswith("CONFIG_")]
+            if not any(abi_ok(rule, a) for a in every_abi):
+                cause = "never-selected"
+                text = f"abis = {rule.abis!r} selects no ABI; the rule can never apply"
+            elif others:
+                cause = "never-selected"
+                text = (f"{selectors} {verb} nothing in a kernel tree: its 'when' names "
+                        f"{', '.join(others)}, not a .config symbol, and in a kernel tree "
+                        f"'when' sees the tree's .config (and -D/-U); the rule can never apply")
+            else:
+                cause = "not-in-tree-config"
+                text = (f"{selectors} {verb} none of the {len(abis)} ABIs in this tree's .config "
+                        f"(another tree's .config may)")
+            members = REGISTRY[rule.kind].subjects(rule.params)
+            out.append(Result(path, "*", "*", rule.name, rule.kind, NOT_APPLIED, members,
+                              f"not applied: {text}", text, cause))
+            continue
+        cells = [(a, c) for a in every_abi for c in every_config if rule.applies(a, c)]
         if cells:
             a, c = cells[0]
             cause = "not-selected"
