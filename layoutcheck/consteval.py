@@ -302,11 +302,7 @@ class Evaluator:
             # c_alignof_expr: a member's own alignment (DECL_ALIGN_UNIT),
             # which its attributes, packing and the ABI's field rules set,
             # not its type's
-            rtype = self._record_of(n.operand)
-            if rtype is None:
-                raise _err("'->' on a non-pointer", n.operand)
-            _, placed = self.engine.member_field(rtype, n.operand.name, n.operand)
-            return (placed.align_bits // 8, self.size_t())
+            return (self._placed_member(n.operand).align_bits // 8, self.size_t())
         return (self.engine.alignof(self.type_of(n.operand), gnu=n.gnu, node=n), self.size_t())
 
     def _v_Offsetof(self, n: E.Offsetof):
@@ -674,6 +670,13 @@ class Evaluator:
                 return self.engine.member_offset(rtype, node.name, node)[2]
         return False
 
+    def _placed_member(self, node: E.MemberRef):
+        """The placed field (engine.PlacedField) a member access names."""
+        rtype = self._record_of(node)
+        if rtype is None:
+            raise _err("'->' on a non-pointer", node)
+        return self.engine.member_field(rtype, node.name, node)[1]
+
     def _record_of(self, node: E.MemberRef):
         base_t = unqualified(self.type_of(node.base))
         if node.arrow:
@@ -761,10 +764,7 @@ class Evaluator:
         x:40``) is an integer type of its own, not modelled."""
         if not isinstance(node, E.MemberRef):
             return self._rvalue(self.type_of(node))
-        rtype = self._record_of(node)
-        if rtype is None:
-            raise _err("'->' on a non-pointer", node)
-        _, placed = self.engine.member_field(rtype, node.name, node)
+        placed = self._placed_member(node)
         if not placed.is_bitfield:
             return self._rvalue(placed.member.type)
         declared = self.ctype_int(placed.member.type)

@@ -158,19 +158,20 @@ def test_a_when_no_tree_config_sets_is_not_applied_and_a_header_macro_never(tmp_
     a macro no .config sets can never apply there (from a review: armmp
     failed the first as 'never apply' for want of a matrix)."""
     armmp = _tree("armmp")
-    rule = ('struct = "page"\n[[rule]]\nname = "r"\nkind = "size"\nmembers = ["flags"]\n'
-            'expect = "word"\nwhen = {{ {} = true }}\n')
-    numa = tmp_path / "numa.toml"
-    numa.write_text(rule.format("CONFIG_NUMA_BALANCING"))
-    code, out, err = run_cli("check", "--kernel", armmp, "--rules", numa, "linux/mm_types.h",
-                             "--format", "json")
-    assert code == 0, (out, err)
-    (verdict,) = [r for r in json.loads(out)["results"] if r["rule"] == "r"]
+
+    def check_when(macro: str):
+        """(exit status, the rule's verdict) of a rule on ``macro`` on armmp."""
+        rules = tmp_path / f"{macro}.toml"
+        rules.write_text('struct = "page"\n[[rule]]\nname = "r"\nkind = "size"\nmembers = ["flags"]\n'
+                         f'expect = "word"\nwhen = {{ {macro} = true }}\n')
+        code, out, err = run_cli("check", "--kernel", armmp, "--rules", rules, "linux/mm_types.h",
+                                 "--format", "json")
+        (verdict,) = [r for r in json.loads(out)["results"] if r["rule"] == "r"]
+        return code, verdict
+
+    code, verdict = check_when("CONFIG_NUMA_BALANCING")
+    assert code == 0, verdict
     assert verdict["status"] == "not-applied" and verdict["cause"] == "not-in-tree-config"
-    header_macro = tmp_path / "hdr.toml"
-    header_macro.write_text(rule.format("ALLOC_SPLIT_PTLOCKS"))
-    code, out, err = run_cli("check", "--kernel", armmp, "--rules", header_macro, "linux/mm_types.h",
-                             "--format", "json")
-    assert code == 1, (out, err)
-    (verdict,) = [r for r in json.loads(out)["results"] if r["rule"] == "r"]
+    code, verdict = check_when("ALLOC_SPLIT_PTLOCKS")
+    assert code == 1, verdict
     assert verdict["cause"] == "never-selected" and "not a .config symbol" in verdict["message"]

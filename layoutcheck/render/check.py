@@ -22,6 +22,7 @@ import textwrap
 from typing import Dict, List, Tuple
 
 from .groups import abi_group_label, one_sentence, where_text
+from .show import define_option
 
 WRAP = 92
 
@@ -231,8 +232,8 @@ def render_text(report, verbose: bool = False, strict: bool = False) -> str:
             shared = common
     texts = []
     if report.defines or report.undefs:
-        given = " ".join([f"-D{k}" + ("" if v == "1" else f"={v}")
-                          for k, v in report.defines.items()] + [f"-U{u}" for u in report.undefs])
+        given = " ".join([define_option(k, v) for k, v in report.defines.items()]
+                         + [f"-U{u}" for u in report.undefs])
         texts.append(f"(every config also read with {given})")
     if shared:
         first = next(f for f in report.files if tuple(c.name for c in f.configs) == shared)

@@ -162,8 +162,13 @@ def _bits_text(nbits: int) -> str:
     return f"{nbits // 8}+{nbits % 8} bits"
 
 
+def define_option(name: str, value: str) -> str:
+    """A macro as cc's -D spells it: -DNAME for 1, -DNAME= for an empty one."""
+    return f"-D{name}" + ("" if value == "1" else f"={value}")
+
+
 def _defs_text(lay) -> str:
-    return " ".join(f"-D{k}" + ("" if v == "1" else f"={v}") for k, v in sorted(lay.defines.items()))
+    return " ".join(define_option(k, v) for k, v in sorted(lay.defines.items()))
 
 
 def render_text(layouts: Iterable[Layout], cacheline: int = 64) -> str:

@@ -462,42 +462,42 @@ def unselected_rules(path: str, ruleset: RuleSet, abis: Sequence[ABI],
         selectors = _selector_text(rule)
         verb = "select" if " and " in selectors else "selects"
         if tree:
-            # a macro no .config sets: wanted undefined it always holds here,
-            # wanted defined never
-            others = [m for m, want in rule.when.items() if want and not m.startswith("CONFIG_")]
-            if not any(abi_ok(rule, a) for a in every_abi):
-                cause = "never-selected"
-                text = f"abis = {rule.abis!r} selects no ABI; the rule can never apply"
-            elif others:
-                cause = "never-selected"
-                text = (f"{selectors} {verb} nothing in a kernel tree: its 'when' names "
-                        f"{', '.join(others)}, not a .config symbol, and in a kernel tree "
-                        f"'when' sees the tree's .config (and -D/-U); the rule can never apply")
-            else:
-                cause = "not-in-tree-config"
-                text = (f"{selectors} {verb} none of the {len(abis)} ABIs in this tree's .config "
-                        f"(another tree's .config may)")
-            members = REGISTRY[rule.kind].subjects(rule.params)
-            out.append(Result(path, "*", "*", rule.name, rule.kind, NOT_APPLIED, members,
-                              f"not applied: {text}", text, cause))
-            continue
-        cells = [(a, c) for a in every_abi for c in every_config if rule.applies(a, c)]
-        if cells:
-            a, c = cells[0]
-            cause = "not-selected"
-            text = (f"{selectors} {verb} none of the {len(abis)} ABIs x {len(configs)} configs "
-                    f"checked (it applies on {len({x.name for x, _ in cells})} ABIs in "
-                    f"{len({y.name for _, y in cells})} configs of the matrix, e.g. {a.name} "
-                    f"in {c.name})")
+            cause, text = _unselected_in_tree(rule, abis, every_abi, selectors, verb)
         else:
-            cause = "never-selected"
-            text = (f"{selectors} {verb} no ABI and config of the matrix "
-                    f"({len(every_abi)} ABIs x {len(every_config)} configs): "
-                    f"{_never_why(rule, every_abi, every_config)}; the rule can never apply")
+            cells = [(a, c) for a in every_abi for c in every_config if rule.applies(a, c)]
+            if cells:
+                a, c = cells[0]
+                cause = "not-selected"
+                text = (f"{selectors} {verb} none of the {len(abis)} ABIs x {len(configs)} configs "
+                        f"checked (it applies on {len({x.name for x, _ in cells})} ABIs in "
+                        f"{len({y.name for _, y in cells})} configs of the matrix, e.g. {a.name} "
+                        f"in {c.name})")
+            else:
+                cause = "never-selected"
+                text = (f"{selectors} {verb} no ABI and config of the matrix "
+                        f"({len(every_abi)} ABIs x {len(every_config)} configs): "
+                        f"{_never_why(rule, every_abi, every_config)}; the rule can never apply")
         members = REGISTRY[rule.kind].subjects(rule.params)
         out.append(Result(path, "*", "*", rule.name, rule.kind, NOT_APPLIED, members,
                           f"not applied: {text}", text, cause))
     return out
+
+
+def _unselected_in_tree(rule: Rule, abis: Sequence[ABI], every_abi: Sequence[ABI],
+                        selectors: str, verb: str) -> Tuple[str, str]:
+    """(cause, text) of a rule a kernel tree's .config does not select."""
+    # a macro no .config sets: wanted undefined it always holds here,
+    # wanted defined never
+    others = [m for m, want in rule.when.items() if want and not m.startswith("CONFIG_")]
+    if not any(abi_ok(rule, a) for a in every_abi):
+        return "never-selected", f"abis = {rule.abis!r} selects no ABI; the rule can never apply"
+    if others:
+        return "never-selected", (
+            f"{selectors} {verb} nothing in a kernel tree: its 'when' names "
+            f"{', '.join(others)}, not a .config symbol, and in a kernel tree "
+            f"'when' sees the tree's .config (and -D/-U); the rule can never apply")
+    return "not-in-tree-config", (f"{selectors} {verb} none of the {len(abis)} ABIs in this "
+                                  f"tree's .config (another tree's .config may)")
 
 
 @dataclass
