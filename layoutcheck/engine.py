@@ -43,6 +43,7 @@ from .consteval import Evaluator, IntType
 from .errors import LayoutError, where_of
 from .model import (
     MAX_ALIGN,
+    GATED_SPELLINGS,
     Aligned,
     AlignSpec,
     Array,
@@ -513,6 +514,8 @@ class LayoutEngine:
     def _compute(self, t: CType) -> TypeInfo:
         """layout_type, by the kind of type."""
         if isinstance(t, Scalar):
+            if t.spelling in GATED_SPELLINGS and not self._abi.has_scalar(t.spelling):
+                raise LayoutError(f"type '{t.spelling}' does not exist on ABI {self.abi.name}")
             return self._scalar_type_info(self._abi.scalar(self.scalar_kind(t)), t.is_integer)
         if isinstance(t, Pointer):
             info = self._abi.scalar("pointer")

@@ -29,6 +29,10 @@ from . import expr as E
 INTEGER_KINDS = ("_Bool", "char", "short", "int", "long", "long long", "__int128")
 FLOAT_KINDS = ("float", "double", "long double", "_Float128")
 COMPLEX_KINDS = ("_Complex float", "_Complex double", "_Complex long double")
+# Spellings of _Float128 that only some ABIs' GCCs know (x86's __float128;
+# PowerPC's __ieee128, which its __float128 macro names): a key of
+# ABI.scalars where the type may be spelled so.
+GATED_SPELLINGS = ("__float128", "__ieee128")
 
 
 class CType:

@@ -583,3 +583,30 @@ def test_enums_of_65_to_128_bits(abi):
     assert [(m.path, m.size) for m in s] == [
         ("a", 8), ("b", 16), ("c", 16), ("signed_u65", 1), ("signed_u128", 2), ("u_size", 8)]
     gcc_agrees(INT128_ENUMS, abi, ["s"])
+
+
+# ------------------------------------------------------- 7. float keywords
+# _Float128 has other names that only some GCCs know: x86's __float128, and
+# PowerPC's __ieee128 (which its __float128 macro expands to).  Where the
+# ABI's GCC does not know a name (aarch64's __float128, although aarch64 has
+# _Float128), the engine refuses it; where it does, GCC agrees with the
+# layout.  (__float128 on aarch64 used to be laid out as _Float128.)
+FLOAT128_TEXT = "struct s {{\n  char c;\n  {spelling} @f;\n  char n[sizeof({spelling}) + 1];\n}};\n"
+
+
+@pytest.mark.parametrize("abi", [a.name for a in all_abis()])
+@pytest.mark.parametrize("spelling", ["__float128", "__ieee128", "_Float128"])
+def test_float128_names_where_gcc_knows_them(abi, spelling, tmp_path):
+    text = FLOAT128_TEXT.format(spelling=spelling)
+    clean, line, column = marked(text)
+    errors, stderr = gcc(abi, clean, tmp_path)
+    if errors:
+        with pytest.raises(LayoutError) as info:
+            lc.layout(clean, "s", abi)
+        assert info.value.where == f"<input>:{line}:{column}", str(info.value)
+        assert f"type '{spelling}' does not exist on ABI {abi}" in info.value.message
+        assert errors[0][0] == line, stderr
+    else:
+        s = lc.layout(clean, "s", abi)
+        assert s.size >= 2 * s.member("f").size
+        gcc_agrees(clean, abi, ["s"])

@@ -67,6 +67,11 @@ SCALARS = [
     ("double", "double"),
     ("long double", "long double"),
     ("_Float128", "_Float128"),
+    # Keywords for _Float128 that only some GCCs know (PowerPC's
+    # __float128 is a macro for __ieee128): their entries say where a
+    # header may spell the type so.
+    ("__float128", "__float128"),
+    ("__ieee128", "__ieee128"),
     ("pointer", "void *"),
     ("function pointer", "void (*)(void)"),
     ("_Complex float", "_Complex float"),

@@ -83,6 +83,7 @@ _BUILTIN_TYPEDEF_KINDS = {
     "__uint128_t": ("__int128", False, "unsigned __int128"),
     "_Float128": ("_Float128", True, "_Float128"),
     "__float128": ("_Float128", True, "__float128"),
+    "__ieee128": ("_Float128", True, "__ieee128"),
     "_Float32": ("float", True, "_Float32"),
     "_Float64": ("double", True, "_Float64"),
     # The ABI record lays it out (a pointer, a struct or an array of one).
