@@ -303,7 +303,9 @@ class Evaluator:
             # which its attributes, packing and the ABI's field rules set,
             # not its type's
             return (self._placed_member(n.operand).align_bits // 8, self.size_t())
-        return (self.engine.alignof(self.type_of(n.operand), gnu=n.gnu, node=n), self.size_t())
+        # c_alignof: the type's own alignment (__alignof__'s), also when
+        # it is spelt _Alignof
+        return (self.engine.alignof(self.type_of(n.operand), gnu=True, node=n), self.size_t())
 
     def _v_Offsetof(self, n: E.Offsetof):
         self._complete_where_written(n.type, n, "offsetof")

@@ -372,6 +372,43 @@ def test_alignof_a_member_is_the_members_own_alignment_on_every_abi():
     assert not report.mismatches
 
 
+# _Alignof of an expression (a GNU extension; -Wpedantic warns) is GCC's
+# c_alignof_expr, as __alignof__ of it is: a member's own alignment, else
+# the type's (i386's double: 8, where _Alignof(double) is 4).  It used to
+# be refused ("_Alignof needs a type name").
+ALIGNOF_EXPRESSION = """
+struct p { char c; int x __attribute__((aligned(16))); double d; long long ll; } __attribute__((packed));
+struct q { char c; double d; long long ll; int arr[3]; };
+struct t {
+  char a[_Alignof(((struct p *)0)->x)];
+  char b[_Alignof(((struct p *)0)->d)];
+  char c[_Alignof(((struct q *)0)->d)];
+  char d[_Alignof(((struct q *)0)->ll)];
+  char e[_Alignof(*(double *)0)];
+  char f[_Alignof(*(long long *)0)];
+  char g[_Alignof(((struct q *)0)->arr[1])];
+  char h[_Alignof 1.0];
+  char i[_Alignof((long long)1)];
+  char j[_Alignof(double)];
+};
+"""
+
+
+def test_alignof_of_an_expression_as_gcc_reads_it_on_every_abi():
+    from layoutcheck.oracle.verify import verify_program
+
+    from .conftest import need_all_compilers
+
+    need_all_compilers()
+    prog = lc.load(ALIGNOF_EXPRESSION, abis=["all"])
+    i386 = prog.layout("t", "i386")
+    assert [i386.member(m).size for m in "abcdefghij"] == [16, 1, 4, 4, 8, 8, 4, 8, 8, 4]
+    x86 = prog.layout("t", "x86_64")
+    assert [x86.member(m).size for m in "abcdefghij"] == [16, 1, 8, 8, 8, 8, 4, 8, 8, 8]
+    report = verify_program(prog)
+    assert not report.mismatches
+
+
 def test_the_gcc_oracle_reads_the_header_in_the_same_c_standard():
     """The preprocessor road reads a header in GCC's default standard
     (gnu17); the GCC oracle compiled it with -std=gnu11, so a header asking

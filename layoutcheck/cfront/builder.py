@@ -836,8 +836,8 @@ class Builder:
             if op in ("_Alignof", "__alignof__"):
                 return E.AlignofType(self.decl_type(node.expr), op == "__alignof__", coord,
                                      self._completions)
-            if op == "__alignof__expr":
-                return E.AlignofExpr(self.expr(node.expr), True, coord)
+            if op in ("_Alignofexpr", "__alignof__expr"):
+                return E.AlignofExpr(self.expr(node.expr), op == "__alignof__expr", coord)
             if op in ("-", "+", "~", "!", "&", "*"):
                 return E.Unary(op, self.expr(node.expr), coord)
             raise _err(f"operator '{op}' in a constant expression", coord)

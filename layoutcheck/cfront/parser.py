@@ -880,8 +880,8 @@ class GnuCParser(CParser):
             result = self._try_parse_paren_type_name()
             if result is not None:
                 return c_ast.UnaryOp(tok.value, result[0], self._tok_coord(tok))
-            if tok.value == "_Alignof":
-                self._parse_error("_Alignof needs a type name", self._tok_coord(tok))
+            # GCC reads '_Alignof expression' as '__alignof__ expression'
+            # (c_alignof_expr for both; -Wpedantic warns of the first)
             expr = self._parse_unary_expression()
             return c_ast.UnaryOp(tok.value + "expr", expr, self._tok_coord(tok))
         return super()._parse_unary_expression()
