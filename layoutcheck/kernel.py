@@ -470,9 +470,10 @@ class KernelTree:
             entry = ("-I", self._inside(path, given))
             if entry not in self.include_dirs:
                 self.include_dirs.append(entry)
-        elif flag.startswith("-fmacro-prefix-map="):
+        elif flag in (f"-fmacro-prefix-map={self.source_dir}/=",
+                      f"-fmacro-prefix-map={self.build_dir}/=./"):
             self.extra_flags.append(flag)  # built above from the tree's own paths
-        else:
+        else:  # (another -fmacro-prefix-map, a path in it, is refused here)
             self._check_flag(flag, given)
             self.extra_flags.append(flag)
 

@@ -180,6 +180,20 @@ def test_kbuild_flags_naming_paths_outside_the_tree_are_refused(tmp_path):
         KernelTree(src)
 
 
+def test_only_the_trees_own_macro_prefix_maps_reach_gcc(tmp_path):
+    # kbuild's -fmacro-prefix-map is built from the tree's own directories;
+    # any other (a path GCC would be given unchecked) is refused like every
+    # flag outside the table's forms.
+    src = _source_tree(tmp_path)
+    _configure(src)
+    tree = KernelTree(src)
+    own = f"-fmacro-prefix-map={src}/="
+    assert own in tree.extra_flags
+    with pytest.raises(LayoutError, match="refusing the flag"):
+        tree._take("-fmacro-prefix-map=/etc/=", src)
+    assert tree.extra_flags.count(own) == 1
+
+
 # --- arch and ABI from .config --------------------------------------------
 
 ARCH_CONFIGS = [
