@@ -100,6 +100,11 @@ class Options:
             include_dirs = [include_dirs]
         undefs = _names_list(undefs, "undefs", str)
         include_dirs = _names_list(include_dirs, "include_dirs", (str, os.PathLike))
+        both = sorted(set(defines or {}) & set(undefs))
+        if both:
+            # cc applies -D and -U in their order; a mapping and a list have
+            # none between them: the pair is refused, not guessed
+            raise LayoutError(f"defines and undefs both name {both[0]}: give one of them")
         proj, notes = _project(project)
         from_project = False
         if proj is not None:

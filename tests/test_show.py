@@ -5,6 +5,7 @@ import os
 
 import pytest
 
+import layoutcheck as lc
 from layoutcheck.abi import get_abi
 
 from .conftest import CDEFS, need_compiler
@@ -134,6 +135,11 @@ def test_define_options_mean_what_cc_makes_of_them(tmp_path, run_cli, cpp):
     assert sizes == [3, 2, 5]
     code, _out, err = run_cli("show", header, "--abi", "x86_64", "--cpp", cpp, "-U", "FOO", "-D", "FOO=3")
     assert code == 2 and "-D FOO and -U FOO together" in err
+    # the library's defines and undefs have no order between them either
+    for call in (lambda: lc.load(str(header), abis="x86_64", defines={"FOO": 3}, undefs=["FOO"]),
+                 lambda: lc.check([str(header)], abis="x86_64", defines={"FOO": 3}, undefs="FOO")):
+        with pytest.raises(lc.LayoutError, match="defines and undefs both name FOO"):
+            call()
 
 
 def test_an_empty_define_is_labelled_as_cc_spells_it(tmp_path, run_cli):
