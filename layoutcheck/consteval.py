@@ -230,6 +230,8 @@ class Evaluator:
 
     def _v_CharLit(self, n: E.CharLit):
         v = n.value
+        if n.multi:
+            return (v, self.int_t)  # an int already (GCC: "multi-character character constant")
         if self.abi.char_signed and v > 127:
             v -= 256
         return (v, self.int_t)

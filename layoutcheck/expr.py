@@ -28,8 +28,11 @@ class IntLit(Expr):
 
 @dataclass(eq=False)
 class CharLit(Expr):
+    """A character constant: ``value`` is its char's byte, or for a
+    multi-character one (``multi``) its int value, as GCC computes it."""
     value: int
     coord: Any = None
+    multi: bool = False
 
 
 @dataclass(eq=False)

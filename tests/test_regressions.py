@@ -447,6 +447,45 @@ def test_the_alignment_of_a_function_type_is_refused(spelling):
         assert info.value.where == "<input>:3:27"
 
 
+# Character constants as GCC 12 reads them: an octal or hex escape past a
+# char's 8 bits is masked to them (GCC warns "out of range"; they were laid
+# out unmasked: '\777' as 511, and a string's "\x100" stopped layoutcheck
+# with an internal error); a multi-character constant is an int, each byte
+# shifted in from the right, read as signed (it was refused).
+CHAR_CONSTANTS = r"""
+struct c {
+  char a[('\777' & 0xffff) + 1];
+  char b[('\x100' & 0xffff) + 1];
+  char d[('\x1ff' & 0xffff) + 1];
+  char e[('ab' & 0xffff) + 1];
+  char f[('abcd' > 0) + 1];
+  char g[('\xff\xff\xff\xff' < 0) + 1];
+  char h[('\x80\x00\x00\x00' < 0) + 3];
+  char i[sizeof('ab') + sizeof("\x100\777")];
+  char j[('bcde' & 0xff) + 1];
+  char k[(('\xff\x01' >> 8) & 0xffff) + 1];
+  char l[('\xff' < 0) + 1];
+};
+"""
+
+
+def test_character_constants_as_gcc_reads_them_on_every_abi():
+    from layoutcheck.oracle.verify import verify_program
+
+    from .conftest import need_all_compilers
+
+    need_all_compilers()
+    prog = lc.load(CHAR_CONSTANTS, abis=["all"])
+    for abi, signed in (("x86_64", True), ("arm", False)):  # '\xff' is -1 where char is signed
+        ff = 0xffff + 1 if signed else 0xff + 1
+        sizes = [m.size for m in prog.layout("c", abi)]
+        assert sizes == [ff, 1, ff, 0x6162 + 1, 2, 2, 4, 4 + 3, 0x65 + 1, 0xff + 1, 1 + signed]
+    report = verify_program(prog)
+    assert not report.mismatches and report.total_items == 18 * 13
+    with pytest.raises(lc.LayoutError, match="no following hex digits"):
+        lc.layout('struct z { char a[sizeof("\\x")]; };', "z", "x86_64")
+
+
 def test_the_gcc_oracle_reads_the_header_in_the_same_c_standard():
     """The preprocessor road reads a header in GCC's default standard
     (gnu17); the GCC oracle compiled it with -std=gnu11, so a header asking

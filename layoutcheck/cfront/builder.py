@@ -977,7 +977,7 @@ def _constant(node: c_ast.Constant) -> E.Expr:
     if node.type == "string":
         return _string(node)
     if node.type in ("char", "wchar_t", "char16_t", "char32_t", "char8_t") or text[:1] == "'" or text[1:2] == "'":
-        return E.CharLit(_char_value(text, coord), coord)
+        return _char_constant(text, coord)
     m = _INT_RE.match(text)
     if m:
         value, decimal = _int_digits(m.group(1).replace("'", ""))
@@ -1027,13 +1027,15 @@ def _unescape(body: str, coord) -> List[int]:
             j = i + 1
             while j < len(body) and j < i + 4 and body[j] in "01234567":
                 j += 1
-            out.append(int(body[i + 1:j], 8))
+            out.append(int(body[i + 1:j], 8) & 0xFF)  # GCC: "out of range", masked
             i = j
         elif nxt == "x":
             j = i + 2
             while j < len(body) and body[j] in "0123456789abcdefABCDEF":
                 j += 1
-            out.append(int(body[i + 2:j], 16))
+            if j == i + 2:
+                raise _err("\\x used with no following hex digits", coord)
+            out.append(int(body[i + 2:j], 16) & 0xFF)
             i = j
         elif nxt in _ESCAPES:
             out.append(_ESCAPES[nxt])
@@ -1043,14 +1045,25 @@ def _unescape(body: str, coord) -> List[int]:
     return out
 
 
-def _char_value(text: str, coord) -> int:
+def _char_constant(text: str, coord) -> E.CharLit:
+    """A narrow character constant as GCC 12 reads it (narrow_str_to_charconst):
+    one char is its byte; several are an int, each byte shifted in from
+    the right and the whole kept to int's 32 bits (GCC warns; past four the
+    first ones are shifted out), then read as signed."""
     prefix = text[: text.index("'")]
     if prefix:
         raise _err("wide character constants are not supported", coord)
     vals = _unescape(text[1:-1], coord)
-    if len(vals) != 1:
-        raise _err(f"multi-character constant {text}", coord)
-    return vals[0]
+    if not vals:
+        raise _err("empty character constant", coord)
+    if len(vals) == 1:
+        return E.CharLit(vals[0], coord)
+    value = 0
+    for v in vals:
+        value = ((value << 8) | v) & 0xFFFFFFFF
+    if value >= 1 << 31:
+        value -= 1 << 32
+    return E.CharLit(value, coord, multi=True)
 
 
 def _string(node: c_ast.Constant) -> E.Expr:
