@@ -107,7 +107,7 @@ def test_an_edit_made_long_after_the_entry_is_seen(cache_dir, tmp_path, monkeypa
     assert _size(main, "top") == 4
     (entry_path,) = glob.glob(str(cache_dir / "pp" / "*"))
     entry = json.loads(open(entry_path).read().split("\n", 1)[1])
-    assert all(sig is not None for _path, sig, _digest in entry["files"])
+    assert all(sig is not None for _path, sig, _digest, _times in entry["files"])
     _write(tmp_path / "part.h", "struct part { int a, b; };\n")
     assert _size(main, "top") == 8
 
@@ -531,3 +531,164 @@ def test_a_header_added_where_an_import_now_finds_it_is_seen(cache_dir, tmp_path
     assert _size(main, "s", include_dirs=[inc]) == 4
     _write(tmp_path / "a" / "sub" / "x.h", "#define W 8\n")
     assert _size(main, "s", include_dirs=[inc]) == 8
+
+
+# From a review of the cache: each case below kept a stale entry, its warm
+# run giving the old layout where a cold one gave the new.  Each is set up,
+# read once (the entry is made), changed, and read again: the warm answer
+# must be the cold one.
+OLD = 1704067200  # a time well before the runs: the files' status is kept
+
+
+def _cold_size(path, struct, monkeypatch, **kw):
+    with monkeypatch.context() as m:
+        m.setenv("LAYOUTCHECK_CACHE_DIR", "off")
+        return _size(path, struct, **kw)
+
+
+def _settle(*paths):
+    """Set the files' times back (their status is recorded), then let the
+    clock pass the window in which a run is not kept."""
+    for p in paths:
+        os.utime(p, (OLD, OLD))
+    time.sleep(ppcache._DURING_RUN_NS / 1e9 + 0.01)
+
+
+def _once_pair(tmp_path, first_line: bytes):
+    """x1.h and x2.h, the same bytes and time: GCC passes over x2.h (a copy
+    of a '#pragma once' file), so WIDE is not defined and T is int."""
+    body = first_line + b"\n#ifdef SEEN\n#define WIDE\n#else\n#define SEEN\n#endif\n"
+    for n in (1, 2):
+        (tmp_path / f"x{n}.h").write_bytes(body)
+    main = tmp_path / "a.h"
+    main.write_text('#include "x1.h"\n#include "x2.h"\n#ifdef WIDE\ntypedef long long T;\n'
+                    "#else\ntypedef int T;\n#endif\nstruct s { char c; T x; };\n")
+    _settle(tmp_path / "x1.h", tmp_path / "x2.h", main)
+    return main
+
+
+@pytest.mark.parametrize("first_line", [
+    b"#pragma once", b"#pragma/**/once", b"%:pragma once", b"#pragma \\\nonce", b"#pragma\fonce",
+    b"#define P(x) _Pragma(#x)\nP(once)",
+])
+def test_a_pragma_once_copy_however_spelt_is_watched(cache_dir, tmp_path, monkeypatch, first_line):
+    need_compiler(get_abi("x86_64"))
+    main = _once_pair(tmp_path, first_line)
+    assert _size(main, "s") == 8
+    with open(tmp_path / "x2.h", "ab") as fh:
+        fh.write(b"/* edited */\n")
+    time.sleep(ppcache._DURING_RUN_NS / 1e9 + 0.01)
+    assert _size(main, "s") == _cold_size(main, "s", monkeypatch) == 16
+
+
+def test_a_pragma_once_file_whose_time_alone_changed_is_read_again(cache_dir, tmp_path, monkeypatch):
+    need_compiler(get_abi("x86_64"))
+    main = _once_pair(tmp_path, b"#pragma once")
+    assert _size(main, "s") == 8
+    os.utime(tmp_path / "x2.h", (OLD + 60, OLD + 60))  # the same bytes, another second
+    time.sleep(ppcache._DURING_RUN_NS / 1e9 + 0.01)
+    assert _size(main, "s") == _cold_size(main, "s", monkeypatch) == 16
+    os.utime(tmp_path / "x2.h", (OLD, OLD))  # a copy again
+    time.sleep(ppcache._DURING_RUN_NS / 1e9 + 0.01)
+    assert _size(main, "s") == _cold_size(main, "s", monkeypatch) == 8
+
+
+@pytest.mark.parametrize("directive", [
+    '#include\f"sub/t.h"', '#include \\\n"sub/t.h"', "#define $HDR \"sub/t.h\"\n#include $HDR",
+    '#define HDR "sub/t.h"\n/* c */ #include HDR', '#include "a>b/t.h"',
+])
+def test_an_include_however_written_watches_where_gcc_looks(cache_dir, tmp_path, monkeypatch, directive):
+    need_compiler(get_abi("x86_64"))
+    sub = "a>b" if "a>b" in directive else "sub"
+    (tmp_path / "inc" / sub).mkdir(parents=True)
+    (tmp_path / "inc" / sub / "t.h").write_text("typedef int T;\n")
+    (tmp_path / sub).mkdir()  # beside the header, where GCC looks first: empty
+    main = tmp_path / "a.h"
+    main.write_text(directive + "\nstruct s { char c; T x; };\n")
+    _settle(main, tmp_path / "inc" / sub / "t.h")
+    inc = [tmp_path / "inc"]
+    assert _size(main, "s", include_dirs=inc) == 8
+    _write(tmp_path / sub / "t.h", "typedef short T;\n")
+    assert _size(main, "s", include_dirs=inc) == _cold_size(main, "s", monkeypatch, include_dirs=inc) == 4
+
+
+def test_a_has_include_with_a_form_feed_is_watched(cache_dir, tmp_path, monkeypatch):
+    need_compiler(get_abi("x86_64"))
+    (tmp_path / "sub").mkdir()
+    main = tmp_path / "a.h"
+    main.write_text('/* defined __has_include("other.h") */\n#if __has_include\f("sub/x.h")\n'
+                    "typedef short T;\n#else\ntypedef int T;\n#endif\nstruct s { char c; T x; };\n")
+    _settle(main)
+    assert _size(main, "s") == 8
+    _write(tmp_path / "sub" / "x.h", "")
+    assert _size(main, "s") == _cold_size(main, "s", monkeypatch) == 4
+
+
+def test_dot_dot_after_a_link_is_where_gcc_looks(cache_dir, tmp_path, monkeypatch):
+    need_compiler(get_abi("x86_64"))
+    work, real = tmp_path / "work", tmp_path / "real"
+    for d in (real / "d", real / "inc1" / "sub", work / "inc2" / "sub", real / "sub", work / "inc" / "sub"):
+        d.mkdir(parents=True)
+    os.symlink("../real/d", work / "lnk")
+    (work / "inc2" / "sub" / "t.h").write_text("typedef int T;\n")
+    (work / "inc" / "sub" / "t.h").write_text("typedef int T;\n")
+    main = work / "a.h"
+    main.write_text("#include <sub/t.h>\nstruct s { char c; T x; };\n")
+    (real / "a.h").write_text('#include "sub/t.h"\nstruct s { char c; T x; };\n')
+    _settle(main, real / "a.h", work / "inc2" / "sub" / "t.h", work / "inc" / "sub" / "t.h")
+    # -I lnk/../inc1: GCC searches real/inc1, through the link
+    inc = [f"{work}/lnk/../inc1", work / "inc2"]
+    assert _size(main, "s", include_dirs=inc) == 8
+    _write(real / "inc1" / "sub" / "t.h", "typedef short T;\n")
+    assert _size(main, "s", include_dirs=inc) == _cold_size(main, "s", monkeypatch, include_dirs=inc) == 4
+    # the header named through lnk/..: "sub/t.h" is looked for in real/
+    via = f"{work}/lnk/../a.h"
+    inc = [work / "inc"]
+    assert _size(via, "s", include_dirs=inc) == 8
+    _write(real / "sub" / "t.h", "typedef short T;\n")
+    assert _size(via, "s", include_dirs=inc) == _cold_size(via, "s", monkeypatch, include_dirs=inc) == 4
+
+
+def test_a_link_to_a_header_not_there_yet_is_watched(cache_dir, tmp_path, monkeypatch):
+    need_compiler(get_abi("x86_64"))
+    for d in ("inc1", "inc2", "gen"):
+        (tmp_path / d).mkdir()
+    os.symlink("../gen/t.h", tmp_path / "inc1" / "t.h")  # leads nowhere: GCC passes it over
+    (tmp_path / "inc2" / "t.h").write_text("typedef int T;\n")
+    main = tmp_path / "a.h"
+    main.write_text("#include <t.h>\nstruct s { char c; T x; };\n")
+    _settle(main, tmp_path / "inc2" / "t.h")
+    inc = [tmp_path / "inc1", tmp_path / "inc2"]
+    assert _size(main, "s", include_dirs=inc) == 8
+    _write(tmp_path / "gen" / "t.h", "typedef short T;\n")
+    assert _size(main, "s", include_dirs=inc) == _cold_size(main, "s", monkeypatch, include_dirs=inc) == 4
+
+
+def test_a_folder_whose_time_was_set_back_is_read_again(cache_dir, tmp_path, monkeypatch):
+    need_compiler(get_abi("x86_64"))
+    for d in ("inc1", "inc2"):
+        (tmp_path / d).mkdir()
+    (tmp_path / "inc2" / "t.h").write_text("typedef int T;\n")
+    main = tmp_path / "a.h"
+    main.write_text("#include <t.h>\nstruct s { char c; T x; };\n")
+    _settle(main, tmp_path / "inc2" / "t.h", tmp_path / "inc1")
+    inc = [tmp_path / "inc1", tmp_path / "inc2"]
+    assert _size(main, "s", include_dirs=inc) == 8
+    (tmp_path / "inc1" / "t.h").write_text("typedef short T;\n")
+    _settle(tmp_path / "inc1" / "t.h", tmp_path / "inc1")  # as tar and touch -r leave it
+    assert _size(main, "s", include_dirs=inc) == _cold_size(main, "s", monkeypatch, include_dirs=inc) == 4
+
+
+def test_a_folder_under_the_sysroot_is_not_kept(cache_dir, tmp_path, monkeypatch):
+    need_compiler(get_abi("m68k"))
+    for d in ("inc1", "inc2"):
+        (tmp_path / d).mkdir()
+    (tmp_path / "inc2" / "t.h").write_text("typedef int T;\n")
+    main = tmp_path / "a.h"
+    main.write_text("#include <t.h>\nstruct s { char c; T x; };\n")
+    _settle(main, tmp_path / "inc2" / "t.h")
+    inc = [f"={tmp_path}/inc1", tmp_path / "inc2"]  # '=': the sysroot, '/' for Debian's GCCs
+    assert _size(main, "s", include_dirs=inc, abis=["m68k"]) == 6
+    _write(tmp_path / "inc1" / "t.h", "typedef short T;\n")
+    assert _size(main, "s", include_dirs=inc, abis=["m68k"]) \
+        == _cold_size(main, "s", monkeypatch, include_dirs=inc, abis=["m68k"]) == 4

@@ -17,13 +17,25 @@ search path shadows the one found before).  An entry records:
   the directory of each file read, and, for each name an ``#include`` (or ``#import``) or
   ``__has_include`` of those files asks for, its directory under each
   directory of the search path and under the including file's directory
-  (for ``"..."``).  Their modification times change when an entry is
-  added, removed or renamed in them;
+  (for ``"..."``).  Their modification and change times change when an
+  entry is added, removed or renamed in them (the change time also when
+  the modification time is set back, as tar and ``touch -r`` do);
 * the text (stored once per content, by digest) and what the run found
   about its own text (macros consulted, files read, hazard).
 
-A text whose files ask ``__has_include`` with a name built by a macro is not
-kept (which names it probed is not known).  A file modified less than two
+Include names are read from the files as GCC reads directives: line
+splices joined, blanks including form feeds, comments before the '#' or
+between it and the word.  A text is not kept when its files ask for a name
+not known here: an ``#include`` or ``__has_include`` whose operand is no
+plain "..." or <...> (a macro, a comment inside it), a link in a watched
+directory that leads nowhere under a name asked for (GCC finds it once its
+target appears, and no watched directory changes), a search directory
+under the compiler's sysroot (``-I =dir``).  Where the files hold the word
+``once`` and also ``pragma`` (or ``import``), in one file or two (a
+``_Pragma`` a macro makes), GCC may have passed over a copy of a ``#pragma
+once`` file without entering it: every file an include could name is
+recorded, and every file's size and modification time must hold, not only
+its content.  A file modified less than two
 seconds before the entry was written has no status recorded (its content
 is compared each time): a later edit in the same clock tick, keeping size
 and times, could not be told from it otherwise.
@@ -53,20 +65,22 @@ ENVIRONMENT = ("CPATH", "C_INCLUDE_PATH", "OBJC_INCLUDE_PATH", "GCC_EXEC_PREFIX"
 _SEARCH_OPTIONS = ("-I", "-iquote", "-isystem", "-idirafter")
 _UNFOLLOWED = ("-iprefix", "-iwithprefix", "-isysroot", "--sysroot", "-imultilib", "-B")
 _FILE_OPTIONS = ("-include", "-imacros")
-# Anywhere in a line (a match in a comment only adds a directory to watch).
-_INCLUDE = re.compile(rb'#[ \t]*(?:include(?:_next)?|import)[ \t]*([<"])([^>"\n]*)[>"]')
-# Every #include directive, however written, and what follows the keyword:
-# one whose name is not a plain "..." or <...> is not followed.
-_ANY_INCLUDE = re.compile(
-    rb'(?m)^[ \t]*(#|%:)([ \t]*(?:/\*.*?\*/[ \t]*)*)(?:include(?:_next)?|import)\b[ \t]*(/\*|.)?')
-_PLAIN_INCLUDE = re.compile(rb'#[ \t]*(?:include(?:_next)?|import)\b[ \t]*(/\*|.)?')
-_HASH_COMMENT = re.compile(rb'#[ \t]*/\*')
-_HAS_WORD = re.compile(rb'\b__has_include(?:_next)?\b')
-_HAS_CALL = re.compile(rb'\b__has_include(?:_next)?[ \t]*\([ \t]*([<"])([^>"\n)]*)[>"]')
-_HAS_TESTED = re.compile(rb'(?:\bdefined[ \t]*\(?[ \t]*|#[ \t]*ifn?def[ \t]+)__has_include(?:_next)?\b')
-# #pragma once, or #import (GCC still takes it: an #include of a file
-# that is skipped if read before, as #pragma once makes it).
-_PRAGMA_ONCE = re.compile(rb'#[ \t]*pragma[ \t]+once\b|_Pragma[ \t]*\([ \t]*"once"|#[ \t]*import\b')
+# GCC's blanks inside a directive (a form feed and a vertical tab too), and
+# its line splices: a backslash, blanks GCC warns of, a line end.
+_BLANK = rb"[ \t\f\v]"
+_SPLICE = re.compile(rb"\\[ \t\f\v]*\r?\n")
+# The directive words whose operand names a file; where one stands first
+# on its line after '#' (or '%:'), its operand must be a plain "..." or
+# <...>, else the text is not kept (a macro, a comment, a stray token).
+_INCLUDE_WORD = re.compile(rb"include(?:_next)?|import")  # a word: see _word_at
+_INCLUDE_NAME = re.compile(_BLANK + rb'*(?:"([^"\n]*)"|<([^>\n]*)>)')
+# A __has_include: a call with a plain name, or a test of the word itself
+# (defined, #ifdef); any other use (through a macro, a comment between its
+# parts) makes the text one not kept.
+_HAS_WORD = re.compile(rb"__has_include(?:_next)?")
+_HAS_OPERAND = re.compile(_BLANK + rb"*\(" + _INCLUDE_NAME.pattern)
+_HAS_TESTED_BEFORE = re.compile(rb"(?:(?<![\w$])defined" + _BLANK + rb"*\(?|#" + _BLANK
+                                + rb"*ifn?def" + _BLANK + rb"+)" + _BLANK + rb"*\Z")
 _FRESH_SECONDS = 2.0
 # A file or directory changed this close to (or after) the start of a run
 # may have changed while the preprocessor read it: the run is not kept.
@@ -103,7 +117,9 @@ def _dir_stamp(path: str) -> Optional[List[int]]:
         return None
     if not stat.S_ISDIR(st.st_mode):
         return [-1]
-    return [st.st_mtime_ns, st.st_ino, st.st_dev]
+    # (ctime too: an entry added, then the folder's mtime set back, as tar
+    # and touch -r do)
+    return [max(st.st_mtime_ns, st.st_ctime_ns), st.st_mtime_ns, st.st_ino, st.st_dev]
 
 
 @lru_cache(maxsize=None)
@@ -153,6 +169,8 @@ def search_dirs(argv: Sequence[str], system_dirs: Iterable[str]) -> Optional[Lis
             if arg.startswith(opt) and len(arg) > len(opt):
                 out.append(arg[len(opt):])
                 break
+    if any(d.startswith(("=", "$SYSROOT")) for d in out):
+        return None  # a folder under the compiler's sysroot
     for var in ("CPATH", "C_INCLUDE_PATH"):
         value = os.environ.get(var)
         if value is not None:
@@ -176,62 +194,103 @@ class _Manifest:
     def __init__(self) -> None:
         self.files: List[list] = []
         self.dirs: Set[str] = set()
+        self.strict = False  # every file's size and time must hold (#pragma once)
 
 
 # What a file's content asks for (_include_names) and whether it has a
 # #pragma once, by the content's digest: a header shared by many runs
 # (every ABI's copy of linux/types.h has the same bytes) is looked through
 # once per process.
-_LOOKED: Dict[str, Tuple[Optional[Tuple[Tuple[str, str], ...]], bool]] = {}
+_LOOKED: Dict[str, Tuple[Optional[Tuple[Tuple[str, str], ...]], Tuple[bool, bool]]] = {}
 
 
-def _has_once(data: bytes) -> bool:
-    return (b"once" in data or b"import" in data) and _PRAGMA_ONCE.search(data) is not None
+def _may_skip(data: bytes) -> Tuple[bool, bool]:
+    """(whether the file holds the word 'once', whether it holds 'pragma',
+    'Pragma' or 'import'): a run where both are found, in one file or in
+    two (a macro in one that makes ``_Pragma(#x)``, ``P(once)`` in the
+    other), may have a file GCC passed over as a copy of a ``#pragma
+    once`` file, however the pragma was spelt."""
+    return b"once" in data, (b"ragma" in data or b"import" in data)
+
+
+_COMMENT = re.compile(rb"/\*.*?\*/", re.S)
+
+
+def _word_at(data: bytes, m) -> bool:
+    """Whether a match stands alone, not inside a longer identifier (a
+    byte of a UTF-8 letter or a '$' is part of one).  (Checked here: a
+    regular expression that starts with a look-behind is searched for
+    ten times slower.)"""
+    start, end = m.start(), m.end()
+    return not ((start and (data[start - 1:start].isalnum() or data[start - 1] in b"_$"
+                            or data[start - 1] >= 0x80))
+                or (end < len(data) and (data[end:end + 1].isalnum() or data[end] in b"_$"
+                                         or data[end] >= 0x80)))
+
+
+def _directive_start(lead: bytes) -> bool:
+    """Whether what stands before an include word on its line, ending with
+    '#' (or '%:'), makes it a directive: nothing else before the '#' but
+    comments (or the end of one begun on an earlier line)."""
+    rest = _COMMENT.sub(b"", lead[:-1] if lead.endswith(b"#") else lead[:-2])
+    return not rest.strip(b" \t\f\v\r") or b"*/" in rest
 
 
 def _include_names(data: bytes) -> Optional[Tuple[Tuple[str, str], ...]]:
     """The (form, name) of every include a file (or the input text) asks
     for, ``#include`` then ``__has_include`` (form '"' or '<'); None when
     it asks in a way whose name is not known here (a computed
-    ``#include``, a ``__has_include`` through a macro)."""
-    # a name made by a macro, or a directive written with a digraph or a
-    # comment in it, is not followed here (anything else, "#include's" in a
-    # comment, is no include GCC would follow)
-    if b"%:" in data or _HASH_COMMENT.search(data):  # rare: the slow, exact look
-        for form, mark, after in _ANY_INCLUDE.findall(data):
-            after = after or b""
-            if form != b"#" or b"/*" in mark or after == b"/*" or after.isalnum() or after == b"_":
-                return None
-    else:
-        for m in _PLAIN_INCLUDE.finditer(data):
-            after = m.group(1) or b""
-            if after == b"/*" or after.isalnum() or after == b"_":
-                start = m.start()
-                if not data[data.rfind(b"\n", 0, start) + 1:start].strip(b" \t"):
-                    return None  # at the start of a line: a directive
-    found = [(form.decode(), name.decode("utf-8", "surrogateescape"))
-             for form, name in _INCLUDE.findall(data)]
-    if b"__has_include" in data:
-        calls = _HAS_CALL.findall(data)
-        if len(_HAS_WORD.findall(data)) > len(calls) + len(_HAS_TESTED.findall(data)):
-            return None
-        found.extend((form.decode(), name.strip().decode("utf-8", "surrogateescape"))
-                     for form, name in calls)
+    ``#include``, a ``__has_include`` through a macro, a comment inside
+    the directive).  Splices are joined first, as GCC joins them; a
+    directive is a line whose first token is '#' (or '%:') and whose next
+    is the word; its operand must be a plain "..." or <...>.  The word
+    elsewhere (in a comment, in code) asks for nothing, but a name written
+    as an include there only adds a directory to watch."""
+    if b"\\" in data:
+        data = _SPLICE.sub(b"", data)
+    found: List[Tuple[str, str]] = []
+    for m in _INCLUDE_WORD.finditer(data):
+        if not _word_at(data, m):
+            continue
+        start = m.start()
+        line_start = data.rfind(b"\n", 0, start) + 1
+        lead = data[line_start:start].strip(b" \t\f\v\r")
+        name = _INCLUDE_NAME.match(data, m.end())
+        directive = (lead.endswith((b"#", b"%:")) and _directive_start(lead)) or (
+            lead.startswith((b"#", b"%:"))  # '#/**/include': comments between
+            and not _COMMENT.sub(b"", lead[1:] if lead[:1] == b"#" else lead[2:]).strip(b" \t\f\v\r"))
+        if directive and name is None:
+            return None  # a computed or malformed include: its name is not known
+        if name is not None:
+            quoted, angled = name.group(1), name.group(2)
+            found.append(('"', quoted.decode("utf-8", "surrogateescape")) if quoted is not None
+                         else ("<", angled.decode("utf-8", "surrogateescape")))
+    for m in _HAS_WORD.finditer(data):
+        if not _word_at(data, m):
+            continue
+        call = _HAS_OPERAND.match(data, m.end())
+        if call is not None:
+            quoted, angled = call.group(1), call.group(2)
+            text = (quoted if quoted is not None else angled).strip(b" \t\f\v")
+            found.append(('"' if quoted is not None else "<", text.decode("utf-8", "surrogateescape")))
+        elif not _HAS_TESTED_BEFORE.search(data, max(0, m.start() - 40), m.start()):
+            return None  # asked through a macro, or split by a comment
     return tuple(found)
 
 
 def _names(data: bytes, here: str, angle: Set[str], quoted: Set[Tuple[str, str]],
-           literal: List[Tuple[str, str, str]], digest: Optional[str] = None) -> Optional[bool]:
+           literal: List[Tuple[str, str, str]],
+           digest: Optional[str] = None) -> Optional[Tuple[bool, bool]]:
     """Collect the include names a file (or the input text) asks for; None
-    when it asks in a way whose name is not known here, else whether it
-    has a #pragma once.  ``digest``, the content's, lets a content already
+    when it asks in a way whose name is not known here, else its
+    ``_may_skip``.  ``digest``, the content's, lets a content already
     looked through be used again."""
     if digest is None:
-        names, once = _include_names(data), _has_once(data)
+        names, once = _include_names(data), _may_skip(data)
     else:
         looked = _LOOKED.get(digest)
         if looked is None:
-            looked = _LOOKED[digest] = (_include_names(data), _has_once(data))
+            looked = _LOOKED[digest] = (_include_names(data), _may_skip(data))
         names, once = looked
     if names is None:
         return None
@@ -245,8 +304,25 @@ def _names(data: bytes, here: str, angle: Set[str], quoted: Set[Tuple[str, str]]
 
 def _under(base: str, part: str) -> str:
     joined = os.path.join(base, part)
-    # ".." after a link is resolved by the file system, not by the name
-    return os.path.realpath(joined) if ".." in part.split("/") else os.path.normpath(joined)
+    # ".." after a link (in the name, or in the folder: -I lnk/../inc) is
+    # resolved by the file system, not by the name
+    return os.path.realpath(joined) if ".." in joined.split("/") else os.path.normpath(joined)
+
+
+def _dangling_links(dirs: Iterable[str]) -> Set[str]:
+    """The names of the links in ``dirs`` that lead nowhere: GCC passes
+    over one as absent, and finds it once its target appears, which
+    changes no folder watched."""
+    out: Set[str] = set()
+    for d in dirs:
+        try:
+            with os.scandir(d) as entries:
+                for entry in entries:
+                    if entry.is_symlink() and not os.path.exists(entry.path):
+                        out.add(entry.name)
+        except OSError:
+            continue
+    return out
 
 
 def _gather(files: Sequence[str], argv: Sequence[str], dirs: Sequence[str],
@@ -258,7 +334,7 @@ def _gather(files: Sequence[str], argv: Sequence[str], dirs: Sequence[str],
     angle: Set[str] = set()  # directory parts of <...> names (and of the names files were found by)
     quoted: Set[Tuple[str, str]] = set()  # (including file's directory, directory part of "...")
     literal: List[Tuple[str, str, str]] = []
-    once = False
+    once_word = pragma_word = False
     prefixes = [d.rstrip("/") + "/" for d in dirs]
     if input_text is not None:  # on standard input: "..." is looked for in the working directory
         data = input_text.encode("utf-8", "surrogateescape")
@@ -266,7 +342,7 @@ def _gather(files: Sequence[str], argv: Sequence[str], dirs: Sequence[str],
         if found is None:
             return None
         man.dirs.add(".")
-        once = found
+        once_word, pragma_word = found
     for path in list(_named_files(argv)) + list(files):
         if path in seen or path.startswith("<") or path.endswith("//"):
             continue  # <built-in>, <command-line>; "/cwd//" is the directory marker of -g
@@ -279,7 +355,8 @@ def _gather(files: Sequence[str], argv: Sequence[str], dirs: Sequence[str],
         found = _names(read, here, angle, quoted, literal, man.files[-1][2])
         if found is None:
             return None
-        once = once or found
+        once_word = once_word or found[0]
+        pragma_word = pragma_word or found[1]
         # the name it was found by, whatever form the include took
         for prefix in prefixes:
             if path.startswith(prefix):
@@ -290,12 +367,23 @@ def _gather(files: Sequence[str], argv: Sequence[str], dirs: Sequence[str],
     for here, part in quoted:
         man.dirs.add(_under(here, part))
     man.dirs.update(dirs)
-    if once:
-        # #pragma once skips a file whose content equals one already read,
-        # without entering it: every file an include could name is kept.
-        for form, name, here in literal:
-            for base in ([here] if form == '"' else []) + list(dirs):
+    dangling = _dangling_links(man.dirs)
+    if dangling and any(os.path.basename(name) in dangling for _form, name, _here in literal):
+        return None
+    if once_word and pragma_word:
+        # #pragma once skips a file whose content, size and modification
+        # second equal those of a marked file already read, without
+        # entering it: every file an include could name is kept, and a
+        # file whose time changed is a miss even with the same content
+        man.strict = True
+        tried: Set[str] = set()
+        asked = dict.fromkeys((name, here if form == '"' else None) for form, name, here in literal)
+        for name, beside in asked:
+            for base in ([beside] if beside is not None else []) + list(dirs):
                 cand = _under(base, name)
+                if cand in tried:
+                    continue
+                tried.add(cand)
                 if cand in seen or not os.path.isfile(cand):
                     continue
                 seen.add(cand)
@@ -322,7 +410,8 @@ def _record(man: _Manifest, path: str, now: float, recent_ns: int) -> Optional[b
     if changed >= recent_ns:
         return None
     fresh = changed / 1e9 > now - _FRESH_SECONDS
-    man.files.append([path, None if fresh else _signature(st), _digest(data)])
+    man.files.append([path, None if fresh else _signature(st), _digest(data),
+                      [st.st_size, st.st_mtime_ns]])
     return data
 
 
@@ -338,12 +427,15 @@ def lookup(key: Optional[str], rerun) -> Optional[dict]:
         return None
     try:
         entry = json.loads(lines[0])
-        for path, sig, digest in entry["files"]:
+        strict = entry["strict"]
+        for path, sig, digest, times in entry["files"]:
             try:
                 st = os.stat(path)
             except OSError:
                 return None
             if not stat.S_ISREG(st.st_mode):
+                return None
+            if strict and times != [st.st_size, st.st_mtime_ns]:
                 return None
             if sig is not None and _signature(st) == sig:
                 continue
@@ -401,6 +493,7 @@ def store(key: Optional[str], argv: Sequence[str], system_dirs: Iterable[str], t
         return digest  # a directory changed while the preprocessor ran
     entry = {
         "files": man.files,
+        "strict": man.strict,
         "dirs": [[d, stamp] for d, stamp in stamps],
         "digest": digest,
         "size": len(text),
