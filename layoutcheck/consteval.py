@@ -817,7 +817,7 @@ class Evaluator:
             else:
                 break
         for variant in reversed(aligns):
-            t = Aligned(t, variant.align, variant.coord)
+            t = Aligned(t, variant.align, variant.coord, variant.before_completion, variant.earlier)
         return t
 
     def ptrdiff_t(self) -> IntType:

@@ -563,9 +563,25 @@ class LayoutEngine:
                         cap_bytes, int_mode=int_mode)
 
     def _aligned(self, t: Aligned) -> TypeInfo:
-        """A type variant with attribute aligned: both alignments replaced."""
+        """A type variant with attribute aligned: both alignments replaced.
+        A variant made while its struct or union was incomplete gets, when
+        it is completed, the larger of its own alignment and the type's
+        (finalize_type_size); one of an enum, the enum's (finish_enum)."""
         base = self.layout(t.base)
         align_bytes = self._align_value(t.align)
+        for spec in reversed(t.earlier):  # a later aligned(0) is dropped: the one before holds
+            if align_bytes:
+                break
+            align_bytes = self._align_value(spec)
+        if not align_bytes:
+            return base
+        if t.before_completion and base.size_bytes is not None:
+            core = t.base
+            while isinstance(core, (Typedef, Qualified, Aligned)):
+                core = core.target if isinstance(core, Typedef) else core.base
+            if isinstance(core, Enum):
+                return base
+            align_bytes = max(align_bytes, base.preferred_align_bytes)
         # The variant keeps its machine mode, so i386's mode-based field
         # cap still applies where GCC ignores user alignment (bitfields).
         return TypeInfo(base.size_bytes, align_bytes, align_bytes, True,
@@ -594,12 +610,14 @@ class LayoutEngine:
 
     def _align_value(self, spec: AlignSpec) -> int:
         """The alignment an ``aligned``/``_Alignas`` request asks for, in
-        bytes (check_user_alignment)."""
+        bytes (check_user_alignment); 0 for none."""
         if spec.expr is MAX_ALIGN:
             return self._abi.biggest_alignment_bytes
         value = self.ev.integer(spec.expr)
         where = where_of(spec.coord or getattr(spec.expr, "coord", None))
-        if value <= 0 or value & (value - 1):
+        if value == 0:
+            return 0  # no request: _Alignas(0) has no effect, aligned(0) is warned of and dropped
+        if value < 0 or value & (value - 1):
             raise LayoutError(f"requested alignment {value} is not a positive power of 2", where)
         if value > MAX_USER_ALIGN:
             raise LayoutError(f"requested alignment {value} exceeds maximum {MAX_USER_ALIGN}",
@@ -610,6 +628,9 @@ class LayoutEngine:
         elem = self.layout(t.elem)
         if elem.size_bytes is None:
             raise _err(f"array of incomplete type '{_describe(t.elem)}'", t)
+        if elem.size_bytes and elem.size_bytes % elem.preferred_align_bytes:
+            # also of an array of no element or of unknown size
+            raise _err("alignment of array elements is greater than element size", t)
         if t.dim is None:
             size_bytes = None
         else:
@@ -621,8 +642,6 @@ class LayoutEngine:
             if count > LEAST_OBJECT_LIMIT and count > self.max_object_size:
                 raise _err(f"size of array is too large: {count} elements, more than "
                            f"{self.max_object_size} on {self._abi.name}", t)
-            if elem.size_bytes and elem.size_bytes % elem.preferred_align_bytes and count:
-                raise _err("alignment of array elements is greater than element size", t)
             size_bytes = elem.size_bytes * count
             if size_bytes > LEAST_OBJECT_LIMIT and size_bytes > self.max_object_size:
                 raise _err(f"size {size_bytes} of array exceeds maximum object size "
@@ -838,8 +857,8 @@ class LayoutEngine:
         """start_record_layout: the record's own alignment before any field."""
         pack_bits = rec.pack * BITS_PER_UNIT if rec.pack else 0
         user_align_bits = 0
-        for spec in rec.aligns:  # the last one given wins
-            user_align_bits = self._align_value(spec) * BITS_PER_UNIT
+        for spec in rec.aligns:  # the last one given wins (aligned(0) is dropped)
+            user_align_bits = self._align_value(spec) * BITS_PER_UNIT or user_align_bits
         record_align_bits = max(BITS_PER_UNIT, user_align_bits)
         offset_align_bits = max(record_align_bits, self.biggest_align_bits)
         if not rec.packed:
@@ -851,7 +870,7 @@ class LayoutEngine:
         return RecordLayoutInfo(
             record=rec, is_union=rec.kind == "union", pack_bits=pack_bits,
             user_align_bits=user_align_bits, record_align_bits=record_align_bits,
-            offset_align_bits=offset_align_bits, user_align=bool(rec.aligns))
+            offset_align_bits=offset_align_bits, user_align=bool(user_align_bits))
 
     # ------------------------------------------------------ declarations
     def _field_decl(self, rli: RecordLayoutInfo, member: Member, is_last: bool) -> FieldDecl:
@@ -879,10 +898,18 @@ class LayoutEngine:
         packed = member.packed or (rli.record.packed and (
             bit_width is not None or type_info.preferred_align_bits > BITS_PER_UNIT))
         align_bits = 1
+        user_align = False
         for spec in member.aligns:  # the largest one wins
-            align_bits = max(align_bits, self._align_value(spec) * BITS_PER_UNIT)
+            value = self._align_value(spec)
+            if not value:
+                continue
+            user_align = True
+            if spec.alignas and value < type_info.abi_align_bytes and type_info.size_bytes is not None:
+                raise _err(f"'_Alignas' specifiers cannot reduce alignment of "
+                           f"'{member.name or '<anonymous>'}'", spec)
+            align_bits = max(align_bits, value * BITS_PER_UNIT)
         return FieldDecl(member, type_info, bit_width, packed, align_bits,
-                         user_align=bool(member.aligns), bit_field=bit_width is not None)
+                         user_align=user_align, bit_field=bit_width is not None)
 
     def _check_address_spaces(self, member: Member) -> None:
         """Named address spaces (``int __seg_gs *p``) are x86's: GCC for
@@ -915,6 +942,11 @@ class LayoutEngine:
         int_type = self.ev.ctype_int(member.type)
         if int_type is None:
             raise _err(f"bit-field '{member.name or '<anonymous>'}' has a non-integer type", member)
+        t = member.type
+        while isinstance(t, (Typedef, Qualified, Aligned)):
+            if isinstance(t, Qualified) and t.atomic:
+                raise _err(f"bit-field '{member.name or '<anonymous>'}' has atomic type", member)
+            t = t.target if isinstance(t, Typedef) else t.base
         if width_bits < 0:
             raise _err(f"negative width in bit-field '{member.name or '<anonymous>'}'", member)
         if width_bits > type_info.size_bits or (int_type.kind == "_Bool" and width_bits > 1):
@@ -931,10 +963,23 @@ class LayoutEngine:
         if not (isinstance(base, Array) and base.dim is None):
             raise _err(f"member '{member.name}' has incomplete type '{_describe(member.type)}'",
                        member)
+        t = member.type
+        while isinstance(t, (Typedef, Qualified, Aligned)):
+            if isinstance(t, Aligned):
+                # GCC lays the member out without it (a member's own
+                # 'aligned' stays), for no rule found written down
+                raise _err(f"'aligned' on a typedef of an array of unknown size, as the type of "
+                           f"flexible array member '{member.name}', is not supported", member)
+            t = t.target if isinstance(t, Typedef) else t.base
         if rli.is_union:
             raise _err(f"flexible array member '{member.name}' in a union", member)
         if not is_last:
             raise _err(f"flexible array member '{member.name}' not at end of struct", member)
+        members = rli.record.members or []
+        if not any(m.name is not None or (m.bitwidth is None and isinstance(unqualified(m.type), Record))
+                   for m in members[:-1]):
+            raise _err(f"flexible array member '{member.name}' in a struct with no named members",
+                       member)
 
     def _adjust_field_align(self, type_info: TypeInfo, align_bits: int) -> int:
         """ADJUST_FIELD_ALIGN: i386 caps the alignment of long long, double

@@ -144,12 +144,20 @@ class Typedef(CType):
 class Aligned(CType):
     """A variant of ``base`` whose alignment is set by an attribute."""
 
-    __slots__ = ("base", "align", "coord")
+    __slots__ = ("base", "align", "coord", "before_completion", "earlier")
 
-    def __init__(self, base: CType, align: "AlignSpec", coord=None):
+    def __init__(self, base: CType, align: "AlignSpec", coord=None,
+                 before_completion: bool = False, earlier: Tuple["AlignSpec", ...] = ()):
         self.base = base
-        self.align = align
+        self.align = align  # the last 'aligned' written
+        # the ones before it, in order: each stands if those after it ask
+        # for 0 (which GCC drops)
+        self.earlier = earlier
         self.coord = coord
+        # made while its struct, union or enum was incomplete (a typedef of
+        # one declared only): GCC sets the alignment again when it is
+        # completed (finalize_type_size, finish_enum)
+        self.before_completion = before_completion
 
     def strip_typedefs(self) -> CType:
         return self.base.strip_typedefs()
@@ -187,6 +195,7 @@ class AlignSpec:
 
     expr: Any
     coord: Any = None
+    alignas: bool = False  # _Alignas (which may not lower an alignment), not aligned
 
 
 @dataclass(eq=False)

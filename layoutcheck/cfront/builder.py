@@ -515,9 +515,12 @@ class Builder:
         attributes of a typedef or a type name (``packed`` is ignored on a
         typedef, as GCC does, and refused in a type name)."""
         aligned = None
+        earlier: List[AlignSpec] = []
         mode = None
         for attr in self._gnu(node.attributes):
             if attr.name == "aligned":
+                if aligned is not None:
+                    earlier.append(aligned)
                 aligned = self._align_arg(attr)
             elif attr.name == "mode":
                 mode = attr
@@ -526,7 +529,12 @@ class Builder:
         if mode is not None:
             t = self._apply_mode(t, mode)
         if aligned is not None:
-            t = Aligned(t, aligned, node.coord)
+            core = t
+            while isinstance(core, (Typedef, Qualified, Aligned)):
+                core = core.target if isinstance(core, Typedef) else core.base
+            t = Aligned(t, aligned, node.coord,
+                        before_completion=isinstance(core, (Record, Enum)) and not core.complete,
+                        earlier=tuple(earlier))
         return t
 
     def _function(self, node: c_ast.FuncDecl) -> Function:
@@ -732,12 +740,15 @@ class Builder:
 
     def _member_attrs(self, member: Member, decl: c_ast.Decl) -> None:
         for alignas in decl.align or ():
+            if member.bitwidth is not None:
+                raise _err(f"alignment specified for bit-field '{member.name or '<anonymous>'}'",
+                           alignas.coord)
             arg = alignas.alignment
             if isinstance(arg, c_ast.Typename):
                 value = E.AlignofType(self.decl_type(arg), False, alignas.coord, self._completions)
             else:
                 value = self.expr(arg)
-            member.aligns.append(AlignSpec(value, alignas.coord))
+            member.aligns.append(AlignSpec(value, alignas.coord, alignas=True))
         attrs = self._gnu(decl.attributes)
         names = {a.name for a in attrs}
         if {"packed", "mode"} <= names and member.bitwidth is None \

@@ -540,6 +540,9 @@ class GnuCParser(CParser):
         return spec, saw_type, first_coord
 
     def _build_declarations(self, spec, decls, typedef_namespace=False):
+        if spec.get("alignment") and "typedef" in spec.get("storage", ()):
+            # (pycparser's Typedef has no place for it: it would be dropped)
+            self._parse_error("alignment specified for typedef", spec["alignment"][0].coord)
         built = super()._build_declarations(spec, decls, typedef_namespace)
         prefix = spec.get("gnu", [])
         for node, info in zip(built, decls, strict=True):
