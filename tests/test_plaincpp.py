@@ -467,6 +467,29 @@ def test_an_include_folder_gcc_stops_on_is_left_to_gcc(tmp_path, monkeypatch):
         assert plaincpp.read_plain("h.h", "h.h", abis, config, {}) is None, bad
 
 
+@pytest.mark.parametrize("target", ["/dev/null", "a.h"])
+def test_an_include_gcc_opens_or_stops_on_is_left_to_gcc(tmp_path, monkeypatch, run_cli, target):
+    """GCC goes on past a name where nothing is (or a folder), but opens a
+    device it finds there (an empty header) and stops on a loop of links.
+    The reader took both for absent and read the -I folder's header
+    instead (from a review): such a name is GCC's."""
+    need_compiler(get_abi("x86_64"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "inc").mkdir()
+    (tmp_path / "inc" / "a.h").write_text("struct a { long x; };\n")
+    (tmp_path / "h.h").write_text('#include "a.h"\nstruct s { int i; };\n')
+    os.symlink(target, tmp_path / "a.h")
+    abis = [get_abi("x86_64")]
+    assert plaincpp.read_plain("h.h", "h.h", abis, PPConfig.make(include_dirs=["inc"]), {}) is None
+    auto = run_cli("show", "h.h", "-I", "inc", "--abi", "x86_64", "--format", "json")
+    system = run_cli("show", "h.h", "-I", "inc", "--abi", "x86_64", "--format", "json", "--cpp", "system")
+    assert auto == system
+    assert auto[0] == (0 if target == "/dev/null" else 2)
+    (tmp_path / "a.h").unlink()
+    (tmp_path / "a.h").mkdir()  # a folder: GCC goes on to inc/a.h, and so does the reader
+    assert plaincpp.read_plain("h.h", "h.h", abis, PPConfig.make(include_dirs=["inc"]), {}) is not None
+
+
 def test_includes_with_comments_after_the_name(tmp_path, monkeypatch):
     """An #include whose name is followed by comments (closed on its line)
     is read here, on every ABI, as GCC reads it; also in a skipped group,

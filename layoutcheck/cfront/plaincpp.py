@@ -57,6 +57,7 @@ import errno
 import gc
 import os
 import re
+import stat
 import time
 from functools import lru_cache
 from typing import Dict, List, Optional, Sequence, Tuple
@@ -137,6 +138,25 @@ def _unread(why: str = "") -> Unread:
 
 
 # ----------------------------------------------------------------- files
+def _found(path: str) -> bool:
+    """Whether an include finds ``path`` as GCC's open_file does: a
+    readable regular file, yes; nothing there (a link to nothing too) or a
+    folder, no, the search goes on.  Anything else GCC opens and reads (a
+    device, a FIFO) or stops at (a loop of links, no permission): that
+    header is GCC's to read."""
+    try:
+        st = os.stat(path)
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+    except OSError as exc:
+        raise _unread(f"{path}: {exc.strerror}") from None
+    if stat.S_ISDIR(st.st_mode):
+        return False
+    if stat.S_ISREG(st.st_mode) and os.access(path, os.R_OK):
+        return True
+    raise _unread(f"{path} is no readable regular file")
+
+
 class _File:
     """One header's lines, comments blanked, read once for every ABI."""
 
@@ -479,12 +499,12 @@ class _Reading:
                 found = None
                 if not angle:  # first beside the includer, as GCC looks
                     here = os.path.join(os.path.dirname(path), name)
-                    if os.path.isfile(here):
+                    if _found(here):
                         cut = marker.rfind("/")
                         found = here, (marker[:cut + 1] if cut >= 0 else "") + name
                 for folder, spelt in ([] if found else self.include_dirs):
                     here = os.path.join(folder, name)
-                    if os.path.isfile(here):
+                    if _found(here):
                         found = here, spelt + "/" + name
                         break
                 if found is None:
