@@ -548,8 +548,9 @@ class Evaluator:
         try:
             value = self.integer(node)
             if self._overflowed:
-                raise _err("integer overflow in an array size: GCC makes it a variable-length "
-                           "array, which it refuses here", node)
+                raise _err("integer overflow in an array size is not modelled (GCC folds some "
+                           "such sizes and makes others variable-length, which it refuses here)",
+                           node)
             return value
         finally:
             self._overflowed = saved
