@@ -190,3 +190,33 @@ def test_verify_exit_1_on_a_mismatch(run_cli, monkeypatch, tmp_path):
     code, out, _ = run_cli("verify", str(header), "--abi", "x86_64", "--no-cffi", "--no-clang")
     assert code == 1
     assert "MISMATCH x86_64: struct s: x: layoutcheck offset 4" in out
+
+
+def test_a_member_the_engine_drops_is_a_mismatch(run_cli, monkeypatch, tmp_path):
+    """A member lost on the way (here: the builder made to drop 'hidden',
+    which sits in padding, so that every question about the others is
+    answered alike) shows as a mismatch: GCC's debug information lists
+    every member of a tagged struct, nested ones too."""
+    need_all_compilers()
+    from layoutcheck.cfront import builder
+
+    real = builder.Builder._member
+
+    def dropping(self, decl):
+        return None if decl.name == "hidden" else real(self, decl)
+
+    monkeypatch.setattr(builder.Builder, "_member", dropping)
+    header = tmp_path / "h.h"
+    header.write_text("struct in { char c; char hidden; short s; };\n"
+                      "struct s { char c; char hidden; int x; struct in i; };\n")
+    code, out, _ = run_cli("verify", str(header), "--abi", "all", "--no-cffi", "--no-clang")
+    assert code == 1
+    for abi in all_abis():
+        assert f"MISMATCH {abi.name}: struct s: hidden: layoutcheck missing != gcc present" in out
+        assert f"MISMATCH {abi.name}: struct s: i.hidden: layoutcheck missing" in out
+        assert f"MISMATCH {abi.name}: struct in: hidden: layoutcheck missing" in out
+    monkeypatch.setattr(builder.Builder, "_member", real)
+    # (another text: the one above stays parsed as the dropping builder made it)
+    header.write_text(header.read_text() + "struct other { int o; };\n")
+    code, out, _ = run_cli("verify", str(header), "--abi", "all", "--no-cffi", "--no-clang")
+    assert code == 0, out

@@ -58,6 +58,11 @@ class OracleLayout:
     size: int
     align: int
     members: Dict[str, OracleMember] = field(default_factory=dict)
+    # every member path GCC's debug information lists for the struct (a
+    # tagged one), or None where it was not read: a member the engine
+    # dropped (a lost declarator, in padding) would leave every question
+    # about the others answered alike
+    dwarf_paths: Optional[List[str]] = None
 
 
 @dataclass
@@ -152,8 +157,16 @@ def _compile_and_read(cmd: List[str], label: str, abi: ABI, src: OracleSource,
         source_answers.update(answers)
         return source
 
-    of = _compile_object(cmd, label, abi, src, questions, workdir)
-    return _answers(of, layouts, source_answers)
+    debug = cmd == list(abi.oracle)  # the ABI's GCC: its DWARF lists the members too
+    records: Dict = {}
+    of = _compile_object(cmd, label, abi, src, questions, workdir, records if debug else None)
+    results = _answers(of, layouts, source_answers)
+    if debug:
+        for lay, res in zip(layouts, results, strict=True):
+            found = records.get((lay.kind, lay.record.tag)) if lay.record.tag else None
+            if found is not None:
+                res.dwarf_paths = list(found["members"])
+    return results
 
 
 def ask_gcc_values(abi: ABI, src: OracleSource, questions_c: str,
@@ -176,7 +189,10 @@ def ask_gcc_image(abi: ABI, src: OracleSource, lay: Layout, initializer: str,
 
 
 def _compile_object(cmd: List[str], label: str, abi: ABI, src: OracleSource, make_source,
-                    workdir: Optional[str]) -> ObjectFile:
+                    workdir: Optional[str], records: Optional[Dict] = None) -> ObjectFile:
+    """The object GCC makes of the header and ``make_source``'s questions;
+    with ``records``, compiled with debug information too, whose structs
+    (``dwarf.dwarf_records``) are put there."""
     from ..cfront.preprocess import _run_tool
 
     own = workdir is None
@@ -200,12 +216,17 @@ def _compile_object(cmd: List[str], label: str, abi: ABI, src: OracleSource, mak
             fh.write(source)
         # (no -std: the header is read in GCC's own default, gnu17, as the
         # preprocessor road reads it; __STDC_VERSION__ must agree)
-        proc = _run_tool(cmd + flags + ["-c", "-w", "-O0", "-fno-common", "-x", "c",
-                                        "-o", obj, csrc],
+        debug = ["-g", "-fno-eliminate-unused-debug-types"] if records is not None else []
+        proc = _run_tool(cmd + flags + debug + ["-c", "-w", "-O0", "-fno-common", "-x", "c",
+                                                "-o", obj, csrc],
                          text=True, errors="replace")
         if proc.returncode != 0:
             raise LayoutError(f"{label}: the oracle compiler rejected the input: "
                               f"{first_error_line(proc.stderr)}")
+        if records is not None:
+            from .dwarf import dwarf_records
+
+            records.update(dwarf_records(obj))
         return ObjectFile.from_path(obj)
     finally:
         if own:
@@ -279,6 +300,12 @@ def compare(lay: Layout, orc: OracleLayout) -> Tuple[int, List[Mismatch]]:
         out.append(Mismatch(lay.abi, name, "size", lay.size, orc.size))
     if lay.align != orc.align:
         out.append(Mismatch(lay.abi, name, "align", lay.align, orc.align))
+    if orc.dwarf_paths is not None:
+        items += 1  # the member list
+        mine = {m.path for m in lay.members}
+        for path in orc.dwarf_paths:
+            if path not in mine:
+                out.append(Mismatch(lay.abi, name, path, "missing", "present"))
     for m in lay.members:
         o = orc.members.get(m.path)
         items += 1
