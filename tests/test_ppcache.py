@@ -349,7 +349,8 @@ def test_text_input_watches_what_it_includes(cache_dir, tmp_path, monkeypatch):
 
 @pytest.mark.parametrize("header", [
     '#define HAS __has_include\n#if HAS(<sub/new.h>)\nstruct a { char v; };\n#else\nstruct a { long v; };\n#endif\n',
-    '#if __has_include /* c */ (<sub/new.h>)\nstruct a { char v; };\n#else\nstruct a { long v; };\n#endif\n',
+    '#define HAS(x) __has_include(x)\n#if HAS(<sub/new.h>)\nstruct a { char v; };\n'
+    '#else\nstruct a { long v; };\n#endif\n',
     '#define HDR "sub/new.h"\n#if 1\n#include HDR\n#endif\nstruct a { T v; };\n',
 ])
 def test_lookups_whose_name_is_not_plain_are_never_kept(cache_dir, tmp_path, header):
@@ -569,16 +570,18 @@ def _once_pair(tmp_path, first_line: bytes):
 
 @pytest.mark.parametrize("first_line", [
     b"#pragma once", b"#pragma/**/once", b"%:pragma once", b"#pragma \\\nonce", b"#pragma\fonce",
-    b"#define P(x) _Pragma(#x)\nP(once)",
+    b"#define P(x) _Pragma(#x)\nP(once)", b"ONCE",
+    b"#define CAT(a,b) a##b\n#define STR(x) #x\n#define XSTR(x) STR(x)\nCAT(_Pra,gma)(XSTR(CAT(on,ce)))",
 ])
 def test_a_pragma_once_copy_however_spelt_is_watched(cache_dir, tmp_path, monkeypatch, first_line):
     need_compiler(get_abi("x86_64"))
     main = _once_pair(tmp_path, first_line)
-    assert _size(main, "s") == 8
+    kw = {"defines": {"ONCE": '_Pragma("once")'}} if first_line == b"ONCE" else {}
+    assert _size(main, "s", **kw) == 8
     with open(tmp_path / "x2.h", "ab") as fh:
         fh.write(b"/* edited */\n")
     time.sleep(ppcache._DURING_RUN_NS / 1e9 + 0.01)
-    assert _size(main, "s") == _cold_size(main, "s", monkeypatch) == 16
+    assert _size(main, "s", **kw) == _cold_size(main, "s", monkeypatch, **kw) == 16
 
 
 def test_a_pragma_once_file_whose_time_alone_changed_is_read_again(cache_dir, tmp_path, monkeypatch):
@@ -594,17 +597,20 @@ def test_a_pragma_once_file_whose_time_alone_changed_is_read_again(cache_dir, tm
 
 
 @pytest.mark.parametrize("directive", [
-    '#include\f"sub/t.h"', '#include \\\n"sub/t.h"', "#define $HDR \"sub/t.h\"\n#include $HDR",
-    '#define HDR "sub/t.h"\n/* c */ #include HDR', '#include "a>b/t.h"',
+    b'#include\f"sub/t.h"', b'#include \\\n"sub/t.h"', b"#define $HDR \"sub/t.h\"\n#include $HDR",
+    b'#define HDR "sub/t.h"\n/* c */ #include HDR', b'#include "a>b/t.h"',
+    b'#define HDR "sub/t.h"\n# /*\n*/ include HDR', b'#define HDR "sub/t.h"\n#\0include HDR',
+    b'#define HDR "sub/t.h"\rstruct t;\r#include HDR', b'\xef\xbb\xbf#include "sub/t.h"',
+    b'#include "su\\\rb/t.h"', b'/* a comment:\n   #include\'s protect themselves */\n#include "sub/t.h"',
 ])
 def test_an_include_however_written_watches_where_gcc_looks(cache_dir, tmp_path, monkeypatch, directive):
     need_compiler(get_abi("x86_64"))
-    sub = "a>b" if "a>b" in directive else "sub"
+    sub = "a>b" if b"a>b" in directive else "sub"
     (tmp_path / "inc" / sub).mkdir(parents=True)
     (tmp_path / "inc" / sub / "t.h").write_text("typedef int T;\n")
     (tmp_path / sub).mkdir()  # beside the header, where GCC looks first: empty
     main = tmp_path / "a.h"
-    main.write_text(directive + "\nstruct s { char c; T x; };\n")
+    main.write_bytes(directive + b"\nstruct s { char c; T x; };\n")
     _settle(main, tmp_path / "inc" / sub / "t.h")
     inc = [tmp_path / "inc"]
     assert _size(main, "s", include_dirs=inc) == 8
@@ -612,12 +618,15 @@ def test_an_include_however_written_watches_where_gcc_looks(cache_dir, tmp_path,
     assert _size(main, "s", include_dirs=inc) == _cold_size(main, "s", monkeypatch, include_dirs=inc) == 4
 
 
-def test_a_has_include_with_a_form_feed_is_watched(cache_dir, tmp_path, monkeypatch):
+@pytest.mark.parametrize("ask", ['/* defined __has_include("other.h") */\n#if __has_include\f("sub/x.h")',
+                                 '#if __has_include /* c */ ("sub/x.h")',
+                                 '#if __has_in\\\r\nclude("sub/x.h")', '#if __has_in\\\rclude("sub/x.h")'])
+def test_a_has_include_however_written_is_watched(cache_dir, tmp_path, monkeypatch, ask):
     need_compiler(get_abi("x86_64"))
     (tmp_path / "sub").mkdir()
     main = tmp_path / "a.h"
-    main.write_text('/* defined __has_include("other.h") */\n#if __has_include\f("sub/x.h")\n'
-                    "typedef short T;\n#else\ntypedef int T;\n#endif\nstruct s { char c; T x; };\n")
+    main.write_bytes(ask.encode() + b"\ntypedef short T;\n#else\ntypedef int T;\n#endif\n"
+                     b"struct s { char c; T x; };\n")
     _settle(main)
     assert _size(main, "s") == 8
     _write(tmp_path / "sub" / "x.h", "")
@@ -692,3 +701,86 @@ def test_a_folder_under_the_sysroot_is_not_kept(cache_dir, tmp_path, monkeypatch
     _write(tmp_path / "inc1" / "t.h", "typedef short T;\n")
     assert _size(main, "s", include_dirs=inc, abis=["m68k"]) \
         == _cold_size(main, "s", monkeypatch, include_dirs=inc, abis=["m68k"]) == 4
+
+
+
+@pytest.mark.parametrize("ask, setup", [
+    ('#if __has_include(" sub/x.h")', " sub"),  # the blank is part of the name
+    ("#define \u00e9defined(x, y) x##y\n#if \u00e9defined(__has_include,)(\"sub/x.h\")", "sub"),
+])
+def test_a_has_include_gcc_reads_otherwise_is_watched_or_not_kept(cache_dir, tmp_path, monkeypatch,
+                                                                    ask, setup):
+    need_compiler(get_abi("x86_64"))
+    (tmp_path / setup).mkdir()
+    main = tmp_path / "a.h"
+    main.write_text(ask + "\ntypedef short T;\n#else\ntypedef int T;\n#endif\nstruct s { char c; T x; };\n")
+    _settle(main)
+    assert _size(main, "s") == 8
+    _write(tmp_path / setup / "x.h", "")
+    assert _size(main, "s") == _cold_size(main, "s", monkeypatch) == 4
+
+
+def test_a_has_include_given_on_the_command_line_is_not_kept(cache_dir, tmp_path):
+    need_compiler(get_abi("x86_64"))
+    (tmp_path / "sub").mkdir()
+    main = tmp_path / "a.h"
+    main.write_text('#if HI("sub/x.h")\nstruct s { long a; };\n#else\nstruct s { char a; };\n#endif\n')
+    _settle(main)
+    assert _size(main, "s", defines={"HI": "__has_include"}) == 1
+    assert not glob.glob(str(cache_dir / "pp" / "*"))
+
+
+def test_a_link_to_a_folder_where_a_header_is_asked_for_is_not_kept(cache_dir, tmp_path, monkeypatch):
+    # GCC passes over a/x.h while it leads to a folder, and reads it once a
+    # file stands there: no folder watched changes
+    need_compiler(get_abi("x86_64"))
+    for d in ("a", "b", "other/t"):
+        (tmp_path / d).mkdir(parents=True)
+    (tmp_path / "b" / "x.h").write_text("typedef int T;\n")
+    os.symlink("../other/t", tmp_path / "a" / "x.h")
+    main = tmp_path / "m.h"
+    main.write_text("#include <x.h>\nstruct s { char c; T x; };\n")
+    _settle(main, tmp_path / "b" / "x.h")
+    inc = [tmp_path / "a", tmp_path / "b"]
+    assert _size(main, "s", include_dirs=inc) == 8
+    (tmp_path / "other" / "t").rmdir()
+    _write(tmp_path / "other" / "t", "typedef short T;\n")
+    assert _size(main, "s", include_dirs=inc) == _cold_size(main, "s", monkeypatch, include_dirs=inc) == 4
+
+
+def test_files_named_like_gccs_own_markers_or_not_utf8_are_watched(cache_dir, tmp_path, monkeypatch):
+    need_compiler(get_abi("x86_64"))
+    (tmp_path / "<p>.h").write_text("typedef int T;\n")
+    main = tmp_path / "m.h"
+    main.write_text('#include "<p>.h"\nstruct s { char c; T x; };\n')
+    _settle(main, tmp_path / "<p>.h")
+    assert _size(main, "s") == 8
+    _write(tmp_path / "<p>.h", "typedef short T;\n")
+    assert _size(main, "s") == _cold_size(main, "s", monkeypatch) == 4
+    # a name that is not UTF-8 (its replacement character names another file)
+    odd, decoy = os.fsencode(str(tmp_path)) + b"/\xff.h", tmp_path / "\ufffd.h"
+    with open(odd, "w") as fh:
+        fh.write("typedef int U;\n")
+    decoy.write_text("typedef int U;\n")
+    other = tmp_path / "o.h"
+    with open(other, "wb") as fh:
+        fh.write(b'#include "\xff.h"\nstruct u { char c; U x; };\n')
+    _settle(other, odd, decoy)
+    assert _size(other, "u") == 8
+    with open(odd, "w") as fh:
+        fh.write("typedef short U;\n")
+    time.sleep(ppcache._DURING_RUN_NS / 1e9 + 0.01)
+    assert _size(other, "u") == _cold_size(other, "u", monkeypatch) == 4
+
+
+def test_a_header_of_the_c_library_is_kept(cache_dir, tmp_path):
+    # /usr/include/limits.h has a comment line starting "#include's protect
+    # themselves": no directive, and the run is kept (from a review)
+    need_compiler(get_abi("x86_64"))  # (and libc6-dev, which CI installs with it)
+    main = tmp_path / "m.h"
+    main.write_text("#include <limits.h>\nstruct s { char c[CHAR_BIT]; };\n")
+    _settle(main)
+    prog = layoutcheck.load(str(main), abis=["x86_64"], rules=False, session=Session(), cpp="system",
+                            include_dirs=["/usr/include", "/usr/include/x86_64-linux-gnu"])
+    assert prog.layout("s").size == 8
+    assert len(glob.glob(str(cache_dir / "pp" / "*"))) == 1

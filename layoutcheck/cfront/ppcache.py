@@ -9,10 +9,13 @@ search path shadows the one found before).  An entry records:
 * a key: a digest of the command line, the compiler's binary (path, size,
   modification time), those variables, the working directory, the input
   text when it came on standard input, and layoutcheck's own code;
-* the files read (every file named in the text's line markers, and every
-  file the command line names), each with its size, times and inode, and a
-  digest of its content: a file whose status changed is read and its digest
-  compared, so a touched file costs a digest, an edited one a miss;
+* the files read (every file named in the text's line markers, every
+  file the command line names, and every file an include in them could
+  name: GCC 12 passes over a copy of a '#pragma once' file of the same
+  size, second and bytes without a line marker), each with its size,
+  times and inode, and a digest of its content: a file whose size or
+  modification time changed is a miss (it may now be a copy, or no longer
+  one), one whose other status changed is read and its digest compared;
 * the directories whose entries decide what an ``#include`` would find:
   the directory of each file read, and, for each name an ``#include`` (or ``#import``) or
   ``__has_include`` of those files asks for, its directory under each
@@ -23,19 +26,17 @@ search path shadows the one found before).  An entry records:
 * the text (stored once per content, by digest) and what the run found
   about its own text (macros consulted, files read, hazard).
 
-Include names are read from the files as GCC reads directives: line
-splices joined, blanks including form feeds, comments before the '#' or
-between it and the word.  A text is not kept when its files ask for a name
-not known here: an ``#include`` or ``__has_include`` whose operand is no
-plain "..." or <...> (a macro, a comment inside it), a link in a watched
-directory that leads nowhere under a name asked for (GCC finds it once its
-target appears, and no watched directory changes), a search directory
-under the compiler's sysroot (``-I =dir``).  Where the files hold the word
-``once`` and also ``pragma`` (or ``import``), in one file or two (a
-``_Pragma`` a macro makes), GCC may have passed over a copy of a ``#pragma
-once`` file without entering it: every file an include could name is
-recorded, and every file's size and modification time must hold, not only
-its content.  A file modified less than two
+Include names are read from the files as GCC's lexer reads them (line
+ends, splices, comments, a NUL, a byte order mark).  A text is not kept
+when its files ask for a name not known here: an ``#include`` or
+``__has_include`` whose operand is no plain "..." or <...> (a macro), a
+``-D`` macro that asks ``__has_include``, a link in a watched directory
+that leads to no regular file under a name asked for (GCC passes over it,
+and finds it once a file stands there, and no watched directory changes),
+a search directory under the compiler's sysroot (``-I =dir``), a file
+name that is not UTF-8.  One hole is left: a ``__has_include`` made by
+pasting tokens in an ``#if`` (``CAT(__has_,include)``), which no file
+spells; its answer is not watched.  A file modified less than two
 seconds before the entry was written has no status recorded (its content
 is compared each time): a later edit in the same clock tick, keeping size
 and times, could not be told from it otherwise.
@@ -65,22 +66,29 @@ ENVIRONMENT = ("CPATH", "C_INCLUDE_PATH", "OBJC_INCLUDE_PATH", "GCC_EXEC_PREFIX"
 _SEARCH_OPTIONS = ("-I", "-iquote", "-isystem", "-idirafter")
 _UNFOLLOWED = ("-iprefix", "-iwithprefix", "-isysroot", "--sysroot", "-imultilib", "-B")
 _FILE_OPTIONS = ("-include", "-imacros")
-# GCC's blanks inside a directive (a form feed and a vertical tab too), and
-# its line splices: a backslash, blanks GCC warns of, a line end.
+# GCC's blanks inside a directive (a form feed and a vertical tab too).
 _BLANK = rb"[ \t\f\v]"
-_SPLICE = re.compile(rb"\\[ \t\f\v]*\r?\n")
+# The bytes of a file as GCC's lexer sees them (_cleaned): line ends (CR LF,
+# or a lone CR), splices (a backslash, blanks GCC warns of, a line end),
+# and comments (one blank each), found among string and character literals
+# (which stay: a '/*' inside one opens no comment).
+_LINE_ENDS = re.compile(rb"\r\n?")
+_SPLICE = re.compile(rb"\\[ \t\f\v]*\n")
+_LEXED = re.compile(rb'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|/\*.*?(?:\*/|\Z)|//[^\n]*', re.S)
 # The directive words whose operand names a file; where one stands first
 # on its line after '#' (or '%:'), its operand must be a plain "..." or
-# <...>, else the text is not kept (a macro, a comment, a stray token).
+# <...>, else the text is not kept (a macro, a stray token).
 _INCLUDE_WORD = re.compile(rb"include(?:_next)?|import")  # a word: see _word_at
 _INCLUDE_NAME = re.compile(_BLANK + rb'*(?:"([^"\n]*)"|<([^>\n]*)>)')
 # A __has_include: a call with a plain name, or a test of the word itself
-# (defined, #ifdef); any other use (through a macro, a comment between its
-# parts) makes the text one not kept.
+# (defined, #ifdef); any other use (through a macro) makes the text one
+# not kept.
 _HAS_WORD = re.compile(rb"__has_include(?:_next)?")
 _HAS_OPERAND = re.compile(_BLANK + rb"*\(" + _INCLUDE_NAME.pattern)
-_HAS_TESTED_BEFORE = re.compile(rb"(?:(?<![\w$])defined" + _BLANK + rb"*\(?|#" + _BLANK
+_HAS_TESTED_BEFORE = re.compile(rb"(?:(?<![\w$\x80-\xff])defined" + _BLANK + rb"*\(?|#" + _BLANK
                                 + rb"*ifn?def" + _BLANK + rb"+)" + _BLANK + rb"*\Z")
+# Names in line markers that are no file.
+_NO_FILE = ("<built-in>", "<command-line>", "<stdin>")
 _FRESH_SECONDS = 2.0
 # A file or directory changed this close to (or after) the start of a run
 # may have changed while the preprocessor read it: the run is not kept.
@@ -194,26 +202,12 @@ class _Manifest:
     def __init__(self) -> None:
         self.files: List[list] = []
         self.dirs: Set[str] = set()
-        self.strict = False  # every file's size and time must hold (#pragma once)
 
 
-# What a file's content asks for (_include_names) and whether it has a
-# #pragma once, by the content's digest: a header shared by many runs
-# (every ABI's copy of linux/types.h has the same bytes) is looked through
-# once per process.
-_LOOKED: Dict[str, Tuple[Optional[Tuple[Tuple[str, str], ...]], Tuple[bool, bool]]] = {}
-
-
-def _may_skip(data: bytes) -> Tuple[bool, bool]:
-    """(whether the file holds the word 'once', whether it holds 'pragma',
-    'Pragma' or 'import'): a run where both are found, in one file or in
-    two (a macro in one that makes ``_Pragma(#x)``, ``P(once)`` in the
-    other), may have a file GCC passed over as a copy of a ``#pragma
-    once`` file, however the pragma was spelt."""
-    return b"once" in data, (b"ragma" in data or b"import" in data)
-
-
-_COMMENT = re.compile(rb"/\*.*?\*/", re.S)
+# What a file's content asks for (_include_names), by the content's
+# digest: a header shared by many runs (every ABI's copy of linux/types.h
+# has the same bytes) is looked through once per process.
+_LOOKED: Dict[str, Optional[Tuple[Tuple[str, str], ...]]] = {}
 
 
 def _word_at(data: bytes, m) -> bool:
@@ -228,38 +222,46 @@ def _word_at(data: bytes, m) -> bool:
                                          or data[end] >= 0x80)))
 
 
-def _directive_start(lead: bytes) -> bool:
-    """Whether what stands before an include word on its line, ending with
-    '#' (or '%:'), makes it a directive: nothing else before the '#' but
-    comments (or the end of one begun on an earlier line)."""
-    rest = _COMMENT.sub(b"", lead[:-1] if lead.endswith(b"#") else lead[:-2])
-    return not rest.strip(b" \t\f\v\r") or b"*/" in rest
+def _uncomment(m) -> bytes:
+    text = m.group()
+    return text if text[:1] in b"\"'" else b" "
+
+
+def _cleaned(data: bytes) -> bytes:
+    """``data`` as GCC's lexer reads it: a UTF-8 byte order mark at the
+    start passed over, a NUL a blank (GCC warns and ignores it), line ends
+    made LF, splices joined, and each comment one blank."""
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    if b"\0" in data:
+        data = data.replace(b"\0", b" ")
+    if b"\r" in data:
+        data = _LINE_ENDS.sub(b"\n", data)
+    if b"\\" in data:
+        data = _SPLICE.sub(b"", data)
+    if b"/" in data or b"'" in data or b'"' in data:
+        data = _LEXED.sub(_uncomment, data)
+    return data
 
 
 def _include_names(data: bytes) -> Optional[Tuple[Tuple[str, str], ...]]:
     """The (form, name) of every include a file (or the input text) asks
     for, ``#include`` then ``__has_include`` (form '"' or '<'); None when
     it asks in a way whose name is not known here (a computed
-    ``#include``, a ``__has_include`` through a macro, a comment inside
-    the directive).  Splices are joined first, as GCC joins them; a
-    directive is a line whose first token is '#' (or '%:') and whose next
-    is the word; its operand must be a plain "..." or <...>.  The word
-    elsewhere (in a comment, in code) asks for nothing, but a name written
-    as an include there only adds a directory to watch."""
-    if b"\\" in data:
-        data = _SPLICE.sub(b"", data)
+    ``#include``, a ``__has_include`` through a macro).  The bytes are read
+    as GCC's lexer reads them (``_cleaned``); a directive is a line whose
+    first token is '#' (or '%:') and whose next is the word, and its
+    operand must be a plain "..." or <...>.  A name written as an include
+    elsewhere (in a string) only adds a directory to watch."""
+    data = _cleaned(data)
     found: List[Tuple[str, str]] = []
     for m in _INCLUDE_WORD.finditer(data):
         if not _word_at(data, m):
             continue
         start = m.start()
-        line_start = data.rfind(b"\n", 0, start) + 1
-        lead = data[line_start:start].strip(b" \t\f\v\r")
+        lead = data[data.rfind(b"\n", 0, start) + 1:start].strip(b" \t\f\v")
         name = _INCLUDE_NAME.match(data, m.end())
-        directive = (lead.endswith((b"#", b"%:")) and _directive_start(lead)) or (
-            lead.startswith((b"#", b"%:"))  # '#/**/include': comments between
-            and not _COMMENT.sub(b"", lead[1:] if lead[:1] == b"#" else lead[2:]).strip(b" \t\f\v\r"))
-        if directive and name is None:
+        if lead in (b"#", b"%:") and name is None:
             return None  # a computed or malformed include: its name is not known
         if name is not None:
             quoted, angled = name.group(1), name.group(2)
@@ -271,35 +273,32 @@ def _include_names(data: bytes) -> Optional[Tuple[Tuple[str, str], ...]]:
         call = _HAS_OPERAND.match(data, m.end())
         if call is not None:
             quoted, angled = call.group(1), call.group(2)
-            text = (quoted if quoted is not None else angled).strip(b" \t\f\v")
+            text = quoted if quoted is not None else angled  # blanks in it are GCC's too
             found.append(('"' if quoted is not None else "<", text.decode("utf-8", "surrogateescape")))
         elif not _HAS_TESTED_BEFORE.search(data, max(0, m.start() - 40), m.start()):
-            return None  # asked through a macro, or split by a comment
+            return None  # asked through a macro
     return tuple(found)
 
 
 def _names(data: bytes, here: str, angle: Set[str], quoted: Set[Tuple[str, str]],
-           literal: List[Tuple[str, str, str]],
-           digest: Optional[str] = None) -> Optional[Tuple[bool, bool]]:
-    """Collect the include names a file (or the input text) asks for; None
-    when it asks in a way whose name is not known here, else its
-    ``_may_skip``.  ``digest``, the content's, lets a content already
-    looked through be used again."""
+           literal: List[Tuple[str, str, str]], digest: Optional[str] = None) -> bool:
+    """Collect the include names a file (or the input text) asks for;
+    False when it asks in a way whose name is not known here.  ``digest``,
+    the content's, lets a content already looked through be used again."""
     if digest is None:
-        names, once = _include_names(data), _may_skip(data)
+        names = _include_names(data)
     else:
-        looked = _LOOKED.get(digest)
-        if looked is None:
-            looked = _LOOKED[digest] = (_include_names(data), _may_skip(data))
-        names, once = looked
+        if digest not in _LOOKED:
+            _LOOKED[digest] = _include_names(data)
+        names = _LOOKED[digest]
     if names is None:
-        return None
+        return False
     for form, text in names:
         angle.add(os.path.dirname(text))
         if form == '"':
             quoted.add((here, os.path.dirname(text)))
         literal.append((form, text, here))
-    return once
+    return True
 
 
 def _under(base: str, part: str) -> str:
@@ -309,16 +308,16 @@ def _under(base: str, part: str) -> str:
     return os.path.realpath(joined) if ".." in joined.split("/") else os.path.normpath(joined)
 
 
-def _dangling_links(dirs: Iterable[str]) -> Set[str]:
-    """The names of the links in ``dirs`` that lead nowhere: GCC passes
-    over one as absent, and finds it once its target appears, which
-    changes no folder watched."""
+def _odd_links(dirs: Iterable[str]) -> Set[str]:
+    """The names of the links in ``dirs`` that lead to no regular file:
+    GCC passes over one as absent (nothing there, or a folder), and finds
+    it once a file stands where it leads, which changes no folder watched."""
     out: Set[str] = set()
     for d in dirs:
         try:
             with os.scandir(d) as entries:
                 for entry in entries:
-                    if entry.is_symlink() and not os.path.exists(entry.path):
+                    if entry.is_symlink() and not os.path.isfile(entry.path):
                         out.add(entry.name)
         except OSError:
             continue
@@ -334,29 +333,27 @@ def _gather(files: Sequence[str], argv: Sequence[str], dirs: Sequence[str],
     angle: Set[str] = set()  # directory parts of <...> names (and of the names files were found by)
     quoted: Set[Tuple[str, str]] = set()  # (including file's directory, directory part of "...")
     literal: List[Tuple[str, str, str]] = []
-    once_word = pragma_word = False
     prefixes = [d.rstrip("/") + "/" for d in dirs]
+    if any(a.startswith("-D") and "__has_" in a for a in argv):
+        return None  # a macro of the command line that asks __has_include: what, unknown here
     if input_text is not None:  # on standard input: "..." is looked for in the working directory
         data = input_text.encode("utf-8", "surrogateescape")
-        found = _names(data, ".", angle, quoted, literal)
-        if found is None:
+        if not _names(data, ".", angle, quoted, literal):
             return None
         man.dirs.add(".")
-        once_word, pragma_word = found
     for path in list(_named_files(argv)) + list(files):
-        if path in seen or path.startswith("<") or path.endswith("//"):
-            continue  # <built-in>, <command-line>; "/cwd//" is the directory marker of -g
+        if path in seen or path in _NO_FILE or path.endswith("//"):
+            continue  # "/cwd//" is the directory marker of -g
+        if "\ufffd" in path:
+            return None  # a name that is not UTF-8, as read from GCC's text: not the file's
         seen.add(path)
         read = _record(man, path, now, recent_ns)
         if read is None:
             return None
         here = os.path.dirname(path) or "."
         man.dirs.add(here)
-        found = _names(read, here, angle, quoted, literal, man.files[-1][2])
-        if found is None:
+        if not _names(read, here, angle, quoted, literal, man.files[-1][2]):
             return None
-        once_word = once_word or found[0]
-        pragma_word = pragma_word or found[1]
         # the name it was found by, whatever form the include took
         for prefix in prefixes:
             if path.startswith(prefix):
@@ -367,28 +364,28 @@ def _gather(files: Sequence[str], argv: Sequence[str], dirs: Sequence[str],
     for here, part in quoted:
         man.dirs.add(_under(here, part))
     man.dirs.update(dirs)
-    dangling = _dangling_links(man.dirs)
-    if dangling and any(os.path.basename(name) in dangling for _form, name, _here in literal):
+    odd = _odd_links(man.dirs)
+    if odd and any(os.path.basename(name) in odd for _form, name, _here in literal):
         return None
-    if once_word and pragma_word:
-        # #pragma once skips a file whose content, size and modification
-        # second equal those of a marked file already read, without
-        # entering it: every file an include could name is kept, and a
-        # file whose time changed is a miss even with the same content
-        man.strict = True
-        tried: Set[str] = set()
-        asked = dict.fromkeys((name, here if form == '"' else None) for form, name, here in literal)
-        for name, beside in asked:
-            for base in ([beside] if beside is not None else []) + list(dirs):
-                cand = _under(base, name)
-                if cand in tried:
-                    continue
-                tried.add(cand)
-                if cand in seen or not os.path.isfile(cand):
-                    continue
-                seen.add(cand)
-                if _record(man, cand, now, recent_ns) is None:
-                    return None
+    # GCC 12 passes over a file whose size, modification second and bytes
+    # equal those of a '#pragma once' file already read, without entering
+    # it; the pragma may be made by a macro, even one of the command line,
+    # so it is not looked for: every file an include could name is kept,
+    # and a file whose size or time changed is a miss even with the same
+    # bytes.
+    tried: Set[str] = set()
+    asked = dict.fromkeys((name, here if form == '"' else None) for form, name, here in literal)
+    for name, beside in asked:
+        for base in ([beside] if beside is not None else []) + list(dirs):
+            cand = _under(base, name)
+            if cand in tried:
+                continue
+            tried.add(cand)
+            if cand in seen or not os.path.isfile(cand):
+                continue
+            seen.add(cand)
+            if _record(man, cand, now, recent_ns) is None:
+                return None
     return man
 
 
@@ -427,7 +424,6 @@ def lookup(key: Optional[str], rerun) -> Optional[dict]:
         return None
     try:
         entry = json.loads(lines[0])
-        strict = entry["strict"]
         for path, sig, digest, times in entry["files"]:
             try:
                 st = os.stat(path)
@@ -435,8 +431,8 @@ def lookup(key: Optional[str], rerun) -> Optional[dict]:
                 return None
             if not stat.S_ISREG(st.st_mode):
                 return None
-            if strict and times != [st.st_size, st.st_mtime_ns]:
-                return None
+            if times != [st.st_size, st.st_mtime_ns]:
+                return None  # (#pragma once: a copy of the same second is passed over)
             if sig is not None and _signature(st) == sig:
                 continue
             with open(path, "rb") as fh:
@@ -493,7 +489,6 @@ def store(key: Optional[str], argv: Sequence[str], system_dirs: Iterable[str], t
         return digest  # a directory changed while the preprocessor ran
     entry = {
         "files": man.files,
-        "strict": man.strict,
         "dirs": [[d, stamp] for d, stamp in stamps],
         "digest": digest,
         "size": len(text),

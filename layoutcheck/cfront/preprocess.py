@@ -633,7 +633,7 @@ def _files_read(text: str) -> Tuple[str, ...]:
     seen: Dict[str, None] = {}
     for m in _MARKER.finditer(text):
         name = m.group(1).replace('\\"', '"').replace("\\\\", "\\")
-        if not name.startswith("<"):
+        if name not in ("<built-in>", "<command-line>", "<stdin>"):  # ('<p>.h' is a file)
             seen.setdefault(name, None)
     return tuple(seen)
 
