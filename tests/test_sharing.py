@@ -277,3 +277,27 @@ def test_a_hazard_in_a_define_or_an_unreadable_file_name_is_not_shared(tmp_path)
     alone = {lay.abi: lay.json_line()
              for abi in all_abis() for lay in lc.load(str(named), abis=[abi.name]).layouts()}
     assert together == alone and len(set(alone.values())) > 1
+
+
+@pytest.mark.parametrize("text, defines", [
+    ("#if '\\377' < 0\nstruct g { char x[1]; };\n#else\nstruct g { char x[2]; };\n#endif\n", None),
+    ("#define C '\\377'\n#if C < 0\nstruct g { char x[1]; };\n#else\nstruct g { char x[2]; };\n#endif\n", None),
+    ("#if L'\\xffffffff' < 0\nstruct g { char x[1]; };\n#else\nstruct g { char x[2]; };\n#endif\n", None),
+    ("#if C < 0\nstruct g { char x[1]; };\n#else\nstruct g { char x[2]; };\n#endif\n", {"C": "'\\377'"}),
+])
+@pytest.mark.parametrize("cpp", ["auto", "system"])
+def test_a_character_constant_in_an_if_follows_each_abis_char(text, defines, cpp):
+    """'\\377' < 0 holds where char is signed; the text made for the first
+    ABI stood for every other one (arm, aarch64 and the rest got x86_64's
+    answer, from a review).  A text whose directives hold a character
+    constant is shared only between ABIs that agree on the signedness of
+    char and wchar_t; --pp-abi refuses the others."""
+    need_all_compilers()
+    prog = lc.load(text, abis=["all"], defines=defines, cpp=cpp)
+    wide = text.startswith("#if L")
+    for abi in all_abis():
+        negative = (not abi.wchar_type.startswith("unsigned")) if wide else abi.char_signed
+        assert prog.layout("g", abi.name).size == (1 if negative else 2), abi.name
+    assert not verify_program(prog).mismatches
+    with pytest.raises(lc.LayoutError, match="holds a character constant"):
+        lc.load(text, abis=["x86_64", "arm"], defines=defines, cpp=cpp, pp_abi="x86_64")

@@ -466,7 +466,7 @@ def lookup(key: Optional[str], rerun) -> Optional[dict]:
 
 def store(key: Optional[str], argv: Sequence[str], system_dirs: Iterable[str], text: str,
           used: Iterable[str], files: Sequence[str], hazard: Optional[str],
-          input_text: Optional[str], started_ns: int) -> Optional[str]:
+          input_text: Optional[str], started_ns: int, chars: Optional[str] = None) -> Optional[str]:
     """Keep one run (errors are ignored: a cache that cannot be written is
     no cache).  ``files``: what the run reports it read, kept with the
     entry; what the entry depends on is taken from the text (and from
@@ -495,6 +495,7 @@ def store(key: Optional[str], argv: Sequence[str], system_dirs: Iterable[str], t
         "used": sorted(used),
         "read": list(files),
         "hazard": hazard,
+        "chars": chars,
     }
     cache.write_blob("text", digest, data)
     cache.write_checked("pp", key, [json.dumps(entry)])

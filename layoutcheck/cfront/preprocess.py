@@ -214,6 +214,9 @@ class _Run:
     digest: Optional[str] = None  # of the text, when known
     load: object = None
     size: Optional[int] = None  # characters of a text kept in the cache
+    # where a directive holds a character constant, whose value in an #if
+    # follows the target's char (or wchar_t) signedness (_char_hazard)
+    chars: Optional[str] = None
     # what why_not_shared worked out for this run (its macro values per ABI)
     memo: Dict[object, Any] = field(default_factory=dict, compare=False, repr=False)
 
@@ -680,6 +683,52 @@ def _file_hazard(path: str) -> Optional[str]:
     return _HAZARD_CACHE[key]
 
 
+# A directive that may hold a character constant an #if reads: one in an
+# #if or #elif line, or in a macro's body (the macro may be read by one).
+# Its value follows the target's char signedness ('\377' < 0), or
+# wchar_t's for L'..': a text that holds one is shared only between ABIs
+# that agree on both.
+_CHAR_DIRECTIVE = re.compile(rb"(?m)^[ \t]*(?:#|%:)[ \t]*(?:if|elif|define)\b[^\n]*'")
+_CHARS_CACHE: Dict[Tuple[str, float, int], bool] = {}
+
+
+def _chars_in(data: bytes) -> bool:
+    if b"'" not in data:
+        return False
+    if b"\\" in data:
+        data = _SPLICE_BYTES.sub(b"", data)
+    if b"\r" in data:
+        data = data.replace(b"\r", b"\n")
+    return _CHAR_DIRECTIVE.search(data) is not None
+
+
+def _file_chars(path: str) -> bool:
+    try:
+        st = os.stat(path)
+        key = (os.path.abspath(path), st.st_mtime, st.st_size)
+        if key not in _CHARS_CACHE:
+            with open(path, "rb") as fh:
+                _CHARS_CACHE[key] = _chars_in(fh.read())
+        return _CHARS_CACHE[key]
+    except OSError:
+        return True  # not looked at: taken to hold one
+
+
+def _char_hazard(files: Sequence[str], text: Optional[str], filename: str,
+                 defines: Sequence[str] = ()) -> Optional[str]:
+    """Where the text read from ``files`` (or the source ``text``), with the
+    -D macros ``defines``, may read a character constant in an #if."""
+    for define in defines:
+        if "'" in define:
+            return f"-D {define} holds a character constant"
+    if text is not None and _chars_in(text.encode("utf-8", errors="replace")):
+        return f"a directive of {filename} holds a character constant"
+    for f in files:
+        if _file_chars(f):
+            return f"a directive of {f} holds a character constant"
+    return None
+
+
 def _hazard(files: Sequence[str], text: Optional[str], filename: str,
             defines: Sequence[str] = ()) -> Optional[str]:
     """Why the text read from ``files`` (or the source ``text``), with the
@@ -827,13 +876,14 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
         hazard = _hazard(files, text, filename, _define_texts(config, extra)) or (
             f"{filename} expands {pasting}, which pastes tokens (##): an #if could ask "
             f"__has_include or the like through it" if pasting else None)
-        digest = ppcache.store(key, argv, (), out, used, files, hazard, stdin_text, started)
-        return _Run(out, frozenset(used), files, hazard, None, digest)
+        chars = _char_hazard(files, text, filename, _define_texts(config, extra))
+        digest = ppcache.store(key, argv, (), out, used, files, hazard, stdin_text, started, chars)
+        return _Run(out, frozenset(used), files, hazard, None, digest, chars=chars)
 
     kept = ppcache.lookup(key, lambda: fresh(False).text or "")
     if kept is not None:
         return _Run(None, frozenset(kept["used"]), tuple(kept["read"]), kept["hazard"],
-                    None, kept["digest"], kept["load"], kept.get("size"))
+                    None, kept["digest"], kept["load"], kept.get("size"), chars=kept.get("chars"))
     return fresh(stream)
 
 
@@ -1021,8 +1071,9 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
     out = _INDENTED_DIRECTIVE.sub("#", buf.getvalue())
     _refuse_made_directives(out, pp.passed)
     files = _files_read(out)
-    return _Run(out, frozenset(recorder.seen), files,
-                _hazard(files, source_text, filename, _define_texts(config, extra)))
+    defines = _define_texts(config, extra)
+    return _Run(out, frozenset(recorder.seen), files, _hazard(files, source_text, filename, defines),
+                chars=_char_hazard(files, source_text, filename, defines))
 
 
 _LINE_COMMENT_SCAN = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|/\*.*?\*/|/\*|//[^\n]*', re.S)
@@ -1095,6 +1146,12 @@ def _in_dirs(path: str, dirs: Sequence[str]) -> bool:
     return any(full.startswith(os.path.abspath(d).rstrip("/") + "/") for d in dirs)
 
 
+def _char_signs(abi: ABI) -> str:
+    char = "signed" if abi.char_signed else "unsigned"
+    wide = "unsigned" if abi.wchar_type.startswith("unsigned") else "signed"
+    return f"char {char}, wchar_t {wide}"
+
+
 def why_not_shared(run: _Run, abi: ABI, other: ABI,
                    abi_defines: Dict[str, Dict[str, str]]) -> Optional[str]:
     """None when ``run`` (made for ``abi``) is provably the text ``other``
@@ -1103,6 +1160,9 @@ def why_not_shared(run: _Run, abi: ABI, other: ABI,
     is kept on the run.)"""
     if run.hazard:
         return run.hazard
+    if run.chars and _char_signs(abi) != _char_signs(other):
+        return (f"{run.chars}, whose value in an #if follows the signedness of char and wchar_t "
+                f"({_char_signs(abi)} on {abi.name}, {_char_signs(other)} on {other.name})")
     memo = run.memo
     names = memo.get("names")
     if names is None:
