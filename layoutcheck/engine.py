@@ -492,12 +492,18 @@ class LayoutEngine:
 
     def alignof(self, t: CType, gnu: bool, node=None) -> int:
         """``__alignof__`` (``gnu``) or C11 ``_Alignof``, in bytes."""
-        if isinstance(self._plain(t), Function):
+        plain = self._plain(t)
+        if isinstance(plain, Function):
             # GCC answers FUNCTION_BOUNDARY, which the target's flags set
             # (arm: 2 bytes in Thumb mode, 4 with -marm), and no record has
             raise _err("the alignment of a function type (the target's function boundary) "
                        "is not modelled", node)
+        if isinstance(plain, Void):
+            return 1  # whatever alignment a typedef of it asks for (size_one_node)
         info = self.layout(t)
+        if info.size_bytes is None:
+            raise _err(f"invalid application of '{'__alignof__' if gnu else '_Alignof'}' to "
+                       f"incomplete type '{_describe(t)}'", node)
         return info.preferred_align_bytes if gnu else info.abi_align_bytes
 
     def _plain(self, t: CType) -> CType:
@@ -529,6 +535,7 @@ class LayoutEngine:
                 raise LayoutError(f"type '{t.spelling}' does not exist on ABI {self.abi.name}")
             return self._scalar_type_info(self._abi.scalar(self.scalar_kind(t)), t.is_integer)
         if isinstance(t, Pointer):
+            self._check_pointee(t.target)
             info = self._abi.scalar("pointer")
             return TypeInfo(info.size, info.preferred_align_bytes, info.abi_align_bytes,
                             int_mode=True)
@@ -552,6 +559,40 @@ class LayoutEngine:
         if isinstance(t, (Void, Function)):
             return TypeInfo(None, 1, 1)
         raise _err(f"cannot lay out {t!r}", getattr(t, "coord", None))
+
+    def _check_pointee(self, t: CType) -> None:
+        """What GCC refuses in a pointed-to type although the pointer has
+        its own layout: a scalar type the ABI lacks (__float128 on aarch64,
+        __int128 on 32-bit ABIs), an array whose elements are aligned past
+        their size; through pointers, arrays, function types and typedefs,
+        not into structs and unions."""
+        while True:
+            if isinstance(t, (Typedef, Qualified, Aligned, Pointer)):
+                t = t.target if isinstance(t, (Typedef, Pointer)) else t.base
+            elif isinstance(t, Scalar):
+                self.layout(t)
+                return
+            elif isinstance(t, Array):
+                core = unqualified(t.elem)
+                if isinstance(core, (Record, Enum, Void)) and not (
+                        not isinstance(core, Void) and core.complete):
+                    raise _err(f"array type has incomplete element type '{_describe(t.elem)}'", t)
+                elem = self.layout(t.elem) if self._complete_scalars_only(t.elem) else None
+                if elem is not None and elem.size_bytes and elem.size_bytes % elem.preferred_align_bytes:
+                    raise _err("alignment of array elements is greater than element size", t)
+                t = t.elem
+            elif isinstance(t, Function):
+                for part in [t.ret] + list(t.params or ()):
+                    self._check_pointee(part)
+                return
+            else:
+                return
+
+    @staticmethod
+    def _complete_scalars_only(t: CType) -> bool:
+        """Whether ``t`` is a scalar (under typedefs, qualifiers and
+        alignment), which can be laid out whatever else is incomplete."""
+        return isinstance(unqualified(t), Scalar)
 
     @staticmethod
     def _scalar_type_info(info: ScalarInfo, int_mode: bool) -> TypeInfo:
@@ -899,15 +940,18 @@ class LayoutEngine:
             bit_width is not None or type_info.preferred_align_bits > BITS_PER_UNIT))
         align_bits = 1
         user_align = False
+        alignas = None  # the largest _Alignas, and where it is written
         for spec in member.aligns:  # the largest one wins
             value = self._align_value(spec)
             if not value:
                 continue
             user_align = True
-            if spec.alignas and value < type_info.abi_align_bytes and type_info.size_bytes is not None:
-                raise _err(f"'_Alignas' specifiers cannot reduce alignment of "
-                           f"'{member.name or '<anonymous>'}'", spec)
+            if spec.alignas and (alignas is None or value > alignas[0]):
+                alignas = (value, spec)
             align_bits = max(align_bits, value * BITS_PER_UNIT)
+        if alignas is not None and alignas[0] < self._min_align_of_type(member.type, type_info):
+            raise _err(f"'_Alignas' specifiers cannot reduce alignment of "
+                       f"'{member.name or '<anonymous>'}'", alignas[1])
         return FieldDecl(member, type_info, bit_width, packed, align_bits,
                          user_align=user_align, bit_field=bit_width is not None)
 
@@ -943,10 +987,13 @@ class LayoutEngine:
         if int_type is None:
             raise _err(f"bit-field '{member.name or '<anonymous>'}' has a non-integer type", member)
         t = member.type
-        while isinstance(t, (Typedef, Qualified, Aligned)):
+        while isinstance(t, (Typedef, Qualified, Aligned, TypeofExpr)):
             if isinstance(t, Qualified) and t.atomic:
                 raise _err(f"bit-field '{member.name or '<anonymous>'}' has atomic type", member)
-            t = t.target if isinstance(t, Typedef) else t.base
+            if isinstance(t, TypeofExpr):
+                t = self.ev.type_of(t.expr)
+            else:
+                t = t.target if isinstance(t, Typedef) else t.base
         if width_bits < 0:
             raise _err(f"negative width in bit-field '{member.name or '<anonymous>'}'", member)
         if width_bits > type_info.size_bits or (int_type.kind == "_Bool" and width_bits > 1):
@@ -980,6 +1027,21 @@ class LayoutEngine:
                    for m in members[:-1]):
             raise _err(f"flexible array member '{member.name}' in a struct with no named members",
                        member)
+
+    def _min_align_of_type(self, t: CType, type_info: TypeInfo) -> int:
+        """min_align_of_type, in bytes: the type's alignment, lowered by
+        the ABI's field rule (i386's 4 for double and long long) unless a
+        user asked for it.  The rule is asked with no field, so an _Atomic
+        one is lowered too (a field of it is not: _atomic)."""
+        align = type_info.preferred_align_bytes
+        if type_info.user_align:
+            return align
+        cap = type_info.field_align_cap_bytes
+        if cap is None:
+            core = unqualified(t)
+            if core is not t and isinstance(core, (Scalar, Enum)):
+                cap = self.layout(core).field_align_cap_bytes
+        return align if cap is None else min(align, cap)
 
     def _adjust_field_align(self, type_info: TypeInfo, align_bits: int) -> int:
         """ADJUST_FIELD_ALIGN: i386 caps the alignment of long long, double
