@@ -23,6 +23,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .errors import LayoutError
 from .layouts import Layout, MemberLayout
+from .model import Array, Record, unqualified
 
 KIND_ORDER = ("size", "align", "added", "removed", "offset", "bits", "overlap", "rule",
               "static-assert")
@@ -116,6 +117,40 @@ def diff_layouts(old: Optional[Layout], new: Optional[Layout], struct: str) -> L
                           f"alignment {old.align} -> {new.align}"))
     out += _added_and_removed(old, new, struct)
     out += _member_changes(old, new, struct)
+    out += _element_changes(old, new, struct)
+    return out
+
+
+def _anonymous_element(lay: Layout, m: MemberLayout) -> Optional[Layout]:
+    """The layout of the elements of array member ``m`` when they are an
+    untagged struct or union (the member list does not go into array
+    elements, and such an element has no layout of its own to compare)."""
+    core = unqualified(m.field.member.type)
+    if not isinstance(core, Array):
+        return None
+    while isinstance(core, Array):
+        core = unqualified(core.elem)
+    if not isinstance(core, Record) or core.tag is not None or not core.complete:
+        return None
+    return Layout(core, lay.engine, lay.defines, lay.source)
+
+
+def _element_changes(old: Layout, new: Layout, struct: str) -> List[Change]:
+    """Changes inside the untagged elements of array members both sides
+    have, said on the array member (path 'arr[].x')."""
+    new_by = {m.path: m for m in new.members}
+    out = []
+    for m in old.members:
+        n = new_by.get(m.path)
+        if n is None or m.is_bitfield:
+            continue
+        before, after = _anonymous_element(old, m), _anonymous_element(new, n)
+        if before is None or after is None:
+            continue
+        for ch in diff_layouts(before, after, struct):
+            path = f"{m.path}[]" + (f".{ch.member}" if ch.member else "")
+            out.append(Change(struct, ch.kind, path, ch.before, ch.after,
+                              f"{m.path}[] (each element): {ch.message}"))
     return out
 
 
@@ -349,14 +384,34 @@ def _layouts_of(prog, abi, structs: Optional[Sequence[str]]) -> Dict[str, Layout
             if rec is not None and rec.complete:
                 out[s] = prog.layout(s, abi)
         return out
-    return {lay.name: lay for lay in prog.layouts(abis=[abi])}
+    out = {lay.name: lay for lay in prog.layouts(abis=[abi])}
+    # a struct known only by a typedef ('typedef struct {...} foo_t;'), by
+    # that name: it has no tag to be listed by
+    for name, td in prog.unit(abi).typedefs.items():
+        rec = td.strip_typedefs()
+        if isinstance(rec, Record) and rec.tag is None and rec.complete and name not in out:
+            lay = prog.layout(name, abi)
+            if all(other.record is not rec for other in out.values()):
+                out[name] = lay
+    return out
+
+
+def _rule_struct(prog, abi, name: Optional[str], layouts: Dict[str, Layout]) -> Optional[str]:
+    """The key in ``layouts`` of the struct a rule names (its tag, or a
+    typedef of it), or None."""
+    if name is None or name in layouts:
+        return name
+    rec = prog.unit(abi).find_record(name)
+    if rec is None:
+        return None
+    return next((key for key, lay in layouts.items() if lay.record is rec), None)
 
 
 def _rule_changes(label: str, name: str, old: Layout, new: Layout, checker, ruleset,
-                  abi, cfg) -> List[Change]:
+                  abi, cfg, keys: Dict[str, Optional[str]]) -> List[Change]:
     out = []
     for rule in ruleset.rules:
-        if rule.struct != name or not rule.applies(abi, cfg):
+        if keys.get(rule.name, rule.struct) != name or not rule.applies(abi, cfg):
             continue
         before = checker.check(old, rule)
         after = checker.check(new, rule)
@@ -404,7 +459,12 @@ def _static_assert_changes(old_prog, new_prog, abi, cfg) -> Tuple[List[Change], 
         unit = prog.unit(abi)
         results = check_static_asserts(prog.source, prog, abi, cfg)
         for sa, res in zip(unit.static_asserts, results, strict=True):
-            out.setdefault(_assert_key(sa), (res.status, res.text))
+            key = base = _assert_key(sa)
+            n = 1
+            while key in out:  # several asserts with one message: each its own
+                n += 1
+                key = f"{base} (#{n})"
+            out[key] = (res.status, res.text)
         return out
 
     before, after = verdicts(old_prog), verdicts(new_prog)
@@ -441,13 +501,17 @@ def _diff_cell(out: _Collector, old_prog, new_prog, abi, cfg, ruleset, structs,
     missing = [s for s in structs or () if s not in olds and s not in news]
     if missing and structs_required:  # a project's structs may live in other headers
         raise LayoutError(f"no struct or union named {missing[0]!r} in {labels[0]} or {labels[1]}")
+    # the struct each rule judges, by the name the layouts are under (a
+    # rule may name a typedef of a tagged struct)
+    keys = {rule.name: _rule_struct(new_prog, abi, rule.struct, news)
+            or _rule_struct(old_prog, abi, rule.struct, olds) for rule in ruleset.rules}
     for name in list(olds) + [n for n in news if n not in olds]:
         old, new = olds.get(name), news.get(name)
         label = f"{(old or new).kind} {name}"
         changes = diff_layouts(old, new, label)
         if old is not None and new is not None:
             checker = RuleChecker(labels[1], abi, cfg)
-            changes += _rule_changes(label, name, old, new, checker, ruleset, abi, cfg)
+            changes += _rule_changes(label, name, old, new, checker, ruleset, abi, cfg, keys)
         if changes:
             out.examples.setdefault(label, (abi, cfg, old, new))
         out.add(abi, cfg, changes)
@@ -524,6 +588,9 @@ def diff_headers(old_spec: str, new_spec: Optional[str], options=None,
             cfgs = [tree_config(tree)]
         else:
             cfgs = select_configs(ruleset, configs, new_path)
+        # each config as it is read: the user's -D and -U are the header's,
+        # and so a rule's 'when' sees them too (as check judges it)
+        cfgs = [c.as_read(dict(options.defines), options.undefs) for c in cfgs]
         abis = options.abi_objects()
         for cfg in cfgs:
             old_prog = open_program(old_path, old_options, config=cfg, ruleset=ruleset, is_path=True)

@@ -289,12 +289,18 @@ struct anon_bf { int : 4; char c; };
 struct holds_anon { char c; struct anon_bf i; struct anon_bf a[3]; };
 struct bf_only { int x : 3; };
 struct holds_bf { char c; struct bf_only i; struct bf_only two[2]; };
+struct inner8 { char c; int x; char d[3]; } __attribute__((packed));
+struct arr8 { long y; struct inner8 a[2]; };
+struct arr1 { long y; struct inner8 a[1]; };
 """
 
 
 @pytest.mark.parametrize("struct, fails", [("arr", ALL), ("one", ALL), ("ok", set()),
                                            ("pk", ALL - {"m68k"}), ("ll40", set()),
-                                           ("holds_anon", set()), ("holds_bf", set())])
+                                           ("holds_anon", set()), ("holds_bf", set()),
+                                           # packed elements whose size is a multiple of the
+                                           # alignment: each element's x is misaligned inside it
+                                           ("arr8", ALL), ("arr1", ALL)])
 def test_natural_sees_packing_in_array_elements_and_bitfields(struct, fails, tmp_path):
     """An array of packed structs (its later elements misaligned) and
     bit-fields a packed struct lets straddle their type's units are

@@ -318,3 +318,58 @@ def test_a_refused_rules_file_fails_diff_on_rules(run_cli, tmp_path, monkeypatch
                              "--format", "json")
     assert code == 1 and "no rule was judged" in err, (out, err)
     assert json.loads(out)["rules_refused"] is True
+
+
+# From a review of the verdicts: each of these changes was said to be none.
+def test_a_struct_known_only_by_a_typedef_is_diffed(tmp_path, run_cli):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "layoutcheck.toml").write_text('struct = "foo_t"\n[[rule]]\nname = "eight"\n'
+                                               'kind = "size"\nexpect = 8\n')
+    a, b = _pair(tmp_path, "typedef struct { int a; int b; } foo_t;\n",
+                 "typedef struct { int a; long b; } foo_t;\n")
+    code, out, _ = run_cli("diff", a, b, "--abi", "x86_64", "--fail-on", "rules")
+    assert code == 1
+    assert "struct foo_t:" in out and "size 8 -> 16" in out and "b moved: offset 4 -> 8" in out
+    assert "rule eight: pass -> fail" in out
+
+
+def test_a_rule_naming_a_typedef_of_a_tagged_struct_is_judged(tmp_path, run_cli):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "layoutcheck.toml").write_text('struct = "s_t"\n[[rule]]\nname = "eight"\n'
+                                               'kind = "size"\nexpect = 8\n')
+    a, b = _pair(tmp_path, "typedef struct s { int x; int y; } s_t;\n",
+                 "typedef struct s { int x; long y; } s_t;\n")
+    code, out, _ = run_cli("diff", a, b, "--abi", "x86_64", "--fail-on", "rules")
+    assert code == 1 and "rule eight: pass -> fail" in out
+    assert "rules: 1 judged on both sides, 1 changed verdict" in out
+
+
+def test_members_of_untagged_array_elements_are_diffed(tmp_path, run_cli):
+    a, b = _pair(tmp_path, "struct outer { int n; struct { int a; short b; short c; } arr[2]; };\n",
+                 "struct outer { int n; struct { short c; short b; int a; } arr[2]; };\n")
+    code, out, _ = run_cli("diff", a, b, "--abi", "x86_64")
+    assert code == 1
+    assert "arr[] (each element): a moved: offset 0 -> 4" in out
+    assert "arr[] (each element): c moved: offset 6 -> 0" in out
+
+
+def test_static_asserts_with_one_message_are_each_judged(tmp_path, run_cli):
+    asserts = ('_Static_assert(sizeof(struct a) == 4, "size check");\n'
+               '_Static_assert(sizeof(struct b) == 4, "size check");\n')
+    a, b = _pair(tmp_path, "struct a { int x; };\nstruct b { int y; };\n" + asserts,
+                 "struct a { int x; };\nstruct b { int y; int z; };\n" + asserts)
+    code, out, _ = run_cli("diff", a, b, "--abi", "x86_64", "--fail-on", "rules")
+    assert code == 1
+    assert "static assert 'size check (#2)': pass -> fail" in out
+    assert "static asserts: 2, 1 changed" in out
+
+
+def test_a_rules_when_sees_the_command_lines_macros(tmp_path, run_cli):
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "layoutcheck.toml").write_text('struct = "s"\n[[rule]]\nname = "eight"\nkind = "size"\n'
+                                               'expect = 8\nwhen = { CONFIG_X = true }\n')
+    a, b = _pair(tmp_path, "struct s { int x; int y; };\n", "struct s { int x; long y; };\n")
+    code, out, _ = run_cli("diff", a, b, "--abi", "x86_64", "--fail-on", "rules", "-DCONFIG_X")
+    assert code == 1 and "rule eight: pass -> fail" in out
+    code, out, _ = run_cli("check", b, "--abi", "x86_64", "-DCONFIG_X")
+    assert code == 1  # as check judges it

@@ -263,6 +263,44 @@ def _array_stride(lay: "Layout", t, known: Dict[int, int]) -> Optional[Tuple[int
     return lay.engine.sizeof(core.elem), natural_align(lay, core.elem, known)
 
 
+def _inside_elements(lay: "Layout", t, known: Dict[int, int]) -> str:
+    """Why the members of an array's struct or union elements (which the
+    member list does not expand) sit below their alignment inside each
+    element, or ''; an element placed right is then right everywhere."""
+    core = unqualified(t)
+    if not isinstance(core, Array):
+        return ""
+    while isinstance(core, Array):
+        core = unqualified(core.elem)
+    if not (isinstance(core, Record) and core.members):
+        return ""
+    bad = _misplaced_within(lay, core, known, "[]", 0)
+    return ", ".join(f"element member {path} ({why})" for path, why in bad)
+
+
+def _misplaced_within(lay: "Layout", rec, known: Dict[int, int], prefix: str,
+                      depth: int) -> List[Tuple[str, str]]:
+    """(path, why) of the members of ``rec``, nested ones too, that sit
+    below their natural alignment from the record's start."""
+    out: List[Tuple[str, str]] = []
+    if depth > 64:
+        return out
+    for f in lay.engine.placed_record(rec).fields:
+        path = f"{prefix}.{f.name}" if f.name else prefix
+        if f.is_bitfield:
+            continue  # (a bit-field's unit: _excess_unit_span, for listed members)
+        align = natural_align(lay, f.member.type, known)
+        if (f.bit_offset // 8) % align or f.bit_offset % 8:
+            out.append((path, f"offset {f.bit_offset // 8} in the element needs alignment {align}"))
+        core = unqualified(f.member.type)
+        while isinstance(core, Array):
+            core = unqualified(core.elem)
+        if isinstance(core, Record) and core.members:
+            for sub, why in _misplaced_within(lay, core, known, path, depth + 1):
+                out.append((sub, why))
+    return out
+
+
 def rule_without(rule: "Rule", key: str) -> "Rule":
     """The rule with one parameter dropped (to reuse a target lookup)."""
     params = {k: v for k, v in rule.params.items() if k != key}
@@ -706,6 +744,9 @@ class Natural(RuleKind):
             if stride is not None and stride[0] % stride[1]:
                 misplaced.append((m, f"elements of {stride[0]} bytes misalign the later ones, "
                                      f"which need alignment {stride[1]}"))
+            inside = _inside_elements(lay, t, known)
+            if inside:
+                misplaced.append((m, inside))
         if misplaced:
             text = ", ".join(f"{m.path} ({m.type}): {why}" for m, why in misplaced)
             raise Fail(f"members sit below their types' alignment (a packed struct?): {text}",
