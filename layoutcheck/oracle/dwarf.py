@@ -129,11 +129,15 @@ def _relocated_image(data: bytes) -> bytes:
                               f"(its relocations are unknown to layoutcheck)")
         symtab = elf.get_section(rsec["sh_link"])
         base = target["sh_offset"]
+        symbols: Dict[int, object] = {}  # a few section symbols, thousands of relocations
         for reloc in rsec.iter_relocations():
             rtype = reloc["r_info_type"]
             if rtype == 0:  # R_*_NONE
                 continue
-            sym = symtab.get_symbol(reloc["r_info_sym"])
+            index = reloc["r_info_sym"]
+            sym = symbols.get(index)
+            if sym is None:
+                sym = symbols[index] = symtab.get_symbol(index)
             width = table.get(rtype)
             if width is None or reloc.entry.get("r_type2", 0) or reloc.entry.get("r_type3", 0):
                 if sym["st_info"]["type"] == "STT_SECTION" and \
