@@ -515,6 +515,29 @@ def test_an_aligned_typedef_made_before_its_type_is_complete_on_every_abi():
     assert not report.mismatches and report.total_items == 18 * (62 + 13)  # and 13 member lists
 
 
+# From a review: an __attribute__ among the specifiers of an anonymous
+# struct or union member (no declarator) is dropped by GCC; _Alignas there,
+# and attributes after its '}', stay.  The engine applied it: aligned(16)
+# made 'e' 16 bytes in where GCC puts it at 4.
+ANONYMOUS_MEMBER_ATTRIBUTES = open(os.path.join(os.path.dirname(__file__), "data",
+                                                "anonymous-member-attributes.h")).read()
+
+
+def test_attributes_of_an_anonymous_member_as_gcc_reads_them_on_every_abi():
+    from layoutcheck.oracle.verify import verify_program
+
+    from .conftest import need_all_compilers
+
+    need_all_compilers()
+    prog = lc.load(ANONYMOUS_MEMBER_ATTRIBUTES, abis=["all"])
+    x86 = {name: prog.layout(name, "x86_64") for name in ("o1", "o4", "o6", "o7")}
+    assert x86["o1"].member("e").offset == 4 and x86["o1"].align == 4
+    assert x86["o4"].member("e").offset == 8
+    assert x86["o6"].member("e").offset == 8 and x86["o7"].member("e").offset == 16
+    report = verify_program(prog)
+    assert not report.mismatches and report.total_items == 18 * 54
+
+
 def test_the_gcc_oracle_reads_the_header_in_the_same_c_standard():
     """The preprocessor road reads a header in GCC's default standard
     (gnu17); the GCC oracle compiled it with -std=gnu11, so a header asking

@@ -722,7 +722,10 @@ class Builder:
             ctype = self.decl_type(dtype)
             if isinstance(inner, (c_ast.Struct, c_ast.Union)) and inner.name is None and inner.decls is not None:
                 member = Member(None, ctype, decl.coord)
-                self._member_attrs(member, decl)
+                # GCC drops the specifiers' __attribute__ of a member with
+                # no declarator (grokfield is given none); _Alignas stays,
+                # and those after the '}' are the type's
+                self._member_attrs(member, decl, gnu=False)
                 return member
             if isinstance(inner, (c_ast.Struct, c_ast.Union, c_ast.Enum)):
                 return None  # "declaration does not declare anything"
@@ -738,7 +741,7 @@ class Builder:
         self._member_attrs(member, decl)
         return member
 
-    def _member_attrs(self, member: Member, decl: c_ast.Decl) -> None:
+    def _member_attrs(self, member: Member, decl: c_ast.Decl, gnu: bool = True) -> None:
         for alignas in decl.align or ():
             if member.bitwidth is not None:
                 raise _err(f"alignment specified for bit-field '{member.name or '<anonymous>'}'",
@@ -749,7 +752,7 @@ class Builder:
             else:
                 value = self.expr(arg)
             member.aligns.append(AlignSpec(value, alignas.coord, alignas=True))
-        attrs = self._gnu(decl.attributes)
+        attrs = self._gnu(decl.attributes) if gnu else []
         names = {a.name for a in attrs}
         if {"packed", "mode"} <= names and member.bitwidth is None \
                 and not _aligned_to_two(member.type):

@@ -1,0 +1,10 @@
+struct o1 { char c; __attribute__((aligned(16))) struct { int e; }; };
+struct o2 { char c; struct __attribute__((aligned(16))) { int e; }; };
+struct o3 { char c; struct { int e; } __attribute__((aligned(16))); };
+struct o4 { char c; __attribute__((packed)) struct { char d; int e; }; };
+struct o5 { char c; struct { char d; int e; } __attribute__((packed)); };
+struct o6 { char c; __attribute__((aligned(16))) struct { int e; } __attribute__((aligned(8))); };
+struct o7 { char c; _Alignas(16) struct { int e; }; };
+struct o8 { char c; __extension__ __attribute__((aligned(16))) union { int u; short v; }; };
+struct o9 { char c; const __attribute__((aligned(16))) struct { int e; }; };
+struct o10 { char c; __attribute__((aligned(16))) struct { int e; } named; };
