@@ -28,7 +28,8 @@ medians, the ratio and the target of issue 11 next to them:
 
 ``--only phases`` (not run by default) prints where one process's time
 goes on each ABI's text of the UAPI row: parsing, building, laying out,
-writing JSON.
+writing JSON; and what any reading of those texts needs at least: every
+ABI's ``gcc -E`` of the unit, and splitting its text into declarations.
 
 The baseline needs the cross compilers and pahole (Debian: dwarves), the
 UAPI row linux-libc-dev and its -cross packages, the kernel row
@@ -357,6 +358,7 @@ def phases_row(repeat: int):
                                   env=dict(os.environ, LAYOUTCHECK_CACHE_DIR="off"),
                                   capture_output=True, text=True, check=True)
             runs.append(json.loads(proc.stdout))
+        floor = _uapi_floor(unit)
     finally:
         shutil.rmtree(work, ignore_errors=True)
     PHASES.append("UAPI unit, one process, no cache: each ABI's text in turn (ms, medians of "
@@ -376,6 +378,36 @@ def phases_row(repeat: int):
         ms = [statistics.median(t[k] for t in later) for k in range(4)]
         PHASES.append(f"{'later ones':<10} {'':>5} {'':>7} " + cells(ms)
                       + "  (median of the texts after the first)")
+    gcc_cpu, split_cpu, texts = floor
+    PHASES.append(f"what any reading of the {texts} texts needs: their gcc -E runs {gcc_cpu:.2f} CPU-s, "
+                  f"splitting them into declarations {split_cpu:.2f} CPU-s "
+                  f"({split_cpu / texts * 1000:.0f} ms each)")
+
+
+def _uapi_floor(unit: str) -> tuple:
+    """(CPU seconds of every ABI's gcc -E of the unit, with the flags
+    layoutcheck gives it; CPU seconds of splitting those texts into
+    declarations, scan.split, the cheapest pass over a text; texts)."""
+    import resource
+
+    from layoutcheck.abi import all_abis
+    from layoutcheck.cfront import scan
+    from layoutcheck.cfront.preprocess import PPConfig, compile_flags, preprocessor_command
+    from tests.corpus import CROSS_DIR, NEEDS_I
+
+    gcc_cpu, texts = 0.0, []
+    for abi in all_abis():
+        config = PPConfig.make(include_dirs=[CROSS_DIR[abi.name]] if abi.name in NEEDS_I else [])
+        prefix, _native = preprocessor_command(abi, config)
+        before = resource.getrusage(resource.RUSAGE_CHILDREN)
+        texts.append(subprocess.run(prefix + ["-x", "c"] + compile_flags(abi, config, {}) + [unit],
+                                    capture_output=True, text=True, check=True).stdout)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        gcc_cpu += after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
+    started = time.process_time()
+    for text in texts:
+        scan.split(text)
+    return gcc_cpu, time.process_time() - started, len(texts)
 
 
 def precommit_rows(name: str, cmd, repeat: int) -> None:
