@@ -577,7 +577,7 @@ class LayoutEngine:
                 if isinstance(core, (Record, Enum, Void)) and not (
                         not isinstance(core, Void) and core.complete):
                     raise _err(f"array type has incomplete element type '{_describe(t.elem)}'", t)
-                elem = self.layout(t.elem) if self._complete_scalars_only(t.elem) else None
+                elem = self.layout(t.elem) if isinstance(core, (Scalar, Record, Enum)) else None
                 if elem is not None and elem.size_bytes and elem.size_bytes % elem.preferred_align_bytes:
                     raise _err("alignment of array elements is greater than element size", t)
                 t = t.elem
@@ -587,12 +587,6 @@ class LayoutEngine:
                 return
             else:
                 return
-
-    @staticmethod
-    def _complete_scalars_only(t: CType) -> bool:
-        """Whether ``t`` is a scalar (under typedefs, qualifiers and
-        alignment), which can be laid out whatever else is incomplete."""
-        return isinstance(unqualified(t), Scalar)
 
     @staticmethod
     def _scalar_type_info(info: ScalarInfo, int_mode: bool) -> TypeInfo:
@@ -622,7 +616,9 @@ class LayoutEngine:
                 core = core.target if isinstance(core, Typedef) else core.base
             if isinstance(core, Enum):
                 return base
-            align_bytes = max(align_bytes, base.preferred_align_bytes)
+            # the struct's own alignment (TYPE_ALIGN of the main variant),
+            # not another early variant's between them
+            align_bytes = max(align_bytes, self.layout(core).preferred_align_bytes)
         # The variant keeps its machine mode, so i386's mode-based field
         # cap still applies where GCC ignores user alignment (bitfields).
         return TypeInfo(base.size_bytes, align_bytes, align_bytes, True,

@@ -670,6 +670,22 @@ SECOND_REVIEW = {
     "int128-pointer": "struct s { char c; __int128 *p; };\n",
     "overaligned-pointee": "typedef int I8 __attribute__((aligned(8)));\nstruct s { I8 (*p)[]; };\n",
     "incomplete-pointee": "struct t;\nstruct s { struct t (*p)[3]; };\n",
+    # a third review: an aligned typedef of one made before completion
+    # (4, where the engine took the inner one's 8), members that declare
+    # nothing (GCC warns and drops them), and what GCC refuses in arrays
+    # and functions where the declarator stands
+    "chain-before-completion": "typedef struct u T8 __attribute__((aligned(8)));\n"
+                               "typedef T8 T4 __attribute__((aligned(4)));\n"
+                               "struct u { char m0[3]; };\nstruct s { char c; T4 f; char d; };\n",
+    "declares-nothing": "typedef struct { char x; } AN __attribute__((aligned(8)));\n"
+                        "struct s { char a; int; AN; char z; };\n",
+    "overaligned-record-pointee": "typedef struct t TS __attribute__((aligned(8)));\n"
+                                  "struct t { char c[3]; };\nstruct s { char a; TS (*p)[1]; };\n",
+    "incomplete-typedef-array": "struct t;\ntypedef struct t TA[2];\nstruct t { int i; };\n"
+                                "struct s { TA a; };\n",
+    "void-array": "typedef void TV[2];\nstruct s { int x; };\n",
+    "function-array": "typedef int F(void);\ntypedef F FA[2];\nstruct s { int x; };\n",
+    "function-returning-array": "struct s { int (*g)(void)[2]; };\n",
 }
 
 
@@ -693,4 +709,7 @@ SECOND_REVIEW_REFUSED = {
     "void": 0, "alignas-max": 0, "alignas-atomic": 15, "alignas-fam": 18, "atomic-typeof": 18,
     "alignof-incomplete": 18, "alignas-incomplete": 18, "float128-pointer": 14, "ieee128-pointer": 17,
     "int128-pointer": 8, "overaligned-pointee": 18, "incomplete-pointee": 18,
+    "chain-before-completion": 0, "declares-nothing": 0, "overaligned-record-pointee": 18,
+    "incomplete-typedef-array": 18, "void-array": 18, "function-array": 18,
+    "function-returning-array": 18,
 }

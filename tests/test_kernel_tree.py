@@ -194,6 +194,16 @@ def test_only_the_trees_own_macro_prefix_maps_reach_gcc(tmp_path):
     assert tree.extra_flags.count(own) == 1
 
 
+def test_a_tree_built_with_ms_extensions_is_refused(tmp_path):
+    # there 'struct s;' (or a typedef of one) inside a struct is an
+    # anonymous member of it, where plain GCC drops the declaration
+    src = _source_tree(tmp_path)
+    _configure(src)
+    _write(os.path.join(src, "Makefile"), TOP_MAKEFILE + "KBUILD_CFLAGS += -fms-extensions\n")
+    with pytest.raises(LayoutError, match="-fms-extensions, which layoutcheck does not model"):
+        KernelTree(src)
+
+
 # --- arch and ABI from .config --------------------------------------------
 
 ARCH_CONFIGS = [

@@ -23,6 +23,7 @@ from ..errors import LayoutError, where_of
 from ..model import (
     MAX_ALIGN,
     VOID,
+    Void,
     Aligned,
     AlignSpec,
     Array,
@@ -490,6 +491,7 @@ class Builder:
             return ptr
         if isinstance(node, c_ast.ArrayDecl):
             elem = self.decl_type(node.type)
+            self._check_element(elem, node.coord)
             dim = self.expr(node.dim) if node.dim is not None else None
             if node.dim_quals and "static" in node.dim_quals:
                 pass
@@ -537,8 +539,28 @@ class Builder:
                         earlier=tuple(earlier))
         return t
 
+    @staticmethod
+    def _check_element(elem: CType, coord) -> None:
+        """What GCC refuses as an array's element where the declarator
+        stands (grokdeclarator): void, a function, a struct, union or enum
+        not complete at that point (defined later or never), in any
+        array, behind a pointer or in a typedef too."""
+        core = unqualified(elem)
+        if isinstance(core, Void):
+            raise _err("declaration of an array of voids", coord)
+        if isinstance(core, Function):
+            raise _err("declaration of an array of functions", coord)
+        if isinstance(core, (Record, Enum)) and not core.complete:
+            what = core.kind if isinstance(core, Record) else "enum"
+            raise _err(f"array type has incomplete element type '{what} {core.tag or '<anonymous>'}'",
+                       coord)
+
     def _function(self, node: c_ast.FuncDecl) -> Function:
         ret = self.decl_type(node.type)
+        returned = unqualified(ret)
+        if isinstance(returned, (Array, Function)):
+            raise _err(f"function returning {'an array' if isinstance(returned, Array) else 'a function'}",
+                       node.coord)
         if node.args is None:
             return Function(ret)
         # Enumerators declared in a parameter list have prototype scope:
@@ -727,9 +749,10 @@ class Builder:
                 # and those after the '}' are the type's
                 self._member_attrs(member, decl, gnu=False)
                 return member
-            if isinstance(inner, (c_ast.Struct, c_ast.Union, c_ast.Enum)):
-                return None  # "declaration does not declare anything"
-            raise _err("declaration does not declare anything", decl.coord)
+            # "declaration does not declare anything": GCC warns and drops
+            # it ('int;', or a typedef of a struct, which -fms-extensions
+            # would make an anonymous member: refused in kernel.py)
+            return None
         ctype = self.decl_type(dtype)
         space = _address_space(ctype)
         if space is not None:
