@@ -23,7 +23,7 @@ from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .errors import LayoutError
 from .layouts import Layout, MemberLayout
-from .model import Array, Record, unqualified
+from .model import Array, Record, element_type, unqualified
 
 KIND_ORDER = ("size", "align", "added", "removed", "offset", "bits", "overlap", "rule",
               "static-assert")
@@ -125,11 +125,9 @@ def _anonymous_element(lay: Layout, m: MemberLayout) -> Optional[Layout]:
     """The layout of the elements of array member ``m`` when they are an
     untagged struct or union (the member list does not go into array
     elements, and such an element has no layout of its own to compare)."""
-    core = unqualified(m.field.member.type)
-    if not isinstance(core, Array):
+    if not isinstance(unqualified(m.field.member.type), Array):
         return None
-    while isinstance(core, Array):
-        core = unqualified(core.elem)
+    core = element_type(m.field.member.type)
     if not isinstance(core, Record) or core.tag is not None or not core.complete:
         return None
     return Layout(core, lay.engine, lay.defines, lay.source)

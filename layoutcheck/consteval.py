@@ -33,6 +33,7 @@ from .model import (
     Void,
     same_type,
     unqualified,
+    is_va_list,
 )
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -958,7 +959,7 @@ class Evaluator:
         if ca is cb:
             return True
         for x, y in ((ca, cb), (cb, ca)):
-            if _is_va_list(x) and isinstance(y, Pointer) and self._byte_pointer(y):
+            if is_va_list(x) and isinstance(y, Pointer) and self._byte_pointer(y):
                 # char * on i386 and ppc64, void * on mips, a struct or an
                 # array of one elsewhere.
                 raise _not_evaluated(f"whether __builtin_va_list is '{_describe(y)}' is not "
@@ -1009,8 +1010,8 @@ class Evaluator:
         raise _not_evaluated(f"no integer type of {bits} bits for '{_describe(e)}'", node)
 
     def _same_arithmetic(self, a: Scalar, b: Scalar, node) -> bool:
-        if _is_va_list(a) or _is_va_list(b):
-            return _is_va_list(a) and _is_va_list(b)
+        if is_va_list(a) or is_va_list(b):
+            return is_va_list(a) and is_va_list(b)
         if a.is_integer or b.is_integer:
             if not (a.is_integer and b.is_integer):
                 return False
@@ -1093,10 +1094,6 @@ def _has_alignment_variant(t: CType) -> bool:
             return True
         t = t.target if isinstance(t, Typedef) else t.base
     return False
-
-
-def _is_va_list(t: CType) -> bool:
-    return isinstance(t, Scalar) and t.kind == "__builtin_va_list"
 
 
 def _describe(t: CType) -> str:

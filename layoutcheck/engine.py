@@ -565,7 +565,8 @@ class LayoutEngine:
         its own layout: a scalar type the ABI lacks (__float128 on aarch64,
         __int128 on 32-bit ABIs), an array whose elements are aligned past
         their size; through pointers, arrays, function types and typedefs,
-        not into structs and unions."""
+        not into structs and unions.  (An array of an incomplete type, of
+        void or of functions the builder refuses where it is declared.)"""
         while True:
             if isinstance(t, (Typedef, Qualified, Aligned, Pointer)):
                 t = t.target if isinstance(t, (Typedef, Pointer)) else t.base
@@ -574,9 +575,6 @@ class LayoutEngine:
                 return
             elif isinstance(t, Array):
                 core = unqualified(t.elem)
-                if isinstance(core, (Record, Enum, Void)) and not (
-                        not isinstance(core, Void) and core.complete):
-                    raise _err(f"array type has incomplete element type '{_describe(t.elem)}'", t)
                 elem = self.layout(t.elem) if isinstance(core, (Scalar, Record, Enum)) else None
                 if elem is not None and elem.size_bytes and elem.size_bytes % elem.preferred_align_bytes:
                     raise _err("alignment of array elements is greater than element size", t)
@@ -611,9 +609,7 @@ class LayoutEngine:
         if not align_bytes:
             return base
         if t.before_completion and base.size_bytes is not None:
-            core = t.base
-            while isinstance(core, (Typedef, Qualified, Aligned)):
-                core = core.target if isinstance(core, Typedef) else core.base
+            core = unqualified(t.base)
             if isinstance(core, Enum):
                 return base
             # the struct's own alignment (TYPE_ALIGN of the main variant),

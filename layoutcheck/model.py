@@ -347,6 +347,21 @@ class TranslationUnit:
         return None
 
 
+def is_va_list(t: CType) -> bool:
+    """Is ``t`` the target's va_list, laid out whole as one member (a
+    struct on some ABIs, whose fields no layout lists)?"""
+    return isinstance(t, Scalar) and t.kind == "__builtin_va_list"
+
+
+def element_type(t: CType) -> CType:
+    """``t`` unqualified, through every array dimension: the type an
+    array of arrays holds (``t`` itself when it is no array)."""
+    core = unqualified(t)
+    while isinstance(core, Array):
+        core = unqualified(core.elem)
+    return core
+
+
 def unqualified(t: CType) -> CType:
     """Strip typedefs, qualifiers and alignment variants: the C type itself."""
     while True:

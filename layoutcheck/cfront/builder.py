@@ -531,9 +531,7 @@ class Builder:
         if mode is not None:
             t = self._apply_mode(t, mode)
         if aligned is not None:
-            core = t
-            while isinstance(core, (Typedef, Qualified, Aligned)):
-                core = core.target if isinstance(core, Typedef) else core.base
+            core = unqualified(t)
             t = Aligned(t, aligned, node.coord,
                         before_completion=isinstance(core, (Record, Enum)) and not core.complete,
                         earlier=tuple(earlier))

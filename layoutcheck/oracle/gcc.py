@@ -29,7 +29,7 @@ from ..cfront.preprocess import PPConfig, compile_flags
 from ..errors import LayoutError, first_error_line
 from ..layouts import Layout
 from ..safety import check_include_path
-from ..model import Scalar, unqualified
+from ..model import Scalar, is_va_list, unqualified
 from .objfile import ObjectFile
 
 
@@ -306,8 +306,7 @@ def compare(lay: Layout, orc: OracleLayout) -> Tuple[int, List[Mismatch]]:
         # va_list is one opaque member to the engine; GCC describes the
         # struct it is on aarch64, arm, sh4 and alpha, members and all
         opaque = tuple(m.path + "." for m in lay.members
-                       if isinstance(unqualified(m.field.member.type), Scalar)
-                       and unqualified(m.field.member.type).kind == "__builtin_va_list")
+                       if is_va_list(unqualified(m.field.member.type)))
         for path in orc.dwarf_paths:
             if path not in mine and not (opaque and path.startswith(opaque)):
                 out.append(Mismatch(lay.abi, name, path, "missing", "present"))

@@ -55,7 +55,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Mapping, Optional, 
 
 from ..errors import LayoutError
 from ..model import Aligned, Array, Enum, Function, Pointer, Qualified, Record, Typedef, Void, \
-    unqualified
+    element_type, unqualified
 from .values import WORDS, listify, name_list, size_value
 
 if TYPE_CHECKING:
@@ -216,9 +216,7 @@ def natural_align(lay: "Layout", t, known: Dict[int, int], depth: int = 0) -> in
     if found is not None:
         return found
     own = type_align(lay, t)  # (the engine holds the type: its id stays its own)
-    core = unqualified(t)
-    while isinstance(core, Array):
-        core = unqualified(core.elem)
+    core = element_type(t)
     if isinstance(core, Record) and core.members and depth < 64:
         abi = lay.engine.abi
         for m in core.members:
@@ -267,11 +265,9 @@ def _inside_elements(lay: "Layout", t, known: Dict[int, int]) -> str:
     """Why the members of an array's struct or union elements (which the
     member list does not expand) sit below their alignment inside each
     element, or ''; an element placed right is then right everywhere."""
-    core = unqualified(t)
-    if not isinstance(core, Array):
+    if not isinstance(unqualified(t), Array):
         return ""
-    while isinstance(core, Array):
-        core = unqualified(core.elem)
+    core = element_type(t)
     if not (isinstance(core, Record) and core.members):
         return ""
     bad = _misplaced_within(lay, core, known, "[]", 0)
@@ -292,9 +288,7 @@ def _misplaced_within(lay: "Layout", rec, known: Dict[int, int], prefix: str,
         align = natural_align(lay, f.member.type, known)
         if (f.bit_offset // 8) % align or f.bit_offset % 8:
             out.append((path, f"offset {f.bit_offset // 8} in the element needs alignment {align}"))
-        core = unqualified(f.member.type)
-        while isinstance(core, Array):
-            core = unqualified(core.elem)
+        core = element_type(f.member.type)
         if isinstance(core, Record) and core.members:
             for sub, why in _misplaced_within(lay, core, known, path, depth + 1):
                 out.append((sub, why))
@@ -593,9 +587,7 @@ class TailBit(RuleKind):
             if isinstance(base, Record):
                 continue  # judged by its own members
             if isinstance(base, Array):
-                elem = unqualified(base.elem)
-                while isinstance(elem, Array):  # int *a[2][2]: its elements
-                    elem = unqualified(elem.elem)
+                elem = element_type(base)  # int *a[2][2]: its elements
                 if isinstance(elem, Record):
                     offenders.append((m, "an array of records"))  # elements are not expanded
                     continue
