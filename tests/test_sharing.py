@@ -104,7 +104,7 @@ def test_a_text_is_shared_when_it_consults_nothing_that_differs():
 
 
 def test_the_hazard_prefilter_holds_every_hazard_word():
-    """_file_hazard runs the hazard expression only on files holding one of
+    """_file_questions runs the hazard expression only on files holding one of
     _HAZARD_PARTS: each word the expression finds must hold one."""
     import re
 
@@ -124,7 +124,7 @@ def test_the_hazard_prefilter_holds_every_hazard_word():
 
 
 def test_a_header_asking_has_include_is_found_through_the_prefilter(tmp_path):
-    from layoutcheck.cfront.preprocess import _file_hazard
+    from layoutcheck.cfront.preprocess import _file_questions
 
     plain = tmp_path / "plain.h"
     plain.write_text("struct s { int a; };\n")
@@ -132,9 +132,9 @@ def test_a_header_asking_has_include_is_found_through_the_prefilter(tmp_path):
     asking.write_text("#if __has_include(<x.h>)\n#endif\n")
     stamped = tmp_path / "stamped.h"
     stamped.write_bytes(b"/* \xff */ static const char d[] = __DATE__;\n")
-    assert _file_hazard(str(plain)) is None
-    assert _file_hazard(str(asking)) == "__has_include"
-    assert _file_hazard(str(stamped)) == "__DATE__"
+    assert _file_questions(str(plain))[0] is None
+    assert _file_questions(str(asking))[0] == "__has_include"
+    assert _file_questions(str(stamped))[0] == "__DATE__"
 
 
 # Texts that read, in an #if or in the text, a name the first ABI does not

@@ -58,6 +58,7 @@ from functools import lru_cache
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
 
 from .. import cache
+from .preprocess import _SPLICE_BYTES  # (the reading the sharing hazards also make)
 
 # What GCC reads from the environment that can change a preprocessed text.
 ENVIRONMENT = ("CPATH", "C_INCLUDE_PATH", "OBJC_INCLUDE_PATH", "GCC_EXEC_PREFIX", "COMPILER_PATH",
@@ -73,7 +74,6 @@ _BLANK = rb"[ \t\f\v]"
 # and comments (one blank each), found among string and character literals
 # (which stay: a '/*' inside one opens no comment).
 _LINE_ENDS = re.compile(rb"\r\n?")
-_SPLICE = re.compile(rb"\\[ \t\f\v]*\n")
 _LEXED = re.compile(rb'"(?:\\.|[^"\\\n])*"|\'(?:\\.|[^\'\\\n])*\'|/\*.*?(?:\*/|\Z)|//[^\n]*', re.S)
 # The directive words whose operand names a file; where one stands first
 # on its line after '#' (or '%:'), its operand must be a plain "..." or
@@ -238,7 +238,7 @@ def _cleaned(data: bytes) -> bytes:
     if b"\r" in data:
         data = _LINE_ENDS.sub(b"\n", data)
     if b"\\" in data:
-        data = _SPLICE.sub(b"", data)
+        data = _SPLICE_BYTES.sub(b"", data)
     if b"/" in data or b"'" in data or b'"' in data:
         data = _LEXED.sub(_uncomment, data)
     return data

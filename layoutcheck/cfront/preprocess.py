@@ -215,7 +215,7 @@ class _Run:
     load: object = None
     size: Optional[int] = None  # characters of a text kept in the cache
     # where a directive holds a character constant, whose value in an #if
-    # follows the target's char (or wchar_t) signedness (_char_hazard)
+    # follows the target's char (or wchar_t) signedness (_questions)
     chars: Optional[str] = None
     # what why_not_shared worked out for this run (its macro values per ABI)
     memo: Dict[object, Any] = field(default_factory=dict, compare=False, repr=False)
@@ -641,9 +641,6 @@ def _files_read(text: str) -> Tuple[str, ...]:
     return tuple(seen)
 
 
-_HAZARD_CACHE: Dict[Tuple[str, float, int], Optional[str]] = {}
-
-
 def _hazard_in(data: bytes) -> Optional[str]:
     """The first target- or path-dependent question ``data`` (a header's
     bytes) asks, if any: in the bytes as they are, and as GCC reads them
@@ -666,30 +663,12 @@ def _hazard_in(data: bytes) -> Optional[str]:
     return None
 
 
-def _file_hazard(path: str) -> Optional[str]:
-    """The first target- or path-dependent question ``path`` asks, if any;
-    a file that cannot be looked at is taken to ask one."""
-    try:
-        st = os.stat(path)
-    except OSError:
-        return "a question unknown (the file cannot be looked at again)"
-    key = (os.path.abspath(path), st.st_mtime, st.st_size)
-    if key not in _HAZARD_CACHE:
-        try:
-            with open(path, "rb") as fh:
-                _HAZARD_CACHE[key] = _hazard_in(fh.read())
-        except OSError:
-            return "a question unknown (the file cannot be read again)"
-    return _HAZARD_CACHE[key]
-
-
 # A directive that may hold a character constant an #if reads: one in an
 # #if or #elif line, or in a macro's body (the macro may be read by one).
 # Its value follows the target's char signedness ('\377' < 0), or
 # wchar_t's for L'..': a text that holds one is shared only between ABIs
 # that agree on both.
 _CHAR_DIRECTIVE = re.compile(rb"(?m)^[ \t]*(?:#|%:)[ \t]*(?:if|elif|define)\b[^\n]*'")
-_CHARS_CACHE: Dict[Tuple[str, float, int], bool] = {}
 
 
 def _chars_in(data: bytes) -> bool:
@@ -702,50 +681,55 @@ def _chars_in(data: bytes) -> bool:
     return _CHAR_DIRECTIVE.search(data) is not None
 
 
-def _file_chars(path: str) -> bool:
+# What each file asks, by its path, time and size: (_hazard_in, _chars_in).
+_QUESTIONS_CACHE: Dict[Tuple[str, float, int], Tuple[Optional[str], bool]] = {}
+
+
+def _file_questions(path: str) -> Tuple[Optional[str], bool]:
+    """The first target- or path-dependent question ``path`` asks, if any,
+    and whether a directive of it holds a character constant, from one
+    reading; a file that cannot be looked at is taken to ask one."""
     try:
         st = os.stat(path)
-        key = (os.path.abspath(path), st.st_mtime, st.st_size)
-        if key not in _CHARS_CACHE:
-            with open(path, "rb") as fh:
-                _CHARS_CACHE[key] = _chars_in(fh.read())
-        return _CHARS_CACHE[key]
     except OSError:
-        return True  # not looked at: taken to hold one
+        return "a question unknown (the file cannot be looked at again)", True
+    key = (os.path.abspath(path), st.st_mtime, st.st_size)
+    if key not in _QUESTIONS_CACHE:
+        try:
+            with open(path, "rb") as fh:
+                data = fh.read()
+        except OSError:
+            return "a question unknown (the file cannot be read again)", True
+        _QUESTIONS_CACHE[key] = (_hazard_in(data), _chars_in(data))
+    return _QUESTIONS_CACHE[key]
 
 
-def _char_hazard(files: Sequence[str], text: Optional[str], filename: str,
-                 defines: Sequence[str] = ()) -> Optional[str]:
-    """Where the text read from ``files`` (or the source ``text``), with the
-    -D macros ``defines``, may read a character constant in an #if."""
-    for define in defines:
-        if "'" in define:
-            return f"-D {define} holds a character constant"
-    if text is not None and _chars_in(text.encode("utf-8", errors="replace")):
-        return f"a directive of {filename} holds a character constant"
-    for f in files:
-        if _file_chars(f):
-            return f"a directive of {f} holds a character constant"
-    return None
-
-
-def _hazard(files: Sequence[str], text: Optional[str], filename: str,
-            defines: Sequence[str] = ()) -> Optional[str]:
-    """Why the text read from ``files`` (or the source ``text``), with the
-    -D macros ``defines`` (NAME=VALUE), must not stand for another ABI."""
+def _questions(files: Sequence[str], text: Optional[str], filename: str,
+               defines: Sequence[str] = ()) -> Tuple[Optional[str], Optional[str]]:
+    """For the text read from ``files`` (or the source ``text``) with the -D
+    macros ``defines`` (NAME=VALUE): why it must not stand for another ABI
+    (the first hazard), and where a directive may read a character
+    constant (``_Run.chars``), each None when there is none."""
+    hazard: Optional[str] = None
+    chars: Optional[str] = None
     for define in defines:
         found = _hazard_in(define.encode("utf-8", errors="replace"))
-        if found:
-            return f"-D {define} uses {found}"
+        hazard = hazard or (f"-D {define} uses {found}" if found else None)
+        chars = chars or (f"-D {define} holds a character constant" if "'" in define else None)
     if text is not None:
-        found = _hazard_in(text.encode("utf-8", errors="replace"))
-        if found:
-            return f"{filename} uses {found}"
+        data = text.encode("utf-8", errors="replace")
+        found = _hazard_in(data)
+        hazard = hazard or (f"{filename} uses {found}" if found else None)
+        chars = chars or (f"a directive of {filename} holds a character constant"
+                          if _chars_in(data) else None)
     for f in files:
-        found = _file_hazard(f)
-        if found:
-            return f"{f} uses {found}"
-    return None
+        if hazard and chars:
+            break
+        found, holds = _file_questions(f)
+        hazard = hazard or (f"{f} uses {found}" if found else None)
+        chars = chars or (f"a directive of {f} holds a character constant" if holds else None)
+    return hazard, chars
+
 
 
 # GCC's -Wundef warning: an identifier an #if evaluated that is no macro
@@ -873,10 +857,10 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
         # __has_include and its kin can be made by pasting, which no file
         # then spells: a text whose macros paste is not shared (GCC's own
         # pasting macros, __INT64_C and kin, add a suffix no such name has)
-        hazard = _hazard(files, text, filename, _define_texts(config, extra)) or (
+        hazard, chars = _questions(files, text, filename, _define_texts(config, extra))
+        hazard = hazard or (
             f"{filename} expands {pasting}, which pastes tokens (##): an #if could ask "
             f"__has_include or the like through it" if pasting else None)
-        chars = _char_hazard(files, text, filename, _define_texts(config, extra))
         digest = ppcache.store(key, argv, (), out, used, files, hazard, stdin_text, started, chars)
         return _Run(out, frozenset(used), files, hazard, None, digest, chars=chars)
 
@@ -1071,9 +1055,8 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
     out = _INDENTED_DIRECTIVE.sub("#", buf.getvalue())
     _refuse_made_directives(out, pp.passed)
     files = _files_read(out)
-    defines = _define_texts(config, extra)
-    return _Run(out, frozenset(recorder.seen), files, _hazard(files, source_text, filename, defines),
-                chars=_char_hazard(files, source_text, filename, defines))
+    hazard, chars = _questions(files, source_text, filename, _define_texts(config, extra))
+    return _Run(out, frozenset(recorder.seen), files, hazard, chars=chars)
 
 
 _LINE_COMMENT_SCAN = re.compile(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|/\*.*?\*/|/\*|//[^\n]*', re.S)
