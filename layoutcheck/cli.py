@@ -89,14 +89,6 @@ def options_from(args):
         if project is not None and project.strip().lower() in ("off", "none"):
             project = False
         defines = parse_defines(args.defines)
-        both = sorted(set(defines) & set(args.undefs))
-        if both:
-            # cc applies -D and -U in the order given; layoutcheck keeps
-            # them apart (every -U wins): the pair is refused, not guessed
-            from .errors import LayoutError
-
-            raise LayoutError(f"-D {both[0]} and -U {both[0]} together: give one of them "
-                              f"(cc would apply them in their order)")
         made = Options.make(args.abi, defines, args.undefs, args.include_dirs,
                             args.cpp, args.pp_abi, getattr(args, "rules", None),
                             getattr(args, "kernel", None), project)

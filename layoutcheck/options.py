@@ -104,7 +104,9 @@ class Options:
         if both:
             # cc applies -D and -U in their order; a mapping and a list have
             # none between them: the pair is refused, not guessed
-            raise LayoutError(f"defines and undefs both name {both[0]}: give one of them")
+            raise LayoutError(f"defines and undefs both name {both[0]} (-D {both[0]} and -U "
+                              f"{both[0]} together): give one of them (cc would apply them in "
+                              f"their order)")
         proj, notes = _project(project)
         from_project = False
         if proj is not None:
