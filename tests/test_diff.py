@@ -164,6 +164,13 @@ def test_diff_errors(run_cli, tmp_path):
     assert code == 2 and "no such file" in err
 
 
+def _rules(tmp_path, text: str) -> None:
+    """A project's rules file beside the pair (the .git marks where the
+    project ends)."""
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "layoutcheck.toml").write_text(text)
+
+
 def _pair(tmp_path, old: str, new: str):
     a, b = tmp_path / "old.h", tmp_path / "new.h"
     a.write_text(old)
@@ -199,10 +206,9 @@ def test_static_assert_regressions_are_reported(tmp_path, run_cli):
 
 
 def test_a_fixed_rule_says_it_passes_now(tmp_path, run_cli):
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "layoutcheck.toml").write_text(
-        'struct = "s"\n[[rule]]\nname = "s-8-bytes"\nkind = "size"\nexpect = 8\n'
-        'why = "It must fit one word. More text."\n')
+    _rules(tmp_path,
+           'struct = "s"\n[[rule]]\nname = "s-8-bytes"\nkind = "size"\nexpect = 8\n'
+           'why = "It must fit one word. More text."\n')
     a, b = _pair(tmp_path, "struct s { long a; int b; };\n", "struct s { long a; };\n")
     code, out, _ = run_cli("diff", a, b, "--abi", "x86_64")
     assert code == 1
@@ -322,9 +328,8 @@ def test_a_refused_rules_file_fails_diff_on_rules(run_cli, tmp_path, monkeypatch
 
 # From a review of the verdicts: each of these changes was said to be none.
 def test_a_struct_known_only_by_a_typedef_is_diffed(tmp_path, run_cli):
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "layoutcheck.toml").write_text('struct = "foo_t"\n[[rule]]\nname = "eight"\n'
-                                               'kind = "size"\nexpect = 8\n')
+    _rules(tmp_path, 'struct = "foo_t"\n[[rule]]\nname = "eight"\n'
+                     'kind = "size"\nexpect = 8\n')
     a, b = _pair(tmp_path, "typedef struct { int a; int b; } foo_t;\n",
                  "typedef struct { int a; long b; } foo_t;\n")
     code, out, _ = run_cli("diff", a, b, "--abi", "x86_64", "--fail-on", "rules")
@@ -334,9 +339,8 @@ def test_a_struct_known_only_by_a_typedef_is_diffed(tmp_path, run_cli):
 
 
 def test_a_rule_naming_a_typedef_of_a_tagged_struct_is_judged(tmp_path, run_cli):
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "layoutcheck.toml").write_text('struct = "s_t"\n[[rule]]\nname = "eight"\n'
-                                               'kind = "size"\nexpect = 8\n')
+    _rules(tmp_path, 'struct = "s_t"\n[[rule]]\nname = "eight"\n'
+                     'kind = "size"\nexpect = 8\n')
     a, b = _pair(tmp_path, "typedef struct s { int x; int y; } s_t;\n",
                  "typedef struct s { int x; long y; } s_t;\n")
     code, out, _ = run_cli("diff", a, b, "--abi", "x86_64", "--fail-on", "rules")
@@ -365,9 +369,8 @@ def test_static_asserts_with_one_message_are_each_judged(tmp_path, run_cli):
 
 
 def test_a_rules_when_sees_the_command_lines_macros(tmp_path, run_cli):
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "layoutcheck.toml").write_text('struct = "s"\n[[rule]]\nname = "eight"\nkind = "size"\n'
-                                               'expect = 8\nwhen = { CONFIG_X = true }\n')
+    _rules(tmp_path, 'struct = "s"\n[[rule]]\nname = "eight"\nkind = "size"\n'
+                     'expect = 8\nwhen = { CONFIG_X = true }\n')
     a, b = _pair(tmp_path, "struct s { int x; int y; };\n", "struct s { int x; long y; };\n")
     code, out, _ = run_cli("diff", a, b, "--abi", "x86_64", "--fail-on", "rules", "-DCONFIG_X")
     assert code == 1 and "rule eight: pass -> fail" in out

@@ -658,15 +658,23 @@ def test_dot_dot_after_a_link_is_where_gcc_looks(cache_dir, tmp_path, monkeypatc
     assert _size(via, "s", include_dirs=inc) == _cold_size(via, "s", monkeypatch, include_dirs=inc) == 4
 
 
-def test_a_link_to_a_header_not_there_yet_is_watched(cache_dir, tmp_path, monkeypatch):
-    need_compiler(get_abi("x86_64"))
-    for d in ("inc1", "inc2", "gen"):
+def _two_folders(tmp_path):
+    """a.h including <t.h>, found in inc2 (T is int) behind an empty inc1."""
+    for d in ("inc1", "inc2"):
         (tmp_path / d).mkdir()
-    os.symlink("../gen/t.h", tmp_path / "inc1" / "t.h")  # leads nowhere: GCC passes it over
     (tmp_path / "inc2" / "t.h").write_text("typedef int T;\n")
     main = tmp_path / "a.h"
     main.write_text("#include <t.h>\nstruct s { char c; T x; };\n")
     _settle(main, tmp_path / "inc2" / "t.h")
+    return main
+
+
+def test_a_link_to_a_header_not_there_yet_is_watched(cache_dir, tmp_path, monkeypatch):
+    need_compiler(get_abi("x86_64"))
+    main = _two_folders(tmp_path)
+    (tmp_path / "gen").mkdir()
+    os.symlink("../gen/t.h", tmp_path / "inc1" / "t.h")  # leads nowhere: GCC passes it over
+    _settle(tmp_path / "inc1")
     inc = [tmp_path / "inc1", tmp_path / "inc2"]
     assert _size(main, "s", include_dirs=inc) == 8
     _write(tmp_path / "gen" / "t.h", "typedef short T;\n")
@@ -675,12 +683,8 @@ def test_a_link_to_a_header_not_there_yet_is_watched(cache_dir, tmp_path, monkey
 
 def test_a_folder_whose_time_was_set_back_is_read_again(cache_dir, tmp_path, monkeypatch):
     need_compiler(get_abi("x86_64"))
-    for d in ("inc1", "inc2"):
-        (tmp_path / d).mkdir()
-    (tmp_path / "inc2" / "t.h").write_text("typedef int T;\n")
-    main = tmp_path / "a.h"
-    main.write_text("#include <t.h>\nstruct s { char c; T x; };\n")
-    _settle(main, tmp_path / "inc2" / "t.h", tmp_path / "inc1")
+    main = _two_folders(tmp_path)
+    _settle(tmp_path / "inc1")
     inc = [tmp_path / "inc1", tmp_path / "inc2"]
     assert _size(main, "s", include_dirs=inc) == 8
     (tmp_path / "inc1" / "t.h").write_text("typedef short T;\n")
@@ -690,12 +694,7 @@ def test_a_folder_whose_time_was_set_back_is_read_again(cache_dir, tmp_path, mon
 
 def test_a_folder_under_the_sysroot_is_not_kept(cache_dir, tmp_path, monkeypatch):
     need_compiler(get_abi("m68k"))
-    for d in ("inc1", "inc2"):
-        (tmp_path / d).mkdir()
-    (tmp_path / "inc2" / "t.h").write_text("typedef int T;\n")
-    main = tmp_path / "a.h"
-    main.write_text("#include <t.h>\nstruct s { char c; T x; };\n")
-    _settle(main, tmp_path / "inc2" / "t.h")
+    main = _two_folders(tmp_path)
     inc = [f"={tmp_path}/inc1", tmp_path / "inc2"]  # '=': the sysroot, '/' for Debian's GCCs
     assert _size(main, "s", include_dirs=inc, abis=["m68k"]) == 6
     _write(tmp_path / "inc1" / "t.h", "typedef short T;\n")
