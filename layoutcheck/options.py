@@ -322,13 +322,6 @@ def side_by_side(fn, items: Sequence) -> Iterable:
         for item in items:
             yield fn(item)
         return
-    from concurrent.futures import ThreadPoolExecutor
+    from .workers import threaded
 
-    with ThreadPoolExecutor(max_workers=os.cpu_count() or 2) as pool:
-        futures = [pool.submit(fn, item) for item in items]
-        try:
-            for future in futures:
-                yield future.result()
-        finally:
-            for future in futures:
-                future.cancel()
+    yield from threaded(fn, items)

@@ -437,3 +437,42 @@ def test_a_record_split_that_runs_out_of_frames_in_the_child_is_done_here(tmp_pa
     assert (two.returncode, two.stderr) == (one.returncode, one.stderr) == (0, "")
     assert _same(two.stdout, one.stdout)
     assert two.stdout.count('"name": "c') == 3200
+
+
+def test_threaded_keeps_item_order_and_raises_the_first_error_in_item_order():
+    from layoutcheck.workers import threaded
+
+    def slow_square(n):
+        time.sleep(0.02 if n % 2 else 0.0)  # later items finish first
+        if n in (3, 5):
+            raise ValueError(f"item {n}")
+        return n * n
+
+    assert list(threaded(slow_square, [0, 1, 2])) == [0, 1, 4]
+    got = []
+    with pytest.raises(ValueError, match="item 3"):
+        for value in threaded(slow_square, range(8)):
+            got.append(value)
+    assert got == [0, 1, 4]
+
+
+def test_threaded_starts_nothing_more_once_the_caller_stops():
+    import threading
+
+    from layoutcheck.workers import threaded
+
+    started = []
+    lock = threading.Lock()
+
+    def work(n):
+        with lock:
+            started.append(n)
+        time.sleep(0.01)
+        return n
+
+    results = threaded(work, range(50))
+    assert next(results) == 0
+    results.close()  # waits for the calls running
+    count = len(started)
+    time.sleep(0.05)
+    assert len(started) == count < 50

@@ -740,6 +740,7 @@ _ANY_IDENT = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
 # -Wundef for every name an #if reads, in system headers too; a warning
 # never fails the run
 _SHARING_FLAGS = ["-dU", "-Wundef", "-Wsystem-headers", "-Wno-error"]
+_DU_LINE = re.compile(r"^#(?:define|undef) [^\n]*", re.M)
 
 
 # PowerPC's AltiVec keywords: GCC defines each as itself and expands it
@@ -841,17 +842,19 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
         used = set()
         pasting = None  # a macro it expanded that pastes tokens, not a predefined one
         predefined = abi_macros(abi.name)
-        lines = proc.stdout.split("\n")
-        for i, line in enumerate(lines):
-            if line.startswith("#define ") or line.startswith("#undef "):
-                name = line.split(None, 2)[1]
-                macro = name.split("(")[0]
-                used.add(macro)
-                if pasting is None and "##" in line and line.startswith("#define ") \
-                        and predefined.get(macro) is None:
-                    pasting = macro
-                lines[i] = ""
-        out = "\n".join(lines)
+        # the -dU lines (each macro the text consulted) are read and
+        # blanked; the text between them is kept as it is
+        kept, last = [], 0
+        for m in _DU_LINE.finditer(proc.stdout):
+            line = m.group()
+            macro = line.split(None, 2)[1].split("(")[0]
+            used.add(macro)
+            if pasting is None and "##" in line and line.startswith("#define ") \
+                    and predefined.get(macro) is None:
+                pasting = macro
+            kept.append(proc.stdout[last:m.start()])
+            last = m.end()
+        out = "".join(kept) + proc.stdout[last:] if kept else proc.stdout
         used.update(_undefined_names_read(proc.stderr))
         files = _files_read(out)
         # __has_include and its kin can be made by pasting, which no file
@@ -1287,11 +1290,10 @@ def _shared_groups(abis: Sequence[ABI], run, abi_defines: Dict[str, Dict[str, st
                 # follows the ABI (asm/ headers).  Run the rest side by side (a
                 # thread waits on each process); each is still grouped as the
                 # loop below would.
-                from concurrent.futures import ThreadPoolExecutor
+                from ..workers import threaded
 
                 rest = [a for a in pending if guess is None or a.name != guess.name]
-                with ThreadPoolExecutor(max_workers=os.cpu_count()) as pool:
-                    ran.update(zip([a.name for a in rest], pool.map(ahead, rest), strict=True))
+                ran.update(zip([a.name for a in rest], threaded(ahead, rest), strict=True))
             abi = pending.pop(0)
             if guess is not None and guessing is not None and abi.name == guess.name:
                 guessing.join()
