@@ -186,3 +186,27 @@ def test_an_update_stores_when_the_lock_file_cannot_be_made(cache_dir):
     os.mkdir(cache_dir / ".demo.lock")  # no file can be opened there
     cache.update("demo", "second", 1)
     assert cache.load("demo") == {"first": 0, "second": 1}
+
+
+def test_checked_entries_read_back_and_a_damaged_one_is_not_used(tmp_path, monkeypatch):
+    from layoutcheck import cache
+
+    monkeypatch.setenv("LAYOUTCHECK_CACHE_DIR", str(tmp_path / "c"))
+    name = "ab" * 32
+    cache.write_checked("layouts", name, ["[2]", '{"a": "\u00e9"}', "x"])
+    assert cache.read_checked("layouts", name) == ["[2]", '{"a": "\u00e9"}', "x"]
+    cache.write_checked("layouts", name, [])
+    assert cache.read_checked("layouts", name) == []
+    path = cache._blob_path("layouts", name, create=False)
+    for damaged in (b"", b"no newline", b"0" * 64 + b"\n[1]\nx",
+                    open(path, "rb").read() + b"more"):
+        with open(path, "wb") as fh:
+            fh.write(damaged)
+        assert cache.read_checked("layouts", name) is None, damaged
+    cache.write_checked("layouts", name, ["ok"])
+    raw = open(path, "rb").read()
+    with open(path, "wb") as fh:  # a sealed body that is not UTF-8
+        body = b"\xff\n"
+        fh.write(cache._seal("layouts", name, body) + b"\n" + body)
+    assert cache.read_checked("layouts", name) is None
+    assert raw.endswith(b"\nok")
