@@ -12,17 +12,16 @@ import json
 import os
 import struct
 import sys
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .errors import LayoutError
+from .plain import Frozen, FrozenPlain
 
 DATA_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "data")
 
 
-@dataclass(frozen=True)
-class ScalarInfo:
+class ScalarInfo(Frozen):
     """Layout of one scalar kind on one ABI (all values in bytes).
 
     Alignment has one vocabulary in layoutcheck: ``abi_align`` is C11
@@ -35,6 +34,14 @@ class ScalarInfo:
     preferred_align_bytes: int  # GCC __alignof__, the type's own (preferred) alignment
     field_align_bytes: int  # offset of the type in struct { char c; T x; }
 
+    _fields = ("size", "abi_align_bytes", "preferred_align_bytes", "field_align_bytes")
+
+    def __init__(self, size: int, abi_align_bytes: int, preferred_align_bytes: int, field_align_bytes: int) -> None:
+        object.__setattr__(self, "size", size)
+        object.__setattr__(self, "abi_align_bytes", abi_align_bytes)
+        object.__setattr__(self, "preferred_align_bytes", preferred_align_bytes)
+        object.__setattr__(self, "field_align_bytes", field_align_bytes)
+
 
 # data/abis.json keeps the names tools/abi_probe.py writes; in Python each
 # name says which alignment it is and its unit.
@@ -45,8 +52,7 @@ _ABI_KEYS = {"biggest_alignment": "biggest_alignment_bytes",
              "structure_size_boundary": "structure_size_boundary_bytes"}
 
 
-@dataclass(frozen=True, eq=False)
-class ABI:
+class ABI(FrozenPlain):
     """Everything the layout engine needs to know about one target."""
 
     name: str
@@ -73,7 +79,36 @@ class ABI:
     size_type: str
     ptrdiff_type: str
     wchar_type: str
-    scalars: Dict[str, ScalarInfo] = field(repr=False)
+    scalars: Dict[str, ScalarInfo]
+
+    _fields = ("name", "bits", "endian", "oracle", "package", "clang_target", "multiarch", "char_signed",
+               "biggest_alignment_bytes", "pcc_bitfield_type_matters", "align_anon_bitfield",
+               "empty_field_boundary_bytes", "structure_size_boundary_bytes", "size_type", "ptrdiff_type", "wchar_type",
+               "scalars")
+    _hidden = ("scalars",)
+
+    def __init__(self, name: str, bits: int, endian: str, oracle: Tuple[str, ...], package: str,
+                 clang_target: Optional[str], multiarch: str, char_signed: bool, biggest_alignment_bytes: int,
+                 pcc_bitfield_type_matters: bool, align_anon_bitfield: bool, empty_field_boundary_bytes: int,
+                 structure_size_boundary_bytes: int, size_type: str, ptrdiff_type: str, wchar_type: str,
+                 scalars: Dict[str, ScalarInfo]) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "bits", bits)
+        object.__setattr__(self, "endian", endian)
+        object.__setattr__(self, "oracle", oracle)
+        object.__setattr__(self, "package", package)
+        object.__setattr__(self, "clang_target", clang_target)
+        object.__setattr__(self, "multiarch", multiarch)
+        object.__setattr__(self, "char_signed", char_signed)
+        object.__setattr__(self, "biggest_alignment_bytes", biggest_alignment_bytes)
+        object.__setattr__(self, "pcc_bitfield_type_matters", pcc_bitfield_type_matters)
+        object.__setattr__(self, "align_anon_bitfield", align_anon_bitfield)
+        object.__setattr__(self, "empty_field_boundary_bytes", empty_field_boundary_bytes)
+        object.__setattr__(self, "structure_size_boundary_bytes", structure_size_boundary_bytes)
+        object.__setattr__(self, "size_type", size_type)
+        object.__setattr__(self, "ptrdiff_type", ptrdiff_type)
+        object.__setattr__(self, "wchar_type", wchar_type)
+        object.__setattr__(self, "scalars", scalars)
 
     @property
     def big_endian(self) -> bool:

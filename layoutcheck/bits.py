@@ -22,18 +22,17 @@ many are left, what a field that was left out would have needed.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .errors import LayoutError
 from .model import Enum
+from .plain import FRESH, Frozen, PlainEq, replace
 
 PROBE_PREFIX = "__layoutcheck_bits_"
 PROBE_NAME = "<bits probe>"
 
 
-@dataclass(frozen=True)
-class WordField:
+class WordField(Frozen):
     """A field packed into the word from the top down."""
 
     name: str
@@ -43,9 +42,19 @@ class WordField:
     elsewhere: str = ""  # where it goes when left out
     elastic: bool = False  # takes what is left, up to its full width
 
+    _fields = ("name", "width", "offset", "wanted", "elsewhere", "elastic")
 
-@dataclass(frozen=True)
-class WordModel:
+    def __init__(self, name: str, width: str, offset: str, wanted: Optional[str] = None, elsewhere: str = "",
+                 elastic: bool = False) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "width", width)
+        object.__setattr__(self, "offset", offset)
+        object.__setattr__(self, "wanted", wanted)
+        object.__setattr__(self, "elsewhere", elsewhere)
+        object.__setattr__(self, "elastic", elastic)
+
+
+class WordModel(Frozen):
     """A flags word the kernel packs as above."""
 
     name: str  # "page.flags"
@@ -57,6 +66,22 @@ class WordModel:
     generated_count: Optional[str] = None  # a macro the build generates from flag_count
     kernel_headers: Tuple[str, ...] = ()  # what --kernel reads
     about: str = ""
+
+    _fields = ("name", "struct", "member", "flag_enum", "flag_count", "fields", "generated_count", "kernel_headers",
+               "about")
+
+    def __init__(self, name: str, struct: str, member: str, flag_enum: str, flag_count: str,
+                 fields: Tuple[WordField, ...], generated_count: Optional[str] = None,
+                 kernel_headers: Tuple[str, ...] = (), about: str = "") -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "struct", struct)
+        object.__setattr__(self, "member", member)
+        object.__setattr__(self, "flag_enum", flag_enum)
+        object.__setattr__(self, "flag_count", flag_count)
+        object.__setattr__(self, "fields", fields)
+        object.__setattr__(self, "generated_count", generated_count)
+        object.__setattr__(self, "kernel_headers", kernel_headers)
+        object.__setattr__(self, "about", about)
 
     def macros(self) -> List[str]:
         out: List[str] = []
@@ -180,8 +205,7 @@ def oracle_reading(model: WordModel, values: Sequence[int]) -> Tuple[Dict[str, i
 
 
 # ------------------------------------------------------------------ results
-@dataclass
-class FieldPlace:
+class FieldPlace(PlainEq):
     name: str
     width: int
     lowest_bit: int
@@ -189,6 +213,18 @@ class FieldPlace:
     elsewhere: str = ""
     elastic: bool = False
     wanted_unknown: str = ""  # why the width it needs is no constant
+
+    _fields = ("name", "width", "lowest_bit", "wanted", "elsewhere", "elastic", "wanted_unknown")
+
+    def __init__(self, name: str, width: int, lowest_bit: int, wanted: Optional[int] = None, elsewhere: str = "",
+                 elastic: bool = False, wanted_unknown: str = "") -> None:
+        self.name = name
+        self.width = width
+        self.lowest_bit = lowest_bit
+        self.wanted = wanted
+        self.elsewhere = elsewhere
+        self.elastic = elastic
+        self.wanted_unknown = wanted_unknown
 
     @property
     def left_out(self) -> bool:
@@ -207,8 +243,7 @@ class FieldPlace:
         return out
 
 
-@dataclass
-class Budget:
+class Budget(PlainEq):
     """One ABI, one config."""
 
     abi: str
@@ -217,8 +252,22 @@ class Budget:
     flags: List[Tuple[int, str, List[str]]]  # (bit, name, aliases)
     fields: List[FieldPlace]
     generated_count: Optional[int] = None
-    problems: List[str] = field(default_factory=list)
+    problems: List[str]
     refused: str = ""  # the header's #error for this ABI and config, if any
+
+    _fields = ("abi", "config", "word_bits", "flags", "fields", "generated_count", "problems", "refused")
+
+    def __init__(self, abi: str, config: str, word_bits: int, flags: List[Tuple[int, str, List[str]]],
+                 fields: List[FieldPlace], generated_count: Optional[int] = None, problems: List[str] = FRESH,
+                 refused: str = "") -> None:
+        self.abi = abi
+        self.config = config
+        self.word_bits = word_bits
+        self.flags = flags
+        self.fields = fields
+        self.generated_count = generated_count
+        self.problems = [] if problems is FRESH else problems
+        self.refused = refused
 
     @property
     def flag_count(self) -> int:
@@ -439,8 +488,6 @@ def _programs(text: str, options, cfg, ruleset):
     """(program, ABI, "") for each ABI, or (None, ABI, message) where the
     header's ``#error`` refuses the config: a verdict on that ABI, not a
     failure to read the header."""
-    import dataclasses
-
     from .options import open_program
 
     def one(opts):
@@ -456,7 +503,7 @@ def _programs(text: str, options, cfg, ruleset):
     out = []
     for name in options.abis:
         try:
-            prog = one(dataclasses.replace(options, abis=(name,)))
+            prog = one(replace(options, abis=(name,)))
             out.append((prog, name, ""))
         except LayoutError as exc:
             if not _is_hash_error(exc):

@@ -15,22 +15,20 @@ flipped), static-assert (one of the header's own asserts flipped).
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
-from dataclasses import dataclass, field
 from typing import Dict, Iterable, List, Optional, Sequence, Tuple
 
 from .errors import LayoutError
 from .layouts import Layout, MemberLayout
 from .model import Array, Record, element_type, unqualified
+from .plain import FRESH, PlainEq, replace
 
 KIND_ORDER = ("size", "align", "added", "removed", "offset", "bits", "overlap", "rule",
               "static-assert")
 
 
-@dataclass
-class Change:
+class Change(PlainEq):
     struct: str
     kind: str
     member: str
@@ -38,17 +36,32 @@ class Change:
     after: object
     message: str
 
+    _fields = ("struct", "kind", "member", "before", "after", "message")
+
+    def __init__(self, struct: str, kind: str, member: str, before: object, after: object, message: str) -> None:
+        self.struct = struct
+        self.kind = kind
+        self.member = member
+        self.before = before
+        self.after = after
+        self.message = message
+
     def key(self) -> tuple:
         return (self.struct, self.kind, self.member, json.dumps(self.before, sort_keys=True),
                 json.dumps(self.after, sort_keys=True), self.message)
 
 
-@dataclass
-class GroupedChange:
+class GroupedChange(PlainEq):
     """One change and every (ABI, config) pair it holds on."""
 
     change: Change
-    where: List[Tuple[str, str]] = field(default_factory=list)
+    where: List[Tuple[str, str]]
+
+    _fields = ("change", "where")
+
+    def __init__(self, change: Change, where: List[Tuple[str, str]] = FRESH) -> None:
+        self.change = change
+        self.where = [] if where is FRESH else where
 
     def blocks(self, abi_order: Sequence[str], config_order: Sequence[str]) -> List[Tuple[List[str], List[str]]]:
         """The pairs as (ABIs, configs) products: ABIs that share a config
@@ -303,8 +316,7 @@ def word_rows(old: Optional[Layout], new: Optional[Layout], word: int) -> List[T
     return rows
 
 
-@dataclass
-class DiffResult:
+class DiffResult(PlainEq):
     """Two headers compared on every ABI and config (``layoutcheck.diff``)."""
 
     old: str  # labels as given (a path or REV:path)
@@ -315,10 +327,29 @@ class DiffResult:
     rules: List[str]  # the rules judged on both sides
     static_asserts: int  # the headers' own asserts judged (new side, per cell)
     # one (abi, config, old, new) per changed struct, for word-grid pictures
-    examples: Dict[str, tuple] = field(default_factory=dict, repr=False)
-    notes: List[str] = field(default_factory=list)  # e.g. a rules file not read
-    rule_info: Dict[str, object] = field(default_factory=dict, repr=False)  # name -> spec.Rule
+    examples: Dict[str, tuple]
+    notes: List[str]  # e.g. a rules file not read
+    rule_info: Dict[str, object]  # name -> spec.Rule
     rules_refused: bool = False  # the header's rules file was found and refused
+
+    _fields = ("old", "new", "abis", "configs", "changes", "rules", "static_asserts", "examples", "notes", "rule_info",
+               "rules_refused")
+    _hidden = ("examples", "rule_info")
+
+    def __init__(self, old: str, new: str, abis: List[str], configs: List[str], changes: List[GroupedChange],
+                 rules: List[str], static_asserts: int, examples: Dict[str, tuple] = FRESH, notes: List[str] = FRESH,
+                 rule_info: Dict[str, object] = FRESH, rules_refused: bool = False) -> None:
+        self.old = old
+        self.new = new
+        self.abis = abis
+        self.configs = configs
+        self.changes = changes
+        self.rules = rules
+        self.static_asserts = static_asserts
+        self.examples = {} if examples is FRESH else examples
+        self.notes = [] if notes is FRESH else notes
+        self.rule_info = {} if rule_info is FRESH else rule_info
+        self.rules_refused = rules_refused
 
     def location(self, change: Change) -> str:
         """``file:line:column`` in the new header of what ``change`` is
@@ -576,7 +607,7 @@ def diff_headers(old_spec: str, new_spec: Optional[str], options=None,
                 full = os.path.abspath(d)
                 inside = full == top or full.startswith(top.rstrip("/") + "/")
                 dirs.append(os.path.join(root, os.path.relpath(full, top)) if inside else d)
-            sides.append(((path, spec), dataclasses.replace(options, include_dirs=tuple(dirs))))
+            sides.append(((path, spec), replace(options, include_dirs=tuple(dirs))))
         (old_path, old_label), old_options = sides[0]
         (new_path, new_label), new_options = sides[1]
         ruleset = _ruleset_of_sides(old_path, new_path, new_spec, options, git)

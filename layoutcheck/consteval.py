@@ -8,7 +8,6 @@ so that the classic ``((size_t)&((T *)0)->m)`` offsetof works.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Optional, Tuple, Union
 
@@ -35,6 +34,7 @@ from .model import (
     unqualified,
     is_va_list,
 )
+from .plain import Frozen
 
 if TYPE_CHECKING:  # pragma: no cover
     from .engine import LayoutEngine
@@ -102,11 +102,17 @@ def _round_binary(x: Fraction, fmt: Tuple[int, int, int]) -> Optional[Fraction]:
 _TYPE_FOR_SIZE_ORDER = ("int", "char", "short", "long", "long long", "__int128")
 
 
-@dataclass(frozen=True)
-class IntType:
+class IntType(Frozen):
     kind: str  # a key of _RANK
     bits: int
     signed: bool
+
+    _fields = ("kind", "bits", "signed")
+
+    def __init__(self, kind: str, bits: int, signed: bool) -> None:
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "bits", bits)
+        object.__setattr__(self, "signed", signed)
 
     @property
     def rank(self) -> int:
@@ -125,10 +131,15 @@ class IntType:
         return 0 <= v < (1 << self.bits)
 
 
-@dataclass(frozen=True)
-class PtrVal:
+class PtrVal(Frozen):
     address: int
     target: CType
+
+    _fields = ("address", "target")
+
+    def __init__(self, address: int, target: CType) -> None:
+        object.__setattr__(self, "address", address)
+        object.__setattr__(self, "target", target)
 
 
 Value = Union[Tuple[int, IntType], PtrVal, Tuple[Fraction, str]]  # a real: exact, its kind

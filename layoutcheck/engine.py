@@ -35,7 +35,6 @@ bytes.
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Tuple
 
 from .abi import ABI, ScalarInfo
@@ -61,6 +60,7 @@ from .model import (
     Void,
     unqualified,
 )
+from .plain import FRESH, PlainEq
 from .typenames import type_name as spelt
 
 
@@ -95,8 +95,7 @@ def _least_bit(x: int) -> int:
 
 
 # ---------------------------------------------------------------- results
-@dataclass
-class TypeInfo:
+class TypeInfo(PlainEq):
     """What GCC's layout_type records on a type for one ABI (bytes).
 
     ``preferred_align_bytes`` is TYPE_ALIGN (``__alignof__``) and
@@ -114,6 +113,21 @@ class TypeInfo:
     record: Optional["PlacedRecord"] = None  # where the fields of a struct/union went
     blk_mode: bool = False  # TYPE_MODE is BLKmode: GCC gives the type no scalar mode
 
+    _fields = ("size_bytes", "preferred_align_bytes", "abi_align_bytes", "user_align", "field_align_cap_bytes",
+               "int_mode", "record", "blk_mode")
+
+    def __init__(self, size_bytes: Optional[int], preferred_align_bytes: int, abi_align_bytes: int,
+                 user_align: bool = False, field_align_cap_bytes: Optional[int] = None, int_mode: bool = False,
+                 record: Optional["PlacedRecord"] = None, blk_mode: bool = False) -> None:
+        self.size_bytes = size_bytes
+        self.preferred_align_bytes = preferred_align_bytes
+        self.abi_align_bytes = abi_align_bytes
+        self.user_align = user_align
+        self.field_align_cap_bytes = field_align_cap_bytes
+        self.int_mode = int_mode
+        self.record = record
+        self.blk_mode = blk_mode
+
     @property
     def size_bits(self) -> int:
         """TYPE_SIZE: the size in bits, 0 when there is none."""
@@ -124,8 +138,7 @@ class TypeInfo:
         return self.preferred_align_bytes * BITS_PER_UNIT
 
 
-@dataclass
-class PlacedField:
+class PlacedField(PlainEq):
     """One member of a struct or union where ``place_field`` put it."""
 
     member: Member
@@ -137,6 +150,17 @@ class PlacedField:
     # lowered by packed, #pragma pack and the ABI's field rules
     # (__alignof__ of the member answers it)
     align_bits: int = 0
+
+    _fields = ("member", "bit_offset", "bit_size", "is_bitfield", "type_info", "align_bits")
+
+    def __init__(self, member: Member, bit_offset: int, bit_size: int, is_bitfield: bool, type_info: TypeInfo,
+                 align_bits: int = 0) -> None:
+        self.member = member
+        self.bit_offset = bit_offset
+        self.bit_size = bit_size
+        self.is_bitfield = is_bitfield
+        self.type_info = type_info
+        self.align_bits = align_bits
 
     @property
     def name(self) -> Optional[str]:
@@ -150,16 +174,26 @@ class PlacedField:
             and not self.is_bitfield
 
 
-@dataclass
-class PlacedRecord:
+class PlacedRecord(PlainEq):
     """A struct or union laid out: its fields placed, its size and alignment."""
 
     record: Record
     size_bytes: int  # TYPE_SIZE_UNIT, tail padding included
     preferred_align_bytes: int  # TYPE_ALIGN
-    fields: List[PlacedField] = field(default_factory=list)
+    fields: List[PlacedField]
     data_bits: int = 0  # the unpadded size: end of the last field, before tail padding
     user_align: bool = False  # TYPE_USER_ALIGN: some alignment came from the user
+
+    _fields = ("record", "size_bytes", "preferred_align_bytes", "fields", "data_bits", "user_align")
+
+    def __init__(self, record: Record, size_bytes: int, preferred_align_bytes: int, fields: List[PlacedField] = FRESH,
+                 data_bits: int = 0, user_align: bool = False) -> None:
+        self.record = record
+        self.size_bytes = size_bytes
+        self.preferred_align_bytes = preferred_align_bytes
+        self.fields = [] if fields is FRESH else fields
+        self.data_bits = data_bits
+        self.user_align = user_align
 
     @property
     def kind(self) -> str:
@@ -167,8 +201,7 @@ class PlacedRecord:
 
 
 # ------------------------------------------------------ work in progress
-@dataclass
-class FieldDecl:
+class FieldDecl(PlainEq):
     """GCC's FIELD_DECL for one member while its record is laid out: what
     the front end declared and what ``layout_decl`` makes of it."""
 
@@ -181,6 +214,18 @@ class FieldDecl:
     # DECL_BIT_FIELD: still a bit-field once layout_decl is done (an
     # ordinary integer when its width is an integer mode's, aligned for it).
     bit_field: bool
+
+    _fields = ("member", "type_info", "bit_width", "packed", "align_bits", "user_align", "bit_field")
+
+    def __init__(self, member: Member, type_info: TypeInfo, bit_width: Optional[int], packed: bool, align_bits: int,
+                 user_align: bool, bit_field: bool) -> None:
+        self.member = member
+        self.type_info = type_info
+        self.bit_width = bit_width
+        self.packed = packed
+        self.align_bits = align_bits
+        self.user_align = user_align
+        self.bit_field = bit_field
 
     @property
     def is_bitfield(self) -> bool:
@@ -206,8 +251,7 @@ class FieldDecl:
             self.user_align = self.type_info.user_align
 
 
-@dataclass
-class RecordLayoutInfo:
+class RecordLayoutInfo(PlainEq):
     """GCC's record_layout_info: one struct or union while its fields are placed.
 
     GCC keeps the next position as a byte offset plus a bit position below
@@ -225,7 +269,24 @@ class RecordLayoutInfo:
     user_align: bool  # TYPE_USER_ALIGN of the record
     offset_bytes: int = 0  # rli->offset
     bitpos: int = 0  # rli->bitpos: bits past offset_bytes
-    fields: List[PlacedField] = field(default_factory=list)
+    fields: List[PlacedField]
+
+    _fields = ("record", "is_union", "pack_bits", "user_align_bits", "record_align_bits", "offset_align_bits",
+               "user_align", "offset_bytes", "bitpos", "fields")
+
+    def __init__(self, record: Record, is_union: bool, pack_bits: int, user_align_bits: int, record_align_bits: int,
+                 offset_align_bits: int, user_align: bool, offset_bytes: int = 0, bitpos: int = 0,
+                 fields: List[PlacedField] = FRESH) -> None:
+        self.record = record
+        self.is_union = is_union
+        self.pack_bits = pack_bits
+        self.user_align_bits = user_align_bits
+        self.record_align_bits = record_align_bits
+        self.offset_align_bits = offset_align_bits
+        self.user_align = user_align
+        self.offset_bytes = offset_bytes
+        self.bitpos = bitpos
+        self.fields = [] if fields is FRESH else fields
 
     @property
     def size_so_far_bits(self) -> int:

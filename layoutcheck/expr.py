@@ -8,16 +8,16 @@ any ABI without the symbol table it was written under.  Evaluation lives in
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, List, Optional, Tuple
 
+from .plain import Plain
 
-class Expr:
+
+class Expr(Plain):
     __slots__ = ()
     coord: Any
 
 
-@dataclass(eq=False)
 class IntLit(Expr):
     value: int
     unsigned: bool  # a u/U suffix
@@ -25,8 +25,16 @@ class IntLit(Expr):
     decimal: bool  # decimal literals never become unsigned by themselves
     coord: Any = None
 
+    _fields = ("value", "unsigned", "longs", "decimal", "coord")
 
-@dataclass(eq=False)
+    def __init__(self, value: int, unsigned: bool, longs: int, decimal: bool, coord: Any = None) -> None:
+        self.value = value
+        self.unsigned = unsigned
+        self.longs = longs
+        self.decimal = decimal
+        self.coord = coord
+
+
 class CharLit(Expr):
     """A character constant: ``value`` is its char's byte, or for a
     multi-character one (``multi``) its int value, as GCC computes it."""
@@ -34,87 +42,161 @@ class CharLit(Expr):
     coord: Any = None
     multi: bool = False
 
+    _fields = ("value", "coord", "multi")
 
-@dataclass(eq=False)
+    def __init__(self, value: int, coord: Any = None, multi: bool = False) -> None:
+        self.value = value
+        self.coord = coord
+        self.multi = multi
+
+
 class FloatLit(Expr):
     value: float
     kind: str  # "float", "double" or "long double"
     coord: Any = None
     exact: Any = None  # fractions.Fraction: the value the literal writes, before rounding
 
+    _fields = ("value", "kind", "coord", "exact")
 
-@dataclass(eq=False)
+    def __init__(self, value: float, kind: str, coord: Any = None, exact: Any = None) -> None:
+        self.value = value
+        self.kind = kind
+        self.coord = coord
+        self.exact = exact
+
+
 class StrLit(Expr):
     data: bytes  # without the terminating NUL
     width: int  # bytes per character
     coord: Any = None
 
+    _fields = ("data", "width", "coord")
 
-@dataclass(eq=False)
+    def __init__(self, data: bytes, width: int, coord: Any = None) -> None:
+        self.data = data
+        self.width = width
+        self.coord = coord
+
+
 class EnumConst(Expr):
     enumerator: Any
     coord: Any = None
 
+    _fields = ("enumerator", "coord")
 
-@dataclass(eq=False)
+    def __init__(self, enumerator: Any, coord: Any = None) -> None:
+        self.enumerator = enumerator
+        self.coord = coord
+
+
 class Unary(Expr):
     op: str  # - + ~ ! & *
     operand: Expr
     coord: Any = None
 
+    _fields = ("op", "operand", "coord")
 
-@dataclass(eq=False)
+    def __init__(self, op: str, operand: Expr, coord: Any = None) -> None:
+        self.op = op
+        self.operand = operand
+        self.coord = coord
+
+
 class Binary(Expr):
     op: str
     left: Expr
     right: Expr
     coord: Any = None
 
+    _fields = ("op", "left", "right", "coord")
 
-@dataclass(eq=False)
+    def __init__(self, op: str, left: Expr, right: Expr, coord: Any = None) -> None:
+        self.op = op
+        self.left = left
+        self.right = right
+        self.coord = coord
+
+
 class Cond(Expr):
     cond: Expr
     then: Expr
     other: Expr
     coord: Any = None
 
+    _fields = ("cond", "then", "other", "coord")
 
-@dataclass(eq=False)
+    def __init__(self, cond: Expr, then: Expr, other: Expr, coord: Any = None) -> None:
+        self.cond = cond
+        self.then = then
+        self.other = other
+        self.coord = coord
+
+
 class Cast(Expr):
     type: Any
     operand: Expr
     coord: Any = None
 
+    _fields = ("type", "operand", "coord")
 
-@dataclass(eq=False)
+    def __init__(self, type: Any, operand: Expr, coord: Any = None) -> None:
+        self.type = type
+        self.operand = operand
+        self.coord = coord
+
+
 class SizeofType(Expr):
     type: Any
     coord: Any = None
     seen: Optional[int] = None  # definitions completed when it was written
 
+    _fields = ("type", "coord", "seen")
 
-@dataclass(eq=False)
+    def __init__(self, type: Any, coord: Any = None, seen: Optional[int] = None) -> None:
+        self.type = type
+        self.coord = coord
+        self.seen = seen
+
+
 class SizeofExpr(Expr):
     operand: Expr
     coord: Any = None
 
+    _fields = ("operand", "coord")
 
-@dataclass(eq=False)
+    def __init__(self, operand: Expr, coord: Any = None) -> None:
+        self.operand = operand
+        self.coord = coord
+
+
 class AlignofType(Expr):
     type: Any
     gnu: bool  # __alignof__ (preferred alignment) rather than _Alignof
     coord: Any = None
     seen: Optional[int] = None  # definitions completed when it was written
 
+    _fields = ("type", "gnu", "coord", "seen")
 
-@dataclass(eq=False)
+    def __init__(self, type: Any, gnu: bool, coord: Any = None, seen: Optional[int] = None) -> None:
+        self.type = type
+        self.gnu = gnu
+        self.coord = coord
+        self.seen = seen
+
+
 class AlignofExpr(Expr):
     operand: Expr
     gnu: bool
     coord: Any = None
 
+    _fields = ("operand", "gnu", "coord")
 
-@dataclass(eq=False)
+    def __init__(self, operand: Expr, gnu: bool, coord: Any = None) -> None:
+        self.operand = operand
+        self.gnu = gnu
+        self.coord = coord
+
+
 class Offsetof(Expr):
     type: Any
     # each step: ("member", name) or ("index", Expr)
@@ -122,26 +204,54 @@ class Offsetof(Expr):
     coord: Any = None
     seen: Optional[int] = None  # definitions completed when it was written
 
+    _fields = ("type", "steps", "coord", "seen")
 
-@dataclass(eq=False)
+    def __init__(self, type: Any, steps: List[Tuple[str, Any]], coord: Any = None,
+                 seen: Optional[int] = None) -> None:
+        self.type = type
+        self.steps = steps
+        self.coord = coord
+        self.seen = seen
+
+
 class MemberRef(Expr):
     base: Expr
     name: str
     arrow: bool
     coord: Any = None
 
+    _fields = ("base", "name", "arrow", "coord")
 
-@dataclass(eq=False)
+    def __init__(self, base: Expr, name: str, arrow: bool, coord: Any = None) -> None:
+        self.base = base
+        self.name = name
+        self.arrow = arrow
+        self.coord = coord
+
+
 class Index(Expr):
     base: Expr
     index: Expr
     coord: Any = None
 
+    _fields = ("base", "index", "coord")
 
-@dataclass(eq=False)
+    def __init__(self, base: Expr, index: Expr, coord: Any = None) -> None:
+        self.base = base
+        self.index = index
+        self.coord = coord
+
+
 class Builtin(Expr):
     """A GCC builtin call the evaluator knows (__builtin_constant_p, ...)."""
 
     name: str
     args: List[Any]
     coord: Any = None
+
+    _fields = ("name", "args", "coord")
+
+    def __init__(self, name: str, args: List[Any], coord: Any = None) -> None:
+        self.name = name
+        self.args = args
+        self.coord = coord

@@ -21,19 +21,24 @@ complex types) are kept as raw bytes.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Any, Dict, List, Optional, Tuple
 
 import construct as C
 
 from .errors import LayoutError
 from .model import Array, Enum, Pointer, Scalar, unqualified
+from .plain import PlainEq
 
 
-@dataclass
-class _Ctx:
+class _Ctx(PlainEq):
     engine: Any
     little: bool
+
+    _fields = ("engine", "little")
+
+    def __init__(self, engine: Any, little: bool) -> None:
+        self.engine = engine
+        self.little = little
 
 
 def _int(size: int, signed: bool, little: bool):

@@ -39,12 +39,12 @@ import json
 import os
 import re
 import threading
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Dict, Iterable, List, Mapping, Optional, Sequence, Tuple
 
 from .abi import DATA_DIR, get_abi
 from .errors import LayoutError
+from .plain import PlainEq
 from .safety import check_include_path, check_macro, check_macro_name
 
 TABLE_PATH = os.path.join(DATA_DIR, "kernel_arches.json")
@@ -269,28 +269,36 @@ class _Evaluator:
 
 # --- the tree -------------------------------------------------------------
 
-@dataclass
-class KernelTree:
+class KernelTree(PlainEq):
     """A configured kernel tree and how kbuild reads its headers.
 
     ``KernelTree(dir)`` reads the tree (no compiler, no make); the fields
     are what a preprocessor needs, in kbuild's order."""
 
     path: str
-    build_dir: str = field(init=False)  # objtree: .config, include/generated (a real path)
-    source_dir: str = field(init=False)  # srctree: include/, arch/
-    config: Dict[str, str] = field(init=False, repr=False)
-    srcarch: str = field(init=False)
-    arch: str = field(init=False)  # make ARCH=
-    abi: str = field(init=False)  # the layoutcheck ABI
-    include_dirs: List[Tuple[str, str]] = field(init=False)  # (option, directory)
-    forced_includes: List[str] = field(init=False)
-    defines: Dict[str, str] = field(init=False)  # name -> value ('' is defined empty)
-    undefs: List[str] = field(init=False)
-    extra_flags: List[str] = field(init=False)  # flags that change preprocessing
-    module_flags: List[str] = field(init=False)  # what kbuild adds for a module
-    nostdinc: bool = field(init=False)
-    compiler_include: bool = field(init=False)  # -isystem $(CC -print-file-name=include)
+    build_dir: str  # objtree: .config, include/generated (a real path)
+    source_dir: str  # srctree: include/, arch/
+    config: Dict[str, str]
+    srcarch: str
+    arch: str  # make ARCH=
+    abi: str  # the layoutcheck ABI
+    include_dirs: List[Tuple[str, str]]  # (option, directory)
+    forced_includes: List[str]
+    defines: Dict[str, str]  # name -> value ('' is defined empty)
+    undefs: List[str]
+    extra_flags: List[str]  # flags that change preprocessing
+    module_flags: List[str]  # what kbuild adds for a module
+    nostdinc: bool
+    compiler_include: bool  # -isystem $(CC -print-file-name=include)
+
+    _fields = ("path", "build_dir", "source_dir", "config", "srcarch", "arch", "abi", "include_dirs", "forced_includes",
+               "defines", "undefs", "extra_flags", "module_flags", "nostdinc", "compiler_include")
+    _hidden = ("config",)
+    _noinit = _fields[1:]  # set by __post_init__
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.__post_init__()
 
     def __post_init__(self) -> None:
         given = os.fspath(self.path)

@@ -17,10 +17,10 @@ not holes of the layout.
 from __future__ import annotations
 
 import bisect
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, Iterator, List, Optional, Tuple
 
 from .errors import LayoutError, where_of
+from .plain import FRESH, Frozen, PlainEq
 
 if TYPE_CHECKING:  # a StoredLayout needs neither
     from .engine import LayoutEngine, PlacedField, PlacedRecord
@@ -37,8 +37,7 @@ def did_you_mean(word: str, known) -> str:
     return f" (did you mean {close[0]!r}?)" if close else ""
 
 
-@dataclass
-class MemberLayout:
+class MemberLayout(PlainEq):
     """One member of a laid-out struct, positions absolute from its start."""
 
     path: str
@@ -51,7 +50,25 @@ class MemberLayout:
     mask: bytes  # per byte from offset: the bits this member owns
     depth: int = 0  # nesting depth in the declaration (for text output)
     flexible: bool = False
-    field: Optional[PlacedField] = field(default=None, repr=False)
+    field: Optional[PlacedField] = None
+
+    _fields = ("path", "type", "bit_offset", "bit_size", "is_bitfield", "offset", "size", "mask", "depth", "flexible",
+               "field")
+    _hidden = ("field",)
+
+    def __init__(self, path: str, type: str, bit_offset: int, bit_size: int, is_bitfield: bool, offset: int, size: int,
+                 mask: bytes, depth: int = 0, flexible: bool = False, field: Optional[PlacedField] = None) -> None:
+        self.path = path
+        self.type = type
+        self.bit_offset = bit_offset
+        self.bit_size = bit_size
+        self.is_bitfield = is_bitfield
+        self.offset = offset
+        self.size = size
+        self.mask = mask
+        self.depth = depth
+        self.flexible = flexible
+        self.field = field
 
     @property
     def mask_hex(self) -> str:
@@ -131,8 +148,7 @@ VARIANT = "variant"  # one union alternative leaves them unused, another covers 
 TAIL = "tail"  # after the end of the last member: tail padding
 
 
-@dataclass(frozen=True)
-class Gap:
+class Gap(Frozen):
     """Bits the members of a layout leave unused, as pahole counts them:
     absolute from the start of the layout, in allocation order (GCC's bit
     positions, as ``MemberLayout.bit_offset``)."""
@@ -141,19 +157,31 @@ class Gap:
     bit_size: int
     kind: str  # HOLE, VARIANT or TAIL
 
+    _fields = ("bit_offset", "bit_size", "kind")
+
+    def __init__(self, bit_offset: int, bit_size: int, kind: str) -> None:
+        object.__setattr__(self, "bit_offset", bit_offset)
+        object.__setattr__(self, "bit_size", bit_size)
+        object.__setattr__(self, "kind", kind)
+
     @property
     def end_bits(self) -> int:
         return self.bit_offset + self.bit_size
 
 
-@dataclass
-class RecordGaps:
+class RecordGaps(PlainEq):
     """What one struct or union of a layout (the layout's own record, or an
     anonymous one at any depth) leaves unused between and after its
     fields, each gap cut into runs of one kind."""
 
-    before: Dict[int, List[Gap]] = field(default_factory=dict)  # field index -> gap before it
-    after: List[Gap] = field(default_factory=list)  # after the last field (anonymous records)
+    before: Dict[int, List[Gap]]  # field index -> gap before it
+    after: List[Gap]  # after the last field (anonymous records)
+
+    _fields = ("before", "after")
+
+    def __init__(self, before: Dict[int, List[Gap]] = FRESH, after: List[Gap] = FRESH) -> None:
+        self.before = {} if before is FRESH else before
+        self.after = [] if after is FRESH else after
 
 
 class _Coverage:

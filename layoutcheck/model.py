@@ -19,10 +19,10 @@ request is an ``AlignSpec`` (the expression and where it is written):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, fields
 from typing import Any, List, Optional, Tuple
 
 from . import expr as E
+from .plain import FRESH, Plain, field_names
 
 # Integer kinds in rank order; each is a key of ABI.scalars (signed and
 # unsigned variants share a layout).
@@ -183,8 +183,7 @@ class _MaxAlign:
 MAX_ALIGN = _MaxAlign()
 
 
-@dataclass(eq=False)
-class AlignSpec:
+class AlignSpec(Plain):
     """One alignment request: ``aligned(N)``, a bare ``aligned`` or ``_Alignas``.
 
     ``expr`` is an expression (``_Alignas(type)`` is an ``_Alignof``), or
@@ -197,15 +196,32 @@ class AlignSpec:
     coord: Any = None
     alignas: bool = False  # _Alignas (which may not lower an alignment), not aligned
 
+    _fields = ("expr", "coord", "alignas")
 
-@dataclass(eq=False)
-class Member:
+    def __init__(self, expr: Any, coord: Any = None, alignas: bool = False) -> None:
+        self.expr = expr
+        self.coord = coord
+        self.alignas = alignas
+
+
+class Member(Plain):
     name: Optional[str]
     type: CType
     coord: Any = None
     bitwidth: Any = None  # expression, None when not a bitfield
-    aligns: List[AlignSpec] = field(default_factory=list)
+    aligns: List[AlignSpec]
     packed: bool = False
+
+    _fields = ("name", "type", "coord", "bitwidth", "aligns", "packed")
+
+    def __init__(self, name: Optional[str], type: CType, coord: Any = None, bitwidth: Any = None,
+                 aligns: List[AlignSpec] = FRESH, packed: bool = False) -> None:
+        self.name = name
+        self.type = type
+        self.coord = coord
+        self.bitwidth = bitwidth
+        self.aligns = [] if aligns is FRESH else aligns
+        self.packed = packed
 
     @property
     def is_bitfield(self) -> bool:
@@ -238,13 +254,21 @@ class Record(CType):
         return f"Record({self.kind} {self.tag or '<anonymous>'})"
 
 
-@dataclass(eq=False)
-class Enumerator:
+class Enumerator(Plain):
     name: str
     expr: Any  # expression or None (previous + 1)
     enum: "Enum"
     index: int
     coord: Any = None
+
+    _fields = ("name", "expr", "enum", "index", "coord")
+
+    def __init__(self, name: str, expr: Any, enum: "Enum", index: int, coord: Any = None) -> None:
+        self.name = name
+        self.expr = expr
+        self.enum = enum
+        self.index = index
+        self.coord = coord
 
 
 class Enum(CType):
@@ -273,7 +297,6 @@ class Enum(CType):
 # Expressions that need the model's types, so they live here rather than in
 # ``expr``: the evaluator dispatches on the class name wherever it is.
 
-@dataclass(eq=False)
 class ObjectRef(E.Expr):
     """A variable or function named in an expression (``sizeof(x)``,
     ``typeof(f)``, ``&a[0]``).  Its type is the declared one; its value is
@@ -289,8 +312,15 @@ class ObjectRef(E.Expr):
     coord: Any = None
     unknown: str = ""
 
+    _fields = ("name", "type", "coord", "unknown")
 
-@dataclass(eq=False)
+    def __init__(self, name: str, type: Optional[CType], coord: Any = None, unknown: str = "") -> None:
+        self.name = name
+        self.type = type
+        self.coord = coord
+        self.unknown = unknown
+
+
 class Call(E.Expr):
     """A call to a declared function: never a constant, but it has a type
     (the untaken arm of ``__builtin_constant_p(n) ? ... : f(n)`` counts in
@@ -300,8 +330,14 @@ class Call(E.Expr):
     args: List[Any]
     coord: Any = None
 
+    _fields = ("function", "args", "coord")
 
-@dataclass(eq=False)
+    def __init__(self, function: ObjectRef, args: List[Any], coord: Any = None) -> None:
+        self.function = function
+        self.args = args
+        self.coord = coord
+
+
 class TypesCompatible(E.Expr):
     """``__builtin_types_compatible_p(first, second)``: 1 when the two
     types, top-level qualifiers aside, are compatible (GCC's comptypes)."""
@@ -310,24 +346,48 @@ class TypesCompatible(E.Expr):
     second: CType
     coord: Any = None
 
+    _fields = ("first", "second", "coord")
 
-@dataclass(eq=False)
-class StaticAssert:
+    def __init__(self, first: CType, second: CType, coord: Any = None) -> None:
+        self.first = first
+        self.second = second
+        self.coord = coord
+
+
+class StaticAssert(Plain):
     expr: Any
     message: Optional[str]
     coord: Any = None
 
+    _fields = ("expr", "message", "coord")
 
-@dataclass(eq=False)
-class TranslationUnit:
+    def __init__(self, expr: Any, message: Optional[str], coord: Any = None) -> None:
+        self.expr = expr
+        self.message = message
+        self.coord = coord
+
+
+class TranslationUnit(Plain):
     """What one preprocessed text declares, in source order."""
 
-    records: List[Record] = field(default_factory=list)  # complete, tagged or not
-    enums: List[Enum] = field(default_factory=list)
-    typedefs: dict = field(default_factory=dict)  # name -> Typedef
-    tags: dict = field(default_factory=dict)  # "struct x"/"union x"/"enum x" -> type
-    static_asserts: List[StaticAssert] = field(default_factory=list)
-    enumerators: dict = field(default_factory=dict)  # name -> Enumerator
+    records: List[Record]  # complete, tagged or not
+    enums: List[Enum]
+    typedefs: dict  # name -> Typedef
+    tags: dict  # "struct x"/"union x"/"enum x" -> type
+    static_asserts: List[StaticAssert]
+    enumerators: dict  # name -> Enumerator
+
+    _fields = ("records", "enums", "typedefs", "tags", "static_asserts", "enumerators")
+
+    def __init__(self, records: List[Record] = FRESH, enums: List[Enum] = FRESH, typedefs: dict = FRESH,
+                 tags: dict = FRESH, static_asserts: List[StaticAssert] = FRESH,
+                 enumerators: dict = FRESH) -> None:
+        self.records = [] if records is FRESH else records
+        self.enums = [] if enums is FRESH else enums
+        self.typedefs = {} if typedefs is FRESH else typedefs
+        self.tags = {} if tags is FRESH else tags
+        self.static_asserts = [] if static_asserts is FRESH else static_asserts
+        self.enumerators = {} if enumerators is FRESH else enumerators
 
     def tagged_records(self) -> List[Record]:
         """Complete structs/unions with a tag, in definition order."""
@@ -499,8 +559,8 @@ def same_expr(a, b) -> bool:
         return True
     if type(a) is not type(b) or not isinstance(a, E.Expr):
         return False
-    for f in fields(a):
-        if f.name != "coord" and not _same_operand(getattr(a, f.name), getattr(b, f.name)):
+    for name in field_names(a):
+        if name != "coord" and not _same_operand(getattr(a, name), getattr(b, name)):
             return False
     return True
 

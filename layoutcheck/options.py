@@ -18,12 +18,12 @@ no other.  A header's rules file (found as ``check`` finds it) supplies its
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Dict, Iterable, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .abi import ABI, resolve_abis
 from .errors import LayoutError
 from .kernel import open_tree
+from .plain import Frozen
 from .safety import check_macro, check_macro_name
 
 if TYPE_CHECKING:
@@ -59,8 +59,7 @@ def abi_list(abis: AbiSpec) -> List[ABI]:
     return resolve_abis(names)
 
 
-@dataclass(frozen=True)
-class Options:
+class Options(Frozen):
     """How to read headers: the same for every header and config."""
 
     abis: Tuple[str, ...] = DEFAULT_ABIS
@@ -77,11 +76,32 @@ class Options:
     kernel: Optional[str] = None
     # The tree came from the project file, not from the caller (--kernel,
     # kernel=): it may be read, never built (verify runs its Makefiles).
-    kernel_from_project: bool = field(default=False, compare=False)
+    kernel_from_project: bool = False
     # The project file whose settings these include (project.py), and what
     # else it says: the configs and structs to look at, the baseline.
-    project: Optional["Project"] = field(default=None, compare=False)
+    project: Optional["Project"] = None
     notes: Tuple[str, ...] = ()  # for stderr: project files refused
+
+    _fields = ("abis", "defines", "undefs", "include_dirs", "cpp", "pp_abi", "rules", "kernel", "kernel_from_project",
+               "project", "notes")
+    _uncompared = ("kernel_from_project", "project")
+
+    def __init__(self, abis: Tuple[str, ...] = DEFAULT_ABIS, defines: Tuple[Tuple[str, str], ...] = (),
+                 undefs: Tuple[str, ...] = (), include_dirs: Tuple[str, ...] = (), cpp: str = "auto",
+                 pp_abi: Optional[str] = None, rules: Union[None, str, bool] = None, kernel: Optional[str] = None,
+                 kernel_from_project: bool = False, project: Optional["Project"] = None,
+                 notes: Tuple[str, ...] = ()) -> None:
+        object.__setattr__(self, "abis", abis)
+        object.__setattr__(self, "defines", defines)
+        object.__setattr__(self, "undefs", undefs)
+        object.__setattr__(self, "include_dirs", include_dirs)
+        object.__setattr__(self, "cpp", cpp)
+        object.__setattr__(self, "pp_abi", pp_abi)
+        object.__setattr__(self, "rules", rules)
+        object.__setattr__(self, "kernel", kernel)
+        object.__setattr__(self, "kernel_from_project", kernel_from_project)
+        object.__setattr__(self, "project", project)
+        object.__setattr__(self, "notes", notes)
 
     @staticmethod
     def make(abis: AbiSpec = None, defines: Optional[Mapping[str, object]] = None,

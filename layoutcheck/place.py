@@ -19,10 +19,10 @@ import os
 import re
 import shutil
 import tempfile
-from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .errors import LayoutError
+from .plain import FRESH, PlainEq
 
 _DECL = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_ \t*]*?[\s*])([A-Za-z_][A-Za-z0-9_]*)"
                    r"(\s*\[\s*[0-9]+\s*\])?\s*;?\s*\Z")
@@ -148,12 +148,20 @@ def _enclosing_kind(clean: str, at: int) -> Optional[str]:
     return None
 
 
-@dataclass
-class Candidate:
+class Candidate(PlainEq):
     kind: str  # "after" or "overlay"
     anchor: str  # the member's path
     line: int
-    text: str = field(repr=False, default="")
+    text: str = ""
+
+    _fields = ("kind", "anchor", "line", "text")
+    _hidden = ("text",)
+
+    def __init__(self, kind: str, anchor: str, line: int, text: str = "") -> None:
+        self.kind = kind
+        self.anchor = anchor
+        self.line = line
+        self.text = text
 
     def describe(self) -> str:
         if self.kind == "after":
@@ -235,14 +243,25 @@ def candidates(header_text: str, header_path: str, layouts: Sequence, decl: str)
 
 
 # ------------------------------------------------------------------ judging
-@dataclass
-class Judged:
+class Judged(PlainEq):
     candidate: Candidate
     ok: bool
     killed_by: Optional[Tuple[str, str, str, str]] = None  # rule, abi, config, message
-    growth: Dict[Tuple[str, str], int] = field(default_factory=dict)  # (abi, config) -> bytes
-    displaced: List[str] = field(default_factory=list)
+    growth: Dict[Tuple[str, str], int]  # (abi, config) -> bytes
+    displaced: List[str]
     not_applied: Optional[set] = None  # rules that judged nothing here
+
+    _fields = ("candidate", "ok", "killed_by", "growth", "displaced", "not_applied")
+
+    def __init__(self, candidate: Candidate, ok: bool, killed_by: Optional[Tuple[str, str, str, str]] = None,
+                 growth: Dict[Tuple[str, str], int] = FRESH, displaced: List[str] = FRESH,
+                 not_applied: Optional[set] = None) -> None:
+        self.candidate = candidate
+        self.ok = ok
+        self.killed_by = killed_by
+        self.growth = {} if growth is FRESH else growth
+        self.displaced = [] if displaced is FRESH else displaced
+        self.not_applied = not_applied
 
     @property
     def max_growth(self) -> int:
@@ -282,16 +301,28 @@ def _max_by_abi(growth: Dict[Tuple[str, str], int]) -> Dict[str, int]:
     return out
 
 
-@dataclass
-class PlaceReport:
+class PlaceReport(PlainEq):
     header: str
     struct: str
     decl: str
     abis: list
     configs: List[str]
     judged: List[Judged]
-    already_failing: List[str] = field(default_factory=list)  # rules the header fails as it is
-    not_applied: List[str] = field(default_factory=list)  # rules no placement was judged by
+    already_failing: List[str]  # rules the header fails as it is
+    not_applied: List[str]  # rules no placement was judged by
+
+    _fields = ("header", "struct", "decl", "abis", "configs", "judged", "already_failing", "not_applied")
+
+    def __init__(self, header: str, struct: str, decl: str, abis: list, configs: List[str], judged: List[Judged],
+                 already_failing: List[str] = FRESH, not_applied: List[str] = FRESH) -> None:
+        self.header = header
+        self.struct = struct
+        self.decl = decl
+        self.abis = abis
+        self.configs = configs
+        self.judged = judged
+        self.already_failing = [] if already_failing is FRESH else already_failing
+        self.not_applied = [] if not_applied is FRESH else not_applied
 
     def valid(self) -> List[Judged]:
         return sorted((j for j in self.judged if j.ok), key=lambda j: j.cost())

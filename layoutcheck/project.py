@@ -36,10 +36,10 @@ from __future__ import annotations
 
 import glob
 import os
-from dataclasses import dataclass, field
 from typing import Any, Dict, List, Optional, Tuple
 
 from .errors import LayoutError
+from .plain import FRESH, PlainEq
 
 KEYS = ("headers", "structs", "abis", "configs", "rules", "kernel", "defines", "undefs",
         "include_dirs", "baseline", "fail_on", "cpp")
@@ -47,24 +47,46 @@ FAIL_ON = ("changes", "rules")
 ENV = "LAYOUTCHECK_PROJECT"
 
 
-@dataclass
-class Project:
+class Project(PlainEq):
     """The settings of one project file (paths made absolute)."""
 
     path: str  # the file read
     table: str  # "[project]" or "[tool.layoutcheck]"
-    headers: List[str] = field(default_factory=list)  # globs, absolute
-    structs: List[str] = field(default_factory=list)
-    abis: List[str] = field(default_factory=list)
-    configs: List[str] = field(default_factory=list)
+    headers: List[str]  # globs, absolute
+    structs: List[str]
+    abis: List[str]
+    configs: List[str]
     rules: Optional[str] = None
     kernel: Optional[str] = None
-    defines: Dict[str, str] = field(default_factory=dict)
-    undefs: List[str] = field(default_factory=list)
-    include_dirs: List[str] = field(default_factory=list)
+    defines: Dict[str, str]
+    undefs: List[str]
+    include_dirs: List[str]
     baseline: str = "HEAD"
     fail_on: Optional[str] = None  # diff: "changes" unless set; the hook: "rules"
     cpp: Optional[str] = None
+
+    _fields = ("path", "table", "headers", "structs", "abis", "configs", "rules", "kernel", "defines", "undefs",
+               "include_dirs", "baseline", "fail_on", "cpp")
+
+    def __init__(self, path: str, table: str, headers: List[str] = FRESH, structs: List[str] = FRESH,
+                 abis: List[str] = FRESH, configs: List[str] = FRESH, rules: Optional[str] = None,
+                 kernel: Optional[str] = None, defines: Dict[str, str] = FRESH, undefs: List[str] = FRESH,
+                 include_dirs: List[str] = FRESH, baseline: str = "HEAD", fail_on: Optional[str] = None,
+                 cpp: Optional[str] = None) -> None:
+        self.path = path
+        self.table = table
+        self.headers = [] if headers is FRESH else headers
+        self.structs = [] if structs is FRESH else structs
+        self.abis = [] if abis is FRESH else abis
+        self.configs = [] if configs is FRESH else configs
+        self.rules = rules
+        self.kernel = kernel
+        self.defines = {} if defines is FRESH else defines
+        self.undefs = [] if undefs is FRESH else undefs
+        self.include_dirs = [] if include_dirs is FRESH else include_dirs
+        self.baseline = baseline
+        self.fail_on = fail_on
+        self.cpp = cpp
 
     @property
     def fail_on_diff(self) -> str:
@@ -239,12 +261,17 @@ def _read_table(path: str) -> Optional[Tuple[Dict[str, Any], str]]:
     return table, name
 
 
-@dataclass
-class Found:
+class Found(PlainEq):
     """The project found (or not) and the files refused on the way."""
 
     project: Optional[Project]
-    refused: List[Tuple[str, str]] = field(default_factory=list)
+    refused: List[Tuple[str, str]]
+
+    _fields = ("project", "refused")
+
+    def __init__(self, project: Optional[Project], refused: List[Tuple[str, str]] = FRESH) -> None:
+        self.project = project
+        self.refused = [] if refused is FRESH else refused
 
 
 def find_project(start: Optional[str] = None) -> Found:

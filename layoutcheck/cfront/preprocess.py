@@ -48,7 +48,6 @@ import io
 import os
 import re
 import shutil
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import (TYPE_CHECKING, Any, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Set,
                     Tuple)
@@ -58,6 +57,7 @@ if TYPE_CHECKING:
 
 from ..abi import ABI, DATA_DIR
 from ..errors import LayoutError, first_error_line
+from ..plain import FRESH, Frozen, PlainEq
 from ..safety import check_macro, check_macro_name, path_arg
 
 MODES = ("auto", "system", "python", "none")
@@ -75,8 +75,7 @@ _CPP_BUILTINS = {"__STDC__", "__STDC_VERSION__", "__STDC_HOSTED__",
                  "__STDC_UTF_16__", "__STDC_UTF_32__"}
 
 
-@dataclass(frozen=True)
-class PPConfig:
+class PPConfig(Frozen):
     """The user's preprocessing options (same for every ABI), validated."""
 
     defines: Tuple[Tuple[str, str], ...] = ()
@@ -94,6 +93,25 @@ class PPConfig:
     base_undefs: Tuple[str, ...] = ()
     extra_flags: Tuple[str, ...] = ()
     compiler_include: bool = False  # kbuild's -isystem $(CC -print-file-name=include)
+
+    _fields = ("defines", "undefs", "include_dirs", "mode", "search_path", "forced_includes", "base_defines",
+               "base_undefs", "extra_flags", "compiler_include")
+
+    def __init__(self, defines: Tuple[Tuple[str, str], ...] = (), undefs: Tuple[str, ...] = (),
+                 include_dirs: Tuple[str, ...] = (), mode: str = "auto",
+                 search_path: Optional[Tuple[Tuple[str, str], ...]] = None, forced_includes: Tuple[str, ...] = (),
+                 base_defines: Tuple[Tuple[str, str], ...] = (), base_undefs: Tuple[str, ...] = (),
+                 extra_flags: Tuple[str, ...] = (), compiler_include: bool = False) -> None:
+        object.__setattr__(self, "defines", defines)
+        object.__setattr__(self, "undefs", undefs)
+        object.__setattr__(self, "include_dirs", include_dirs)
+        object.__setattr__(self, "mode", mode)
+        object.__setattr__(self, "search_path", search_path)
+        object.__setattr__(self, "forced_includes", forced_includes)
+        object.__setattr__(self, "base_defines", base_defines)
+        object.__setattr__(self, "base_undefs", base_undefs)
+        object.__setattr__(self, "extra_flags", extra_flags)
+        object.__setattr__(self, "compiler_include", compiler_include)
 
     @staticmethod
     def make(defines: Optional[Mapping[str, object]] = None, undefs: Iterable[str] = (),
@@ -202,8 +220,7 @@ class Preprocessed:
         return f"<Preprocessed {self.filename} for {' '.join(a.name for a in self.abis)}>"
 
 
-@dataclass
-class _Run:
+class _Run(PlainEq):
     """What one preprocessor run produced and what its output depended on."""
 
     text: Optional[str]  # None: kept in the cache, ``load()`` reads it
@@ -218,7 +235,25 @@ class _Run:
     # follows the target's char (or wchar_t) signedness (_questions)
     chars: Optional[str] = None
     # what why_not_shared worked out for this run (its macro values per ABI)
-    memo: Dict[object, Any] = field(default_factory=dict, compare=False, repr=False)
+    memo: Dict[object, Any]
+
+    _fields = ("text", "used", "files", "hazard", "reader", "digest", "load", "size", "chars", "memo")
+    _hidden = ("memo",)
+    _uncompared = ("memo",)
+
+    def __init__(self, text: Optional[str], used: FrozenSet[str], files: Tuple[str, ...], hazard: Optional[str],
+                 reader: object = None, digest: Optional[str] = None, load: object = None, size: Optional[int] = None,
+                 chars: Optional[str] = None, memo: Dict[object, Any] = FRESH) -> None:
+        self.text = text
+        self.used = used
+        self.files = files
+        self.hazard = hazard
+        self.reader = reader
+        self.digest = digest
+        self.load = load
+        self.size = size
+        self.chars = chars
+        self.memo = {} if memo is FRESH else memo
 
 
 @lru_cache(maxsize=None)

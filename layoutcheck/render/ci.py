@@ -18,16 +18,15 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import dataclass, field
 from typing import Dict, List, Optional, Sequence, Tuple
 
 from .. import __version__
+from ..plain import FRESH, PlainEq
 
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 
 
-@dataclass
-class Finding:
+class Finding(PlainEq):
     """One thing to tell a CI system."""
 
     rule: str  # rule id: a rule name, "static-assert", "layout-change", ...
@@ -38,7 +37,21 @@ class Finding:
     rule_where: str = ""  # the rule in its rules file
     why: str = ""
     short: str = ""  # one line about the rule
-    extra: Dict[str, object] = field(default_factory=dict)
+    extra: Dict[str, object]
+
+    _fields = ("rule", "level", "message", "where", "title", "rule_where", "why", "short", "extra")
+
+    def __init__(self, rule: str, level: str, message: str, where: str = "", title: str = "", rule_where: str = "",
+                 why: str = "", short: str = "", extra: Dict[str, object] = FRESH) -> None:
+        self.rule = rule
+        self.level = level
+        self.message = message
+        self.where = where
+        self.title = title
+        self.rule_where = rule_where
+        self.why = why
+        self.short = short
+        self.extra = {} if extra is FRESH else extra
 
 
 def _splitwhere_text(where: str) -> Tuple[str, Optional[int], Optional[int]]:

@@ -32,13 +32,13 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from dataclasses import dataclass, field
 from typing import Dict, Iterator, List, Optional, Sequence, Tuple, cast
 
 from ..abi import ABI, all_abis
 from ..consteval import NotEvaluated
 from ..errors import LayoutError, where_of
 from ..layouts import Layout, MemberLayout
+from ..plain import FRESH, PlainEq
 from .kinds import REGISTRY, Fail, NotApplied
 from .spec import Config, Rule, RuleSet, abi_matches
 from .values import size_value
@@ -46,15 +46,14 @@ from .values import size_value
 PASS, FAIL, NOT_APPLIED = "pass", "fail", "not-applied"
 
 
-@dataclass
-class Result:
+class Result(PlainEq):
     file: str
     abi: str
     config: str
     rule: str
     kind: str
     status: str  # "pass", "fail" or "not-applied"
-    members: List[str] = field(default_factory=list)
+    members: List[str]
     message: str = ""
     text: str = ""  # the message without ABI and config, for grouping
     # for not-applied: optional-missing, not-selected, never-selected, not-evaluated
@@ -62,6 +61,22 @@ class Result:
     # for a failure: file:line:column of the first member it names (or of
     # the struct), in the header as written
     where: str = ""
+
+    _fields = ("file", "abi", "config", "rule", "kind", "status", "members", "message", "text", "cause", "where")
+
+    def __init__(self, file: str, abi: str, config: str, rule: str, kind: str, status: str, members: List[str] = FRESH,
+                 message: str = "", text: str = "", cause: str = "", where: str = "") -> None:
+        self.file = file
+        self.abi = abi
+        self.config = config
+        self.rule = rule
+        self.kind = kind
+        self.status = status
+        self.members = [] if members is FRESH else members
+        self.message = message
+        self.text = text
+        self.cause = cause
+        self.where = where
 
     def to_json(self) -> dict:
         out = {"file": self.file, "abi": self.abi, "config": self.config, "rule": self.rule,
@@ -500,8 +515,7 @@ def _unselected_in_tree(rule: Rule, abis: Sequence[ABI], every_abi: Sequence[ABI
                                   f"tree's .config (another tree's .config may)")
 
 
-@dataclass
-class FileVerdicts:
+class FileVerdicts(PlainEq):
     """Every verdict for one header, and how its rules were found."""
 
     path: str
@@ -510,8 +524,21 @@ class FileVerdicts:
     configs: List[Config]
     n_rules: int
     results: List[Result]
-    rules: List[Rule] = field(default_factory=list)
-    notes: List[str] = field(default_factory=list)  # configs that read alike (check_file)
+    rules: List[Rule]
+    notes: List[str]  # configs that read alike (check_file)
+
+    _fields = ("path", "discovery", "abis", "configs", "n_rules", "results", "rules", "notes")
+
+    def __init__(self, path: str, discovery: object, abis: List[ABI], configs: List[Config], n_rules: int,
+                 results: List[Result], rules: List[Rule] = FRESH, notes: List[str] = FRESH) -> None:
+        self.path = path
+        self.discovery = discovery
+        self.abis = abis
+        self.configs = configs
+        self.n_rules = n_rules
+        self.results = results
+        self.rules = [] if rules is FRESH else rules
+        self.notes = [] if notes is FRESH else notes
 
     @property
     def failed(self) -> bool:
@@ -532,13 +559,19 @@ class FileVerdicts:
         return next((r for r in self.rules if r.name == name), None)
 
 
-@dataclass
-class CheckReport:
+class CheckReport(PlainEq):
     """``layoutcheck.check``: the verdicts of every header, ABI and config."""
 
     files: List[FileVerdicts]
-    defines: Dict[str, str] = field(default_factory=dict)  # -D given for every config
-    undefs: List[str] = field(default_factory=list)  # -U given for every config
+    defines: Dict[str, str]  # -D given for every config
+    undefs: List[str]  # -U given for every config
+
+    _fields = ("files", "defines", "undefs")
+
+    def __init__(self, files: List[FileVerdicts], defines: Dict[str, str] = FRESH, undefs: List[str] = FRESH) -> None:
+        self.files = files
+        self.defines = {} if defines is FRESH else defines
+        self.undefs = [] if undefs is FRESH else undefs
 
     @property
     def results(self) -> List[Result]:

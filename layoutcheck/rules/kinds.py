@@ -50,12 +50,12 @@ sets ``member_keys`` to include it, so that ``optional`` may list them.
 
 from __future__ import annotations
 
-import dataclasses
 from typing import TYPE_CHECKING, Any, ClassVar, Dict, List, Mapping, Optional, Sequence, Tuple
 
 from ..errors import LayoutError
 from ..model import Aligned, Array, Enum, Function, Pointer, Qualified, Record, Typedef, Void, \
     element_type, unqualified
+from ..plain import replace
 from .values import WORDS, listify, name_list, size_value
 
 if TYPE_CHECKING:
@@ -298,7 +298,7 @@ def _misplaced_within(lay: "Layout", rec, known: Dict[int, int], prefix: str,
 def rule_without(rule: "Rule", key: str) -> "Rule":
     """The rule with one parameter dropped (to reuse a target lookup)."""
     params = {k: v for k, v in rule.params.items() if k != key}
-    return dataclasses.replace(rule, params=params)
+    return replace(rule, params=params)
 
 
 def one_target(params: Mapping[str, Any], label: str) -> None:

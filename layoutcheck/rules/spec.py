@@ -68,11 +68,11 @@ import itertools
 import os
 import re
 import stat
-from dataclasses import dataclass, field
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 from ..abi import ABI, abi_names
 from ..errors import LayoutError
+from ..plain import FRESH, Frozen, PlainEq
 from .values import listify, name_list, size_value  # noqa: F401 (size_value: spec's API)
 
 
@@ -97,8 +97,7 @@ _COMMON_KEYS = {"name", "kind", "struct", "optional", "abis", "when", "why"}
 _MACRO = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
-@dataclass(frozen=True)
-class Config:
+class Config(Frozen):
     """One kernel configuration: the -D macros the header is read with, and
     (for a configured kernel tree, whose autoconf.h defines them) the
     macros set without a -D."""
@@ -108,6 +107,15 @@ class Config:
     already_set: FrozenSet[str] = frozenset()
     # the user's -U: undefined whatever the matrix, the ABI or the tree says
     undefined: FrozenSet[str] = frozenset()
+
+    _fields = ("name", "defines", "already_set", "undefined")
+
+    def __init__(self, name: str, defines: Dict[str, str], already_set: FrozenSet[str] = frozenset(),
+                 undefined: FrozenSet[str] = frozenset()) -> None:
+        object.__setattr__(self, "name", name)
+        object.__setattr__(self, "defines", defines)
+        object.__setattr__(self, "already_set", already_set)
+        object.__setattr__(self, "undefined", undefined)
 
     def enabled(self, macro: str) -> bool:
         if macro in self.undefined:
@@ -125,22 +133,40 @@ class Config:
         return Config(self.name, merged, self.already_set - gone, self.undefined | gone)
 
 
-@dataclass
-class Rule:
+class Rule(PlainEq):
     kind: str
     name: str
     struct: Optional[str]
     params: Dict[str, Any]
-    optional: List[str] = field(default_factory=list)
+    optional: List[str]
     abis: Any = "all"
-    when: Dict[str, bool] = field(default_factory=dict)
+    when: Dict[str, bool]
     why: Optional[str] = None
     source: str = ""
     # The rule set's [matrix.abi_defines]: a `when` on CONFIG_64BIT follows
     # the ABI as the preprocessor sees it.
-    abi_defines: Dict[str, Any] = field(default_factory=dict)
+    abi_defines: Dict[str, Any]
     path: Optional[str] = None  # the rules file, and the line of its [[rule]]
     line: Optional[int] = None
+
+    _fields = ("kind", "name", "struct", "params", "optional", "abis", "when", "why", "source", "abi_defines", "path",
+               "line")
+
+    def __init__(self, kind: str, name: str, struct: Optional[str], params: Dict[str, Any], optional: List[str] = FRESH,
+                 abis: Any = "all", when: Dict[str, bool] = FRESH, why: Optional[str] = None, source: str = "",
+                 abi_defines: Dict[str, Any] = FRESH, path: Optional[str] = None, line: Optional[int] = None) -> None:
+        self.kind = kind
+        self.name = name
+        self.struct = struct
+        self.params = params
+        self.optional = [] if optional is FRESH else optional
+        self.abis = abis
+        self.when = {} if when is FRESH else when
+        self.why = why
+        self.source = source
+        self.abi_defines = {} if abi_defines is FRESH else abi_defines
+        self.path = path
+        self.line = line
 
     @property
     def where(self) -> str:
@@ -167,15 +193,24 @@ class Rule:
         return True
 
 
-@dataclass
-class Discovery:
+class Discovery(PlainEq):
     """How a header's rules file was found, or why none was read."""
 
     header: str
     path: Optional[str] = None  # the rules file read, or None
     how: str = "none"  # "--rules", "beside the header", "parent directory", "none"
     stop: str = ""  # why the upward search ended
-    refused: List[Tuple[str, str]] = field(default_factory=list)  # (path, why not read)
+    refused: List[Tuple[str, str]]  # (path, why not read)
+
+    _fields = ("header", "path", "how", "stop", "refused")
+
+    def __init__(self, header: str, path: Optional[str] = None, how: str = "none", stop: str = "",
+                 refused: List[Tuple[str, str]] = FRESH) -> None:
+        self.header = header
+        self.path = path
+        self.how = how
+        self.stop = stop
+        self.refused = [] if refused is FRESH else refused
 
     def describe(self) -> str:
         """One phrase for a report: which rules, or why none."""
@@ -190,16 +225,28 @@ class Discovery:
                 "refused": [{"path": p, "reason": why} for p, why in self.refused]}
 
 
-@dataclass
-class RuleSet:
+class RuleSet(PlainEq):
     path: Optional[str]
     struct: Optional[str] = None
-    rules: List[Rule] = field(default_factory=list)
-    configs: List[Config] = field(default_factory=list)
-    abi_defines: Dict[str, str] = field(default_factory=dict)  # macro -> ABI class
+    rules: List[Rule]
+    configs: List[Config]
+    abi_defines: Dict[str, str]  # macro -> ABI class
     discovery: Optional[Discovery] = None
     # [matrix.extra_for]: (header pattern, configs checked for those headers only)
-    extra_for: List[Tuple[str, List[Config]]] = field(default_factory=list)
+    extra_for: List[Tuple[str, List[Config]]]
+
+    _fields = ("path", "struct", "rules", "configs", "abi_defines", "discovery", "extra_for")
+
+    def __init__(self, path: Optional[str], struct: Optional[str] = None, rules: List[Rule] = FRESH,
+                 configs: List[Config] = FRESH, abi_defines: Dict[str, str] = FRESH,
+                 discovery: Optional[Discovery] = None, extra_for: List[Tuple[str, List[Config]]] = FRESH) -> None:
+        self.path = path
+        self.struct = struct
+        self.rules = [] if rules is FRESH else rules
+        self.configs = [] if configs is FRESH else configs
+        self.abi_defines = {} if abi_defines is FRESH else abi_defines
+        self.discovery = discovery
+        self.extra_for = [] if extra_for is FRESH else extra_for
 
     def configs_for(self, header: Optional[str]) -> List[Config]:
         """The matrix, plus the configs ``[matrix.extra_for]`` adds for
