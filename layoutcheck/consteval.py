@@ -180,7 +180,9 @@ class Evaluator:
             t = unqualified(self.type_of(t.expr))
         if isinstance(t, Scalar) and t.is_integer:
             kind = self.engine.scalar_kind(t)
-            signed = t.signed if t.signed is not None else self.abi.char_signed
+            signed = self._signedness(t)
+            if signed is None:
+                signed = self.abi.char_signed
             if kind == "_Bool":
                 return self.int_type("_Bool", False)
             return self.int_type(kind, signed)
@@ -1026,6 +1028,10 @@ class Evaluator:
         if a.is_integer or b.is_integer:
             if not (a.is_integer and b.is_integer):
                 return False
+            if a.signed_as is not None or b.signed_as is not None:
+                # each mode attribute on an enum makes a type of its own
+                raise _not_evaluated(f"compatibility of '{a.spelling}' and '{b.spelling}' "
+                                     f"is not modelled", node)
             return ((self._integer_kind(a), self._signedness(a))
                     == (self._integer_kind(b), self._signedness(b)))
         if a.kind != b.kind:
@@ -1043,6 +1049,8 @@ class Evaluator:
     def _signedness(self, s: Scalar) -> Optional[bool]:
         """True, False, or None for plain char; a mode attribute on plain
         char picks signed or unsigned char as the ABI's char is."""
+        if s.signed_as is not None:
+            return self.engine.enum_underlying(s.signed_as)[1]
         if s.signed is None and s.from_mode:
             return self.abi.char_signed
         return s.signed

@@ -58,6 +58,8 @@ def _float(kind: str, size: int, little: bool):
 def _scalar_signed(t: Scalar, engine) -> bool:
     if t.kind == "_Bool":
         return False
+    if t.signed_as is not None:
+        return engine.enum_underlying(t.signed_as)[1]
     if t.signed is not None:
         return t.signed
     return engine.abi.char_signed

@@ -59,13 +59,18 @@ class Scalar(CType):
     type ``kind`` names (DImode is ``long`` on LP64, ``long long`` on ILP32).
     """
 
-    __slots__ = ("kind", "signed", "spelling", "from_mode")
+    __slots__ = ("kind", "signed", "spelling", "from_mode", "signed_as")
 
-    def __init__(self, kind: str, signed: bool, spelling: str, from_mode: bool = False):
+    def __init__(self, kind: str, signed: Optional[bool], spelling: str, from_mode: bool = False,
+                 signed_as: Optional["Enum"] = None):
         self.kind = kind
         self.signed = signed
         self.spelling = spelling
         self.from_mode = from_mode
+        # a mode attribute on an enum type (``enum e __attribute__((mode(QI)))``):
+        # an integer of the mode as signed as the enum, which its values
+        # decide on each ABI (``signed`` is then None)
+        self.signed_as = signed_as
 
     @property
     def is_integer(self) -> bool:
@@ -475,7 +480,8 @@ def same_type(a: CType, b: CType, alignment: bool = True) -> bool:
     if type(ca) is not type(cb):
         return False
     if isinstance(ca, Scalar):
-        if (ca.kind, ca.signed, ca.from_mode) != (cb.kind, cb.signed, cb.from_mode):
+        if (ca.kind, ca.signed, ca.from_mode) != (cb.kind, cb.signed, cb.from_mode) \
+                or ca.signed_as is not cb.signed_as:
             return False
         # _Float32 is not float, _Float64 is not double
         return not ca.is_float or ca.spelling == cb.spelling

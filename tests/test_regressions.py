@@ -618,3 +618,60 @@ def test_what_gcc_refuses_in_a_constant_is_refused(text, message):
     that is no integer constant): no layout is made of it (from a review)."""
     with pytest.raises(lc.LayoutError, match=message):
         lc.layout(text, "s", "x86_64")
+
+
+# From a review: a mode attribute on a defined enum type (not on the enum's
+# own definition) makes an integer of the mode as signed as the enum, which
+# its values decide on each ABI; it was read as signed, so (t)-1 > 0 was
+# false in an array size (x was 2 bytes where GCC makes 1) and a decoded
+# 0xff was -1 where the program reads 255.
+MODE_ON_AN_ENUM_TYPE = """
+enum e { A = 1 };
+enum n { N = -1 };
+enum w { W = sizeof(long) - 5 };
+typedef enum e __attribute__((mode(QI))) t;
+typedef enum n __attribute__((mode(QI))) tn;
+typedef enum w __attribute__((mode(HI))) tw;
+typedef t __attribute__((mode(HI))) t2;
+struct s {
+    char x[(t)-1 > 0 ? 1 : 2];
+    enum e __attribute__((mode(HI))) b;
+    char y[(tn)-1 > 0 ? 1 : 2];
+    char z[(tw)-1 > 0 ? 1 : 3];
+    char q[(t2)-1 > 0 ? 1 : 5];
+    enum e __attribute__((mode(HI))) bf : 9;
+    enum n __attribute__((mode(HI))) bn : 9;
+    t a;
+    tn c;
+};
+"""
+
+
+def test_a_mode_on_an_enum_type_keeps_the_enums_signedness_on_every_abi():
+    from layoutcheck import image
+    from layoutcheck.oracle.gcc import ask_gcc_image
+    from layoutcheck.oracle.verify import verify_program
+
+    from .conftest import need_all_compilers
+
+    need_all_compilers()
+    prog = lc.load(MODE_ON_AN_ENUM_TYPE, abis=["all"])
+    lay = prog.layout("s", "x86_64")
+    assert [lay.member(m).size for m in ("x", "y", "z", "q")] == [1, 2, 1, 1]
+    assert lay.member("b").type == "enum e __attribute__((mode(HI)))"
+    report = verify_program(prog)
+    assert not report.mismatches and report.total_items == 18 * 12
+    for abi in ("x86_64", "ppc", "s390x", "m68k"):
+        lay = prog.layout("s", abi)
+        back = image.parse(lay, b"\xff" * lay.size)
+        assert (back["a"], back["bf"], back["b"], back["c"], back["bn"]) == (255, 511, 65535, -1, -1)
+        values = {"a": 200, "bf": 300, "c": -100, "bn": -200}
+        built = image.build(lay, values)
+        assert built == ask_gcc_image(lay.engine.abi, prog.oracle_source(), lay,
+                                      image.c_initializer(lay, values))
+
+
+def test_a_mode_on_an_enum_not_defined_yet_is_refused():
+    with pytest.raises(lc.LayoutError, match=r"<input>:2:31: mode\(QI\) on enum 'e' before its definition"):
+        lc.layout("enum e;\ntypedef enum e __attribute__((mode(QI))) t;\nenum e { A };\n"
+                  "struct s { t a; };", "s", "x86_64")

@@ -461,7 +461,16 @@ class Builder:
             base = base.strip_typedefs()
         if not (isinstance(base, Scalar) and base.is_integer) and not isinstance(base, Enum):
             raise _err(f"mode({mode}) on a type that is not an integer", attr.coord)
-        signed = base.signed if isinstance(base, Scalar) else True
+        enum = base if isinstance(base, Enum) else base.signed_as
+        if enum is not None:
+            # GCC makes an integer of the mode as signed as the enum
+            # (handle_mode_attribute): its values say which, on each ABI
+            if not enum.complete:
+                raise _err(f"mode({mode}) on enum '{enum.tag or '<anonymous>'}' before its "
+                           f"definition is not supported", attr.coord)
+            return Scalar(kind, None, f"enum {enum.tag or '<anonymous>'} __attribute__((mode({mode})))",
+                          from_mode=True, signed_as=enum)
+        signed = base.signed
         spelling = {"char": "char", "short": "short", "int": "int", "long long": "long long",
                     "__int128": "__int128"}.get(kind, f"__attribute__((mode({mode}))) int")
         if not signed:
