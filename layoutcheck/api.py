@@ -197,7 +197,10 @@ class Program:
         if not rec.complete:
             raise LayoutError(f"{rec.kind} {rec.tag} has no definition in {self.source}")
         eng = self.engine(abi)
-        return Layout(rec, eng, self.defines_for(eng.abi), self.source)
+        lay = Layout(rec, eng, self.defines_for(eng.abi), self.source)
+        if _same_alignment_as_named(tu, eng, struct, rec):
+            lay.typedef_name = struct
+        return lay
 
     def layouts(self, structs: Optional[Sequence[str]] = None,
                 abis: Optional[Sequence[Union[str, ABI]]] = None) -> List[Layout]:
@@ -251,6 +254,27 @@ class Program:
             batch.pop(0)
             if not batch and id(group) not in parsed_before:
                 self.session.drop(group)
+
+
+def _same_alignment_as_named(tu, engine, name: str, rec) -> bool:
+    """Whether ``name`` is a typedef of ``rec`` (not its tag); refused when
+    the typedef gives it another alignment (``typedef struct {...} T
+    __attribute__((aligned(16)))``): a layout is the record's own, and
+    _Alignof(T) is not its alignment."""
+    if any(tu.tags.get(key) is rec for key in (name, f"struct {name}", f"union {name}")):
+        return False
+    td = tu.typedefs.get(name)
+    if td is None:
+        return False
+    named, own = engine.layout(td), engine.layout(rec)
+    if (named.abi_align_bytes, named.preferred_align_bytes) != (own.abi_align_bytes,
+                                                               own.preferred_align_bytes):
+        raise LayoutError(
+            f"typedef {name} gives {rec.kind} {rec.tag or '<anonymous>'} the alignment "
+            f"{named.abi_align_bytes} where the {rec.kind} has {own.abi_align_bytes} on "
+            f"{engine.abi.name}: a layout is that of the {rec.kind} itself; name it by its tag, "
+            f"or by a typedef that keeps its alignment", td.coord)
+    return True
 
 
 class _LayoutEntry:

@@ -419,7 +419,9 @@ def _layouts_of(prog, abi, structs: Optional[Sequence[str]]) -> Dict[str, Layout
     for name, td in prog.unit(abi).typedefs.items():
         rec = td.strip_typedefs()
         if isinstance(rec, Record) and rec.tag is None and rec.complete and name not in out:
-            lay = prog.layout(name, abi)
+            # the record's own layout, known by the typedef's name (which
+            # may give it another alignment: the record's is compared)
+            lay = Layout(rec, prog.engine(abi), prog.defines_for(abi), prog.source)
             if all(other.record is not rec for other in out.values()):
                 out[name] = lay
     return out
@@ -433,6 +435,8 @@ def _rule_struct(prog, abi, name: Optional[str], layouts: Dict[str, Layout]) -> 
     rec = prog.unit(abi).find_record(name)
     if rec is None:
         return None
+    if rec.complete:
+        prog.layout(name, abi)  # refused if the typedef gives it another alignment
     return next((key for key, lay in layouts.items() if lay.record is rec), None)
 
 

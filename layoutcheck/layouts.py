@@ -289,6 +289,9 @@ class Layout(_MemberLookup):
         self.tree: PlacedRecord = engine.placed_record(record)
         self.defines = dict(defines or {})
         self.source = source
+        # the typedef the record was asked for by (Program.layout), which
+        # names it in C where it has no tag
+        self.typedef_name: Optional[str] = None
         self._members: Optional[List[MemberLayout]] = None
         self._by_path: Optional[Dict[str, MemberLayout]] = None
         self._coverage: Optional[_Coverage] = None

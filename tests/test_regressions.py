@@ -675,3 +675,32 @@ def test_a_mode_on_an_enum_not_defined_yet_is_refused():
     with pytest.raises(lc.LayoutError, match=r"<input>:2:31: mode\(QI\) on enum 'e' before its definition"):
         lc.layout("enum e;\ntypedef enum e __attribute__((mode(QI))) t;\nenum e { A };\n"
                   "struct s { t a; };", "s", "x86_64")
+
+
+# From a review: a struct named by a typedef that gives it another
+# alignment was shown with the struct's alignment (pa6: 4 where
+# _Alignof(pa6) is 16; pa7: 4 where it is 1); and verify --struct of a
+# typedef of an untagged struct asked GCC about 'struct <anonymous>'.
+TYPEDEF_ALIGNMENTS = """typedef struct { char c; int i; } pa6 __attribute__((aligned(16)));
+typedef struct tps7 { char c; int i; } pa7 __attribute__((aligned(1)));
+typedef struct tps8 { char c; int i; } pa8 __attribute__((aligned(4)));
+typedef struct { char c; short s; } T;
+typedef const struct tps7 cq;
+"""
+
+
+def test_a_typedef_that_changes_the_alignment_is_refused_and_one_that_keeps_it_is_verified():
+    from layoutcheck.oracle.verify import verify_program
+
+    from .conftest import need_all_compilers
+
+    need_all_compilers()
+    prog = lc.load(TYPEDEF_ALIGNMENTS, abis=["all"])
+    for name, where, abi in (("pa6", "<input>:1:35", "x86_64"), ("pa7", "<input>:2:40", "arm"),
+                             ("pa8", "<input>:3:40", "m68k")):
+        with pytest.raises(lc.LayoutError, match=f"^{where}: typedef {name} gives struct .* the alignment"):
+            prog.layout(name, abi)
+    assert prog.layout("pa8", "x86_64").align == 4  # aligned(4) keeps x86_64's 4
+    assert prog.layout("tps7", "x86_64").align == prog.layout("cq", "x86_64").align == 4
+    report = verify_program(prog, structs=["T", "cq", "tps7"], with_cffi=True)
+    assert not report.mismatches and report.total_items == 18 * 14 + 12  # and cffi on the host

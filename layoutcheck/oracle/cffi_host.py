@@ -193,10 +193,12 @@ def _build(text: str, layouts: Sequence[Layout], workdir: str, isolated: bool):
     cdef: List[str] = []
     helpers: List[str] = []
     for i, lay in enumerate(layouts):
-        cname = f"{lay.kind} {lay.name}"
+        typedef_name = getattr(lay, "typedef_name", None)
+        cname = typedef_name or f"{lay.kind} {lay.name}"
         if not isolated:
             fields = "".join(f"{t} {name}; " for t, name in cffi_fields(lay))
-            cdef.append(f"{cname} {{ {fields}...; }};")
+            cdef.append(f"typedef {lay.kind} {{ {fields}...; }} {typedef_name};" if typedef_name
+                        else f"{cname} {{ {fields}...; }};")
         plain = [m for m in lay.members if not m.is_bitfield]
         body = [f"out[0] = sizeof({cname});", f"out[1] = _Alignof({cname});"]
         for k, m in enumerate(plain):
@@ -272,7 +274,7 @@ def ask_cffi(text: str, layouts: Sequence[Layout]) -> Tuple[List[OracleLayout], 
         ffi, lib = module.ffi, module.lib
         results = []
         for i, lay in enumerate(layouts):
-            cname = f"{lay.kind} {lay.name}"
+            cname = getattr(lay, "typedef_name", None) or f"{lay.kind} {lay.name}"
             plain = [m for m in lay.members if not m.is_bitfield]
             out = ffi.new("unsigned long long[]", 2 + 2 * len(plain))
             getattr(lib, f"__lc_info{i}")(out)

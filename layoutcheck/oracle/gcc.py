@@ -84,7 +84,7 @@ def compiler_available(abi: ABI) -> bool:
 
 
 def _c_name(lay: Layout) -> str:
-    return f"{lay.kind} {lay.name}"
+    return getattr(lay, "typedef_name", None) or f"{lay.kind} {lay.name}"
 
 
 def _bitfield_value(lay: Layout, m) -> str:
