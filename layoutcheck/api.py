@@ -198,7 +198,7 @@ class Program:
             raise LayoutError(f"{rec.kind} {rec.tag} has no definition in {self.source}")
         eng = self.engine(abi)
         lay = Layout(rec, eng, self.defines_for(eng.abi), self.source)
-        if _same_alignment_as_named(tu, eng, struct, rec):
+        if _typedef_of(tu, eng, struct, rec):
             lay.typedef_name = struct
         return lay
 
@@ -256,9 +256,9 @@ class Program:
                 self.session.drop(group)
 
 
-def _same_alignment_as_named(tu, engine, name: str, rec) -> bool:
-    """Whether ``name`` is a typedef of ``rec`` (not its tag); refused when
-    the typedef gives it another alignment (``typedef struct {...} T
+def _typedef_of(tu, engine, name: str, rec) -> bool:
+    """Whether ``rec`` is asked for by a typedef ``name`` (not by its tag);
+    refused when the typedef gives it another alignment (``typedef struct {...} T
     __attribute__((aligned(16)))``): a layout is the record's own, and
     _Alignof(T) is not its alignment."""
     if any(tu.tags.get(key) is rec for key in (name, f"struct {name}", f"union {name}")):
