@@ -292,6 +292,9 @@ struct holds_bf { char c; struct bf_only i; struct bf_only two[2]; };
 struct inner8 { char c; int x; char d[3]; } __attribute__((packed));
 struct arr8 { long y; struct inner8 a[2]; };
 struct arr1 { long y; struct inner8 a[1]; };
+struct pkb { unsigned flags : 31; unsigned more : 1; unsigned char tail; } __attribute__((packed));
+struct pb { unsigned a : 4, b : 4; } __attribute__((packed));
+struct okb { unsigned a : 4, b : 4; char c; };
 """
 
 
@@ -300,7 +303,11 @@ struct arr1 { long y; struct inner8 a[1]; };
                                            ("holds_anon", set()), ("holds_bf", set()),
                                            # packed elements whose size is a multiple of the
                                            # alignment: each element's x is misaligned inside it
-                                           ("arr8", ALL), ("arr1", ALL)])
+                                           ("arr8", ALL), ("arr1", ALL),
+                                           # packed structs of bit-fields: their types align
+                                           # the struct unpacked (not on m68k)
+                                           ("pkb", ALL - {"m68k"}), ("pb", ALL - {"m68k"}),
+                                           ("okb", set())])
 def test_natural_sees_packing_in_array_elements_and_bitfields(struct, fails, tmp_path):
     """An array of packed structs (its later elements misaligned) and
     bit-fields a packed struct lets straddle their type's units are
@@ -315,6 +322,24 @@ def test_natural_sees_packing_in_array_elements_and_bitfields(struct, fails, tmp
     verdicts = check_file(str(header), rules, ABIS, rules.configs)
     failed = {r.abi for r in verdicts if r.failed}
     assert failed == fails, (struct, failed)
+
+
+def test_natural_of_a_named_struct_member_sees_what_it_holds(tmp_path):
+    """members = ["p"], p a packed struct placed at its alignment: its own
+    members sit below theirs, as they do in an array of it."""
+    header = tmp_path / "q.h"
+    header.write_text("struct P { char c; int i; char d[3]; } __attribute__((packed));\n"
+                      "struct Q { int a; struct P p; char pad[4]; struct P arr[2]; };\n")
+    verdicts = {}
+    for members in ('["p"]', '["arr"]', '["a", "pad"]'):
+        rules = parse_rules(f'[[rule]]\nname = "nat"\nkind = "natural"\nstruct = "Q"\n'
+                            f'members = {members}\n', str(tmp_path / "layoutcheck.toml"))
+        results = check_file(str(header), rules, ABIS, rules.configs)
+        verdicts[members] = {r.abi for r in results if r.failed}
+        if members == '["p"]':
+            assert "p (struct P): member i (offset 1 needs alignment 4)" in \
+                next(r.message for r in results if r.abi == "x86_64")
+    assert verdicts == {'["p"]': ALL, '["arr"]': ALL, '["a", "pad"]': set()}
 
 
 def test_a_config_that_reads_as_another_is_named(tmp_path, run_cli, monkeypatch):

@@ -274,6 +274,17 @@ def _inside_elements(lay: "Layout", t, known: Dict[int, int]) -> str:
     return ", ".join(f"element member {path} ({why})" for path, why in bad)
 
 
+def _inside_record(lay: "Layout", t, known: Dict[int, int]) -> str:
+    """Why the members of a struct or union member (not an array) sit
+    below their alignment inside it, or ''."""
+    core = unqualified(t)
+    if not (isinstance(core, Record) and core.members):
+        return ""
+    bad = _misplaced_within(lay, core, known, "", 0)
+    return ", ".join(f"member {path.lstrip('.')} ({why.replace(' in the element', '')})"
+                     for path, why in bad)
+
+
 def _misplaced_within(lay: "Layout", rec, known: Dict[int, int], prefix: str,
                       depth: int) -> List[Tuple[str, str]]:
     """(path, why) of the members of ``rec``, nested ones too, that sit
@@ -720,12 +731,21 @@ class Natural(RuleKind):
         known = checker._seen.setdefault(("natural", id(lay.engine)), {})
         misplaced = []
         most, most_by = 1, None
+        abi = lay.engine.abi
         for m in members:
             t = m.field.member.type
             if m.is_bitfield:
                 excess = _excess_unit_span(lay, m)
                 if excess:
                     misplaced.append((m, excess))
+                # its type aligns the struct where it would unpacked (as
+                # natural_align counts it): a packed struct of bit-fields
+                # is below it
+                if abi.pcc_bitfield_type_matters and (m.field.member.name is not None
+                                                      or abi.align_anon_bitfield):
+                    align = type_align(lay, t)
+                    if align > most:
+                        most, most_by = align, m
                 continue
             align = natural_align(lay, t, known)
             if align > most:
@@ -737,6 +757,10 @@ class Natural(RuleKind):
                 misplaced.append((m, f"elements of {stride[0]} bytes misalign the later ones, "
                                      f"which need alignment {stride[1]}"))
             inside = _inside_elements(lay, t, known)
+            if names and not inside:
+                # a named struct or union member: what it holds too (the
+                # whole list, without names, lists its members already)
+                inside = _inside_record(lay, t, known)
             if inside:
                 misplaced.append((m, inside))
         if misplaced:
