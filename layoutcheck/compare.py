@@ -440,27 +440,31 @@ def _rule_struct(prog, abi, name: Optional[str], layouts: Dict[str, Layout]) -> 
     return next((key for key, lay in layouts.items() if lay.record is rec), None)
 
 
-def _rule_changes(label: str, name: str, old: Layout, new: Layout, checker, ruleset,
-                  abi, cfg, keys: Dict[str, Optional[str]]) -> List[Change]:
-    out = []
-    for rule in ruleset.rules:
-        if keys.get(rule.name, rule.struct) != name or not rule.applies(abi, cfg):
-            continue
-        before = checker.check(old, rule)
-        after = checker.check(new, rule)
-        if before.status == after.status:
-            continue
-        if after.failed:
-            detail = f" ({after.text})" if after.text else ""
-            if rule.why:
-                detail += f"; why: {first_sentence(rule.why)}"
-        elif after.passed:
-            detail = f" (before: {before.text})" if before.text else ""
-        else:  # not applied any more: say why not
-            detail = f" ({after.text})" if after.text else ""
-        out.append(Change(label, "rule", rule.name, before.status, after.status,
-                          f"rule {rule.name}: {before.status} -> {after.status}{detail}"))
-    return out
+def _rule_change(label: str, rule, old: Optional[Layout], new: Optional[Layout],
+                 checker) -> Optional[Change]:
+    """What the change does to one rule: its verdict on the struct it names
+    on each side (by its tag or a typedef, whatever the tag is on each
+    side).  A struct gone from the new side fails the rule (check stops at
+    it); one new there is judged, and reported when it fails."""
+    before = checker.check(old, rule) if old is not None else None
+    before_status = before.status if before is not None else "absent"
+    if new is None:
+        return Change(label, "rule", rule.name, before_status, "fail",
+                      f"rule {rule.name}: {before_status} -> fail (the new side has no "
+                      f"{rule.struct})")
+    after = checker.check(new, rule)
+    if after.status == before_status or (before is None and not after.failed):
+        return None
+    if after.failed:
+        detail = f" ({after.text})" if after.text else ""
+        if rule.why:
+            detail += f"; why: {first_sentence(rule.why)}"
+    elif after.passed:
+        detail = f" (before: {before.text})" if before is not None and before.text else ""
+    else:  # not applied any more: say why not
+        detail = f" ({after.text})" if after.text else ""
+    return Change(label, "rule", rule.name, before_status, after.status,
+                  f"rule {rule.name}: {before_status} -> {after.status}{detail}")
 
 
 def first_sentence(text: str) -> str:
@@ -534,20 +538,31 @@ def _diff_cell(out: _Collector, old_prog, new_prog, abi, cfg, ruleset, structs,
     missing = [s for s in structs or () if s not in olds and s not in news]
     if missing and structs_required:  # a project's structs may live in other headers
         raise LayoutError(f"no struct or union named {missing[0]!r} in {labels[0]} or {labels[1]}")
-    # the struct each rule judges, by the name the layouts are under (a
-    # rule may name a typedef of a tagged struct)
-    keys = {rule.name: _rule_struct(new_prog, abi, rule.struct, news)
-            or _rule_struct(old_prog, abi, rule.struct, olds) for rule in ruleset.rules}
     for name in list(olds) + [n for n in news if n not in olds]:
         old, new = olds.get(name), news.get(name)
         label = f"{(old or new).kind} {name}"
         changes = diff_layouts(old, new, label)
-        if old is not None and new is not None:
-            checker = RuleChecker(labels[1], abi, cfg)
-            changes += _rule_changes(label, name, old, new, checker, ruleset, abi, cfg, keys)
         if changes:
             out.examples.setdefault(label, (abi, cfg, old, new))
         out.add(abi, cfg, changes)
+    # each rule on the struct it names on each side, by the name the
+    # layouts are under there (a rule may name a typedef, whose struct's
+    # tag may differ between the sides)
+    checker = RuleChecker(labels[1], abi, cfg)
+    for rule in ruleset.rules:
+        if rule.struct is None or not rule.applies(abi, cfg):
+            continue
+        old_key = _rule_struct(old_prog, abi, rule.struct, olds)
+        new_key = _rule_struct(new_prog, abi, rule.struct, news)
+        old = olds.get(old_key) if old_key is not None else None
+        new = news.get(new_key) if new_key is not None else None
+        if old is None and new is None:
+            continue
+        label = f"{(new or old).kind} {new_key or old_key}"
+        change = _rule_change(label, rule, old, new, checker)
+        if change is not None:
+            out.examples.setdefault(label, (abi, cfg, old, new))
+            out.add(abi, cfg, [change])
     asserts, count = _static_assert_changes(old_prog, new_prog, abi, cfg)
     out.asserts = max(out.asserts, count)
     out.add(abi, cfg, asserts)

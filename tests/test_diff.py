@@ -4,6 +4,8 @@ import json
 import os
 import subprocess
 
+import pytest
+
 
 from layoutcheck.abi import all_abis
 
@@ -346,6 +348,28 @@ def test_a_rule_naming_a_typedef_of_a_tagged_struct_is_judged(tmp_path, run_cli)
     code, out, _ = run_cli("diff", a, b, "--abi", "x86_64", "--fail-on", "rules")
     assert code == 1 and "rule eight: pass -> fail" in out
     assert "rules: 1 judged on both sides, 1 changed verdict" in out
+
+
+@pytest.mark.parametrize("new, message", [
+    # the typedef's struct renamed, and the rule now broken
+    ("typedef struct new_tag { int y; long x; } td_t;\n",
+     "rule y-off: pass -> fail (y: offset is 0, below the minimum 4)"),
+    # the struct gone: check stops at it
+    ("struct other { int z; };\n", "rule y-off: pass -> fail (the new side has no td_t)"),
+])
+def test_a_rule_is_judged_on_its_struct_whatever_its_tag_on_each_side(tmp_path, run_cli, new,
+                                                                        message):
+    _rules(tmp_path, '[[rule]]\nname = "y-off"\nkind = "offset"\nstruct = "td_t"\n'
+                     'member = "y"\nmin = 4\n')
+    a, b = _pair(tmp_path, "typedef struct old_tag { long x; int y; } td_t;\n", new)
+    code, out, _ = run_cli("diff", a, b, "--abi", "x86_64", "--fail-on", "rules")
+    assert code == 1 and message in out, out
+    assert "rules: 1 judged on both sides, 1 changed verdict" in out
+    # the same struct under another tag, the rule kept: nothing to say of it
+    c = tmp_path / "same.h"
+    c.write_text("typedef struct renamed { long x; int y; } td_t;\n")
+    code, out, _ = run_cli("diff", a, c, "--abi", "x86_64", "--fail-on", "rules")
+    assert code == 0 and "rule y-off" not in out, out
 
 
 def test_members_of_untagged_array_elements_are_diffed(tmp_path, run_cli):
