@@ -125,3 +125,20 @@ def test_a_baseline_edited_between_two_checks_is_read_again(tmp_path):
     assert verdict() == "fail"
     (d / "extra.h").write_text("#define WIDE 8\n")
     assert verdict() == "pass"
+
+
+def test_no_growth_finds_the_baseline_struct_by_the_name_the_rule_gives(tmp_path):
+    """A rule naming a typedef compares with the baseline's struct of that
+    typedef, whatever its tag there (it looked for the new tag)."""
+    d = tmp_path / "p"
+    d.mkdir(mode=0o700)
+    (d / "base.h").write_text("typedef struct old_tag { long x; int y; } td_t;\n")
+    (d / "new.h").write_text("typedef struct new_tag { long x; int y; } td_t;\n")
+    (d / "grown.h").write_text("typedef struct new_tag { long x; int y; long z; } td_t;\n")
+    (d / "layoutcheck.toml").write_text('struct = "td_t"\n[[rule]]\nkind = "no-growth"\n'
+                                        'baseline = "base.h"\nkeep_offsets = ["y"]\n')
+    abis = [a for a in all_abis() if a.name in ("x86_64", "i386")]
+    for header, want in (("new.h", "pass"), ("grown.h", "fail")):
+        rs = load_rules_for(str(d / header))
+        results = [r for r in check_file(str(d / header), rs, abis, rs.configs) if r.kind == "no-growth"]
+        assert [r.status for r in results] == [want] * 2, [r.message for r in results]

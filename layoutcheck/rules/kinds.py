@@ -841,10 +841,13 @@ class NoGrowth(RuleKind):
             raise Fail(f"baseline {rule.params['baseline']}: no file {path}", [])
         if itself:
             return listify(rule.params.get("keep_offsets"))  # the baseline itself
-        base = checker.baseline_layout(path, lay.name, rule)
+        # the struct the rule names (a typedef's struct may have another tag there)
+        named = rule.struct or lay.name
+        base = checker.baseline_layout(path, named, rule)
         label = rule.params["baseline"]
         if base is None:  # a verdict, as for a missing file: the rule cannot be judged
-            raise Fail(f"{label} has no {lay.kind} {lay.name} to compare with (in this config, "
+            what = f"{lay.kind} {lay.name}" if named == lay.name else named
+            raise Fail(f"{label} has no {what} to compare with (in this config, "
                        f"on this ABI); select where it has one with 'when' or 'abis'", [])
         problems = []
         if lay.size > base.size:
