@@ -466,3 +466,27 @@ def test_an_extra_for_pattern_that_matches_no_file_is_noted(tmp_path, run_cli):
     assert "note: [matrix.extra_for] pattern 'hpage-pinned-refcont.h' matches no file" in out
     code, out, _err = run_cli("check", tmp_path / "v4.20.h", "--abi", "x86_64", "--format", "json")
     assert "hpage-pinned-refcont.h" in json.dumps(json.loads(out)["summary"])
+
+
+def test_when_sees_the_macros_gcc_predefines_for_the_abi(tmp_path):
+    """when = { __LP64__ = true } applied nowhere ('no config sets it') and
+    = false everywhere, 64-bit ABIs included: the header is read with the
+    ABI's predefined macros, and 'when' now asks them too."""
+    header = tmp_path / "l.h"
+    header.write_text("struct L { long x; };\n")
+    rules = parse_rules('[[rule]]\nname = "four"\nkind = "size"\nstruct = "L"\nexpect = 4\n'
+                        'when = { __LP64__ = false }\n'
+                        '[[rule]]\nname = "eight"\nkind = "size"\nstruct = "L"\nexpect = 8\n'
+                        'when = { __LP64__ = true }\n'
+                        '[[rule]]\nname = "big"\nkind = "size"\nstruct = "L"\nmax = 8\n'
+                        'when = { __BYTE_ORDER__ = true, __ARMEB__ = false }\n',
+                        str(tmp_path / "layoutcheck.toml"))
+    results = check_file(str(header), rules, ABIS, rules.configs)
+    by_rule: dict = {}
+    for r in results:
+        by_rule.setdefault(r.rule, set()).add((r.abi, r.status))
+    lp64 = {a for a in ALL if a not in ("i386", "x32", "arm", "ppc", "mips", "mipsel", "m68k",
+                                         "hppa", "sh4")}
+    assert by_rule["eight"] == {(a, "pass") for a in lp64}
+    assert by_rule["four"] == {(a, "pass") for a in ALL - lp64}
+    assert by_rule["big"] == {(a, "pass") for a in ALL}

@@ -54,7 +54,8 @@ optional members are missing and the rule is left with nothing to compare
 ``alias``), its verdict is ``not-applied``, never ``pass``.  A rule whose
 ``abis`` and ``when`` select no ABI x config of the matrix is reported as
 ``not-applied`` too (see ``checks.unselected_rules``).  ``when`` may test
-the matrix's macros, those given with ``-D``, and ``abi_defines`` macros.
+the matrix's macros, those given with ``-D``, ``abi_defines`` macros and
+the ABI's predefined ones (outside a kernel tree).
 
 Every key is validated when the file is read: unknown keys, keys that
 mean nothing to the rule's kind, unknown ABI selectors, non-boolean
@@ -122,6 +123,12 @@ class Config(Frozen):
             return False
         return macro in self.defines or macro in self.already_set
 
+    @property
+    def from_tree(self) -> bool:
+        """A configured kernel tree's .config (read with the tree's own
+        flags, whose predefined macros are not the ABI's recorded ones)."""
+        return bool(self.already_set)
+
     def as_read(self, defines: Mapping[str, str], undefs: Sequence[str]) -> "Config":
         """This config as the header is read with the user's -D (which beat
         the matrix's) and -U (which beat everything): what a rule's
@@ -131,6 +138,18 @@ class Config(Frozen):
         gone = frozenset(undefs)
         merged = {k: v for k, v in {**self.defines, **dict(defines)}.items() if k not in gone}
         return Config(self.name, merged, self.already_set - gone, self.undefined | gone)
+
+
+def _predefined(abi_name: str) -> FrozenSet[str]:
+    found = _PREDEFINED.get(abi_name)
+    if found is None:
+        from ..cfront.preprocess import abi_macros
+
+        found = _PREDEFINED[abi_name] = frozenset(abi_macros(abi_name))
+    return found
+
+
+_PREDEFINED: Dict[str, FrozenSet[str]] = {}
 
 
 class Rule(PlainEq):
@@ -182,7 +201,11 @@ class Rule(PlainEq):
         if config.enabled(macro):
             return True
         cls = self.abi_defines.get(macro)
-        return cls is not None and abi_matches(cls, abi)
+        if cls is not None:
+            return abi_matches(cls, abi)
+        # what GCC predefines for the ABI (__LP64__, __BYTE_ORDER__, ...),
+        # as the header is read with them, outside a kernel tree
+        return not config.from_tree and macro in _predefined(abi.name)
 
     def applies(self, abi: ABI, config: Config) -> bool:
         if not abi_matches(self.abis, abi):
