@@ -345,6 +345,30 @@ def test_hook_is_quiet_on_an_unchanged_header_and_refuses_a_broken_one(tmp_path)
     assert _run("hook", "README", cwd=repo).returncode == 0
 
 
+def test_hook_checks_a_committed_header_outside_the_project_list_that_has_its_own_rules(tmp_path):
+    """The project lists mm_types.h; a header beside it with its own
+    NAME.rules.toml, committed, was passed over without a word."""
+    need_all_compilers()
+    repo, env = _example_repo(tmp_path)
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
+    subprocess.run(["git", "commit", "-qm", "v4.20"], cwd=repo, check=True, env=env)
+    linux = repo / "include" / "linux"
+    (linux / "foo.h").write_text("struct foo { char c; long v; };\n")
+    (linux / "foo.rules.toml").write_text('[[rule]]\nname = "small"\nkind = "size"\n'
+                                          'struct = "foo"\nmax = 8\n')
+    (linux / "bar.h").write_text("struct bar { char c; long v; };\n")  # no rules of its own
+    for committed in (["include/linux/foo.h"], ["include/linux/foo.rules.toml"],
+                      ["include/linux/foo.h", "include/linux/bar.h"]):
+        out = _run("hook", *committed, cwd=repo)
+        assert out.returncode == 1, (committed, out.stdout, out.stderr)
+        assert "include/linux/foo.h: FAIL" in out.stdout and "FAIL small (size)" in out.stdout
+        assert "bar.h" not in out.stdout
+    (linux / "foo.rules.toml").write_text('[[rule]]\nname = "small"\nkind = "size"\n'
+                                          'struct = "foo"\nmax = 16\n')
+    out = _run("hook", "include/linux/foo.h", "include/linux/bar.h", cwd=repo)
+    assert (out.returncode, out.stdout) == (0, "")
+
+
 def test_the_real_pre_commit_refuses_the_broken_commit(tmp_path):
     """examples/pre-commit as a new repository, the hook installed by the
     pre-commit tool from this checkout's .pre-commit-hooks.yaml."""

@@ -3,7 +3,8 @@
 pre-commit runs it with the headers being committed.  With a project file
 (``layoutcheck.toml`` ``[project]``, see ``project.py``) the project's
 headers are checked whenever one of the committed files is a header (an
-included header can move a struct of another); without one, the headers
+included header can move a struct of another), and a committed header
+outside that list that has rules of its own; without one, the headers
 given.  For each header:
 
 * the rules and the header's own ``_Static_assert``s (as ``check``): a
@@ -97,6 +98,20 @@ def _governed(settings: List[str]) -> List[str]:
     return out
 
 
+def _own_rules(header: str, project_file: str) -> bool:
+    """Whether ``header`` has a rules file other than the project file."""
+    from ..rules.spec import discover_rules
+
+    found = discover_rules(header)
+    rules_file = found.path or next((p for p, _why in found.refused), None)
+    if rules_file is None:
+        return False
+    try:
+        return not os.path.samefile(rules_file, project_file)
+    except OSError:
+        return True
+
+
 def run(args) -> int:
     from ..cli import options_from
     from ..compare import diff_headers
@@ -113,6 +128,13 @@ def run(args) -> int:
         # every header of the project: an included header, or the rules,
         # can move or judge another's structs
         headers = options.headers_or([], "hook") if (given or settings or not args.paths) else []
+        # a header outside the project's list with rules of its own (its
+        # NAME.rules.toml, or a nearer layoutcheck.toml), committed or
+        # brought in by its committed rules file, is checked too: those
+        # rules are never passed over
+        listed = {os.path.realpath(h) for h in headers}
+        headers += [h for h in dict.fromkeys(given + _governed(settings))
+                    if os.path.realpath(h) not in listed and _own_rules(h, project.path)]
     else:
         # a committed rules file re-judges the headers it governs
         headers = list(dict.fromkeys(given + _governed(settings)))
