@@ -490,3 +490,25 @@ def test_when_sees_the_macros_gcc_predefines_for_the_abi(tmp_path):
     assert by_rule["eight"] == {(a, "pass") for a in lp64}
     assert by_rule["four"] == {(a, "pass") for a in ALL - lp64}
     assert by_rule["big"] == {(a, "pass") for a in ALL}
+
+
+def test_a_struct_defined_only_in_some_configs_fails_its_rule_there(tmp_path, run_cli, monkeypatch):
+    """A rule without 'when' on a struct under #ifdef CONFIG_X stopped the
+    whole check (exit 2, every other verdict lost, no config named): it
+    is a failing verdict in the configs that lack the struct, as a missing
+    member is."""
+    _rules_dir(tmp_path, '[matrix]\nvary = ["CONFIG_X"]\n[[rule]]\nname = "sz"\nkind = "size"\n'
+                         'struct = "only_x"\nmax = 8\n'
+                         '[[rule]]\nname = "typo"\nkind = "size"\nstruct = "alway"\nmax = 8\n',
+               {"t.h": "struct always { int a; };\n#ifdef CONFIG_X\nstruct only_x { int a; };\n"
+                       "#endif\n"})
+    monkeypatch.chdir(tmp_path)
+    code, out, err = run_cli("check", "t.h", "--abi", "x86_64", "--format", "json")
+    assert code == 1, (out, err)
+    verdicts = {(r["rule"], r["config"]): (r["status"], r["message"])
+                for r in json.loads(out)["results"]}
+    assert verdicts[("sz", "CONFIG_X")][0] == "pass"
+    status, message = verdicts[("sz", "default")]
+    assert status == "fail" and "no struct or union named 'only_x' in t.h in this config" in message
+    status, message = verdicts[("typo", "CONFIG_X")]
+    assert status == "fail" and "(did you mean 'always'?)" in message

@@ -363,10 +363,34 @@ def check_program(path: str, prog, ruleset: RuleSet, abis: Sequence[ABI],
                 raise LayoutError(f"{rule.source}: no struct named (set 'struct')")
             lay = cache.get(struct)
             if lay is None:
+                rec = prog.unit(abi).find_record(struct)
+                if rec is None or not rec.complete:
+                    # a verdict, as for a member the struct lacks: the
+                    # header may define it only in some configs or ABIs
+                    results.append(_no_struct(path, prog, abi, config, rule, rec))
+                    continue
                 lay = prog.layout(struct, abi)
                 cache[struct] = lay
             results.append(checker.check(lay, rule))
     return results
+
+
+def _no_struct(path: str, prog, abi: ABI, config: Config, rule: Rule, rec) -> Result:
+    """The failing verdict of a rule whose struct the header does not
+    define in this config on this ABI."""
+    if rec is None:
+        import difflib
+
+        names = [r.tag for r in prog.unit(abi).tagged_records() if r.tag]
+        close = difflib.get_close_matches(rule.struct, names, n=1)
+        what = f"no struct or union named {rule.struct!r}" + (f" (did you mean {close[0]!r}?)"
+                                                               if close else "")
+    else:
+        what = f"{rec.kind} {rec.tag} has no definition"
+    text = (f"{what} in {path} in this config on this ABI; a struct defined only in some "
+            f"configs or ABIs is selected with the rule's 'when' or 'abis'")
+    return Result(path, abi.name, config.name, rule.name, rule.kind, FAIL, [],
+                  f"on {abi.name} ({config.name}): {text}", text, where=rule.where)
 
 
 def check_file(path: str, ruleset: RuleSet, abis: Sequence[ABI], configs: Sequence[Config],
