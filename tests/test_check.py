@@ -512,3 +512,14 @@ def test_a_struct_defined_only_in_some_configs_fails_its_rule_there(tmp_path, ru
     assert status == "fail" and "no struct or union named 'only_x' in t.h in this config" in message
     status, message = verdicts[("typo", "CONFIG_X")]
     assert status == "fail" and "(did you mean 'always'?)" in message
+
+
+def test_a_rule_naming_an_array_element_says_to_name_the_array(tmp_path):
+    header = tmp_path / "a.h"
+    header.write_text("struct s { int n; short arr[4]; };\n")
+    rules = parse_rules('[[rule]]\nname = "el"\nkind = "offset"\nstruct = "s"\nmember = "arr[1]"\n'
+                        'expect = 6\n', str(tmp_path / "layoutcheck.toml"))
+    (res,) = check_file(str(header), rules, [a for a in ABIS if a.name == "x86_64"], rules.configs)
+    assert res.status == "fail"
+    assert "no member 'arr[1]': a rule names members, not the elements of an array (name the " \
+           "array, 'arr')" in res.message

@@ -203,6 +203,11 @@ class RuleChecker:
         if m is None and path not in rule.optional:
             from ..layouts import did_you_mean
 
+            if "[" in path:  # layouts list members, not array elements
+                whole = path.split("[", 1)[0]
+                raise Fail(f"{lay.kind} {lay.name} has no member '{path}': a rule names "
+                           f"members, not the elements of an array (name the array, "
+                           f"'{whole}')", [path])
             raise Fail(f"{lay.kind} {lay.name} has no member '{path}'"
                        f"{did_you_mean(path, [x.path for x in lay.members])}; "
                        f"the rule cannot be checked (list it in 'optional' if that is expected)",
