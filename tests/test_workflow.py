@@ -573,3 +573,35 @@ def test_abi_names_never_stand_for_another_layout():
         with pytest.raises(LayoutError, match="not one of the 18 ABIs"):
             get_abi(name)
     assert get_abi("i686-linux-gnu").name == "i386"
+
+
+def test_hook_reads_a_header_outside_the_project_list_with_its_own_rules_only(tmp_path):
+    """Outside the project's list: a header with a NAME.rules.toml is judged
+    by that file, not by the project's rules; one under a shared
+    layoutcheck.toml is left to the list; a header named twice is read
+    once."""
+    need_all_compilers()
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "inc" / "sub").mkdir(parents=True)
+    (tmp_path / "inc" / "other").mkdir()
+    (tmp_path / "layout").mkdir()
+    (tmp_path / "inc" / "main.h").write_text("struct m { int a; };\n")
+    (tmp_path / "layout" / "rules.toml").write_text(
+        '[[rule]]\nname = "m-size"\nstruct = "m"\nkind = "size"\nexpect = 4\n')
+    (tmp_path / "layoutcheck.toml").write_text(
+        '[project]\nheaders = ["inc/main.h"]\nrules = "layout/rules.toml"\n')
+    (tmp_path / "inc" / "sub" / "foo.h").write_text("struct foo { int a; int b; };\n")
+    (tmp_path / "inc" / "sub" / "foo.rules.toml").write_text(
+        '[[rule]]\nname = "foo-size"\nstruct = "foo"\nkind = "size"\nexpect = 4\n')
+    (tmp_path / "inc" / "other" / "u.h").write_text("struct u { int a; int b; };\n")
+    out = _run("hook", "./inc/sub/foo.h", "inc/sub/foo.rules.toml", "inc/other/u.h",
+               "--abi", "x86_64", cwd=tmp_path)
+    assert out.returncode == 1, (out.stdout, out.stderr)
+    assert "FAIL foo-size (size)" in out.stdout and "m-size" not in out.stdout
+    assert out.stdout.count("foo.h: FAIL") == 1 and "u.h" not in out.stdout
+    # the project in pyproject.toml, a layoutcheck.toml of rules for every header below
+    (tmp_path / "layoutcheck.toml").write_text(
+        '[[rule]]\nname = "m-size"\nstruct = "m"\nkind = "size"\nexpect = 4\n')
+    (tmp_path / "pyproject.toml").write_text('[tool.layoutcheck]\nheaders = ["inc/main.h"]\n')
+    out = _run("hook", "inc/other/u.h", "--abi", "x86_64", cwd=tmp_path)
+    assert (out.returncode, out.stdout) == (0, ""), out.stderr

@@ -98,18 +98,14 @@ def _governed(settings: List[str]) -> List[str]:
     return out
 
 
-def _own_rules(header: str, project_file: str) -> bool:
-    """Whether ``header`` has a rules file other than the project file."""
+def _own_rules(header: str) -> bool:
+    """Whether ``header`` has rules of its own: a NAME.rules.toml beside
+    it (a layoutcheck.toml is the rules of every header below it)."""
     from ..rules.spec import discover_rules
 
     found = discover_rules(header)
     rules_file = found.path or next((p for p, _why in found.refused), None)
-    if rules_file is None:
-        return False
-    try:
-        return not os.path.samefile(rules_file, project_file)
-    except OSError:
-        return True
+    return rules_file is not None and os.path.basename(rules_file).endswith(".rules.toml")
 
 
 def run(args) -> int:
@@ -124,26 +120,32 @@ def run(args) -> int:
     project = options.project
     given = [p for p in args.paths if p.endswith(HEADER_SUFFIXES)]
     settings = [p for p in args.paths if _is_settings(p)]
+    own: List[str] = []  # headers outside the project's list, read with their own rules
     if project is not None and project.headers:
         # every header of the project: an included header, or the rules,
         # can move or judge another's structs
         headers = options.headers_or([], "hook") if (given or settings or not args.paths) else []
         # a header outside the project's list with rules of its own (its
-        # NAME.rules.toml, or a nearer layoutcheck.toml), committed or
-        # brought in by its committed rules file, is checked too: those
-        # rules are never passed over
-        listed = {os.path.realpath(h) for h in headers}
-        headers += [h for h in dict.fromkeys(given + _governed(settings))
-                    if os.path.realpath(h) not in listed and _own_rules(h, project.path)]
+        # NAME.rules.toml), committed or brought in by its committed rules
+        # file, is checked too, by those rules: they are never passed over
+        seen = {os.path.realpath(h) for h in headers}
+        for h in given + _governed(settings):
+            if os.path.realpath(h) not in seen and _own_rules(h):
+                seen.add(os.path.realpath(h))
+                own.append(h)
     else:
         # a committed rules file re-judges the headers it governs
         headers = list(dict.fromkeys(given + _governed(settings)))
-    if not headers:
+    if not headers and not own:
         return 0
     mode = args.fail_on or (project.fail_on_hook if project is not None else "rules")
     baseline = args.baseline or (project.baseline if project is not None else "HEAD")
     structs, configs = options.structs_or(None), options.configs_or(None)
     report = check_headers(headers, options, configs)
+    if own:
+        from ..plain import replace
+
+        report.files += check_headers(own, replace(options, rules=None), configs).files
     status = report.exit_status()
     for f in report.files:
         lines = render_hook_failures(f)
