@@ -449,6 +449,8 @@ def _rule_change(label: str, rule, old: Optional[Layout], new: Optional[Layout],
     before = checker.check(old, rule) if old is not None else None
     before_status = before.status if before is not None else "absent"
     if new is None:
+        if before_status == "fail":
+            return None  # failing before, failing still
         return Change(label, "rule", rule.name, before_status, "fail",
                       f"rule {rule.name}: {before_status} -> fail (the new side has no "
                       f"{rule.struct})")
