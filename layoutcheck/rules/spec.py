@@ -201,10 +201,11 @@ class Rule(PlainEq):
         if config.enabled(macro):
             return True
         cls = self.abi_defines.get(macro)
-        if cls is not None:
-            return abi_matches(cls, abi)
+        if cls is not None and abi_matches(cls, abi):
+            return True
         # what GCC predefines for the ABI (__LP64__, __BYTE_ORDER__, ...),
-        # as the header is read with them, outside a kernel tree
+        # as the header is read with them, outside a kernel tree (an
+        # abi_defines entry adds a -D on its ABIs, and takes nothing away)
         return not config.from_tree and macro in _predefined(abi.name)
 
     def applies(self, abi: ABI, config: Config) -> bool:
