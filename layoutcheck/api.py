@@ -256,6 +256,11 @@ class Program:
                 self.session.drop(group)
 
 
+class TypedefAlignment(LayoutError):
+    """A struct or union asked for by a typedef that gives it another
+    alignment (``Program.layout``)."""
+
+
 def _typedef_of(tu, engine, name: str, rec) -> bool:
     """Whether ``rec`` is asked for by a typedef ``name`` (not by its tag);
     refused when the typedef gives it another alignment (``typedef struct {...} T
@@ -269,11 +274,12 @@ def _typedef_of(tu, engine, name: str, rec) -> bool:
     named, own = engine.layout(td), engine.layout(rec)
     if (named.abi_align_bytes, named.preferred_align_bytes) != (own.abi_align_bytes,
                                                                own.preferred_align_bytes):
-        raise LayoutError(
+        raise TypedefAlignment(
             f"typedef {name} gives {rec.kind} {rec.tag or '<anonymous>'} the alignment "
             f"{named.abi_align_bytes} where the {rec.kind} has {own.abi_align_bytes} on "
-            f"{engine.abi.name}: a layout is that of the {rec.kind} itself; name it by its tag, "
-            f"or by a typedef that keeps its alignment", td.coord)
+            f"{engine.abi.name}: a layout is that of the {rec.kind} itself; name it "
+            + ("by its tag, or by a typedef that keeps its alignment" if rec.tag
+               else "by a typedef that keeps its alignment"), td.coord)
     return True
 
 

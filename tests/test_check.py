@@ -490,6 +490,11 @@ def test_when_sees_the_macros_gcc_predefines_for_the_abi(tmp_path):
     assert by_rule["eight"] == {(a, "pass") for a in lp64}
     assert by_rule["four"] == {(a, "pass") for a in ALL - lp64}
     assert by_rule["big"] == {(a, "pass") for a in ALL}
+    # an abi_defines entry adds the macro on its ABIs and takes GCC's away from none
+    rules = parse_rules('[matrix.abi_defines]\n__LP64__ = "32bit"\n'
+                        '[[rule]]\nname = "four"\nkind = "size"\nstruct = "L"\nexpect = 4\n'
+                        'when = { __LP64__ = false }\n', str(tmp_path / "layoutcheck.toml"))
+    assert [r.abi for r in check_file(str(header), rules, ABIS, rules.configs)] == ["*"]
 
 
 def test_a_struct_defined_only_in_some_configs_fails_its_rule_there(tmp_path, run_cli, monkeypatch):
@@ -523,3 +528,29 @@ def test_a_rule_naming_an_array_element_says_to_name_the_array(tmp_path):
     assert res.status == "fail"
     assert "no member 'arr[1]': a rule names members, not the elements of an array (name the " \
            "array, 'arr')" in res.message
+
+
+def test_an_element_of_an_array_the_struct_lacks_is_a_missing_member(tmp_path):
+    header = tmp_path / "a.h"
+    header.write_text("struct s { int n; short arr[4]; };\n")
+    rules = parse_rules('[[rule]]\nname = "el"\nkind = "offset"\nstruct = "s"\nmember = "nope[1]"\n'
+                        'expect = 6\n', str(tmp_path / "layoutcheck.toml"))
+    (res,) = check_file(str(header), rules, [a for a in ABIS if a.name == "x86_64"], rules.configs)
+    assert "no member 'nope[1]'" in res.message and "name the array" not in res.message
+
+
+def test_a_rule_on_a_typedef_that_changes_the_alignment_fails_where_it_does(tmp_path):
+    """check stopped with exit 2, naming neither the rule nor its file."""
+    header = tmp_path / "t.h"
+    header.write_text("typedef struct s { char c; short h; } S4 __attribute__((aligned(2)));\n")
+    rules = parse_rules('[[rule]]\nname = "sz"\nkind = "size"\nstruct = "S4"\nmax = 8\n',
+                        str(tmp_path / "layoutcheck.toml"))
+    results = check_file(str(header), rules, ABIS, rules.configs)
+    failed = {r.abi: r.message for r in results if r.failed}
+    # aligned(2) keeps the struct's alignment on every ABI
+    assert not failed, failed
+    header.write_text("typedef struct s { char c; short h; } S4 __attribute__((aligned(4)));\n")
+    results = check_file(str(header), rules, ABIS, rules.configs)
+    failed = {r.abi: r.message for r in results if r.failed}
+    assert set(failed) == ALL
+    assert "typedef S4 gives struct s the alignment 4 where the struct has 2" in failed["x86_64"]

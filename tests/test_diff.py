@@ -370,6 +370,12 @@ def test_a_rule_is_judged_on_its_struct_whatever_its_tag_on_each_side(tmp_path, 
     c.write_text("typedef struct renamed { long x; int y; } td_t;\n")
     code, out, _ = run_cli("diff", a, c, "--abi", "x86_64", "--fail-on", "rules")
     assert code == 0 and "rule y-off" not in out, out
+    # failing before, and the struct gone: no regression
+    d, gone = tmp_path / "failing.h", tmp_path / "gone.h"
+    d.write_text("typedef struct old_tag { int y; long x; } td_t;\n")
+    gone.write_text("struct other { int z; };\n")
+    code, out, _ = run_cli("diff", d, gone, "--abi", "x86_64", "--fail-on", "rules")
+    assert code == 0 and "rule y-off" not in out, out
 
 
 def test_members_of_untagged_array_elements_are_diffed(tmp_path, run_cli):

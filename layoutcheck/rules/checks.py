@@ -203,8 +203,8 @@ class RuleChecker:
         if m is None and path not in rule.optional:
             from ..layouts import did_you_mean
 
-            if "[" in path:  # layouts list members, not array elements
-                whole = path.split("[", 1)[0]
+            whole = path.split("[", 1)[0]
+            if "[" in path and lay.get(whole) is not None:  # members, not array elements
                 raise Fail(f"{lay.kind} {lay.name} has no member '{path}': a rule names "
                            f"members, not the elements of an array (name the array, "
                            f"'{whole}')", [path])
@@ -354,6 +354,8 @@ def check_program(path: str, prog, ruleset: RuleSet, abis: Sequence[ABI],
                   config: Config, program_kw: Optional[dict] = None) -> List[Result]:
     """Verdicts for one config, from a Program already read in that config
     (with ``program_kw``, the reading options a baseline is read with too)."""
+    from ..api import TypedefAlignment
+
     results: List[Result] = []
     seen: Dict[object, object] = {}
     for abi in abis:
@@ -374,7 +376,13 @@ def check_program(path: str, prog, ruleset: RuleSet, abis: Sequence[ABI],
                     # header may define it only in some configs or ABIs
                     results.append(_no_struct(path, prog, abi, config, rule, rec))
                     continue
-                lay = prog.layout(struct, abi)
+                try:
+                    lay = prog.layout(struct, abi)
+                except TypedefAlignment as exc:  # the rule is about another alignment
+                    results.append(Result(path, abi.name, config.name, rule.name, rule.kind, FAIL,
+                                          [], f"on {abi.name} ({config.name}): {exc}", str(exc),
+                                          where=rule.where))
+                    continue
                 cache[struct] = lay
             results.append(checker.check(lay, rule))
     return results
@@ -393,7 +401,8 @@ def _no_struct(path: str, prog, abi: ABI, config: Config, rule: Rule, rec) -> Re
     else:
         what = f"{rec.kind} {rec.tag} has no definition"
     text = (f"{what} in {path} in this config on this ABI; a struct defined only in some "
-            f"configs or ABIs is selected with the rule's 'when' or 'abis'")
+            f"configs or ABIs is selected with the rule's 'when' or 'abis', and a rule for one "
+            f"header only goes in its NAME.rules.toml")
     return Result(path, abi.name, config.name, rule.name, rule.kind, FAIL, [],
                   f"on {abi.name} ({config.name}): {text}", text, where=rule.where)
 
