@@ -4,8 +4,8 @@ pre-commit runs it with the headers being committed.  With a project file
 (``layoutcheck.toml`` ``[project]``, see ``project.py``) the project's
 headers are checked whenever one of the committed files is a header (an
 included header can move a struct of another), and a committed header
-outside that list that has rules of its own; without one, the headers
-given.  For each header:
+outside that list that has a NAME.rules.toml of its own, read with it;
+without one, the headers given.  For each header:
 
 * the rules and the header's own ``_Static_assert``s (as ``check``): a
   failure refuses the commit (a committed rules file brings in the headers
