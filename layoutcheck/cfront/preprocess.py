@@ -258,7 +258,13 @@ class _Run(PlainEq):
 
 @lru_cache(maxsize=None)
 def abi_macros(abi_name: str) -> Dict[str, str]:
-    """GCC's predefined macros for an ABI: name -> body."""
+    """GCC's predefined macros for an ABI: name -> body (a copy of the
+    table read once per process)."""
+    return dict(_abi_macro_table(abi_name))
+
+
+@lru_cache(maxsize=None)
+def _abi_macro_table(abi_name: str) -> Dict[str, str]:
     out: Dict[str, str] = {}
     with open(os.path.join(DATA_DIR, "macros", f"{abi_name}.h")) as fh:
         for line in fh:
