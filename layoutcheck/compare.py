@@ -525,6 +525,7 @@ class _Collector:
         self.items: List[Tuple[str, str, Change]] = []
         self.examples: Dict[str, tuple] = {}
         self.asserts = 0
+        self.judged: set = set()  # rules judged in some cell (their struct on a side)
 
     def add(self, abi, cfg, changes: Sequence[Change]) -> None:
         self.items.extend((abi.name, cfg.name, ch) for ch in changes)
@@ -560,6 +561,7 @@ def _diff_cell(out: _Collector, old_prog, new_prog, abi, cfg, ruleset, structs,
         new = news.get(new_key) if new_key is not None else None
         if old is None and new is None:
             continue
+        out.judged.add(rule.name)
         label = f"{(new or old).kind} {new_key or old_key}"
         change = _rule_change(label, rule, old, new, checker)
         if change is not None:
@@ -648,9 +650,17 @@ def diff_headers(old_spec: str, new_spec: Optional[str], options=None,
             for abi in abis:
                 _diff_cell(out, old_prog, new_prog, abi, cfg, ruleset, structs,
                            (old_label, new_label), structs_required)
-    judged = [r.name for r in ruleset.rules if not structs or r.struct in structs]
+    judged = [r.name for r in ruleset.rules if r.name in out.judged]
     note = refused_rules_note(ruleset)
+    notes = [note] if note else []
+    # a rule whose struct neither side has: not judged, and said (check
+    # fails it on the new side)
+    unjudged = [r for r in ruleset.rules if r.name not in out.judged
+                and (not structs or r.struct in structs)]
+    if unjudged and not note:
+        notes.append(f"{new_label}: not judged, their struct being in neither header: "
+                     + ", ".join(f"{r.name} ({r.struct})" for r in unjudged))
     return DiffResult(old_label, new_label, [a.name for a in abis], [c.name for c in cfgs],
                       group_changes(out.items), judged, out.asserts, out.examples,
-                      [note] if note else [], {r.name: r for r in ruleset.rules},
+                      notes, {r.name: r for r in ruleset.rules},
                       bool(note) and ruleset.discovery is not None and bool(ruleset.discovery.refused))

@@ -406,3 +406,13 @@ def test_a_rules_when_sees_the_command_lines_macros(tmp_path, run_cli):
     assert code == 1 and "rule eight: pass -> fail" in out
     code, out, _ = run_cli("check", b, "--abi", "x86_64", "-DCONFIG_X")
     assert code == 1  # as check judges it
+
+
+def test_a_rule_whose_struct_is_in_neither_header_is_not_counted_and_is_said(tmp_path, run_cli):
+    _rules(tmp_path, '[[rule]]\nname = "ok"\nkind = "size"\nstruct = "s"\nmax = 8\n'
+                     '[[rule]]\nname = "typo"\nkind = "size"\nstruct = "sss"\nmax = 8\n')
+    a, b = _pair(tmp_path, "struct s { int x; };\n", "struct s { int x; int y; };\n")
+    code, out, err = run_cli("diff", a, b, "--abi", "x86_64", "--fail-on", "rules")
+    assert code == 0, (out, err)
+    assert "rules: 1 judged on both sides" in out
+    assert "not judged, their struct being in neither header: typo (sss)" in err
