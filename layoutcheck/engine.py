@@ -1051,6 +1051,13 @@ class LayoutEngine:
             raise _err(f"negative width in bit-field '{member.name or '<anonymous>'}'", member)
         if width_bits > type_info.size_bits or (int_type.kind == "_Bool" and width_bits > 1):
             raise _err(f"width of '{member.name or '<anonymous>'}' exceeds its type", member)
+        core = unqualified(t)
+        if isinstance(core, Scalar) and core.signed_as is not None:
+            # a mode on an enum type: GCC holds the width to the enum's own
+            # precision (its underlying type's), whatever the mode
+            kind, signed = self.enum_underlying(core.signed_as)
+            if width_bits > self.ev.int_type(kind, signed).bits:
+                raise _err(f"width of '{member.name or '<anonymous>'}' exceeds its type", member)
         if width_bits == 0 and member.name is not None:
             raise _err(f"zero width for bit-field '{member.name}'", member)
         return width_bits

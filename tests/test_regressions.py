@@ -704,3 +704,23 @@ def test_a_typedef_that_changes_the_alignment_is_refused_and_one_that_keeps_it_i
     assert prog.layout("tps7", "x86_64").align == prog.layout("cq", "x86_64").align == 4
     report = verify_program(prog, structs=["T", "cq", "tps7"], with_cffi=True)
     assert not report.mismatches and report.total_items == 18 * 14 + 12  # and cffi on the host
+
+
+def test_a_bit_field_of_a_mode_on_an_enum_is_held_to_the_enums_precision():
+    """GCC refuses 'enum w __attribute__((mode(DI))) bf:40' (the width
+    exceeds the enum's 32 bits, whatever the mode); it was laid out."""
+    from layoutcheck.oracle.verify import verify_program
+
+    from .conftest import need_all_compilers
+
+    for text in ("enum w { W = 1 };\nstruct s { char c; enum w __attribute__((mode(DI))) bf:40; };",
+                 "enum __attribute__((packed)) p { P = 1 };\n"
+                 "struct s { char c; enum p __attribute__((mode(HI))) bf:12; };"):
+        with pytest.raises(lc.LayoutError, match=r"<input>:2:53: width of 'bf' exceeds its type"):
+            lc.layout(text, "s", "x86_64")
+    need_all_compilers()
+    prog = lc.load("enum w { W = 1 };\nenum big { B = 0x100000000ULL };\n"
+                   "struct s { char c; enum w __attribute__((mode(DI))) bf:32; "
+                   "enum big __attribute__((mode(DI))) b40:40; };", abis=["x86_64", "aarch64", "s390x"])
+    report = verify_program(prog)
+    assert not report.mismatches and report.total_items == 3 * 6
