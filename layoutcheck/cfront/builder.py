@@ -65,10 +65,10 @@ _PRAGMA_FLOAT = re.compile(r"(?:(?:[0-9]+\.[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?"
 _REFUSED = {
     "vector_size": "vector types",
     "altivec": "AltiVec vector types",  # what PowerPC's 'vector int' becomes
-    "scalar_storage_order": "reversed scalar storage order",
-    "ms_struct": "Microsoft struct layout",
+    "scalar_storage_order": "reversed scalar storage orders",
+    "ms_struct": "Microsoft struct layouts",
     "copy": "attributes copied from another declaration",
-    "randomize_layout": "randomized struct layout",
+    "randomize_layout": "randomized struct layouts",
     "ext_vector_type": "vector types",
     "matrix_type": "matrix types",
 }
