@@ -142,19 +142,21 @@ def run(args) -> int:
     baseline = args.baseline or (project.baseline if project is not None else "HEAD")
     structs, configs = options.structs_or(None), options.configs_or(None)
     report = check_headers(headers, options, configs)
+    own_options = options
     if own:
         from ..plain import replace
 
-        report.files += check_headers(own, replace(options, rules=None), configs).files
+        own_options = replace(options, rules=None)  # each header's rules found beside it
+        report.files += check_headers(own, own_options, configs).files
     status = report.exit_status()
-    for f in report.files:
+    for n, f in enumerate(report.files):
         lines = render_hook_failures(f)
         changes: List[str] = []
         notes: List[str] = []
         if in_revision(f.path, baseline):
             try:
-                result = diff_headers(f.path, None, options, structs, configs, git=baseline,
-                                      structs_required=False)
+                result = diff_headers(f.path, None, options if n < len(headers) else own_options,
+                                      structs, configs, git=baseline, structs_required=False)
             except LayoutError as exc:  # the old side may not read with today's options
                 notes.append(f"  not compared with {baseline}: {exc}")
             else:
