@@ -260,10 +260,14 @@ def drop_blob(kind: str, name: str) -> None:
             pass
 
 
-def _seal(kind: str, name: str, body: bytes) -> bytes:
+def _seal(kind: str, name: str, body) -> bytes:
+    """The digest of an entry's name and ``body`` (bytes, or a view of
+    them: an entry is not copied to be sealed)."""
     import hashlib
 
-    return hashlib.sha256(f"{kind}/{name}\n".encode() + body).hexdigest().encode()
+    seal = hashlib.sha256(f"{kind}/{name}\n".encode())
+    seal.update(body)
+    return seal.hexdigest().encode()
 
 
 def write_checked(kind: str, name: str, lines: List[str]) -> None:
@@ -276,8 +280,6 @@ def write_checked(kind: str, name: str, lines: List[str]) -> None:
 def read_checked(kind: str, name: str) -> Optional[List[str]]:
     """The lines ``write_checked`` stored, or None (absent, or not what
     was written there: a damaged entry is never used)."""
-    import hashlib
-
     raw = read_blob(kind, name)
     if raw is None:
         return None
@@ -285,9 +287,7 @@ def read_checked(kind: str, name: str) -> Optional[List[str]]:
     # entry is megabytes: every copy of it costs its pages' first touch)
     cut = raw.find(b"\n")
     body = memoryview(raw)[cut + 1:] if cut >= 0 else memoryview(b"")
-    seal = hashlib.sha256(f"{kind}/{name}\n".encode())
-    seal.update(body)
-    if seal.hexdigest().encode() != (raw[:cut] if cut >= 0 else raw):
+    if _seal(kind, name, body) != (raw[:cut] if cut >= 0 else raw):
         return None
     try:
         text = str(body, "utf-8")
