@@ -26,7 +26,7 @@ import argparse
 import os
 import sys
 import textwrap
-from typing import List
+from typing import List, Optional
 
 from ..errors import LayoutError
 
@@ -76,8 +76,6 @@ def _governed(settings: List[str]) -> List[str]:
     rules search finds them: ``name.rules.toml`` is its ``name.h`` (or
     .hh ...); a ``layoutcheck.toml`` or ``pyproject.toml`` is the rules of
     each header at or below it that has no nearer rules."""
-    from ..rules.spec import discover_rules
-
     out: List[str] = []
     for path in settings:
         folder = os.path.dirname(path) or "."
@@ -90,21 +88,26 @@ def _governed(settings: List[str]) -> List[str]:
         for header in candidates:
             if not os.path.isfile(header):
                 continue
-            found = discover_rules(header)
-            rules_file = found.path or next((p for p, _why in found.refused), None)
+            rules_file = _rules_file(header)
             if rules_file is not None and os.path.exists(path) \
                     and os.path.samefile(rules_file, path):
                 out.append(header)
     return out
 
 
-def _own_rules(header: str) -> bool:
-    """Whether ``header`` has rules of its own: a NAME.rules.toml beside
-    it (a layoutcheck.toml is the rules of every header below it)."""
+def _rules_file(header: str) -> Optional[str]:
+    """The rules file the rules search finds for ``header`` (read, or
+    refused), or None."""
     from ..rules.spec import discover_rules
 
     found = discover_rules(header)
-    rules_file = found.path or next((p for p, _why in found.refused), None)
+    return found.path or next((p for p, _why in found.refused), None)
+
+
+def _own_rules(header: str) -> bool:
+    """Whether ``header`` has rules of its own: a NAME.rules.toml beside
+    it (a layoutcheck.toml is the rules of every header below it)."""
+    rules_file = _rules_file(header)
     return rules_file is not None and os.path.basename(rules_file).endswith(".rules.toml")
 
 
@@ -142,21 +145,23 @@ def run(args) -> int:
     baseline = args.baseline or (project.baseline if project is not None else "HEAD")
     structs, configs = options.structs_or(None), options.configs_or(None)
     report = check_headers(headers, options, configs)
-    own_options = options
+    read_with = [(f, options) for f in report.files]  # each file, and the options it was read with
     if own:
         from ..plain import replace
 
         own_options = replace(options, rules=None)  # each header's rules found beside it
-        report.files += check_headers(own, own_options, configs).files
+        more = check_headers(own, own_options, configs).files
+        report.files += more
+        read_with += [(f, own_options) for f in more]
     status = report.exit_status()
-    for n, f in enumerate(report.files):
+    for f, file_options in read_with:
         lines = render_hook_failures(f)
         changes: List[str] = []
         notes: List[str] = []
         if in_revision(f.path, baseline):
             try:
-                result = diff_headers(f.path, None, options if n < len(headers) else own_options,
-                                      structs, configs, git=baseline, structs_required=False)
+                result = diff_headers(f.path, None, file_options, structs, configs, git=baseline,
+                                      structs_required=False)
             except LayoutError as exc:  # the old side may not read with today's options
                 notes.append(f"  not compared with {baseline}: {exc}")
             else:
