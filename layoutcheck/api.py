@@ -188,12 +188,8 @@ class Program:
         tu = self.unit(abi)
         rec = tu.find_record(struct)
         if rec is None:
-            import difflib
-
-            names = [r.tag for r in tu.tagged_records() if r.tag]
-            close = difflib.get_close_matches(struct, names, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise LayoutError(f"no struct or union named {struct!r} in {self.source}{hint}")
+            raise LayoutError(f"no struct or union named {struct!r} in {self.source}"
+                              f"{tu.missing_record_hint(struct)}")
         if not rec.complete:
             raise LayoutError(f"{rec.kind} {rec.tag} has no definition in {self.source}")
         eng = self.engine(abi)

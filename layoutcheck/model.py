@@ -398,6 +398,15 @@ class TranslationUnit(Plain):
         """Complete structs/unions with a tag, in definition order."""
         return [r for r in self.records if r.tag is not None and r.complete]
 
+    def missing_record_hint(self, name: str) -> str:
+        """`` (did you mean 'x'?)`` for a struct or union name not found,
+        with the closest tag the unit has, or ''."""
+        import difflib
+
+        names = [r.tag for r in self.tagged_records() if r.tag]
+        close = difflib.get_close_matches(name, names, n=1)
+        return f" (did you mean {close[0]!r}?)" if close else ""
+
     def find_record(self, name: str) -> Optional[Record]:
         """Look a struct/union up by 'struct x', 'union x', 'x' or a typedef."""
         for key in (name, f"struct {name}", f"union {name}"):

@@ -392,12 +392,7 @@ def _no_struct(path: str, prog, abi: ABI, config: Config, rule: Rule, rec) -> Re
     """The failing verdict of a rule whose struct the header does not
     define in this config on this ABI."""
     if rec is None:
-        import difflib
-
-        names = [r.tag for r in prog.unit(abi).tagged_records() if r.tag]
-        close = difflib.get_close_matches(rule.struct, names, n=1)
-        what = f"no struct or union named {rule.struct!r}" + (f" (did you mean {close[0]!r}?)"
-                                                               if close else "")
+        what = f"no struct or union named {rule.struct!r}{prog.unit(abi).missing_record_hint(rule.struct)}"
     else:
         what = f"{rec.kind} {rec.tag} has no definition"
     text = (f"{what} in {path} in this config on this ABI; a struct defined only in some "
