@@ -69,6 +69,7 @@ import itertools
 import os
 import re
 import stat
+from functools import lru_cache
 from typing import Any, Dict, FrozenSet, List, Mapping, Optional, Sequence, Tuple
 
 from ..abi import ABI, abi_names
@@ -140,16 +141,12 @@ class Config(Frozen):
         return Config(self.name, merged, self.already_set - gone, self.undefined | gone)
 
 
+@lru_cache(maxsize=None)
 def _predefined(abi_name: str) -> FrozenSet[str]:
-    found = _PREDEFINED.get(abi_name)
-    if found is None:
-        from ..cfront.preprocess import abi_macros
+    """The names of the ABI's predefined macros."""
+    from ..cfront.preprocess import abi_macros
 
-        found = _PREDEFINED[abi_name] = frozenset(abi_macros(abi_name))
-    return found
-
-
-_PREDEFINED: Dict[str, FrozenSet[str]] = {}
+    return frozenset(abi_macros(abi_name))
 
 
 class Rule(PlainEq):
