@@ -55,14 +55,12 @@ def _float(kind: str, size: int, little: bool):
     return C.Bytes(size)  # long double, _Float128: raw
 
 
-def _scalar_signed(t: Scalar, engine) -> bool:
-    if t.kind == "_Bool":
-        return False
-    if t.signed_as is not None:
-        return engine.enum_underlying(t.signed_as)[1]
-    if t.signed is not None:
-        return t.signed
-    return engine.abi.char_signed
+def _int_signed(t, engine) -> bool:
+    """Whether an integer or enum type is signed on the engine's ABI, as
+    its constant expressions read it (plain char as the ABI's, _Bool
+    unsigned, an enum and a mode on an enum as the enum's values say)."""
+    it = engine.ev.ctype_int(t)
+    return it.signed if it is not None else False
 
 
 def _leaf(t, size: int, ctx: _Ctx):
@@ -75,7 +73,7 @@ def _leaf(t, size: int, ctx: _Ctx):
                 part = base.kind.replace("_Complex ", "")
                 return C.Array(2, _float(part, half, ctx.little))
             return _float(base.kind, size, ctx.little)
-        return _int(size, _scalar_signed(base, ctx.engine), ctx.little)
+        return _int(size, _int_signed(base, ctx.engine), ctx.little)
     if isinstance(base, Pointer):
         return _int(size, False, ctx.little)
     if isinstance(base, Enum):
@@ -115,12 +113,7 @@ def _bit_group(fields: List[Tuple[int, Any]], first_byte: int, nbytes: int, ctx:
     for top, f in spans:
         if top > at:
             items.append(C.Padding(top - at))
-        base = unqualified(f.member.type)
-        signed = False
-        if isinstance(base, Scalar):
-            signed = _scalar_signed(base, ctx.engine)
-        elif isinstance(base, Enum):
-            signed = ctx.engine.enum_underlying(base)[1]
+        signed = _int_signed(f.member.type, ctx.engine)
         if f.member.name is None:
             items.append(C.Padding(f.bit_size))  # an unnamed bit-field holds nothing
         else:
@@ -501,11 +494,7 @@ def _sample(placed, prefix: str, engine, rnd, seed: int, out: Dict[str, Any]) ->
         path = prefix + f.member.name
         base = unqualified(f.member.type)
         if f.is_bitfield:
-            signed = (_scalar_signed(base, engine) if isinstance(base, Scalar)
-                      else engine.enum_underlying(base)[1] if isinstance(base, Enum) else False)
-            if isinstance(base, Scalar) and base.kind == "_Bool":
-                signed = False
-            lo, hi = _int_range(f.bit_size, signed)
+            lo, hi = _int_range(f.bit_size, _int_signed(base, engine))
             out[path] = rnd.randint(lo, hi)
             continue
         if f.type_info.record is not None and not isinstance(base, Array):
@@ -524,7 +513,7 @@ def _sample_leaf(base, size: int, engine, rnd):
             if base.kind in ("float", "double"):
                 return rnd.randint(-64, 64) / 4
             return None
-        lo, hi = _int_range(size * 8, _scalar_signed(base, engine))
+        lo, hi = _int_range(size * 8, _int_signed(base, engine))
         return rnd.randint(lo, hi)
     if isinstance(base, Pointer):
         return rnd.randint(0, (1 << (size * 8)) - 1) & ~7
