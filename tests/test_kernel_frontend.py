@@ -277,6 +277,82 @@ def test_reading_the_text_as_it_comes_gives_what_reading_it_whole_gives(text):
         assert _scanned_key(scanner.finish(text)) == whole, step
 
 
+# Stretches between line markers that start and end in every state the
+# splitter can be in there: at rest, inside a struct, a body, a comment,
+# a declaration with no stop yet, after an __attribute__, with '#pragma
+# pack' in a body.
+STRETCHES = [
+    'struct a { int x; };\ntypedef struct a a_t;\n',
+    'struct spans {\n  int x;\n',
+    '  int y;\n};\nint f(void);\n',
+    'static inline int g(int v)\n{\n#pragma pack(2)\n  return v;\n',
+    '}\nextern int tab[];\n',
+    'int h(void) /* a comment { that goes on\n',
+    ' past a marker } */;\nunsigned long',
+    '\n pending;\nstruct __attribute__\n',
+    '((packed)) p { char c; int i; };\nenum e { E0, E1 = 4 };\n',
+    'static int k(void) { return 0; }\n#pragma pack(push, 1)\nstruct q { char c; long l; };\n',
+    'int m;\n#line 30 "z.h"\nstruct r { short s; };\n',
+    'static int n(void)\n{\n#pragma pack(4)\n  return 1;\n}\n',
+]
+
+
+def _marked(stretches, lead, prefix):
+    return lead + "".join(f'# {n + 1} "{prefix}/s{n}.h" 1\n{body}' for n, body in enumerate(stretches))
+
+
+def _split_key(splitter, items):
+    return ([(i.kind, i.start, i.end, i.body) for i in items], list(splitter.markers),
+            list(splitter.packs), splitter.unterminated_body, splitter.done)
+
+
+def test_a_stretch_split_before_is_taken_as_it_was_split(monkeypatch):
+    """The text between two line markers, split once, is not read again in
+    another text (another ABI's copy of the same headers): what the
+    splitter found there is shifted to where it stands.  Taken or not, the
+    result is that of reading every character."""
+    from layoutcheck.cfront import scan
+
+    taken = []
+
+    class Counting(dict):
+        def get(self, key, default=None):
+            found = super().get(key, default)
+            if found is not None:
+                taken.append(key)
+            return found
+
+    monkeypatch.setattr(scan, "_SEGMENTS", Counting())
+    texts = [
+        _marked(STRETCHES, '# 1 "first.h"\n', "/usr/include"),
+        # the same stretches after other text, in other files
+        _marked(STRETCHES, '# 1 "second.h"\nstruct lead { int a; };\n\n', "/usr/other-linux-gnu/include"),
+        # and in another order: each starts in another state
+        _marked(STRETCHES[::-1], '# 1 "third.h"\n', "/x"),
+        _marked(STRETCHES[1:] + STRETCHES[:1], '# 7 "fourth.h"\nint lead;\n', "/y"),
+    ]
+    for text in texts:
+        memo = scan.Splitter(memo=True)
+        got = _split_key(memo, memo.run(text, len(text), True))
+        plain = scan.Splitter()
+        assert got == _split_key(plain, plain._run(text, len(text), True))
+        # as the preprocessor writes it: a line at a time
+        fed = scan.Splitter(memo=True)
+        items = []
+        for cut in [m.end() for m in re.finditer("\n", text)]:
+            items += fed.run(text, cut, False)
+        items += fed.run(text, len(text), True)
+        assert _split_key(fed, items) == got
+    assert len(set(taken)) >= 5  # stretches at rest in several texts were taken
+    # the parser's scan of texts read with others (lazy) takes them too
+    # (a '#pragma pack' in a body is refused there)
+    taken.clear()
+    readable = [body for body in STRETCHES if "{\n#pragma pack" not in body]
+    for prefix in ("/a", "/b"):
+        scan.scan(_marked(readable, '# 1 "t.h"\n', prefix), "<t>", lazy=True)
+    assert taken
+
+
 # ------------------------------------------------------------------- typeof
 TYPEOF = '''
 extern int arr[10];

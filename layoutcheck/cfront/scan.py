@@ -286,8 +286,11 @@ class Splitter:
     the items completed; what it cannot finish yet (a declaration, a body,
     a comment) is read again from its start next time."""
 
-    def __init__(self, reading: _Reading = PREPROCESSED) -> None:
+    def __init__(self, reading: _Reading = PREPROCESSED, memo: bool = False) -> None:
         self.reading = reading
+        # stretches split in other texts are taken from there (``run``): for
+        # a text read with others (the parser's _Reuse)
+        self.memo = memo and reading is PREPROCESSED
         self.markers: List[int] = []
         self.packs: List[int] = []
         self.unterminated_body: Optional[int] = None
@@ -297,6 +300,44 @@ class Splitter:
         self.done = False
 
     def run(self, text: str, limit: int, final: bool) -> List[Item]:
+        """The items completed in text[:limit] (``limit`` the end of a
+        line, or of the text when ``final``).  With ``memo``, a stretch
+        between two line markers of a preprocessor's output that this
+        process split before, from the same state (a declaration's start),
+        is not read again: its items are those found then (``_SEGMENTS``)."""
+        if self.done or not self.memo:
+            return self._run(text, limit, final)
+        items: List[Item] = []
+        marks = [m.span() for m in _MARKER_LINE.finditer(text, self.state[0], limit)]
+        for (_, begin), (end, _) in zip(marks, marks[1:]):
+            items += self._run(text, begin, False)
+            if not _at_rest(self.state, begin):
+                continue  # the stretch starts inside a declaration
+            seg = text[begin:end]
+            kept = _SEGMENTS.get(seg)
+            if kept is not None:
+                found, markers, packs, state = kept
+                items += [Item(kind, start + begin, stop + begin,
+                               None if body is None else (body[0] + begin, body[1] + begin))
+                          for kind, start, stop, body in found]
+                self.markers += [at + begin for at in markers]
+                self.packs += [at + begin for at in packs]
+                self.state = _shifted(state, begin)
+                continue
+            had_markers, had_packs = len(self.markers), len(self.packs)
+            got = self._run(text, end, False)
+            items += got
+            if not self.done:
+                _keep_segment(seg, (
+                    tuple((it.kind, it.start - begin, it.end - begin,
+                           None if it.body is None else (it.body[0] - begin, it.body[1] - begin))
+                          for it in got),
+                    tuple(at - begin for at in self.markers[had_markers:]),
+                    tuple(at - begin for at in self.packs[had_packs:]),
+                    _shifted(self.state, -begin)))
+        return items + self._run(text, limit, final)
+
+    def _run(self, text: str, limit: int, final: bool) -> List[Item]:
         items: List[Item] = []
         if self.done:
             return items
@@ -417,6 +458,52 @@ class Splitter:
         self.state = (pos, start, paren, brace, bracket, relevant, has_eq, nonblank, attr_word_end,
                       group_is_attr, last_close, last_close_attr)
         return items
+
+
+# A line marker as GCC writes it, a line of its own.
+_MARKER_LINE = re.compile(r'^# [0-9]+ "[^\n]*\n', re.M)
+# What ``Splitter.run`` found in each stretch of text between two line
+# markers that it read from a declaration's start and left at one: the
+# items, the line markers and the '#pragma pack' lines in bodies, each
+# offset from the stretch's start.  The texts of one header for many ABIs
+# are mostly the same stretches (the same headers, each ABI's copy).
+# Splitting is a function of the text and of the state it starts in, and
+# the stretch is all the text it reads (its last line ends it), so what it
+# finds there is what reading it again would find.
+_SEGMENTS: Dict[str, tuple] = {}
+_SEGMENT_CHARS = [0]
+_SEGMENT_LIMIT = 1 << 21  # characters kept, then all dropped
+
+
+def _keep_segment(seg: str, found: tuple) -> None:
+    if _SEGMENT_CHARS[0] > _SEGMENT_LIMIT:
+        _SEGMENTS.clear()
+        _SEGMENT_CHARS[0] = 0
+    _SEGMENTS[seg] = found
+    _SEGMENT_CHARS[0] += len(seg)
+
+
+def _clean(pos: int) -> tuple:
+    """``Splitter.state`` at ``pos`` between two declarations."""
+    return (pos, pos, 0, 0, 0, False, False, False, -1, False, -1, False)
+
+
+def _at_rest(state: tuple, pos: int) -> bool:
+    """Whether ``state`` is ``_clean(pos)`` in all that the reading after
+    ``pos`` looks at: whether the last parenthesised group was an
+    attribute's is not read again before it is set (group_is_attr while
+    no group is open, last_close_attr while last_close is -1)."""
+    return (state[0] == pos and state[1] == pos and state[2] == state[3] == state[4] == 0
+            and not (state[5] or state[6] or state[7]) and state[8] == -1 and state[10] == -1)
+
+
+def _shifted(state: tuple, by: int) -> tuple:
+    """``state`` with its offsets moved by ``by`` (-1 stays: none)."""
+    (pos, start, paren, brace, bracket, relevant, has_eq, nonblank, attr_word_end, group_is_attr,
+     last_close, last_close_attr) = state
+    return (pos + by, start + by, paren, brace, bracket, relevant, has_eq, nonblank,
+            attr_word_end + by if attr_word_end >= 0 else -1, group_is_attr,
+            last_close + by if last_close >= 0 else -1, last_close_attr)
 
 
 def split(text: str) -> Tuple[Split, List[int]]:
@@ -839,7 +926,7 @@ class Scanner:
         self.defer = defer
         self.lazy = lazy  # declarations with no body left as LazyItem
         self.text = ""
-        self.splitter = Splitter(reading)
+        self.splitter = Splitter(reading, memo=lazy)
         self.tk = Tokenizer("", filename, self.splitter.markers, reading.first_column)
         self.tokens: List[Token] = []
         self.spans: List[DeferredSpan] = []
