@@ -309,7 +309,7 @@ class Splitter:
             return self._run(text, limit, final)
         items: List[Item] = []
         marks = [m.span() for m in _MARKER_LINE.finditer(text, self.state[0], limit)]
-        for (_, begin), (end, _) in zip(marks, marks[1:]):
+        for (_, begin), (end, _) in zip(marks, marks[1:], strict=False):
             items += self._run(text, begin, False)
             if not _at_rest(self.state, begin):
                 continue  # the stretch starts inside a declaration
