@@ -471,6 +471,78 @@ def test_a_run_whose_header_changed_meanwhile_is_not_kept(cache_dir, tmp_path, m
     assert _size(main, "a") == 1
 
 
+def test_the_entries_of_a_header_read_for_several_abis_are_written_after_its_runs(
+        cache_dir, tmp_path, monkeypatch):
+    """A run made for several ABIs keeps its entry for later
+    (ppcache.store_later): none is written while the runs are made; all are
+    once they are, and the next reading runs nothing."""
+    need_compiler(get_abi("x86_64"))
+    need_compiler(get_abi("aarch64"))
+    _write(tmp_path / "part.h", "struct part { long a; };\n")
+    main = tmp_path / "main.h"
+    _write(main, '#include "part.h"\nstruct top { struct part p; char c; };\n')
+    real = ppcache.write_pending
+    seen = []
+
+    def write_pending():
+        seen.append((len(ppcache._PENDING), glob.glob(str(cache_dir / "pp" / "*"))))
+        real()
+
+    monkeypatch.setattr(ppcache, "write_pending", write_pending)
+    assert _size(main, "top", abis=["x86_64", "aarch64"]) == 16
+    assert seen and seen[0][0] >= 1 and seen[0][1] == []
+    assert ppcache._PENDING == []
+    assert glob.glob(str(cache_dir / "pp" / "*"))
+    runs = Runs(monkeypatch)
+    assert _size(main, "top", abis=["x86_64", "aarch64"]) == 16
+    assert runs.count == 0
+
+
+def test_a_header_edited_after_its_run_and_before_its_entry_is_written(cache_dir, tmp_path, monkeypatch):
+    """The entry of a run is written after the header's other runs: a file
+    edited in between is seen to have changed since the run started, and
+    the entry is not kept."""
+    need_compiler(get_abi("x86_64"))
+    need_compiler(get_abi("aarch64"))
+    _write(tmp_path / "part.h", "struct part { long a; };\n")
+    main = tmp_path / "main.h"
+    _write(main, '#include "part.h"\nstruct top { struct part p; char c; };\n')
+    real = ppcache.write_pending
+
+    def edited_first():
+        (tmp_path / "part.h").write_text("struct part { char a; };\n")
+        real()
+
+    monkeypatch.setattr(ppcache, "write_pending", edited_first)
+    assert _size(main, "top", abis=["x86_64", "aarch64"]) == 16
+    monkeypatch.setattr(ppcache, "write_pending", real)
+    assert not glob.glob(str(cache_dir / "pp" / "*"))
+    assert _size(main, "top", abis=["x86_64", "aarch64"]) == 2
+
+
+def test_a_command_writes_the_entries_in_a_second_process(cache_dir, tmp_path, monkeypatch):
+    """Where a command allows a second process (workers.aside), the
+    entries are written there while the command goes on."""
+    from layoutcheck import workers
+
+    need_compiler(get_abi("x86_64"))
+    need_compiler(get_abi("aarch64"))
+    _write(tmp_path / "part.h", "struct part { int a; };\n")
+    main = tmp_path / "main.h"
+    _write(main, '#include "part.h"\nstruct top { struct part p; };\n')
+    handed = []
+
+    def aside(work):
+        handed.append(work)
+        return True
+
+    monkeypatch.setattr(workers, "aside", aside)
+    assert _size(main, "top", abis=["x86_64", "aarch64"]) == 4
+    assert len(handed) == 1 and not glob.glob(str(cache_dir / "pp" / "*"))
+    handed[0]()  # what the second process does
+    assert glob.glob(str(cache_dir / "pp" / "*"))
+
+
 def test_two_copies_of_one_header_each_watch_their_own_directory(cache_dir, tmp_path):
     """The same bytes in two directories (each ABI's copy of a UAPI header)
     are looked through once per process, and each copy's quoted include

@@ -237,6 +237,7 @@ pairs = [(prog, abi) for prog in progs for abi in prog.abis]
 write_json(workers.in_two_stream(
     lambda part: (line for prog, abi in part for line in json_lines(prog.stored_layouts([abi]))),
     pairs), sys.stdout)
+workers.finish()  # as the command line: what a child writes aside is there at the end
 """
 
 

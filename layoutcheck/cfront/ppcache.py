@@ -53,6 +53,7 @@ import os
 import re
 import shutil
 import stat
+import threading
 import time
 from functools import lru_cache
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
@@ -500,6 +501,47 @@ def store(key: Optional[str], argv: Sequence[str], system_dirs: Iterable[str], t
     cache.write_blob("text", digest, data)
     cache.write_checked("pp", key, [json.dumps(entry)])
     return digest
+
+
+# The entries of the runs one header's reading made for several ABIs,
+# written once all its runs are made (``write_pending``).
+_PENDING: List[tuple] = []
+_PENDING_LOCK = threading.Lock()
+
+
+def store_later(key: Optional[str], argv: Sequence[str], system_dirs: Iterable[str], text: str,
+                used: Iterable[str], files: Sequence[str], hazard: Optional[str],
+                input_text: Optional[str], started_ns: int, chars: Optional[str] = None) -> Optional[str]:
+    """``store``, the digest given now and the entry kept for
+    ``write_pending``: what reading the files a run entered takes (20 ms
+    a run for the UAPI headers) is not done while the other runs of the
+    header wait for their turn on the interpreter."""
+    if key is None:
+        return None
+    with _PENDING_LOCK:
+        _PENDING.append((key, argv, system_dirs, text, used, files, hazard, input_text, started_ns, chars))
+    return text_digest(text)
+
+
+def write_pending() -> None:
+    """Write the entries ``store_later`` kept: in a second process while
+    this one goes on, where a command allows it (``workers.aside``), else
+    here.  Each is checked as ``store`` checks it when written: a file
+    changed since its run started is never recorded as the run read it."""
+    from .. import workers
+
+    with _PENDING_LOCK:
+        jobs = list(_PENDING)
+        _PENDING.clear()
+    if not jobs:
+        return
+
+    def write() -> None:
+        for job in jobs:
+            store(*job)
+
+    if not workers.aside(write):
+        write()
 
 
 def store_aside(key: Optional[str], argv: Sequence[str], text: str, input_text: Optional[str],

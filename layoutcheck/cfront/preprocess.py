@@ -905,7 +905,7 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
         hazard = hazard or (
             f"{filename} expands {pasting}, which pastes tokens (##): an #if could ask "
             f"__has_include or the like through it" if pasting else None)
-        digest = ppcache.store(key, argv, (), out, used, files, hazard, stdin_text, started, chars)
+        digest = ppcache.store_later(key, argv, (), out, used, files, hazard, stdin_text, started, chars)
         return _Run(out, frozenset(used), files, hazard, None, digest, chars=chars)
 
     kept = ppcache.lookup(key, lambda: fresh(False).text or "")
@@ -1431,16 +1431,21 @@ def _system_groups(path: Optional[str], text: str, filename: str, abis: Sequence
         return engine(path, None if path else text, filename, abi, extra, config, sharing,
                       stream=len(abis) == 1)
 
-    if pp_abi is None:
-        return _shared_groups(abis, run, abi_defines, filename)
-    first = run(pp_abi)
-    for other in abis:
-        reason = None if other.name == pp_abi.name else \
-            why_not_shared(first, pp_abi, other, abi_defines)
-        if reason:
-            raise LayoutError(
-                f"--pp-abi {pp_abi.name} cannot stand for {other.name}: {reason}; "
-                f"preprocess each ABI on its own (drop --pp-abi), with that ABI's "
-                f"headers installed")
-    return [Preprocessed(first.text, list(abis), filename, first.used, first.files,
-                         digest=first.digest, load=first.load, size=first.size)]
+    try:
+        if pp_abi is None:
+            return _shared_groups(abis, run, abi_defines, filename)
+        first = run(pp_abi)
+        for other in abis:
+            reason = None if other.name == pp_abi.name else \
+                why_not_shared(first, pp_abi, other, abi_defines)
+            if reason:
+                raise LayoutError(
+                    f"--pp-abi {pp_abi.name} cannot stand for {other.name}: {reason}; "
+                    f"preprocess each ABI on its own (drop --pp-abi), with that ABI's "
+                    f"headers installed")
+        return [Preprocessed(first.text, list(abis), filename, first.used, first.files,
+                             digest=first.digest, load=first.load, size=first.size)]
+    finally:
+        from . import ppcache
+
+        ppcache.write_pending()  # the cache entries of the runs made (ppcache.store_later)
