@@ -294,6 +294,9 @@ STRETCHES = [
     'static int k(void) { return 0; }\n#pragma pack(push, 1)\nstruct q { char c; long l; };\n',
     'int m;\n#line 30 "z.h"\nstruct r { short s; };\n',
     'static int n(void)\n{\n#pragma pack(4)\n  return 1;\n}\n',
+    # heads the two readings of a declaration must agree on, cut at a marker:
+    # brackets that cross, a stop word inside a longer name ('$' is a letter)
+    'int f ] [ (void) {\n', '}\nint $typedef(void) {\n', '}\nint g ) (a) ( (b) {\n', '}\n',
 ]
 
 

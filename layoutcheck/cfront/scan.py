@@ -238,6 +238,25 @@ def _has_word(text: str, word: str, pos: int, end: int) -> bool:
 _ATTRIBUTE_BEFORE = re.compile(r"\b__attribute(?:__)?\s*\Z")
 
 
+_BRACKET = re.compile(r"[()\[\]]")
+
+
+def _nested(text: str, pos: int, end: int) -> bool:
+    """Whether the parentheses and brackets of text[pos:end] close in the
+    order they open (the stop-by-stop reading counts each kind on its own:
+    a head where they cross is left to it, whatever the text around)."""
+    if "(" not in text[pos:end] and "[" not in text[pos:end]:
+        return text.count(")", pos, end) == 0 and text.count("]", pos, end) == 0
+    open_: List[str] = []
+    for m in _BRACKET.finditer(text, pos, end):
+        ch = m.group()
+        if ch == "(" or ch == "[":
+            open_.append(ch)
+        elif not open_ or open_.pop() != ("(" if ch == ")" else "["):
+            return False
+    return not open_
+
+
 def _plain_declaration(text: str, pos: int, limit: int, markers: List[int],
                        packs: List[int]) -> Optional[Tuple[int, Optional[Tuple[int, int]]]]:
     """(end, body) of the declaration starting at ``pos`` when it is plain:
@@ -255,8 +274,7 @@ def _plain_declaration(text: str, pos: int, limit: int, markers: List[int],
     for word in _RELEVANT_WORDS:
         if _has_word(text, word, pos, end):
             return None
-    if text.count("(", pos, end) != text.count(")", pos, end) \
-            or text.count("[", pos, end) != text.count("]", pos, end):
+    if not _nested(text, pos, end):
         return None
     if text[end] == ";":
         return end + 1, None
@@ -361,6 +379,8 @@ class Splitter:
                 break
             at = m.start()
             pos = m.end()
+            if pos - at > 2 and ((at and text[at - 1] == "$") or text.startswith("$", pos)):
+                continue  # a stop word in a longer identifier: '$' is a letter (_has_word)
             c = text[pos - 1]
             if pos - at == 2 and c in "%>":  # a digraph: <% is {, %> is }
                 c = "{" if c == "%" else "}"
