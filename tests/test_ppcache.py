@@ -471,30 +471,39 @@ def test_a_run_whose_header_changed_meanwhile_is_not_kept(cache_dir, tmp_path, m
     assert _size(main, "a") == 1
 
 
+def _two_abi_header(tmp_path, part="struct part { long a; };\n"):
+    """A header whose text differs between x86_64 and i386 (two runs)."""
+    need_compiler(get_abi("x86_64"))
+    need_compiler(get_abi("i386"))
+    _write(tmp_path / "part.h", part)
+    main = tmp_path / "main.h"
+    _write(main, '#include "part.h"\nstruct top { struct part p; char c; };\n'
+                 '#ifdef __LP64__\nstruct only64 { int x; };\n#endif\n')
+    return main
+
+
+TWO = ["x86_64", "i386"]
+
+
 def test_the_entries_of_a_header_read_for_several_abis_are_written_after_its_runs(
         cache_dir, tmp_path, monkeypatch):
-    """A run made for several ABIs keeps its entry for later
-    (ppcache.store_later): none is written while the runs are made; all are
-    once they are, and the next reading runs nothing."""
-    need_compiler(get_abi("x86_64"))
-    need_compiler(get_abi("aarch64"))
-    _write(tmp_path / "part.h", "struct part { long a; };\n")
-    main = tmp_path / "main.h"
-    _write(main, '#include "part.h"\nstruct top { struct part p; char c; };\n')
+    """The runs of a header made for several ABIs keep their entries for
+    later: none is written while the runs are made; all are once they are,
+    and the next reading runs nothing."""
+    main = _two_abi_header(tmp_path)
     real = ppcache.write_pending
     seen = []
 
-    def write_pending():
-        seen.append((len(ppcache._PENDING), glob.glob(str(cache_dir / "pp" / "*"))))
-        real()
+    def write_pending(entries):
+        seen.append((len(entries), glob.glob(str(cache_dir / "pp" / "*"))))
+        real(entries)
 
     monkeypatch.setattr(ppcache, "write_pending", write_pending)
-    assert _size(main, "top", abis=["x86_64", "aarch64"]) == 16
-    assert seen and seen[0][0] >= 1 and seen[0][1] == []
-    assert ppcache._PENDING == []
-    assert glob.glob(str(cache_dir / "pp" / "*"))
+    assert _size(main, "top", abis=TWO) == 16
+    assert seen == [(2, [])]
+    assert len(glob.glob(str(cache_dir / "pp" / "*"))) == 2
     runs = Runs(monkeypatch)
-    assert _size(main, "top", abis=["x86_64", "aarch64"]) == 16
+    assert _size(main, "top", abis=TWO) == 16
     assert runs.count == 0
 
 
@@ -502,22 +511,116 @@ def test_a_header_edited_after_its_run_and_before_its_entry_is_written(cache_dir
     """The entry of a run is written after the header's other runs: a file
     edited in between is seen to have changed since the run started, and
     the entry is not kept."""
-    need_compiler(get_abi("x86_64"))
-    need_compiler(get_abi("aarch64"))
-    _write(tmp_path / "part.h", "struct part { long a; };\n")
-    main = tmp_path / "main.h"
-    _write(main, '#include "part.h"\nstruct top { struct part p; char c; };\n')
+    main = _two_abi_header(tmp_path)
     real = ppcache.write_pending
 
-    def edited_first():
+    def edited_first(entries):
         (tmp_path / "part.h").write_text("struct part { char a; };\n")
-        real()
+        real(entries)
 
     monkeypatch.setattr(ppcache, "write_pending", edited_first)
-    assert _size(main, "top", abis=["x86_64", "aarch64"]) == 16
+    assert _size(main, "top", abis=TWO) == 16
     monkeypatch.setattr(ppcache, "write_pending", real)
     assert not glob.glob(str(cache_dir / "pp" / "*"))
-    assert _size(main, "top", abis=["x86_64", "aarch64"]) == 2
+    assert _size(main, "top", abis=TWO) == 2
+
+
+def test_a_search_folder_link_retargeted_before_the_entry_is_written(cache_dir, tmp_path, monkeypatch):
+    """-I other/inc, a link to inc1, made a link to inc2 after the runs and
+    before their entries are written: the files are unchanged, what the
+    runs read is not what is there now, and the entries are not kept."""
+    need_compiler(get_abi("x86_64"))
+    need_compiler(get_abi("i386"))
+    other = tmp_path / "other"
+    _write(other / "inc1" / "x.h", "struct x { long long a; };\n")
+    _write(other / "inc2" / "x.h", "struct x { char a; };\n")
+    os.symlink("inc1", other / "inc")
+    main = tmp_path / "proj" / "main.h"
+    _write(main, "#include <x.h>\nstruct top { struct x v; };\n#ifdef __LP64__\nint only64;\n#endif\n")
+    real = ppcache.write_pending
+
+    def retargeted_first(entries):
+        os.unlink(other / "inc")
+        os.symlink("inc2", other / "inc")
+        real(entries)
+
+    monkeypatch.setattr(ppcache, "write_pending", retargeted_first)
+    assert _size(main, "top", abis=TWO, include_dirs=[other / "inc"]) == 8
+    monkeypatch.setattr(ppcache, "write_pending", real)
+    assert not glob.glob(str(cache_dir / "pp" / "*"))
+    assert _size(main, "top", abis=TWO, include_dirs=[other / "inc"]) == 1
+
+
+class _Times:
+    def __init__(self, ns):
+        self.st_mtime_ns = self.st_ctime_ns = ns
+
+
+def test_a_change_within_a_whole_second_is_taken_for_one_after_the_run():
+    """Where a file system keeps whole seconds, a change made just after a
+    run started may carry the second before: within two seconds of the run,
+    a whole-second time counts as a change."""
+    second = 1_700_000_000 * 10**9
+    started = second + 1_500_000_000  # the run started 1.5 s into the second after
+    assert ppcache._changed_since(_Times(second), started)
+    assert not ppcache._changed_since(_Times(second + 1), started)
+    assert not ppcache._changed_since(_Times(second - 10**9), started)
+    assert ppcache._changed_since(_Times(started), started)
+
+
+def test_a_damaged_text_made_again_keeps_its_new_entry(cache_dir, tmp_path, monkeypatch):
+    """A kept text found damaged is made again where it is read, and that
+    run's entry is written there: the next reading runs nothing."""
+    main = _two_abi_header(tmp_path)
+    assert _size(main, "top", abis=TWO) == 16
+    for text in glob.glob(str(cache_dir / "text" / "*")):
+        with open(text, "r+b") as fh:
+            fh.seek(5)
+            fh.write(b"#")
+    assert _size(main, "top", abis=TWO) == 16
+    runs = Runs(monkeypatch)
+    assert _size(main, "top", abis=TWO) == 16
+    assert runs.count == 0
+
+
+def test_loads_in_threads_each_write_their_own_entries(cache_dir, tmp_path, monkeypatch):
+    """Each load writes the entries of its own runs before it returns (a
+    library caller: here), whatever other threads load meanwhile."""
+    import threading
+
+    need_compiler(get_abi("x86_64"))
+    need_compiler(get_abi("i386"))
+    mains = []
+    for n in range(4):
+        _write(tmp_path / f"p{n}.h", f"struct part{n} {{ long a; }};\n")
+        mains.append(tmp_path / f"m{n}.h")
+        _write(mains[-1], f'#include "p{n}.h"\nstruct top {{ struct part{n} p; char c; }};\n'
+                          '#ifdef __LP64__\nint only64;\n#endif\n')
+    real = ppcache.store
+    written, lock = [], threading.Lock()
+
+    def slow_store(key, argv, *rest):
+        time.sleep(0.2)
+        digest = real(key, argv, *rest)
+        with lock:
+            written.append(argv[-1])
+        return digest
+
+    monkeypatch.setattr(ppcache, "store", slow_store)
+    late = []
+
+    def load(main):
+        _size(main, "top", abis=TWO)
+        with lock:
+            if sum(1 for name in written if name.endswith(main.name)) != 2:
+                late.append(main.name)
+
+    threads = [threading.Thread(target=load, args=(m,)) for m in mains]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert late == [] and len(written) == 8
 
 
 def test_a_command_writes_the_entries_in_a_second_process(cache_dir, tmp_path, monkeypatch):
@@ -525,11 +628,7 @@ def test_a_command_writes_the_entries_in_a_second_process(cache_dir, tmp_path, m
     entries are written there while the command goes on."""
     from layoutcheck import workers
 
-    need_compiler(get_abi("x86_64"))
-    need_compiler(get_abi("aarch64"))
-    _write(tmp_path / "part.h", "struct part { int a; };\n")
-    main = tmp_path / "main.h"
-    _write(main, '#include "part.h"\nstruct top { struct part p; };\n')
+    main = _two_abi_header(tmp_path)
     handed = []
 
     def aside(work):
@@ -537,10 +636,10 @@ def test_a_command_writes_the_entries_in_a_second_process(cache_dir, tmp_path, m
         return True
 
     monkeypatch.setattr(workers, "aside", aside)
-    assert _size(main, "top", abis=["x86_64", "aarch64"]) == 4
+    assert _size(main, "top", abis=TWO) == 16
     assert len(handed) == 1 and not glob.glob(str(cache_dir / "pp" / "*"))
     handed[0]()  # what the second process does
-    assert glob.glob(str(cache_dir / "pp" / "*"))
+    assert len(glob.glob(str(cache_dir / "pp" / "*"))) == 2
 
 
 def test_two_copies_of_one_header_each_watch_their_own_directory(cache_dir, tmp_path):

@@ -53,7 +53,6 @@ import os
 import re
 import shutil
 import stat
-import threading
 import time
 from functools import lru_cache
 from typing import Dict, Iterable, List, Optional, Sequence, Set, Tuple
@@ -94,6 +93,20 @@ _FRESH_SECONDS = 2.0
 # A file or directory changed this close to (or after) the start of a run
 # may have changed while the preprocessor read it: the run is not kept.
 _DURING_RUN_NS = 20_000_000
+# On a file system that keeps whole seconds (its change times are whole
+# seconds: no process can set a change time), a change made just after the
+# run started may carry an earlier second: the window is then this wide.
+_COARSE_NS = 2_000_000_000
+
+
+def _changed_since(st: os.stat_result, recent_ns: int) -> bool:
+    """Whether ``st`` (a file's, a directory's or a link's own status) says
+    it changed at or after ``recent_ns``, or may have where time is kept in
+    whole seconds."""
+    changed = max(st.st_mtime_ns, st.st_ctime_ns)
+    if st.st_ctime_ns % 1_000_000_000 == 0:
+        recent_ns -= _COARSE_NS
+    return changed >= recent_ns
 # The line marker of a file entered (flag 1), and the text's first one.
 _ENTERED = re.compile(r'\n# \d+ "((?:[^"\\\n]|\\.)*)" 1')
 _FIRST = re.compile(r'#(?:line)? *\d+ +"((?:[^"\\\n]|\\.)*)"')
@@ -387,7 +400,32 @@ def _gather(files: Sequence[str], argv: Sequence[str], dirs: Sequence[str],
             seen.add(cand)
             if _record(man, cand, now, recent_ns) is None:
                 return None
+    if _links_changed([f[0] for f in man.files] + list(dirs), recent_ns):
+        return None
     return man
+
+
+def _links_changed(paths: Iterable[str], recent_ns: int) -> bool:
+    """Whether a symbolic link on the way to any of ``paths`` (a folder of
+    the search path made a link to another, a link to a header) changed
+    since ``recent_ns``: what the entry records of the files is then what
+    they are now, not what the run read (the link retargeted since)."""
+    looked: Set[str] = set()  # each with the folders above it
+    for path in paths:
+        at = os.path.abspath(path)
+        while at not in looked:
+            looked.add(at)
+            try:
+                st = os.lstat(at)
+            except OSError:
+                st = None  # absent: what the entry says of it is checked when it is used
+            if st is not None and stat.S_ISLNK(st.st_mode) and _changed_since(st, recent_ns):
+                return True
+            parent = os.path.dirname(at)
+            if parent == at:
+                break
+            at = parent
+    return False
 
 
 def _record(man: _Manifest, path: str, now: float, recent_ns: int) -> Optional[bytes]:
@@ -404,9 +442,9 @@ def _record(man: _Manifest, path: str, now: float, recent_ns: int) -> Optional[b
             data = fh.read()
     except OSError:
         return None
-    changed = max(st.st_mtime_ns, st.st_ctime_ns)
-    if changed >= recent_ns:
+    if _changed_since(st, recent_ns):
         return None
+    changed = max(st.st_mtime_ns, st.st_ctime_ns)
     fresh = changed / 1e9 > now - _FRESH_SECONDS
     man.files.append([path, None if fresh else _signature(st), _digest(data),
                       [st.st_size, st.st_mtime_ns]])
@@ -486,7 +524,8 @@ def store(key: Optional[str], argv: Sequence[str], system_dirs: Iterable[str], t
     if man is None:
         return digest
     stamps = [(d, _dir_stamp(d)) for d in sorted(man.dirs)]
-    if any(stamp is not None and stamp[0] >= started_ns - _DURING_RUN_NS for _d, stamp in stamps):
+    if any(stamp is not None and stamp[0] >= started_ns - _DURING_RUN_NS
+           - (_COARSE_NS if stamp[0] % 1_000_000_000 == 0 else 0) for _d, stamp in stamps):
         return digest  # a directory changed while the preprocessor ran
     entry = {
         "files": man.files,
@@ -503,36 +542,17 @@ def store(key: Optional[str], argv: Sequence[str], system_dirs: Iterable[str], t
     return digest
 
 
-# The entries of the runs one header's reading made for several ABIs,
-# written once all its runs are made (``write_pending``).
-_PENDING: List[tuple] = []
-_PENDING_LOCK = threading.Lock()
-
-
-def store_later(key: Optional[str], argv: Sequence[str], system_dirs: Iterable[str], text: str,
-                used: Iterable[str], files: Sequence[str], hazard: Optional[str],
-                input_text: Optional[str], started_ns: int, chars: Optional[str] = None) -> Optional[str]:
-    """``store``, the digest given now and the entry kept for
-    ``write_pending``: what reading the files a run entered takes (20 ms
-    a run for the UAPI headers) is not done while the other runs of the
-    header wait for their turn on the interpreter."""
-    if key is None:
-        return None
-    with _PENDING_LOCK:
-        _PENDING.append((key, argv, system_dirs, text, used, files, hazard, input_text, started_ns, chars))
-    return text_digest(text)
-
-
-def write_pending() -> None:
-    """Write the entries ``store_later`` kept: in a second process while
-    this one goes on, where a command allows it (``workers.aside``), else
-    here.  Each is checked as ``store`` checks it when written: a file
-    changed since its run started is never recorded as the run read it."""
+def write_pending(entries: List[tuple]) -> None:
+    """Write the entries (``store``'s arguments) of runs a header's reading
+    made for several ABIs, once all its runs are made: in a second process
+    while this one goes on, where a command allows it (``workers.aside``),
+    else here.  Each is checked as ``store`` checks it when written: a
+    file or link changed since its run started is never recorded as what
+    the run read.  ``entries`` is emptied."""
     from .. import workers
 
-    with _PENDING_LOCK:
-        jobs = list(_PENDING)
-        _PENDING.clear()
+    jobs = list(entries)
+    entries.clear()
     if not jobs:
         return
 

@@ -839,12 +839,15 @@ def _tool_env() -> Dict[str, str]:
 
 def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: ABI,
                 extra: Dict[str, str], config: PPConfig, sharing: bool = True,
-                stream: bool = True) -> _Run:
+                stream: bool = True, pending: Optional[list] = None) -> _Run:
     """One run of the ABI's preprocessor.  With ``sharing``, also what the
     text depended on (the macros it consulted, the files it read), for
     ``why_not_shared``; without, only the text, read (split, tokenized,
     parsed) while the preprocessor writes it if ``stream``.  A run kept in
-    the cache (``ppcache``) whose inputs all hold is used instead."""
+    the cache (``ppcache``) whose inputs all hold is used instead.  The
+    cache entry of a sharing run is added to ``pending``, when given, for
+    the caller to write once its other runs are made
+    (``ppcache.write_pending``)."""
     import time
 
     from . import ppcache
@@ -856,7 +859,7 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
     stdin_text = text if path is None else None
     key = ppcache.run_key(argv, stdin_text, filename)
 
-    def fresh(stream: bool) -> _Run:
+    def fresh(stream: bool, pending: Optional[list] = None) -> _Run:
         started = time.time_ns()
         reader = None
         if sharing or not stream:
@@ -905,14 +908,20 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
         hazard = hazard or (
             f"{filename} expands {pasting}, which pastes tokens (##): an #if could ask "
             f"__has_include or the like through it" if pasting else None)
-        digest = ppcache.store_later(key, argv, (), out, used, files, hazard, stdin_text, started, chars)
+        entry = (key, argv, (), out, used, files, hazard, stdin_text, started, chars)
+        if pending is None or key is None:
+            digest = ppcache.store(*entry)
+        else:
+            pending.append(entry)
+            digest = ppcache.text_digest(out)
         return _Run(out, frozenset(used), files, hazard, None, digest, chars=chars)
 
+    # (a kept text found damaged is made again, and its entry written, there)
     kept = ppcache.lookup(key, lambda: fresh(False).text or "")
     if kept is not None:
         return _Run(None, frozenset(kept["used"]), tuple(kept["read"]), kept["hazard"],
                     None, kept["digest"], kept["load"], kept.get("size"), chars=kept.get("chars"))
-    return fresh(stream)
+    return fresh(stream, pending)
 
 
 _DIAG = re.compile(r"^(?P<where>[^:\n]+:\d+(?::\d+)?): (?:fatal )?error: (?P<msg>.*)$")
@@ -1422,14 +1431,21 @@ def _system_groups(path: Optional[str], text: str, filename: str, abis: Sequence
                    pp_abi: Optional[ABI] = None) -> List[Preprocessed]:
     """``preprocess_for_abis`` by a preprocessor (``mode``: system or python)."""
 
+    # the cache entries of the runs made here, written once all are
+    # (ppcache.write_pending): each run's thread does not hold the
+    # interpreter reading the files its run entered
+    pending: list = []
+
     def run(abi: ABI, sharing: bool = True) -> _Run:
         extra = abi_defines.get(abi.name, {})
-        engine = _run_system if mode == "system" else _run_python
         # A lone text is parsed as the preprocessor writes it; texts of
         # several ABIs later, each copying the declarations it shares with
         # the others (parser._Reuse), which costs less.
-        return engine(path, None if path else text, filename, abi, extra, config, sharing,
-                      stream=len(abis) == 1)
+        if mode == "system":
+            return _run_system(path, None if path else text, filename, abi, extra, config, sharing,
+                               stream=len(abis) == 1, pending=pending)
+        return _run_python(path, None if path else text, filename, abi, extra, config, sharing,
+                           stream=len(abis) == 1)
 
     try:
         if pp_abi is None:
@@ -1448,4 +1464,4 @@ def _system_groups(path: Optional[str], text: str, filename: str, abis: Sequence
     finally:
         from . import ppcache
 
-        ppcache.write_pending()  # the cache entries of the runs made (ppcache.store_later)
+        ppcache.write_pending(pending)
