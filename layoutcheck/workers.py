@@ -215,9 +215,10 @@ _ASIDE: List[int] = []  # children running ``aside`` work, not yet reaped
 def aside(work: Callable[[], object]) -> bool:
     """``work()`` in a forked child that answers nothing (writing a cache
     entry), while this process goes on; False, having done nothing, where
-    ``can_fork`` says no.  ``finish`` waits for it; so does the next
-    ``in_two`` before it forks (one child at a time)."""
-    if not can_fork(2):
+    ``can_fork`` says no or an earlier such child still works (one child
+    at a time: the caller does the work itself).  ``finish`` waits for it;
+    so does the next ``in_two`` before it forks."""
+    if not can_fork(2) or _still_aside():
         return False
     sys.stdout.flush()
     sys.stderr.flush()
@@ -234,6 +235,18 @@ def aside(work: Callable[[], object]) -> bool:
             os._exit(code)
     _ASIDE.append(pid)
     return True
+
+
+def _still_aside() -> bool:
+    """Whether an ``aside`` child still works (those done are reaped)."""
+    for pid in list(_ASIDE):
+        try:
+            done, _status = os.waitpid(pid, os.WNOHANG)
+        except ChildProcessError:
+            done = pid
+        if done:
+            _ASIDE.remove(pid)
+    return bool(_ASIDE)
 
 
 def finish() -> None:

@@ -476,3 +476,21 @@ def test_threaded_starts_nothing_more_once_the_caller_stops():
     count = len(started)
     time.sleep(0.05)
     assert len(started) == count < 50
+
+
+def test_one_aside_child_at_a_time():
+    """While an aside child works, the next aside work is done by the
+    caller; once it is done (reaped), a new child is forked."""
+    proc = _script("""
+        import time
+        from layoutcheck import workers
+        workers.enable()
+        print(workers.aside(lambda: time.sleep(0.3)))
+        print(workers.aside(lambda: None))  # the first still works
+        time.sleep(0.6)
+        print(workers.aside(lambda: None))  # the first is done: reaped
+        workers.finish()
+        print(workers._ASIDE)
+    """)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split("\n")[:4] == ["True", "False", "True", "[]"]
