@@ -354,6 +354,23 @@ def test_a_declaration_no_layout_reads_is_not_checked(text, tmp_path):
     assert errors and "redeclared as different kind of symbol" in errors[0][2]
 
 
+@pytest.mark.parametrize("text", [
+    "int f(int a)@);\nstruct s { int x; };\n",
+    "int g(void) { return 0; } @)\nstruct s { int x; };\n",
+])
+def test_a_closer_with_nothing_open_is_refused_where_gcc_refuses_it(text, tmp_path):
+    """A ')' with none open makes the declaration it stands in run on to
+    where the counts meet again (as the reading of a plain declaration
+    counts them, wherever a line marker cuts the text): it is parsed, and
+    refused at the ')', where GCC refuses it."""
+    clean, line, column = marked(text)
+    with pytest.raises(LayoutError) as info:
+        lc.layout(clean, "s", "x86_64")
+    assert info.value.where == f"<input>:{line}:{column}", str(info.value)
+    errors, stderr = gcc("x86_64", clean, tmp_path)
+    assert errors and errors[0][:2] == (line, column), stderr
+
+
 # GCC judges completeness where the expression stands: a struct defined
 # after it is incomplete there, though complete at the end of the file.
 @pytest.mark.parametrize("text, gcc_message", [

@@ -238,25 +238,6 @@ def _has_word(text: str, word: str, pos: int, end: int) -> bool:
 _ATTRIBUTE_BEFORE = re.compile(r"\b__attribute(?:__)?\s*\Z")
 
 
-_BRACKET = re.compile(r"[()\[\]]")
-
-
-def _nested(text: str, pos: int, end: int) -> bool:
-    """Whether the parentheses and brackets of text[pos:end] close in the
-    order they open (the stop-by-stop reading counts each kind on its own:
-    a head where they cross is left to it, whatever the text around)."""
-    if "(" not in text[pos:end] and "[" not in text[pos:end]:
-        return text.count(")", pos, end) == 0 and text.count("]", pos, end) == 0
-    open_: List[str] = []
-    for m in _BRACKET.finditer(text, pos, end):
-        ch = m.group()
-        if ch == "(" or ch == "[":
-            open_.append(ch)
-        elif not open_ or open_.pop() != ("(" if ch == ")" else "["):
-            return False
-    return not open_
-
-
 def _plain_declaration(text: str, pos: int, limit: int, markers: List[int],
                        packs: List[int]) -> Optional[Tuple[int, Optional[Tuple[int, int]]]]:
     """(end, body) of the declaration starting at ``pos`` when it is plain:
@@ -274,7 +255,8 @@ def _plain_declaration(text: str, pos: int, limit: int, markers: List[int],
     for word in _RELEVANT_WORDS:
         if _has_word(text, word, pos, end):
             return None
-    if not _nested(text, pos, end):
+    if text.count("(", pos, end) != text.count(")", pos, end) \
+            or text.count("[", pos, end) != text.count("]", pos, end):
         return None
     if text[end] == ";":
         return end + 1, None
@@ -401,16 +383,17 @@ class Splitter:
                 attr_word_end = -1
                 paren += 1
             elif c == ")":
-                if paren > 0:
-                    paren -= 1
-                    if paren == 0:
-                        last_close = pos - 1
-                        last_close_attr = group_is_attr
+                # (a ')' or ']' with none open counts too, as it does for
+                # _plain_declaration: the text is invalid, and both readings
+                # go on alike, wherever a line marker cuts it)
+                paren -= 1
+                if paren == 0:
+                    last_close = pos - 1
+                    last_close_attr = group_is_attr
             elif c == "[":
                 bracket += 1
             elif c == "]":
-                if bracket > 0:
-                    bracket -= 1
+                bracket -= 1
             elif c == "{":
                 if (paren == 0 and brace == 0 and bracket == 0 and last_close >= 0 and not has_eq
                         and not last_close_attr and _blank_or_markers(text, last_close + 1, at, reading)):
