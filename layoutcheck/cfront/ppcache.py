@@ -41,6 +41,13 @@ seconds before the entry was written has no status recorded (its content
 is compared each time): a later edit in the same clock tick, keeping size
 and times, could not be told from it otherwise.
 
+An entry records the files as they are when it is written, which for the
+runs of a header read for several ABIs is once all its runs are made
+(``write_pending``): it is not written when a file, a watched directory
+or a link on the way to a file or a search directory changed since its
+run started (within two seconds of it where the file system keeps whole
+seconds).
+
 Entries live under the cache directory of ``cache.py`` (``pp/`` and
 ``text/``); deleting it is always safe.
 """
