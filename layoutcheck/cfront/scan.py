@@ -296,7 +296,7 @@ class Splitter:
         self.unterminated_body: Optional[int] = None
         # pos, start, paren, brace, bracket, relevant, has_eq, nonblank,
         # attr_word_end, group_is_attr, last_close, last_close_attr
-        self.state = (0, 0, 0, 0, 0, False, False, False, -1, False, -1, False)
+        self.state = _clean(0)
         self.done = False
 
     def run(self, text: str, limit: int, final: bool) -> List[Item]:
