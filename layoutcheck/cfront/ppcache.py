@@ -110,10 +110,15 @@ def _changed_since(st: os.stat_result, recent_ns: int) -> bool:
     """Whether ``st`` (a file's, a directory's or a link's own status) says
     it changed at or after ``recent_ns``, or may have where time is kept in
     whole seconds."""
-    changed = max(st.st_mtime_ns, st.st_ctime_ns)
-    if st.st_ctime_ns % 1_000_000_000 == 0:
+    return _changed_at(max(st.st_mtime_ns, st.st_ctime_ns), st.st_ctime_ns, recent_ns)
+
+
+def _changed_at(changed_ns: int, ctime_ns: int, recent_ns: int) -> bool:
+    """``_changed_since`` of a change time, ``ctime_ns`` telling whether the
+    file system keeps whole seconds."""
+    if ctime_ns % 1_000_000_000 == 0:
         recent_ns -= _COARSE_NS
-    return changed >= recent_ns
+    return changed_ns >= recent_ns
 # The line marker of a file entered (flag 1), and the text's first one.
 _ENTERED = re.compile(r'\n# \d+ "((?:[^"\\\n]|\\.)*)" 1')
 _FIRST = re.compile(r'#(?:line)? *\d+ +"((?:[^"\\\n]|\\.)*)"')
@@ -531,8 +536,9 @@ def store(key: Optional[str], argv: Sequence[str], system_dirs: Iterable[str], t
     if man is None:
         return digest
     stamps = [(d, _dir_stamp(d)) for d in sorted(man.dirs)]
-    if any(stamp is not None and stamp[0] >= started_ns - _DURING_RUN_NS
-           - (_COARSE_NS if stamp[0] % 1_000_000_000 == 0 else 0) for _d, stamp in stamps):
+    # (a stamp's first time is the later of its modification and change times)
+    if any(stamp is not None and _changed_at(stamp[0], stamp[0], started_ns - _DURING_RUN_NS)
+           for _d, stamp in stamps):
         return digest  # a directory changed while the preprocessor ran
     entry = {
         "files": man.files,
