@@ -519,23 +519,26 @@ def test_a_struct_defined_only_in_some_configs_fails_its_rule_there(tmp_path, ru
     assert status == "fail" and "(did you mean 'always'?)" in message
 
 
-def test_a_rule_naming_an_array_element_says_to_name_the_array(tmp_path):
+def _offset_rule_on_array_struct(tmp_path, member: str):
+    """The verdict on x86_64 of an offset rule naming ``member`` of
+    ``struct s { int n; short arr[4]; }``."""
     header = tmp_path / "a.h"
     header.write_text("struct s { int n; short arr[4]; };\n")
-    rules = parse_rules('[[rule]]\nname = "el"\nkind = "offset"\nstruct = "s"\nmember = "arr[1]"\n'
+    rules = parse_rules(f'[[rule]]\nname = "el"\nkind = "offset"\nstruct = "s"\nmember = "{member}"\n'
                         'expect = 6\n', str(tmp_path / "layoutcheck.toml"))
     (res,) = check_file(str(header), rules, [a for a in ABIS if a.name == "x86_64"], rules.configs)
+    return res
+
+
+def test_a_rule_naming_an_array_element_says_to_name_the_array(tmp_path):
+    res = _offset_rule_on_array_struct(tmp_path, "arr[1]")
     assert res.status == "fail"
     assert "no member 'arr[1]': a rule names members, not the elements of an array (name the " \
            "array, 'arr')" in res.message
 
 
 def test_an_element_of_an_array_the_struct_lacks_is_a_missing_member(tmp_path):
-    header = tmp_path / "a.h"
-    header.write_text("struct s { int n; short arr[4]; };\n")
-    rules = parse_rules('[[rule]]\nname = "el"\nkind = "offset"\nstruct = "s"\nmember = "nope[1]"\n'
-                        'expect = 6\n', str(tmp_path / "layoutcheck.toml"))
-    (res,) = check_file(str(header), rules, [a for a in ABIS if a.name == "x86_64"], rules.configs)
+    res = _offset_rule_on_array_struct(tmp_path, "nope[1]")
     assert "no member 'nope[1]'" in res.message and "name the array" not in res.message
 
 
