@@ -240,14 +240,16 @@ def _project(project) -> Tuple[Optional["Project"], Tuple[str, ...]]:
 
 
 def ruleset_for(source: Optional[str], options: Options):
-    """The rule set whose matrix and abi_defines apply to ``source``."""
+    """The rule set whose matrix and abi_defines apply to ``source``, with
+    the rules that are for it (a rule whose ``headers`` name other files
+    is set apart: ``RuleSet.for_header``)."""
     from .rules.spec import Config, RuleSet, load_rules, load_rules_for
 
     if isinstance(options.rules, str):
-        return load_rules(options.rules)
+        return load_rules(options.rules).for_header(source)
     if options.rules is False or source is None:
         return RuleSet(None, configs=[Config("default", {})])
-    return load_rules_for(source)
+    return load_rules_for(source).for_header(source)
 
 
 def open_program(source, options: Options, config=None, ruleset=None,

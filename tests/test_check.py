@@ -557,3 +557,63 @@ def test_a_rule_on_a_typedef_that_changes_the_alignment_fails_where_it_does(tmp_
     failed = {r.abi: r.message for r in results if r.failed}
     assert set(failed) == ALL
     assert "typedef S4 gives struct s the alignment 4 where the struct has 2" in failed["x86_64"]
+
+
+def _shared_rules_project(tmp_path, scope: str):
+    """A layoutcheck.toml shared by two headers, one defining struct page:
+    its rules carry ``scope`` (a 'headers' line, or nothing)."""
+    inc = tmp_path / "include" / "linux"
+    inc.mkdir(parents=True)
+    (inc / "mm_types.h").write_text("struct page { unsigned long flags; void *mapping; };\n")
+    (inc / "other.h").write_text("struct other { int a; };\n")
+    (tmp_path / "layoutcheck.toml").write_text(
+        'struct = "page"\n'
+        f'[[rule]]\nname = "two-words"\nkind = "size"\nexpect = "2*word"\n{scope}'
+        '[[rule]]\nname = "mapping-second"\nkind = "offset"\nmember = "mapping"\n'
+        'expect = "word"\n')
+    return inc
+
+
+def test_a_rule_names_the_headers_it_is_for(tmp_path, run_cli):
+    """A rule of a shared layoutcheck.toml applies to every header below
+    it (a header without the struct fails); with 'headers' it is the rule
+    of those headers only, and the others say how many they left out."""
+    inc = _shared_rules_project(tmp_path, "")
+    code, out, _err = run_cli("check", inc / "other.h", "--abi", "x86_64")
+    assert code == 1 and "no struct or union named 'page'" in out
+    inc = _shared_rules_project(tmp_path / "scoped", 'headers = ["include/linux/mm_*.h"]\n')
+    code, out, _err = run_cli("check", inc / "other.h", "--abi", "x86_64")
+    assert code == 1, out  # the unscoped rule still fails there
+    assert "(1 more for other headers)" in out
+    assert "two-words" not in out and "mapping-second" in out
+    code, out, _err = run_cli("check", inc / "mm_types.h", "--abi", "x86_64,i386", "--format", "json")
+    assert code == 0
+    verdicts = {(r["rule"], r["abi"], r["status"]) for r in json.loads(out)["results"]}
+    assert verdicts == {(rule, abi, "pass") for rule in ("two-words", "mapping-second")
+                        for abi in ("x86_64", "i386")}
+    # the same rule with --rules: still for its headers only
+    code, out, _err = run_cli("check", inc / "other.h", "--abi", "x86_64",
+                              "--rules", tmp_path / "scoped" / "layoutcheck.toml")
+    assert "(1 more for other headers)" in out and "two-words" not in out
+
+
+def test_a_headers_pattern_that_names_no_file_never_applies(tmp_path, run_cli):
+    """A misspelt 'headers' pattern would leave the rule checked nowhere:
+    every header reading the file fails with it."""
+    inc = _shared_rules_project(tmp_path, 'headers = ["include/linux/mm_type.h"]\n')
+    for header in ("mm_types.h", "other.h"):
+        code, out, _err = run_cli("check", inc / header, "--abi", "x86_64", "--format", "json")
+        assert code == 1, out
+        bad = [r for r in json.loads(out)["results"] if r["rule"] == "two-words"]
+        assert len(bad) == 1 and bad[0]["status"] == "not-applied"
+        assert bad[0]["cause"] == "never-selected" and "mm_type.h" in bad[0]["message"]
+
+
+@pytest.mark.parametrize("value, said", [
+    ('["/usr/include/linux/mm_types.h"]', "not a path relative"),
+    ("[]", "empty list"),
+    ("[3]", "header paths or globs"),
+])
+def test_a_rules_headers_key_is_checked(value, said):
+    with pytest.raises(LayoutError, match=said):
+        parse_rules(f'[[rule]]\nkind = "size"\nstruct = "s"\nexpect = 4\nheaders = {value}\n', "r.toml")

@@ -23,6 +23,25 @@ def test_python_example_runs():
         os.chdir(cwd)
 
 
+def test_toml_examples_are_read_as_written():
+    """Each TOML block reads as the file it shows: the rules example's
+    every rule (its keys checked as a rules file's are), the project
+    example's every key (as a project file's)."""
+    from layoutcheck.project import parse_project
+    from layoutcheck.rules.spec import parse_rules
+    from layoutcheck.safety import toml_loads
+
+    blocks = re.findall(r"```toml\n(.*?)```", _readme(), re.S)
+    assert len(blocks) == 2
+    rules = parse_rules(blocks[0], "README.md")
+    assert len(rules.rules) == blocks[0].count("[[rule]]") == 12
+    assert rules.rules[-1].headers == ["include/linux/mm_types.h"]
+    data = toml_loads(blocks[1])
+    project = parse_project(data["project"], os.path.join(ROOT, "layoutcheck.toml"), "[project]")
+    assert project.fail_on == "rules" and project.baseline == "HEAD"
+    assert parse_rules(blocks[1], "README.md").struct == "page"
+
+
 def test_first_command_is_show_for_all_abis(run_cli):
     first = re.findall(r"```sh\n(.*?)\n```", _readme(), re.S)[0]
     assert first.startswith("pip install -e '.[test]' && layoutcheck show ")

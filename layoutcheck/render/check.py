@@ -109,6 +109,8 @@ def _head(f, shared_legend, strict: bool = False) -> List[str]:
     if d is None or d.path is not None:
         source = f" from {_short(d.path)}" if d is not None else ""
         what = f"{f.n_rules} rules{source} + static asserts"
+        if f.n_elsewhere:
+            what = f"{f.n_rules} rules{source} ({f.n_elsewhere} more for other headers) + static asserts"
     elif d.refused:
         what = "no rules read (a rules file was refused, below); static asserts only"
     else:

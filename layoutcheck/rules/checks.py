@@ -396,8 +396,8 @@ def _no_struct(path: str, prog, abi: ABI, config: Config, rule: Rule, rec) -> Re
     else:
         what = f"{rec.kind} {rec.tag} has no definition"
     text = (f"{what} in {path} in this config on this ABI; a struct defined only in some "
-            f"configs or ABIs is selected with the rule's 'when' or 'abis', and a rule for one "
-            f"header only goes in its NAME.rules.toml")
+            f"configs or ABIs is selected with the rule's 'when' or 'abis', and the headers a "
+            f"rule is for with its 'headers' (or it goes in their NAME.rules.toml)")
     return Result(path, abi.name, config.name, rule.name, rule.kind, FAIL, [],
                   f"on {abi.name} ({config.name}): {text}", text, where=rule.where)
 
@@ -528,6 +528,15 @@ def unselected_rules(path: str, ruleset: RuleSet, abis: Sequence[ABI],
         members = REGISTRY[rule.kind].subjects(rule.params)
         out.append(Result(path, "*", "*", rule.name, rule.kind, NOT_APPLIED, members,
                           f"not applied: {text}", text, cause))
+    # a misspelt or stale pattern in a rule's 'headers': the rule is never
+    # checked on the header it meant
+    for rule, pattern in ruleset.unmatched_headers():
+        folder = os.path.dirname(ruleset.path) if ruleset.path else "."
+        text = (f"headers = {pattern!r} names no file (relative to {folder or '.'}); "
+                f"the rule can never apply there")
+        out.append(Result(path, "*", "*", rule.name, rule.kind, NOT_APPLIED,
+                          REGISTRY[rule.kind].subjects(rule.params), f"not applied: {text}", text,
+                          "never-selected", where=rule.where))
     return out
 
 
@@ -559,11 +568,13 @@ class FileVerdicts(PlainEq):
     results: List[Result]
     rules: List[Rule]
     notes: List[str]  # configs that read alike (check_file)
+    n_elsewhere: int = 0  # rules of the same file whose 'headers' name other headers
 
-    _fields = ("path", "discovery", "abis", "configs", "n_rules", "results", "rules", "notes")
+    _fields = ("path", "discovery", "abis", "configs", "n_rules", "results", "rules", "notes", "n_elsewhere")
 
     def __init__(self, path: str, discovery: object, abis: List[ABI], configs: List[Config], n_rules: int,
-                 results: List[Result], rules: List[Rule] = FRESH, notes: List[str] = FRESH) -> None:
+                 results: List[Result], rules: List[Rule] = FRESH, notes: List[str] = FRESH,
+                 n_elsewhere: int = 0) -> None:
         self.path = path
         self.discovery = discovery
         self.abis = abis
@@ -572,6 +583,7 @@ class FileVerdicts(PlainEq):
         self.results = results
         self.rules = [] if rules is FRESH else rules
         self.notes = [] if notes is FRESH else notes
+        self.n_elsewhere = n_elsewhere
 
     @property
     def failed(self) -> bool:
@@ -693,5 +705,6 @@ def check_headers(paths: Sequence[str], options=None,
         if tree is None:
             notes += ruleset.unmatched_extra_for()
         report.files.append(FileVerdicts(path, ruleset.discovery, abis, cfgs,
-                                         len(ruleset.rules), results, list(ruleset.rules), notes))
+                                         len(ruleset.rules), results, list(ruleset.rules), notes,
+                                         len(ruleset.elsewhere)))
     return report

@@ -35,6 +35,8 @@ The format (all keys optional except each rule's ``kind``)::
     abis = "all"                    # all 64bit 32bit little big, an ABI name, or a list
     when = { CONFIG_MEMCG = true }  # configs the rule applies in (true/false only)
     optional = ["freelist"]         # members allowed to be missing
+    headers = ["mm_types.h"]        # globs (relative to this file): the headers the
+                                    # rule is for (default: all that read this file)
     why = "..."                     # the reason, for people
 
 Each kind (``offset``, ``size``, ``align``, ``tail-bit`` ...) is one class
@@ -53,7 +55,8 @@ optional members are missing and the rule is left with nothing to compare
 (a single member, one side of a ``disjoint``, fewer than two of an
 ``alias``), its verdict is ``not-applied``, never ``pass``.  A rule whose
 ``abis`` and ``when`` select no ABI x config of the matrix is reported as
-``not-applied`` too (see ``checks.unselected_rules``).  ``when`` may test
+``not-applied`` too (see ``checks.unselected_rules``), as is a rule whose
+``headers`` has a pattern that names no file.  ``when`` may test
 the matrix's macros, those given with ``-D``, ``abi_defines`` macros and
 the ABI's predefined ones (outside a kernel tree).
 
@@ -94,7 +97,7 @@ ABI_CLASSES = ("all", "64bit", "32bit", "little", "big")
 # The keys of every rule, whatever its kind; the others are its kind's
 # parameters.  A parameter its kind does not read would be ignored by the
 # check, so a rule carrying one is an error, not a silent pass.
-_COMMON_KEYS = {"name", "kind", "struct", "optional", "abis", "when", "why"}
+_COMMON_KEYS = {"name", "kind", "struct", "optional", "abis", "when", "why", "headers"}
 
 _MACRO = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -164,13 +167,17 @@ class Rule(PlainEq):
     abi_defines: Dict[str, Any]
     path: Optional[str] = None  # the rules file, and the line of its [[rule]]
     line: Optional[int] = None
+    # globs, relative to the rules file's folder: the headers the rule is
+    # for (none: every header that reads the rules file)
+    headers: List[str]
 
     _fields = ("kind", "name", "struct", "params", "optional", "abis", "when", "why", "source", "abi_defines", "path",
-               "line")
+               "line", "headers")
 
     def __init__(self, kind: str, name: str, struct: Optional[str], params: Dict[str, Any], optional: List[str] = FRESH,
                  abis: Any = "all", when: Dict[str, bool] = FRESH, why: Optional[str] = None, source: str = "",
-                 abi_defines: Dict[str, Any] = FRESH, path: Optional[str] = None, line: Optional[int] = None) -> None:
+                 abi_defines: Dict[str, Any] = FRESH, path: Optional[str] = None, line: Optional[int] = None,
+                 headers: List[str] = FRESH) -> None:
         self.kind = kind
         self.name = name
         self.struct = struct
@@ -183,6 +190,7 @@ class Rule(PlainEq):
         self.abi_defines = {} if abi_defines is FRESH else abi_defines
         self.path = path
         self.line = line
+        self.headers = [] if headers is FRESH else headers
 
     @property
     def where(self) -> str:
@@ -255,12 +263,15 @@ class RuleSet(PlainEq):
     discovery: Optional[Discovery] = None
     # [matrix.extra_for]: (header pattern, configs checked for those headers only)
     extra_for: List[Tuple[str, List[Config]]]
+    # the file's rules whose 'headers' name other headers (for_header)
+    elsewhere: List[Rule]
 
-    _fields = ("path", "struct", "rules", "configs", "abi_defines", "discovery", "extra_for")
+    _fields = ("path", "struct", "rules", "configs", "abi_defines", "discovery", "extra_for", "elsewhere")
 
     def __init__(self, path: Optional[str], struct: Optional[str] = None, rules: List[Rule] = FRESH,
                  configs: List[Config] = FRESH, abi_defines: Dict[str, str] = FRESH,
-                 discovery: Optional[Discovery] = None, extra_for: List[Tuple[str, List[Config]]] = FRESH) -> None:
+                 discovery: Optional[Discovery] = None, extra_for: List[Tuple[str, List[Config]]] = FRESH,
+                 elsewhere: List[Rule] = FRESH) -> None:
         self.path = path
         self.struct = struct
         self.rules = [] if rules is FRESH else rules
@@ -268,6 +279,50 @@ class RuleSet(PlainEq):
         self.abi_defines = {} if abi_defines is FRESH else abi_defines
         self.discovery = discovery
         self.extra_for = [] if extra_for is FRESH else extra_for
+        self.elsewhere = [] if elsewhere is FRESH else elsewhere
+
+    def for_header(self, header: Optional[str]) -> "RuleSet":
+        """These rules as ``header`` reads them: a rule whose ``headers``
+        name other files is set apart (``elsewhere``).  A header not named
+        by a path (C text) has only the rules that name no headers."""
+        if not any(r.headers for r in self.rules):
+            return self
+        target = os.path.realpath(header) if header is not None else None
+        found: Dict[str, FrozenSet[str]] = {}
+        mine, other = [], []
+        for rule in self.rules:
+            if not rule.headers or target is not None and any(
+                    target in self._header_files(p, found) for p in rule.headers):
+                mine.append(rule)
+            else:
+                other.append(rule)
+        return RuleSet(self.path, self.struct, mine, self.configs, self.abi_defines,
+                       self.discovery, self.extra_for, self.elsewhere + other)
+
+    def unmatched_headers(self) -> List[Tuple[Rule, str]]:
+        """(rule, pattern) for each pattern of a rule's ``headers`` that
+        names no file: the rule would never be checked there."""
+        found: Dict[str, FrozenSet[str]] = {}
+        return [(rule, p) for rule in self.rules + self.elsewhere for p in rule.headers
+                if not self._header_files(p, found)]
+
+    def _header_files(self, pattern: str, found: Dict[str, FrozenSet[str]]) -> FrozenSet[str]:
+        """The files ``pattern`` names (a glob relative to the rules file's
+        folder, ``**`` for any depth, as a project's ``headers``), by real
+        path."""
+        import glob
+
+        if pattern not in found:
+            base = os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
+            files = set()
+            for n, m in enumerate(glob.iglob(os.path.join(glob.escape(base), pattern), recursive=True)):
+                if n > MAX_HEADER_PATHS:
+                    raise LayoutError(f"{self.path}: headers: {pattern} matches more than "
+                                      f"{MAX_HEADER_PATHS} paths (a symbolic link to a directory above?)")
+                if os.path.isfile(m):
+                    files.add(os.path.realpath(m))
+            found[pattern] = frozenset(files)
+        return found[pattern]
 
     def configs_for(self, header: Optional[str]) -> List[Config]:
         """The matrix, plus the configs ``[matrix.extra_for]`` adds for
@@ -435,6 +490,9 @@ def _parse_matrix(matrix: Any, where: str) -> Tuple[List[Config], Dict[str, Any]
 # matrix.vary: every subset of these macros is a config.
 MAX_VARY = 10
 
+# Paths one pattern of a rule's 'headers' may match.
+MAX_HEADER_PATHS = 100_000
+
 _RULE_TABLE = re.compile(r"\s*\[\[\s*rule\s*\]\]")
 
 
@@ -499,9 +557,21 @@ def parse_rules(text: str, path: Optional[str] = None) -> RuleSet:
                     raw.get("why"), label, dict(rs.abi_defines))
         rule.path = path
         rule.line = starts[i] if len(starts) == len(raw_rules) else None
+        if "headers" in raw:
+            rule.headers = _header_patterns(raw["headers"], label)
         _validate(rule, label)
         rs.rules.append(rule)
     return rs
+
+
+def _header_patterns(value: Any, label: str) -> List[str]:
+    """A rule's ``headers``: globs relative to the rules file's folder."""
+    patterns = name_list(value, "headers", label, "header paths or globs")
+    for p in patterns:
+        if os.path.isabs(p) or "\0" in p or "\n" in p:
+            raise LayoutError(f"{label}: headers: {p!r} is not a path relative to the rules "
+                              f"file's folder")
+    return patterns
 
 
 def _parse_when(when: Any, label: str) -> Dict[str, bool]:
