@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import json
 import os
-from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, Iterator, List, Mapping, Optional, Sequence, Tuple, Union
 
 from .abi import ABI, get_abi
 from .cfront.preprocess import PPConfig, Preprocessed, check_abi_defines, preprocess_for_abis
@@ -107,13 +107,15 @@ class Program:
                  include_dirs: Iterable[str] = (), cpp: str = "auto",
                  abi_defines: Optional[Dict[str, Dict[str, str]]] = None,
                  session: Optional[Session] = None, filename: Optional[str] = None,
-                 pp_abi: Optional[str] = None, is_path: Optional[bool] = None, kernel=None):
+                 pp_abi: Optional[str] = None, is_path: Optional[bool] = None, kernel=None,
+                 abi_include_dirs: Optional[Mapping[str, Iterable[str]]] = None):
         from .options import abi_list
 
         self.session = session or _DEFAULT_SESSION
         self.abis: List[ABI] = abi_list(abis)
         # kernel: a kernel.KernelTree whose kbuild reading applies.
-        self.config = PPConfig.make(defines, undefs, include_dirs, cpp, kernel=kernel)
+        self.config = PPConfig.make(defines, undefs, include_dirs, cpp, kernel=kernel,
+                                    abi_include_dirs=abi_include_dirs)
         self.defines = dict(self.config.defines)
         if is_path is None:
             is_path = looks_like_path(source)
@@ -361,16 +363,20 @@ class _LayoutEntry:
 def load(source: SourceLike, abis=None, defines: Optional[Dict[str, object]] = None,
          undefs: Iterable[str] = (), include_dirs: Iterable[str] = (), cpp: Optional[str] = None,
          pp_abi: Optional[str] = None, rules=None, session: Optional[Session] = None,
-         filename: Optional[str] = None, kernel=None) -> Program:
+         filename: Optional[str] = None, kernel=None,
+         abi_include_dirs: Optional[Mapping[str, Iterable[str]]] = None) -> Program:
     """Preprocess and parse ``source`` (a path, or C text) for ``abis``
     (default: all; 'all', 'host', 'x86_64,ppc' or a list), exactly as the
     commands do: the header's rules file supplies its ``abi_defines``
     (``rules`` names another file, or False for none).  ``kernel`` names a
     configured kernel tree: ``source`` is then read as its kbuild reads
-    headers (``linux/mm_types.h`` is found in the tree), for its ABI."""
+    headers (``linux/mm_types.h`` is found in the tree), for its ABI.
+    ``abi_include_dirs`` (``{"i386": ["/usr/i686-linux-gnu/include"]}``)
+    adds -I folders for some ABIs only, after ``include_dirs``."""
     from .options import Options, open_program, refused_rules_note
 
-    opts = Options.make(abis, defines, undefs, include_dirs, cpp, pp_abi, rules, kernel)
+    opts = Options.make(abis, defines, undefs, include_dirs, cpp, pp_abi, rules, kernel,
+                        abi_include_dirs=abi_include_dirs)
     prog = open_program(source, opts, session=session, filename=filename)
     note = refused_rules_note(prog.ruleset)
     if note:  # what show says on stderr: the rules' abi_defines are not in these layouts
@@ -419,17 +425,20 @@ def abi_list_single(abi) -> List[ABI]:
     return found
 
 
-def _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules, kernel=None):
+def _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules, kernel=None,
+             abi_include_dirs=None):
     from .options import Options
 
-    return Options.make(abis, defines, undefs, include_dirs, cpp, pp_abi, rules, kernel)
+    return Options.make(abis, defines, undefs, include_dirs, cpp, pp_abi, rules, kernel,
+                        abi_include_dirs=abi_include_dirs)
 
 
 def diff(old: str, new: Optional[str] = None, *, abis=None,
          defines: Optional[Dict[str, object]] = None, undefs: Iterable[str] = (),
          include_dirs: Iterable[str] = (), cpp: Optional[str] = None, pp_abi: Optional[str] = None,
          rules=None, structs: Optional[Sequence[str]] = None,
-         configs: Optional[Sequence[str]] = None, git: Optional[str] = None, kernel=None):
+         configs: Optional[Sequence[str]] = None, git: Optional[str] = None, kernel=None,
+         abi_include_dirs: Optional[Mapping[str, Iterable[str]]] = None):
     """What changing ``old`` into ``new`` (paths or ``REV:path``; with
     ``git=REV``, ``old`` at REV against the work tree) does on every ABI and
     config: a ``compare.DiffResult`` (``.changes``, ``.to_json()``)."""
@@ -438,7 +447,8 @@ def diff(old: str, new: Optional[str] = None, *, abis=None,
     for name, value in (("old", old), ("new", new), ("git", git)):
         if value is not None and not isinstance(value, (str, os.PathLike)):
             raise LayoutError(f"diff: {name} must be a path or REV:path, not {type(value).__name__}")
-    opts = _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules, kernel)
+    opts = _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules, kernel,
+                    abi_include_dirs)
     return diff_headers(old, new, opts, opts.structs_or(structs), opts.configs_or(configs), git=git,
                         structs_required=bool(structs))
 
@@ -446,7 +456,8 @@ def diff(old: str, new: Optional[str] = None, *, abis=None,
 def verify(paths, *, abis=None, defines: Optional[Dict[str, object]] = None,
            undefs: Iterable[str] = (), include_dirs: Iterable[str] = (), cpp: Optional[str] = None,
            pp_abi: Optional[str] = None, rules=None, structs: Optional[Sequence[str]] = None,
-           cffi: bool = True, clang: bool = False, jobs: Optional[int] = None, kernel=None):
+           cffi: bool = True, clang: bool = False, jobs: Optional[int] = None, kernel=None,
+           abi_include_dirs: Optional[Mapping[str, Iterable[str]]] = None):
     """Every layout of ``paths`` compared with each ABI's GCC (and the
     host's cffi module, and clang): an ``oracle.verify.VerifyReport``
     (``.mismatches``, ``.to_json(abis)``)."""
@@ -454,7 +465,8 @@ def verify(paths, *, abis=None, defines: Optional[Dict[str, object]] = None,
 
     if jobs is not None and (isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1):
         raise LayoutError(f"verify: jobs must be a whole number of at least 1, not {jobs!r}")
-    opts = _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules, kernel)
+    opts = _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules, kernel,
+                    abi_include_dirs)
     return run_verify(_paths(paths, opts, "verify"), opts.structs_or(structs), opts, with_cffi=cffi,
                       with_clang=clang, jobs=jobs)
 
@@ -462,21 +474,23 @@ def verify(paths, *, abis=None, defines: Optional[Dict[str, object]] = None,
 def check(paths, *, abis=None, defines: Optional[Dict[str, object]] = None,
           undefs: Iterable[str] = (), include_dirs: Iterable[str] = (), cpp: Optional[str] = None,
           pp_abi: Optional[str] = None, rules=None, configs: Optional[Sequence[str]] = None,
-          kernel=None):
+          kernel=None, abi_include_dirs: Optional[Mapping[str, Iterable[str]]] = None):
     """Every rule of each header's rules file (found as the command finds
     it, or ``rules``) on every ABI and config, plus the header's own
     ``_Static_assert``s: a ``rules.checks.CheckReport`` (``.results``,
     ``.exit_status()``, ``.to_json()``)."""
     from .rules.checks import check_headers
 
-    opts = _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules, kernel)
+    opts = _options(abis, defines, undefs, include_dirs, cpp, pp_abi, rules, kernel,
+                    abi_include_dirs)
     return check_headers(_paths(paths, opts, "check"), opts, opts.configs_or(configs))
 
 
 def bit_budgets(paths=None, *, word: str = "page.flags", abis=None,
          defines: Optional[Dict[str, object]] = None, undefs: Iterable[str] = (),
          include_dirs: Iterable[str] = (), cpp: Optional[str] = None, rules=None,
-         configs: Optional[Sequence[str]] = None, kernel=None):
+         configs: Optional[Sequence[str]] = None, kernel=None,
+         abi_include_dirs: Optional[Mapping[str, Iterable[str]]] = None):
     """The bit budget of a flags word (``page.flags``) in each header, on
     every ABI and config: a list of (header, [``bits.Budget``]) with each
     field's bits, the free bits and ``.fits(n)``.  With ``kernel``, the
@@ -484,7 +498,8 @@ def bit_budgets(paths=None, *, word: str = "page.flags", abis=None,
     from .bits import budgets, word_model
 
     model = word_model(word)
-    opts = _options(abis, defines, undefs, include_dirs, cpp, None, rules, kernel)
+    opts = _options(abis, defines, undefs, include_dirs, cpp, None, rules, kernel,
+                    abi_include_dirs)
     if opts.kernel is not None:
         names = [os.fspath(paths)] if isinstance(paths, (str, os.PathLike)) else list(paths or [])
         return budgets(names, opts, model)

@@ -54,6 +54,11 @@ def add_source_options(p: argparse.ArgumentParser) -> None:
                    help="undefine a macro, as cc -U")
     p.add_argument("-I", dest="include_dirs", action="append", default=[], metavar="DIR",
                    help="add an include directory, as cc -I")
+    p.add_argument("--abi-include", dest="abi_includes", action="append", default=[],
+                   metavar="ABI=DIR",
+                   help="add an include directory for one ABI only, after the -I ones "
+                        "(repeatable): Debian's cross headers for i386 and x32, which gcc "
+                        "-m32 and -mx32 do not search (i386=/usr/i686-linux-gnu/include)")
     p.add_argument("--pp-abi", metavar="NAME",
                    help="preprocess once, as for this ABI, and lay the result out for "
                         "every --abi; refused unless the text provably comes out the "
@@ -91,7 +96,8 @@ def options_from(args):
         defines = parse_defines(args.defines)
         made = Options.make(args.abi, defines, args.undefs, args.include_dirs,
                             args.cpp, args.pp_abi, getattr(args, "rules", None),
-                            getattr(args, "kernel", None), project)
+                            getattr(args, "kernel", None), project,
+                            abi_include_dirs=parse_abi_includes(args.abi_includes))
         for note in made.notes:
             print(f"layoutcheck: {note}", file=sys.stderr)
         args._options = made
@@ -128,6 +134,21 @@ def parse_defines(items: List[str]) -> Dict[str, str]:
         name, eq, value = item.partition("=")
         checked, value = check_macro(name, value if eq else "1", f"-D{item}")
         out[checked] = value
+    return out
+
+
+def parse_abi_includes(items: List[str]) -> Dict[str, List[str]]:
+    """--abi-include ABI=DIR items, as {ABI: [DIR, ...]} in their order
+    (the ABI names and folders are checked by ``Options.make``)."""
+    from .errors import LayoutError
+
+    out: Dict[str, List[str]] = {}
+    for item in items:
+        name, eq, folder = item.partition("=")
+        if not eq or not name or not folder:
+            raise LayoutError(f"--abi-include {item}: give ABI=DIR, such as "
+                              f"i386=/usr/i686-linux-gnu/include")
+        out.setdefault(name, []).append(folder)
     return out
 
 

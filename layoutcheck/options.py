@@ -81,16 +81,19 @@ class Options(Frozen):
     # else it says: the configs and structs to look at, the baseline.
     project: Optional["Project"] = None
     notes: Tuple[str, ...] = ()  # for stderr: project files refused
+    # -I folders for some ABIs only (PPConfig.abi_include_dirs)
+    abi_include_dirs: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
 
     _fields = ("abis", "defines", "undefs", "include_dirs", "cpp", "pp_abi", "rules", "kernel", "kernel_from_project",
-               "project", "notes")
+               "project", "notes", "abi_include_dirs")
     _uncompared = ("kernel_from_project", "project")
 
     def __init__(self, abis: Tuple[str, ...] = DEFAULT_ABIS, defines: Tuple[Tuple[str, str], ...] = (),
                  undefs: Tuple[str, ...] = (), include_dirs: Tuple[str, ...] = (), cpp: str = "auto",
                  pp_abi: Optional[str] = None, rules: Union[None, str, bool] = None, kernel: Optional[str] = None,
                  kernel_from_project: bool = False, project: Optional["Project"] = None,
-                 notes: Tuple[str, ...] = ()) -> None:
+                 notes: Tuple[str, ...] = (),
+                 abi_include_dirs: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()) -> None:
         object.__setattr__(self, "abis", abis)
         object.__setattr__(self, "defines", defines)
         object.__setattr__(self, "undefs", undefs)
@@ -102,16 +105,24 @@ class Options(Frozen):
         object.__setattr__(self, "kernel_from_project", kernel_from_project)
         object.__setattr__(self, "project", project)
         object.__setattr__(self, "notes", notes)
+        object.__setattr__(self, "abi_include_dirs", abi_include_dirs)
 
     @staticmethod
     def make(abis: AbiSpec = None, defines: Optional[Mapping[str, object]] = None,
              undefs: Iterable[str] = (), include_dirs: Iterable[str] = (), cpp: Optional[str] = None,
              pp_abi: Optional[str] = None, rules: Union[None, str, bool] = None,
              kernel: Union[None, str, os.PathLike] = None,
-             project: Union[None, bool, str, os.PathLike, "Project"] = None) -> "Options":
+             project: Union[None, bool, str, os.PathLike, "Project"] = None,
+             abi_include_dirs: Optional[Mapping[str, Iterable[str]]] = None) -> "Options":
         """Checked options.  ``project``: None finds the project file from
         the working directory (project.py), False reads none, a path reads
-        that file; what is given here wins over the project's settings."""
+        that file; what is given here wins over the project's settings
+        (``abi_include_dirs``, -I folders for some ABIs only, come after
+        the project's for the same ABI)."""
+        from .cfront.preprocess import check_abi_include_dirs
+
+        abi_dirs: Dict[str, List[str]] = {
+            name: list(dirs) for name, dirs in check_abi_include_dirs(abi_include_dirs)}
         if defines is not None and not isinstance(defines, Mapping):
             raise LayoutError("defines must be a mapping of macro name to value")
         if isinstance(undefs, str):
@@ -138,6 +149,8 @@ class Options(Frozen):
             defines.update(given_defines)
             undefs = [u for u in proj.undefs if u not in given_defines] + given_undefs
             include_dirs = list(proj.include_dirs) + list(include_dirs)
+            for name, dirs in proj.abi_include_dirs:
+                abi_dirs[name] = list(dirs) + abi_dirs.get(name, [])
             if kernel is None and proj.kernel is not None:
                 kernel = proj.kernel
                 from_project = True
@@ -172,7 +185,7 @@ class Options(Frozen):
                        tuple(os.fspath(d) for d in include_dirs), cpp, pp_abi,
                        os.fspath(rules) if isinstance(rules, os.PathLike) else rules,
                        os.fspath(kernel) if kernel is not None else None, from_project, proj,
-                       notes)
+                       notes, check_abi_include_dirs(abi_dirs))
 
     def abi_objects(self) -> List[ABI]:
         return abi_list(list(self.abis))
@@ -274,7 +287,8 @@ def open_program(source, options: Options, config=None, ruleset=None,
     prog = Program(source, [a.name for a in abis], defines=defines, undefs=options.undefs,
                    include_dirs=options.include_dirs, cpp=options.cpp,
                    abi_defines=abi_defines, session=session,
-                   filename=filename, pp_abi=options.pp_abi, is_path=path_like, kernel=tree)
+                   filename=filename, pp_abi=options.pp_abi, is_path=path_like, kernel=tree,
+                   abi_include_dirs=dict(options.abi_include_dirs))
     prog.ruleset = ruleset
     return prog
 

@@ -354,7 +354,8 @@ def _read(path: str, ruleset, configs, abis, struct: str, include_dirs, options,
     def one(cfg):
         return ruleset.program(path, cfg, [a.name for a in abis], defines=dict(options.defines),
                                undefs=options.undefs, include_dirs=list(include_dirs),
-                               cpp=options.cpp, session=session)
+                               cpp=options.cpp, session=session,
+                               abi_include_dirs=dict(options.abi_include_dirs))
 
     for cfg, prog in zip(configs, side_by_side(one, list(configs)), strict=True):
         if rules:

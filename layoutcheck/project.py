@@ -18,6 +18,7 @@ the file instead (``off`` for none)::
     defines = { CONFIG_MEMCG = "1" }  # as -D
     undefs = ["CONFIG_SLUB"]          # as -U
     include_dirs = ["include"]        # as -I, from the file's directory
+    abi_include_dirs = { i386 = ["/usr/i686-linux-gnu/include"] }   # as --abi-include
     baseline = "HEAD"                 # the revision the hook compares with
     fail_on = "rules"                 # "changes" or "rules": what makes diff and
                                       # the hook fail (default: diff "changes",
@@ -26,7 +27,7 @@ the file instead (``off`` for none)::
 Every command and the library read it through ``options.Options.make``.
 What the command line (or a library call) gives wins: ``--abi``,
 ``--rules``, ``--kernel``, ``--config``, ``--struct`` replace the
-project's; ``-D``, ``-U`` and ``-I`` come after the project's, as they
+project's; ``-D``, ``-U``, ``-I`` and ``--abi-include`` come after the project's, as they
 would on a compiler's command line.  Paths in the file are relative to
 its directory.  Every key is checked when the file is read; an unknown
 one is an error that names the file and suggests the key meant.
@@ -42,7 +43,7 @@ from .errors import LayoutError
 from .plain import FRESH, PlainEq
 
 KEYS = ("headers", "structs", "abis", "configs", "rules", "kernel", "defines", "undefs",
-        "include_dirs", "baseline", "fail_on", "cpp")
+        "include_dirs", "abi_include_dirs", "baseline", "fail_on", "cpp")
 FAIL_ON = ("changes", "rules")
 ENV = "LAYOUTCHECK_PROJECT"
 
@@ -64,15 +65,18 @@ class Project(PlainEq):
     baseline: str = "HEAD"
     fail_on: Optional[str] = None  # diff: "changes" unless set; the hook: "rules"
     cpp: Optional[str] = None
+    # -I folders for some ABIs only, absolute: (ABI name, folders)
+    abi_include_dirs: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
 
     _fields = ("path", "table", "headers", "structs", "abis", "configs", "rules", "kernel", "defines", "undefs",
-               "include_dirs", "baseline", "fail_on", "cpp")
+               "include_dirs", "baseline", "fail_on", "cpp", "abi_include_dirs")
 
     def __init__(self, path: str, table: str, headers: List[str] = FRESH, structs: List[str] = FRESH,
                  abis: List[str] = FRESH, configs: List[str] = FRESH, rules: Optional[str] = None,
                  kernel: Optional[str] = None, defines: Dict[str, str] = FRESH, undefs: List[str] = FRESH,
                  include_dirs: List[str] = FRESH, baseline: str = "HEAD", fail_on: Optional[str] = None,
-                 cpp: Optional[str] = None) -> None:
+                 cpp: Optional[str] = None,
+                 abi_include_dirs: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()) -> None:
         self.path = path
         self.table = table
         self.headers = [] if headers is FRESH else headers
@@ -87,6 +91,7 @@ class Project(PlainEq):
         self.baseline = baseline
         self.fail_on = fail_on
         self.cpp = cpp
+        self.abi_include_dirs = abi_include_dirs
 
     @property
     def fail_on_diff(self) -> str:
@@ -219,6 +224,17 @@ def parse_project(data: Dict[str, Any], path: str, table: str) -> Project:
         proj.include_dirs = [check_include_path(_path(d, "include_dirs", where, base),
                                                 f"{where}: include_dirs")
                              for d in _strings(data["include_dirs"], "include_dirs", where)]
+    if "abi_include_dirs" in data:
+        from .cfront.preprocess import check_abi_include_dirs
+
+        table = data["abi_include_dirs"]
+        if not isinstance(table, dict):
+            raise LayoutError(f"{where}: abi_include_dirs must be a table of ABI = [folders]")
+        proj.abi_include_dirs = check_abi_include_dirs(
+            {name: [check_include_path(_path(d, f"abi_include_dirs.{name}", where, base),
+                                       f"{where}: abi_include_dirs")
+                    for d in _strings(dirs, f"abi_include_dirs.{name}", where)]
+             for name, dirs in table.items()}, f"{where}: abi_include_dirs")
     if "baseline" in data:
         from .safety import check_git_rev
 

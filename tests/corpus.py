@@ -57,28 +57,30 @@ def corpus_available() -> bool:
 
 def uapi_programs(path: str, abis=None) -> Tuple[List["lc.Program"], Dict[str, "lc.LayoutError"]]:
     """``path`` loaded for ``abis`` (default all), each ABI with its own
-    asm/ headers, and the ABIs it cannot be read for with the error: a
-    header can be invalid on some architectures (no asm/kvm.h on arm)."""
+    asm/ headers (i386 and x32 given theirs with ``abi_include_dirs``), and
+    the ABIs it cannot be read for with the error: a header can be invalid
+    on some architectures (no asm/kvm.h on arm)."""
     names = list(abis or lc.abi_names())
     progs, failed = [], {}
 
-    def load(group, dirs):
+    def load(group):
         try:
-            progs.append(lc.load(path, abis=group, include_dirs=dirs))
+            progs.append(lc.load(path, abis=group, abi_include_dirs=cross_include_dirs(group)))
         except lc.LayoutError as exc:
             if len(group) == 1:
                 failed[group[0]] = exc
             else:
                 for name in group:
-                    load([name], dirs)
+                    load([name])
 
-    plain = [a for a in names if a not in NEEDS_I]
-    if plain:
-        load(plain, [])
-    for name in names:
-        if name in NEEDS_I:
-            load([name], [CROSS_DIR[name]])
+    load(names)
     return progs, failed
+
+
+def cross_include_dirs(names) -> Dict[str, List[str]]:
+    """The -I folders of the ABIs among ``names`` whose GCC does not search
+    their cross headers (``--abi-include``)."""
+    return {name: [CROSS_DIR[name]] for name in names if name in NEEDS_I}
 
 
 def gcc_rejects(path: str, abi_name: str) -> bool:

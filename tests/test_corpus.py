@@ -63,3 +63,30 @@ def test_pp_abi_refuses_to_stand_for_an_abi_whose_macros_differ():
     with pytest.raises(lc.LayoutError) as info:
         lc.load(path, abis=["x86_64", "i386"], pp_abi="x86_64")
     assert "--pp-abi x86_64 cannot stand for i386" in str(info.value)
+
+
+def test_the_command_line_reads_a_uapi_header_for_every_abi(run_cli, tmp_path):
+    """gcc -m32 and -mx32 do not search Debian's cross headers: show for
+    every ABI stops at i386, saying which --abi-include finds them; with
+    it (on the command line, or in the project file) every ABI is read."""
+    import json
+    import os
+
+    from .corpus import CROSS_DIR
+
+    path = corpus_paths()[UAPI_HEADERS.index("tcp.h")]
+    code, _out, err = run_cli("show", path, "--format", "json", "--project", "off")
+    assert code == 2
+    assert f"add --abi-include i386={CROSS_DIR['i386']}" in err
+    flags = [f"--abi-include={n}={CROSS_DIR[n]}" for n in ("i386", "x32")]
+    code, out, err = run_cli("show", path, "--format", "json", "--project", "off", *flags)
+    assert code == 0, err
+    by_abi = {(lay["abi"], lay["name"]): lay for lay in json.loads(out)["layouts"]}
+    assert {abi for abi, _name in by_abi} == set(lc.abi_names())
+    (prog,), failed = uapi_programs(path, ["i386"])
+    assert not failed and json.loads(prog.layout("tcphdr", "i386").json_line()) == by_abi["i386", "tcphdr"]
+    project = tmp_path / "layoutcheck.toml"
+    project.write_text("[project]\nabi_include_dirs = { " + ", ".join(
+        f'{n} = ["{os.path.relpath(CROSS_DIR[n], tmp_path)}"]' for n in ("i386", "x32")) + " }\n")
+    code, project_out, err = run_cli("show", path, "--format", "json", "--project", project)
+    assert code == 0 and project_out == out, err

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 import layoutcheck as lc
-from layoutcheck.abi import all_abis
+from layoutcheck.abi import all_abis, get_abi
 from layoutcheck.oracle.verify import verify_program
 
 from .conftest import need_all_compilers, need_compiler
@@ -301,3 +301,42 @@ def test_a_character_constant_in_an_if_follows_each_abis_char(text, defines, cpp
     assert not verify_program(prog).mismatches
     with pytest.raises(lc.LayoutError, match="holds a character constant"):
         lc.load(text, abis=["x86_64", "arm"], defines=defines, cpp=cpp, pp_abi="x86_64")
+
+
+def test_an_abis_own_include_folder_is_searched_by_it_alone(tmp_path):
+    """abi_include_dirs (--abi-include) adds a folder to one ABI's search
+    path, after -I: each ABI finds its own t.h, GCC agrees, and a text is
+    not shared between ABIs whose folders differ (an included header may
+    be found first in a folder of one's own)."""
+    for abi in ("x86_64", "i386", "aarch64"):
+        need_compiler(get_abi(abi))
+    for name, typedef in (("narrow", "char"), ("wide", "long long")):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "t.h").write_text(f"typedef {typedef} T;\n")
+    (tmp_path / "a.h").write_text("#include <t.h>\nstruct s { T x; };\n")
+    prog = lc.load(str(tmp_path / "a.h"), abis=["x86_64", "i386", "aarch64"], cpp="system",
+                   abi_include_dirs={"i386": [str(tmp_path / "narrow")],
+                                     "x86_64": [str(tmp_path / "wide")],
+                                     "aarch64": [str(tmp_path / "wide")]})
+    assert {lay.abi: lay.size for lay in prog.layouts(["s"])} == {"x86_64": 8, "i386": 1, "aarch64": 8}
+    assert not verify_program(prog, with_cffi=False).mismatches
+    with pytest.raises(lc.LayoutError, match="t.h: No such file"):
+        lc.load(str(tmp_path / "a.h"), abis=["x86_64", "i386"], cpp="system",
+                abi_include_dirs={"x86_64": [str(tmp_path / "wide")]})
+    plain = tmp_path / "plain.h"
+    plain.write_text("#define N 2\nstruct p { int a[N]; };\n")
+    both = ["x86_64", "aarch64"]
+    assert [len(g.abis) for g in lc.load(str(plain), abis=both, cpp="system").groups] == [2]
+    apart = lc.load(str(plain), abis=both, cpp="system",
+                    abi_include_dirs={"aarch64": [str(tmp_path / "wide")]})
+    assert [len(g.abis) for g in apart.groups] == [1, 1]
+
+
+@pytest.mark.parametrize("table, said", [
+    ({"i387": ["/x"]}, "'i387' is not an ABI"),
+    ({"i386": []}, "must name a list of directories"),
+    ({"i386": ["/x\n"]}, "is not a directory name"),
+])
+def test_abi_include_dirs_are_checked(table, said):
+    with pytest.raises(lc.LayoutError, match=said):
+        lc.load("struct s { int a; };", abis=["i386"], abi_include_dirs=table)

@@ -13,10 +13,10 @@ medians, the ratio and the target of issue 11 next to them:
    flag makes GCC write every type it laid out, used or not: without it
    a header's object has no types and pahole prints nothing);
 3. UAPI: the first 55 headers of tests/corpus.py that every ABI reads, in
-   one translation unit, x 18 ABIs (each with its own asm/ headers),
-   every struct laid out and written as JSON, as ``show`` does it (half
-   the ABIs in a second process); peak memory too (of the larger
-   process).  Baseline:
+   one translation unit, x 18 ABIs (each with its own asm/ headers: i386
+   and x32 given theirs with ``--abi-include``), every struct laid out
+   and written as JSON: ``show --format json``; peak memory too (of the
+   larger process).  Baseline:
    each ABI's ``gcc -g -fno-eliminate-unused-debug-types -c`` of the
    same file, then ``pahole``;
 4. pre-commit: ``check cdefs/page/v4.20.h`` (10 configs x 18 ABIs), wall
@@ -219,28 +219,6 @@ def _uapi_unit(work: str) -> str:
     return unit
 
 
-# What `show --format json` does with one header (commands/show.py): read
-# it, then lay out half of its ABIs in a second process (workers.py).  The
-# ABIs whose asm/ headers need -I are read as uapi_programs reads them (a
-# program of their own), and split with the others: 9 ABIs a process.
-UAPI_CHILD = """
-import sys
-sys.path.insert(0, {root!r})
-from layoutcheck import workers
-from layoutcheck.render.show import json_lines, write_json
-from tests.corpus import uapi_programs
-workers.enable()
-workers.keep_frozen()  # as the command line's process
-progs, failed = uapi_programs({unit!r})
-assert not failed, failed
-pairs = [(prog, abi) for prog in progs for abi in prog.abis]
-write_json(workers.in_two_stream(
-    lambda part: (line for prog, abi in part for line in json_lines(prog.stored_layouts([abi]))),
-    pairs), sys.stdout)
-workers.finish()  # as the command line: what a child writes aside is there at the end
-"""
-
-
 def uapi_row(repeat: int):
     from layoutcheck.abi import all_abis
     from tests.corpus import corpus_available, uapi_programs
@@ -252,7 +230,7 @@ def uapi_row(repeat: int):
     work = tempfile.mkdtemp(prefix="lc-bench-")
     try:
         unit = _uapi_unit(work)
-        from tests.corpus import CROSS_DIR, NEEDS_I
+        from tests.corpus import CROSS_DIR, NEEDS_I, cross_include_dirs
 
         size = 0
         progs, _ = uapi_programs(unit)
@@ -263,7 +241,9 @@ def uapi_row(repeat: int):
         # the same work: each ABI's GCC reads the header (preprocessing it
         # with its own asm/ headers), then pahole reads the object
         jobs = [(abi, ["-I", CROSS_DIR[abi.name]] if abi.name in NEEDS_I else []) for abi in abis]
-        cmd = [sys.executable, "-c", UAPI_CHILD.format(root=ROOT, unit=unit)]
+        cmd = lc_cmd("show", unit, "--format", "json", "--project", "off",
+                     *(f"--abi-include={name}={d}" for name, dirs in
+                       cross_include_dirs([a.name for a in abis]).items() for d in dirs))
         peaks = []
 
         def ours(env=None):

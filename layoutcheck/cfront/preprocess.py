@@ -93,15 +93,20 @@ class PPConfig(Frozen):
     base_undefs: Tuple[str, ...] = ()
     extra_flags: Tuple[str, ...] = ()
     compiler_include: bool = False  # kbuild's -isystem $(CC -print-file-name=include)
+    # -I directories for some ABIs only, after the others: (ABI name,
+    # directories), by name (Debian's cross headers for gcc -m32, which
+    # does not search them)
+    abi_include_dirs: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()
 
     _fields = ("defines", "undefs", "include_dirs", "mode", "search_path", "forced_includes", "base_defines",
-               "base_undefs", "extra_flags", "compiler_include")
+               "base_undefs", "extra_flags", "compiler_include", "abi_include_dirs")
 
     def __init__(self, defines: Tuple[Tuple[str, str], ...] = (), undefs: Tuple[str, ...] = (),
                  include_dirs: Tuple[str, ...] = (), mode: str = "auto",
                  search_path: Optional[Tuple[Tuple[str, str], ...]] = None, forced_includes: Tuple[str, ...] = (),
                  base_defines: Tuple[Tuple[str, str], ...] = (), base_undefs: Tuple[str, ...] = (),
-                 extra_flags: Tuple[str, ...] = (), compiler_include: bool = False) -> None:
+                 extra_flags: Tuple[str, ...] = (), compiler_include: bool = False,
+                 abi_include_dirs: Tuple[Tuple[str, Tuple[str, ...]], ...] = ()) -> None:
         object.__setattr__(self, "defines", defines)
         object.__setattr__(self, "undefs", undefs)
         object.__setattr__(self, "include_dirs", include_dirs)
@@ -112,14 +117,26 @@ class PPConfig(Frozen):
         object.__setattr__(self, "base_undefs", base_undefs)
         object.__setattr__(self, "extra_flags", extra_flags)
         object.__setattr__(self, "compiler_include", compiler_include)
+        object.__setattr__(self, "abi_include_dirs", abi_include_dirs)
+
+    def include_dirs_for(self, abi_name: str) -> Tuple[str, ...]:
+        """The -I directories of ``abi_name``'s reading: everyone's, then its own."""
+        for name, dirs in self.abi_include_dirs:
+            if name == abi_name:
+                return self.include_dirs + dirs
+        return self.include_dirs
 
     @staticmethod
     def make(defines: Optional[Mapping[str, object]] = None, undefs: Iterable[str] = (),
              include_dirs: Iterable[str] = (), mode: str = "auto",
-             origin: str = "defines", kernel=None) -> "PPConfig":
+             origin: str = "defines", kernel=None,
+             abi_include_dirs: Optional[Mapping[str, Iterable[str]]] = None) -> "PPConfig":
         if mode not in MODES:
             raise LayoutError(f"unknown preprocessor mode {mode!r}; use one of {', '.join(MODES)}")
         if kernel is not None:
+            if abi_include_dirs:
+                raise LayoutError("--abi-include: a kernel tree is read with its own include path "
+                                  "(for its one ABI: give -I)")
             return PPConfig.make(defines, undefs, include_dirs, mode, origin)._with_kernel(kernel)
         if defines is not None and not isinstance(defines, Mapping):
             raise LayoutError(f"{origin}: defines must be a mapping of macro name to value")
@@ -134,7 +151,8 @@ class PPConfig(Frozen):
             if not isinstance(d, (str, os.PathLike)):
                 raise LayoutError(f"include directory must be a path, not {type(d).__name__}")
             dirs.append(os.fspath(d))
-        return PPConfig(items, names, tuple(dirs), mode)
+        return PPConfig(items, names, tuple(dirs), mode,
+                        abi_include_dirs=check_abi_include_dirs(abi_include_dirs))
 
     def _with_kernel(self, tree) -> "PPConfig":
         """This config reading headers as ``tree`` (a kernel.KernelTree)
@@ -153,6 +171,35 @@ class PPConfig(Frozen):
                         base_defines=tuple(check_macro(k, v, origin) for k, v in tree.defines.items()),
                         base_undefs=tuple(check_macro_name(u, origin) for u in tree.undefs),
                         extra_flags=tuple(flags), compiler_include=bool(tree.compiler_include))
+
+
+def check_abi_include_dirs(table: Optional[Mapping[str, Iterable[str]]],
+                           origin: str = "abi_include_dirs (--abi-include)") -> Tuple[Tuple[str, Tuple[str, ...]], ...]:
+    """Per-ABI -I directories (``{abi: [dir, ...]}``), each ABI a known
+    name and each directory a path, in ABI-name order."""
+    from ..abi import abi_names
+
+    if not table:
+        return ()
+    if not isinstance(table, Mapping):
+        raise LayoutError(f"{origin} must be a mapping of ABI name to directories")
+    known = abi_names()
+    out = []
+    for name, dirs in table.items():
+        if name not in known:
+            raise LayoutError(f"{origin}: {name!r} is not an ABI (one of {', '.join(known)})")
+        if isinstance(dirs, (str, os.PathLike)):
+            dirs = [dirs]
+        if not isinstance(dirs, (list, tuple)) or not dirs:
+            raise LayoutError(f"{origin}: {name} must name a list of directories")
+        paths = []
+        for d in dirs:
+            if not isinstance(d, (str, os.PathLike)) or not os.fspath(d) or "\0" in os.fspath(d) \
+                    or "\n" in os.fspath(d):
+                raise LayoutError(f"{origin}: {name}: {d!r} is not a directory name")
+            paths.append(os.fspath(d))
+        out.append((name, tuple(paths)))
+    return tuple(sorted(out))
 
 
 def check_abi_defines(abi_defines: Optional[Mapping[str, Mapping[str, object]]],
@@ -616,7 +663,7 @@ def compile_flags(abi: ABI, config: PPConfig, extra: Dict[str, str]) -> List[str
     flags += _define_flags(sorted(extra.items()))
     flags += _define_flags(config.defines)
     flags += [f"-U{name}" for name in config.undefs]
-    for d in config.include_dirs:
+    for d in config.include_dirs_for(abi.name):
         flags += ["-I", path_arg(d)]
     if not kernel:
         for d in system_include_dirs(abi):
@@ -878,7 +925,7 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
                 message += (f" (preprocessing for {abi.name}; its GCC, from the Debian package "
                             f"{abi.package}, knows its include path)")
             elif "No such file or directory" in message:
-                message += f" (preprocessing for {abi.name})"
+                message += f" (preprocessing for {abi.name}{_cross_hint(message, abi, config)})"
             raise LayoutError(message, where)
         if not sharing:
             digest = ppcache.store_aside(key, argv, proc.stdout, stdin_text, started)
@@ -922,6 +969,24 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
         return _Run(None, frozenset(kept["used"]), tuple(kept["read"]), kept["hazard"],
                     None, kept["digest"], kept["load"], kept.get("size"), chars=kept.get("chars"))
     return fresh(stream, pending)
+
+
+# Where Debian's linux-libc-dev-ARCH-cross packages put each ABI's headers
+# (/usr/TRIPLET/include), where it is not the ABI's multiarch name.
+_CROSS_TRIPLET = {"i386": "i686-linux-gnu"}
+
+
+def _cross_hint(message: str, abi: ABI, config: PPConfig) -> str:
+    """'; ...' naming the folder of Debian's cross headers for ``abi`` when
+    it holds the file GCC did not find and is not searched (gcc -m32 and
+    -mx32 search only the multiarch folders), else ''."""
+    name = message.split(": No such file or directory")[0].strip()
+    folder = f"/usr/{_CROSS_TRIPLET.get(abi.name, abi.multiarch)}/include"
+    if not name or os.path.isabs(name) or folder in config.include_dirs_for(abi.name) \
+            or not os.path.isfile(os.path.join(folder, name)):
+        return ""
+    return (f"; {folder} has it (Debian's cross headers), which {abi.name}'s GCC does not "
+            f"search: add --abi-include {abi.name}={folder}")
 
 
 _DIAG = re.compile(r"^(?P<where>[^:\n]+:\d+(?::\d+)?): (?:fatal )?error: (?P<msg>.*)$")
@@ -1080,7 +1145,7 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
     plain_name(filename, "the header")
     if path is not None:
         pp.add_path(plain_name(os.path.dirname(os.path.abspath(path)), "the folder"))
-    for d in list(config.include_dirs) + system_include_dirs(abi):
+    for d in list(config.include_dirs_for(abi.name)) + system_include_dirs(abi):
         pp.add_path(plain_name(d, "the include folder"))
     recorder = _RecordingMacros(pp.macros)
     pp.macros = recorder
@@ -1189,13 +1254,18 @@ def _char_signs(abi: ABI) -> str:
 
 
 def why_not_shared(run: _Run, abi: ABI, other: ABI,
-                   abi_defines: Dict[str, Dict[str, str]]) -> Optional[str]:
+                   abi_defines: Dict[str, Dict[str, str]],
+                   config: Optional[PPConfig] = None) -> Optional[str]:
     """None when ``run`` (made for ``abi``) is provably the text ``other``
     would get; otherwise the reason, naming the macro or file.  (A header
     is held to every other ABI: what is worked out for ``run`` and ``abi``
     is kept on the run.)"""
     if run.hazard:
         return run.hazard
+    if config is not None and config.include_dirs_for(abi.name) != config.include_dirs_for(other.name):
+        # (any header it includes may be found first in a folder of one's own)
+        return (f"{abi.name} and {other.name} are read with other -I folders "
+                f"(abi_include_dirs)")
     if run.chars and _char_signs(abi) != _char_signs(other):
         return (f"{run.chars}, whose value in an #if follows the signedness of char and wchar_t "
                 f"({_char_signs(abi)} on {abi.name}, {_char_signs(other)} on {other.name})")
@@ -1304,7 +1374,7 @@ def _choose_mode(text: str, config: PPConfig, abis: Sequence[ABI],
 
 
 def _shared_groups(abis: Sequence[ABI], run, abi_defines: Dict[str, Dict[str, str]],
-                   filename: str) -> List[Preprocessed]:
+                   filename: str, config: Optional[PPConfig] = None) -> List[Preprocessed]:
     """Preprocess for the first ABI not yet served, give the text to every
     other ABI it provably stands for, repeat."""
     pending = list(abis)
@@ -1362,7 +1432,7 @@ def _shared_groups(abis: Sequence[ABI], run, abi_defines: Dict[str, Dict[str, st
             group.abis.append(abi)
             rest = []
             for other in pending:
-                if why_not_shared(first, abi, other, abi_defines) is None:
+                if why_not_shared(first, abi, other, abi_defines, config) is None:
                     group.abis.append(other)
                 else:
                     rest.append(other)
@@ -1411,7 +1481,7 @@ def preprocess_for_abis(
         return [unread]
 
     if config.mode == "auto" and path is not None and pp_abi is None \
-            and config.search_path is None:
+            and config.search_path is None and not config.abi_include_dirs:
         # a plain header (cdefs, a project's own headers): read here, each
         # ABI's text exactly as its GCC would write it (plaincpp)
         from .plaincpp import read_plain
@@ -1449,11 +1519,11 @@ def _system_groups(path: Optional[str], text: str, filename: str, abis: Sequence
 
     try:
         if pp_abi is None:
-            return _shared_groups(abis, run, abi_defines, filename)
+            return _shared_groups(abis, run, abi_defines, filename, config)
         first = run(pp_abi)
         for other in abis:
             reason = None if other.name == pp_abi.name else \
-                why_not_shared(first, pp_abi, other, abi_defines)
+                why_not_shared(first, pp_abi, other, abi_defines, config)
             if reason:
                 raise LayoutError(
                     f"--pp-abi {pp_abi.name} cannot stand for {other.name}: {reason}; "

@@ -152,7 +152,7 @@ class RuleChecker:
         self.file = file
         # how the header was read (-I, --cpp, -U): a baseline is read so too
         self.program_kw = {k: v for k, v in (program_kw or {}).items()
-                           if k in ("undefs", "include_dirs", "cpp", "pp_abi")}
+                           if k in ("undefs", "include_dirs", "cpp", "pp_abi", "abi_include_dirs")}
         self.abi = abi
         self.config = config
         self.run_abis = [a.name for a in run_abis] or [abi.name]  # read a baseline for them all
@@ -701,7 +701,8 @@ def check_headers(paths: Sequence[str], options=None,
         notes: List[str] = []
         results = check_file(path, ruleset, abis, cfgs, notes, defines=dict(options.defines),
                              undefs=options.undefs, include_dirs=options.include_dirs,
-                             cpp=options.cpp, pp_abi=options.pp_abi, kernel=options.kernel)
+                             cpp=options.cpp, pp_abi=options.pp_abi, kernel=options.kernel,
+                             abi_include_dirs=dict(options.abi_include_dirs))
         if tree is None:
             notes += ruleset.unmatched_extra_for()
         report.files.append(FileVerdicts(path, ruleset.discovery, abis, cfgs,

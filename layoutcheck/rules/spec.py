@@ -370,13 +370,14 @@ class RuleSet(PlainEq):
 
     def program(self, path: str, config: Config, abis: Sequence[str], defines=None,
                 undefs=(), include_dirs=(), cpp: str = "auto", pp_abi=None, session=None,
-                kernel=None):
+                kernel=None, abi_include_dirs=None):
         """``path`` read in ``config`` with these rules' abi_defines, by the
         one road every command takes (``options.open_program``)."""
         from ..options import Options, open_program
 
         opts = Options.make(list(abis), defines, undefs, include_dirs, cpp, pp_abi,
-                            rules=self.path or False, kernel=kernel, project=False)
+                            rules=self.path or False, kernel=kernel, project=False,
+                            abi_include_dirs=abi_include_dirs)
         return open_program(path, opts, config=config, ruleset=self, session=session,
                             is_path=True)
 
