@@ -369,6 +369,24 @@ def test_hook_checks_a_committed_header_outside_the_project_list_that_has_its_ow
     assert (out.returncode, out.stdout) == (0, "")
 
 
+def test_hook_refuses_a_rules_file_whose_header_is_gone(tmp_path):
+    """A NAME.rules.toml committed with no NAME.h beside it (the header
+    renamed, the rules left behind) would apply to nothing, silently."""
+    repo, env = _example_repo(tmp_path)
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
+    subprocess.run(["git", "commit", "-qm", "v4.20"], cwd=repo, check=True, env=env)
+    linux = repo / "include" / "linux"
+    (linux / "foo.rules.toml").write_text('[[rule]]\nname = "small"\nkind = "size"\n'
+                                          'struct = "foo"\nmax = 8\n')
+    out = _run("hook", "include/linux/foo.rules.toml", cwd=repo)
+    assert out.returncode == 1, out.stdout
+    assert "foo.rules.toml: FAIL: no foo.h beside it" in out.stdout
+    assert "commit refused" in out.stderr
+    (linux / "foo.hpp").write_text("struct foo { char c; };\n")
+    out = _run("hook", "include/linux/foo.rules.toml", cwd=repo)
+    assert (out.returncode, out.stdout) == (0, "")
+
+
 def test_the_real_pre_commit_refuses_the_broken_commit(tmp_path):
     """examples/pre-commit as a new repository, the hook installed by the
     pre-commit tool from this checkout's .pre-commit-hooks.yaml."""

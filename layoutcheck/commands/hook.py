@@ -9,7 +9,8 @@ without one, the headers given.  For each header:
 
 * the rules and the header's own ``_Static_assert``s (as ``check``): a
   failure refuses the commit (a committed rules file brings in the headers
-  it is the rules of);
+  it is the rules of; a committed NAME.rules.toml with no NAME.h beside it
+  refuses it too: its rules would apply to nothing);
 * the layout diff against the baseline revision (the project's
   ``baseline``, ``--baseline``, default HEAD), when the header is there:
   what moved, on which groups of ABIs, which rule broke and why.  A header
@@ -95,6 +96,19 @@ def _governed(settings: List[str]) -> List[str]:
     return out
 
 
+def _orphan_rules(settings: List[str]) -> List[str]:
+    """The committed NAME.rules.toml files with no NAME.h (or .hh ...)
+    beside them: rules that would apply to nothing, silently."""
+    out = []
+    for path in settings:
+        name = os.path.basename(path)
+        if name.endswith(".rules.toml") and os.path.isfile(path):
+            stem = os.path.join(os.path.dirname(path), name[:-len(".rules.toml")])
+            if not any(os.path.isfile(stem + suffix) for suffix in HEADER_SUFFIXES):
+                out.append(path)
+    return out
+
+
 def _rules_file(header: str) -> Optional[str]:
     """The rules file the rules search finds for ``header`` (read, or
     refused), or None."""
@@ -139,7 +153,15 @@ def run(args) -> int:
     else:
         # a committed rules file re-judges the headers it governs
         headers = list(dict.fromkeys(given + _governed(settings)))
+    orphans = _orphan_rules(settings)
+    for path in orphans:
+        stem = os.path.basename(path)[:-len(".rules.toml")]
+        print(f"layoutcheck: {path}: FAIL: no {stem}.h beside it (nor {stem}.hh, .hpp, .hxx): "
+              f"its rules apply to no header (rename it with its header, or delete it)")
     if not headers and not own:
+        if orphans:
+            print("layoutcheck: commit refused", file=sys.stderr)
+            return 1
         return 0
     mode = args.fail_on or (project.fail_on_hook if project is not None else "rules")
     baseline = args.baseline or (project.baseline if project is not None else "HEAD")
@@ -153,7 +175,7 @@ def run(args) -> int:
         more = check_headers(own, own_options, configs).files
         report.files += more
         read_with += [(f, own_options) for f in more]
-    status = report.exit_status()
+    status = 1 if orphans else report.exit_status()
     for f, file_options in read_with:
         lines = render_hook_failures(f)
         changes: List[str] = []
