@@ -572,16 +572,33 @@ def _diff_cell(out: _Collector, old_prog, new_prog, abi, cfg, ruleset, structs,
     out.add(abi, cfg, asserts)
 
 
-def _ruleset_of_sides(old_path: str, new_path: str, new_spec: str, options, git):
+def _ruleset_of_sides(old_path: str, new_path: str, new_spec: str, options, git,
+                      in_work_tree: Optional[Dict[str, str]] = None):
     """The rules of the work-tree side (for REV:path, where the file lives
-    now), else the old side's."""
+    now), else the old side's.  A rules file given (``--rules``) chooses
+    its rules for a revision's copy of a header by where the header is in
+    the work tree (``in_work_tree``: copy -> work-tree path), as its
+    ``headers`` patterns name it."""
     from .options import ruleset_for
 
     anchor = new_path if git is None and os.path.exists(new_spec) else new_spec
-    ruleset = ruleset_for(anchor if os.path.exists(anchor) else old_path, options)
+    anchor = anchor if os.path.exists(anchor) else old_path
+    if isinstance(options.rules, str):
+        from .rules.spec import load_rules
+
+        return load_rules(options.rules).for_header((in_work_tree or {}).get(anchor, anchor))
+    ruleset = ruleset_for(anchor, options)
     if ruleset.path is None and options.rules is None and git is None:
         ruleset = ruleset_for(old_path, options)
     return ruleset
+
+
+def _at_revision(folder: str, top: str, root: str) -> str:
+    """``folder`` as a revision's copy of the repository at ``top``
+    (materialized at ``root``) holds it, when it is inside the repository."""
+    full = os.path.abspath(folder)
+    inside = full == top or full.startswith(top.rstrip("/") + "/")
+    return os.path.join(root, os.path.relpath(full, top)) if inside else folder
 
 
 def diff_headers(old_spec: str, new_spec: Optional[str], options=None,
@@ -616,24 +633,24 @@ def diff_headers(old_spec: str, new_spec: Optional[str], options=None,
     with Materializer() as mat:
         old_options, new_options = options, options
         sides = []
+        in_work_tree: Dict[str, str] = {}
         for spec in (old_spec, new_spec):
             copy = mat.tree_at(spec) if options.kernel is None else None
             if copy is None:
                 sides.append((mat.resolve(spec), options))
                 continue
             # A header at a revision includes what was there at that
-            # revision: include directories inside the repository are read
-            # from the same copy.
+            # revision: include directories inside the repository (each
+            # ABI's own too) are read from the same copy.
             path, top, root = copy
-            dirs = []
-            for d in options.include_dirs:
-                full = os.path.abspath(d)
-                inside = full == top or full.startswith(top.rstrip("/") + "/")
-                dirs.append(os.path.join(root, os.path.relpath(full, top)) if inside else d)
-            sides.append(((path, spec), replace(options, include_dirs=tuple(dirs))))
+            in_work_tree[path] = os.path.join(top, os.path.relpath(path, root))
+            dirs = tuple(_at_revision(d, top, root) for d in options.include_dirs)
+            abi_dirs = tuple((name, tuple(_at_revision(d, top, root) for d in folders))
+                             for name, folders in options.abi_include_dirs)
+            sides.append(((path, spec), replace(options, include_dirs=dirs, abi_include_dirs=abi_dirs)))
         (old_path, old_label), old_options = sides[0]
         (new_path, new_label), new_options = sides[1]
-        ruleset = _ruleset_of_sides(old_path, new_path, new_spec, options, git)
+        ruleset = _ruleset_of_sides(old_path, new_path, new_spec, options, git, in_work_tree)
         if options.kernel is not None:  # the tree's own .config, as check does
             from .rules.checks import tree_config
 

@@ -258,6 +258,10 @@ def ruleset_for(source: Optional[str], options: Options):
     is set apart: ``RuleSet.for_header``)."""
     from .rules.spec import Config, RuleSet, load_rules, load_rules_for
 
+    if source is not None and options.kernel is not None:
+        # a header named as it is included (linux/mm_types.h): its file
+        # in the tree, as the Program reads it
+        source = open_tree(options.kernel).resolve(source)
     if isinstance(options.rules, str):
         return load_rules(options.rules).for_header(source)
     if options.rules is False or source is None:

@@ -409,11 +409,22 @@ def place(header: str, struct: Optional[str], member: str, options,
                           f"(its definition is at {where.file}:{where.line}): there is nothing "
                           f"here to patch")
     already = sorted({r.rule for r in base_fail})
-    work = tempfile.mkdtemp(prefix="layoutcheck-place-")
     judged: List[Judged] = []
+    # Each placement is read from a copy beside the header, so that its
+    # includes are found as the header's are ("x.h" beside it first, <x.h>
+    # along the search path only); where the folder cannot be written, from
+    # a folder of its own, the header's folder searched after the -I ones.
+    work = None
     try:
+        fd, path = tempfile.mkstemp(prefix=".layoutcheck-place-", suffix=os.path.splitext(header)[1],
+                                    dir=here)
+        os.close(fd)
+        include_dirs = list(options.include_dirs)
+    except OSError:
+        work = tempfile.mkdtemp(prefix="layoutcheck-place-")
         path = os.path.join(work, os.path.basename(header))
         include_dirs = list(options.include_dirs) + [here]
+    try:
         _check_declaration(text, decl, member, path, ruleset, cfgs[:1], abis[:1], include_dirs, options)
         ignore = list(ignore) + already
         for cand in found:
@@ -422,7 +433,13 @@ def place(header: str, struct: Optional[str], member: str, options,
             judged.append(_judge(cand, path, ruleset, cfgs, abis, struct, name, include_dirs,
                                  options, base, ignore))
     finally:
-        shutil.rmtree(work, ignore_errors=True)
+        if work is not None:
+            shutil.rmtree(work, ignore_errors=True)
+        else:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
     return PlaceReport(header, struct, decl, abis, [c.name for c in cfgs], judged, already,
                        _never_applied(judged))
 

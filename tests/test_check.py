@@ -586,8 +586,10 @@ def test_a_rule_names_the_headers_it_is_for(tmp_path, run_cli):
     assert code == 1, out  # the unscoped rule still fails there
     assert "(1 more for other headers)" in out
     assert "two-words" not in out and "mapping-second" in out
+    code, out, _err = run_cli("check", inc / "other.h", "--abi", "x86_64", "--format", "json")
+    assert [e["for_other_headers"] for e in json.loads(out)["rules"]] == [1]
     code, out, _err = run_cli("check", inc / "mm_types.h", "--abi", "x86_64,i386", "--format", "json")
-    assert code == 0
+    assert code == 0 and [e["for_other_headers"] for e in json.loads(out)["rules"]] == [0]
     verdicts = {(r["rule"], r["abi"], r["status"]) for r in json.loads(out)["results"]}
     assert verdicts == {(rule, abi, "pass") for rule in ("two-words", "mapping-second")
                         for abi in ("x86_64", "i386")}
@@ -617,3 +619,22 @@ def test_a_headers_pattern_that_names_no_file_never_applies(tmp_path, run_cli):
 def test_a_rules_headers_key_is_checked(value, said):
     with pytest.raises(LayoutError, match=said):
         parse_rules(f'[[rule]]\nkind = "size"\nstruct = "s"\nexpect = 4\nheaders = {value}\n', "r.toml")
+
+
+def test_a_rule_for_a_header_with_rules_of_its_own_never_applies(tmp_path, run_cli):
+    """A header with its own NAME.rules.toml reads only that: a rule of
+    the shared file naming it in 'headers' applies to no header, and every
+    header reading the shared file says so (exit 1)."""
+    inc = _shared_rules_project(tmp_path, 'headers = ["include/linux/mm_types.h"]\n')
+    (inc / "mm_types.rules.toml").write_text('[[rule]]\nkind = "size"\nstruct = "page"\nmax = 64\n')
+    code, out, _err = run_cli("check", inc / "mm_types.h", "--abi", "x86_64", "--format", "json")
+    assert code == 0 and "two-words" not in out
+    code, out, _err = run_cli("check", inc / "other.h", "--abi", "x86_64", "--format", "json")
+    dead = [r for r in json.loads(out)["results"] if r["rule"] == "two-words"]
+    assert code == 1 and len(dead) == 1 and dead[0]["cause"] == "never-selected"
+    assert "mm_types.rules.toml" in dead[0]["message"]
+    # given as --rules, the file is every header's rules: nothing is dead
+    code, out, _err = run_cli("check", inc / "mm_types.h", "--abi", "x86_64", "--format", "json",
+                              "--rules", tmp_path / "layoutcheck.toml")
+    verdicts = {(r["rule"], r["status"]) for r in json.loads(out)["results"]}
+    assert code == 0 and verdicts == {("two-words", "pass"), ("mapping-second", "pass")}

@@ -416,3 +416,39 @@ def test_a_rule_whose_struct_is_in_neither_header_is_not_counted_and_is_said(tmp
     assert code == 0, (out, err)
     assert "rules: 1 judged on both sides" in out
     assert "not judged, their struct being in neither header: typo (sss)" in err
+
+
+def test_an_abis_own_folder_in_the_repository_is_read_at_the_revision(run_cli, tmp_path, monkeypatch):
+    """A header at a revision includes what its folders held then: the
+    ABI's own folders (--abi-include) as much as the -I ones."""
+    repo = tmp_path / "repo"
+    (repo / "inc32").mkdir(parents=True)
+    (repo / "inc32" / "t.h").write_text("typedef short T;\n")
+    (repo / "h.h").write_text("#include <t.h>\nstruct s { char c; T t; };\n")
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "one")
+    (repo / "inc32" / "t.h").write_text("typedef long long T;\n")
+    monkeypatch.chdir(repo)
+    for flags in (["-I", "inc32"], ["--abi-include", "i386=inc32"]):
+        code, out, err = run_cli("diff", "--git", "HEAD", "h.h", "--abi", "i386", *flags)
+        assert code == 1 and "size 4 -> 12" in out, (flags, out, err)
+
+
+def test_revisions_of_a_header_read_the_rules_given_for_it(run_cli, tmp_path, monkeypatch):
+    """diff REV:path REV:path --rules FILE: a rule for the header
+    ('headers', relative to FILE) judges both revisions' copies."""
+    repo = tmp_path / "repo"
+    (repo / "inc").mkdir(parents=True)
+    (repo / "inc" / "p.h").write_text("struct page { unsigned long flags; void *mapping; };\n")
+    (repo / "rules.toml").write_text('struct = "page"\n[[rule]]\nname = "two-words"\nkind = "size"\n'
+                                     'expect = "2*word"\nheaders = ["inc/p.h"]\n')
+    _git(repo, "init", "-q")
+    _git(repo, "add", ".")
+    _git(repo, "commit", "-q", "-m", "one")
+    (repo / "inc" / "p.h").write_text("struct page { unsigned long flags; void *mapping; long x; };\n")
+    _git(repo, "commit", "-q", "-am", "two")
+    monkeypatch.chdir(repo)
+    code, out, err = run_cli("diff", "HEAD~1:inc/p.h", "HEAD:inc/p.h", "--abi", "x86_64",
+                             "--rules", "rules.toml", "--fail-on", "rules")
+    assert code == 1 and "two-words: pass -> fail" in out, (out, err)

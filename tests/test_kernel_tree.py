@@ -492,3 +492,20 @@ def test_mm_types_preprocesses_as_kbuild_does(flavour, tmp_path):
 def test_open_tree_reads_a_tree_once():
     tree = open_tree(debian_tree("amd64"))
     assert open_tree(tree.path) is tree
+
+
+def test_a_header_named_as_included_reads_the_rules_for_its_file(tmp_path, run_cli):
+    """In a kernel tree a header may be named as it is included: a rule
+    for its file ('headers') is chosen for the file the name means, in
+    every command (alias here, as check does)."""
+    src = _tree_with_config(tmp_path, "CONFIG_X86 CONFIG_X86_64 CONFIG_64BIT")
+    with open(os.path.join(src, "include", "linux", "mm_types.h"), "w") as fh:
+        fh.write("struct page { unsigned long flags; unsigned long compound_head; void *mapping; };\n")
+    rules = os.path.join(src, "layoutcheck.toml")
+    with open(rules, "w") as fh:
+        fh.write('struct = "page"\n[[rule]]\nname = "tail"\nkind = "tail-bit"\n'
+                 'word = "compound_head"\nheaders = ["include/linux/mm_types.h"]\n')
+    for name in ("linux/mm_types.h", os.path.join(src, "include", "linux", "mm_types.h")):
+        code, out, err = run_cli("alias", "--kernel", src, name, "--struct", "page",
+                                 "--set", "compound_head=1", "--rules", rules)
+        assert code == 1 and "sets PageTail" in out, (name, out, err)

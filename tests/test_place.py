@@ -178,3 +178,26 @@ def test_what_place_refuses_to_patch(tmp_path, run_cli):
     assert code == 0
     written = (tmp_path / "z.h").read_bytes()  # line ends kept: a diff shows only the change
     assert written.count(b"\r\n") == written.count(b"\n") == 5 and b"int x;" in written
+
+
+def test_a_placement_includes_what_its_header_includes(tmp_path):
+    """Each placement is read as its header is: <only.h> along the search
+    path (the ABI's own folder here), never from the header's folder,
+    which GCC searches for "..." includes only; and no copy is left."""
+    folder = tmp_path / "pl"
+    (tmp_path / "o32").mkdir()
+    folder.mkdir()
+    (folder / "only.h").write_text("typedef long long T;\n")  # not what <only.h> means
+    (tmp_path / "o32" / "only.h").write_text("typedef short T;\n")
+    (folder / "h.h").write_text('#include <only.h>\n#include "near.h"\n'
+                                "struct s {\n\tchar c;\n\tT t;\n\tN n;\n};\n")
+    (folder / "near.h").write_text("typedef char N;\n")
+    options = Options.make(abis="i386", abi_include_dirs={"i386": [str(tmp_path / "o32")]},
+                           rules=False, project=False)
+    base = lc.load(str(folder / "h.h"), abis="i386", rules=False,
+                   abi_include_dirs={"i386": [str(tmp_path / "o32")]}).layout("s", "i386")
+    assert base.size == 6
+    report = place(str(folder / "h.h"), "s", "short x", options)
+    growth = {j.candidate.anchor: j.max_growth for j in report.judged if j.candidate.kind == "after"}
+    assert growth == {"c": 2, "t": 2, "n": 2}, growth
+    assert sorted(os.listdir(folder)) == ["h.h", "near.h", "only.h"]

@@ -528,12 +528,17 @@ def unselected_rules(path: str, ruleset: RuleSet, abis: Sequence[ABI],
         members = REGISTRY[rule.kind].subjects(rule.params)
         out.append(Result(path, "*", "*", rule.name, rule.kind, NOT_APPLIED, members,
                           f"not applied: {text}", text, cause))
-    # a misspelt or stale pattern in a rule's 'headers': the rule is never
-    # checked on the header it meant
-    for rule, pattern in ruleset.unmatched_headers():
-        folder = os.path.dirname(ruleset.path) if ruleset.path else "."
-        text = (f"headers = {pattern!r} names no file (relative to {folder or '.'}); "
-                f"the rule can never apply there")
+    # a rule whose 'headers' name no header that reads these rules (a
+    # misspelt or stale pattern, a header with rules of its own): it is
+    # never checked on the header it meant
+    folder = os.path.dirname(ruleset.path) if ruleset.path else "."
+    dead = [(rule, f"headers = {pattern!r} names no file (relative to {folder or '.'})")
+            for rule, pattern in ruleset.unmatched_headers()]
+    dead += [(rule, f"headers = {pattern!r} names only headers that read other rules ({header} "
+                    f"reads {other or 'none'})")
+             for rule, pattern, header, other in ruleset.unread_headers()]
+    for rule, why in dead:
+        text = f"{why}; the rule can never apply there"
         out.append(Result(path, "*", "*", rule.name, rule.kind, NOT_APPLIED,
                           REGISTRY[rule.kind].subjects(rule.params), f"not applied: {text}", text,
                           "never-selected", where=rule.where))
@@ -636,6 +641,7 @@ class CheckReport(PlainEq):
         for f in self.files:
             entry = f.discovery.to_json() if f.discovery is not None else {"rules": None}
             entry["file"] = f.path
+            entry["for_other_headers"] = f.n_elsewhere  # rules whose 'headers' name others
             rules.append(entry)
             counts = {PASS: 0, NOT_APPLIED: 0, FAIL: 0}
             for r in f.results:

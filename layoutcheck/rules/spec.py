@@ -306,6 +306,26 @@ class RuleSet(PlainEq):
         return [(rule, p) for rule in self.rules + self.elsewhere for p in rule.headers
                 if not self._header_files(p, found)]
 
+    def unread_headers(self) -> List[Tuple[Rule, str, str, Optional[str]]]:
+        """(rule, pattern, a file it names, the rules file that file reads)
+        for each pattern of a rule's ``headers`` whose every file finds
+        other rules (its own NAME.rules.toml, a nearer layoutcheck.toml):
+        no header that reads this file is one the rule is for.  For rules
+        found by the search; a file given (``--rules``) is the rules of
+        every header it is given for."""
+        if self.discovery is None or self.discovery.how == "--rules" or not self.path:
+            return []
+        found: Dict[str, FrozenSet[str]] = {}
+        out = []
+        for rule in self.rules + self.elsewhere:
+            for pattern in rule.headers:
+                files = sorted(self._header_files(pattern, found))
+                readers = [(f, discover_rules(f).path) for f in files]
+                if readers and not any(r is not None and os.path.exists(r)
+                                       and os.path.samefile(r, self.path) for _f, r in readers):
+                    out.append((rule, pattern, *readers[0]))
+        return out
+
     def _header_files(self, pattern: str, found: Dict[str, FrozenSet[str]]) -> FrozenSet[str]:
         """The files ``pattern`` names (a glob relative to the rules file's
         folder, ``**`` for any depth, as a project's ``headers``), by real
