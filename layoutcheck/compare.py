@@ -677,6 +677,9 @@ def diff_headers(old_spec: str, new_spec: Optional[str], options=None,
     if unjudged and not note:
         notes.append(f"{new_label}: not judged, their struct being in neither header: "
                      + ", ".join(f"{r.name} ({r.struct})" for r in unjudged))
+    # (check fails on these: a 'headers' pattern that names no file)
+    notes += [f"rule {rule.name}: headers = {pattern!r} names no file; it never applies there"
+              for rule, pattern in ruleset.unmatched_headers()]
     return DiffResult(old_label, new_label, [a.name for a in abis], [c.name for c in cfgs],
                       group_changes(out.items), judged, out.asserts, out.examples,
                       notes, {r.name: r for r in ruleset.rules},

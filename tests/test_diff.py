@@ -452,3 +452,7 @@ def test_revisions_of_a_header_read_the_rules_given_for_it(run_cli, tmp_path, mo
     code, out, err = run_cli("diff", "HEAD~1:inc/p.h", "HEAD:inc/p.h", "--abi", "x86_64",
                              "--rules", "rules.toml", "--fail-on", "rules")
     assert code == 1 and "two-words: pass -> fail" in out, (out, err)
+    (repo / "rules.toml").write_text((repo / "rules.toml").read_text().replace("inc/p.h", "inc/q.h"))
+    code, out, err = run_cli("diff", "HEAD~1:inc/p.h", "HEAD:inc/p.h", "--abi", "x86_64",
+                             "--rules", "rules.toml")
+    assert "rule two-words: headers = 'inc/q.h' names no file" in out + err, (out, err)
