@@ -51,6 +51,31 @@ def test_error_directive_stops_the_python_preprocessor():
         assert info.value.where and ":2" in info.value.where, (cpp, info.value.where)
 
 
+def test_the_python_preprocessor_searches_where_gcc_searches(tmp_path):
+    """<name> is never looked for in the header's folder, and "name" only
+    in the folder of the file that includes it (not its includer's), as
+    GCC looks: pcpp on its own found both, and laid out a uint32_t of the
+    header's folder (1 byte) where GCC's <stdint.h> gives 4."""
+    need_compiler(get_abi("x86_64"))
+    (tmp_path / "stdint.h").write_text("typedef unsigned char uint32_t;\n")
+    (tmp_path / "t.h").write_text("#include <stdint.h>\nstruct s { uint32_t a; char b; };\n")
+    for cpp in ("python", "system"):
+        prog = lc.load(str(tmp_path / "t.h"), abis=["x86_64"], cpp=cpp)
+        assert (prog.layout("s").size, prog.layout("s").align) == (8, 4), cpp
+    assert not verify_program(lc.load(str(tmp_path / "t.h"), abis=["x86_64"], cpp="python")).mismatches
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "main.h").write_text('#include "sub/a.h"\nstruct m { B b; };\n')
+    (tmp_path / "sub" / "a.h").write_text('#include "b.h"\n')
+    (tmp_path / "b.h").write_text("typedef long B;\n")  # beside main.h, not beside a.h
+    for cpp in ("python", "system"):
+        with pytest.raises(lc.LayoutError, match="b.h"):
+            lc.load(str(tmp_path / "main.h"), abis=["x86_64"], cpp=cpp)
+    (tmp_path / "sub" / "b.h").write_text("typedef short B;\n")
+    sizes = {cpp: lc.load(str(tmp_path / "main.h"), abis=["x86_64"], cpp=cpp).layout("m").size
+             for cpp in ("python", "system")}
+    assert sizes == {"python": 2, "system": 2}
+
+
 def test_pp_abi_proves_or_refuses():
     text = "#ifdef __LP64__\nstruct s { long a; };\n#else\nstruct s { long long a; };\n#endif\n"
     # Every 64-bit ABI defines __LP64__ alike: one preprocessing serves them all.

@@ -1022,6 +1022,15 @@ class _RecordingMacros(dict):
         return super().get(key, default)
 
 
+class _IncluderFolder(list):
+    """pcpp's stack of the folders of the files being read (innermost
+    first), which it puts before the search path for "name": as GCC, only
+    the innermost, the folder of the file that includes."""
+
+    def __add__(self, other):  # type: ignore[override]
+        return self[:1] + list(other)
+
+
 def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: ABI,
                 extra: Dict[str, str], config: PPConfig, sharing: bool = True,
                 stream: bool = True) -> _Run:
@@ -1112,6 +1121,11 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
             return super().on_unknown_macro_function_in_expr(ident)
 
     pp = _PP()
+    # pcpp searches, for "name", the folders of every file being included
+    # (the includer's includer's too), and adds the header's folder to the
+    # <name> search; GCC searches the includer's folder alone, and for
+    # "name" only: pcpp's "name" search is given that folder only
+    pp.temp_path = _IncluderFolder()
     evaluate = pp.evaluator
 
     def evaluator(tokens, functions={}, identifiers={}):  # noqa: B006 - pcpp's signature
@@ -1143,8 +1157,6 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
     for name in config.undefs:
         pp.undef(name)
     plain_name(filename, "the header")
-    if path is not None:
-        pp.add_path(plain_name(os.path.dirname(os.path.abspath(path)), "the folder"))
     for d in list(config.include_dirs_for(abi.name)) + system_include_dirs(abi):
         pp.add_path(plain_name(d, "the include folder"))
     recorder = _RecordingMacros(pp.macros)
@@ -1156,6 +1168,8 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
         source_text = text
     _refuse_spliced_line_comment(source_text, filename)
     pp.parse(source_text, filename)
+    if path is not None:  # (pcpp took the folder of the name in the line markers)
+        pp.temp_path[:] = [plain_name(os.path.dirname(os.path.abspath(path)), "the folder")]
     buf = io.StringIO()
     try:
         pp.write(buf)
