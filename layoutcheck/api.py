@@ -164,7 +164,14 @@ class Program:
             group = self._by_abi[name]
         except KeyError:
             raise LayoutError(f"ABI {name} was not loaded (loaded: {', '.join(self._by_abi)})") from None
-        return self.session.unit(group)
+        try:
+            return self.session.unit(group)
+        except LayoutError as exc:
+            if len(group.abis) == len(self._by_abi) or "(reading for " in exc.message:
+                raise
+            # a text some of the ABIs read: which (the file may be theirs all)
+            raise LayoutError(f"{exc.message} (reading for {', '.join(a.name for a in group.abis)})",
+                              exc.where) from None
 
     def engine(self, abi: Union[str, ABI]) -> LayoutEngine:
         abi_obj = get_abi(abi) if isinstance(abi, str) else abi

@@ -365,3 +365,17 @@ def test_an_abis_own_include_folder_is_searched_by_it_alone(tmp_path):
 def test_abi_include_dirs_are_checked(table, said):
     with pytest.raises(lc.LayoutError, match=said):
         lc.load("struct s { int a; };", abis=["i386"], abi_include_dirs=table)
+
+
+def test_an_error_in_the_text_of_some_abis_names_them():
+    """A text that only some ABIs read (their own branch, their own asm/
+    headers) stops with an error naming the file and line, which may be
+    everyone's: the error says which ABIs read it."""
+    text = ("#ifdef __sparc__\nstruct t { int a; };\n#endif\n"
+            "struct t { long b; };\nstruct s { char c; };\n")
+    with pytest.raises(lc.LayoutError, match=r"redefinition of 'struct t' \(reading for sparc64\)$"):
+        for abi in ("x86_64", "sparc64"):
+            lc.load(text, abis=["x86_64", "sparc64"]).layout("s", abi)
+    alone = lc.load(text, abis=["sparc64"])
+    with pytest.raises(lc.LayoutError, match=r"redefinition of 'struct t'$"):
+        alone.layout("s", "sparc64")
