@@ -478,6 +478,25 @@ def test_threaded_starts_nothing_more_once_the_caller_stops():
     assert len(started) == count < 50
 
 
+def test_the_second_half_does_not_wait_for_an_aside_child(tmp_path):
+    """in_two forks its second half while an aside child still writes
+    (its core would idle meanwhile); the command's finish waits for it."""
+    done = tmp_path / "written"
+    proc = _script(f"""
+        import time
+        from layoutcheck import workers
+        workers.enable()
+        done = {str(done)!r}
+        assert workers.aside(lambda: (time.sleep(1.0), open(done, "w").close()))
+        seen = workers.in_two(lambda part: [os.path.exists(done) for _ in part], range(4))
+        print(seen)
+        workers.finish()
+        print(os.path.exists(done), workers._ASIDE)
+    """)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.split("\n")[:2] == ["[False, False, False, False]", "True []"]
+
+
 def test_one_aside_child_at_a_time():
     """While an aside child works, the next aside work is done by the
     caller; once it is done (reaped), a new child is forked."""
