@@ -304,7 +304,7 @@ def test_check_names_the_rules_file_it_used(tmp_path, run_cli):
     doc = json.loads(out)
     assert set(doc) == {"rules", "summary", "results"}
     assert doc["rules"] == [{"file": str(hdr), "rules": rules, "how": "beside the header",
-                             "stop": "", "refused": []}]
+                             "stop": "", "refused": [], "for_other_headers": 0}]
     code, out, _ = run_cli("check", hdr, "--rules", rules, "--format", "json")
     assert json.loads(out)["rules"][0]["how"] == "--rules"
     bare = write(tmp_path / "bare.h", HEADER)
