@@ -1098,8 +1098,17 @@ def _run_python(path: Optional[str], text: Optional[str], filename: str, abi: AB
                 raise self.refused
             raise LayoutError(f"preprocessing error: {msg}", f"{file}:{line}")
 
+        including = None  # file:line of the #include being read, for its error
+
+        def include(self, tokens, original_line):
+            if tokens:
+                self.including = f"{tokens[0].source}:{tokens[0].lineno}"
+            yield from super().include(tokens, original_line)
+
         def on_include_not_found(self, is_malformed, is_system_include, curdir, includepath):
-            raise LayoutError(f"cannot find include file {includepath!r}")
+            # (GCC's words; pcpp gives no column)
+            raise LayoutError(f"{includepath}: No such file or directory (preprocessing for "
+                              f"{abi.name})", self.including)
 
         def on_directive_unknown(self, directive, toks, ifpassthru, precedingtoks):
             where = f"{directive.source}:{directive.lineno}"
