@@ -110,15 +110,7 @@ class Project(PlainEq):
         working directory when they are under it)."""
         found: Dict[str, None] = {}
         for pattern in self.headers:
-            matches = []
-            # glob follows symlinked directories: a link to '.' makes '**'
-            # grow without end, so the paths are counted, not trusted
-            for m in glob.iglob(pattern, recursive=True):
-                matches.append(m)
-                if len(matches) > MAX_GLOB_PATHS:
-                    raise LayoutError(f"{self.path}: headers: {pattern} matches more than "
-                                      f"{MAX_GLOB_PATHS} paths (a symbolic link to a directory above?)")
-            matches.sort()
+            matches = sorted(bounded_glob(pattern, f"{self.path}: headers"))
             if not matches and not glob.has_magic(pattern):
                 raise LayoutError(f"{self.path}: headers: no file {pattern}")
             for m in matches:
@@ -137,6 +129,19 @@ class Project(PlainEq):
 
 # Paths one `headers` glob may match.
 MAX_GLOB_PATHS = 100_000
+
+
+def bounded_glob(pattern: str, origin: str) -> List[str]:
+    """The paths ``pattern`` matches (``**`` for any depth), at most
+    MAX_GLOB_PATHS: glob follows symlinked directories, and a link to '.'
+    makes '**' grow without end, so the paths are counted, not trusted."""
+    matches = []
+    for m in glob.iglob(pattern, recursive=True):
+        matches.append(m)
+        if len(matches) > MAX_GLOB_PATHS:
+            raise LayoutError(f"{origin}: {pattern} matches more than {MAX_GLOB_PATHS} paths "
+                              f"(a symbolic link to a directory above?)")
+    return matches
 
 
 def _nice(path: str) -> str:

@@ -280,6 +280,9 @@ class RuleSet(PlainEq):
         self.discovery = discovery
         self.extra_for = [] if extra_for is FRESH else extra_for
         self.elsewhere = [] if elsewhere is FRESH else elsewhere
+        # the files each 'headers' pattern names (_header_files), shared
+        # with the sets for_header makes of this one
+        self._named: Dict[str, FrozenSet[str]] = {}
 
     def for_header(self, header: Optional[str]) -> "RuleSet":
         """These rules as ``header`` reads them: a rule whose ``headers``
@@ -288,23 +291,23 @@ class RuleSet(PlainEq):
         if not any(r.headers for r in self.rules):
             return self
         target = os.path.realpath(header) if header is not None else None
-        found: Dict[str, FrozenSet[str]] = {}
         mine, other = [], []
         for rule in self.rules:
             if not rule.headers or target is not None and any(
-                    target in self._header_files(p, found) for p in rule.headers):
+                    target in self._header_files(p) for p in rule.headers):
                 mine.append(rule)
             else:
                 other.append(rule)
-        return RuleSet(self.path, self.struct, mine, self.configs, self.abi_defines,
-                       self.discovery, self.extra_for, self.elsewhere + other)
+        out = RuleSet(self.path, self.struct, mine, self.configs, self.abi_defines,
+                      self.discovery, self.extra_for, self.elsewhere + other)
+        out._named = self._named
+        return out
 
     def unmatched_headers(self) -> List[Tuple[Rule, str]]:
         """(rule, pattern) for each pattern of a rule's ``headers`` that
         names no file: the rule would never be checked there."""
-        found: Dict[str, FrozenSet[str]] = {}
         return [(rule, p) for rule in self.rules + self.elsewhere for p in rule.headers
-                if not self._header_files(p, found)]
+                if not self._header_files(p)]
 
     def unread_headers(self) -> List[Tuple[Rule, str, str, Optional[str]]]:
         """(rule, pattern, a file it names, the rules file that file reads)
@@ -315,34 +318,32 @@ class RuleSet(PlainEq):
         every header it is given for."""
         if self.discovery is None or self.discovery.how == "--rules" or not self.path:
             return []
-        found: Dict[str, FrozenSet[str]] = {}
         out = []
         for rule in self.rules + self.elsewhere:
             for pattern in rule.headers:
-                files = sorted(self._header_files(pattern, found))
+                files = sorted(self._header_files(pattern))
                 readers = [(f, discover_rules(f).path) for f in files]
                 if readers and not any(r is not None and os.path.exists(r)
                                        and os.path.samefile(r, self.path) for _f, r in readers):
                     out.append((rule, pattern, *readers[0]))
         return out
 
-    def _header_files(self, pattern: str, found: Dict[str, FrozenSet[str]]) -> FrozenSet[str]:
+    def _header_files(self, pattern: str) -> FrozenSet[str]:
         """The files ``pattern`` names (a glob relative to the rules file's
         folder, ``**`` for any depth, as a project's ``headers``), by real
         path."""
-        import glob
+        found = self._named.get(pattern)
+        if found is None:
+            import glob
 
-        if pattern not in found:
+            from ..project import bounded_glob
+
             base = os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
-            files = set()
-            for n, m in enumerate(glob.iglob(os.path.join(glob.escape(base), pattern), recursive=True)):
-                if n > MAX_HEADER_PATHS:
-                    raise LayoutError(f"{self.path}: headers: {pattern} matches more than "
-                                      f"{MAX_HEADER_PATHS} paths (a symbolic link to a directory above?)")
-                if os.path.isfile(m):
-                    files.add(os.path.realpath(m))
-            found[pattern] = frozenset(files)
-        return found[pattern]
+            found = self._named[pattern] = frozenset(
+                os.path.realpath(m)
+                for m in bounded_glob(os.path.join(glob.escape(base), pattern), f"{self.path}: headers")
+                if os.path.isfile(m))
+        return found
 
     def configs_for(self, header: Optional[str]) -> List[Config]:
         """The matrix, plus the configs ``[matrix.extra_for]`` adds for
@@ -510,9 +511,6 @@ def _parse_matrix(matrix: Any, where: str) -> Tuple[List[Config], Dict[str, Any]
 
 # matrix.vary: every subset of these macros is a config.
 MAX_VARY = 10
-
-# Paths one pattern of a rule's 'headers' may match.
-MAX_HEADER_PATHS = 100_000
 
 _RULE_TABLE = re.compile(r"\s*\[\[\s*rule\s*\]\]")
 
