@@ -584,9 +584,7 @@ def _ruleset_of_sides(old_path: str, new_path: str, new_spec: str, options, git,
     anchor = new_path if git is None and os.path.exists(new_spec) else new_spec
     anchor = anchor if os.path.exists(anchor) else old_path
     if isinstance(options.rules, str):
-        from .rules.spec import load_rules
-
-        return load_rules(options.rules).for_header((in_work_tree or {}).get(anchor, anchor))
+        return ruleset_for((in_work_tree or {}).get(anchor, anchor), options)
     ruleset = ruleset_for(anchor, options)
     if ruleset.path is None and options.rules is None and git is None:
         ruleset = ruleset_for(old_path, options)
