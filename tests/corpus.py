@@ -12,6 +12,7 @@ from typing import Dict, List, Tuple
 
 import layoutcheck as lc
 from layoutcheck.abi import all_abis, host_abi_name
+from layoutcheck.cfront.preprocess import cross_include_dir
 
 UAPI_DIR = "/usr/include/linux"
 
@@ -30,8 +31,7 @@ UAPI_HEADERS = [
 ]
 
 # Where linux-libc-dev-<arch>-cross puts each foreign ABI's headers.
-CROSS_DIR = {abi.name: f"/usr/{abi.multiarch}/include" for abi in all_abis()}
-CROSS_DIR["i386"] = "/usr/i686-linux-gnu/include"
+CROSS_DIR = {abi.name: cross_include_dir(abi) for abi in all_abis()}
 # ABIs whose GCC does not search CROSS_DIR by itself.
 NEEDS_I = ("i386", "x32")
 

@@ -971,9 +971,14 @@ def _run_system(path: Optional[str], text: Optional[str], filename: str, abi: AB
     return fresh(stream, pending)
 
 
-# Where Debian's linux-libc-dev-ARCH-cross packages put each ABI's headers
-# (/usr/TRIPLET/include), where it is not the ABI's multiarch name.
+# The triplets Debian's linux-libc-dev-ARCH-cross packages name their
+# folders by, where they are not the ABI's multiarch name.
 _CROSS_TRIPLET = {"i386": "i686-linux-gnu"}
+
+
+def cross_include_dir(abi: ABI) -> str:
+    """Where Debian's cross packages put ``abi``'s headers (/usr/TRIPLET/include)."""
+    return f"/usr/{_CROSS_TRIPLET.get(abi.name, abi.multiarch)}/include"
 
 
 def _cross_hint(message: str, abi: ABI, config: PPConfig) -> str:
@@ -981,7 +986,7 @@ def _cross_hint(message: str, abi: ABI, config: PPConfig) -> str:
     it holds the file GCC did not find and is not searched (gcc -m32 and
     -mx32 search only the multiarch folders), else ''."""
     name = message.split(": No such file or directory")[0].strip()
-    folder = f"/usr/{_CROSS_TRIPLET.get(abi.name, abi.multiarch)}/include"
+    folder = cross_include_dir(abi)
     if not name or os.path.isabs(name) or folder in config.include_dirs_for(abi.name) \
             or not os.path.isfile(os.path.join(folder, name)):
         return ""
