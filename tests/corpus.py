@@ -92,8 +92,7 @@ def gcc_rejects(path: str, abi_name: str) -> bool:
     from layoutcheck.cfront.preprocess import PPConfig, compile_flags
 
     abi = get_abi(abi_name)
-    dirs = [CROSS_DIR[abi_name]] if abi_name in NEEDS_I else []
-    flags = compile_flags(abi, PPConfig.make(include_dirs=dirs), {})
+    flags = compile_flags(abi, PPConfig.make(abi_include_dirs=cross_include_dirs([abi_name])), {})
     proc = subprocess.run(list(abi.oracle) + ["-E", "-o", os.devnull] + flags + [path],
                           capture_output=True, stdin=subprocess.DEVNULL)
     return proc.returncode != 0

@@ -376,11 +376,11 @@ def _uapi_floor(unit: str) -> tuple:
     from layoutcheck.abi import all_abis
     from layoutcheck.cfront import scan
     from layoutcheck.cfront.preprocess import PPConfig, compile_flags, preprocessor_command
-    from tests.corpus import CROSS_DIR, NEEDS_I
+    from tests.corpus import cross_include_dirs
 
     gcc_cpu, texts = 0.0, []
     for abi in all_abis():
-        config = PPConfig.make(include_dirs=[CROSS_DIR[abi.name]] if abi.name in NEEDS_I else [])
+        config = PPConfig.make(abi_include_dirs=cross_include_dirs([abi.name]))
         prefix, _native = preprocessor_command(abi, config)
         before = resource.getrusage(resource.RUSAGE_CHILDREN)
         texts.append(subprocess.run(prefix + ["-x", "c"] + compile_flags(abi, config, {}) + [unit],
