@@ -201,3 +201,55 @@ def test_a_placement_includes_what_its_header_includes(tmp_path):
     growth = {j.candidate.anchor: j.max_growth for j in report.judged if j.candidate.kind == "after"}
     assert growth == {"c": 2, "t": 2, "n": 2}, growth
     assert sorted(os.listdir(folder)) == ["h.h", "near.h", "only.h"]
+
+
+def _unwritable(monkeypatch, folder) -> None:
+    """mkstemp in ``folder`` fails, as in a folder the user cannot write
+    (chmod does not stop root, who runs CI)."""
+    import layoutcheck.place as place_module
+
+    real = place_module.tempfile.mkstemp
+
+    def mkstemp(*args, **kw):
+        if os.path.abspath(str(kw.get("dir"))) == os.path.abspath(str(folder)):
+            raise PermissionError(13, "Permission denied")
+        return real(*args, **kw)
+
+    monkeypatch.setattr(place_module.tempfile, "mkstemp", mkstemp)
+
+
+def test_a_placement_in_a_folder_that_cannot_be_written_is_read_as_its_header(tmp_path, monkeypatch):
+    """Where no copy can be written beside the header, the placements are
+    read as the header is all the same: "near.h" from its folder, <only.h>
+    along the search path only (not from the header's folder)."""
+    folder = tmp_path / "pl"
+    (tmp_path / "o32").mkdir()
+    folder.mkdir()
+    (folder / "only.h").write_text("typedef long long T;\n")  # not what <only.h> means
+    (tmp_path / "o32" / "only.h").write_text("typedef short T;\n")
+    (folder / "h.h").write_text('#include <only.h>\n#include "near.h"\n'
+                                "struct s {\n\tchar c;\n\tT t;\n\tN n;\n};\n")
+    (folder / "near.h").write_text('#include "deeper.h"\ntypedef D N;\n')
+    (folder / "deeper.h").write_text("typedef char D;\n")
+    options = Options.make(abis="i386", abi_include_dirs={"i386": [str(tmp_path / "o32")]},
+                           rules=False, project=False)
+    _unwritable(monkeypatch, folder)
+    report = place(str(folder / "h.h"), "s", "short x", options)
+    growth = {j.candidate.anchor: j.max_growth for j in report.judged if j.candidate.kind == "after"}
+    assert growth == {"c": 2, "t": 2, "n": 2}, growth
+    assert sorted(os.listdir(folder)) == ["deeper.h", "h.h", "near.h", "only.h"]
+
+
+@pytest.mark.parametrize("line", ['#define NEAR "near.h"\n#include NEAR\n',
+                                  '#if __has_include("near.h")\n#include "near.h"\n#endif\n'])
+def test_what_searches_from_an_unwritable_folder_is_refused(tmp_path, monkeypatch, line):
+    folder = tmp_path / "ro"
+    folder.mkdir()
+    (folder / "near.h").write_text("typedef char N;\n")
+    (folder / "h.h").write_text(line + "struct s {\n\tN c;\n\tint i;\n};\n")
+    _unwritable(monkeypatch, folder)
+    with pytest.raises(LayoutError) as err:
+        place(str(folder / "h.h"), "s", "short x", Options.make(abis="x86_64", rules=False,
+                                                                 project=False))
+    assert err.value.where == f"{folder / 'h.h'}:2:1" if "NEAR" in line else f"{folder / 'h.h'}:1:5"
+    assert "cannot be written" in err.value.message
