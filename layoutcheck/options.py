@@ -258,15 +258,28 @@ def ruleset_for(source: Optional[str], options: Options):
     is set apart: ``RuleSet.for_header``)."""
     from .rules.spec import Config, RuleSet, load_rules, load_rules_for
 
-    if source is not None and options.kernel is not None:
-        # a header named as it is included (linux/mm_types.h): its file
-        # in the tree, as the Program reads it
-        source = open_tree(options.kernel).resolve(source)
+    bases: Tuple[str, ...] = ()
+    if options.kernel is not None:
+        tree = open_tree(options.kernel)
+        # a rule's 'headers' may name the tree's headers as they are
+        # included (linux/mm_types.h) or by their paths in it
+        bases = kernel_bases(tree)
+        if source is not None:
+            # a header named as it is included: its file in the tree, as
+            # the Program reads it
+            source = tree.resolve(source)
     if isinstance(options.rules, str):
-        return load_rules(options.rules).for_header(source)
+        return load_rules(options.rules).for_header(source, bases)
     if options.rules is False or source is None:
         return RuleSet(None, configs=[Config("default", {})])
-    return load_rules_for(source).for_header(source)
+    return load_rules_for(source).for_header(source, bases)
+
+
+def kernel_bases(tree) -> Tuple[str, ...]:
+    """The folders a rule's ``headers`` name a kernel tree's headers from:
+    its source and build folders, then its include path."""
+    return tuple(dict.fromkeys([tree.source_dir, tree.build_dir]
+                               + [d for _option, d in tree.include_dirs if os.path.isdir(d)]))
 
 
 def open_program(source, options: Options, config=None, ruleset=None,

@@ -15,6 +15,7 @@ are required (CI), where it fails.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shlex
@@ -509,3 +510,38 @@ def test_a_header_named_as_included_reads_the_rules_for_its_file(tmp_path, run_c
         code, out, err = run_cli("alias", "--kernel", src, name, "--struct", "page",
                                  "--set", "compound_head=1", "--rules", rules)
         assert code == 1 and "sets PageTail" in out, (name, out, err)
+
+
+@pytest.mark.parametrize("pattern", ["linux/mm_types.h", "include/linux/mm_*.h", "**/mm_types.h"])
+def test_rules_outside_a_tree_name_its_headers(tmp_path, run_cli, pattern):
+    """A rules file outside the tree names the tree's header as it is
+    included or by its path in the tree; the rule applies to it and to no
+    other header of the tree."""
+    src = _tree_with_config(tmp_path, "CONFIG_X86 CONFIG_X86_64 CONFIG_64BIT")
+    with open(os.path.join(src, "include", "linux", "mm_types.h"), "w") as fh:
+        fh.write("struct page { unsigned long flags; unsigned long compound_head; void *mapping; };\n")
+    with open(os.path.join(src, "include", "linux", "fs.h"), "w") as fh:
+        fh.write("struct page { char c; };\n")
+    rules = tmp_path / "elsewhere" / "page.toml"
+    rules.parent.mkdir()
+    rules.write_text('struct = "page"\n[[rule]]\nname = "size"\nkind = "size"\nexpect = 23\n'
+                     f'headers = ["{pattern}"]\n')
+    code, out, err = run_cli("check", "--kernel", src, "linux/mm_types.h", "--rules", str(rules))
+    assert code == 1 and "size is 24, the rule expects 23" in out, (out, err)
+    assert "names no file" not in out, out
+    code, out, err = run_cli("check", "--kernel", src, "linux/fs.h", "--rules", str(rules),
+                             "--format", "json")
+    assert code == 0, (out, err)
+    assert [e["for_other_headers"] for e in json.loads(out)["rules"]] == [1], out
+
+
+def test_a_pattern_naming_nothing_in_the_tree_never_applies(tmp_path, run_cli):
+    src = _tree_with_config(tmp_path, "CONFIG_X86 CONFIG_X86_64 CONFIG_64BIT")
+    with open(os.path.join(src, "include", "linux", "mm_types.h"), "w") as fh:
+        fh.write("struct page { unsigned long flags; };\n")
+    rules = tmp_path / "page.toml"
+    rules.write_text('struct = "page"\n[[rule]]\nname = "size"\nkind = "size"\nexpect = 8\n'
+                     'headers = ["linux/mm_type.h"]\n')
+    code, out, err = run_cli("check", "--kernel", src, "linux/mm_types.h", "--rules", str(rules))
+    assert code == 1, (out, err)
+    assert "headers = 'linux/mm_type.h' names no file" in out and "nor in the kernel tree" in out, out

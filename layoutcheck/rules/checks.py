@@ -532,7 +532,8 @@ def unselected_rules(path: str, ruleset: RuleSet, abis: Sequence[ABI],
     # misspelt or stale pattern, a header with rules of its own): it is
     # never checked on the header it meant
     folder = os.path.dirname(ruleset.path) if ruleset.path else "."
-    dead = [(rule, f"headers = {pattern!r} names no file (relative to {folder or '.'})")
+    where = f"relative to {folder or '.'}" + (", nor in the kernel tree" if ruleset.bases else "")
+    dead = [(rule, f"headers = {pattern!r} names no file ({where})")
             for rule, pattern in ruleset.unmatched_headers()]
     dead += [(rule, f"headers = {pattern!r} names only headers that read other rules ({header} "
                     f"reads {other or 'none'})")

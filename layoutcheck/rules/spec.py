@@ -282,26 +282,39 @@ class RuleSet(PlainEq):
         self.elsewhere = [] if elsewhere is FRESH else elsewhere
         # the files each 'headers' pattern names (_header_files), shared
         # with the sets for_header makes of this one
-        self._named: Dict[str, FrozenSet[str]] = {}
+        self._named: Dict[Tuple[str, Tuple[str, ...]], FrozenSet[str]] = {}
+        # folders a pattern is also relative to (a kernel tree's: for_header)
+        self._bases: Tuple[str, ...] = ()
 
-    def for_header(self, header: Optional[str]) -> "RuleSet":
+    def for_header(self, header: Optional[str], bases: Sequence[str] = ()) -> "RuleSet":
         """These rules as ``header`` reads them: a rule whose ``headers``
         name other files is set apart (``elsewhere``).  A header not named
-        by a path (C text) has only the rules that name no headers."""
-        if not any(r.headers for r in self.rules):
+        by a path (C text) has only the rules that name no headers.
+        ``bases``: folders a pattern names files in too, besides the rules
+        file's (a kernel tree's, and its include path: a pattern may name
+        a tree's header as it is included, linux/mm_types.h)."""
+        bases = tuple(bases)
+        if not any(r.headers for r in self.rules) and bases == self._bases:
             return self
         target = os.path.realpath(header) if header is not None else None
         mine, other = [], []
+        out = RuleSet(self.path, self.struct, mine, self.configs, self.abi_defines,
+                      self.discovery, self.extra_for, list(self.elsewhere))
+        out._named = self._named
+        out._bases = bases
         for rule in self.rules:
             if not rule.headers or target is not None and any(
-                    target in self._header_files(p) for p in rule.headers):
+                    target in out._header_files(p) for p in rule.headers):
                 mine.append(rule)
             else:
                 other.append(rule)
-        out = RuleSet(self.path, self.struct, mine, self.configs, self.abi_defines,
-                      self.discovery, self.extra_for, self.elsewhere + other)
-        out._named = self._named
+        out.elsewhere += other
         return out
+
+    @property
+    def bases(self) -> Tuple[str, ...]:
+        """The folders besides the rules file's a pattern names files in."""
+        return self._bases
 
     def unmatched_headers(self) -> List[Tuple[Rule, str]]:
         """(rule, pattern) for each pattern of a rule's ``headers`` that
@@ -330,18 +343,20 @@ class RuleSet(PlainEq):
 
     def _header_files(self, pattern: str) -> FrozenSet[str]:
         """The files ``pattern`` names (a glob relative to the rules file's
-        folder, ``**`` for any depth, as a project's ``headers``), by real
-        path."""
-        found = self._named.get(pattern)
+        folder, and to each of ``for_header``'s ``bases``; ``**`` for any
+        depth, as a project's ``headers``), by real path."""
+        found = self._named.get((pattern, self._bases))
         if found is None:
             import glob
 
             from ..project import bounded_glob
 
             base = os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
-            found = self._named[pattern] = frozenset(
+            found = self._named[(pattern, self._bases)] = frozenset(
                 os.path.realpath(m)
-                for m in bounded_glob(os.path.join(glob.escape(base), pattern), f"{self.path}: headers")
+                for folder in dict.fromkeys((base,) + self._bases)
+                for m in bounded_glob(os.path.join(glob.escape(folder), pattern),
+                                      f"{self.path}: headers")
                 if os.path.isfile(m))
         return found
 
