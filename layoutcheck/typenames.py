@@ -1,6 +1,6 @@
 """C spellings of model types, as GCC prints them in diagnostics.
 
-``struct list_head *``, ``char[16]``, ``void (*)()``: typedef names are
+``struct list_head *``, ``char[16]``, ``void (*)(int)``: typedef names are
 kept as written and anonymous records print as ``struct {...}``.  Array
 dimensions are evaluated for an ABI when an engine is given (a dimension
 written as ``sizeof(long)`` differs between ABIs), and so is
@@ -96,7 +96,7 @@ def _render(t: CType, inner: str, engine) -> str:
     if isinstance(t, Array):
         return _render(t.elem, inner + "[" + _dim_text(t, engine) + "]", engine)
     if isinstance(t, Function):
-        return _render(t.ret, inner + "()", engine)
+        return _render(t.ret, inner + "(" + _params_text(t, engine) + ")", engine)
     spec = _specifier(t)
     if not inner:
         return spec
@@ -105,6 +105,32 @@ def _render(t: CType, inner: str, engine) -> str:
     return spec + " " + inner
 
 
+def _params_text(t: Function, engine) -> str:
+    """A prototype's parameter types as the function's type has them (an
+    array or a function parameter is a pointer, a parameter's own
+    qualifiers are not the type's); nothing for ``f()``."""
+    if t.params is None:
+        return ""
+    if not t.params:
+        return "void"
+    out = []
+    for p in t.params:
+        p = _strip_aligned(p)
+        if isinstance(p, Qualified):
+            p = _strip_aligned(p.base)
+        if isinstance(p, Array):
+            p = Pointer(p.elem)
+        elif isinstance(p, Function):
+            p = Pointer(p)
+        out.append(_render(p, "", engine))
+    return ", ".join(out) + (", ..." if t.variadic else "")
+
+
 def type_name(t: CType, engine: Optional[object] = None) -> str:
     """The C spelling of a type (abstract declarator form)."""
     return _render(t, "", engine)
+
+
+def declaration(t: CType, name: str, engine: Optional[object] = None) -> str:
+    """The C declaration of ``name`` with type ``t`` (``int (*f[2])(int)``)."""
+    return _render(t, name, engine)

@@ -397,7 +397,7 @@ struct t1 {
 def test_typeof_of_types_and_expressions_equals_gcc(abi):
     prog = equal_gcc(TYPEOF, abi)
     types = {m.path: m.type for m in prog.layout("t1", abi)}
-    assert types["a"] == "int[10]" and types["fp"] == "int (*)()" and types["ch"] == "const char"
+    assert types["a"] == "int[10]" and types["fp"] == "int (*)(int)" and types["ch"] == "const char"
 
 
 RVALUES = """

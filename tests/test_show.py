@@ -150,3 +150,58 @@ def test_an_empty_define_is_labelled_as_cc_spells_it(tmp_path, run_cli):
     code, out, err = run_cli("show", header, "--abi", "x86_64", "--cpp", "python", "-D", "FOO=")
     assert code == 0, err
     assert "-DFOO=" in out and "-DFOO " not in out.replace("-DFOO=", "")
+
+
+DECLARATORS = """
+struct in { int x; };
+typedef int (*handler_t)(int);
+struct q {
+    int (*f)(int, char *);
+    void (*g)(void);
+    long (*h)(int, ...);
+    int (*arr[2])(int);
+    char *p[3];
+    int (*pa)[4];
+    const char *const cp;
+    unsigned u:3;
+    int :2;
+    struct in s;
+    void (*k)(int a[3], void fn(int), const int c);
+    int (*(*ff)(void))(long);
+    handler_t ht[2];
+    union { char c; short sh; };
+    char (*(*grid)[2])[3];
+};
+"""
+
+
+def test_function_pointers_are_spelt_with_their_parameters(tmp_path):
+    header = tmp_path / "fp.h"
+    header.write_text(DECLARATORS)
+    types = {m.path: m.type for m in lc.load(str(header), abis="x86_64", rules=False).layout("q", "x86_64")}
+    assert types["f"] == "int (*)(int, char *)" and types["g"] == "void (*)(void)"
+    assert types["h"] == "long (*)(int, ...)" and types["arr"] == "int (*[2])(int)"
+    assert types["k"] == "void (*)(int *, void (*)(int), int)"
+    assert types["ff"] == "int (*(*)(void))(long)" and types["grid"] == "char (*(*)[2])[3]"
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("abi", ["x86_64", "i386", "aarch64", "s390x"])
+def test_show_text_is_c_that_gcc_lays_out_the_same(tmp_path, run_cli, abi):
+    """Each member line of ``show``'s text declares the member as the
+    header does: GCC, reading the text itself, places every member where
+    the header's layout has it."""
+    from layoutcheck.oracle.gcc import ask_gcc, compare
+
+    need_compiler(get_abi(abi))
+    header = tmp_path / "fp.h"
+    header.write_text(DECLARATORS)
+    code, text, err = run_cli("show", str(header), "--abi", abi, "--project", "off")
+    assert code == 0, err
+    assert "int (*arr[2])(int);" in text and "void (*k)(int *, void (*)(int), int);" in text, text
+    lays = lc.load(str(header), abis=abi, rules=False).layouts()
+    shown = lc.load("typedef int (*handler_t)(int);\n" + text, abis=abi, cpp="none", rules=False)
+    bad = []
+    for lay, orc in zip(lays, ask_gcc(get_abi(abi), shown.oracle_source(), lays), strict=True):
+        bad += compare(lay, orc)[1]
+    assert not bad, "\n".join(map(str, bad))

@@ -30,18 +30,6 @@ def _pad(text: str, col: int = COMMENT_COL) -> str:
     return text + " " * max(1, col - len(text))
 
 
-def _decl_text(type_text: str, name: str) -> str:
-    # "struct list_head *" + "x" -> "struct list_head *x"; arrays: "char x[16]"
-    if "[" in type_text and "(" not in type_text:
-        base, _, dims = type_text.partition("[")
-        return f"{base.rstrip()} {name}[{dims}"
-    if "(*)" in type_text:
-        return type_text.replace("(*)", f"(*{name})", 1)
-    if type_text.endswith("*"):
-        return f"{type_text}{name}"
-    return f"{type_text} {name}"
-
-
 _GAP_WORDS = {HOLE: "hole", VARIANT: "unused by this variant"}
 
 
@@ -135,12 +123,11 @@ class TextRenderer:
 
     def _member(self, f: PlacedField, start: int, depth: int) -> None:
         name = f.member.name
-        from ..typenames import type_name
+        from ..typenames import declaration
 
-        ttext = type_name(f.member.type, self.engine)
-        label = name if name is not None else ""
+        decl = declaration(f.member.type, name or "", self.engine)
         if f.is_bitfield:
-            decl = (_decl_text(ttext, label) if label else ttext) + f":{f.bit_size};"
+            decl += f":{f.bit_size};"
             off, size, mask = member_mask(start, f.bit_size, self.big)
             comment = f"/* {off:5d} {size:5d} */"
             if f.bit_size:
@@ -148,7 +135,7 @@ class TextRenderer:
             if name is None:
                 decl = "/* unnamed */ " + decl
         else:
-            decl = _decl_text(ttext, label) + ";"
+            decl += ";"
             size = f.type_info.size_bytes or 0
             comment = f"/* {start // 8:5d} {size:5d} */"
         self.lines.append(_pad(INDENT * depth + decl) + comment)
