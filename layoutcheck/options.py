@@ -258,28 +258,33 @@ def ruleset_for(source: Optional[str], options: Options):
     is set apart: ``RuleSet.for_header``)."""
     from .rules.spec import Config, RuleSet, load_rules, load_rules_for
 
-    bases: Tuple[str, ...] = ()
+    names = None
     if options.kernel is not None:
         tree = open_tree(options.kernel)
         # a rule's 'headers' may name the tree's headers as they are
         # included (linux/mm_types.h) or by their paths in it
-        bases = kernel_bases(tree)
+        names = kernel_names(tree)
         if source is not None:
             # a header named as it is included: its file in the tree, as
             # the Program reads it
             source = tree.resolve(source)
     if isinstance(options.rules, str):
-        return load_rules(options.rules).for_header(source, bases)
+        return load_rules(options.rules).for_header(source, names)
     if options.rules is False or source is None:
         return RuleSet(None, configs=[Config("default", {})])
-    return load_rules_for(source).for_header(source, bases)
+    return load_rules_for(source).for_header(source, names)
 
 
-def kernel_bases(tree) -> Tuple[str, ...]:
-    """The folders a rule's ``headers`` name a kernel tree's headers from:
-    its source and build folders, then its include path."""
-    return tuple(dict.fromkeys([tree.source_dir, tree.build_dir]
-                               + [d for _option, d in tree.include_dirs if os.path.isdir(d)]))
+def kernel_names(tree):
+    """How a rule's ``headers`` name ``tree``'s headers (``KernelNames``):
+    by paths from its source and build folders, or as included along its
+    search path."""
+    from .rules.spec import KernelNames
+
+    # GCC looks for <name> along the -I folders, then the -isystem ones
+    path = [d for option, d in tree.include_dirs if option == "-I"] \
+        + [d for option, d in tree.include_dirs if option == "-isystem"]
+    return KernelNames(tuple(dict.fromkeys([tree.source_dir, tree.build_dir])), tuple(path))
 
 
 def open_program(source, options: Options, config=None, ruleset=None,

@@ -545,3 +545,38 @@ def test_a_pattern_naming_nothing_in_the_tree_never_applies(tmp_path, run_cli):
     code, out, err = run_cli("check", "--kernel", src, "linux/mm_types.h", "--rules", str(rules))
     assert code == 1, (out, err)
     assert "headers = 'linux/mm_type.h' names no file" in out and "nor in the kernel tree" in out, out
+
+
+def test_an_include_name_names_the_file_include_finds(tmp_path, run_cli):
+    """'linux/types.h' names the file '#include <linux/types.h>' reads (the
+    first along the include path), not include/uapi/linux/types.h."""
+    src = _tree_with_config(tmp_path, "CONFIG_X86 CONFIG_X86_64 CONFIG_64BIT")
+    for sub in ("include", os.path.join("include", "uapi")):
+        os.makedirs(os.path.join(src, sub, "linux"), exist_ok=True)
+        with open(os.path.join(src, sub, "linux", "types.h"), "w") as fh:
+            fh.write("struct pair { int a, b; };\n")
+    rules = tmp_path / "pair.toml"
+    rules.write_text('struct = "pair"\n[[rule]]\nname = "size"\nkind = "size"\nexpect = 9\n'
+                     'headers = ["linux/types.h"]\n')
+    code, out, err = run_cli("check", "--kernel", src, "linux/types.h", "--rules", str(rules))
+    assert code == 1 and "size is 8, the rule expects 9" in out, (out, err)
+    code, out, err = run_cli("check", "--kernel", src, "uapi/linux/types.h", "--rules", str(rules),
+                             "--format", "json")
+    assert code == 0 and [e["for_other_headers"] for e in json.loads(out)["rules"]] == [1], (out, err)
+
+
+def test_a_pattern_naming_files_beside_its_rules_names_no_tree_header(tmp_path, run_cli):
+    """A pattern that names files beside the rules file means those: a
+    '**/*.h' written for the rules' own headers does not take in the tree."""
+    src = _tree_with_config(tmp_path, "CONFIG_X86 CONFIG_X86_64 CONFIG_64BIT")
+    with open(os.path.join(src, "include", "linux", "mm_types.h"), "w") as fh:
+        fh.write("struct mine { char c; };\n")
+    own = tmp_path / "own"
+    own.mkdir()
+    (own / "mine.h").write_text("struct mine { int i; };\n")
+    rules = own / "layoutcheck.toml"
+    rules.write_text('struct = "mine"\n[[rule]]\nname = "size"\nkind = "size"\nexpect = 4\n'
+                     'headers = ["**/*.h"]\n')
+    code, out, err = run_cli("check", "--kernel", src, "linux/mm_types.h", "--rules", str(rules),
+                             "--format", "json")
+    assert code == 0 and [e["for_other_headers"] for e in json.loads(out)["rules"]] == [1], (out, err)

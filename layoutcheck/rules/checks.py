@@ -532,7 +532,7 @@ def unselected_rules(path: str, ruleset: RuleSet, abis: Sequence[ABI],
     # misspelt or stale pattern, a header with rules of its own): it is
     # never checked on the header it meant
     folder = os.path.dirname(ruleset.path) if ruleset.path else "."
-    where = f"relative to {folder or '.'}" + (", nor in the kernel tree" if ruleset.bases else "")
+    where = f"relative to {folder or '.'}" + (", nor in the kernel tree" if ruleset.tree else "")
     dead = [(rule, f"headers = {pattern!r} names no file ({where})")
             for rule, pattern in ruleset.unmatched_headers()]
     dead += [(rule, f"headers = {pattern!r} names only headers that read other rules ({header} "

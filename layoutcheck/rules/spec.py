@@ -254,6 +254,42 @@ class Discovery(PlainEq):
                 "refused": [{"path": p, "reason": why} for p, why in self.refused]}
 
 
+class KernelNames(Frozen):
+    """How a rule's ``headers`` name a kernel tree's headers: by their
+    paths in the tree (``roots``: its source and build folders,
+    ``include/linux/mm_types.h``), or as they are included
+    (``linux/mm_types.h``): the file found first along its include path
+    (``include``), as ``#include <linux/mm_types.h>`` finds it."""
+
+    roots: Tuple[str, ...]
+    include: Tuple[str, ...]
+
+    _fields = ("roots", "include")
+
+    def __init__(self, roots: Tuple[str, ...], include: Tuple[str, ...]) -> None:
+        object.__setattr__(self, "roots", roots)
+        object.__setattr__(self, "include", include)
+
+    def named(self, pattern: str, label: str) -> FrozenSet[str]:
+        """The files of the tree ``pattern`` names, by real path."""
+        import glob
+
+        from ..project import bounded_glob
+
+        if ".." in pattern.replace("\\", "/").split("/"):
+            return frozenset()
+        out = {os.path.realpath(m) for root in self.roots
+               for m in bounded_glob(os.path.join(glob.escape(root), pattern), label) if os.path.isfile(m)}
+        seen: set = set()  # include names found in an earlier folder of the path
+        for folder in self.include:
+            for m in bounded_glob(os.path.join(glob.escape(folder), pattern), label):
+                name = os.path.relpath(m, folder)
+                if name not in seen and os.path.isfile(m):
+                    seen.add(name)
+                    out.add(os.path.realpath(m))
+        return frozenset(out)
+
+
 class RuleSet(PlainEq):
     path: Optional[str]
     struct: Optional[str] = None
@@ -282,39 +318,37 @@ class RuleSet(PlainEq):
         self.elsewhere = [] if elsewhere is FRESH else elsewhere
         # the files each 'headers' pattern names (_header_files), shared
         # with the sets for_header makes of this one
-        self._named: Dict[Tuple[str, Tuple[str, ...]], FrozenSet[str]] = {}
-        # folders a pattern is also relative to (a kernel tree's: for_header)
-        self._bases: Tuple[str, ...] = ()
+        self._named: Dict[Tuple[str, Optional[KernelNames]], FrozenSet[str]] = {}
+        # the kernel tree whose headers a pattern may name (for_header)
+        self._tree: Optional[KernelNames] = None
 
-    def for_header(self, header: Optional[str], bases: Sequence[str] = ()) -> "RuleSet":
+    def for_header(self, header: Optional[str], tree: Optional["KernelNames"] = None) -> "RuleSet":
         """These rules as ``header`` reads them: a rule whose ``headers``
         name other files is set apart (``elsewhere``).  A header not named
         by a path (C text) has only the rules that name no headers.
-        ``bases``: folders a pattern names files in too, besides the rules
-        file's (a kernel tree's, and its include path: a pattern may name
-        a tree's header as it is included, linux/mm_types.h)."""
-        bases = tuple(bases)
-        if not any(r.headers for r in self.rules) and bases == self._bases:
+        ``tree``: a kernel tree whose headers a pattern that names no file
+        beside the rules file names (by their paths in the tree or as
+        they are included: ``KernelNames``)."""
+        if not any(r.headers for r in self.rules) and tree == self._tree:
             return self
         target = os.path.realpath(header) if header is not None else None
-        mine, other = [], []
+        mine: List[Rule] = []
         out = RuleSet(self.path, self.struct, mine, self.configs, self.abi_defines,
                       self.discovery, self.extra_for, list(self.elsewhere))
         out._named = self._named
-        out._bases = bases
+        out._tree = tree
         for rule in self.rules:
             if not rule.headers or target is not None and any(
                     target in out._header_files(p) for p in rule.headers):
                 mine.append(rule)
             else:
-                other.append(rule)
-        out.elsewhere += other
+                out.elsewhere.append(rule)
         return out
 
     @property
-    def bases(self) -> Tuple[str, ...]:
-        """The folders besides the rules file's a pattern names files in."""
-        return self._bases
+    def tree(self) -> Optional["KernelNames"]:
+        """The kernel tree whose headers a pattern may name (``for_header``)."""
+        return self._tree
 
     def unmatched_headers(self) -> List[Tuple[Rule, str]]:
         """(rule, pattern) for each pattern of a rule's ``headers`` that
@@ -343,21 +377,23 @@ class RuleSet(PlainEq):
 
     def _header_files(self, pattern: str) -> FrozenSet[str]:
         """The files ``pattern`` names (a glob relative to the rules file's
-        folder, and to each of ``for_header``'s ``bases``; ``**`` for any
-        depth, as a project's ``headers``), by real path."""
-        found = self._named.get((pattern, self._bases))
+        folder, ``**`` for any depth, as a project's ``headers``), by real
+        path; where it names none there, those it names in ``for_header``'s
+        kernel tree."""
+        found = self._named.get((pattern, self._tree))
         if found is None:
             import glob
 
             from ..project import bounded_glob
 
             base = os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
-            found = self._named[(pattern, self._bases)] = frozenset(
+            found = frozenset(
                 os.path.realpath(m)
-                for folder in dict.fromkeys((base,) + self._bases)
-                for m in bounded_glob(os.path.join(glob.escape(folder), pattern),
-                                      f"{self.path}: headers")
+                for m in bounded_glob(os.path.join(glob.escape(base), pattern), f"{self.path}: headers")
                 if os.path.isfile(m))
+            if not found and self._tree is not None:
+                found = self._tree.named(pattern, f"{self.path}: headers")
+            self._named[(pattern, self._tree)] = found
         return found
 
     def configs_for(self, header: Optional[str]) -> List[Config]:
