@@ -412,36 +412,35 @@ def place(header: str, struct: Optional[str], member: str, options,
     judged: List[Judged] = []
     # Each placement is read from a copy beside the header, so that its
     # includes are found as the header's are ("x.h" beside it first, <x.h>
-    # along the search path only); where the folder cannot be written, from
-    # a folder of its own, each "x.h" found beside the header named by its
-    # full path (the rest of the search is the same from there).
+    # along the search path only).  Where the folder cannot be written, the
+    # copy is made in a folder of its own that links to everything beside
+    # the header: every search from there finds what it finds from beside
+    # the header.
     work = None
     include_dirs = list(options.include_dirs)
+    suffix = os.path.splitext(header)[1]
     try:
-        fd, path = tempfile.mkstemp(prefix=".layoutcheck-place-", suffix=os.path.splitext(header)[1],
-                                    dir=here)
+        fd, path = tempfile.mkstemp(prefix=".layoutcheck-place-", suffix=suffix, dir=here)
         os.close(fd)
     except OSError:
-        asks = _SEARCH_FROM_HERE.search(text)
-        if asks is not None:
-            line = text.count("\n", 0, asks.start()) + 1
-            column = asks.start() - (text.rfind("\n", 0, asks.start()) + 1) + 1
-            raise LayoutError(f"'{asks.group().strip()}' searches from the header's folder, which "
-                              f"cannot be written: place reads each placement from a copy beside "
-                              f"the header (make {here} writable)",
-                              f"{header}:{line}:{column}") from None
         work = tempfile.mkdtemp(prefix="layoutcheck-place-")
-        path = os.path.join(work, os.path.basename(header))
+        try:
+            with os.scandir(here) as entries:
+                for entry in entries:
+                    os.symlink(os.path.join(here, entry.name), os.path.join(work, entry.name))
+            fd, path = tempfile.mkstemp(prefix=".layoutcheck-place-", suffix=suffix, dir=work)
+            os.close(fd)
+        except OSError as exc:
+            shutil.rmtree(work, ignore_errors=True)
+            raise LayoutError(f"{here} cannot be written, and its files cannot be linked from a "
+                              f"folder of place's own ({exc.strerror}): place reads each placement "
+                              f"from a copy beside the header") from None
     try:
-        def copy_text(candidate: str) -> str:
-            return candidate if work is None else _quote_includes_from(candidate, here, work, absolute=True)
-
-        _check_declaration(copy_text(text), decl, member, path, ruleset, cfgs[:1], abis[:1],
-                           include_dirs, options)
+        _check_declaration(text, decl, member, path, ruleset, cfgs[:1], abis[:1], include_dirs, options)
         ignore = list(ignore) + already
         for cand in found:
             with open(path, "w", encoding="utf-8", errors="surrogateescape", newline="") as fh:
-                fh.write(copy_text(cand.text))
+                fh.write(cand.text)
             judged.append(_judge(cand, path, ruleset, cfgs, abis, struct, name, include_dirs,
                                  options, base, ignore))
     finally:
@@ -519,24 +518,17 @@ def _judge(cand, path, ruleset, cfgs, abis, struct, name, include_dirs, options,
     return j
 
 
-# What finds a file from the folder of the header that asks: a computed
-# include, include_next, __has_include (a literal "x.h" is rewritten).
-_SEARCH_FROM_HERE = re.compile(
-    r"^[ \t]*#[ \t]*include_next\b[^\n]*|^[ \t]*#[ \t]*include[ \t]*(?![ \t]|\"|<)[^\n]*"
-    r"|\b__has_include(?:_next)?\b", re.M)
-
-
-def _quote_includes_from(text: str, here: str, there: str, absolute: bool = False) -> str:
+def _quote_includes_from(text: str, here: str, there: str) -> str:
     """``text`` (a header of folder ``here``) to be read from folder
     ``there``: each '#include "x.h"' that finds x.h beside the header
-    names it by its path from ``there`` (its full path if ``absolute``);
-    others (found through -I) are kept as written."""
+    names it by its path from ``there``; others (found through -I) are
+    kept as written."""
     def fix(m):
         target = m.group(2)
         beside = os.path.join(here, target)
         if os.path.isabs(target) or not os.path.exists(beside):
             return m.group(0)
-        return f'{m.group(1)}"{beside if absolute else os.path.relpath(beside, there)}"'
+        return f'{m.group(1)}"{os.path.relpath(beside, there)}"'
     return re.sub(r'(#\s*include\s*)"([^"\n]+)"', fix, text)
 
 

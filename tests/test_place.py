@@ -240,16 +240,43 @@ def test_a_placement_in_a_folder_that_cannot_be_written_is_read_as_its_header(tm
     assert sorted(os.listdir(folder)) == ["deeper.h", "h.h", "near.h", "only.h"]
 
 
-@pytest.mark.parametrize("line", ['#define NEAR "near.h"\n#include NEAR\n',
-                                  '#if __has_include("near.h")\n#include "near.h"\n#endif\n'])
-def test_what_searches_from_an_unwritable_folder_is_refused(tmp_path, monkeypatch, line):
+# Ways a header finds "near.h" beside it (and near.h finds more): each
+# must read as GCC reads the header, also from a folder place cannot write.
+SEARCHES = {
+    "computed": '#define NEAR "near.h"\n/* x */ #include NEAR\n',
+    "comment": '#/**/include "near.h"\n',
+    "digraph": '%:include "near.h"\n',
+    "has_include": '#if __has_include("near.h")\n#include "near.h"\n#endif\n',
+    "next": '#include "next.h"\n',
+}
+
+
+@pytest.mark.parametrize("how", sorted(SEARCHES))
+def test_placements_find_what_the_header_finds_in_a_folder_that_cannot_be_written(
+        tmp_path, monkeypatch, how):
     folder = tmp_path / "ro"
+    inc = tmp_path / "inc"
     folder.mkdir()
-    (folder / "near.h").write_text("typedef char N;\n")
-    (folder / "h.h").write_text(line + "struct s {\n\tN c;\n\tint i;\n};\n")
+    inc.mkdir()
+    (folder / "near.h").write_text("typedef short T;\n")
+    (inc / "near.h").write_text("typedef long long T;\n")
+    # include_next from a file found beside the header goes on along -I
+    (folder / "next.h").write_text("#ifndef NEXT_H\n#define NEXT_H\n#include_next \"next.h\"\n"
+                                   "#ifndef T_DONE\ntypedef long long T;\n#endif\n#endif\n")
+    (inc / "next.h").write_text("#define T_DONE\ntypedef short T;\n")
+    (folder / "h.h").write_text(SEARCHES[how] + "struct s {\n\tchar c;\n\tT t;\n};\n")
+    options = Options.make(abis="x86_64", include_dirs=[str(inc)], rules=False, project=False)
+    base = lc.load(str(folder / "h.h"), abis="x86_64", rules=False,
+                   include_dirs=[str(inc)]).layout("s", "x86_64")
+    assert base.size == 4  # T is short, as GCC reads it (test_oracle holds the rest to GCC)
+
+    def growth():
+        report = place(str(folder / "h.h"), "s", "short x", options)
+        return {j.candidate.anchor: j.max_growth for j in report.judged if j.candidate.kind == "after"}
+
+    writable = growth()
+    assert writable == {"c": 2, "t": 2}, writable
     _unwritable(monkeypatch, folder)
-    with pytest.raises(LayoutError) as err:
-        place(str(folder / "h.h"), "s", "short x", Options.make(abis="x86_64", rules=False,
-                                                                 project=False))
-    assert err.value.where == f"{folder / 'h.h'}:2:1" if "NEAR" in line else f"{folder / 'h.h'}:1:5"
-    assert "cannot be written" in err.value.message
+    assert growth() == writable
+    assert sorted(os.listdir(folder)) == ["h.h", "near.h", "next.h"]
+    assert (folder / "near.h").read_text() == "typedef short T;\n"
