@@ -730,3 +730,30 @@ SECOND_REVIEW_REFUSED = {
     "incomplete-typedef-array": 18, "void-array": 18, "function-array": 18,
     "function-returning-array": 18,
 }
+
+
+# A definition's ';' left out: the error is GCC's, where GCC says it (the
+# next declaration's first type specifier), not the definition's start.
+MISSING_SEMICOLON = [
+    ("struct s { int a; }\n@struct t { int b; };\n", "struct"),
+    ("struct s { int a; } @int x;\n", "int"),
+    ("struct s { int a; }\n@union u { int b; } v;\n", "union"),
+    ("struct o { struct i { int a; } @struct j { int b; } k; };\n", "struct"),
+    ("struct s { int a; }\ntypedef @int T;\n", "int"),
+    ("enum e { A }\n@struct s { int a; };\n", "struct"),
+    ("struct s { int a; }\n_Alignas(8) @int x;\n", "int"),
+    ("struct s { int a; } const @unsigned long x;\n", "unsigned"),
+]
+
+
+@pytest.mark.parametrize("text, word", MISSING_SEMICOLON)
+def test_a_definition_without_its_semicolon_is_refused_where_gcc_says(text, word, tmp_path):
+    assert_refused(text, "x86_64", f"expected ';', identifier or '(' before '{word}'",
+                   f"before ‘{word}’", tmp_path)
+
+
+def test_what_follows_a_definition_otherwise_is_read():
+    lay = lc.load("struct s { int a; } const volatile x;\n"
+                  "struct s2 { struct s2 *p; } __attribute__((packed)) y, *z;\n", abis="x86_64",
+                  cpp="none", rules=False)
+    assert lay.layout("s2", "x86_64").size == 8 and lay.layout("s", "x86_64").size == 4

@@ -489,6 +489,7 @@ class GnuCParser(CParser):
         spec = None
         saw_type = False
         first_coord = None
+        defined = False  # a type specifier so far is a struct, union or enum definition
         while True:
             tok = self._peek()
             if tok is None:
@@ -496,6 +497,13 @@ class GnuCParser(CParser):
             if first_coord is None:
                 first_coord = self._tok_coord(tok)
             kind = tok.type
+            if defined and (kind in _TYPE_SPEC_SIMPLE or kind in _TYPEOF_SPEC
+                            or kind in {"STRUCT", "UNION", "ENUM"}
+                            or kind == "_ATOMIC" and self._peek_type(2) == "LPAREN"):
+                # a definition's ';' left out ('struct s { ... }' then the
+                # next declaration): said where GCC says it
+                self._parse_error(f"expected ';', identifier or '(' before '{tok.value}'",
+                                  self._tok_coord(tok))
             if kind == "GNU_ATTRIBUTE":
                 if spec is None:
                     spec = self._new_spec()
@@ -537,6 +545,9 @@ class GnuCParser(CParser):
             spec = self._add_declaration_specifier(spec, newspec, spec_kind)
             if spec_kind == "type":
                 saw_type = True
+                defined = defined or isinstance(newspec, (c_ast.Struct, c_ast.Union)) and \
+                    newspec.decls is not None or isinstance(newspec, c_ast.Enum) and \
+                    newspec.values is not None
         return spec, saw_type, first_coord
 
     def _build_declarations(self, spec, decls, typedef_namespace=False):
