@@ -875,3 +875,22 @@ def test_braces_that_are_not_a_body_are_read_or_refused_never_skipped(text):
 def test_consecutive_line_markers_in_a_body_are_all_read():
     err = refused('# 1 "t.h"\nvoid f(void) {\n# 10 "a.h"\n# 20 "b.h"\n}\nstruct s { int : -1; };\n')
     assert err.where == "b.h:21:16", str(err)
+
+
+NO_LAST_SEMICOLON = """
+struct s1 { int a; char b };
+struct s2 { int a; struct { char c } in; long z };
+struct s3 { int a, b __attribute__((aligned(8))) };
+struct s4 { short q : 3 };
+union u1 { char c; struct { int x; } }
+ __attribute__((packed));
+"""
+
+
+@pytest.mark.oracle
+@pytest.mark.parametrize("abi", ABIS4)
+def test_a_last_member_without_its_semicolon_is_read_as_gcc_does(abi):
+    """GCC takes the last member of a struct or union without its ';' (a
+    pedantic warning): so does the engine, with GCC's layout."""
+    prog = equal_gcc(NO_LAST_SEMICOLON, abi)
+    assert [m.path for m in prog.layout("s2", abi)] == ["a", "in", "in.c", "z"]

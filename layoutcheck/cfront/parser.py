@@ -151,6 +151,7 @@ class GnuCParser(CParser):
         self.defer = defer
         self.reuse = reuse  # declarations parsed in other texts are copied (_Reuse)
         self.source = source  # a header read as written, not a preprocessor's output
+        self._member_lists = 0  # struct or union member lists being read (nested)
         self._end = Coord("", 1, 1)
         # (token index, name) of each file-scope typedef name, in order.
         self.typedef_log: List[Tuple[int, str]] = []
@@ -715,10 +716,22 @@ class GnuCParser(CParser):
             coord = self._tok_coord(lbrace)
         decls = [] if self._accept("RBRACE") else None
         if decls is None:
-            decls = self._parse_struct_declaration_list()
+            self._member_lists += 1
+            try:
+                decls = self._parse_struct_declaration_list()
+            finally:
+                self._member_lists -= 1
             self._expect("RBRACE")
         attrs.extend(self._parse_gnu_attributes())
         return klass(name=name, decls=decls, coord=coord, attributes=attrs)
+
+    def _parse_declaration_end(self, decls):
+        # GCC takes the last member of a struct or union without its ';'
+        # ('struct s { int a; char b };': a pedantic warning, "no semicolon
+        # at end of struct or union")
+        if self._member_lists and self._peek_type() == "RBRACE":
+            return decls
+        return super()._parse_declaration_end(decls)
 
     def _parse_enum_specifier(self):
         tok = self._expect("ENUM")
