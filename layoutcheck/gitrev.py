@@ -267,3 +267,17 @@ def in_revision(path: str, rev: str) -> bool:
     except LayoutError:
         return False
     return True
+
+
+def unstaged(path: str) -> List[str]:
+    """The files of ``path``'s repository whose working-tree contents
+    differ from the index (changes ``git commit`` would leave out), as
+    paths from the current folder; none outside a repository."""
+    try:
+        top = _git(["rev-parse", "--show-toplevel"], _existing_dir(path)).strip()
+        out = _git_bytes(["diff", "--name-only", "-z", "--no-ext-diff", "--no-textconv",
+                          "--ignore-submodules"], top)
+    except LayoutError:
+        return []
+    names = [n.decode("utf-8", errors="surrogateescape") for n in out.split(b"\0") if n]
+    return [os.path.relpath(os.path.join(top, n)) for n in names]

@@ -335,6 +335,12 @@ def test_hook_is_quiet_on_an_unchanged_header_and_refuses_a_broken_one(tmp_path)
     out = _run("hook", "include/linux/mm_types.h", cwd=repo)
     assert (out.returncode, out.stdout) == (0, "")
     _break_pgmap(repo)
+    # not staged: git would commit the old header, and the hook (which
+    # reads the working tree) says it cannot judge that
+    out = _run("hook", "include/linux/mm_types.h", cwd=repo)
+    assert out.returncode == 1 and out.stdout == "", out
+    assert "include/linux/mm_types.h: changed and not staged" in out.stderr, out.stderr
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
     out = _run("hook", "include/linux/mm_types.h", cwd=repo)
     assert out.returncode == 1
     assert "FAIL page-tail-bit" in out.stdout and "shared with pgmap" in out.stdout
@@ -504,6 +510,7 @@ def test_the_hook_refuses_globs_that_match_nothing_and_unknown_baselines(tmp_pat
     toml.write_text(toml.read_text().replace('headers = ["include/*.h"]',
                                              'headers = ["include/linux/mm_types.h"]')
                     .replace("expect = 64", "expect = 48"))
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
     out = _run("hook", "layoutcheck.toml", cwd=repo)
     assert out.returncode == 1 and "FAIL page-64-bytes" in out.stdout
 
@@ -519,6 +526,7 @@ def test_the_baseline_reads_its_own_included_headers(tmp_path):
     lock.write_text(lock.read_text().replace("unsigned int slock;", "unsigned short slock;"))
     out = _run("diff", "--git", "HEAD", "include/linux/mm_types.h", "--abi", "x86_64", cwd=repo)
     assert out.returncode == 1 and "ptl" in out.stdout
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
     out = _run("hook", "--fail-on", "changes", "include/linux/spinlock_types.h", cwd=repo)
     assert out.returncode == 1 and "its layouts changed since HEAD" in out.stdout
 

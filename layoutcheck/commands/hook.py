@@ -17,6 +17,10 @@ without one, the headers given.  For each header:
   whose layouts did not change is not mentioned.  Layout changes alone
   refuse the commit only with ``fail_on = "changes"`` (``--fail-on``).
 
+A header or rules file of the repository changed in the working tree and
+not staged refuses the commit: the hook reads the working tree, and the
+commit is the index (pre-commit stashes such changes before it runs).
+
 Exit status: 0 to let the commit through, 1 to refuse it, 2 when a header
 cannot be read.
 """
@@ -163,6 +167,19 @@ def run(args) -> int:
             print("layoutcheck: commit refused", file=sys.stderr)
             return 1
         return 0
+    # git runs a hook on the working tree, and the commit is the index: a
+    # header or rules file changed and not staged would be judged in place
+    # of what is committed (pre-commit stashes such changes first)
+    from ..gitrev import HEADER_SUFFIXES as INCLUDED, unstaged
+
+    left_out = [p for p in unstaged((headers + own)[0]) if p.endswith(INCLUDED) or _is_settings(p)]
+    if left_out:
+        shown = ", ".join(left_out[:5]) + (f" and {len(left_out) - 5} more" if len(left_out) > 5 else "")
+        print(f"layoutcheck: {shown}: changed and not staged: the hook reads the working tree, so it "
+              f"would judge these changes, not the commit; stage them (git add) or set them aside "
+              f"(git stash --keep-index), as pre-commit does", file=sys.stderr)
+        print("layoutcheck: commit refused", file=sys.stderr)
+        return 1
     mode = args.fail_on or (project.fail_on_hook if project is not None else "rules")
     baseline = args.baseline or (project.baseline if project is not None else "HEAD")
     structs, configs = options.structs_or(None), options.configs_or(None)
