@@ -17,7 +17,7 @@ def nest(n):
 CASES = [
  # C text that cannot be read
  ("truncated", {"h.h": "struct s { int a;"}, ["show", "h.h"], 2, "unexpected end of input", "h.h:1:"),
- ("missing-semicolon", {"h.h": "struct s { int a }; \n"}, ["show", "h.h"], 2, "", "h.h:1:"),
+ ("missing-semicolon", {"h.h": "struct s { int a int b; }; \n"}, ["show", "h.h"], 2, "before 'int'", "h.h:1:18"),
  ("unknown-type", {"h.h": "struct s { foo_t a; };\n"}, ["show", "h.h"], 2, "", "h.h:1:"),
  ("contains-itself", {"h.h": "struct s { struct s x; };\n"}, ["show", "h.h"], 2, "type contains itself", "h.h:1:"),
  ("incomplete-member", {"h.h": "struct t;\nstruct s { struct t x; };\n"}, ["show", "h.h"], 2, "incomplete", "h.h:2:"),

@@ -757,3 +757,41 @@ def test_what_follows_a_definition_otherwise_is_read():
                   "struct s2 { struct s2 *p; } __attribute__((packed)) y, *z;\n", abis="x86_64",
                   cpp="none", rules=False)
     assert lay.layout("s2", "x86_64").size == 8 and lay.layout("s", "x86_64").size == 4
+
+
+@pytest.mark.parametrize("text", ["typedef int A, @T = 3;\n",
+                                  "struct q { int x; };\ntypedef struct q @T = {0};\n",
+                                  "typedef int (*@T)(int) = 0;\n"])
+def test_an_initialized_typedef_is_refused(text, tmp_path):
+    """GCC refuses a typedef with an initializer; the engine used to drop
+    the initializer and read the typedef."""
+    assert_refused(text, "x86_64", "typedef 'T' is initialized", "is initialized", tmp_path,
+                   gcc_same_column=False)
+
+
+# A declarator followed by what cannot follow it: GCC's own message, at its
+# line and column (quotes aside).
+DECLARATOR_ENDS = [
+    "struct s { int a @int b; };\n",
+    "struct s { int a @= 3; };\n",
+    "struct s { int a : 3 @b; };\n",
+    "typedef int T @U;\n",
+    "struct s { int a @3; };\n",
+    'struct s { int a @"x"; };\n',
+    "typedef int T __attribute__((aligned(8))) @U;\n",
+    "struct s { int a __attribute__((aligned(8))) @= 1; };\n",
+    "struct s { int a; } x @y;\n",
+    "struct s {\n\tint a, b\n\t@long c;\n};\n",
+]
+
+
+@pytest.mark.parametrize("text", DECLARATOR_ENDS)
+def test_what_cannot_follow_a_declarator_is_said_in_gccs_words(text, tmp_path):
+    clean, line, column = marked(text)
+    with pytest.raises(LayoutError) as info:
+        lc.layout(clean, "s", "x86_64")
+    errors, stderr = gcc("x86_64", clean, tmp_path)
+    first_line, first_column, first_message = errors[0]
+    assert info.value.where == f"<input>:{line}:{column}", str(info.value)
+    assert first_line == line, stderr
+    assert info.value.message == first_message.replace("‘", "'").replace("’", "'"), stderr

@@ -145,7 +145,7 @@ def test_fuzzed_headers_and_rules_never_crash(tmp_path_factory, header_edits, ru
 @pytest.mark.parametrize("files, call, where", [
     ({"h.h": "#error no\nstruct s { int a; };\n"}, lambda d: lc.load(d / "h.h", ["x86_64"]), "h.h:1:"),
     ({"h.h": '#include "nope.h"\n'}, lambda d: lc.load(d / "h.h", ["x86_64"]), "h.h:1:"),
-    ({"h.h": "struct s { int a }\n"}, lambda d: lc.load(d / "h.h", ["x86_64"]).layout("s"), "h.h:1:"),
+    ({"h.h": "struct s { int a int b; }\n"}, lambda d: lc.load(d / "h.h", ["x86_64"]).layout("s"), "h.h:1:"),
     ({"h.h": "struct s { char a[1/0]; };\n"}, lambda d: lc.load(d / "h.h", ["x86_64"]).layout("s"), "h.h:1:"),
     ({"h.h": "_Static_assert(1/0, \"x\");\nstruct s { int a; };\n"},
      lambda d: lc.check(str(d / "h.h"), abis=["x86_64"]), "h.h:1:"),

@@ -427,16 +427,16 @@ _TWO_TEXTS = "#ifdef __LP64__\nstruct only64 { int x; };\n#endif\n"
 
 
 @pytest.mark.parametrize("bad", [
-    "struct s { int a } ;\n",                    # a member with no ';'
+    "struct s { int a int b; } ;\n",             # a member with no ';'
     "struct s { int a; } x y;\n",                # two declarators with no ','
     "enum e { A = };\n",                         # no value
     "struct s { int a : ; };\n",                 # no bit-field width
     "struct s { _Decimal32 d; };\n",             # refused while tokenizing
     # a syntax error, then a word refused while tokenizing: the text read
     # in a row meets the later one first (every token is read first)
-    "struct s { int a } ;\nstruct d { _Decimal32 x; };\n",
+    "struct s { int a int b; } ;\nstruct d { _Decimal32 x; };\n",
     # the same with the syntax error in a function definition's head
-    "struct s { int a } f(void) { return 0; }\nstruct d { _Decimal32 x; };\n",
+    "struct s { int a int b; } f(void) { return 0; }\nstruct d { _Decimal32 x; };\n",
     # a refused word, then a body that does not end
     "struct d { _Decimal32 x; };\nstatic inline int f(void) {\n  return 8;\n",
     # a refused word, then #pragma pack in a body

@@ -143,6 +143,20 @@ class ParsedFile(c_ast.FileAST):
 MAX_DECLARATOR_SUFFIXES = 512
 
 
+def _gcc_token(tok: Token) -> str:
+    """A token as GCC's 'expected ... before' names it."""
+    kind = tok.type
+    if kind.startswith(("INT_CONST", "FLOAT_CONST", "HEX_FLOAT")):
+        return "numeric constant"
+    if kind.endswith("STRING_LITERAL"):
+        return "string constant"
+    if kind.endswith("CHAR_CONST"):
+        return tok.value
+    if tok.value[:1].isalpha() or tok.value[:1] in "_$":
+        return f"'{tok.value}'"
+    return f"'{tok.value}' token"
+
+
 class GnuCParser(CParser):
     """A pycparser CParser that reads GNU C declarations."""
 
@@ -152,6 +166,7 @@ class GnuCParser(CParser):
         self.reuse = reuse  # declarations parsed in other texts are copied (_Reuse)
         self.source = source  # a header read as written, not a preprocessor's output
         self._member_lists = 0  # struct or union member lists being read (nested)
+        self._declarator_closed = False  # the last declarator read ended in a width or attributes
         self._end = Coord("", 1, 1)
         # (token index, name) of each file-scope typedef name, in order.
         self.typedef_log: List[Tuple[int, str]] = []
@@ -555,6 +570,16 @@ class GnuCParser(CParser):
         if spec.get("alignment") and "typedef" in spec.get("storage", ()):
             # (pycparser's Typedef has no place for it: it would be dropped)
             self._parse_error("alignment specified for typedef", spec["alignment"][0].coord)
+        if "typedef" in spec.get("storage", ()):
+            for info in decls:
+                if info.get("init") is not None:
+                    name, coord = self._declarator_name(info.get("decl"))
+                    self._parse_error(f"typedef '{name}' is initialized (use '__typeof__' instead)",
+                                      coord)
+        # (after a bitfield's width or a declarator's attributes, GCC
+        # expects no more of that declarator: _parse_declaration_end)
+        self._declarator_closed = bool(decls) and (decls[-1].get("bitsize") is not None
+                                                   or bool(decls[-1].get("gnu")))
         built = super()._build_declarations(spec, decls, typedef_namespace)
         prefix = spec.get("gnu", [])
         for node, info in zip(built, decls, strict=True):
@@ -568,6 +593,16 @@ class GnuCParser(CParser):
                 # which of two 'aligned' on a typedef wins.
                 node.attributes = list(post) + list(own_prefix) + list(prefix)
         return built
+
+    @staticmethod
+    def _declarator_name(decl) -> Tuple[str, Optional[Coord]]:
+        """The name a declarator declares, and where it is."""
+        coord = getattr(decl, "coord", None)
+        while decl is not None and not isinstance(decl, c_ast.TypeDecl):
+            decl = getattr(decl, "type", None)
+        if decl is None:
+            return "?", coord
+        return decl.declname or "?", decl.coord or coord
 
     def _build_type_name(self, spec, decl, coord):
         typename = super()._build_type_name(spec, decl, coord)
@@ -729,8 +764,18 @@ class GnuCParser(CParser):
         # GCC takes the last member of a struct or union without its ';'
         # ('struct s { int a; char b };': a pedantic warning, "no semicolon
         # at end of struct or union")
-        if self._member_lists and self._peek_type() == "RBRACE":
+        tok = self._peek()
+        if self._member_lists and tok is not None and tok.type == "RBRACE":
             return decls
+        if tok is not None and tok.type not in ("SEMI", "PPPRAGMA", "_PRAGMA"):
+            # what may follow the last declarator, in GCC's words
+            if self._member_lists:
+                allowed = "',', ';' or '}'" if self._declarator_closed \
+                    else "':', ',', ';', '}' or '__attribute__'"
+            else:
+                allowed = "',' or ';'" if self._declarator_closed \
+                    else "'=', ',', ';', 'asm' or '__attribute__'"
+            self._parse_error(f"expected {allowed} before {_gcc_token(tok)}", self._tok_coord(tok))
         return super()._parse_declaration_end(decls)
 
     def _parse_enum_specifier(self):
