@@ -38,6 +38,15 @@ class _Parser(argparse.ArgumentParser):
     other refused input is (argparse would print its usage first)."""
 
     def error(self, message: str):  # type: ignore[override]
+        import re
+
+        typo = re.match(r"argument COMMAND: invalid choice: '([^']*)'", message)
+        if typo:
+            import difflib
+
+            close = difflib.get_close_matches(typo.group(1), list(COMMANDS), n=1)
+            if close:
+                message += f"; did you mean '{close[0]}'?"
         sys.stderr.write(f"layoutcheck: {self.prog.removeprefix('layoutcheck').strip() or 'options'}: "
                          f"{message} (see --help)\n")
         sys.exit(2)

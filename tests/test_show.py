@@ -93,6 +93,16 @@ def test_help_lists_commands(run_cli):
     assert info.value.code == 0
 
 
+def test_a_misspelt_command_is_named_with_the_nearest_one(run_cli, capsys):
+    with pytest.raises(SystemExit) as info:
+        run_cli("shwo", "x.h")
+    err = capsys.readouterr().err
+    assert info.value.code == 2 and "invalid choice: 'shwo'" in err and "did you mean 'show'?" in err
+    with pytest.raises(SystemExit):
+        run_cli("xyzzy", "x.h")
+    assert "did you mean" not in capsys.readouterr().err
+
+
 def test_console_script_runs():
     import subprocess
     import sys
