@@ -334,6 +334,13 @@ def test_hook_is_quiet_on_an_unchanged_header_and_refuses_a_broken_one(tmp_path)
     subprocess.run(["git", "commit", "-qm", "v4.20"], cwd=repo, check=True, env=env)
     out = _run("hook", "include/linux/mm_types.h", cwd=repo)
     assert (out.returncode, out.stdout) == (0, "")
+    # a header no checked header reads, changed and not staged: no matter
+    (repo / "include" / "unread.h").write_text("struct unread { int a; };\n")
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
+    subprocess.run(["git", "commit", "-qm", "unread"], cwd=repo, check=True, env=env)
+    (repo / "include" / "unread.h").write_text("struct unread { long a; };\n")
+    out = _run("hook", "include/linux/mm_types.h", cwd=repo)
+    assert (out.returncode, out.stdout) == (0, ""), out
     _break_pgmap(repo)
     # not staged: git would commit the old header, and the hook (which
     # reads the working tree) says it cannot judge that

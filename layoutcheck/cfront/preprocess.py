@@ -253,6 +253,13 @@ class Preprocessed:
             self.digest = text_digest(self.text)
         return self.digest
 
+    def files_read(self) -> Tuple[str, ...]:
+        """The files the text was read from, as its line markers name them
+        (the header itself for a text no preprocessor wrote)."""
+        if self.files:
+            return self.files
+        return (self.filename,) if self.source else _files_read(self.text)
+
     def parsed(self):
         """The text parsed (``parser.parse_c``): by the reader that followed
         the preprocessor, if one did, else now."""

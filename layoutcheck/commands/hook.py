@@ -17,9 +17,10 @@ without one, the headers given.  For each header:
   whose layouts did not change is not mentioned.  Layout changes alone
   refuse the commit only with ``fail_on = "changes"`` (``--fail-on``).
 
-A header or rules file of the repository changed in the working tree and
-not staged refuses the commit: the hook reads the working tree, and the
-commit is the index (pre-commit stashes such changes before it runs).
+A header the check read, or a rules or project file of the repository,
+changed in the working tree and not staged refuses the commit: the hook
+reads the working tree, and the commit is the index (pre-commit stashes
+such changes before it runs).
 
 Exit status: 0 to let the commit through, 1 to refuse it, 2 when a header
 cannot be read.
@@ -129,6 +130,20 @@ def _own_rules(header: str) -> bool:
     return rules_file is not None and os.path.basename(rules_file).endswith(".rules.toml")
 
 
+def _unstaged_read(headers: List[str], read: List[List[str]]) -> List[str]:
+    """The files of the repository changed in the working tree and not
+    staged that the check read (``read``: each header's files), and the
+    rules and project files among them."""
+    from ..gitrev import unstaged
+
+    changed = unstaged(headers[0])
+    if not changed:
+        return []
+    seen = {os.path.realpath(f) for files in read for f in files}
+    seen.update(os.path.realpath(h) for h in headers)
+    return [p for p in changed if _is_settings(p) or os.path.realpath(p) in seen]
+
+
 def run(args) -> int:
     from ..cli import options_from
     from ..compare import diff_headers
@@ -167,19 +182,6 @@ def run(args) -> int:
             print("layoutcheck: commit refused", file=sys.stderr)
             return 1
         return 0
-    # git runs a hook on the working tree, and the commit is the index: a
-    # header or rules file changed and not staged would be judged in place
-    # of what is committed (pre-commit stashes such changes first)
-    from ..gitrev import HEADER_SUFFIXES as INCLUDED, unstaged
-
-    left_out = [p for p in unstaged((headers + own)[0]) if p.endswith(INCLUDED) or _is_settings(p)]
-    if left_out:
-        shown = ", ".join(left_out[:5]) + (f" and {len(left_out) - 5} more" if len(left_out) > 5 else "")
-        print(f"layoutcheck: {shown}: changed and not staged: the hook reads the working tree, so it "
-              f"would judge these changes, not the commit; stage them (git add) or set them aside "
-              f"(git stash --keep-index), as pre-commit does", file=sys.stderr)
-        print("layoutcheck: commit refused", file=sys.stderr)
-        return 1
     mode = args.fail_on or (project.fail_on_hook if project is not None else "rules")
     baseline = args.baseline or (project.baseline if project is not None else "HEAD")
     structs, configs = options.structs_or(None), options.configs_or(None)
@@ -192,6 +194,18 @@ def run(args) -> int:
         more = check_headers(own, own_options, configs).files
         report.files += more
         read_with += [(f, own_options) for f in more]
+    # git runs a hook on the working tree, and the commit is the index: a
+    # header read here, or a rules or project file, changed and not staged
+    # was judged in place of what is committed (pre-commit stashes such
+    # changes before it runs a hook)
+    left_out = _unstaged_read(headers + own, [f.read for f, _o in read_with])
+    if left_out:
+        shown = ", ".join(left_out[:5]) + (f" and {len(left_out) - 5} more" if len(left_out) > 5 else "")
+        print(f"layoutcheck: {shown}: changed and not staged: the hook reads the working tree, so it "
+              f"would judge these changes, not the commit; stage them (git add) or set them aside "
+              f"(git stash --keep-index), as pre-commit does", file=sys.stderr)
+        print("layoutcheck: commit refused", file=sys.stderr)
+        return 1
     status = 1 if orphans else report.exit_status()
     for f, file_options in read_with:
         lines = render_hook_failures(f)

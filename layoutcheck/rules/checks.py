@@ -32,7 +32,7 @@ from __future__ import annotations
 
 import os
 from functools import lru_cache
-from typing import Dict, Iterator, List, Optional, Sequence, Tuple, cast
+from typing import Dict, Iterator, List, Optional, Sequence, Set, Tuple, cast
 
 from ..abi import ABI, all_abis
 from ..consteval import NotEvaluated
@@ -403,30 +403,35 @@ def _no_struct(path: str, prog, abi: ABI, config: Config, rule: Rule, rec) -> Re
 
 
 def check_file(path: str, ruleset: RuleSet, abis: Sequence[ABI], configs: Sequence[Config],
-               notes: Optional[List[str]] = None, **program_kw) -> List[Result]:
+               notes: Optional[List[str]] = None, read: Optional[Set[str]] = None,
+               **program_kw) -> List[Result]:
     """All verdicts for one header: every config x ABI x rule, then one
     not-applied verdict for each rule that selects none of them.  To
     ``notes``: each config whose texts are another config's on every ABI
     (what it sets changes nothing: a misspelt macro, one this header does
-    not depend on, or a value it reads as the other's)."""
+    not depend on, or a value it reads as the other's).  To ``read``: the
+    files any config and ABI read (as their line markers name them)."""
     from ..workers import in_two
 
     names = [a.name for a in abis]
 
-    def verdicts(part: List[Config]) -> List[Tuple[List[Result], tuple]]:
+    def verdicts(part: List[Config]) -> List[Tuple[List[Result], tuple, Tuple[str, ...]]]:
         return [(check_program(path, prog, ruleset, abis, config, program_kw),
-                 tuple(sorted((a.name, g.text_digest()) for g in prog.groups for a in g.abis)))
+                 tuple(sorted((a.name, g.text_digest()) for g in prog.groups for a in g.abis)),
+                 tuple({f for g in prog.groups for f in g.files_read()}) if read is not None else ())
                 for config, prog in zip(part, _programs(path, ruleset, names, part, program_kw),
                                         strict=True)]
 
     # the configs of a matrix, half of them in a second process (workers)
     per_config = in_two(verdicts, configs)
-    results = [r for rs, _texts in per_config for r in rs]
+    results = [r for rs, _texts, _files in per_config for r in rs]
+    if read is not None:
+        read.update(f for _rs, _texts, files in per_config for f in files)
     results.extend(unselected_rules(path, ruleset, abis, configs,
                                     tree=program_kw.get("kernel") is not None))
     if notes is not None:
         first: Dict[tuple, Config] = {}
-        for config, (_rs, texts) in zip(configs, per_config, strict=True):
+        for config, (_rs, texts, _files) in zip(configs, per_config, strict=True):
             same = first.setdefault(texts, config)
             if same is not config:
                 unread = sorted(set(config.defines.items()) ^ set(same.defines.items()))
@@ -575,12 +580,14 @@ class FileVerdicts(PlainEq):
     rules: List[Rule]
     notes: List[str]  # configs that read alike (check_file)
     n_elsewhere: int = 0  # rules of the same file whose 'headers' name other headers
+    read: List[str]  # the files read, as line markers name them (check_file)
 
-    _fields = ("path", "discovery", "abis", "configs", "n_rules", "results", "rules", "notes", "n_elsewhere")
+    _fields = ("path", "discovery", "abis", "configs", "n_rules", "results", "rules", "notes", "n_elsewhere",
+               "read")
 
     def __init__(self, path: str, discovery: object, abis: List[ABI], configs: List[Config], n_rules: int,
                  results: List[Result], rules: List[Rule] = FRESH, notes: List[str] = FRESH,
-                 n_elsewhere: int = 0) -> None:
+                 n_elsewhere: int = 0, read: List[str] = FRESH) -> None:
         self.path = path
         self.discovery = discovery
         self.abis = abis
@@ -590,6 +597,7 @@ class FileVerdicts(PlainEq):
         self.rules = [] if rules is FRESH else rules
         self.notes = [] if notes is FRESH else notes
         self.n_elsewhere = n_elsewhere
+        self.read = [] if read is FRESH else read
 
     @property
     def failed(self) -> bool:
@@ -706,7 +714,8 @@ def check_headers(paths: Sequence[str], options=None,
         # and so the rules' 'when' sees them too
         cfgs = [c.as_read(dict(options.defines), options.undefs) for c in cfgs]
         notes: List[str] = []
-        results = check_file(path, ruleset, abis, cfgs, notes, defines=dict(options.defines),
+        read: Set[str] = set()
+        results = check_file(path, ruleset, abis, cfgs, notes, read, defines=dict(options.defines),
                              undefs=options.undefs, include_dirs=options.include_dirs,
                              cpp=options.cpp, pp_abi=options.pp_abi, kernel=options.kernel,
                              abi_include_dirs=dict(options.abi_include_dirs))
@@ -714,5 +723,5 @@ def check_headers(paths: Sequence[str], options=None,
             notes += ruleset.unmatched_extra_for()
         report.files.append(FileVerdicts(path, ruleset.discovery, abis, cfgs,
                                          len(ruleset.rules), results, list(ruleset.rules), notes,
-                                         len(ruleset.elsewhere)))
+                                         len(ruleset.elsewhere), sorted(read)))
     return report
