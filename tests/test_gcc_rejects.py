@@ -795,3 +795,26 @@ def test_what_cannot_follow_a_declarator_is_said_in_gccs_words(text, tmp_path):
     assert info.value.where == f"<input>:{line}:{column}", str(info.value)
     assert first_line == line, stderr
     assert info.value.message == first_message.replace("‘", "'").replace("’", "'"), stderr
+
+
+# A parameter whose type no typedef names: GCC's "unknown type name", at
+# the word (not a syntax error further on); alone, a word is a K&R name.
+UNKNOWN_PARAMETER_TYPES = [
+    "struct s { int (*f)(@u32 *p); };\n",
+    "struct s { int (*f)(@u32 a[4]); };\n",
+    "struct s { int (*f)(@u32 (*g)(int)); };\n",
+    "struct s { int (*f)(const @u32 a); };\n",
+    "struct s { void (*cb)(struct x *p, @u32 v); };\n",
+    "typedef int (*F)(@u32 a, int b);\nstruct s { F f; };\n",
+]
+
+
+@pytest.mark.parametrize("text", UNKNOWN_PARAMETER_TYPES)
+def test_an_unknown_parameter_type_is_named_where_gcc_names_it(text, tmp_path):
+    assert_refused(text, "x86_64", "unknown type name 'u32'", "unknown type name", tmp_path)
+
+
+def test_a_parameter_list_of_names_is_read():
+    prog = lc.load("typedef int u32;\nstruct s { int (*f)(a, b); int (*g)(u32 *p, const u32 q, u32); };\n",
+                   abis="x86_64", cpp="none", rules=False)
+    assert prog.layout("s", "x86_64").size == 16

@@ -726,6 +726,18 @@ class GnuCParser(CParser):
         return self._build_function_definition(spec, decl, None, body)
 
     def _parse_parameter_declaration(self):
+        # 'u32 x', 'u32 *p', 'const u32': a word no typedef names, where
+        # only a type can stand, is an unknown type name to GCC (alone, or
+        # with others, it is a K&R parameter name: 'f(a, b)')
+        k, qualified = 1, False
+        while True:
+            ahead = self._peek(k)
+            if ahead is None or not (ahead.type in _TYPE_QUALIFIER or ahead.type == "REGISTER"):
+                break
+            k, qualified = k + 1, True
+        if ahead is not None and ahead.type == "ID" and (
+                qualified or self._peek_type(k + 1) in ("ID", "TIMES", "LPAREN", "LBRACKET")):
+            self._parse_error(f"unknown type name '{ahead.value}'", self._tok_coord(ahead))
         decl = super()._parse_parameter_declaration()
         self._parse_postfix_attributes()
         return decl
@@ -867,6 +879,12 @@ class GnuCParser(CParser):
             if self._peek_type() == "LBRACKET":
                 decl = self._type_modify_decl(decl, self._parse_array_decl(decl))
             else:
+                # '(u32 x': a first parameter whose type no typedef names
+                # (pycparser would read the word as a K&R parameter name)
+                first = self._peek(2)
+                if first is not None and first.type == "ID" and \
+                        self._peek_type(3) in ("ID", "TIMES", "LPAREN", "LBRACKET"):
+                    self._parse_error(f"unknown type name '{first.value}'", self._tok_coord(first))
                 decl = self._type_modify_decl(decl, self._parse_function_decl(decl))
         return decl
 
