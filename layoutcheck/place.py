@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import tempfile
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -411,30 +410,19 @@ def place(header: str, struct: Optional[str], member: str, options,
     already = sorted({r.rule for r in base_fail})
     judged: List[Judged] = []
     # Each placement is read from a copy beside the header, so that its
-    # includes are found as the header's are ("x.h" beside it first, <x.h>
-    # along the search path only).  Where the folder cannot be written, the
-    # copy is made in a folder of its own that links to everything beside
-    # the header: every search from there finds what it finds from beside
-    # the header.
-    work = None
+    # includes are found as the header's are ("x.h" and "../x.h" from its
+    # folder, <x.h> along the search path only): no copy elsewhere finds
+    # the same files in every case, so a folder that cannot be written is
+    # refused.
     include_dirs = list(options.include_dirs)
-    suffix = os.path.splitext(header)[1]
     try:
-        fd, path = tempfile.mkstemp(prefix=".layoutcheck-place-", suffix=suffix, dir=here)
+        fd, path = tempfile.mkstemp(prefix=".layoutcheck-place-", suffix=os.path.splitext(header)[1],
+                                    dir=here)
         os.close(fd)
-    except OSError:
-        work = tempfile.mkdtemp(prefix="layoutcheck-place-")
-        try:
-            with os.scandir(here) as entries:
-                for entry in entries:
-                    os.symlink(os.path.join(here, entry.name), os.path.join(work, entry.name))
-            fd, path = tempfile.mkstemp(prefix=".layoutcheck-place-", suffix=suffix, dir=work)
-            os.close(fd)
-        except OSError as exc:
-            shutil.rmtree(work, ignore_errors=True)
-            raise LayoutError(f"{here} cannot be written, and its files cannot be linked from a "
-                              f"folder of place's own ({exc.strerror}): place reads each placement "
-                              f"from a copy beside the header") from None
+    except OSError as exc:
+        raise LayoutError(f"{here} cannot be written ({exc.strerror}): place reads each placement "
+                          f"from a copy beside the header, where its includes are found as the "
+                          f"header's are; copy the header's folder somewhere you can write") from None
     try:
         _check_declaration(text, decl, member, path, ruleset, cfgs[:1], abis[:1], include_dirs, options)
         ignore = list(ignore) + already
@@ -444,13 +432,10 @@ def place(header: str, struct: Optional[str], member: str, options,
             judged.append(_judge(cand, path, ruleset, cfgs, abis, struct, name, include_dirs,
                                  options, base, ignore))
     finally:
-        if work is not None:
-            shutil.rmtree(work, ignore_errors=True)
-        else:
-            try:
-                os.unlink(path)
-            except OSError:
-                pass
+        try:
+            os.unlink(path)
+        except OSError:
+            pass
     return PlaceReport(header, struct, decl, abis, [c.name for c in cfgs], judged, already,
                        _never_applied(judged))
 

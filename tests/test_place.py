@@ -218,48 +218,43 @@ def _unwritable(monkeypatch, folder) -> None:
     monkeypatch.setattr(place_module.tempfile, "mkstemp", mkstemp)
 
 
-def test_a_placement_in_a_folder_that_cannot_be_written_is_read_as_its_header(tmp_path, monkeypatch):
-    """Where no copy can be written beside the header, the placements are
-    read as the header is all the same: "near.h" from its folder, <only.h>
-    along the search path only (not from the header's folder)."""
-    folder = tmp_path / "pl"
-    (tmp_path / "o32").mkdir()
+def test_a_folder_that_cannot_be_written_is_refused(tmp_path, monkeypatch):
+    """No copy away from the header finds its includes as it does in every
+    case ("../x.h" among them): where no copy can be written beside it,
+    place says so, and leaves the folder as it was."""
+    folder = tmp_path / "ro"
     folder.mkdir()
-    (folder / "only.h").write_text("typedef long long T;\n")  # not what <only.h> means
-    (tmp_path / "o32" / "only.h").write_text("typedef short T;\n")
-    (folder / "h.h").write_text('#include <only.h>\n#include "near.h"\n'
-                                "struct s {\n\tchar c;\n\tT t;\n\tN n;\n};\n")
-    (folder / "near.h").write_text('#include "deeper.h"\ntypedef D N;\n')
-    (folder / "deeper.h").write_text("typedef char D;\n")
-    options = Options.make(abis="i386", abi_include_dirs={"i386": [str(tmp_path / "o32")]},
-                           rules=False, project=False)
+    (folder / "h.h").write_text("struct s {\n\tchar c;\n\tint i;\n};\n")
     _unwritable(monkeypatch, folder)
-    report = place(str(folder / "h.h"), "s", "short x", options)
-    growth = {j.candidate.anchor: j.max_growth for j in report.judged if j.candidate.kind == "after"}
-    assert growth == {"c": 2, "t": 2, "n": 2}, growth
-    assert sorted(os.listdir(folder)) == ["deeper.h", "h.h", "near.h", "only.h"]
+    with pytest.raises(LayoutError) as err:
+        place(str(folder / "h.h"), "s", "short x", Options.make(abis="x86_64", rules=False,
+                                                                 project=False))
+    assert "cannot be written" in str(err.value) and str(folder) in str(err.value)
+    assert os.listdir(folder) == ["h.h"]
 
 
 # Ways a header finds "near.h" beside it (and near.h finds more): each
-# must read as GCC reads the header, also from a folder place cannot write.
+# placement reads them as GCC reads the header.
 SEARCHES = {
     "computed": '#define NEAR "near.h"\n/* x */ #include NEAR\n',
     "comment": '#/**/include "near.h"\n',
     "digraph": '%:include "near.h"\n',
     "has_include": '#if __has_include("near.h")\n#include "near.h"\n#endif\n',
     "next": '#include "next.h"\n',
+    "parent": '#include "../common/near.h"\n',
 }
 
 
 @pytest.mark.parametrize("how", sorted(SEARCHES))
-def test_placements_find_what_the_header_finds_in_a_folder_that_cannot_be_written(
-        tmp_path, monkeypatch, how):
-    folder = tmp_path / "ro"
+def test_placements_find_what_the_header_finds(tmp_path, how):
+    folder = tmp_path / "pl"
     inc = tmp_path / "inc"
-    folder.mkdir()
-    inc.mkdir()
+    for d in (folder, inc, tmp_path / "common", inc / "common"):
+        d.mkdir()
     (folder / "near.h").write_text("typedef short T;\n")
-    (inc / "near.h").write_text("typedef long long T;\n")
+    (tmp_path / "common" / "near.h").write_text("typedef short T;\n")
+    for d in (inc, inc / "common"):
+        (d / "near.h").write_text("typedef long long T;\n")
     # include_next from a file found beside the header goes on along -I
     (folder / "next.h").write_text("#ifndef NEXT_H\n#define NEXT_H\n#include_next \"next.h\"\n"
                                    "#ifndef T_DONE\ntypedef long long T;\n#endif\n#endif\n")
@@ -268,15 +263,8 @@ def test_placements_find_what_the_header_finds_in_a_folder_that_cannot_be_writte
     options = Options.make(abis="x86_64", include_dirs=[str(inc)], rules=False, project=False)
     base = lc.load(str(folder / "h.h"), abis="x86_64", rules=False,
                    include_dirs=[str(inc)]).layout("s", "x86_64")
-    assert base.size == 4  # T is short, as GCC reads it (test_oracle holds the rest to GCC)
-
-    def growth():
-        report = place(str(folder / "h.h"), "s", "short x", options)
-        return {j.candidate.anchor: j.max_growth for j in report.judged if j.candidate.kind == "after"}
-
-    writable = growth()
-    assert writable == {"c": 2, "t": 2}, writable
-    _unwritable(monkeypatch, folder)
-    assert growth() == writable
+    assert base.size == 4  # T is short, as GCC reads it
+    report = place(str(folder / "h.h"), "s", "short x", options)
+    growth = {j.candidate.anchor: j.max_growth for j in report.judged if j.candidate.kind == "after"}
+    assert growth == {"c": 2, "t": 2}, growth
     assert sorted(os.listdir(folder)) == ["h.h", "near.h", "next.h"]
-    assert (folder / "near.h").read_text() == "typedef short T;\n"
