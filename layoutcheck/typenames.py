@@ -90,8 +90,11 @@ def _render(t: CType, inner: str, engine) -> str:
         quals = " ".join(t.quals)
         if isinstance(base, Pointer):
             return _render(base, quals + (" " + inner if inner else ""), engine)
-        if isinstance(base, (Array, Function)):
-            return _render(base, inner, engine)
+        if isinstance(base, Array):
+            # qualifiers of an array type are its elements' (C11 6.7.3p9)
+            return _render(Array(Qualified(base.elem, t.quals), base.dim), inner, engine)
+        if isinstance(base, Function):
+            return _render(base, inner, engine)  # (GCC drops them, with a warning)
         return quals + " " + _render(base, inner, engine)
     if isinstance(t, Array):
         return _render(t.elem, inner + "[" + _dim_text(t, engine) + "]", engine)
@@ -115,13 +118,20 @@ def _params_text(t: Function, engine) -> str:
         return "void"
     out = []
     for p in t.params:
-        p = _strip_aligned(p)
-        if isinstance(p, Qualified):
-            p = _strip_aligned(p.base)
-        if isinstance(p, Array):
-            p = Pointer(p.elem)
-        elif isinstance(p, Function):
-            p = Pointer(p)
+        core, quals = p, ()  # what the parameter's type is, through typedefs
+        while isinstance(core, (Aligned, Qualified, Typedef)):
+            if isinstance(core, Qualified):
+                quals += core.quals
+            core = core.target if isinstance(core, Typedef) else core.base
+        if isinstance(core, Array):
+            elem = core.elem
+            p = Pointer(Qualified(elem, quals) if quals else elem)
+        elif isinstance(core, Function):
+            p = Pointer(core)
+        else:
+            p = _strip_aligned(p)
+            if isinstance(p, Qualified):
+                p = _strip_aligned(p.base)
         out.append(_render(p, "", engine))
     return ", ".join(out) + (", ..." if t.variadic else "")
 

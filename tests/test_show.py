@@ -163,6 +163,9 @@ def test_an_empty_define_is_labelled_as_cc_spells_it(tmp_path, run_cli):
 
 
 DECLARATORS = """
+typedef int A3[3];
+typedef int F1(int);
+typedef A3 AA[2];
 struct in { int x; };
 typedef int (*handler_t)(int);
 struct q {
@@ -181,8 +184,14 @@ struct q {
     handler_t ht[2];
     union { char c; short sh; };
     char (*(*grid)[2])[3];
+    void (*cq)(const A3);
+    void (*ca)(A3, F1, const AA);
+    const __typeof__(int[3]) *tp;
+    const A3 ma;
+    volatile __typeof__(char[2][4]) vv;
 };
 """
+ARRAY_TYPEDEFS = "typedef int A3[3];\ntypedef int F1(int);\ntypedef A3 AA[2];\n"
 
 
 def test_function_pointers_are_spelt_with_their_parameters(tmp_path):
@@ -210,8 +219,31 @@ def test_show_text_is_c_that_gcc_lays_out_the_same(tmp_path, run_cli, abi):
     assert code == 0, err
     assert "int (*arr[2])(int);" in text and "void (*k)(int *, void (*)(int), int);" in text, text
     lays = lc.load(str(header), abis=abi, rules=False).layouts()
-    shown = lc.load("typedef int (*handler_t)(int);\n" + text, abis=abi, cpp="none", rules=False)
+    shown = lc.load("typedef int (*handler_t)(int);\n" + ARRAY_TYPEDEFS + text, abis=abi, cpp="none",
+                    rules=False)
     bad = []
     for lay, orc in zip(lays, ask_gcc(get_abi(abi), shown.oracle_source(), lays), strict=True):
         bad += compare(lay, orc)[1]
     assert not bad, "\n".join(map(str, bad))
+
+
+@pytest.mark.oracle
+def test_each_member_line_declares_the_headers_type(tmp_path, run_cli):
+    """GCC holds the type each member line of ``show`` declares to the
+    member's type in the header (``__builtin_types_compatible_p``)."""
+    import subprocess
+
+    need_compiler(get_abi("x86_64"))
+    header = tmp_path / "fp.h"
+    header.write_text(DECLARATORS)
+    code, text, err = run_cli("show", str(header), "--abi", "x86_64", "--struct", "q", "--project", "off")
+    assert code == 0, err
+    members = [m.path for m in lc.load(str(header), abis="x86_64", rules=False).layout("q", "x86_64")
+               if "." not in m.path and m.path not in ("", "u", "c", "sh")]
+    assert len(members) >= 15, members
+    src = tmp_path / "same.c"
+    src.write_text(DECLARATORS + text.replace("struct q {", "struct q_shown {", 1) + "".join(
+        f"_Static_assert(__builtin_types_compatible_p(__typeof__(((struct q *)0)->{m}), "
+        f"__typeof__(((struct q_shown *)0)->{m})), \"{m}\");\n" for m in members))
+    proc = subprocess.run(["gcc", "-fsyntax-only", "-w", str(src)], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr + text
