@@ -782,6 +782,10 @@ DECLARATOR_ENDS = [
     "struct s { int a __attribute__((aligned(8))) @= 1; };\n",
     "struct s { int a; } x @y;\n",
     "struct s {\n\tint a, b\n\t@long c;\n};\n",
+    # an asm label names an object of file scope, never a member or parameter
+    'struct s { int a @asm("x"); };\n',
+    'struct s { int a __attribute__((aligned(4))) @asm("x") };\n',
+    'typedef int (*F)(int x @asm("y"));\nstruct s { F f; };\n',
 ]
 
 

@@ -166,6 +166,7 @@ class GnuCParser(CParser):
         self.reuse = reuse  # declarations parsed in other texts are copied (_Reuse)
         self.source = source  # a header read as written, not a preprocessor's output
         self._member_lists = 0  # struct or union member lists being read (nested)
+        self._parameters = 0  # parameter declarations being read (nested)
         self._declarator_closed = False  # the last declarator read ended in a width or attributes
         self._end = Coord("", 1, 1)
         # (token index, name) of each file-scope typedef name, in order.
@@ -469,6 +470,14 @@ class GnuCParser(CParser):
             if kind == "GNU_ATTRIBUTE":
                 attrs.extend(self._parse_gnu_attributes())
             elif kind == "GNU_ASM":
+                # an asm label names an object or function of file scope:
+                # GCC refuses one on a parameter or a member
+                if self._parameters:
+                    self._parse_error("expected ';', ',' or ')' before 'asm'",
+                                      self._tok_coord(self._peek()))
+                if self._member_lists:
+                    allowed = "',', ';' or '}'" if attrs else "':', ',', ';', '}' or '__attribute__'"
+                    self._parse_error(f"expected {allowed} before 'asm'", self._tok_coord(self._peek()))
                 self._skip_asm()
             else:
                 return attrs
@@ -738,8 +747,12 @@ class GnuCParser(CParser):
         if ahead is not None and ahead.type == "ID" and (
                 qualified or self._peek_type(k + 1) in ("ID", "TIMES", "LPAREN", "LBRACKET")):
             self._parse_error(f"unknown type name '{ahead.value}'", self._tok_coord(ahead))
-        decl = super()._parse_parameter_declaration()
-        self._parse_postfix_attributes()
+        self._parameters += 1
+        try:
+            decl = super()._parse_parameter_declaration()
+            self._parse_postfix_attributes()
+        finally:
+            self._parameters -= 1
         return decl
 
     # ------------------------------------------------- struct/union/enum
