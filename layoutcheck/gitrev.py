@@ -270,14 +270,17 @@ def in_revision(path: str, rev: str) -> bool:
 
 
 def unstaged(path: str) -> List[str]:
-    """The files of ``path``'s repository whose working-tree contents
-    differ from the index (changes ``git commit`` would leave out), as
-    paths from the current folder; none outside a repository."""
+    """The files of ``path``'s repository that ``git commit`` would not
+    take as the working tree has them: changed and not staged, or not in
+    the index at all (untracked, and not ignored: a generated header a
+    build leaves is no part of a commit); paths from the current folder,
+    none outside a repository."""
     try:
         top = _git(["rev-parse", "--show-toplevel"], _existing_dir(path)).strip()
         out = _git_bytes(["diff", "--name-only", "-z", "--no-ext-diff", "--no-textconv",
                           "--ignore-submodules"], top)
+        out += b"\0" + _git_bytes(["ls-files", "-z", "--others", "--exclude-standard"], top)
     except LayoutError:
         return []
     names = [n.decode("utf-8", errors="surrogateescape") for n in out.split(b"\0") if n]
-    return [os.path.relpath(os.path.join(top, n)) for n in names]
+    return [os.path.relpath(os.path.join(top, n)) for n in dict.fromkeys(names)]

@@ -320,6 +320,45 @@ def _example_repo(tmp_path):
     return repo, env
 
 
+def test_the_hook_refuses_what_it_read_that_the_commit_lacks(tmp_path):
+    """A header the check read that is not in the index (not added, or
+    removed with git rm --cached) refuses the commit; a rules or project
+    file it did not read, changed and not staged, does not."""
+    need_compiler(get_abi("x86_64"))
+    env = dict(os.environ, GIT_AUTHOR_NAME="t", GIT_AUTHOR_EMAIL="t@example.org",
+               GIT_COMMITTER_NAME="t", GIT_COMMITTER_EMAIL="t@example.org")
+
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, env=env)
+
+    git("init", "-q", "-b", "main")
+    (tmp_path / "h.h").write_text('#include "near.h"\nstruct s { T a; };\n')
+    (tmp_path / "h.rules.toml").write_text('struct = "s"\n[[rule]]\nname = "small"\nkind = "size"\n'
+                                           'max = 8\n')
+    (tmp_path / "other").mkdir()
+    (tmp_path / "other" / "o.h").write_text("struct o { int a; };\n")
+    (tmp_path / "other" / "o.rules.toml").write_text('struct = "o"\n')
+    (tmp_path / "other" / "pyproject.toml").write_text('[project]\nname = "x"\n')
+    git("add", "h.h", "h.rules.toml", "other")
+    (tmp_path / "near.h").write_text("typedef int T;\n")  # not added
+    out = _run("hook", "h.h", "--abi", "x86_64", cwd=tmp_path)
+    assert out.returncode == 1 and "near.h: read by the check" in out.stderr, out
+    git("add", "near.h")
+    for name in ("o.rules.toml", "pyproject.toml"):
+        with open(tmp_path / "other" / name, "a") as fh:
+            fh.write("# work in progress\n")
+    out = _run("hook", "h.h", "--abi", "x86_64", cwd=tmp_path)
+    assert (out.returncode, out.stdout) == (0, ""), out
+    with open(tmp_path / "h.rules.toml", "a") as fh:
+        fh.write("# work in progress\n")
+    out = _run("hook", "h.h", "--abi", "x86_64", cwd=tmp_path)
+    assert out.returncode == 1 and "h.rules.toml: read by the check" in out.stderr, out
+    git("add", "h.rules.toml")
+    git("rm", "-q", "--cached", "near.h")
+    out = _run("hook", "h.h", "--abi", "x86_64", cwd=tmp_path)
+    assert out.returncode == 1 and "near.h: read by the check" in out.stderr, out
+
+
 def _break_pgmap(repo):
     header = repo / "include" / "linux" / "mm_types.h"
     text = header.read_text()
@@ -346,7 +385,8 @@ def test_hook_is_quiet_on_an_unchanged_header_and_refuses_a_broken_one(tmp_path)
     # reads the working tree) says it cannot judge that
     out = _run("hook", "include/linux/mm_types.h", cwd=repo)
     assert out.returncode == 1 and out.stdout == "", out
-    assert "include/linux/mm_types.h: changed and not staged" in out.stderr, out.stderr
+    assert "include/linux/mm_types.h: read by the check, and changed and not staged" in out.stderr, \
+        out.stderr
     subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
     out = _run("hook", "include/linux/mm_types.h", cwd=repo)
     assert out.returncode == 1
@@ -370,6 +410,7 @@ def test_hook_checks_a_committed_header_outside_the_project_list_that_has_its_ow
     (linux / "foo.rules.toml").write_text('[[rule]]\nname = "small"\nkind = "size"\n'
                                           'struct = "foo"\nmax = 8\n')
     (linux / "bar.h").write_text("struct bar { char c; long v; };\n")  # no rules of its own
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
     for committed in (["include/linux/foo.h"], ["include/linux/foo.rules.toml"],
                       ["include/linux/foo.h", "include/linux/bar.h"]):
         out = _run("hook", *committed, cwd=repo)
@@ -378,6 +419,7 @@ def test_hook_checks_a_committed_header_outside_the_project_list_that_has_its_ow
         assert "bar.h" not in out.stdout
     (linux / "foo.rules.toml").write_text('[[rule]]\nname = "small"\nkind = "size"\n'
                                           'struct = "foo"\nmax = 16\n')
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
     out = _run("hook", "include/linux/foo.h", "include/linux/bar.h", cwd=repo)
     assert (out.returncode, out.stdout) == (0, "")
 
@@ -396,6 +438,7 @@ def test_hook_refuses_a_rules_file_whose_header_is_gone(tmp_path):
     assert "foo.rules.toml: FAIL: no foo.h beside it" in out.stdout
     assert "commit refused" in out.stderr
     (linux / "foo.hpp").write_text("struct foo { char c; };\n")
+    subprocess.run(["git", "add", "-A"], cwd=repo, check=True, env=env)
     out = _run("hook", "include/linux/foo.rules.toml", cwd=repo)
     assert (out.returncode, out.stdout) == (0, "")
 

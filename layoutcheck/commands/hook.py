@@ -17,10 +17,10 @@ without one, the headers given.  For each header:
   whose layouts did not change is not mentioned.  Layout changes alone
   refuse the commit only with ``fail_on = "changes"`` (``--fail-on``).
 
-A header the check read, or a rules or project file of the repository,
-changed in the working tree and not staged refuses the commit: the hook
-reads the working tree, and the commit is the index (pre-commit stashes
-such changes before it runs).
+A header, rules or project file the check read that is changed and not
+staged, or not in the index (and not ignored), refuses the commit: the
+hook reads the working tree, and the commit is the index (pre-commit
+stashes unstaged changes before it runs).
 
 Exit status: 0 to let the commit through, 1 to refuse it, 2 when a header
 cannot be read.
@@ -130,18 +130,17 @@ def _own_rules(header: str) -> bool:
     return rules_file is not None and os.path.basename(rules_file).endswith(".rules.toml")
 
 
-def _unstaged_read(headers: List[str], read: List[List[str]]) -> List[str]:
-    """The files of the repository changed in the working tree and not
-    staged that the check read (``read``: each header's files), and the
-    rules and project files among them."""
+def _unstaged_read(headers: List[str], read: List[str]) -> List[str]:
+    """The files the check read (``read``: headers, their includes, the
+    rules and project files) that the commit does not hold as read:
+    changed and not staged, or not in the index (``gitrev.unstaged``)."""
     from ..gitrev import unstaged
 
     changed = unstaged(headers[0])
     if not changed:
         return []
-    seen = {os.path.realpath(f) for files in read for f in files}
-    seen.update(os.path.realpath(h) for h in headers)
-    return [p for p in changed if _is_settings(p) or os.path.realpath(p) in seen]
+    seen = {os.path.realpath(f) for f in read}
+    return [p for p in changed if os.path.realpath(p) in seen]
 
 
 def run(args) -> int:
@@ -195,15 +194,21 @@ def run(args) -> int:
         report.files += more
         read_with += [(f, own_options) for f in more]
     # git runs a hook on the working tree, and the commit is the index: a
-    # header read here, or a rules or project file, changed and not staged
-    # was judged in place of what is committed (pre-commit stashes such
-    # changes before it runs a hook)
-    left_out = _unstaged_read(headers + own, [f.read for f, _o in read_with])
+    # header, rules or project file read here that is changed and not
+    # staged, or not in the index, was judged in place of what is committed
+    # (pre-commit stashes unstaged changes before it runs a hook)
+    used = [f for v, _o in read_with for f in v.read] + headers + own
+    used += [v.discovery.path for v, _o in read_with
+             if v.discovery is not None and v.discovery.path is not None]
+    if project is not None:
+        used.append(project.path)
+    left_out = _unstaged_read(headers + own, used)
     if left_out:
         shown = ", ".join(left_out[:5]) + (f" and {len(left_out) - 5} more" if len(left_out) > 5 else "")
-        print(f"layoutcheck: {shown}: changed and not staged: the hook reads the working tree, so it "
-              f"would judge these changes, not the commit; stage them (git add) or set them aside "
-              f"(git stash --keep-index), as pre-commit does", file=sys.stderr)
+        print(f"layoutcheck: {shown}: read by the check, and changed and not staged, or not "
+              f"added: the hook reads the working tree, so it would judge these, not the commit; "
+              f"stage them (git add) or set them aside (git stash --keep-index --include-untracked)",
+              file=sys.stderr)
         print("layoutcheck: commit refused", file=sys.stderr)
         return 1
     status = 1 if orphans else report.exit_status()
