@@ -13,7 +13,7 @@ import os
 import shutil
 import subprocess
 import tempfile
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterable, List, Optional, Tuple
 
 from .errors import LayoutError
 from .safety import check_git_rev
@@ -269,18 +269,35 @@ def in_revision(path: str, rev: str) -> bool:
     return True
 
 
-def unstaged(path: str) -> List[str]:
-    """The files of ``path``'s repository that ``git commit`` would not
-    take as the working tree has them: changed and not staged, or not in
-    the index at all (untracked, and not ignored: a generated header a
-    build leaves is no part of a commit); paths from the current folder,
-    none outside a repository."""
+def unstaged(path: str, among: Iterable[str]) -> List[str]:
+    """The files of ``among`` in ``path``'s repository that ``git commit``
+    would not take as the working tree has them: changed and not staged,
+    or not in the index at all (untracked, and not ignored: a generated
+    header a build leaves is no part of a commit); paths from the current
+    folder, none outside a repository.  Only those files are looked at
+    (a kernel tree's whole working tree takes git a while)."""
     try:
-        top = _git(["rev-parse", "--show-toplevel"], _existing_dir(path)).strip()
-        out = _git_bytes(["diff", "--name-only", "-z", "--no-ext-diff", "--no-textconv",
-                          "--ignore-submodules"], top)
-        out += b"\0" + _git_bytes(["ls-files", "-z", "--others", "--exclude-standard"], top)
+        top = os.path.realpath(_git(["rev-parse", "--show-toplevel"], _existing_dir(path)).strip())
     except LayoutError:
         return []
-    names = [n.decode("utf-8", errors="surrogateescape") for n in out.split(b"\0") if n]
-    return [os.path.relpath(os.path.join(top, n)) for n in dict.fromkeys(names)]
+    inside: Dict[str, None] = {}
+    for name in among:
+        for form in (os.path.abspath(name), os.path.realpath(name)):
+            if form.startswith(top + os.sep):
+                inside.setdefault(os.path.relpath(form, top), None)
+    names: Dict[str, None] = {}
+    paths = sorted(inside)
+    for i in range(0, len(paths), 500):
+        # (as literal paths, after '--': a file's name is never an option
+        # nor a pattern)
+        part = ["--"] + paths[i:i + 500]
+        try:
+            out = _git_bytes(["--literal-pathspecs", "diff", "--name-only", "-z", "--no-ext-diff",
+                              "--no-textconv", "--ignore-submodules"] + part, top)
+            out += b"\0" + _git_bytes(["--literal-pathspecs", "ls-files", "-z", "--others",
+                                        "--exclude-standard"] + part, top)
+        except LayoutError:
+            return []
+        names.update((n.decode("utf-8", errors="surrogateescape"), None)
+                     for n in out.split(b"\0") if n)
+    return [os.path.relpath(os.path.join(top, n)) for n in names]

@@ -136,11 +136,7 @@ def _unstaged_read(headers: List[str], read: List[str]) -> List[str]:
     changed and not staged, or not in the index (``gitrev.unstaged``)."""
     from ..gitrev import unstaged
 
-    changed = unstaged(headers[0])
-    if not changed:
-        return []
-    seen = {os.path.realpath(f) for f in read}
-    return [p for p in changed if os.path.realpath(p) in seen]
+    return unstaged(headers[0], read)
 
 
 def run(args) -> int:
