@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import json
 
+import re
+
 import pytest
 
 import layoutcheck as lc
@@ -276,9 +278,11 @@ def test_threads_laying_out_one_record_on_one_engine_see_no_cycle():
 
 
 # ------------------------------------------------------------ declarations
-def _dump(value, seen=None):
-    """An AST as plain data, coordinates included, and which nodes are one
-    node met twice (the Struct of 'typedef struct s {...} S, *PS;')."""
+def _dump(value, seen=None, mapping=None):
+    """An AST as plain data, coordinates included (each file name as
+    ``mapping`` says this text names it: a declaration shared from another
+    text's parse), and which nodes are one node met twice (the Struct of
+    'typedef struct s {...} S, *PS;')."""
     from pycparser import c_ast
     from pycparser.c_parser import Coord
 
@@ -288,15 +292,22 @@ def _dump(value, seen=None):
             return ("same node as", seen[id(value)])
         seen[id(value)] = len(seen)
         return (type(value).__name__,) + tuple(
-            (slot, _dump(getattr(value, slot, None), seen))
+            (slot, _dump(getattr(value, slot, None), seen, mapping))
             for slot in type(value).__slots__ if slot != "__weakref__")
     if isinstance(value, Coord):
-        return ("@", value.file, value.line, value.column)
+        return ("@", mapping[value.file] if mapping else value.file, value.line, value.column)
     if isinstance(value, (list, tuple)):
-        return tuple(_dump(v, seen) for v in value)
+        return tuple(_dump(v, seen, mapping) for v in value)
     if isinstance(value, dict):
-        return tuple(sorted((k, _dump(v, seen)) for k, v in value.items()))
+        return tuple(sorted((k, _dump(v, seen, mapping)) for k, v in value.items()))
     return value
+
+
+def _dump_ext(ast):
+    """The external declarations of a parse as plain data (``_dump``)."""
+    maps = getattr(ast, "ext_maps", None) or [None] * len(ast.ext)
+    seen: dict = {}
+    return tuple(_dump(node, seen, mapping) for node, mapping in zip(ast.ext, maps, strict=True))
 
 
 def _parses(texts, reuse: bool):
@@ -317,7 +328,7 @@ def _parses(texts, reuse: bool):
         spans = [span.position for span in ast.deferred.spans]
         before = [bisect.bisect_right(spans, at) for at in ast.ext_positions]
         seen = [tuple(name for at, name in ast.typedef_log if at <= pos) for pos in spans]
-        out.append((_dump(ast.ext), before, seen))
+        out.append((_dump_ext(ast), before, seen))
     parser._REUSE.clear()
     return out
 
@@ -349,8 +360,8 @@ def test_declarations_found_again_in_other_abis_texts_parse_as_fresh():
     kept = []
     real_take = parser._REUSE.take
 
-    def counted(key, files):
-        nodes = real_take(key, files)
+    def counted(key, files, shared):
+        nodes = real_take(key, files, shared)
         kept.append(nodes is not None)
         return nodes
 
@@ -361,6 +372,64 @@ def test_declarations_found_again_in_other_abis_texts_parse_as_fresh():
         parser._REUSE.take = real_take
     assert reused == _parses(texts, reuse=False)
     assert sum(kept) > 0.8 * len(kept)  # most were copies
+
+
+def _model_dump(value, seen):
+    """What a built translation unit holds, as plain data in a fixed order,
+    every coordinate included (an object met again: its first index)."""
+    from pycparser.c_parser import Coord
+
+    if value is None or isinstance(value, (str, int, float, bool, bytes)):
+        return value
+    if isinstance(value, Coord):
+        return ("@", value.file, value.line, value.column)
+    if isinstance(value, (list, tuple)):
+        return tuple(_model_dump(v, seen) for v in value)
+    if isinstance(value, dict):
+        return tuple((k, _model_dump(value[k], seen)) for k in sorted(value, key=str))
+    if id(value) in seen:
+        return ("again", seen[id(value)])
+    seen[id(value)] = len(seen)
+    names = [n for cls in type(value).__mro__ for n in getattr(cls, "__slots__", ())
+             if n != "__weakref__"] + sorted(getattr(value, "__dict__", {}))
+    return (type(value).__name__,) + tuple(
+        (n, _model_dump(getattr(value, n, None), seen)) for n in dict.fromkeys(names))
+
+
+def test_built_declarations_name_each_texts_own_files():
+    """A declaration parsed in another ABI's text and shared, not copied:
+    the builder reads its coordinates as this text names its files, so
+    the declarations built from it (records, members, typedefs, enums,
+    the expressions in them) are those of the text parsed alone,
+    coordinate for coordinate."""
+    from layoutcheck.cfront import parser
+    from layoutcheck.cfront.builder import Builder
+
+    from .conftest import oracles_required
+    from .corpus import corpus_available, uapi_programs
+
+    if not corpus_available():
+        if oracles_required():
+            pytest.fail("linux-libc-dev and its -cross packages are not installed")
+        pytest.skip("linux-libc-dev and its -cross packages are not installed")
+    progs, failed = uapi_programs("/usr/include/linux/bpf.h")
+    assert not failed
+    texts = _texts(progs)
+    assert len({f for text, _ in texts for f in re.findall(r'^# \d+ "(/usr/[^/]+)/', text, re.M)}) > 1
+
+    def built(reuse: bool):
+        parser._REUSE.clear()
+        out, shared = [], 0
+        for text, filename in texts:
+            ast = parser.parse_c(text, filename, reuse=reuse)
+            shared += sum(m is not None for m in (getattr(ast, "ext_maps", None) or ()))
+            out.append(_model_dump(Builder().build(ast), {}))
+        parser._REUSE.clear()
+        return out, shared
+
+    (with_reuse, shared), (alone, _) = built(True), built(False)
+    assert shared > 500  # declarations shared across files
+    assert with_reuse == alone
 
 
 def test_the_struct_page_texts_parse_as_fresh():
@@ -474,7 +543,7 @@ def test_one_node_under_two_declarators_is_one_node_in_the_copy(tmp_path):
     copy = parser.parse_c(text, "h.h", reuse=True)
     parser._REUSE.clear()
     assert copy.ext[0].type.type is copy.ext[1].type.type.type
-    assert _dump(copy.ext) == _dump(first.ext) == _dump(parser.parse_c(text, "h.h").ext)
+    assert _dump_ext(copy) == _dump_ext(first) == _dump_ext(parser.parse_c(text, "h.h"))
     path = tmp_path / "h.h"
     path.write_text("typedef struct s { int a; long b; } S, *PS;\n"
                     "typedef struct { int a; } T1, T2;\n"
@@ -513,13 +582,13 @@ def test_threads_parsing_with_reuse_while_the_table_is_emptied(monkeypatch):
     sys.setswitchinterval(1e-6)
     texts = ['# 1 "h%d.h"\n' % k + "".join("typedef int T%d;\nstruct s%d { T%d a; long b; };\n" % (i, i, i)
                                          for i in range(60)) for k in range(2)]
-    expected = [_dump(parser.parse_c(t, "h.h").ext) for t in texts]
+    expected = [_dump_ext(parser.parse_c(t, "h.h")) for t in texts]
     failures = []
 
     def work(k):
         try:
             for _ in range(20):
-                if _dump(parser.parse_c(texts[k], "h.h", reuse=True).ext) != expected[k]:
+                if _dump_ext(parser.parse_c(texts[k], "h.h", reuse=True)) != expected[k]:
                     failures.append("differs")
         except Exception as exc:  # noqa: BLE001 - any failure is the finding
             failures.append(repr(exc))
@@ -568,3 +637,29 @@ print(sum(growth), max(growth))
                          env=dict(os.environ, LAYOUTCHECK_CACHE_DIR="off"))
     held, one = map(int, out.stdout.split())
     assert held < 5 * one + 100_000, (held, one)  # 23 K blocks here; 448 K kept frozen
+
+
+def test_a_declaration_met_twice_in_one_text_is_two_definitions():
+    """A header read twice with no guard defines its struct twice, which
+    GCC refuses: the text that meets the kept declaration a second time
+    gets a copy, not the same nodes again (the builder knows a definition
+    by its node, and would take the second for the first)."""
+    from layoutcheck.cfront import parser
+    from layoutcheck.cfront.builder import Builder
+    from layoutcheck.errors import LayoutError
+
+    once = '# 1 "a.h"\nstruct s { int a; };\n'
+    twice = once + '# 1 "a.h"\nstruct s { int a; };\n'
+    parser._REUSE.clear()
+    try:
+        for texts in ([once, twice], [twice], [twice, twice]):
+            parser._REUSE.clear()
+            for text in texts:
+                ast = parser.parse_c(text, "a.h", reuse=True)
+                if text is twice:
+                    with pytest.raises(LayoutError, match="redefinition of 'struct s'"):
+                        Builder().build(ast)
+                else:
+                    Builder().build(ast)
+    finally:
+        parser._REUSE.clear()

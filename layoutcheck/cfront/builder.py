@@ -16,6 +16,7 @@ import re
 from typing import Dict, List, Optional, Tuple
 
 from pycparser import c_ast
+from pycparser.c_parser import Coord
 
 from .. import expr as E
 from ..consteval import BIT_BUILTIN
@@ -153,6 +154,18 @@ class Builder:
         self._deferred = None
         self._position: Optional[int] = None
         self._completions = 0  # struct, union and enum definitions completed so far
+        # the file names the coordinates of the external declaration being
+        # built stand for in this text (old -> new), when it was parsed in
+        # another text and shared (parser._Reuse), else None
+        self._map: Optional[Dict[str, str]] = None
+
+    def _c(self, coord):
+        """``coord`` (of the declaration being built) as this text names
+        it: every coordinate the builder keeps or reports passes here."""
+        mapping = self._map
+        if mapping is None or coord is None:
+            return coord
+        return Coord(mapping[coord.file], coord.line, coord.column)
 
     def _is_object(self, name: str) -> bool:
         """Is ``name`` a declared variable or function?  Its declarations
@@ -161,13 +174,14 @@ class Builder:
         if self._deferred is not None:
             nodes = self._deferred.take(name, self._position)
             if nodes:
-                saved = (self._prototype_depth, self._prototype_journal, self._position)
-                self._prototype_depth, self._prototype_journal = 0, []
+                saved = (self._prototype_depth, self._prototype_journal, self._position, self._map)
+                # (parsed here, from this text's own tokens)
+                self._prototype_depth, self._prototype_journal, self._map = 0, [], None
                 try:
                     for node in nodes:
                         self._external(node)
                 finally:
-                    self._prototype_depth, self._prototype_journal, self._position = saved
+                    self._prototype_depth, self._prototype_journal, self._position, self._map = saved
         return name in self.objects
 
     # ----------------------------------------------------------- top level
@@ -176,10 +190,13 @@ class Builder:
         # unparsed: brought in when an expression names what they declare.
         self._deferred = getattr(ast, "deferred", None)
         positions = getattr(ast, "ext_positions", None)
+        maps = getattr(ast, "ext_maps", None)
         with gc_paused():
             for i, node in enumerate(ast.ext):
                 self._position = positions[i] if positions else None
+                self._map = maps[i] if maps else None
                 self._external(node)
+            self._map = None
         self.tu.typedefs = {k: v for k, v in self.typedefs.items() if isinstance(v, Typedef)}
         self.tu.tags = dict(self.tags)
         return self.tu
@@ -196,11 +213,11 @@ class Builder:
         elif isinstance(node, c_ast.FuncDef):
             self._object_decl(node.decl)
         else:
-            raise _err(f"unsupported top-level construct {type(node).__name__}", node.coord)
+            raise _err(f"unsupported top-level construct {type(node).__name__}", self._c(node.coord))
 
     def _static_assert(self, node: c_ast.StaticAssert) -> None:
         message = node.message.value if node.message is not None else None
-        self.tu.static_asserts.append(StaticAssert(self.expr(node.cond), message, node.coord))
+        self.tu.static_asserts.append(StaticAssert(self.expr(node.cond), message, self._c(node.coord)))
 
     def _object_decl(self, node: c_ast.Decl) -> None:
         """A variable or function: the types it defines, and its own type
@@ -209,7 +226,7 @@ class Builder:
         if node.name:
             # Objects may be declared again; a typedef or enumerator of
             # that name may not.
-            self._check_redeclaration(node.name, "object", _name_coord(node))
+            self._check_redeclaration(node.name, "object", self._c(_name_coord(node)))
             self.ordinary[node.name] = "object"
             if getattr(node, "init", None) is not None:
                 ctype = self._completed_by(ctype, node.init)
@@ -238,12 +255,12 @@ class Builder:
             count = len(items)
         elif _is_string(init) and isinstance(elem, Scalar) and elem.kind == "char":
             try:
-                count = len(_string(init).data) + 1
+                count = len(_string(init, self._c(init.coord)).data) + 1
             except LayoutError:
                 return unknown  # a wide string
         else:
             return unknown
-        return Array(core.elem, E.IntLit(count, False, 0, True, init.coord), core.coord)
+        return Array(core.elem, E.IntLit(count, False, 0, True, self._c(init.coord)), core.coord)
 
     def _declare(self, table: dict, name: str, value) -> None:
         """table[name] = value, undone at the end of a prototype."""
@@ -280,7 +297,7 @@ class Builder:
         target = self._with_quals(target, node.quals)
         # GCC: "'packed' attribute ignored" on a typedef
         target = self._mode_and_alignment(target, node, packed_refused=False)
-        coord = _name_coord(node)
+        coord = self._c(_name_coord(node))
         self._check_redeclaration(node.name, "typedef", coord)
         previous = self.typedefs.get(node.name)
         if previous is not None:
@@ -313,10 +330,10 @@ class Builder:
             return
         gcc, name, rest = m.group(1), m.group(2), m.group(3).strip()
         if name == "scalar_storage_order":
-            raise _err("#pragma scalar_storage_order is not supported", node.coord)
+            raise _err("#pragma scalar_storage_order is not supported", self._c(node.coord))
         if name != "pack" or gcc:  # GCC knows no '#pragma GCC pack': it warns, and ignores it
             return
-        self._pack_pragma(rest, node.coord)
+        self._pack_pragma(rest, self._c(node.coord))
 
     def _pack_pragma(self, rest: str, coord) -> None:
         """``#pragma pack`` with ``rest`` after its name, as GCC 12 reads it
@@ -424,50 +441,49 @@ class Builder:
             _, self.pack = self.pack_stack.pop()
 
     # ---------------------------------------------------------- attributes
-    @staticmethod
-    def _gnu(attrs) -> list:
+    def _gnu(self, attrs) -> list:
         out = []
         for a in attrs or ():
             if isinstance(a, c_ast.Attribute):
                 if a.namespace != "gnu":
-                    raise _err("C23 attributes are not supported", a.coord)
+                    raise _err("C23 attributes are not supported", self._c(a.coord))
                 if a.name in _REFUSED:
                     raise _err(
                         f"__attribute__(({a.name})): {_REFUSED[a.name]} are not supported",
-                        a.coord,
+                        self._c(a.coord),
                     )
                 out.append(a)
             else:
-                raise _err("C23 attributes are not supported", getattr(a, "coord", None))
+                raise _err("C23 attributes are not supported", self._c(getattr(a, "coord", None)))
         return out
 
     def _align_arg(self, attr) -> AlignSpec:
         if attr.arguments is None or attr.arguments == []:
-            return AlignSpec(MAX_ALIGN, attr.coord)
+            return AlignSpec(MAX_ALIGN, self._c(attr.coord))
         if len(attr.arguments) != 1:
-            raise _err("aligned takes one argument", attr.coord)
-        return AlignSpec(self.expr(attr.arguments[0]), attr.coord)
+            raise _err("aligned takes one argument", self._c(attr.coord))
+        return AlignSpec(self.expr(attr.arguments[0]), self._c(attr.coord))
 
     def _apply_mode(self, ctype: CType, attr) -> CType:
         args = attr.arguments or []
         if len(args) != 1 or not isinstance(args[0], str):
-            raise _err("mode takes one machine mode", attr.coord)
+            raise _err("mode takes one machine mode", self._c(attr.coord))
         mode = args[0]
         kind = _MODES.get(mode)
         if kind is None:
-            raise _err(f"__attribute__((mode({mode}))) is not supported", attr.coord)
+            raise _err(f"__attribute__((mode({mode}))) is not supported", self._c(attr.coord))
         base = ctype.strip_typedefs()
         if isinstance(base, Qualified):
             base = base.strip_typedefs()
         if not (isinstance(base, Scalar) and base.is_integer) and not isinstance(base, Enum):
-            raise _err(f"mode({mode}) on a type that is not an integer", attr.coord)
+            raise _err(f"mode({mode}) on a type that is not an integer", self._c(attr.coord))
         enum = base if isinstance(base, Enum) else base.signed_as
         if enum is not None:
             # GCC makes an integer of the mode as signed as the enum
             # (handle_mode_attribute): its values say which, on each ABI
             if not enum.complete:
                 raise _err(f"mode({mode}) on enum '{enum.tag or '<anonymous>'}' before its "
-                           f"definition is not supported", attr.coord)
+                           f"definition is not supported", self._c(attr.coord))
             return Scalar(kind, None, f"enum {enum.tag or '<anonymous>'} __attribute__((mode({mode})))",
                           from_mode=True, signed_as=enum)
         signed = base.signed
@@ -494,17 +510,17 @@ class Builder:
                 if attr.name == "aligned":
                     aligned = self._align_arg(attr)
                 elif attr.name == "mode":
-                    raise _err("mode on a pointer type is not supported", attr.coord)
+                    raise _err("mode on a pointer type is not supported", self._c(attr.coord))
             if aligned is not None:
-                ptr = Aligned(ptr, aligned, node.coord)
+                ptr = Aligned(ptr, aligned, self._c(node.coord))
             return ptr
         if isinstance(node, c_ast.ArrayDecl):
             elem = self.decl_type(node.type)
-            self._check_element(elem, node.coord)
+            self._check_element(elem, self._c(node.coord))
             dim = self.expr(node.dim) if node.dim is not None else None
             if node.dim_quals and "static" in node.dim_quals:
                 pass
-            return Array(elem, dim, node.coord)
+            return Array(elem, dim, self._c(node.coord))
         if isinstance(node, c_ast.FuncDecl):
             return self._function(node)
         if isinstance(node, c_ast.Typename):
@@ -513,7 +529,7 @@ class Builder:
             return self._type_name_attrs(t, node)
         if isinstance(node, (c_ast.Struct, c_ast.Union, c_ast.Enum, c_ast.IdentifierType)):
             return self.specifier_type(node)
-        raise _err(f"unsupported declarator {type(node).__name__}", getattr(node, "coord", None))
+        raise _err(f"unsupported declarator {type(node).__name__}", self._c(getattr(node, "coord", None)))
 
     def _type_name_attrs(self, t: CType, node: c_ast.Typename) -> CType:
         """Attributes in a type name's specifiers (``sizeof(int
@@ -536,12 +552,12 @@ class Builder:
             elif attr.name == "mode":
                 mode = attr
             elif attr.name == "packed" and packed_refused:
-                raise _err("__attribute__((packed)) in a type name is not supported", attr.coord)
+                raise _err("__attribute__((packed)) in a type name is not supported", self._c(attr.coord))
         if mode is not None:
             t = self._apply_mode(t, mode)
         if aligned is not None:
             core = unqualified(t)
-            t = Aligned(t, aligned, node.coord,
+            t = Aligned(t, aligned, self._c(node.coord),
                         before_completion=isinstance(core, (Record, Enum)) and not core.complete,
                         earlier=tuple(earlier))
         return t
@@ -567,7 +583,7 @@ class Builder:
         returned = unqualified(ret)
         if isinstance(returned, (Array, Function)):
             raise _err(f"function returning {'an array' if isinstance(returned, Array) else 'a function'}",
-                       node.coord)
+                       self._c(node.coord))
         if node.args is None:
             return Function(ret)
         # Enumerators declared in a parameter list have prototype scope:
@@ -623,10 +639,10 @@ class Builder:
         if isinstance(node, c_ast.TypeOf):
             if isinstance(node.expr, c_ast.Typename):
                 return self.decl_type(node.expr)
-            return TypeofExpr(self.expr(node.expr), node.coord)
+            return TypeofExpr(self.expr(node.expr), self._c(node.coord))
         if isinstance(node, (c_ast.TypeDecl, c_ast.PtrDecl, c_ast.ArrayDecl, c_ast.Typename)):
             return self.decl_type(node)
-        raise _err(f"unsupported type {type(node).__name__}", getattr(node, "coord", None))
+        raise _err(f"unsupported type {type(node).__name__}", self._c(getattr(node, "coord", None)))
 
     def _identifier_type(self, node: c_ast.IdentifierType) -> CType:
         names = list(node.names)
@@ -640,7 +656,7 @@ class Builder:
             words[n] = words.get(n, 0) + 1
         if any(n not in ("void", "char", "short", "int", "long", "signed", "unsigned",
                          "float", "double", "_Bool", "_Complex", "__int128") for n in words):
-            raise _err(f"unknown type name '{' '.join(names)}'", node.coord)
+            raise _err(f"unknown type name '{' '.join(names)}'", self._c(node.coord))
         if "void" in words:
             return VOID
         unsigned = "unsigned" in words
@@ -660,7 +676,7 @@ class Builder:
                 return Scalar("_Complex " + kind, True, "_Complex " + kind)
             return Scalar(kind, True, kind)
         if complex_:
-            raise _err("complex integer types are not supported", node.coord)
+            raise _err("complex integer types are not supported", self._c(node.coord))
         if "__int128" in words:
             return Scalar("__int128", not unsigned, "unsigned __int128" if unsigned else "__int128")
         if "char" in words:
@@ -696,22 +712,22 @@ class Builder:
             if found is None:
                 other = "union" if kind == "struct" else "struct"
                 if self._tag_key(other, name) in self.tags or self._tag_key("enum", name) in self.tags:
-                    raise _err(f"'{name}' defined as wrong kind of tag", node.coord)
-                found = Record(kind, name, node.coord)
+                    raise _err(f"'{name}' defined as wrong kind of tag", self._c(node.coord))
+                found = Record(kind, name, self._c(node.coord))
                 self.tags[key] = found
             return found
         if name is not None:
             key = self._tag_key(kind, name)
             rec = self.tags.get(key)
             if rec is None:
-                rec = Record(kind, name, node.coord)
+                rec = Record(kind, name, self._c(node.coord))
                 self.tags[key] = rec
             elif rec.complete:
-                raise _err(f"redefinition of '{kind} {name}'", node.coord)
+                raise _err(f"redefinition of '{kind} {name}'", self._c(node.coord))
             else:
-                rec.coord = node.coord  # where it is defined, not first named
+                rec.coord = self._c(node.coord)  # where it is defined, not first named
         else:
-            rec = Record(kind, None, node.coord)
+            rec = Record(kind, None, self._c(node.coord))
         members: List[Member] = []
         for decl in node.decls:
             if isinstance(decl, c_ast.Pragma):
@@ -723,14 +739,14 @@ class Builder:
                 if member is not None:
                     members.append(member)
             else:
-                raise _err(f"unsupported member {type(decl).__name__}", decl.coord)
+                raise _err(f"unsupported member {type(decl).__name__}", self._c(decl.coord))
         for attr in self._gnu(node.attributes):
             if attr.name == "packed":
                 rec.packed = True
             elif attr.name == "aligned":
                 rec.aligns.append(self._align_arg(attr))
             elif attr.name == "mode":
-                raise _err("mode on a struct or union type", attr.coord)
+                raise _err("mode on a struct or union type", self._c(attr.coord))
         _check_member_names(members, set())
         rec.pack = self.pack
         rec.members = members
@@ -742,7 +758,7 @@ class Builder:
 
     def _member(self, decl: c_ast.Decl) -> Optional[Member]:
         if decl.storage:
-            raise _err(f"storage class '{decl.storage[0]}' on a member", decl.coord)
+            raise _err(f"storage class '{decl.storage[0]}' on a member", self._c(decl.coord))
         dtype = decl.type
         if decl.name is None and decl.bitsize is None:
             # No declarator: an anonymous struct/union member, or a tag
@@ -750,7 +766,7 @@ class Builder:
             inner = dtype.type if isinstance(dtype, c_ast.TypeDecl) else dtype
             ctype = self.decl_type(dtype)
             if isinstance(inner, (c_ast.Struct, c_ast.Union)) and inner.name is None and inner.decls is not None:
-                member = Member(None, ctype, decl.coord)
+                member = Member(None, ctype, self._c(decl.coord))
                 # GCC drops the specifiers' __attribute__ of a member with
                 # no declarator (grokfield is given none); _Alignas stays,
                 # and those after the '}' are the type's
@@ -764,8 +780,8 @@ class Builder:
         space = _address_space(ctype)
         if space is not None:
             raise _err(f"'{space}' specified for structure field '{decl.name}'",
-                       _name_coord(decl))
-        member = Member(decl.name, ctype, decl.coord)
+                       self._c(_name_coord(decl)))
+        member = Member(decl.name, ctype, self._c(decl.coord))
         if decl.bitsize is not None:
             member.bitwidth = self.expr(decl.bitsize)
         self._member_attrs(member, decl)
@@ -775,13 +791,13 @@ class Builder:
         for alignas in decl.align or ():
             if member.bitwidth is not None:
                 raise _err(f"alignment specified for bit-field '{member.name or '<anonymous>'}'",
-                           alignas.coord)
+                           self._c(alignas.coord))
             arg = alignas.alignment
             if isinstance(arg, c_ast.Typename):
-                value = E.AlignofType(self.decl_type(arg), False, alignas.coord, self._completions)
+                value = E.AlignofType(self.decl_type(arg), False, self._c(alignas.coord), self._completions)
             else:
                 value = self.expr(arg)
-            member.aligns.append(AlignSpec(value, alignas.coord, alignas=True))
+            member.aligns.append(AlignSpec(value, self._c(alignas.coord), alignas=True))
         attrs = self._gnu(decl.attributes) if gnu else []
         names = {a.name for a in attrs}
         if {"packed", "mode"} <= names and member.bitwidth is None \
@@ -792,7 +808,7 @@ class Builder:
             # came first is not kept here
             mode = next(a for a in attrs if a.name == "mode")
             raise _err("'packed' with 'mode' on a member of a 1-byte-aligned type is not "
-                       "supported", mode.coord)
+                       "supported", self._c(mode.coord))
         for attr in attrs:
             if attr.name == "aligned":
                 member.aligns.append(self._align_arg(attr))
@@ -811,27 +827,27 @@ class Builder:
             key = self._tag_key("enum", name)
             found = self.tags.get(key)
             if found is None:
-                found = Enum(name, node.coord)
+                found = Enum(name, self._c(node.coord))
                 self.tags[key] = found
             return found
         if name is not None:
             key = self._tag_key("enum", name)
             enum = self.tags.get(key)
             if enum is None:
-                enum = Enum(name, node.coord)
+                enum = Enum(name, self._c(node.coord))
                 self.tags[key] = enum
             elif enum.complete:
-                raise _err(f"redefinition of 'enum {name}'", node.coord)
+                raise _err(f"redefinition of 'enum {name}'", self._c(node.coord))
         else:
-            enum = Enum(None, node.coord)
+            enum = Enum(None, self._c(node.coord))
         enumerators: List[Enumerator] = []
         for item in node.values.enumerators:
             if isinstance(item, c_ast.Pragma):
                 self._pragma(item)
                 continue
             value = self.expr(item.value) if item.value is not None else None
-            self._check_redeclaration(item.name, "enumerator", item.coord)
-            e = Enumerator(item.name, value, enum, len(enumerators), item.coord)
+            self._check_redeclaration(item.name, "enumerator", self._c(item.coord))
+            e = Enumerator(item.name, value, enum, len(enumerators), self._c(item.coord))
             enumerators.append(e)
             self._declare(self.ordinary, item.name, e)
             self.tu.enumerators[item.name] = e
@@ -846,9 +862,9 @@ class Builder:
             elif attr.name == "mode":
                 args = attr.arguments or []
                 if len(args) != 1 or not isinstance(args[0], str):
-                    raise _err("mode takes one machine mode", attr.coord)
+                    raise _err("mode takes one machine mode", self._c(attr.coord))
                 if args[0] not in _MODES:
-                    raise _err(f"__attribute__((mode({args[0]}))) is not supported", attr.coord)
+                    raise _err(f"__attribute__((mode({args[0]}))) is not supported", self._c(attr.coord))
                 enum.mode = _MODES[args[0]]
         self.tu.enums.append(enum)
         self._defined[id(node)] = enum
@@ -856,9 +872,9 @@ class Builder:
 
     # --------------------------------------------------------- expressions
     def expr(self, node) -> E.Expr:
-        coord = getattr(node, "coord", None)
+        coord = self._c(getattr(node, "coord", None))
         if isinstance(node, c_ast.Constant):
-            return _constant(node)
+            return _constant(node, coord)
         if isinstance(node, c_ast.ID):
             found = self.ordinary.get(node.name)
             if isinstance(found, Enumerator):
@@ -906,7 +922,7 @@ class Builder:
         raise _err(f"unsupported expression ({type(node).__name__})", coord)
 
     def _call(self, node: c_ast.FuncCall) -> E.Expr:
-        coord = node.coord
+        coord = self._c(node.coord)
         fname = node.name.name if isinstance(node.name, c_ast.ID) else None
         args = node.args.exprs if node.args is not None else []
         if fname == "offsetof":
@@ -942,7 +958,7 @@ class Builder:
             self._designator(node.name, steps)
             steps.append(("index", self.expr(node.subscript)))
         else:
-            raise _err("unsupported offsetof designator", getattr(node, "coord", None))
+            raise _err("unsupported offsetof designator", self._c(getattr(node, "coord", None)))
 
 
 def _is_string(node) -> bool:
@@ -1015,11 +1031,12 @@ def _int_digits(digits: str) -> Tuple[int, bool]:
     return int(digits), True
 
 
-def _constant(node: c_ast.Constant) -> E.Expr:
-    coord = node.coord
+def _constant(node: c_ast.Constant, coord) -> E.Expr:
+    """``node`` as an expression, at ``coord`` (its coordinate as this
+    text names it: Builder._c)."""
     text = node.value
     if node.type == "string":
-        return _string(node)
+        return _string(node, coord)
     if node.type in ("char", "wchar_t", "char16_t", "char32_t", "char8_t") or text[:1] == "'" or text[1:2] == "'":
         return _char_constant(text, coord)
     m = _INT_RE.match(text)
@@ -1110,11 +1127,11 @@ def _char_constant(text: str, coord) -> E.CharLit:
     return E.CharLit(value, coord, multi=True)
 
 
-def _string(node: c_ast.Constant) -> E.Expr:
+def _string(node: c_ast.Constant, coord) -> E.Expr:
     text = node.value
     if not text.startswith('"'):
-        raise _err("wide string literals are not supported", node.coord)
+        raise _err("wide string literals are not supported", coord)
     # pycparser joins adjacent literals into one token text
     parts = re.findall(r'"((?:[^"\\]|\\.)*)"', text)
-    data = bytes(v for part in parts for v in _unescape(part, node.coord))
-    return E.StrLit(data, 1, node.coord)
+    data = bytes(v for part in parts for v in _unescape(part, coord))
+    return E.StrLit(data, 1, coord)

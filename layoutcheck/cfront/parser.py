@@ -38,7 +38,7 @@ import contextlib
 import gc
 import re
 import sys
-from typing import List, Optional, Tuple
+from typing import FrozenSet, List, Optional, Tuple
 
 from pycparser import c_ast
 from pycparser.c_lexer import CLexer, Token
@@ -129,13 +129,17 @@ class ParsedFile(c_ast.FileAST):
     """A FileAST with where each external declaration stands among the
     parsed tokens, and the declarations left for later (``scan``)."""
 
-    __slots__ = ("ext_positions", "deferred", "typedef_log")
+    __slots__ = ("ext_positions", "deferred", "typedef_log", "ext_maps")
 
-    def __init__(self, ext, ext_positions, deferred, typedef_log=()) -> None:
+    def __init__(self, ext, ext_positions, deferred, typedef_log=(), ext_maps=None) -> None:
         super().__init__(ext)
         self.ext_positions = ext_positions
         self.deferred = deferred
         self.typedef_log = typedef_log  # (position, name) of each file-scope typedef name
+        # for each external declaration, None, or the file names its
+        # coordinates stand for in this text (old -> new): a declaration
+        # parsed in another text and shared, not copied (_Reuse)
+        self.ext_maps = ext_maps
 
 
 # Array and function suffixes, and levels of pointer, in one declarator
@@ -172,6 +176,11 @@ class GnuCParser(CParser):
         # (token index, name) of each file-scope typedef name, in order.
         self.typedef_log: List[Tuple[int, str]] = []
         self.ext_positions: List[int] = []
+        self.ext_maps: List[Optional[dict]] = []
+        # the entries of _Reuse this parse kept or took: one met again in
+        # the same text is copied (the builder knows a definition by its
+        # node: two of one node would be one definition)
+        self._shared: set = set()
         # with reuse: the text's scan (LazyItem declarations), what parsing
         # the current one did to file scope, and where it stands among the
         # parsed tokens (the position of the typedef names it declares)
@@ -216,7 +225,8 @@ class GnuCParser(CParser):
     def wrap(self, ext: list, scanned) -> "ParsedFile":
         """The ParsedFile of ``ext``, parsed from ``scanned``'s tokens by
         this parser, with the deferred declarations' reader."""
-        ast = ParsedFile(ext, self.ext_positions, scanned.deferred, self.typedef_log)
+        maps = self.ext_maps if any(m is not None for m in self.ext_maps) else None
+        ast = ParsedFile(ext, self.ext_positions, scanned.deferred, self.typedef_log, maps)
         log = self.typedef_log
         # pycparser's parser and its lexer refer to each other: drop the
         # lexer and the tokens, so that neither outlives the parse (the
@@ -259,25 +269,29 @@ class GnuCParser(CParser):
         while self._peek() is not None:
             at = tokens._index
             tok = tokens._buffer[at]
+            mapping = None
             if tok.__class__ is LazyItem:
-                nodes = self._parse_lazy(tok, at)
+                nodes, mapping = self._parse_lazy(tok, at)
             else:
                 nodes = self._parse_external_declaration()
             ext.extend(nodes)
             positions.extend([at] * len(nodes))
+            self.ext_maps.extend([mapping] * len(nodes))
         return ext
 
-    def _parse_lazy(self, item: LazyItem, at: int) -> list:
-        """The external declarations of a declaration left untokenized: a
-        copy of what parsing the same declaration gave in another text,
-        when there was one (``_Reuse``), else tokenized and parsed here on
-        its own (and kept for the next text).  Anything but a declaration
-        read to its last token raises _Unreused."""
+    def _parse_lazy(self, item: LazyItem, at: int) -> Tuple[list, Optional[dict]]:
+        """The external declarations of a declaration left untokenized, and
+        None or the file names their coordinates stand for here: what
+        parsing the same declaration gave in another text, when there was
+        one (``_Reuse``), else tokenized and parsed here on its own (and
+        kept for the next text).  Anything but a declaration read to its
+        last token raises _Unreused."""
         main = self._tokens
         key, files = _REUSE.key(self._scanned.text, item, self._scope_stack[0])
-        kept = _REUSE.take(key, files) if key is not None else None
+        kept = _REUSE.take(key, files, self._shared) if key is not None else None
+        mapping = None
         if kept is not None:
-            nodes, replay = kept
+            nodes, replay, mapping = kept
             scope = self._scope_stack[0]
             for name, is_typedef in replay:
                 scope[name] = is_typedef
@@ -301,10 +315,12 @@ class GnuCParser(CParser):
                 self._tokens = main
                 self._effects = self._log_at = None
             if key is not None:
-                _REUSE.keep(key, files, nodes, effects)
+                # (a node's coordinate is one of its tokens')
+                _REUSE.keep(key, files, nodes, effects, self._shared,
+                            frozenset(tok.filename for tok in own))
         main._index = at + 1
         self._typedef_checked_token = None
-        return nodes
+        return nodes, mapping
 
     def _add_typedef_name(self, name, coord):
         super()._add_typedef_name(name, coord)
@@ -1010,7 +1026,7 @@ class _NotMapped(Exception):
 
 
 class _Reuse:
-    """Declarations parsed once, copied into every other text that has them.
+    """Declarations parsed once, shared with every other text that has them.
 
     The texts of one header for many ABIs (each ABI's copy of the UAPI
     headers), or for many configs, are mostly the same declarations.  A
@@ -1018,11 +1034,15 @@ class _Reuse:
     starts: the file, line and column) and on which of its identifiers
     are typedef names, ordinary names or unknown at file scope when it is
     met; nothing else.  The key is exactly that, with the names of the
-    files in its line markers set apart: a copy of the kept parse whose
-    coordinates name this text's files (and whose effects on file scope,
-    the names it declares, are replayed) is what parsing it here gives.
-    ``tests/test_reuse.py`` holds the copies to fresh parses, coordinates
-    included, on the UAPI headers of every ABI."""
+    files in its line markers set apart: the kept parse, with its
+    coordinates read as naming this text's files (the map ``take``
+    returns, which the builder applies: ``Builder._c``), and its effects
+    on file scope (the names it declares) replayed, is what parsing it
+    here gives.  The nodes are shared, never changed after the parse; a
+    text that has one declaration twice gets a copy the second time.
+    ``tests/test_reuse.py`` holds the shared parses to fresh ones,
+    coordinates included, and what the builder makes of them, on the
+    UAPI headers of every ABI."""
 
     # characters of declarations kept (each costs about 70 bytes of nodes,
     # held as long as the process: a library caller's too), then all
@@ -1072,13 +1092,17 @@ class _Reuse:
         known = tuple(map(scope.get, _WORD.findall(chunk)))
         return (chunk, lineno, column, known), files
 
-    def take(self, key: tuple, files: tuple) -> Optional[Tuple[list, list]]:
-        """A copy of the nodes kept for ``key``, their coordinates naming
-        ``files``, and the declaration's effects on file scope; or None."""
+    def take(self, key: tuple, files: tuple, shared: set) -> Optional[Tuple[list, list, Optional[dict]]]:
+        """The nodes kept for ``key``, the declaration's effects on file
+        scope, and None or the file names the nodes' coordinates stand for
+        in a text whose declaration names ``files`` (old -> new); or None.
+        The nodes are shared, not copied (the builder reads their
+        coordinates through the mapping), unless this text (``shared``,
+        the entries it kept or took) has them already: then a copy."""
         kept = self._kept.get(key)  # one lookup: another thread may clear the table
         if kept is None:
             return None
-        nodes, kept_files, effects = kept
+        nodes, kept_files, effects, named = kept
         if kept_files == files:
             mapping = None
         else:
@@ -1086,17 +1110,27 @@ class _Reuse:
             for old, new in zip(kept_files, files, strict=True):
                 if mapping.setdefault(old, new) != new:
                     return None  # one file there, two here: not this copy
+            if not named <= mapping.keys():
+                return None  # a coordinate names a file the copy cannot map
+        if id(kept) not in shared:
+            shared.add(id(kept))
+            return list(nodes), effects, mapping
         seen: dict = {}
         try:
-            return [_copy_value(node, mapping, seen) for node in nodes], effects
+            return [_copy_value(node, mapping, seen) for node in nodes], effects, None
         except _NotMapped:
             return None
 
-    def keep(self, key: tuple, files: tuple, nodes: list, effects: list) -> None:
+    def keep(self, key: tuple, files: tuple, nodes: list, effects: list, shared: set,
+             named: FrozenSet[str]) -> None:
+        """Keep the nodes parsed for ``key``; ``named``: the files their
+        coordinates name (those of the tokens they were parsed from)."""
         if self._size > self.LIMIT:
             self._kept.clear()
             self._size = 0
-        self._kept[key] = (nodes, files, effects)
+        kept = (nodes, files, effects, named)
+        self._kept[key] = kept
+        shared.add(id(kept))
         self._size += len(key[0])
 
     def clear(self) -> None:
@@ -1105,6 +1139,7 @@ class _Reuse:
 
 
 _REUSE = _Reuse()
+
 
 
 def _copy_value(value, mapping, seen: dict):
