@@ -751,17 +751,17 @@ class GnuCParser(CParser):
         return self._build_function_definition(spec, decl, None, body)
 
     def _parse_parameter_declaration(self):
-        # 'u32 x', 'u32 *p', 'const u32': a word no typedef names, where
-        # only a type can stand, is an unknown type name to GCC (alone, or
-        # with others, it is a K&R parameter name: 'f(a, b)')
-        k, qualified = 1, False
+        # 'u32 x', 'u32 *p', 'const u32 x': a word no typedef names, before
+        # a declarator, is an unknown type name to GCC (alone it is the
+        # parameter's name: 'f(a, b)', or 'f(const x)', an implicit int)
+        k = 1
         while True:
             ahead = self._peek(k)
             if ahead is None or not (ahead.type in _TYPE_QUALIFIER or ahead.type == "REGISTER"):
                 break
-            k, qualified = k + 1, True
-        if ahead is not None and ahead.type == "ID" and (
-                qualified or self._peek_type(k + 1) in ("ID", "TIMES", "LPAREN", "LBRACKET")):
+            k += 1
+        if ahead is not None and ahead.type == "ID" and \
+                self._peek_type(k + 1) in ("ID", "TIMES", "LPAREN", "LBRACKET"):
             self._parse_error(f"unknown type name '{ahead.value}'", self._tok_coord(ahead))
         self._parameters += 1
         try:
