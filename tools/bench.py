@@ -450,7 +450,13 @@ def hook_row(repeat: int):
             text = fh.read()
         with open(header, "w") as fh:
             fh.write(text.replace("struct dev_pagemap *pgmap;", "unsigned long pgmap;"))
+        # staged, as in a commit (the hook refuses unstaged changes it reads)
+        subprocess.run(["git", "add", "-A"], cwd=repo, env=env, check=True, capture_output=True)
         cmd = lc_cmd("hook", "include/linux/mm_types.h")
+        said = subprocess.run(cmd, cwd=repo, env=cold_env(), capture_output=True, text=True)
+        if said.returncode != 1 or "FAIL page-tail-bit" not in said.stdout or "since HEAD" not in said.stdout:
+            raise SystemExit(f"the hook row's command did not refuse the commit for its rule and "
+                             f"diff: {said.stdout[-500:]} {said.stderr[-500:]}")
         cold = [run(cmd, cwd=repo)[0] for _ in range(repeat)]
         warm_cache = warm_env(cmd, cwd=repo)
         warm = [run(cmd, cwd=repo, env=warm_cache)[0] for _ in range(repeat)]
