@@ -167,7 +167,7 @@ class GnuCParser(CParser):
     def __init__(self, defer: bool = True, reuse: bool = False, source: bool = False) -> None:
         super().__init__(lexer=CLexer)
         self.defer = defer
-        self.reuse = reuse  # declarations parsed in other texts are copied (_Reuse)
+        self.reuse = reuse  # declarations parsed in other texts are shared (_Reuse)
         self.source = source  # a header read as written, not a preprocessor's output
         self._member_lists = 0  # struct or union member lists being read (nested)
         self._parameters = 0  # parameter declarations being read (nested)
@@ -755,14 +755,9 @@ class GnuCParser(CParser):
         # a declarator, is an unknown type name to GCC (alone it is the
         # parameter's name: 'f(a, b)', or 'f(const x)', an implicit int)
         k = 1
-        while True:
-            ahead = self._peek(k)
-            if ahead is None or not (ahead.type in _TYPE_QUALIFIER or ahead.type == "REGISTER"):
-                break
+        while self._peek_type(k) in _TYPE_QUALIFIER or self._peek_type(k) == "REGISTER":
             k += 1
-        if ahead is not None and ahead.type == "ID" and \
-                self._peek_type(k + 1) in ("ID", "TIMES", "LPAREN", "LBRACKET"):
-            self._parse_error(f"unknown type name '{ahead.value}'", self._tok_coord(ahead))
+        self._refuse_unknown_type(k)
         self._parameters += 1
         try:
             decl = super()._parse_parameter_declaration()
@@ -770,6 +765,15 @@ class GnuCParser(CParser):
         finally:
             self._parameters -= 1
         return decl
+
+    def _refuse_unknown_type(self, k: int) -> None:
+        """A parameter's word at token ``k`` ahead that no typedef names,
+        followed by a declarator ('u32 x', 'u32 *p'): GCC's unknown type
+        name.  Followed by ',' or ')', it is a K&R or implicit-int name."""
+        word = self._peek(k)
+        if word is not None and word.type == "ID" and \
+                self._peek_type(k + 1) in ("ID", "TIMES", "LPAREN", "LBRACKET"):
+            self._parse_error(f"unknown type name '{word.value}'", self._tok_coord(word))
 
     # ------------------------------------------------- struct/union/enum
     def _parse_struct_or_union_specifier(self):
@@ -910,10 +914,7 @@ class GnuCParser(CParser):
             else:
                 # '(u32 x': a first parameter whose type no typedef names
                 # (pycparser would read the word as a K&R parameter name)
-                first = self._peek(2)
-                if first is not None and first.type == "ID" and \
-                        self._peek_type(3) in ("ID", "TIMES", "LPAREN", "LBRACKET"):
-                    self._parse_error(f"unknown type name '{first.value}'", self._tok_coord(first))
+                self._refuse_unknown_type(2)
                 decl = self._type_modify_decl(decl, self._parse_function_decl(decl))
         return decl
 
@@ -1139,7 +1140,6 @@ class _Reuse:
 
 
 _REUSE = _Reuse()
-
 
 
 def _copy_value(value, mapping, seen: dict):

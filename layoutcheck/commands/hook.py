@@ -130,15 +130,6 @@ def _own_rules(header: str) -> bool:
     return rules_file is not None and os.path.basename(rules_file).endswith(".rules.toml")
 
 
-def _unstaged_read(headers: List[str], read: List[str]) -> List[str]:
-    """The files the check read (``read``: headers, their includes, the
-    rules and project files) that the commit does not hold as read:
-    changed and not staged, or not in the index (``gitrev.unstaged``)."""
-    from ..gitrev import unstaged
-
-    return unstaged(headers[0], read)
-
-
 def run(args) -> int:
     from ..cli import options_from
     from ..compare import diff_headers
@@ -198,7 +189,9 @@ def run(args) -> int:
              if v.discovery is not None and v.discovery.path is not None]
     if project is not None:
         used.append(project.path)
-    left_out = _unstaged_read(headers + own, used)
+    from ..gitrev import unstaged
+
+    left_out = unstaged((headers + own)[0], used)
     if left_out:
         shown = ", ".join(left_out[:5]) + (f" and {len(left_out) - 5} more" if len(left_out) > 5 else "")
         print(f"layoutcheck: {shown}: read by the check, and changed and not staged, or not "

@@ -272,22 +272,28 @@ class KernelNames(Frozen):
 
     def named(self, pattern: str, label: str) -> FrozenSet[str]:
         """The files of the tree ``pattern`` names, by real path."""
-        import glob
-
-        from ..project import bounded_glob
-
         if ".." in pattern.replace("\\", "/").split("/"):
             return frozenset()
-        out = {os.path.realpath(m) for root in self.roots
-               for m in bounded_glob(os.path.join(glob.escape(root), pattern), label) if os.path.isfile(m)}
+        out = {os.path.realpath(m) for root in self.roots for m in _files_under(root, pattern, label)}
         seen: set = set()  # include names found in an earlier folder of the path
         for folder in self.include:
-            for m in bounded_glob(os.path.join(glob.escape(folder), pattern), label):
+            for m in _files_under(folder, pattern, label):
                 name = os.path.relpath(m, folder)
-                if name not in seen and os.path.isfile(m):
+                if name not in seen:
                     seen.add(name)
                     out.add(os.path.realpath(m))
         return frozenset(out)
+
+
+def _files_under(folder: str, pattern: str, label: str) -> List[str]:
+    """The files ``pattern`` (a glob, ``**`` for any depth) names in
+    ``folder``; ``label`` names the pattern in the error past the bound."""
+    import glob
+
+    from ..project import bounded_glob
+
+    return [m for m in bounded_glob(os.path.join(glob.escape(folder), pattern), label)
+            if os.path.isfile(m)]
 
 
 class RuleSet(PlainEq):
@@ -382,15 +388,9 @@ class RuleSet(PlainEq):
         kernel tree."""
         found = self._named.get((pattern, self._tree))
         if found is None:
-            import glob
-
-            from ..project import bounded_glob
-
             base = os.path.dirname(os.path.abspath(self.path)) if self.path else os.getcwd()
-            found = frozenset(
-                os.path.realpath(m)
-                for m in bounded_glob(os.path.join(glob.escape(base), pattern), f"{self.path}: headers")
-                if os.path.isfile(m))
+            found = frozenset(os.path.realpath(m)
+                              for m in _files_under(base, pattern, f"{self.path}: headers"))
             if not found and self._tree is not None:
                 found = self._tree.named(pattern, f"{self.path}: headers")
             self._named[(pattern, self._tree)] = found
