@@ -41,6 +41,62 @@ def test_the_second_half_is_computed_in_a_child_and_comes_back_in_order():
     assert proc.stdout.strip() == "ok"
 
 
+def test_work_done_ahead_of_the_fork_is_the_childs_too():
+    """``ahead`` runs here, on the first half, before the child is forked:
+    what it leaves the child finds; without a child it is not called."""
+    proc = _script("""
+        from layoutcheck import workers
+        done = []
+        def ahead(part):
+            done.append((list(part), os.getpid()))
+        work = lambda part: iter([(x, len(done), os.getpid()) for x in part])
+        workers.enable()
+        out = list(workers.in_two_stream(work, range(5), ahead))
+        assert done == [([0, 1], os.getpid())], done
+        assert [x for x, _, _ in out] == list(range(5)), out
+        # the child's half (3 items, another process) saw the work done
+        assert [n for _, n, pid in out if pid != os.getpid()] == [1, 1, 1], out
+        workers.enable(False)
+        done.clear()
+        assert [x for x, _, _ in workers.in_two_stream(work, range(5), ahead)] == list(range(5))
+        assert done == [], done
+        print("ok")
+    """)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip() == "ok"
+
+
+def test_a_big_header_is_read_ahead_unless_its_layouts_are_kept(tmp_path, monkeypatch):
+    """``Program.read_ahead``: the first ABI's text is parsed now when the
+    layout cache does not hold what it gives (cold), and not read when it
+    does (warm: it is never parsed at all)."""
+    from layoutcheck import api
+
+    monkeypatch.setenv("LAYOUTCHECK_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "src").mkdir()
+    header = tmp_path / "src" / "h.h"
+    header.write_text("struct s { long a; char b; };\nstruct t { struct s x[3]; };\n")
+
+    def program():
+        return api.Program(str(header), abis=["x86_64", "i386", "s390x"], session=api.Session())
+
+    cold = program()
+    first_half = cold.abis[:1]
+    cold.read_ahead(first_half)
+    assert cold.session.has_unit(cold.groups[0])
+    lines = [lay.json_text for lay in cold.stored_layouts(first_half)]
+    assert lines and all('"abi": "x86_64"' in line for line in lines)
+    warm = program()
+    warm.read_ahead(first_half)
+    assert not warm.session.has_unit(warm.groups[0])
+    assert [lay.json_text for lay in warm.stored_layouts(first_half)] == lines
+    assert not warm.session.has_unit(warm.groups[0])  # taken from the cache
+    # another batch of ABIs is another entry: read ahead
+    other = program()
+    other.read_ahead(other.abis[:2])
+    assert other.session.has_unit(other.groups[0])
+
+
 def test_an_error_in_the_childs_half_is_raised_with_its_location():
     proc = _script("""
         from layoutcheck import workers
@@ -183,9 +239,9 @@ def test_show_json_of_one_big_header_splits_its_abis(tmp_path):
         workers.enable()
         calls = []
         real = workers.in_two_stream
-        def spy(work, items):
+        def spy(work, items, *rest):
             calls.append(list(items))
-            return real(work, items)
+            return real(work, items, *rest)
         workers.in_two_stream = spy
         out = io.StringIO()
         with contextlib.redirect_stdout(out):
@@ -324,9 +380,9 @@ def test_show_json_of_one_big_text_for_one_abi_splits_its_records(tmp_path):
         workers.enable()
         calls = []
         real = workers.in_two_phased
-        def spy(read, write, items, note):
+        def spy(read, write, items, note, *rest):
             calls.append(len(items))
-            return real(read, write, items, note)
+            return real(read, write, items, note, *rest)
         workers.in_two_phased = spy
         out = io.StringIO()
         with contextlib.redirect_stdout(out):

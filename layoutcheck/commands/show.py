@@ -101,7 +101,7 @@ def run(args) -> int:
         say(paths[0], refused_rules_note(prog.ruleset))
         if prog.text_size() >= workers.BIG_TEXT:
             layouts.append(workers.in_two_stream(
-                lambda abis: json_lines(prog.stored_layouts(abis)), prog.abis))
+                lambda abis: json_lines(prog.stored_layouts(abis)), prog.abis, prog.read_ahead))
         else:
             layouts.append(prog.stored_layouts())
         paths = []
