@@ -395,6 +395,31 @@ def test_a_type_defined_later_is_incomplete_where_an_expression_uses_it(text, gc
     assert_refused(text, "x86_64", "incomplete type", gcc_message, tmp_path, gcc_same_column=False)
 
 
+# A member's type must be complete where the member stands: one completed
+# after it is refused, though laying the struct out at the end of the file
+# would give it a size (it used to be laid out).
+@pytest.mark.parametrize("text", [
+    "struct foo;\nstruct s { int y; struct foo @x; };\nstruct foo { long z; };\n",
+    "enum e;\nstruct s { int y; enum e @x; };\nenum e { A, B };\n",
+    "enum e;\nstruct s { int y; enum e @x : 3; };\nenum e { A, B };\n",
+    "struct foo;\ntypedef struct foo F;\nunion s { int y; const F @x; };\nstruct foo { long z; };\n",
+    "struct foo;\ntypedef struct foo F __attribute__((aligned(8)));\nstruct s { int y; F @x; };\n"
+    "struct foo { long z; };\n",
+    "struct s { int y; struct { struct foo @z; } n; };\nstruct foo { long q; };\n",
+    "struct s { int y; struct { struct foo @z; }; };\nstruct foo { long q; };\n",
+    "struct s { int y; struct s @x; };\nstruct foo { long q; };\n",
+])
+def test_a_member_whose_type_is_completed_later_is_refused(text, tmp_path):
+    clean, line, column = marked(text)
+    with pytest.raises(LayoutError) as info:
+        lc.layout(clean, "s", "x86_64")
+    assert info.value.where == f"<input>:{line}:{column}", str(info.value)
+    assert "has incomplete type" in info.value.message
+    errors, stderr = gcc("x86_64", clean, tmp_path)
+    assert errors and errors[0][:2] == (line, column), stderr
+    assert "has incomplete type" in errors[0][2], stderr
+
+
 def test_a_static_assert_on_a_type_defined_later_is_not_passed(tmp_path):
     header = tmp_path / "later.h"
     header.write_text("struct foo;\n_Static_assert(sizeof(struct foo) == 4, \"x\");\nstruct foo { int x; };\n")

@@ -47,6 +47,7 @@ from ..model import (
     same_type,
     unqualified,
 )
+from ..typenames import type_name
 from .parser import gc_paused
 
 # Attributes that change layout and are modelled.
@@ -781,6 +782,7 @@ class Builder:
         if space is not None:
             raise _err(f"'{space}' specified for structure field '{decl.name}'",
                        self._c(_name_coord(decl)))
+        _check_member_type(ctype, decl.name, self._c(_name_coord(decl) if decl.name else decl.coord))
         member = Member(decl.name, ctype, self._c(decl.coord))
         if decl.bitsize is not None:
             member.bitwidth = self.expr(decl.bitsize)
@@ -959,6 +961,22 @@ class Builder:
             steps.append(("index", self.expr(node.subscript)))
         else:
             raise _err("unsupported offsetof designator", self._c(getattr(node, "coord", None)))
+
+
+def _check_member_type(ctype: CType, name: Optional[str], coord) -> None:
+    """What GCC refuses in a member's type where the member is declared
+    (grokfield): void, a function, a struct, union or enum not complete at
+    that point.  One completed later is still incomplete here, and so is
+    the struct being defined: laid out at the end of the unit it would
+    have a size, where GCC has none to give."""
+    core = unqualified(ctype)
+    what = name or "<anonymous>"
+    if isinstance(core, Void):
+        raise _err(f"member '{what}' has void type", coord)
+    if isinstance(core, Function):
+        raise _err(f"member '{what}' has function type", coord)
+    if isinstance(core, (Record, Enum)) and not core.complete:
+        raise _err(f"member '{what}' has incomplete type '{type_name(ctype)}'", coord)
 
 
 def _is_string(node) -> bool:
