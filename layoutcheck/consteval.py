@@ -278,18 +278,32 @@ class Evaluator:
     def _v_EnumConst(self, n: E.EnumConst):
         return self.engine.enumerator_constant(n.enumerator, n)
 
-    def _complete_where_written(self, ctype, n, what: str) -> None:
-        """GCC judges a type complete where the expression stands, not at
-        the end of the unit: a struct defined later is incomplete here."""
+    def defined_later(self, ctype, n) -> Optional[str]:
+        """GCC judges a type complete where the expression (or ``typeof``)
+        ``n`` stands, not at the end of the unit: "struct foo" when
+        ``ctype`` is, or is an array of, a struct, union or enum defined
+        after that point (incomplete there), else None."""
         if n.seen is None:
-            return
+            return None
         core = self._core(ctype)
         while isinstance(core, Array):
             core = self._core(core.elem)
         if isinstance(core, (Record, Enum)) and core.defined_at is not None and core.defined_at > n.seen:
-            kind = core.kind if isinstance(core, Record) else "enum"
-            raise _err(f"invalid application of '{what}' to incomplete type '{kind} {core.tag or '<anonymous>'}'"
+            return f"{core.kind if isinstance(core, Record) else 'enum'} {core.tag or '<anonymous>'}"
+        return None
+
+    def _complete_where_written(self, ctype, n, what: str) -> None:
+        later = self.defined_later(ctype, n)
+        if later is not None:
+            raise _err(f"invalid application of '{what}' to incomplete type '{later}'"
                        f" (it is defined after this point)", n)
+
+    def _member_of_complete(self, rtype, n) -> None:
+        """A member named of a struct or union defined after the access
+        ``n``, or pointer arithmetic on one."""
+        later = self.defined_later(rtype, n)
+        if later is not None:
+            raise _err(f"invalid use of undefined type '{later}' (it is defined after this point)", n)
 
     def _v_SizeofType(self, n: E.SizeofType):
         self._complete_where_written(n.type, n, "sizeof")
@@ -300,7 +314,9 @@ class Evaluator:
             return ((len(n.operand.data) + 1) * n.operand.width, self.size_t())
         if self._is_bitfield_ref(n.operand):
             raise _err("sizeof applied to a bit-field", n)
-        return (self.engine.sizeof(self.type_of(n.operand), n), self.size_t())
+        operand = self.type_of(n.operand)
+        self._complete_where_written(operand, n, "sizeof")
+        return (self.engine.sizeof(operand, n), self.size_t())
 
     def _v_AlignofType(self, n: E.AlignofType):
         self._complete_where_written(n.type, n, "__alignof__" if n.gnu else "_Alignof")
@@ -321,7 +337,9 @@ class Evaluator:
             return (self._placed_member(n.operand).align_bits // 8, self.size_t())
         # c_alignof: the type's own alignment (__alignof__'s), also when
         # it is spelt _Alignof
-        return (self.engine.alignof(self.type_of(n.operand), gnu=True, node=n), self.size_t())
+        operand = self.type_of(n.operand)
+        self._complete_where_written(operand, n, "__alignof__" if n.gnu else "_Alignof")
+        return (self.engine.alignof(operand, gnu=True, node=n), self.size_t())
 
     def _v_Offsetof(self, n: E.Offsetof):
         self._complete_where_written(n.type, n, "offsetof")
@@ -590,16 +608,21 @@ class Evaluator:
             return (1 if cmp[op] else 0, self.int_t)
         raise _err(f"operator {op} on floating values", n)
 
+    def _step(self, target, n) -> int:
+        """The size pointer arithmetic steps by, where ``n`` stands."""
+        self._member_of_complete(target, n)
+        return self.engine.sizeof(target, n)
+
     def _pointer_arith(self, op, lv, rv, n):
         if op in ("+", "-") and isinstance(lv, PtrVal) and not isinstance(rv, PtrVal):
-            step = self.engine.sizeof(lv.target, n) if not isinstance(unqualified(lv.target), (type(VOID),)) else 1
+            step = self._step(lv.target, n) if not isinstance(unqualified(lv.target), (type(VOID),)) else 1
             delta = rv[0] * step
             return PtrVal(lv.address + delta if op == "+" else lv.address - delta, lv.target)
         if op == "+" and isinstance(rv, PtrVal) and not isinstance(lv, PtrVal):
-            step = self.engine.sizeof(rv.target, n)
+            step = self._step(rv.target, n)
             return PtrVal(rv.address + lv[0] * step, rv.target)
         if op == "-" and isinstance(lv, PtrVal) and isinstance(rv, PtrVal):
-            step = self.engine.sizeof(lv.target, n) or 1
+            step = self._step(lv.target, n) or 1
             return ((lv.address - rv.address) // step, self.ptrdiff_t())
         a = lv.address if isinstance(lv, PtrVal) else lv[0]
         b = rv.address if isinstance(rv, PtrVal) else rv[0]
@@ -656,6 +679,7 @@ class Evaluator:
                 addr, rtype = base.address, base.target
             else:
                 addr, rtype = self.lvalue(node.base)
+            self._member_of_complete(rtype, node)
             off_bits, mtype, is_bf = self.engine.member_offset(rtype, node.name, node)
             if is_bf:
                 raise _err("address of a bit-field", node)
@@ -671,7 +695,7 @@ class Evaluator:
                 if not isinstance(base, PtrVal):
                     raise _err("subscript of a non-pointer", node)
                 addr, elem = base.address, base.target
-            return addr + idx * self.engine.sizeof(elem, node), elem
+            return addr + idx * self._step(elem, node), elem
         if isinstance(node, E.Unary) and node.op == "*":
             base = self.value(node.operand)
             if not isinstance(base, PtrVal):
@@ -701,7 +725,8 @@ class Evaluator:
         if node.arrow:
             if not isinstance(base_t, Pointer):
                 return None
-            return base_t.target
+            base_t = base_t.target
+        self._member_of_complete(base_t, node)
         return base_t
 
     # ------------------------------------------------------------- typing

@@ -971,6 +971,16 @@ class LayoutEngine:
         """The FIELD_DECL the C front end makes of ``member`` (grokfield and
         finish_struct in c-decl.c): its checks, DECL_PACKED and the
         alignment the declaration asks for."""
+        t = member.type
+        while isinstance(t, (Qualified, Aligned, Array)):
+            t = t.elem if isinstance(t, Array) else t.base
+        if isinstance(t, TypeofExpr):
+            # typeof(expression) written at the member: what it names must
+            # be complete there (the builder checks every other member)
+            later = self.ev.defined_later(t, t)
+            if later is not None:
+                raise _err(f"member '{member.name or '<anonymous>'}' has incomplete type "
+                           f"'{later}' (it is defined after this point)", member)
         try:
             type_info = self.layout(member.type)
         except LayoutError as exc:

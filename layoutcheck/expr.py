@@ -107,14 +107,17 @@ class Binary(Expr):
     left: Expr
     right: Expr
     coord: Any = None
+    seen: Optional[int] = None  # definitions completed when it was written (pointer arithmetic)
 
-    _fields = ("op", "left", "right", "coord")
+    _fields = ("op", "left", "right", "coord", "seen")
 
-    def __init__(self, op: str, left: Expr, right: Expr, coord: Any = None) -> None:
+    def __init__(self, op: str, left: Expr, right: Expr, coord: Any = None,
+                 seen: Optional[int] = None) -> None:
         self.op = op
         self.left = left
         self.right = right
         self.coord = coord
+        self.seen = seen
 
 
 class Cond(Expr):
@@ -161,12 +164,14 @@ class SizeofType(Expr):
 class SizeofExpr(Expr):
     operand: Expr
     coord: Any = None
+    seen: Optional[int] = None  # definitions completed when it was written
 
-    _fields = ("operand", "coord")
+    _fields = ("operand", "coord", "seen")
 
-    def __init__(self, operand: Expr, coord: Any = None) -> None:
+    def __init__(self, operand: Expr, coord: Any = None, seen: Optional[int] = None) -> None:
         self.operand = operand
         self.coord = coord
+        self.seen = seen
 
 
 class AlignofType(Expr):
@@ -188,13 +193,15 @@ class AlignofExpr(Expr):
     operand: Expr
     gnu: bool
     coord: Any = None
+    seen: Optional[int] = None  # definitions completed when it was written
 
-    _fields = ("operand", "gnu", "coord")
+    _fields = ("operand", "gnu", "coord", "seen")
 
-    def __init__(self, operand: Expr, gnu: bool, coord: Any = None) -> None:
+    def __init__(self, operand: Expr, gnu: bool, coord: Any = None, seen: Optional[int] = None) -> None:
         self.operand = operand
         self.gnu = gnu
         self.coord = coord
+        self.seen = seen
 
 
 class Offsetof(Expr):
@@ -219,27 +226,32 @@ class MemberRef(Expr):
     name: str
     arrow: bool
     coord: Any = None
+    seen: Optional[int] = None  # definitions completed when it was written
 
-    _fields = ("base", "name", "arrow", "coord")
+    _fields = ("base", "name", "arrow", "coord", "seen")
 
-    def __init__(self, base: Expr, name: str, arrow: bool, coord: Any = None) -> None:
+    def __init__(self, base: Expr, name: str, arrow: bool, coord: Any = None,
+                 seen: Optional[int] = None) -> None:
         self.base = base
         self.name = name
         self.arrow = arrow
         self.coord = coord
+        self.seen = seen
 
 
 class Index(Expr):
     base: Expr
     index: Expr
     coord: Any = None
+    seen: Optional[int] = None  # definitions completed when it was written
 
-    _fields = ("base", "index", "coord")
+    _fields = ("base", "index", "coord", "seen")
 
-    def __init__(self, base: Expr, index: Expr, coord: Any = None) -> None:
+    def __init__(self, base: Expr, index: Expr, coord: Any = None, seen: Optional[int] = None) -> None:
         self.base = base
         self.index = index
         self.coord = coord
+        self.seen = seen
 
 
 class Builtin(Expr):

@@ -169,13 +169,16 @@ class Aligned(CType):
 
 
 class TypeofExpr(CType):
-    """``typeof(expression)``: resolved per ABI (literal types vary)."""
+    """``typeof(expression)``: resolved per ABI (literal types vary).
+    ``seen``: the definitions completed where it is written (a member of
+    this type needs its struct, union or enum complete there)."""
 
-    __slots__ = ("expr", "coord")
+    __slots__ = ("expr", "coord", "seen")
 
-    def __init__(self, expr, coord=None):
+    def __init__(self, expr, coord=None, seen: Optional[int] = None):
         self.expr = expr
         self.coord = coord
+        self.seen = seen
 
 
 class _MaxAlign:
@@ -575,7 +578,10 @@ def same_expr(a, b) -> bool:
     if type(a) is not type(b) or not isinstance(a, E.Expr):
         return False
     for name in field_names(a):
-        if name != "coord" and not _same_operand(getattr(a, name), getattr(b, name)):
+        # (where it is written, and how many definitions it follows: the
+        # same expression at two places of a unit has one value, or an
+        # error where the first stands)
+        if name not in ("coord", "seen") and not _same_operand(getattr(a, name), getattr(b, name)):
             return False
     return True
 

@@ -420,6 +420,83 @@ def test_a_member_whose_type_is_completed_later_is_refused(text, tmp_path):
     assert "has incomplete type" in errors[0][2], stderr
 
 
+# The same through typeof written at the member (a typedef of it is judged
+# where the typedef is used, below), and in the expressions that read a
+# type's size, alignment or members: sizeof and __alignof__ of an
+# expression, and member access.
+@pytest.mark.parametrize("text", [
+    "struct foo;\nextern struct foo v;\nstruct s { int y; __typeof__(v) @x; };\nstruct foo { long z; };\n",
+    "struct foo;\nextern struct foo *p;\nstruct s { int y; const __typeof__(*p) @x; };\n"
+    "struct foo { long z; };\n",
+    "enum e;\nextern enum e v;\nstruct s { int y; __typeof__(v) @x : 2; };\nenum e { A, B };\n",
+    "struct foo;\nextern struct foo v;\nstruct s { int y; __typeof__(v) @x[2]; };\nstruct foo { long z; };\n",
+])
+def test_a_typeof_member_of_a_type_completed_later_is_refused(text, tmp_path):
+    clean, line, column = marked(text)
+    with pytest.raises(LayoutError) as info:
+        lc.layout(clean, "s", "x86_64")
+    assert info.value.where == f"<input>:{line}:{column}", str(info.value)
+    assert "has incomplete type" in info.value.message
+    errors, stderr = gcc("x86_64", clean, tmp_path)
+    assert errors and errors[0][:2] == (line, column), stderr
+    assert "has incomplete type" in errors[0][2] or "incomplete element type" in errors[0][2], stderr
+
+
+@pytest.mark.parametrize("text, message, gcc_message", [
+    ("struct foo;\nextern struct foo v;\nstruct s { int y; char a[@sizeof(v)]; };\nstruct foo { long z; };\n",
+     "invalid application of 'sizeof' to incomplete type 'struct foo'",
+     "invalid application of ‘sizeof’ to incomplete type"),
+    ("struct foo;\nextern struct foo *p;\nstruct s { int y; char a[@sizeof(*p)]; };\nstruct foo { long z; };\n",
+     "invalid application of 'sizeof' to incomplete type 'struct foo'",
+     "invalid application of ‘sizeof’ to incomplete type"),
+    ("struct foo;\nextern struct foo *p;\nstruct s { int y; char a[@__alignof__(*p)]; };\n"
+     "struct foo { long z; };\n",
+     "invalid application of '__alignof__' to incomplete type 'struct foo'",
+     "invalid application of ‘__alignof__’ to incomplete type"),
+    ("struct foo;\nstruct s { int y; char a[sizeof((@(struct foo *)0)->z)]; };\nstruct foo { long z; };\n",
+     "invalid use of undefined type 'struct foo'", "invalid use of undefined type"),
+    ("struct foo;\nextern struct foo *p;\nstruct s { int y; char a[sizeof(@p->z)]; };\nstruct foo { long z; };\n",
+     "invalid use of undefined type 'struct foo'", "invalid use of undefined type"),
+    ("struct foo;\nstruct s { int y; char a[(unsigned long)&(@(struct foo *)0)->z]; };\n"
+     "struct foo { long z; };\n",
+     "invalid use of undefined type 'struct foo'", "invalid use of undefined type"),
+    # pointer arithmetic steps by the size of what it points at
+    ("struct foo;\nstruct s { int y; char a[(unsigned long)&(@(struct foo *)0)[1]]; };\n"
+     "struct foo { long z; };\n",
+     "invalid use of undefined type 'struct foo'", "invalid use of undefined type"),
+    ("struct foo;\nstruct s { int y; char a[(unsigned long)(@(struct foo *)0 + 1)]; };\n"
+     "struct foo { long z; };\n",
+     "invalid use of undefined type 'struct foo'", "invalid use of undefined type"),
+    ("struct foo;\nstruct s { int y; char a[(unsigned long)((@(struct foo *)0 + 1) - (struct foo *)0)]; };\n"
+     "struct foo { long z; };\n",
+     "invalid use of undefined type 'struct foo'", "invalid use of undefined type"),
+])
+def test_an_expression_reading_a_type_completed_later_is_refused(text, message, gcc_message, tmp_path):
+    assert_refused(text, "x86_64", message, gcc_message, tmp_path, gcc_same_column=False)
+
+
+def test_what_is_complete_where_it_is_read_is_laid_out_as_gcc_does(tmp_path):
+    """The same forms where the type is complete: a typedef of typeof made
+    before the struct's definition and used after it, sizeof, __alignof__
+    and member access after it; and a typedef written again, the same,
+    after a definition (its sizeof is not another type)."""
+    from layoutcheck.oracle.verify import verify_program
+
+    need_compiler(get_abi("x86_64"))
+    text = ("typedef char A[sizeof(int)];\nstruct foo;\nextern struct foo v;\n"
+            "typedef __typeof__(v) T;\nstruct foo { long z; };\nextern struct foo *p;\n"
+            "typedef char A[sizeof(int)];\n"
+            "struct s { int y; T x; __typeof__(v) w; A b;\n"
+            "  char a[sizeof(*p) + __alignof__(*p) + sizeof(p->z) + sizeof(((struct foo *)0)->z)];\n"
+            "  char c[(unsigned long)&((struct foo *)0)[1] + (unsigned long)((struct foo *)0 + 1)]; };\n")
+    errors, stderr = gcc("x86_64", text, tmp_path)
+    assert not errors, stderr
+    prog = lc.load(text, abis=["x86_64"], rules=False)
+    assert prog.layout("s").size == 80
+    report = verify_program(prog)
+    assert report.total_structs >= 2 and not report.mismatches and not report.missing
+
+
 def test_a_static_assert_on_a_type_defined_later_is_not_passed(tmp_path):
     header = tmp_path / "later.h"
     header.write_text("struct foo;\n_Static_assert(sizeof(struct foo) == 4, \"x\");\nstruct foo { int x; };\n")

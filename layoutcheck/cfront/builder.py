@@ -640,7 +640,7 @@ class Builder:
         if isinstance(node, c_ast.TypeOf):
             if isinstance(node.expr, c_ast.Typename):
                 return self.decl_type(node.expr)
-            return TypeofExpr(self.expr(node.expr), self._c(node.coord))
+            return TypeofExpr(self.expr(node.expr), self._c(node.coord), self._completions)
         if isinstance(node, (c_ast.TypeDecl, c_ast.PtrDecl, c_ast.ArrayDecl, c_ast.Typename)):
             return self.decl_type(node)
         raise _err(f"unsupported type {type(node).__name__}", self._c(getattr(node, "coord", None)))
@@ -894,17 +894,17 @@ class Builder:
             if op == "sizeof":
                 if isinstance(node.expr, c_ast.Typename):
                     return E.SizeofType(self.decl_type(node.expr), coord, self._completions)
-                return E.SizeofExpr(self.expr(node.expr), coord)
+                return E.SizeofExpr(self.expr(node.expr), coord, self._completions)
             if op in ("_Alignof", "__alignof__"):
                 return E.AlignofType(self.decl_type(node.expr), op == "__alignof__", coord,
                                      self._completions)
             if op in ("_Alignofexpr", "__alignof__expr"):
-                return E.AlignofExpr(self.expr(node.expr), op == "__alignof__expr", coord)
+                return E.AlignofExpr(self.expr(node.expr), op == "__alignof__expr", coord, self._completions)
             if op in ("-", "+", "~", "!", "&", "*"):
                 return E.Unary(op, self.expr(node.expr), coord)
             raise _err(f"operator '{op}' in a constant expression", coord)
         if isinstance(node, c_ast.BinaryOp):
-            return E.Binary(node.op, self.expr(node.left), self.expr(node.right), coord)
+            return E.Binary(node.op, self.expr(node.left), self.expr(node.right), coord, self._completions)
         if isinstance(node, c_ast.TernaryOp):
             return E.Cond(self.expr(node.cond), self.expr(node.iftrue), self.expr(node.iffalse), coord)
         if isinstance(node, c_ast.Cast):
@@ -916,9 +916,10 @@ class Builder:
                 out = E.Binary(",", out, item, coord)
             return out
         if isinstance(node, c_ast.StructRef):
-            return E.MemberRef(self.expr(node.name), node.field.name, node.type == "->", coord)
+            return E.MemberRef(self.expr(node.name), node.field.name, node.type == "->", coord,
+                               self._completions)
         if isinstance(node, c_ast.ArrayRef):
-            return E.Index(self.expr(node.name), self.expr(node.subscript), coord)
+            return E.Index(self.expr(node.name), self.expr(node.subscript), coord, self._completions)
         if isinstance(node, c_ast.FuncCall):
             return self._call(node)
         raise _err(f"unsupported expression ({type(node).__name__})", coord)
