@@ -205,13 +205,20 @@ COMMANDS = {
 
 
 def main(argv: Optional[List[str]] = None) -> int:
-    parser = _build_parser(sys.argv[1:] if argv is None else argv)
+    words = sys.argv[1:] if argv is None else list(argv)
+    parser = _build_parser(words)
     args, extra = parser.parse_known_args(argv)
-    if extra:  # named after the command they were given to
+    if extra:  # named after the command they were given to, or layoutcheck's own
         command = getattr(args, "command", None)
-        sys.stderr.write(f"layoutcheck: {command or 'options'}: unrecognized arguments: "
-                         f"{' '.join(extra)} (see {'layoutcheck ' + command + ' ' if command else ''}"
-                         f"--help)\n")
+        at = words.index(command) if command in words else len(words)
+        before = [w for w in extra if w in words[:at]]
+        if before or not command:
+            hint = f"; options of {command} go after it" if command else ""
+            sys.stderr.write(f"layoutcheck: unrecognized arguments: {' '.join(before or extra)} "
+                             f"(see layoutcheck --help{hint})\n")
+        else:
+            sys.stderr.write(f"layoutcheck: {command}: unrecognized arguments: {' '.join(extra)} "
+                             f"(see layoutcheck {command} --help)\n")
         return 2
     if not getattr(args, "command", None):
         parser.print_help()

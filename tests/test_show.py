@@ -93,6 +93,19 @@ def test_help_lists_commands(run_cli):
     assert info.value.code == 0
 
 
+def test_an_unknown_option_is_named_with_the_command_it_was_given_to(run_cli):
+    code, _, err = run_cli("show", "x.h", "--bogus")
+    assert code == 2
+    assert err == "layoutcheck: show: unrecognized arguments: --bogus (see layoutcheck show --help)\n"
+    # before the command: layoutcheck's own options
+    code, _, err = run_cli("--bogus", "show", "x.h")
+    assert code == 2
+    assert err == ("layoutcheck: unrecognized arguments: --bogus (see layoutcheck --help; "
+                   "options of show go after it)\n")
+    code, _, err = run_cli("--bogus")
+    assert code == 2 and err.startswith("layoutcheck: unrecognized arguments: --bogus (see layoutcheck --help)")
+
+
 def test_a_misspelt_command_is_named_with_the_nearest_one(run_cli, capsys):
     with pytest.raises(SystemExit) as info:
         run_cli("shwo", "x.h")
