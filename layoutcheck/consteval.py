@@ -757,6 +757,7 @@ class Evaluator:
             if isinstance(base_t, (Array,)):
                 return base_t.elem
             if isinstance(base_t, Pointer):
+                self._member_of_complete(base_t.target, node)
                 return base_t.target
             raise _err("subscript of a non-array", node)
         if isinstance(node, E.Unary):
@@ -874,7 +875,14 @@ class Evaluator:
             return self._rvalue(self.type_of(node.right))
         lt = self._operand_type(node.left)
         rt = self._operand_type(node.right)
-        lp, rp = isinstance(self._core(lt), Pointer), isinstance(self._core(rt), Pointer)
+        lc, rc = self._core(lt), self._core(rt)
+        lp, rp = isinstance(lc, Pointer), isinstance(rc, Pointer)
+        # an operand whose type is incomplete where the expression stands (an
+        # enum defined later), and pointer arithmetic on one, are GCC errors
+        # also where nothing is computed (sizeof(p + 1))
+        for core in (lc, rc):
+            self._member_of_complete(core.target if isinstance(core, Pointer) and op in ("+", "-")
+                                     else core, node)
         if op in ("+", "-") and (lp or rp):
             if lp and rp:
                 if op == "-":

@@ -719,6 +719,13 @@ class LayoutEngine:
         return value
 
     def _array(self, t: Array) -> TypeInfo:
+        if t.seen is not None:
+            # a typeof element: complete where the array is declared (the
+            # builder judges every other element)
+            later = self.ev.defined_later(t.elem, t)
+            if later is not None:
+                raise _err(f"array type has incomplete element type '{later}' "
+                           f"(it is defined after this point)", t)
         elem = self.layout(t.elem)
         if elem.size_bytes is None:
             raise _err(f"array of incomplete type '{_describe(t.elem)}'", t)
@@ -971,13 +978,11 @@ class LayoutEngine:
         """The FIELD_DECL the C front end makes of ``member`` (grokfield and
         finish_struct in c-decl.c): its checks, DECL_PACKED and the
         alignment the declaration asks for."""
-        t = member.type
-        while isinstance(t, (Qualified, Aligned, Array)):
-            t = t.elem if isinstance(t, Array) else t.base
-        if isinstance(t, TypeofExpr):
-            # typeof(expression) written at the member: what it names must
-            # be complete there (the builder checks every other member)
-            later = self.ev.defined_later(t, t)
+        if member.seen is not None:
+            # a typeof in the member's type (also through typedefs): what it
+            # stands for must be complete where the member is declared (the
+            # builder judges every other member)
+            later = self.ev.defined_later(member.type, member)
             if later is not None:
                 raise _err(f"member '{member.name or '<anonymous>'}' has incomplete type "
                            f"'{later}' (it is defined after this point)", member)

@@ -92,14 +92,17 @@ class Pointer(CType):
 
 
 class Array(CType):
-    """``dim`` is an expression, or None for an array of unknown size."""
+    """``dim`` is an expression, or None for an array of unknown size.
+    ``seen``: the definitions completed where it is declared, when its
+    element names a typeof (see ``Member.seen``)."""
 
-    __slots__ = ("elem", "dim", "coord")
+    __slots__ = ("elem", "dim", "coord", "seen")
 
-    def __init__(self, elem: CType, dim, coord=None):
+    def __init__(self, elem: CType, dim, coord=None, seen: Optional[int] = None):
         self.elem = elem
         self.dim = dim
         self.coord = coord
+        self.seen = seen
 
 
 class Function(CType):
@@ -169,16 +172,13 @@ class Aligned(CType):
 
 
 class TypeofExpr(CType):
-    """``typeof(expression)``: resolved per ABI (literal types vary).
-    ``seen``: the definitions completed where it is written (a member of
-    this type needs its struct, union or enum complete there)."""
+    """``typeof(expression)``: resolved per ABI (literal types vary)."""
 
-    __slots__ = ("expr", "coord", "seen")
+    __slots__ = ("expr", "coord")
 
-    def __init__(self, expr, coord=None, seen: Optional[int] = None):
+    def __init__(self, expr, coord=None):
         self.expr = expr
         self.coord = coord
-        self.seen = seen
 
 
 class _MaxAlign:
@@ -219,17 +219,23 @@ class Member(Plain):
     bitwidth: Any = None  # expression, None when not a bitfield
     aligns: List[AlignSpec]
     packed: bool = False
+    # the definitions completed where it is declared, when its type names a
+    # typeof (the builder judges the others): what that stands for must be
+    # complete there
+    seen: Optional[int] = None
 
-    _fields = ("name", "type", "coord", "bitwidth", "aligns", "packed")
+    _fields = ("name", "type", "coord", "bitwidth", "aligns", "packed", "seen")
+    _uncompared = ("seen",)
 
     def __init__(self, name: Optional[str], type: CType, coord: Any = None, bitwidth: Any = None,
-                 aligns: List[AlignSpec] = FRESH, packed: bool = False) -> None:
+                 aligns: List[AlignSpec] = FRESH, packed: bool = False, seen: Optional[int] = None) -> None:
         self.name = name
         self.type = type
         self.coord = coord
         self.bitwidth = bitwidth
         self.aligns = [] if aligns is FRESH else aligns
         self.packed = packed
+        self.seen = seen
 
     @property
     def is_bitfield(self) -> bool:
@@ -437,6 +443,21 @@ def element_type(t: CType) -> CType:
     while isinstance(core, Array):
         core = unqualified(core.elem)
     return core
+
+
+def names_typeof(t: CType) -> bool:
+    """Whether ``t`` is, through typedefs, qualifiers, alignment variants
+    and array elements, a ``typeof`` (what it stands for is known only
+    when it is laid out)."""
+    while True:
+        if isinstance(t, Typedef):
+            t = t.target
+        elif isinstance(t, (Qualified, Aligned)):
+            t = t.base
+        elif isinstance(t, Array):
+            t = t.elem
+        else:
+            return isinstance(t, TypeofExpr)
 
 
 def unqualified(t: CType) -> CType:

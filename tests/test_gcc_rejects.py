@@ -430,13 +430,23 @@ def test_a_member_whose_type_is_completed_later_is_refused(text, tmp_path):
     "struct foo { long z; };\n",
     "enum e;\nextern enum e v;\nstruct s { int y; __typeof__(v) @x : 2; };\nenum e { A, B };\n",
     "struct foo;\nextern struct foo v;\nstruct s { int y; __typeof__(v) @x[2]; };\nstruct foo { long z; };\n",
+    # through a typedef of typeof, judged where the member is declared
+    "struct foo;\nextern struct foo v;\ntypedef __typeof__(v) T;\nstruct s { int y; T @x; };\n"
+    "struct foo { long z; };\n",
+    "enum e;\nextern enum e v;\ntypedef const __typeof__(v) T;\ntypedef T T2;\n"
+    "struct s { int y; T2 @x : 2; };\nenum e { A, B };\n",
+    # an array of typeof made where the type is incomplete, used after
+    "struct foo;\nextern struct foo v;\ntypedef __typeof__(v) @T[2];\nstruct foo { long z; };\n"
+    "struct s { int y; T x; };\n",
+    "struct foo;\nextern struct foo v;\ntypedef __typeof__(v) T;\ntypedef T @T2[2];\n"
+    "struct foo { long z; };\nstruct s { int y; T2 x; };\n",
 ])
 def test_a_typeof_member_of_a_type_completed_later_is_refused(text, tmp_path):
     clean, line, column = marked(text)
     with pytest.raises(LayoutError) as info:
         lc.layout(clean, "s", "x86_64")
     assert info.value.where == f"<input>:{line}:{column}", str(info.value)
-    assert "has incomplete type" in info.value.message
+    assert "incomplete" in info.value.message and "defined after this point" in info.value.message
     errors, stderr = gcc("x86_64", clean, tmp_path)
     assert errors and errors[0][:2] == (line, column), stderr
     assert "has incomplete type" in errors[0][2] or "incomplete element type" in errors[0][2], stderr
@@ -470,6 +480,26 @@ def test_a_typeof_member_of_a_type_completed_later_is_refused(text, tmp_path):
     ("struct foo;\nstruct s { int y; char a[(unsigned long)((@(struct foo *)0 + 1) - (struct foo *)0)]; };\n"
      "struct foo { long z; };\n",
      "invalid use of undefined type 'struct foo'", "invalid use of undefined type"),
+    # only the type is read: an error all the same
+    ("struct foo;\nextern struct foo *p;\nstruct s { int y; char a[sizeof(@p + 1)]; };\nstruct foo { long z; };\n",
+     "invalid use of undefined type 'struct foo'", "invalid use of undefined type"),
+    ("struct foo;\nextern struct foo *p;\nstruct s { int y; char a[sizeof(&@p[1])]; };\nstruct foo { long z; };\n",
+     "invalid use of undefined type 'struct foo'", "invalid use of undefined type"),
+    ("struct foo;\nextern struct foo *p;\nstruct s { int y; char a[sizeof(@p - p)]; };\nstruct foo { long z; };\n",
+     "invalid use of undefined type 'struct foo'", "arithmetic on pointer to an incomplete type"),
+    ("struct foo;\nextern struct foo *p;\nstruct s { int y; char a[sizeof(1 ? @p + 1 : p)]; };\n"
+     "struct foo { long z; };\n",
+     "invalid use of undefined type 'struct foo'", "invalid use of undefined type"),
+    ("enum e;\nextern enum e ev;\nstruct s { int y; char a[sizeof(@ev + 1)]; };\nenum e { A, B };\n",
+     "invalid use of undefined type 'enum e'", "has an incomplete type"),
+    # a declaration read on demand is read where it stands
+    ("struct foo;\nextern char arr[@sizeof(struct foo)];\nstruct foo { int a; };\n"
+     "struct s { char c[sizeof(arr)]; };\n",
+     "invalid application of 'sizeof' to incomplete type 'struct foo'",
+     "invalid application of ‘sizeof’ to incomplete type"),
+    ("struct foo;\nextern struct foo *p;\nextern __typeof__(@p->a) y;\nstruct foo { int a; };\n"
+     "struct s { char c[sizeof(y)]; };\n",
+     "invalid use of undefined type 'struct foo'", "invalid use of undefined type"),
 ])
 def test_an_expression_reading_a_type_completed_later_is_refused(text, message, gcc_message, tmp_path):
     assert_refused(text, "x86_64", message, gcc_message, tmp_path, gcc_same_column=False)
@@ -484,15 +514,17 @@ def test_what_is_complete_where_it_is_read_is_laid_out_as_gcc_does(tmp_path):
 
     need_compiler(get_abi("x86_64"))
     text = ("typedef char A[sizeof(int)];\nstruct foo;\nextern struct foo v;\n"
-            "typedef __typeof__(v) T;\nstruct foo { long z; };\nextern struct foo *p;\n"
+            "typedef __typeof__(v) T;\nstruct foo { long z; };\ntypedef T T2[2];\nextern struct foo *p;\n"
+            "extern char arr[sizeof(struct foo)];\n"
             "typedef char A[sizeof(int)];\n"
-            "struct s { int y; T x; __typeof__(v) w; A b;\n"
+            "struct s { int y; T x; __typeof__(v) w; A b; T2 t;\n"
             "  char a[sizeof(*p) + __alignof__(*p) + sizeof(p->z) + sizeof(((struct foo *)0)->z)];\n"
-            "  char c[(unsigned long)&((struct foo *)0)[1] + (unsigned long)((struct foo *)0 + 1)]; };\n")
+            "  char c[(unsigned long)&((struct foo *)0)[1] + (unsigned long)((struct foo *)0 + 1)];\n"
+            "  char d[sizeof(arr) + sizeof(p + 1) + sizeof(&p[1])]; };\n")
     errors, stderr = gcc("x86_64", text, tmp_path)
     assert not errors, stderr
     prog = lc.load(text, abis=["x86_64"], rules=False)
-    assert prog.layout("s").size == 80
+    assert prog.layout("s").size == 120
     report = verify_program(prog)
     assert report.total_structs >= 2 and not report.mismatches and not report.missing
 

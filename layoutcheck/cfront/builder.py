@@ -13,6 +13,7 @@ Anything that could change a layout and is not understood stops with a
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from typing import Dict, List, Optional, Tuple
 
 from pycparser import c_ast
@@ -44,6 +45,7 @@ from ..model import (
     Typedef,
     TypeofExpr,
     TypesCompatible,
+    names_typeof,
     same_type,
     unqualified,
 )
@@ -155,6 +157,10 @@ class Builder:
         self._deferred = None
         self._position: Optional[int] = None
         self._completions = 0  # struct, union and enum definitions completed so far
+        # (position in the parsed tokens, definitions completed before it) of
+        # each external declaration built, in order: a deferred declaration
+        # is built with the count where it stands
+        self._marks: List[Tuple[int, int]] = []
         # the file names the coordinates of the external declaration being
         # built stand for in this text (old -> new), when it was parsed in
         # another text and shared (parser._Reuse), else None
@@ -175,15 +181,31 @@ class Builder:
         if self._deferred is not None:
             nodes = self._deferred.take(name, self._position)
             if nodes:
-                saved = (self._prototype_depth, self._prototype_journal, self._position, self._map)
+                saved = (self._prototype_depth, self._prototype_journal, self._position, self._map,
+                         self._completions)
                 # (parsed here, from this text's own tokens)
                 self._prototype_depth, self._prototype_journal, self._map = 0, [], None
                 try:
-                    for node in nodes:
+                    for position, node in nodes:
+                        # built as where it stands: what it reads is complete
+                        # only if defined before it (a deferred declaration
+                        # defines no struct, union or enum of its own)
+                        self._completions = self._completions_at(position)
                         self._external(node)
+                        if self._completions != self._completions_at(position):
+                            raise _err("a declaration read on demand completed a type",  # pragma: no cover
+                                       self._c(getattr(node, "coord", None)))
                 finally:
-                    self._prototype_depth, self._prototype_journal, self._position, self._map = saved
+                    (self._prototype_depth, self._prototype_journal, self._position, self._map,
+                     self._completions) = saved
         return name in self.objects
+
+    def _completions_at(self, position: int) -> int:
+        """The definitions completed before the parsed tokens' ``position``:
+        those before the first declaration built at or after it."""
+        marks = self._marks
+        i = bisect_left(marks, (position, -1))
+        return marks[i][1] if i < len(marks) else self._completions
 
     # ----------------------------------------------------------- top level
     def build(self, ast: c_ast.FileAST) -> TranslationUnit:
@@ -192,9 +214,12 @@ class Builder:
         self._deferred = getattr(ast, "deferred", None)
         positions = getattr(ast, "ext_positions", None)
         maps = getattr(ast, "ext_maps", None)
+        marks = self._marks
         with gc_paused():
             for i, node in enumerate(ast.ext):
                 self._position = positions[i] if positions else None
+                if self._position is not None and (not marks or marks[-1][0] < self._position):
+                    marks.append((self._position, self._completions))
                 self._map = maps[i] if maps else None
                 self._external(node)
             self._map = None
@@ -521,7 +546,8 @@ class Builder:
             dim = self.expr(node.dim) if node.dim is not None else None
             if node.dim_quals and "static" in node.dim_quals:
                 pass
-            return Array(elem, dim, self._c(node.coord))
+            return Array(elem, dim, self._c(node.coord),
+                         self._completions if names_typeof(elem) else None)
         if isinstance(node, c_ast.FuncDecl):
             return self._function(node)
         if isinstance(node, c_ast.Typename):
@@ -640,7 +666,7 @@ class Builder:
         if isinstance(node, c_ast.TypeOf):
             if isinstance(node.expr, c_ast.Typename):
                 return self.decl_type(node.expr)
-            return TypeofExpr(self.expr(node.expr), self._c(node.coord), self._completions)
+            return TypeofExpr(self.expr(node.expr), self._c(node.coord))
         if isinstance(node, (c_ast.TypeDecl, c_ast.PtrDecl, c_ast.ArrayDecl, c_ast.Typename)):
             return self.decl_type(node)
         raise _err(f"unsupported type {type(node).__name__}", self._c(getattr(node, "coord", None)))
@@ -783,7 +809,8 @@ class Builder:
             raise _err(f"'{space}' specified for structure field '{decl.name}'",
                        self._c(_name_coord(decl)))
         _check_member_type(ctype, decl.name, self._c(_name_coord(decl) if decl.name else decl.coord))
-        member = Member(decl.name, ctype, self._c(decl.coord))
+        member = Member(decl.name, ctype, self._c(decl.coord),
+                        seen=self._completions if names_typeof(ctype) else None)
         if decl.bitsize is not None:
             member.bitwidth = self.expr(decl.bitsize)
         self._member_attrs(member, decl)

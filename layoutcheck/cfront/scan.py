@@ -824,7 +824,7 @@ class Deferred:
     ``take(name, position)`` returns, once each, the parsed external
     declarations of the deferred spans that stand before ``position`` (an
     index in the parsed tokens) and mention ``name`` in their text outside
-    a body, in source order."""
+    a body, in source order, each with its span's position."""
 
     def __init__(self, tokenizer: Tokenizer, spans: List[DeferredSpan]):
         self.tokenizer = tokenizer
@@ -845,18 +845,19 @@ class Deferred:
                     index[word] = [number]
         return index
 
-    def take(self, name: str, position: Optional[int]) -> list:
+    def take(self, name: str, position: Optional[int]) -> List[Tuple[int, object]]:
         if not self.spans or self.parse is None:
             return []
         if self._index is None:
             self._index = self._build_index()
-        nodes: list = []
+        nodes: List[Tuple[int, object]] = []
         for number in self._index.get(name, ()):
             span = self.spans[number]
             if span.done or (position is not None and span.position > position):
                 continue
             span.done = True
-            nodes.extend(self.parse(self.tokens_of(span), self.tokenizer.coord(), span.position))
+            nodes.extend((span.position, node) for node in
+                         self.parse(self.tokens_of(span), self.tokenizer.coord(), span.position))
         return nodes
 
     def tokens_of(self, span: DeferredSpan) -> List[Token]:
