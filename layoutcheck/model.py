@@ -449,15 +449,16 @@ def names_typeof(t: CType) -> bool:
     """Whether ``t`` is, through typedefs, qualifiers, alignment variants
     and array elements, a ``typeof`` (what it stands for is known only
     when it is laid out)."""
-    while True:
-        if isinstance(t, Typedef):
+    while True:  # (classes compared: the builder asks this of every array)
+        cls = t.__class__
+        if cls is Typedef:
             t = t.target
-        elif isinstance(t, (Qualified, Aligned)):
+        elif cls is Qualified or cls is Aligned:
             t = t.base
-        elif isinstance(t, Array):
+        elif cls is Array:
             t = t.elem
         else:
-            return isinstance(t, TypeofExpr)
+            return cls is TypeofExpr
 
 
 def unqualified(t: CType) -> CType:

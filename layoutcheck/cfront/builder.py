@@ -808,9 +808,11 @@ class Builder:
         if space is not None:
             raise _err(f"'{space}' specified for structure field '{decl.name}'",
                        self._c(_name_coord(decl)))
-        _check_member_type(ctype, decl.name, self._c(_name_coord(decl) if decl.name else decl.coord))
+        refused, typeof = _member_type(ctype, decl.name)
+        if refused is not None:
+            raise _err(refused, self._c(_name_coord(decl) if decl.name else decl.coord))
         member = Member(decl.name, ctype, self._c(decl.coord),
-                        seen=self._completions if names_typeof(ctype) else None)
+                        seen=self._completions if typeof else None)
         if decl.bitsize is not None:
             member.bitwidth = self.expr(decl.bitsize)
         self._member_attrs(member, decl)
@@ -991,20 +993,34 @@ class Builder:
             raise _err("unsupported offsetof designator", self._c(getattr(node, "coord", None)))
 
 
-def _check_member_type(ctype: CType, name: Optional[str], coord) -> None:
-    """What GCC refuses in a member's type where the member is declared
-    (grokfield): void, a function, a struct, union or enum not complete at
-    that point.  One completed later is still incomplete here, and so is
-    the struct being defined: laid out at the end of the unit it would
-    have a size, where GCC has none to give."""
-    core = unqualified(ctype)
+def _member_type(ctype: CType, name: Optional[str]) -> Tuple[Optional[str], bool]:
+    """(why GCC refuses a member of type ``ctype`` where it is declared,
+    or None; whether the type names a typeof, through typedefs and array
+    elements, whose type only the engine can judge: ``Member.seen``).
+
+    GCC (grokfield) refuses void, a function, and a struct, union or enum
+    not complete at that point: one completed later is still incomplete
+    here, and so is the struct being defined; laid out at the end of the
+    unit it would have a size, where GCC has none to give."""
+    core = ctype
+    while True:  # (unqualified and names_typeof in one walk: every member passes here)
+        cls = core.__class__
+        if cls is Typedef:
+            core = core.target
+        elif cls is Qualified or cls is Aligned:
+            core = core.base
+        else:
+            break
+    if cls is Scalar or cls is Pointer:
+        return None, False
     what = name or "<anonymous>"
-    if isinstance(core, Void):
-        raise _err(f"member '{what}' has void type", coord)
-    if isinstance(core, Function):
-        raise _err(f"member '{what}' has function type", coord)
-    if isinstance(core, (Record, Enum)) and not core.complete:
-        raise _err(f"member '{what}' has incomplete type '{type_name(ctype)}'", coord)
+    if cls is Void:
+        return f"member '{what}' has void type", False
+    if cls is Function:
+        return f"member '{what}' has function type", False
+    if (cls is Record or cls is Enum) and not core.complete:
+        return f"member '{what}' has incomplete type '{type_name(ctype)}'", False
+    return None, (cls is Array and names_typeof(core)) or cls is TypeofExpr
 
 
 def _is_string(node) -> bool:
