@@ -305,6 +305,26 @@ class Evaluator:
         if later is not None:
             raise _err(f"invalid use of undefined type '{later}' (it is defined after this point)", n)
 
+    def _typed_complete(self, target, n) -> None:
+        """Where only the type of ``n`` is asked for (``sizeof(p + 1)``):
+        what it reads through a pointer, or an operand's enum type, must be
+        complete, there or at all.  A type that only the value would have
+        worked out (a ``typeof`` of what is not modelled) is not asked
+        for: the pointer's size needs none of it."""
+        try:
+            core = self._core(target)
+        except LayoutError:
+            return
+        while isinstance(core, Array):
+            try:
+                core = self._core(core.elem)
+            except LayoutError:
+                return
+        if isinstance(core, (Record, Enum)) and not core.complete:
+            kind = core.kind if isinstance(core, Record) else "enum"
+            raise _err(f"invalid use of undefined type '{kind} {core.tag or '<anonymous>'}'", n)
+        self._member_of_complete(core, n)
+
     def _v_SizeofType(self, n: E.SizeofType):
         self._complete_where_written(n.type, n, "sizeof")
         return (self.engine.sizeof(n.type, n), self.size_t())
@@ -757,7 +777,7 @@ class Evaluator:
             if isinstance(base_t, (Array,)):
                 return base_t.elem
             if isinstance(base_t, Pointer):
-                self._member_of_complete(base_t.target, node)
+                self._typed_complete(base_t.target, node)
                 return base_t.target
             raise _err("subscript of a non-array", node)
         if isinstance(node, E.Unary):
@@ -881,8 +901,8 @@ class Evaluator:
         # enum defined later), and pointer arithmetic on one, are GCC errors
         # also where nothing is computed (sizeof(p + 1))
         for core in (lc, rc):
-            self._member_of_complete(core.target if isinstance(core, Pointer) and op in ("+", "-")
-                                     else core, node)
+            self._typed_complete(core.target if isinstance(core, Pointer) and op in ("+", "-")
+                                 else core, node)
         if op in ("+", "-") and (lp or rp):
             if lp and rp:
                 if op == "-":

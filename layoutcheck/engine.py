@@ -635,6 +635,11 @@ class LayoutEngine:
                 self.layout(t)
                 return
             elif isinstance(t, Array):
+                if t.seen is not None:  # a typeof element, judged where the array is declared
+                    later = self.ev.defined_later(t.elem, t)
+                    if later is not None:
+                        raise _err(f"array type has incomplete element type '{later}' "
+                                   f"(it is defined after this point)", t)
                 core = unqualified(t.elem)
                 elem = self.layout(t.elem) if isinstance(core, (Scalar, Record, Enum)) else None
                 if elem is not None and elem.size_bytes and elem.size_bytes % elem.preferred_align_bytes:

@@ -492,6 +492,13 @@ def test_a_typeof_member_of_a_type_completed_later_is_refused(text, tmp_path):
      "invalid use of undefined type 'struct foo'", "invalid use of undefined type"),
     ("enum e;\nextern enum e ev;\nstruct s { int y; char a[sizeof(@ev + 1)]; };\nenum e { A, B };\n",
      "invalid use of undefined type 'enum e'", "has an incomplete type"),
+    # a type never completed, and an array of typeof behind a pointer
+    ("struct foo;\nextern struct foo *p;\nstruct s { int y; char a[sizeof(@p + 1)]; };\n",
+     "invalid use of undefined type 'struct foo'", "invalid use of undefined type"),
+    ("struct foo;\nextern struct foo *p;\nstruct s { int y; char a[sizeof(&@p[1])]; };\n",
+     "invalid use of undefined type 'struct foo'", "invalid use of undefined type"),
+    ("struct foo;\nextern struct foo v;\nstruct s { int y; __typeof__(v) (@*x)[2]; };\nstruct foo { long z; };\n",
+     "array type has incomplete element type 'struct foo'", "array type has incomplete element type"),
     # a declaration read on demand is read where it stands
     ("struct foo;\nextern char arr[@sizeof(struct foo)];\nstruct foo { int a; };\n"
      "struct s { char c[sizeof(arr)]; };\n",
@@ -527,6 +534,24 @@ def test_what_is_complete_where_it_is_read_is_laid_out_as_gcc_does(tmp_path):
     assert prog.layout("s").size == 120
     report = verify_program(prog)
     assert report.total_structs >= 2 and not report.mismatches and not report.missing
+
+
+@pytest.mark.parametrize("text, size", [
+    ("typedef int aint __attribute__((aligned(8)));\nextern aint x;\nextern __typeof__(x + 1) *p;\n"
+     "struct s { char a[sizeof(p + 1) + sizeof(&p[1])]; };\n", 16),
+    ("extern int v;\nextern __typeof__(__alignof__(v)) *p;\nstruct s { char a[sizeof(p - p) + sizeof(1 + p)]; };\n",
+     16),
+    ("struct t { long long b : 40; };\nextern struct t tt;\nextern __typeof__(tt.b + 0) *p;\n"
+     "struct s { char a[sizeof(p + 1)]; };\n", 8),
+])
+def test_the_size_of_pointer_arithmetic_needs_no_more_of_its_target_than_gcc_does(text, size, tmp_path):
+    """Where only the type of pointer arithmetic is read, what the pointer
+    points at is judged complete or not, and nothing more: a typeof there
+    that layoutcheck cannot type (an aligned operand, a variable's
+    alignment, a 40-bit bit-field) refuses nothing GCC accepts."""
+    errors, stderr = gcc("x86_64", text, tmp_path)
+    assert not errors, stderr
+    assert lc.layout(text, "s", "x86_64").size == size
 
 
 def test_a_static_assert_on_a_type_defined_later_is_not_passed(tmp_path):
