@@ -145,6 +145,19 @@ class PtrVal(Frozen):
 Value = Union[Tuple[int, IntType], PtrVal, Tuple[Fraction, str]]  # a real: exact, its kind
 
 
+def _kind_and_tag(core) -> str:
+    """"struct foo", "enum e", "union <anonymous>"."""
+    return f"{core.kind if isinstance(core, Record) else 'enum'} {core.tag or '<anonymous>'}"
+
+
+def _defined_after(core, seen: int) -> Optional[str]:
+    """``_kind_and_tag`` of ``core`` when it is a struct, union or enum
+    whose definition is completed after ``seen`` definitions, else None."""
+    if isinstance(core, (Record, Enum)) and core.defined_at is not None and core.defined_at > seen:
+        return _kind_and_tag(core)
+    return None
+
+
 class Evaluator:
     """Evaluates expressions for the ABI of one LayoutEngine."""
 
@@ -285,12 +298,14 @@ class Evaluator:
         after that point (incomplete there), else None."""
         if n.seen is None:
             return None
+        return _defined_after(self._element_core(ctype), n.seen)
+
+    def _element_core(self, ctype) -> CType:
+        """The type itself (``_core``), through arrays to their elements."""
         core = self._core(ctype)
         while isinstance(core, Array):
             core = self._core(core.elem)
-        if isinstance(core, (Record, Enum)) and core.defined_at is not None and core.defined_at > n.seen:
-            return f"{core.kind if isinstance(core, Record) else 'enum'} {core.tag or '<anonymous>'}"
-        return None
+        return core
 
     def _complete_where_written(self, ctype, n, what: str) -> None:
         later = self.defined_later(ctype, n)
@@ -312,18 +327,14 @@ class Evaluator:
         worked out (a ``typeof`` of what is not modelled) is not asked
         for: the pointer's size needs none of it."""
         try:
-            core = self._core(target)
+            core = self._element_core(target)
         except LayoutError:
             return
-        while isinstance(core, Array):
-            try:
-                core = self._core(core.elem)
-            except LayoutError:
-                return
         if isinstance(core, (Record, Enum)) and not core.complete:
-            kind = core.kind if isinstance(core, Record) else "enum"
-            raise _err(f"invalid use of undefined type '{kind} {core.tag or '<anonymous>'}'", n)
-        self._member_of_complete(core, n)
+            raise _err(f"invalid use of undefined type '{_kind_and_tag(core)}'", n)
+        later = _defined_after(core, n.seen) if n.seen is not None else None
+        if later is not None:
+            raise _err(f"invalid use of undefined type '{later}' (it is defined after this point)", n)
 
     def _v_SizeofType(self, n: E.SizeofType):
         self._complete_where_written(n.type, n, "sizeof")

@@ -635,11 +635,7 @@ class LayoutEngine:
                 self.layout(t)
                 return
             elif isinstance(t, Array):
-                if t.seen is not None:  # a typeof element, judged where the array is declared
-                    later = self.ev.defined_later(t.elem, t)
-                    if later is not None:
-                        raise _err(f"array type has incomplete element type '{later}' "
-                                   f"(it is defined after this point)", t)
+                self._typeof_elements_complete(t)
                 core = unqualified(t.elem)
                 elem = self.layout(t.elem) if isinstance(core, (Scalar, Record, Enum)) else None
                 if elem is not None and elem.size_bytes and elem.size_bytes % elem.preferred_align_bytes:
@@ -723,14 +719,18 @@ class LayoutEngine:
                               where)
         return value
 
-    def _array(self, t: Array) -> TypeInfo:
+    def _typeof_elements_complete(self, t: Array) -> None:
+        """An array whose element names a typeof (``Array.seen``): what it
+        stands for must be complete where the array is declared (the
+        builder judges every other element), also behind a pointer."""
         if t.seen is not None:
-            # a typeof element: complete where the array is declared (the
-            # builder judges every other element)
             later = self.ev.defined_later(t.elem, t)
             if later is not None:
                 raise _err(f"array type has incomplete element type '{later}' "
                            f"(it is defined after this point)", t)
+
+    def _array(self, t: Array) -> TypeInfo:
+        self._typeof_elements_complete(t)
         elem = self.layout(t.elem)
         if elem.size_bytes is None:
             raise _err(f"array of incomplete type '{_describe(t.elem)}'", t)

@@ -410,46 +410,40 @@ def test_a_type_defined_later_is_incomplete_where_an_expression_uses_it(text, gc
     "struct s { int y; struct s @x; };\nstruct foo { long q; };\n",
 ])
 def test_a_member_whose_type_is_completed_later_is_refused(text, tmp_path):
-    clean, line, column = marked(text)
-    with pytest.raises(LayoutError) as info:
-        lc.layout(clean, "s", "x86_64")
-    assert info.value.where == f"<input>:{line}:{column}", str(info.value)
-    assert "has incomplete type" in info.value.message
-    errors, stderr = gcc("x86_64", clean, tmp_path)
-    assert errors and errors[0][:2] == (line, column), stderr
-    assert "has incomplete type" in errors[0][2], stderr
+    assert_refused(text, "x86_64", "has incomplete type", "has incomplete type", tmp_path)
 
 
 # The same through typeof written at the member (a typedef of it is judged
 # where the typedef is used, below), and in the expressions that read a
 # type's size, alignment or members: sizeof and __alignof__ of an
 # expression, and member access.
-@pytest.mark.parametrize("text", [
-    "struct foo;\nextern struct foo v;\nstruct s { int y; __typeof__(v) @x; };\nstruct foo { long z; };\n",
-    "struct foo;\nextern struct foo *p;\nstruct s { int y; const __typeof__(*p) @x; };\n"
-    "struct foo { long z; };\n",
-    "enum e;\nextern enum e v;\nstruct s { int y; __typeof__(v) @x : 2; };\nenum e { A, B };\n",
-    "struct foo;\nextern struct foo v;\nstruct s { int y; __typeof__(v) @x[2]; };\nstruct foo { long z; };\n",
+MEMBER_FOO = "member 'x' has incomplete type 'struct foo' (it is defined after this point)"
+MEMBER_E = "member 'x' has incomplete type 'enum e' (it is defined after this point)"
+ARRAY_FOO = "array type has incomplete element type 'struct foo' (it is defined after this point)"
+
+
+@pytest.mark.parametrize("text, message, gcc_message", [
+    ("struct foo;\nextern struct foo v;\nstruct s { int y; __typeof__(v) @x; };\nstruct foo { long z; };\n",
+     MEMBER_FOO, "has incomplete type"),
+    ("struct foo;\nextern struct foo *p;\nstruct s { int y; const __typeof__(*p) @x; };\n"
+     "struct foo { long z; };\n", MEMBER_FOO, "has incomplete type"),
+    ("enum e;\nextern enum e v;\nstruct s { int y; __typeof__(v) @x : 2; };\nenum e { A, B };\n",
+     MEMBER_E, "has incomplete type"),
+    ("struct foo;\nextern struct foo v;\nstruct s { int y; __typeof__(v) @x[2]; };\nstruct foo { long z; };\n",
+     MEMBER_FOO, "array type has incomplete element type"),
     # through a typedef of typeof, judged where the member is declared
-    "struct foo;\nextern struct foo v;\ntypedef __typeof__(v) T;\nstruct s { int y; T @x; };\n"
-    "struct foo { long z; };\n",
-    "enum e;\nextern enum e v;\ntypedef const __typeof__(v) T;\ntypedef T T2;\n"
-    "struct s { int y; T2 @x : 2; };\nenum e { A, B };\n",
+    ("struct foo;\nextern struct foo v;\ntypedef __typeof__(v) T;\nstruct s { int y; T @x; };\n"
+     "struct foo { long z; };\n", MEMBER_FOO, "has incomplete type"),
+    ("enum e;\nextern enum e v;\ntypedef const __typeof__(v) T;\ntypedef T T2;\n"
+     "struct s { int y; T2 @x : 2; };\nenum e { A, B };\n", MEMBER_E, "has incomplete type"),
     # an array of typeof made where the type is incomplete, used after
-    "struct foo;\nextern struct foo v;\ntypedef __typeof__(v) @T[2];\nstruct foo { long z; };\n"
-    "struct s { int y; T x; };\n",
-    "struct foo;\nextern struct foo v;\ntypedef __typeof__(v) T;\ntypedef T @T2[2];\n"
-    "struct foo { long z; };\nstruct s { int y; T2 x; };\n",
+    ("struct foo;\nextern struct foo v;\ntypedef __typeof__(v) @T[2];\nstruct foo { long z; };\n"
+     "struct s { int y; T x; };\n", ARRAY_FOO, "array type has incomplete element type"),
+    ("struct foo;\nextern struct foo v;\ntypedef __typeof__(v) T;\ntypedef T @T2[2];\n"
+     "struct foo { long z; };\nstruct s { int y; T2 x; };\n", ARRAY_FOO, "array type has incomplete element type"),
 ])
-def test_a_typeof_member_of_a_type_completed_later_is_refused(text, tmp_path):
-    clean, line, column = marked(text)
-    with pytest.raises(LayoutError) as info:
-        lc.layout(clean, "s", "x86_64")
-    assert info.value.where == f"<input>:{line}:{column}", str(info.value)
-    assert "incomplete" in info.value.message and "defined after this point" in info.value.message
-    errors, stderr = gcc("x86_64", clean, tmp_path)
-    assert errors and errors[0][:2] == (line, column), stderr
-    assert "has incomplete type" in errors[0][2] or "incomplete element type" in errors[0][2], stderr
+def test_a_typeof_member_of_a_type_completed_later_is_refused(text, message, gcc_message, tmp_path):
+    assert_refused(text, "x86_64", message, gcc_message, tmp_path)
 
 
 @pytest.mark.parametrize("text, message, gcc_message", [
