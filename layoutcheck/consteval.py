@@ -384,7 +384,9 @@ class Evaluator:
         return (1 if self.types_compatible(n.first, n.second, n) else 0, self.int_t)
 
     def _v_Call(self, n: Call):
-        raise _not_evaluated(f"the value of a call to '{n.function.name}' is not a constant", n)
+        name = n.function.name if isinstance(n.function, ObjectRef) else None
+        raise _not_evaluated(f"the value of a call to '{name}' is not a constant" if name
+                             else "the value of a call is not a constant", n)
 
     def _v_Builtin(self, n: E.Builtin):
         if n.name == "__builtin_constant_p":
@@ -716,13 +718,13 @@ class Evaluator:
                 raise _err("address of a bit-field", node)
             return addr + off_bits // 8, mtype
         if isinstance(node, E.Index):
-            base_t = unqualified(self.type_of(node.base))
-            idx = self._int(node.index)[0]
+            base_node, index_node, base_t = self._subscripted(node)
+            idx = self._int(index_node)[0]
             if isinstance(base_t, Array):
-                addr, _ = self.lvalue(node.base)
+                addr, _ = self.lvalue(base_node)
                 elem = base_t.elem
             else:
-                base = self.value(node.base)
+                base = self.value(base_node)
                 if not isinstance(base, PtrVal):
                     raise _err("subscript of a non-pointer", node)
                 addr, elem = base.address, base.target
@@ -752,7 +754,7 @@ class Evaluator:
         return self.engine.member_field(rtype, node.name, node)[1]
 
     def _record_of(self, node: E.MemberRef):
-        base_t = unqualified(self.type_of(node.base))
+        base_t = self._core(self.type_of(node.base))
         if node.arrow:
             if not isinstance(base_t, Pointer):
                 return None
@@ -777,6 +779,7 @@ class Evaluator:
         if isinstance(node, E.Cast):
             # build_c_cast: the main variant (no qualifiers, no alignment
             # variant, no typedef name)
+            self._operands_typed(node.operand)
             return self._main_variant(node.type)
         if isinstance(node, E.MemberRef):
             rtype = self._record_of(node)
@@ -784,7 +787,7 @@ class Evaluator:
                 raise _err("'->' on a non-pointer", node)
             return self.engine.member_offset(rtype, node.name, node)[1]
         if isinstance(node, E.Index):
-            base_t = unqualified(self.type_of(node.base))
+            base_t = self._subscripted(node)[2]
             if isinstance(base_t, (Array,)):
                 return base_t.elem
             if isinstance(base_t, Pointer):
@@ -795,13 +798,16 @@ class Evaluator:
             if node.op == "&":
                 return Pointer(self.type_of(node.operand))
             if node.op == "*":
-                t = unqualified(self.type_of(node.operand))
+                t = self._core(self.type_of(node.operand))
                 if isinstance(t, Pointer):
                     return t.target
                 if isinstance(t, Array):
                     return t.elem
+                if isinstance(t, Function):  # a function designator is its address: '**fp'
+                    return t
                 raise _err("dereference of a non-pointer", node)
             if node.op == "!":
+                self._operands_typed(node.operand)
                 return self.scalar_for(self.int_t)
             t = self._operand_type(node.operand)
             it = self.ctype_int(t)
@@ -826,9 +832,12 @@ class Evaluator:
                 raise _not_evaluated(node.unknown, node)
             return node.type
         if isinstance(node, Call):
-            function = unqualified(self.type_of(node.function))
+            function = self._core(self.type_of(node.function))
+            if isinstance(function, Pointer):  # a call through a pointer: 'fp()'
+                function = self._core(function.target)
             if isinstance(function, Function):
                 return function.ret
+            raise _err("called object is not a function", node)
         raise _err(f"cannot type expression ({type(node).__name__})", node)
 
     def _operand_type(self, node) -> CType:
@@ -839,7 +848,10 @@ class Evaluator:
         its declared type, that type.  A width between (``long long
         x:40``) is an integer type of its own, not modelled."""
         if not isinstance(node, E.MemberRef):
-            return self._rvalue(self.type_of(node))
+            t = self.type_of(node)
+            if isinstance(node, ObjectRef):
+                self._value_complete(node, t)
+            return self._rvalue(t)
         placed = self._placed_member(node)
         if not placed.is_bitfield:
             return self._rvalue(placed.member.type)
@@ -855,6 +867,38 @@ class Evaluator:
             return self.scalar_for(declared)
         raise _not_evaluated(f"the type of the {width}-bit bit-field '{node.name}' in an "
                              f"expression (an integer type of that width) is not modelled", node)
+
+    def _subscripted(self, node: E.Index) -> Tuple[object, object, CType]:
+        """The array or pointer operand of ``a[i]``, the index operand, and
+        the first one's type (typedefs, qualifiers and typeof looked
+        through): C lets either operand be the pointer ('1[p]' is 'p[1]')."""
+        base_t = self._core(self.type_of(node.base))
+        if isinstance(base_t, (Array, Pointer)):
+            return node.base, node.index, base_t
+        index_t = self._core(self.type_of(node.index))
+        if isinstance(index_t, (Array, Pointer)) and self.ctype_int(base_t) is not None:
+            return node.index, node.base, index_t
+        return node.base, node.index, base_t
+
+    def _operands_typed(self, *operands) -> None:
+        """Operands whose types GCC checks where the result's type does not
+        depend on them (a cast's, a comparison's, a condition, '!''s, the
+        left of ','), also where nothing is computed: pointer arithmetic on
+        an incomplete type, the value of a variable of one.  A type that is
+        not modelled is not checked."""
+        for operand in operands:
+            try:
+                self._operand_type(operand)
+            except NotEvaluated:
+                pass
+
+    def _value_complete(self, node: ObjectRef, t: CType) -> None:
+        """GCC's "'x' has an incomplete type": the value of a variable whose
+        struct, union or enum type is incomplete where it is read."""
+        core = self._core(t)
+        if isinstance(core, (Record, Enum)) and (
+                not core.complete or node.seen is not None and _defined_after(core, node.seen)):
+            raise _err(f"'{node.name}' has an incomplete type '{_kind_and_tag(core)}'", node)
 
     def _core(self, t: CType) -> CType:
         """The type itself: typedefs, qualifiers and typeof looked through."""
@@ -898,8 +942,10 @@ class Evaluator:
     def _binary_type(self, node: E.Binary) -> CType:
         op = node.op
         if op in ("&&", "||", "<", ">", "<=", ">=", "==", "!="):
+            self._operands_typed(node.left, node.right)
             return self.scalar_for(self.int_t)
         if op == ",":
+            self._operands_typed(node.left)
             if self._is_bitfield_ref(node.right):
                 raise _not_evaluated("the type of a bit-field after ',' (a type of its "
                                      "width) is not modelled", node)
@@ -958,6 +1004,7 @@ class Evaluator:
 
     def _cond_type(self, node: E.Cond) -> CType:
         """The type of ``c ? a : b`` (C11 6.5.15)."""
+        self._operands_typed(node.cond)
         then = self._operand_type(node.then)
         other = self._operand_type(node.other)
         tc, oc = self._core(then), self._core(other)

@@ -325,28 +325,32 @@ class ObjectRef(E.Expr):
     type: Optional[CType]
     coord: Any = None
     unknown: str = ""
+    seen: Optional[int] = None  # definitions completed when it was written (its value used)
 
-    _fields = ("name", "type", "coord", "unknown")
+    _fields = ("name", "type", "coord", "unknown", "seen")
 
-    def __init__(self, name: str, type: Optional[CType], coord: Any = None, unknown: str = "") -> None:
+    def __init__(self, name: str, type: Optional[CType], coord: Any = None, unknown: str = "",
+                 seen: Optional[int] = None) -> None:
         self.name = name
         self.type = type
         self.coord = coord
         self.unknown = unknown
+        self.seen = seen
 
 
 class Call(E.Expr):
-    """A call to a declared function: never a constant, but it has a type
-    (the untaken arm of ``__builtin_constant_p(n) ? ... : f(n)`` counts in
-    the type of the whole)."""
+    """A call to a declared function, or through an expression of pointer
+    to function type: never a constant, but it has a type (the untaken arm
+    of ``__builtin_constant_p(n) ? ... : f(n)`` counts in the type of the
+    whole, and ``sizeof(f())`` is its return type's size)."""
 
-    function: ObjectRef
+    function: Any  # an ObjectRef, or the expression called through
     args: List[Any]
     coord: Any = None
 
     _fields = ("function", "args", "coord")
 
-    def __init__(self, function: ObjectRef, args: List[Any], coord: Any = None) -> None:
+    def __init__(self, function: Any, args: List[Any], coord: Any = None) -> None:
         self.function = function
         self.args = args
         self.coord = coord

@@ -485,7 +485,7 @@ def test_a_typeof_member_of_a_type_completed_later_is_refused(text, message, gcc
      "struct foo { long z; };\n",
      "invalid use of undefined type 'struct foo'", "invalid use of undefined type"),
     ("enum e;\nextern enum e ev;\nstruct s { int y; char a[sizeof(@ev + 1)]; };\nenum e { A, B };\n",
-     "invalid use of undefined type 'enum e'", "has an incomplete type"),
+     "'ev' has an incomplete type 'enum e'", "has an incomplete type"),
     # a type never completed, and an array of typeof behind a pointer
     ("struct foo;\nextern struct foo *p;\nstruct s { int y; char a[sizeof(@p + 1)]; };\n",
      "invalid use of undefined type 'struct foo'", "invalid use of undefined type"),
@@ -501,6 +501,18 @@ def test_a_typeof_member_of_a_type_completed_later_is_refused(text, message, gcc
     ("struct foo;\nextern struct foo *p;\nextern __typeof__(@p->a) y;\nstruct foo { int a; };\n"
      "struct s { char c[sizeof(y)]; };\n",
      "invalid use of undefined type 'struct foo'", "invalid use of undefined type"),
+    # under an operator whose type does not depend on it: a cast, a
+    # comparison, '!', a condition, the left of ','
+    *[(f"struct foo;\nextern struct foo *p;\nstruct s {{ int y; char a[sizeof({form})]; }};\n"
+       "struct foo { long z; };\n",
+       "invalid use of undefined type 'struct foo'", "invalid use of undefined type")
+      for form in ("(long)(@p + 1)", "@p + 1 < p", "!(@p + 1)", "(@p + 1) ? 1 : 2", "@p + 1, 1")],
+    # the value of a variable of an enum type completed later
+    *[(f"enum e;\nextern enum e ev;\nstruct s {{ int y; char a[sizeof({form})]; }};\nenum e {{ A, B }};\n",
+       "'ev' has an incomplete type 'enum e'", "has an incomplete type")
+      for form in ("-@ev", "!@ev", "(long)@ev", "@ev == 1", "1 ? @ev : 0")],
+    ("struct foo;\nextern struct foo v;\nstruct s { int y; char a[sizeof((void)@v)]; };\n",
+     "'v' has an incomplete type 'struct foo'", "has an incomplete type"),
 ])
 def test_an_expression_reading_a_type_completed_later_is_refused(text, message, gcc_message, tmp_path):
     assert_refused(text, "x86_64", message, gcc_message, tmp_path, gcc_same_column=False)
@@ -528,6 +540,25 @@ def test_what_is_complete_where_it_is_read_is_laid_out_as_gcc_does(tmp_path):
     assert prog.layout("s").size == 120
     report = verify_program(prog)
     assert report.total_structs >= 2 and not report.mismatches and not report.missing
+
+
+def test_operands_of_complete_types_under_any_operator_are_read_as_gcc_reads_them(tmp_path):
+    """The forms refused above, each type complete where it is read."""
+    from layoutcheck.oracle.verify import verify_program
+
+    need_compiler(get_abi("x86_64"))
+    text = ("struct foo { long z; };\nextern struct foo *p;\nenum e { A, B };\nextern enum e ev;\n"
+            "extern struct foo v;\n"
+            "struct s { char a[sizeof((long)(p + 1))]; char b[sizeof(p + 1 < p)]; char c[sizeof(!(p + 1))];\n"
+            "  char d[sizeof((p + 1) ? 1 : 2)]; char e[sizeof(p + 1, 1)]; char f[sizeof(-ev)];\n"
+            "  char g[sizeof(!ev)]; char h[sizeof((long long)ev)]; char i[sizeof(ev == 1)];\n"
+            "  char j[sizeof(1 ? ev : 0)]; char k[sizeof((void)v)]; char l[sizeof(1 ? v : v)]; };\n")
+    errors, stderr = gcc("x86_64", text, tmp_path)
+    assert not errors, stderr
+    prog = lc.load(text, abis=["x86_64"], rules=False)
+    assert [m.size for m in prog.layout("s")] == [8, 4, 4, 4, 4, 4, 4, 8, 4, 4, 1, 8]
+    report = verify_program(prog)
+    assert not report.mismatches and not report.missing
 
 
 @pytest.mark.parametrize("text, size", [

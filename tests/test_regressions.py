@@ -724,3 +724,58 @@ def test_a_bit_field_of_a_mode_on_an_enum_is_held_to_the_enums_precision():
                    "enum big __attribute__((mode(DI))) b40:40; };", abis=["x86_64", "aarch64", "s390x"])
     report = verify_program(prog)
     assert not report.mismatches and report.total_items == 3 * 6
+
+
+# Expressions GCC types in sizeof that used to be refused as not understood:
+# a pointer declared with typeof dereferenced, or followed by '->'; the
+# index written first ('1[p]' is 'p[1]'); calls through a pointer to a
+# function, through '(*fp)', and a function designator dereferenced again.
+TYPED_THROUGH = """
+int *p;
+extern __typeof__(p) q;
+struct r { int a; long b; };
+extern __typeof__(struct r *) rp;
+typedef short (*fpt)(void);
+fpt g;
+enum e { E1 = 1 };
+enum e (*fp)(void);
+long (*lp)(void);
+int f(void);
+struct s { char c;
+  char a[sizeof(*q)]; char b[sizeof(rp->b)]; char d[sizeof(1[p])]; char e[sizeof(2[rp])];
+  char h[sizeof(0[rp].b)]; char i[sizeof(fp())]; char j[sizeof(g())]; char k[sizeof((*lp)())];
+  char l[sizeof((**lp)())]; char m[sizeof((***f)())]; char n[sizeof(((long long (*)(void))0)())];
+  char o[sizeof(*f)]; };
+"""
+
+
+def test_what_gcc_types_through_typeof_pointers_and_calls_is_typed():
+    from layoutcheck.oracle.verify import verify_program
+
+    from .conftest import need_all_compilers
+
+    need_all_compilers()
+    prog = lc.load(TYPED_THROUGH, abis=["all"])
+    x86 = prog.layout("s", "x86_64")
+    assert [m.size for m in x86] == [1, 4, 8, 4, 16, 8, 4, 2, 8, 8, 4, 8, 1]
+    i386 = prog.layout("s", "i386")
+    assert [m.size for m in i386] == [1, 4, 4, 4, 8, 4, 4, 2, 4, 4, 4, 8, 1]
+    report = verify_program(prog)
+    # each ABI: s's 13 members, size, alignment and member list; r's 2 and 3
+    assert not report.mismatches and report.total_items == 18 * 21
+
+
+@pytest.mark.parametrize("text, message", [
+    ("int *p;\nstruct s { char x[sizeof(p())]; };\n", "called object 'p' is not a function"),
+    ("int (**fpp)(void);\nstruct s { char x[sizeof(fpp())]; };\n", "called object 'fpp' is not a function"),
+    ("int i;\nstruct s { char x[sizeof(1[i])]; };\n", "subscript of a non-array"),
+    ("int i;\nstruct s { char x[sizeof((*i)())]; };\n", "dereference of a non-pointer"),
+    ("struct inc *ip;\nstruct s { char x[sizeof(1[ip])]; };\n", "invalid use of undefined type 'struct inc'"),
+    ("struct inc;\nstruct inc (*h)(void);\nstruct s { char x[sizeof((*h)())]; };\n",
+     "sizeof of incomplete type 'struct inc'"),
+    ("int (*fp)(void);\nstruct s { char x[(*fp)()]; };\n", "the value of a call is not a constant"),
+])
+def test_what_gcc_refuses_through_pointers_and_calls_is_an_error(text, message):
+    with pytest.raises(lc.LayoutError) as info:
+        lc.layout(text, "s", "x86_64")
+    assert message in info.value.message

@@ -916,7 +916,7 @@ class Builder:
                 ctype = self.objects[node.name]
                 if isinstance(ctype, str):
                     return ObjectRef(node.name, None, coord, f"the type of '{node.name}': {ctype}")
-                return ObjectRef(node.name, ctype, coord)
+                return ObjectRef(node.name, ctype, coord, seen=self._completions)
             raise _err(f"'{node.name}' is not an integer constant here: it is undeclared", coord)
         if isinstance(node, c_ast.UnaryOp):
             op = node.op
@@ -973,12 +973,19 @@ class Builder:
             # A call is never a constant, but its type counts where it
             # stands in an arm GCC folds away.
             function = self.expr(node.name)
-            if function.type is not None and not isinstance(unqualified(function.type), Function):
+            callee = unqualified(function.type) if function.type is not None else None
+            if isinstance(callee, Pointer):  # a call through a pointer: 'fp()'
+                callee = unqualified(callee.target)
+            if function.type is not None and not isinstance(callee, (Function, TypeofExpr)):
                 raise _err(f"called object '{fname}' is not a function", coord)
             return Call(function, [self.expr(a) for a in args], coord)
-        if fname is not None and fname.startswith("__builtin_"):
+        if fname is None:
+            # a call through an expression ('(*fp)()'): its type is the
+            # callee's return type, found where the call is typed
+            return Call(self.expr(node.name), [self.expr(a) for a in args], coord)
+        if fname.startswith("__builtin_"):
             raise _err(f"'{fname}' in a constant expression is not supported", coord)
-        raise _err(f"call to '{fname or '?'}' in a constant expression", coord)
+        raise _err(f"call to '{fname}' in a constant expression", coord)
 
     def _designator(self, node, steps: list) -> None:
         if isinstance(node, c_ast.ID):
