@@ -172,7 +172,7 @@ def test_an_update_does_not_wait_for_a_lock_held_forever(cache_dir):
         time.sleep(0.2)  # the child has the lock
         started = time.monotonic()
         cache.update("demo", "second", 1)
-        assert time.monotonic() - started < 5
+        assert time.monotonic() - started < 20  # (a wait for the holder: 30 s)
         assert cache.load("demo") == {"first": 0, "second": 1}
     finally:
         os.kill(pid, 9)
