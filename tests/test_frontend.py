@@ -641,3 +641,153 @@ def test_packed_with_mode_on_a_floating_member_names_the_mode():
     with pytest.raises(LayoutError) as info:
         lay(text, "f")
     assert "mode(SF))) is not supported" in info.value.message
+
+
+# ------------------------------------------- the short road for plain members
+def _tree_key(node):
+    """Everything a parse tree holds: each node's kind, coordinates,
+    attributes (GNU ones included) and children, in order."""
+    from pycparser import c_ast
+
+    if isinstance(node, (list, tuple)):
+        return [_tree_key(n) for n in node]
+    if not isinstance(node, c_ast.Node):
+        return node
+    c = node.coord
+    out = [type(node).__name__, (c.file, c.line, c.column) if c else None]
+    out += [(name, _tree_key(getattr(node, name))) for name in node.attr_names]
+    out += [(name, _tree_key(child)) for name, child in node.children()]
+    out.append(_tree_key(getattr(node, "attributes", None)))
+    return out
+
+
+def _read_both_ways(text: str, filename: str, monkeypatch):
+    """``text`` parsed whole by the general reading and with the short road
+    for plain members: the two trees, and the members the short road read."""
+    from layoutcheck.cfront.parser import GnuCParser, parse_c
+
+    fast = []
+    simple = GnuCParser._simple_member
+
+    def counting(self):
+        found = simple(self)
+        if found is not None:
+            fast.append(found[0].name)
+        return found
+
+    monkeypatch.setattr(GnuCParser, "_simple_member", counting)
+    trees = []
+    for short in (False, True):
+        monkeypatch.setattr(GnuCParser, "FAST_MEMBERS", short)
+        trees.append(_tree_key(parse_c(text, filename, defer=False).ext))
+    return trees, fast
+
+
+_PLAIN_AND_NEAR = """\
+typedef int T;
+typedef struct s S;
+struct s;
+enum e { A, B };
+struct t {
+	int a;
+	unsigned long long b;
+	T c;
+	S *d;
+	struct s **e;
+	union u *f;
+	enum e g;
+	enum e h : 2;
+	unsigned int i : 3;
+	unsigned int : 4;
+	int j[4];
+	int k[0x10];
+	int l[010];
+	int m[4u];
+	int *n[2];
+	int o : 0x3;
+	int p, q;
+	const int r;
+	int volatile s2;
+	struct s *T2;
+	int __attribute__((aligned(8))) t;
+	int u2 __attribute__((packed));
+	struct v { int x; } v;
+	struct { int y; } w;
+	enum e2 { C } x;
+	T (*fp)(int);
+	char _[2][3];
+	S *T3[3];
+	int last
+};
+struct t2 { T T; };
+struct t3 { int S; };
+struct t4 { struct s s; int s_; unsigned u; long double ld; _Bool b; signed char sc; };
+struct t5 { T U2; int T; };
+struct t6 { int x:
+  5; int
+  y
+  ; };
+"""
+
+
+def test_plain_members_read_by_the_short_road_give_the_general_trees(monkeypatch):
+    """A member of plain keywords or a tag, '*'s, a name and '[N]' or ': N'
+    is read without the general machinery; anything near it (qualifiers,
+    attributes, two declarators, a typedef name as the member's name, a
+    number that is not plain decimal, '*' with '[N]') by the general
+    reading: the trees are the same, coordinates included."""
+    (general, short), fast = _read_both_ways(_PLAIN_AND_NEAR, "h.h", monkeypatch)
+    assert short == general
+    assert fast == ["a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "T2", "x", "y",
+                    "s", "s_", "u", "ld", "b", "sc", "U2", "x", "y"]
+
+
+def test_plain_members_of_the_uapi_corpus_read_by_the_short_road(monkeypatch, tmp_path):
+    """The UAPI corpus as each of the 18 ABIs' GCC preprocesses it: the
+    same trees both ways."""
+    from layoutcheck.abi import all_abis
+    from layoutcheck.cfront.preprocess import PPConfig, preprocess_for_abis
+
+    from .conftest import need_compiler, oracles_required
+    from .corpus import corpus_available, corpus_paths, cross_include_dirs, missing_cross_headers
+
+    if not corpus_available():
+        if oracles_required():
+            pytest.fail(f"missing: {missing_cross_headers()}")
+        pytest.skip("the UAPI corpus is not installed")
+    unit = tmp_path / "uapi.h"
+    abis = list(all_abis())
+    config = PPConfig.make(abi_include_dirs=cross_include_dirs([a.name for a in abis]))
+    for abi in abis:
+        need_compiler(abi)
+        paths = corpus_paths()
+        while True:  # without the headers this ABI has no asm/ header for
+            unit.write_text("".join(f'#include "{p}"\n' for p in paths))
+            try:
+                (group,) = preprocess_for_abis(str(unit), [abi], config)
+                break
+            except LayoutError as exc:
+                missing = str(exc).split(":")[0]
+                assert missing in paths and "No such file" in str(exc), str(exc)
+                paths = [p for p in paths if p != missing]
+        assert len(paths) >= len(corpus_paths()) - 1, abi.name
+        (general, short), fast = _read_both_ways(group.text, str(unit), monkeypatch)
+        assert short == general, abi.name
+        assert len(fast) > 5000, abi.name
+
+
+@pytest.mark.slow
+@pytest.mark.oracle
+@pytest.mark.parametrize("flavour", ["amd64", "s390x"])
+def test_plain_members_of_a_kernel_tree_read_by_the_short_road(monkeypatch, flavour):
+    """The six big headers of a configured kernel tree: the same trees both
+    ways."""
+    from layoutcheck.options import Options, open_kernel_unit
+
+    from .test_kernel_acceptance import HEADERS, _tree
+
+    prog = open_kernel_unit(HEADERS, Options.make(None, kernel=_tree(flavour)))
+    (group,) = prog.groups
+    (general, short), fast = _read_both_ways(group.text, group.filename, monkeypatch)
+    assert short == general
+    assert len(fast) > 5000

@@ -708,6 +708,118 @@ class GnuCParser(CParser):
             info["gnu"] = attrs
         return info
 
+    # struct members read by _simple_member (a class switch: the tests read
+    # each text both ways and compare the trees)
+    FAST_MEMBERS = True
+
+    def _parse_struct_declaration(self):
+        if self.FAST_MEMBERS:
+            fast = self._simple_member()
+            if fast is not None:
+                return fast
+        return super()._parse_struct_declaration()
+
+    def _simple_member(self) -> Optional[list]:
+        """The most common struct members, read without pycparser's general
+        machinery: a type that is plain type keywords, a typedef name, or
+        ``struct``/``union``/``enum`` and a tag; plain ``*``s; a name that
+        is no typedef name; then ``[N]`` (without ``*``) or ``: N`` (N a
+        plain decimal number), and ``;``.  The nodes, their coordinates and
+        what is left of the parser's state are those the general reading
+        makes (``tests/test_frontend.py`` reads real headers both ways);
+        anything else (qualifiers, attributes, several declarators, a
+        definition) is None, for the general reading."""
+        toks = self._tokens
+        buf, i, n = toks._buffer, toks._index, toks._n
+        if i >= n:
+            return None
+        tok = buf[i]
+        kind = tok.type
+        in_scope = self._is_type_in_scope
+        typed = []  # ID tokens read, and the type each gets
+        if kind in _TYPE_SPEC_SIMPLE:
+            names = [tok.value]
+            j = i + 1
+            while j < n and buf[j].type in _TYPE_SPEC_SIMPLE:
+                names.append(buf[j].value)
+                j += 1
+            base = c_ast.IdentifierType(names, coord=Coord(tok.filename, tok.lineno, tok.column))
+        elif kind == "ID" or kind == "TYPEID":
+            if not in_scope(tok.value):
+                return None
+            typed.append((tok, "TYPEID"))
+            base = c_ast.IdentifierType([tok.value], coord=Coord(tok.filename, tok.lineno, tok.column))
+            j = i + 1
+        elif kind == "STRUCT" or kind == "UNION" or kind == "ENUM":
+            if i + 2 >= n:
+                return None
+            tag = buf[i + 1]
+            if tag.type != "ID" and tag.type != "TYPEID":
+                return None
+            follow = buf[i + 2].type
+            if follow != "TIMES" and follow != "ID" and follow != "TYPEID":
+                return None  # a definition, attributes, an enum's ':', or no declarator
+            where = Coord(tag.filename, tag.lineno, tag.column)
+            if kind == "ENUM":
+                base = c_ast.Enum(tag.value, None, None, where, attributes=[])
+            else:
+                klass = c_ast.Struct if kind == "STRUCT" else c_ast.Union
+                base = klass(name=tag.value, decls=None, coord=where, attributes=[])
+            typed.append((tag, "TYPEID" if in_scope(tag.value) else "ID"))
+            j = i + 2
+        else:
+            return None
+        stars = j
+        while j < n and buf[j].type == "TIMES":
+            j += 1
+        stars = j - stars
+        if j + 1 >= n:
+            return None
+        name = buf[j]
+        if (name.type != "ID" and name.type != "TYPEID") or in_scope(name.value):
+            return None
+        typed.append((name, "ID"))
+        after = buf[j + 1].type
+        dim = bitsize = None
+        if after == "SEMI":
+            end = j + 1
+        elif after == "LBRACKET" and not stars:
+            if j + 4 >= n or buf[j + 3].type != "RBRACKET" or buf[j + 4].type != "SEMI":
+                return None
+            dim = buf[j + 2]
+            end = j + 4
+        elif after == "COLON":
+            if j + 3 >= n or buf[j + 3].type != "SEMI":
+                return None
+            bitsize = buf[j + 2]
+            end = j + 3
+        else:
+            return None
+        number = dim or bitsize
+        if number is not None and (number.type != "INT_CONST_DEC" or not number.value.isdigit()):
+            return None
+        # what the general reading leaves: each word typed, the tokens read
+        for word, word_type in typed:
+            word.type = word_type
+        toks._index = end + 1
+        where = Coord(name.filename, name.lineno, name.column)
+        decl = c_ast.TypeDecl(declname=name.value, quals=[], align=None, type=base, coord=where,
+                              attributes=[])
+        if dim is not None:
+            decl = c_ast.ArrayDecl(type=decl, dim=c_ast.Constant(
+                "int", dim.value, Coord(dim.filename, dim.lineno, dim.column)),
+                dim_quals=[], coord=where, attributes=[])
+        for k in range(j - stars, j):
+            star = buf[k]
+            decl = c_ast.PtrDecl(quals=[], type=decl, coord=Coord(star.filename, star.lineno, star.column),
+                                 attributes=[])
+        width = None
+        if bitsize is not None:
+            width = c_ast.Constant("int", bitsize.value,
+                                   Coord(bitsize.filename, bitsize.lineno, bitsize.column))
+        self._declarator_closed = width is not None
+        return [c_ast.Decl(name.value, [], [], [], [], decl, None, width, decl.coord, attributes=[])]
+
     def _parse_pppragma_directive_list(self):
         """Pragmas before a declaration's ';' or among enumerators (pycparser
         keeps them there).  GCC refuses a pragma in either place ("expected
