@@ -742,6 +742,35 @@ def test_plain_members_read_by_the_short_road_give_the_general_trees(monkeypatch
                     "s", "s_", "u", "ld", "b", "sc", "U2", "x", "y"]
 
 
+def test_the_pointer_limit_holds_on_both_roads(monkeypatch):
+    """512 stars on a plain member read the same both ways; at 513 both
+    refuse with the same message at the same place."""
+    from layoutcheck.cfront.parser import MAX_DECLARATOR_SUFFIXES, GnuCParser, parse_c
+
+    limit = MAX_DECLARATOR_SUFFIXES
+    (general, short), fast = _read_both_ways("struct a { int ***x; };\n", "h.h", monkeypatch)
+    assert short == general and fast == ["x"]
+    text = "struct a { int " + "*" * limit + "x; };\n"
+    levels = []
+    for short in (False, True):
+        monkeypatch.setattr(GnuCParser, "FAST_MEMBERS", short)
+        node = parse_c(text, "h.h", defer=False).ext[0].type.decls[0].type
+        depth = 0
+        while type(node).__name__ == "PtrDecl":
+            node, depth = node.type, depth + 1
+        levels.append((depth, type(node).__name__, node.declname))
+    assert levels == [(limit, "TypeDecl", "x")] * 2
+    text = "struct a { int " + "*" * (limit + 1) + "x; };\n"
+    said = []
+    for short in (False, True):
+        monkeypatch.setattr(GnuCParser, "FAST_MEMBERS", short)
+        with pytest.raises(LayoutError) as info:
+            parse_c(text, "h.h", defer=False)
+        said.append(str(info.value))
+    assert said[0] == said[1]
+    assert f"more than {limit} levels of pointer" in said[0] and "h.h:1:" in said[0]
+
+
 def test_plain_members_of_the_uapi_corpus_read_by_the_short_road(monkeypatch, tmp_path):
     """The UAPI corpus as each of the 18 ABIs' GCC preprocesses it: the
     same trees both ways."""

@@ -773,8 +773,8 @@ class GnuCParser(CParser):
         while j < n and buf[j].type == "TIMES":
             j += 1
         stars = j - stars
-        if j + 1 >= n:
-            return None
+        if j + 1 >= n or stars > MAX_DECLARATOR_SUFFIXES:
+            return None  # too many stars: the general reading names the limit
         name = buf[j]
         if (name.type != "ID" and name.type != "TYPEID") or in_scope(name.value):
             return None
