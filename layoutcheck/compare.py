@@ -78,13 +78,16 @@ class GroupedChange(PlainEq):
 
 
 def _leaves(lay: Layout) -> List[MemberLayout]:
-    paths = [m.path for m in lay.members]
-    out = []
+    """The members no other member lies inside (no path goes on from
+    theirs past a '.'), in declaration order."""
+    inner = set()  # every path some other path goes on from
     for m in lay.members:
-        prefix = m.path + "."
-        if not any(p.startswith(prefix) for p in paths):
-            out.append(m)
-    return out
+        path = m.path
+        dot = path.find(".")
+        while dot >= 0:
+            inner.add(path[:dot])
+            dot = path.find(".", dot + 1)
+    return [m for m in lay.members if m.path not in inner]
 
 
 def _related(a: str, b: str) -> bool:

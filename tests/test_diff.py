@@ -456,3 +456,33 @@ def test_revisions_of_a_header_read_the_rules_given_for_it(run_cli, tmp_path, mo
     code, out, err = run_cli("diff", "HEAD~1:inc/p.h", "HEAD:inc/p.h", "--abi", "x86_64",
                              "--rules", "rules.toml")
     assert "rule two-words: headers = 'inc/q.h' names no file" in out + err, (out, err)
+
+
+def test_leaves_are_the_members_no_other_member_lies_inside():
+    # compare's leaves (what an added or moved member is said to overlap)
+    # against their definition, on every struct page proposal and ABI,
+    # and on paths where one name is the start of another's
+    import glob
+
+    import layoutcheck
+    from layoutcheck.compare import _leaves
+
+    checked = 0
+    for path in sorted(glob.glob(os.path.join(PAGE, "*.h"))):
+        prog = layoutcheck.load(path, abis=["all"])
+        for abi in prog.abis:
+            lay = prog.layout("page", abi)
+            paths = [m.path for m in lay.members]
+            want = [m for m in lay.members if not any(p.startswith(m.path + ".") for p in paths)]
+            assert [m.path for m in _leaves(lay)] == [m.path for m in want]
+            checked += 1
+    assert checked == 9 * 18
+
+    class Member:
+        def __init__(self, path):
+            self.path = path
+
+    class Lay:
+        members = [Member(p) for p in ("a", "ab", "a.b", "a.b.c", "ab.c", "abc", "x.y", "x")]
+
+    assert [m.path for m in _leaves(Lay())] == ["a.b.c", "ab.c", "abc", "x.y"]
