@@ -548,9 +548,10 @@ def main():
             asked = len(json.load(fh))
     except (OSError, ValueError):
         asked = 0
-    if asked < len(all_abis()):
-        print(f"note: the search path of {asked} of {len(all_abis())} ABIs' GCCs is known before "
-              f"the cold runs (the others' compilers are missing); they ask the rest each time")
+    every = len(all_abis())
+    if asked < every:
+        print(f"note: the search path of {asked} of {every} ABIs' GCCs is known before the cold "
+              f"runs (the others' compilers are missing); they ask the rest each time")
     for name, fn in (("startup", lambda: startup(repeat)), ("page", lambda: page_row(repeat, args.quick)),
                      ("uapi", lambda: uapi_row(repeat)), ("precommit", lambda: precommit_row(repeat)),
                      ("precommit-kernel", lambda: precommit_kernel_row(repeat)),
